@@ -1,0 +1,3 @@
+module github.com/offloadkit/offloadkit
+
+go 1.25.0
