@@ -1,0 +1,266 @@
+package sysfs
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/offloadkit/offloadkit/internal/errs"
+)
+
+// Hooks lets a fake kernel intercept file access. A hook that returns
+// handled=false leaves the access to the real file system. Paths are relative
+// to the root and use forward slashes ("sys/bus/pci/devices/0000:84:00.0/sriov_numvfs").
+type Hooks interface {
+	ReadFile(rel string) (data []byte, handled bool, err error)
+	WriteFile(ctx context.Context, rel string, data []byte) (handled bool, err error)
+}
+
+// FS is a sysfs tree below Root.
+type FS struct {
+	root  string
+	hooks Hooks
+	reads atomic.Int64
+}
+
+// New returns an FS rooted at root ("/" for the real system). hooks may be nil.
+func New(root string, hooks Hooks) (*FS, error) {
+	if root == "" {
+		root = "/"
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("sysfs root %q: %w", root, err)
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		return nil, &errs.Error{Op: "open sysfs root", Path: abs, Err: err}
+	}
+	if !st.IsDir() {
+		return nil, &errs.Error{Op: "open sysfs root", Path: abs, Err: syscall.ENOTDIR}
+	}
+	return &FS{root: abs, hooks: hooks}, nil
+}
+
+// Root returns the absolute root directory.
+func (f *FS) Root() string { return f.root }
+
+// Reads returns how many files and links this FS has read so far.
+func (f *FS) Reads() int64 { return f.reads.Load() }
+
+// Join joins path elements below the root into a relative path, refusing
+// elements that are empty, contain a slash or NUL, or are "." or "..". The
+// elements are expected to be already validated; this is the last guard.
+func Join(elem ...string) (string, error) {
+	for _, e := range elem {
+		// A literal multi-component prefix such as "sys/bus/pci/devices" is
+		// allowed; a component that came from input must not climb.
+		for _, c := range strings.Split(e, "/") {
+			if c == "" || c == "." || c == ".." || strings.ContainsRune(c, 0) {
+				return "", errs.Invalid("sysfs path element", e, "not a plain name")
+			}
+		}
+	}
+	return strings.Join(elem, "/"), nil
+}
+
+func (f *FS) abs(rel string) string { return filepath.Join(f.root, filepath.FromSlash(rel)) }
+
+// Abs returns the absolute path of rel below the root, for error messages
+// and for callers that must hand a path to the OS.
+func (f *FS) Abs(rel string) string { return f.abs(rel) }
+
+// ReadFile returns the contents of rel.
+func (f *FS) ReadFile(rel string) ([]byte, error) {
+	f.reads.Add(1)
+	if f.hooks != nil {
+		data, handled, err := f.hooks.ReadFile(rel)
+		if handled {
+			if err != nil {
+				return nil, &os.PathError{Op: "read", Path: f.abs(rel), Err: err}
+			}
+			return data, nil
+		}
+	}
+	return os.ReadFile(f.abs(rel))
+}
+
+// ReadString returns the contents of rel with surrounding white space removed.
+func (f *FS) ReadString(rel string) (string, error) {
+	b, err := f.ReadFile(rel)
+	if err != nil {
+		return "", err
+	}
+	return string(bytes.TrimSpace(b)), nil
+}
+
+// ReadInt reads a decimal integer file such as sriov_totalvfs.
+func (f *FS) ReadInt(rel string) (int, error) {
+	s, err := f.ReadString(rel)
+	if err != nil {
+		return 0, err
+	}
+	n, err := ParseInt(s)
+	if err != nil {
+		return 0, &errs.Error{Op: "parse", Path: f.abs(rel), Err: err}
+	}
+	return n, nil
+}
+
+// ReadHex16 reads a file holding a 16-bit hex value such as "0x15b3\n"
+// (PCI vendor and device IDs).
+func (f *FS) ReadHex16(rel string) (uint16, error) {
+	s, err := f.ReadString(rel)
+	if err != nil {
+		return 0, err
+	}
+	v, err := ParseHex16(s)
+	if err != nil {
+		return 0, &errs.Error{Op: "parse", Path: f.abs(rel), Err: err}
+	}
+	return v, nil
+}
+
+// Readlink returns the target of the symbolic link rel, as stored.
+func (f *FS) Readlink(rel string) (string, error) {
+	f.reads.Add(1)
+	return os.Readlink(f.abs(rel))
+}
+
+// LinkBase returns the last element of what link rel points to: the PCI
+// address behind "physfn", the driver name behind "driver". The target is
+// resolved, not just split, because a relative target such as "../.." names
+// its directory only once resolved from the link's real location.
+func (f *FS) LinkBase(rel string) (string, error) {
+	t, err := f.Readlink(rel)
+	if err != nil {
+		return "", err
+	}
+	if b := filepath.Base(t); b != ".." && b != "." {
+		return b, nil
+	}
+	resolved, err := filepath.EvalSymlinks(f.abs(rel))
+	if err != nil {
+		return "", err
+	}
+	return filepath.Base(resolved), nil
+}
+
+// ReadDir returns the names in directory rel, sorted.
+func (f *FS) ReadDir(rel string) ([]string, error) {
+	f.reads.Add(1)
+	ents, err := os.ReadDir(f.abs(rel))
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(ents))
+	for i, e := range ents {
+		names[i] = e.Name()
+	}
+	return names, nil
+}
+
+// Exists reports whether rel exists (following links).
+func (f *FS) Exists(rel string) bool {
+	f.reads.Add(1)
+	_, err := os.Stat(f.abs(rel))
+	return err == nil
+}
+
+// WriteFile writes data to the existing file rel, as `echo data > file`
+// does, giving up when ctx expires. sysfs writes cannot be interrupted, so on
+// expiry the write goes on in the background and its result is dropped.
+func (f *FS) WriteFile(ctx context.Context, rel string, data []byte) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("write %s: %w: %w", f.abs(rel), errs.ErrTimeout, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- f.write(ctx, rel, data) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("write %q to %s: %w: %w", bytes.TrimSpace(data), f.abs(rel), errs.ErrTimeout, ctx.Err())
+	}
+}
+
+func (f *FS) write(ctx context.Context, rel string, data []byte) error {
+	if f.hooks != nil {
+		handled, err := f.hooks.WriteFile(ctx, rel, data)
+		if handled {
+			if err != nil {
+				return &os.PathError{Op: "write", Path: f.abs(rel), Err: err}
+			}
+			return nil
+		}
+	}
+	// O_TRUNC is not used: sysfs attributes ignore it, and a regular file in a
+	// fake tree must end up holding exactly the value, so truncate explicitly.
+	fh, err := os.OpenFile(f.abs(rel), os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	if st, err := fh.Stat(); err == nil && st.Mode().IsRegular() {
+		_ = fh.Truncate(0)
+	}
+	_, werr := fh.Write(data)
+	cerr := fh.Close()
+	if werr != nil {
+		return werr
+	}
+	return cerr
+}
+
+// IsNotExist reports whether err says a file is absent.
+func IsNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
+
+// IsAbsentAttribute reports whether a read error means the attribute has no
+// value on this device rather than that the read failed: the file is absent,
+// or the driver answers EOPNOTSUPP, EINVAL or ENODATA (phys_port_name on a
+// netdev without a switch does this).
+func IsAbsentAttribute(err error) bool {
+	if IsNotExist(err) {
+		return true
+	}
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		switch errno {
+		case syscall.EOPNOTSUPP, syscall.EINVAL, syscall.ENODATA, syscall.ENOENT, syscall.ENODEV:
+			return true
+		}
+	}
+	return false
+}
+
+// ParseInt parses a sysfs decimal integer ("8\n" trimmed to "8").
+func ParseInt(s string) (int, error) {
+	if s == "" || len(s) > 19 {
+		return 0, errs.Invalid("integer", s, "empty or too long")
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, errs.Invalid("integer", s, "not a decimal integer")
+	}
+	return int(n), nil
+}
+
+// ParseHex16 parses "0x15b3" (with or without 0x) as a 16-bit value.
+func ParseHex16(s string) (uint16, error) {
+	t := strings.TrimPrefix(strings.TrimPrefix(s, "0x"), "0X")
+	if t == "" || len(t) > 4 {
+		return 0, errs.Invalid("16-bit hex value", s, "want 1 to 4 hex digits")
+	}
+	v, err := strconv.ParseUint(t, 16, 16)
+	if err != nil {
+		return 0, errs.Invalid("16-bit hex value", s, "not hexadecimal")
+	}
+	return uint16(v), nil
+}

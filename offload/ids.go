@@ -1,0 +1,33 @@
+package offload
+
+import "fmt"
+
+// VendorID is a PCI vendor ID.
+type VendorID uint16
+
+// DeviceID is a PCI device ID.
+type DeviceID uint16
+
+// PCI vendors whose SmartNICs the guides cover, and Intel for ice.
+const (
+	VendorMellanox  VendorID = 0x15b3 // Mellanox / NVIDIA: ConnectX, BlueField
+	VendorNetronome VendorID = 0x19ee // Netronome Agilio (nfp)
+	VendorCorigine  VendorID = 0x1da8 // Corigine Agilio (nfp)
+	VendorYUSUR     VendorID = 0x1f47 // YUSUR CONFLUX
+	VendorIntel     VendorID = 0x8086 // Intel E810 (ice)
+)
+
+func (v VendorID) String() string { return fmt.Sprintf("%04x", uint16(v)) }
+
+func (d DeviceID) String() string { return fmt.Sprintf("%04x", uint16(d)) }
+
+// PCIID is a vendor:device pair as lspci -nn prints it ("15b3:1017").
+type PCIID struct {
+	Vendor VendorID
+	Device DeviceID
+}
+
+func (id PCIID) String() string { return id.Vendor.String() + ":" + id.Device.String() }
+
+// MarshalText renders "15b3:1017".
+func (id PCIID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }

@@ -1,0 +1,26 @@
+package offload
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// hostileNames are interface names that must be refused before any path is built.
+var hostileNames = []string{
+	"", ".", "..", "../../etc", "a/b", "eth0/../../", "eth0:1", "eth 0", "eth\t0", "eth\n0",
+	"eth0\x00", strings.Repeat("a", 16), strings.Repeat("x", 100), "/", "a\rb", "\vx", "x\fy",
+}
+
+func TestValidateIfName(t *testing.T) {
+	for _, ok := range []string{"eth0", "enp132s0f0np0", strings.Repeat("a", 15), "d85b161b6840_h", "vlan@100", "a-b.c_d"} {
+		if err := ValidateIfName(ok); err != nil {
+			t.Errorf("ValidateIfName(%q) = %v, want nil", ok, err)
+		}
+	}
+	for _, bad := range hostileNames {
+		if err := ValidateIfName(bad); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("ValidateIfName(%q) = %v, want ErrInvalidArgument", bad, err)
+		}
+	}
+}

@@ -1,0 +1,120 @@
+package offload
+
+import (
+	"strconv"
+	"strings"
+)
+
+// PortFlavour says what a switch port stands for, as devlink's port flavour
+// does, derived here from devlink or from phys_port_name.
+type PortFlavour uint8
+
+// Port flavours. PortFlavourUnknown means the name or attribute did not
+// say (a legacy numeric representor name, or no phys_port_name at all).
+const (
+	PortFlavourUnknown  PortFlavour = iota
+	PortFlavourPhysical             // an uplink: "p0", split "p1s2"
+	PortFlavourPCIPF                // a PF representor: "pf0", "c1pf0"
+	PortFlavourPCIVF                // a VF representor: "pf0vf3", "c1pf0vf3"
+	PortFlavourPCISF                // an SF representor: "pf0sf88"
+	PortFlavourVirtual
+	PortFlavourCPU
+	PortFlavourDSA
+	PortFlavourUnused
+)
+
+var flavourNames = [...]string{"unknown", "physical", "pcipf", "pcivf", "pcisf", "virtual", "cpu", "dsa", "unused"}
+
+func (f PortFlavour) String() string {
+	if int(f) < len(flavourNames) {
+		return flavourNames[f]
+	}
+	return "flavour(" + strconv.Itoa(int(f)) + ")"
+}
+
+// MarshalText renders the flavour name as devlink prints it.
+func (f PortFlavour) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
+
+// PhysPortName is a parsed phys_port_name. Fields that the format does not
+// carry are -1, so "pf0" (PF 0) and "pf0vf0" (VF 0 of PF 0) stay distinct.
+type PhysPortName struct {
+	Raw        string
+	Flavour    PortFlavour
+	Controller int // "c1pf0vf3": 1; -1 when absent (the local controller)
+	PF         int // "pf0...": 0
+	VF         int // "...vf3": 3
+	SF         int // "...sf88": 88
+	Port       int // physical port: "p1s2": 1
+	Split      int // split subport: "p1s2": 2; nfp "pf0s1": 1
+}
+
+// ParsePhysPortName parses every phys_port_name format the kernel's switchdev
+// drivers print: p0, p1s2, pf0, c1pf0, pf0vf3, c1pf0vf3, pf0sf88, c1pf0sf88
+// and nfp's pf0s1. Anything else (legacy representor names such as "0",
+// empty strings) comes back with PortFlavourUnknown; it never fails.
+func ParsePhysPortName(s string) PhysPortName {
+	p := PhysPortName{Raw: s, Controller: -1, PF: -1, VF: -1, SF: -1, Port: -1, Split: -1}
+	unknown := PhysPortName{Raw: s, Controller: -1, PF: -1, VF: -1, SF: -1, Port: -1, Split: -1}
+	rest := s
+	num := func(prefix string) (int, bool) {
+		if !strings.HasPrefix(rest, prefix) {
+			return 0, false
+		}
+		r := rest[len(prefix):]
+		i := 0
+		for i < len(r) && i < 9 && r[i] >= '0' && r[i] <= '9' {
+			i++
+		}
+		if i == 0 || (i > 1 && r[0] == '0') {
+			return 0, false
+		}
+		n, _ := strconv.Atoi(r[:i])
+		rest = r[i:]
+		return n, true
+	}
+	if strings.HasPrefix(rest, "pf") || strings.HasPrefix(rest, "c") {
+		if c, ok := num("c"); ok {
+			p.Controller = c
+		}
+		pf, ok := num("pf")
+		if !ok {
+			return unknown
+		}
+		p.PF = pf
+		p.Flavour = PortFlavourPCIPF
+		if rest == "" {
+			return p
+		}
+		if vf, ok := num("vf"); ok && rest == "" {
+			p.VF, p.Flavour = vf, PortFlavourPCIVF
+			return p
+		}
+		if sf, ok := num("sf"); ok && rest == "" {
+			p.SF, p.Flavour = sf, PortFlavourPCISF
+			return p
+		}
+		if split, ok := num("s"); ok && rest == "" && p.Controller < 0 {
+			p.Split = split // nfp: PF vNIC split
+			return p
+		}
+		return unknown
+	}
+	if port, ok := num("p"); ok {
+		p.Port, p.Flavour = port, PortFlavourPhysical
+		if rest == "" {
+			return p
+		}
+		if split, ok := num("s"); ok && rest == "" {
+			p.Split = split
+			return p
+		}
+	}
+	return unknown
+}
+
+// String returns the name as the kernel printed it.
+func (p PhysPortName) String() string { return p.Raw }
+
+// IsExternal reports whether the port belongs to an external controller: on a
+// BlueField DPU, "c1pf0vf3" stands for VF 3 of the host, not of the DPU.
+func (p PhysPortName) IsExternal() bool { return p.Controller > 0 }

@@ -1,0 +1,285 @@
+package offload
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/internal/sysfs"
+)
+
+// repKey identifies a switch port independently of its netdev name.
+type repKey struct {
+	flavour    PortFlavour
+	controller int // -1 (absent) is stored as 0: both mean the local controller
+	vf, sf     int
+}
+
+type repEntry struct {
+	pfNum int
+	name  string
+	raw   string // phys_port_name, to re-validate a cached entry
+}
+
+// repIndex maps ports of one PF to their netdevs as last seen.
+type repIndex struct {
+	byKey map[repKey][]repEntry
+}
+
+func keyOf(p PhysPortName) repKey {
+	c := p.Controller
+	if c < 0 {
+		c = 0
+	}
+	return repKey{flavour: p.Flavour, controller: c, vf: p.VF, sf: p.SF}
+}
+
+// buildRepIndex reads every netdev below the PF device once. On mlx5,
+// netdevsim and nfp the representors hang off the PF's device; the build
+// costs a few reads per netdev and happens only on a cache miss.
+func (h *Host) buildRepIndex(pf PCIAddress) (*repIndex, error) {
+	nds, err := h.netdevsOfDir(pciPath(pf))
+	if err != nil {
+		return nil, &errs.Error{Op: "list representors", Device: pf.String(), Err: err}
+	}
+	idx := &repIndex{byKey: make(map[repKey][]repEntry)}
+	for _, nd := range nds {
+		if nd.PhysPortName == "" || nd.PortName.Flavour == PortFlavourUnknown {
+			continue
+		}
+		k := keyOf(nd.PortName)
+		idx.byKey[k] = append(idx.byKey[k], repEntry{pfNum: nd.PortName.PF, name: nd.Name, raw: nd.PhysPortName})
+	}
+	return idx, nil
+}
+
+// lookupRep finds the netdev for key k on pf. A cached entry costs one read
+// (its phys_port_name, to confirm the name still means that port); a miss
+// rebuilds the PF's index once.
+func (h *Host) lookupRep(pf PCIAddress, k repKey, wantPF int) (Netdev, error) {
+	for attempt := 0; attempt < 2; attempt++ {
+		h.repMu.Lock()
+		idx := h.reps[pf]
+		h.repMu.Unlock()
+		if idx == nil || attempt == 1 {
+			var err error
+			if idx, err = h.buildRepIndex(pf); err != nil {
+				return Netdev{}, err
+			}
+			h.repMu.Lock()
+			h.reps[pf] = idx
+			h.repMu.Unlock()
+		}
+		entries := idx.byKey[k]
+		e, ok := pickEntry(entries, wantPF)
+		if !ok {
+			if attempt == 0 {
+				continue
+			}
+			break
+		}
+		p, err := netPath(e.name, "phys_port_name")
+		if err != nil {
+			return Netdev{}, err
+		}
+		raw, err := h.fs.ReadString(p)
+		if err != nil || raw != e.raw {
+			continue // renamed, moved or gone: rebuild
+		}
+		nd := Netdev{Name: e.name, PhysPortName: raw, PortName: ParsePhysPortName(raw)}
+		return nd, nil
+	}
+	return Netdev{}, h.noRepError(pf, k)
+}
+
+func pickEntry(entries []repEntry, wantPF int) (repEntry, bool) {
+	if len(entries) == 0 {
+		return repEntry{}, false
+	}
+	if wantPF >= 0 {
+		for _, e := range entries {
+			if e.pfNum == wantPF {
+				return e, true
+			}
+		}
+		if len(entries) > 1 {
+			return repEntry{}, false
+		}
+	}
+	return entries[0], true
+}
+
+// noRepError explains a failed lookup: a PF with no representors at all is
+// most likely not in switchdev mode.
+func (h *Host) noRepError(pf PCIAddress, k repKey) error {
+	what := describeKey(k)
+	h.repMu.Lock()
+	idx := h.reps[pf]
+	h.repMu.Unlock()
+	hasReps := false
+	if idx != nil {
+		for key := range idx.byKey {
+			if key.flavour == PortFlavourPCIVF || key.flavour == PortFlavourPCISF {
+				hasReps = true
+			}
+		}
+	}
+	if !hasReps && (k.flavour == PortFlavourPCIVF || k.flavour == PortFlavourPCISF) {
+		if _, err := h.pciID(pf); err != nil {
+			return err
+		}
+		return &errs.Error{Op: "find representor of " + what, Device: pf.String(),
+			Err: fmt.Errorf("%w: the PF has no VF representors (%w)", ErrNotSwitchdev, ErrNotFound)}
+	}
+	return &errs.Error{Op: "find representor of " + what, Device: pf.String(), Err: ErrNotFound}
+}
+
+func describeKey(k repKey) string {
+	switch k.flavour {
+	case PortFlavourPCIVF:
+		if k.controller > 0 {
+			return fmt.Sprintf("VF %d of controller %d", k.vf, k.controller)
+		}
+		return fmt.Sprintf("VF %d", k.vf)
+	case PortFlavourPCISF:
+		return fmt.Sprintf("SF %d", k.sf)
+	case PortFlavourPCIPF:
+		return fmt.Sprintf("PF of controller %d", k.controller)
+	case PortFlavourPhysical:
+		return "uplink"
+	}
+	return k.flavour.String()
+}
+
+func (h *Host) representor(pf PCIAddress, k repKey, wantPF int) (*Representor, error) {
+	nd, err := h.lookupRep(pf, k, wantPF)
+	if err != nil {
+		return nil, err
+	}
+	r := newRepresentor(pf, nd)
+	return &r, nil
+}
+
+// VFRepresentor returns the representor netdev of the VF at vf (sriovnet's
+// GetVfRepresentor). In steady state it costs a fixed number of sysfs reads
+// whatever the number of VFs: physfn, the PF's SR-IOV offset and stride, one
+// virtfn link and the cached representor's phys_port_name.
+func (h *Host) VFRepresentor(ctx context.Context, vf PCIAddress) (*Representor, error) {
+	pf, err := h.PFOfVF(vf)
+	if err != nil {
+		return nil, err
+	}
+	i, err := h.vfIndex(ctx, pf, vf)
+	if err != nil {
+		return nil, err
+	}
+	return h.VFRepresentorByIndex(ctx, pf, i)
+}
+
+// VFRepresentorByIndex returns the representor of VF index vf of pf on the
+// local controller ("pf0vf3").
+func (h *Host) VFRepresentorByIndex(ctx context.Context, pf PCIAddress, vf int) (*Representor, error) {
+	if vf < 0 {
+		return nil, errs.Invalid("VF index", fmt.Sprint(vf), "negative")
+	}
+	return h.representor(pf, repKey{flavour: PortFlavourPCIVF, vf: vf, sf: -1}, int(pf.Function))
+}
+
+// ExternalVFRepresentor returns, on a DPU such as BlueField, the representor
+// of VF vf of the host's PF pfNum on external controller controller
+// ("c1pf0vf3"), looked up under the DPU-side PF dpuPF.
+func (h *Host) ExternalVFRepresentor(ctx context.Context, dpuPF PCIAddress, controller, pfNum, vf int) (*Representor, error) {
+	if controller < 1 || pfNum < 0 || vf < 0 {
+		return nil, errs.Invalid("external VF", fmt.Sprintf("c%dpf%dvf%d", controller, pfNum, vf), "controller must be >= 1, pf and vf >= 0")
+	}
+	return h.representor(dpuPF, repKey{flavour: PortFlavourPCIVF, controller: controller, vf: vf, sf: -1}, pfNum)
+}
+
+// UplinkRepresentor returns the uplink (phys_port_name "p<N>") of pf, the
+// port OVS attaches to reach the wire.
+func (h *Host) UplinkRepresentor(ctx context.Context, pf PCIAddress) (*Representor, error) {
+	return h.representor(pf, repKey{flavour: PortFlavourPhysical, vf: -1, sf: -1}, -1)
+}
+
+// PFRepresentor returns the representor of PF pfNum on controller (0 for the
+// local one, 1 for the host behind a DPU: "c1pf0").
+func (h *Host) PFRepresentor(ctx context.Context, pf PCIAddress, controller, pfNum int) (*Representor, error) {
+	if controller < 0 || pfNum < 0 {
+		return nil, errs.Invalid("PF representor", fmt.Sprintf("c%dpf%d", controller, pfNum), "negative number")
+	}
+	return h.representor(pf, repKey{flavour: PortFlavourPCIPF, controller: controller, vf: -1, sf: -1}, pfNum)
+}
+
+// SFRepresentor returns the representor of subfunction sf of pf ("pf0sf88").
+func (h *Host) SFRepresentor(ctx context.Context, pf PCIAddress, sf int) (*Representor, error) {
+	if sf < 0 {
+		return nil, errs.Invalid("SF number", fmt.Sprint(sf), "negative")
+	}
+	return h.representor(pf, repKey{flavour: PortFlavourPCISF, vf: -1, sf: sf}, int(pf.Function))
+}
+
+// Representors lists every representor of pf (VF, SF and PF ports), sorted
+// by controller, PF and VF/SF number.
+func (h *Host) Representors(ctx context.Context, pf PCIAddress) ([]Representor, error) {
+	nds, err := h.netdevsOfDir(pciPath(pf))
+	if err != nil {
+		return nil, &errs.Error{Op: "list representors", Device: pf.String(), Err: err}
+	}
+	var out []Representor
+	for _, nd := range nds {
+		switch nd.PortName.Flavour {
+		case PortFlavourPCIVF, PortFlavourPCISF, PortFlavourPCIPF:
+			out = append(out, newRepresentor(pf, nd))
+		}
+	}
+	sortRepresentors(out)
+	return out, nil
+}
+
+// RepresentorOf describes the representor netdev name: its PF (the device
+// it hangs off), flavour and numbers (sriovnet's GetPortIndexFromRepresentor
+// and GetRepresentorPortFlavour in one call).
+func (h *Host) RepresentorOf(ctx context.Context, name string) (*Representor, error) {
+	nd, err := h.Netdev(name)
+	if err != nil {
+		return nil, err
+	}
+	if nd.PhysPortName == "" {
+		return nil, &errs.Error{Op: "describe representor", Device: name, Err: fmt.Errorf("%w: no phys_port_name, not a switchdev port", ErrNotFound)}
+	}
+	p, _ := netPath(name, "device")
+	var pf PCIAddress
+	if base, err := h.fs.LinkBase(p); err == nil {
+		if a, err := ParsePCIAddress(base); err == nil {
+			pf = a
+		}
+	} else if !sysfs.IsNotExist(err) {
+		return nil, &errs.Error{Op: "describe representor", Device: name, Err: err}
+	}
+	r := newRepresentor(pf, nd)
+	return &r, nil
+}
+
+// PCIAddressOfNetdev returns the PCI device behind a netdev (sriovnet's
+// GetPciFromNetDevice).
+func (h *Host) PCIAddressOfNetdev(ctx context.Context, name string) (PCIAddress, error) {
+	p, err := netPath(name, "device")
+	if err != nil {
+		return PCIAddress{}, err
+	}
+	base, err := h.fs.LinkBase(p)
+	if err != nil {
+		if sysfs.IsNotExist(err) {
+			if _, nerr := h.Netdev(name); nerr != nil {
+				return PCIAddress{}, nerr
+			}
+			return PCIAddress{}, &errs.Error{Op: "find PCI device of netdev", Device: name, Err: fmt.Errorf("%w: not backed by a device", ErrNotFound)}
+		}
+		return PCIAddress{}, &errs.Error{Op: "find PCI device of netdev", Device: name, Err: err}
+	}
+	a, err := ParsePCIAddress(base)
+	if err != nil {
+		return PCIAddress{}, &errs.Error{Op: "find PCI device of netdev", Device: name, Err: fmt.Errorf("%w: device %q is not a PCI device", ErrNotFound, base)}
+	}
+	return a, nil
+}
