@@ -16,6 +16,8 @@ type Host struct {
 	fs    *sysfs.FS
 	log   *slog.Logger
 	hooks SysfsHooks
+	// kernel talks devlink and ethtool; nil when the Host has neither.
+	kernel kernelClients
 
 	// reps caches, per PF, where each representor netdev was last seen, so a
 	// lookup costs a bounded number of sysfs reads instead of a scan of every
@@ -75,7 +77,12 @@ func Open(opts ...Option) (*Host, error) {
 }
 
 // Close releases the Host's kernel connections.
-func (h *Host) Close() error { return nil }
+func (h *Host) Close() error {
+	if h.kernel != nil {
+		return h.kernel.close()
+	}
+	return nil
+}
 
 // Root returns the directory the Host reads sysfs below.
 func (h *Host) Root() string { return h.fs.Root() }
