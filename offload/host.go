@@ -24,6 +24,7 @@ type Host struct {
 	// netdev; each hit is re-validated against sysfs before it is returned.
 	repMu sync.Mutex
 	reps  map[PCIAddress]*repIndex
+	geo   map[PCIAddress]sriovGeo
 }
 
 // SysfsHooks lets a fake kernel give sysfs reads and writes the semantics of
@@ -73,7 +74,7 @@ func Open(opts ...Option) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Host{fs: fs, log: c.log, hooks: c.hooks, reps: make(map[PCIAddress]*repIndex)}, nil
+	return &Host{fs: fs, log: c.log, hooks: c.hooks, reps: make(map[PCIAddress]*repIndex), geo: make(map[PCIAddress]sriovGeo)}, nil
 }
 
 // Close releases the Host's kernel connections.

@@ -161,9 +161,10 @@ func (h *Host) representor(pf PCIAddress, k repKey, wantPF int) (*Representor, e
 }
 
 // VFRepresentor returns the representor netdev of the VF at vf (sriovnet's
-// GetVfRepresentor). In steady state it costs a fixed number of sysfs reads
-// whatever the number of VFs: physfn, the PF's SR-IOV offset and stride, one
-// virtfn link and the cached representor's phys_port_name.
+// GetVfRepresentor). In steady state it costs three sysfs reads whatever
+// the number of VFs: the physfn link, one virtfn link (to confirm the index
+// computed from the PF's cached SR-IOV offset and stride) and the cached
+// representor's phys_port_name.
 func (h *Host) VFRepresentor(ctx context.Context, vf PCIAddress) (*Representor, error) {
 	pf, err := h.PFOfVF(vf)
 	if err != nil {

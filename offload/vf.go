@@ -131,12 +131,17 @@ func (h *Host) VFIndex(ctx context.Context, addr PCIAddress) (int, error) {
 
 func (h *Host) vfIndex(ctx context.Context, pf, addr PCIAddress) (int, error) {
 	if addr.Domain == pf.Domain {
-		off, err1 := h.fs.ReadInt(pciPath(pf, "sriov_offset"))
-		stride, err2 := h.fs.ReadInt(pciPath(pf, "sriov_stride"))
-		if err1 == nil && err2 == nil && stride > 0 {
-			d := int(addr.RoutingID()) - int(pf.RoutingID()) - off
-			if d >= 0 && d%stride == 0 {
-				i := d / stride
+		// The PCIe First VF Offset and VF Stride may change with NumVFs, so a
+		// cached pair is only a guess; the virtfn link confirms it, and a
+		// miss re-reads the pair once before falling back to a scan.
+		for attempt := 0; attempt < 2; attempt++ {
+			geo, ok := h.sriovGeometry(pf, attempt > 0)
+			if !ok {
+				break
+			}
+			d := int(addr.RoutingID()) - int(pf.RoutingID()) - geo.offset
+			if d >= 0 && d%geo.stride == 0 {
+				i := d / geo.stride
 				if base, err := h.fs.LinkBase(pciPath(pf, "virtfn"+strconv.Itoa(i))); err == nil && base == addr.String() {
 					return i, nil
 				}
@@ -414,4 +419,28 @@ func (h *Host) DriversAutoprobe(ctx context.Context, pf PCIAddress) (bool, error
 		return false, err
 	}
 	return n != 0, nil
+}
+
+// sriovGeo is a PF's SR-IOV routing geometry.
+type sriovGeo struct{ offset, stride int }
+
+// sriovGeometry returns pf's sriov_offset and sriov_stride, cached unless
+// reload is set. ok is false on kernels without the files.
+func (h *Host) sriovGeometry(pf PCIAddress, reload bool) (sriovGeo, bool) {
+	h.repMu.Lock()
+	g, ok := h.geo[pf]
+	h.repMu.Unlock()
+	if ok && !reload {
+		return g, true
+	}
+	off, err1 := h.fs.ReadInt(pciPath(pf, "sriov_offset"))
+	stride, err2 := h.fs.ReadInt(pciPath(pf, "sriov_stride"))
+	if err1 != nil || err2 != nil || stride <= 0 || off < 0 {
+		return sriovGeo{}, false
+	}
+	g = sriovGeo{offset: off, stride: stride}
+	h.repMu.Lock()
+	h.geo[pf] = g
+	h.repMu.Unlock()
+	return g, true
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -90,7 +91,32 @@ func (f *FS) ReadFile(rel string) ([]byte, error) {
 			return data, nil
 		}
 	}
-	return os.ReadFile(f.abs(rel))
+	return readAttr(f.abs(rel))
+}
+
+// readAttr reads a sysfs attribute with one read(2): the kernel renders an
+// attribute into at most a page and returns it whole, so the stat and the
+// second read that os.ReadFile does are wasted syscalls on the lookup path.
+// Larger (regular) files are read to the end.
+func readAttr(name string) ([]byte, error) {
+	fh, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	buf := make([]byte, 4096)
+	n, err := fh.Read(buf)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	if n < len(buf) {
+		return buf[:n], nil
+	}
+	rest, err := io.ReadAll(fh)
+	if err != nil {
+		return nil, err
+	}
+	return append(buf, rest...), nil
 }
 
 // ReadString returns the contents of rel with surrounding white space removed.

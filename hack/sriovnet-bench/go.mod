@@ -1,0 +1,19 @@
+module github.com/offloadkit/offloadkit/hack/sriovnet-bench
+
+go 1.25.0
+
+require (
+	github.com/k8snetworkplumbingwg/sriovnet v1.3.0
+	github.com/offloadkit/offloadkit v0.0.0
+)
+
+require (
+	github.com/google/uuid v1.6.0 // indirect
+	github.com/spf13/afero v1.15.0 // indirect
+	github.com/vishvananda/netlink v1.3.2-0.20251101063711-6e61cd407d1d // indirect
+	github.com/vishvananda/netns v0.0.5 // indirect
+	golang.org/x/sys v0.43.0 // indirect
+	golang.org/x/text v0.28.0 // indirect
+)
+
+replace github.com/offloadkit/offloadkit => ../..
