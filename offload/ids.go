@@ -1,6 +1,11 @@
 package offload
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/offloadkit/offloadkit/internal/errs"
+)
 
 // VendorID is a PCI vendor ID.
 type VendorID uint16
@@ -31,3 +36,24 @@ func (id PCIID) String() string { return id.Vendor.String() + ":" + id.Device.St
 
 // MarshalText renders "15b3:1017".
 func (id PCIID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
+
+// ParsePCIID parses "15b3:1017".
+func ParsePCIID(s string) (PCIID, error) {
+	v, d, ok := strings.Cut(s, ":")
+	vv, ok1 := hexN(v)
+	dd, ok2 := hexN(d)
+	if !ok || !ok1 || !ok2 || len(v) != 4 || len(d) != 4 {
+		return PCIID{}, errs.Invalid("PCI ID", s, "want vendor:device, four hex digits each")
+	}
+	return PCIID{Vendor: VendorID(vv), Device: DeviceID(dd)}, nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler with ParsePCIID.
+func (id *PCIID) UnmarshalText(b []byte) error {
+	v, err := ParsePCIID(string(b))
+	if err != nil {
+		return err
+	}
+	*id = v
+	return nil
+}

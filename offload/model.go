@@ -2,6 +2,8 @@ package offload
 
 import (
 	"strconv"
+
+	"github.com/offloadkit/offloadkit/internal/errs"
 )
 
 // ESwitchMode is the mode of a PF's embedded switch.
@@ -166,4 +168,27 @@ func newRepresentor(pf PCIAddress, nd Netdev) Representor {
 		PortName: nd.PhysPortName, SwitchID: nd.SwitchID,
 		Controller: nd.PortName.Controller, PFNum: nd.PortName.PF, VFNum: nd.PortName.VF, SFNum: nd.PortName.SF,
 	}
+}
+
+// UnmarshalText parses the names MarshalText writes.
+func (m *ESwitchMode) UnmarshalText(b []byte) error {
+	if string(b) == "unknown" {
+		*m = ESwitchModeUnknown
+		return nil
+	}
+	v, ok := ParseESwitchMode(string(b))
+	if !ok {
+		return errs.Invalid("eswitch mode", string(b), "want legacy, switchdev or switchdev_inactive")
+	}
+	*m = v
+	return nil
+}
+
+// UnmarshalText parses the names MarshalText writes.
+func (m *BondMode) UnmarshalText(b []byte) error {
+	*m = ParseBondMode(string(b))
+	if *m == BondModeUnknown && string(b) != "unknown" {
+		return errs.Invalid("bond mode", string(b), "unknown mode")
+	}
+	return nil
 }

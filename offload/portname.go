@@ -3,6 +3,8 @@ package offload
 import (
 	"strconv"
 	"strings"
+
+	"github.com/offloadkit/offloadkit/internal/errs"
 )
 
 // PortFlavour says what a switch port stands for, as devlink's port flavour
@@ -34,6 +36,17 @@ func (f PortFlavour) String() string {
 
 // MarshalText renders the flavour name as devlink prints it.
 func (f PortFlavour) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
+
+// UnmarshalText parses the names MarshalText writes.
+func (f *PortFlavour) UnmarshalText(b []byte) error {
+	for i, n := range flavourNames {
+		if n == string(b) {
+			*f = PortFlavour(i)
+			return nil
+		}
+	}
+	return errs.Invalid("port flavour", string(b), "unknown flavour")
+}
 
 // PhysPortName is a parsed phys_port_name. Fields that the format does not
 // carry are -1, so "pf0" (PF 0) and "pf0vf0" (VF 0 of PF 0) stay distinct.
