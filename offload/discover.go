@@ -116,6 +116,15 @@ func (h *Host) PF(ctx context.Context, addr PCIAddress) (*PF, error) {
 	if pf.VFs, err = h.VFs(ctx, addr); err != nil {
 		return nil, err
 	}
+	if len(pf.VFs) > 0 {
+		states, err := h.vfStates(ctx, addr)
+		if err != nil {
+			return nil, err
+		}
+		for i := range pf.VFs {
+			pf.VFs[i].State = states[pf.VFs[i].Index]
+		}
+	}
 	return pf, nil
 }
 

@@ -4,8 +4,12 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"sync"
 
+	"github.com/mdlayher/netlink"
+
+	"github.com/offloadkit/offloadkit/internal/rtnl"
 	"github.com/offloadkit/offloadkit/internal/sysfs"
 )
 
@@ -18,6 +22,12 @@ type Host struct {
 	hooks SysfsHooks
 	// kernel talks devlink and ethtool; nil when the Host has neither.
 	kernel kernelClients
+
+	// rtnl reads and sets per-VF settings on PFs. On the real root it is
+	// dialled on first use; on another root only when WithRtnetlink gave one.
+	rtnlMu   sync.Mutex
+	rtnl     *rtnl.Client
+	rtnlDial bool
 
 	// reps caches, per PF, where each representor netdev was last seen, so a
 	// lookup costs a bounded number of sysfs reads instead of a scan of every
@@ -43,6 +53,7 @@ type config struct {
 	root  string
 	log   *slog.Logger
 	hooks SysfsHooks
+	rtnl  *netlink.Conn
 }
 
 // WithRoot roots the Host at dir: sysfs is read from dir/sys. The default is
@@ -55,6 +66,13 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
 
 // WithSysfsHooks installs a fake kernel's sysfs semantics. For tests.
 func WithSysfsHooks(h SysfsHooks) Option { return func(c *config) { c.hooks = h } }
+
+// WithRtnetlink gives the Host a NETLINK_ROUTE connection for per-VF
+// settings (MAC, VLAN, trust, spoof checking). On the real root the Host
+// dials one itself on first use; on another root, VF settings are only
+// read when this option supplies a connection (offloadtest passes a fake).
+// The Host closes it.
+func WithRtnetlink(c *netlink.Conn) Option { return func(cfg *config) { cfg.rtnl = c } }
 
 // Open returns a Host. It checks that the root exists and does nothing else;
 // every query reads the current state.
@@ -74,15 +92,47 @@ func Open(opts ...Option) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Host{fs: fs, log: c.log, hooks: c.hooks, reps: make(map[PCIAddress]*repIndex), geo: make(map[PCIAddress]sriovGeo)}, nil
+	h := &Host{fs: fs, log: c.log, hooks: c.hooks, reps: make(map[PCIAddress]*repIndex), geo: make(map[PCIAddress]sriovGeo)}
+	if c.rtnl != nil {
+		h.rtnl = rtnl.New(c.rtnl)
+	} else {
+		// Only the running system's sysfs matches the kernel we would dial.
+		h.rtnlDial = filepath.Clean(fs.Root()) == "/"
+	}
+	return h, nil
 }
 
 // Close releases the Host's kernel connections.
 func (h *Host) Close() error {
+	var err error
 	if h.kernel != nil {
-		return h.kernel.close()
+		err = h.kernel.close()
 	}
-	return nil
+	h.rtnlMu.Lock()
+	defer h.rtnlMu.Unlock()
+	if h.rtnl != nil {
+		if cerr := h.rtnl.Close(); err == nil {
+			err = cerr
+		}
+		h.rtnl = nil
+	}
+	return err
+}
+
+// rtnlClient returns the rtnetlink client, dialling it on the real root;
+// nil, nil when this Host has none (a fake root without WithRtnetlink).
+func (h *Host) rtnlClient() (*rtnl.Client, error) {
+	h.rtnlMu.Lock()
+	defer h.rtnlMu.Unlock()
+	if h.rtnl != nil || !h.rtnlDial {
+		return h.rtnl, nil
+	}
+	c, err := rtnl.Dial(nil)
+	if err != nil {
+		return nil, err
+	}
+	h.rtnl = c
+	return c, nil
 }
 
 // Root returns the directory the Host reads sysfs below.

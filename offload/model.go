@@ -144,6 +144,21 @@ type VF struct {
 	ID      PCIID      `json:"id"`
 	Driver  string     `json:"driver,omitempty"` // "" when unbound
 	Netdev  string     `json:"netdev,omitempty"` // "" when unbound or not a netdev driver
+	// State is what the PF reports for this VF over rtnetlink (`ip link
+	// show <pf>`); nil when the Host has no rtnetlink connection or the PF
+	// has no netdev.
+	State *VFState `json:"state,omitempty"`
+}
+
+// VFState is a VF's settings as its PF holds them. SpoofChk and Trust are
+// nil when the driver does not report them.
+type VFState struct {
+	MAC       string `json:"mac"`
+	VLAN      int    `json:"vlan"`
+	QoS       int    `json:"qos"`
+	SpoofChk  *bool  `json:"spoofchk,omitempty"`
+	Trust     *bool  `json:"trust,omitempty"`
+	LinkState string `json:"link_state"`
 }
 
 // Representor is the switchdev port that stands for a VF, SF, PF or uplink

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/offloadkit/offloadkit/internal/rtnl"
 	"github.com/offloadkit/offloadkit/offload"
 )
 
@@ -37,6 +38,7 @@ type pfState struct {
 	numVFs    int
 	mode      offload.ESwitchMode
 	autoprobe bool
+	vfInfo    []rtnl.VFInfo // what the PF reports per VF over rtnetlink
 }
 
 // New builds spec into a fresh t.TempDir().
@@ -95,7 +97,8 @@ func (tr *Tree) Host(t testing.TB, opts ...offload.Option) *offload.Host {
 
 // Open opens an offload.Host on the tree with the fake kernel attached.
 func (tr *Tree) Open(opts ...offload.Option) (*offload.Host, error) {
-	return offload.Open(append([]offload.Option{offload.WithRoot(tr.Root), offload.WithSysfsHooks(tr)}, opts...)...)
+	base := []offload.Option{offload.WithRoot(tr.Root), offload.WithSysfsHooks(tr), offload.WithRtnetlink(tr.RtnetlinkConn())}
+	return offload.Open(append(base, opts...)...)
 }
 
 // FailWrite makes writes to rel (relative to Root, e.g.
@@ -384,6 +387,10 @@ func (tr *Tree) createVFs(p *pfState, n int) error {
 		}
 	}
 	p.numVFs = n
+	p.vfInfo = p.vfInfo[:0]
+	for i := 0; i < n; i++ {
+		p.vfInfo = append(p.vfInfo, defaultVFInfo(i))
+	}
 	return tr.file(p.devDir+"/sriov_numvfs", strconv.Itoa(n)+"\n")
 }
 
@@ -413,6 +420,7 @@ func (tr *Tree) destroyVFs(p *pfState) error {
 		}
 	}
 	p.numVFs = 0
+	p.vfInfo = nil
 	return tr.file(p.devDir+"/sriov_numvfs", "0\n")
 }
 

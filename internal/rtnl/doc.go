@@ -1,0 +1,15 @@
+// Package rtnl is a small rtnetlink (NETLINK_ROUTE) client for the one thing
+// offloadkit needs from it that sysfs does not show: the per-VF settings a PF
+// holds (MAC, VLAN and QoS, spoof checking, trust, link state), read with
+// RTM_GETLINK and IFLA_EXT_MASK=RTEXT_FILTER_VF and written with RTM_SETLINK
+// and IFLA_VFINFO_LIST, as `ip link show` and `ip link set <pf> vf N ...` do.
+//
+// It is written on github.com/mdlayher/netlink rather than
+// vishvananda/netlink so that tests fake the kernel at the socket with
+// nltest, and so that the caller's context bounds every request.
+//
+// Privileges: reading needs none; setting VF attributes needs CAP_NET_ADMIN.
+// Network namespaces: the Conn's namespace decides which PF netdevs are
+// visible; PF netdevs live in the host namespace.
+// Errors: kernel errnos come back as *errs.Error carrying the extended ack.
+package rtnl

@@ -1,0 +1,309 @@
+package rtnl
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/mdlayher/netlink"
+	"github.com/mdlayher/netlink/nlenc"
+	"golang.org/x/sys/unix"
+
+	"github.com/offloadkit/offloadkit/internal/errs"
+)
+
+// rtextFilterVF asks RTM_GETLINK for IFLA_VFINFO_LIST (RTEXT_FILTER_VF).
+const rtextFilterVF = 1
+
+// ifinfomsgLen is sizeof(struct ifinfomsg).
+const ifinfomsgLen = 16
+
+// LinkState is a VF's administrative link state.
+type LinkState uint32
+
+// VF link states (IFLA_VF_LINK_STATE_*).
+const (
+	LinkStateAuto    LinkState = 0
+	LinkStateEnable  LinkState = 1
+	LinkStateDisable LinkState = 2
+)
+
+func (s LinkState) String() string {
+	switch s {
+	case LinkStateAuto:
+		return "auto"
+	case LinkStateEnable:
+		return "enable"
+	case LinkStateDisable:
+		return "disable"
+	}
+	return fmt.Sprintf("linkstate(%d)", uint32(s))
+}
+
+// VFInfo is what a PF reports about one of its VFs. SpoofChk and Trust are
+// nil when the driver does not report them (the kernel sends -1).
+type VFInfo struct {
+	VF        int
+	MAC       net.HardwareAddr
+	VLAN      int
+	QoS       int
+	SpoofChk  *bool
+	Trust     *bool
+	LinkState LinkState
+}
+
+// Link is the part of an RTM_NEWLINK message offloadkit uses.
+type Link struct {
+	Index int
+	Name  string
+	NumVF int
+	VFs   []VFInfo
+}
+
+// VFConfig changes a VF's settings on its PF; nil fields stay as they are.
+type VFConfig struct {
+	VF        int
+	MAC       net.HardwareAddr
+	VLAN      *int // with QoS; 0 removes the VLAN
+	QoS       int
+	SpoofChk  *bool
+	Trust     *bool
+	LinkState *LinkState
+}
+
+// Client sends rtnetlink requests over one netlink.Conn; it is safe for
+// concurrent use (netlink.Conn serialises requests).
+type Client struct {
+	c *netlink.Conn
+}
+
+// Dial opens a NETLINK_ROUTE socket; cfg may set the network namespace.
+func Dial(cfg *netlink.Config) (*Client, error) {
+	c, err := netlink.Dial(unix.NETLINK_ROUTE, cfg)
+	if err != nil {
+		return nil, &errs.Error{Op: "dial rtnetlink", Err: err}
+	}
+	return &Client{c: c}, nil
+}
+
+// New wraps an existing connection (nltest fakes use it).
+func New(c *netlink.Conn) *Client { return &Client{c: c} }
+
+// Close closes the socket.
+func (c *Client) Close() error { return c.c.Close() }
+
+func (c *Client) execute(ctx context.Context, op, dev string, m netlink.Message) ([]netlink.Message, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, &errs.Error{Op: op, Device: dev, Err: fmt.Errorf("%w: %w", errs.ErrTimeout, err)}
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		_ = c.c.SetDeadline(dl)
+		defer c.c.SetDeadline(time.Time{})
+	}
+	msgs, err := c.c.Execute(m)
+	if err != nil {
+		e := &errs.Error{Op: op, Device: dev, Err: err}
+		var oe *netlink.OpError
+		if errors.As(err, &oe) {
+			e.Message = oe.Message
+		}
+		return nil, e
+	}
+	return msgs, nil
+}
+
+// Link reads link name with its VF list.
+func (c *Client) Link(ctx context.Context, name string) (Link, error) {
+	ae := netlink.NewAttributeEncoder()
+	ae.String(unix.IFLA_IFNAME, name)
+	ae.Uint32(unix.IFLA_EXT_MASK, rtextFilterVF)
+	attrs, err := ae.Encode()
+	if err != nil {
+		return Link{}, err
+	}
+	req := netlink.Message{
+		Header: netlink.Header{Type: unix.RTM_GETLINK, Flags: netlink.Request},
+		Data:   append(make([]byte, ifinfomsgLen), attrs...),
+	}
+	msgs, err := c.execute(ctx, "rtnetlink get link", name, req)
+	if err != nil {
+		return Link{}, err
+	}
+	for _, m := range msgs {
+		if m.Header.Type == unix.RTM_NEWLINK {
+			l, err := DecodeLink(m.Data)
+			if err != nil {
+				return Link{}, &errs.Error{Op: "decode RTM_NEWLINK", Device: name, Err: err}
+			}
+			return l, nil
+		}
+	}
+	return Link{}, &errs.Error{Op: "rtnetlink get link", Device: name, Err: fmt.Errorf("%w: no RTM_NEWLINK in the reply", errs.ErrNotFound)}
+}
+
+// SetVF applies cfg to a VF of the PF link with index ifindex.
+func (c *Client) SetVF(ctx context.Context, ifindex int, name string, cfg VFConfig) error {
+	data, err := EncodeSetVF(ifindex, cfg)
+	if err != nil {
+		return err
+	}
+	req := netlink.Message{
+		Header: netlink.Header{Type: unix.RTM_SETLINK, Flags: netlink.Request | netlink.Acknowledge},
+		Data:   data,
+	}
+	_, err = c.execute(ctx, fmt.Sprintf("rtnetlink set vf %d", cfg.VF), name, req)
+	return err
+}
+
+// EncodeSetVF builds the body of an RTM_SETLINK that applies cfg: an
+// ifinfomsg for ifindex and IFLA_VFINFO_LIST { IFLA_VF_INFO { ... } }.
+func EncodeSetVF(ifindex int, cfg VFConfig) ([]byte, error) {
+	if cfg.VF < 0 {
+		return nil, errs.Invalid("VF number", fmt.Sprint(cfg.VF), "negative")
+	}
+	vf := uint32(cfg.VF)
+	hdr := make([]byte, ifinfomsgLen)
+	binary.NativeEndian.PutUint32(hdr[4:8], uint32(int32(ifindex)))
+	ae := netlink.NewAttributeEncoder()
+	ae.Nested(unix.IFLA_VFINFO_LIST, func(ae *netlink.AttributeEncoder) error {
+		ae.Nested(unix.IFLA_VF_INFO, func(ae *netlink.AttributeEncoder) error {
+			if cfg.MAC != nil {
+				b := make([]byte, 4+32) // struct ifla_vf_mac
+				nlenc.PutUint32(b[0:4], vf)
+				copy(b[4:], cfg.MAC)
+				ae.Bytes(unix.IFLA_VF_MAC, b)
+			}
+			if cfg.VLAN != nil {
+				b := make([]byte, 12) // struct ifla_vf_vlan
+				nlenc.PutUint32(b[0:4], vf)
+				nlenc.PutUint32(b[4:8], uint32(*cfg.VLAN))
+				nlenc.PutUint32(b[8:12], uint32(cfg.QoS))
+				ae.Bytes(unix.IFLA_VF_VLAN, b)
+			}
+			if cfg.SpoofChk != nil {
+				ae.Bytes(unix.IFLA_VF_SPOOFCHK, vfSetting(vf, *cfg.SpoofChk))
+			}
+			if cfg.Trust != nil {
+				ae.Bytes(unix.IFLA_VF_TRUST, vfSetting(vf, *cfg.Trust))
+			}
+			if cfg.LinkState != nil {
+				b := make([]byte, 8)
+				nlenc.PutUint32(b[0:4], vf)
+				nlenc.PutUint32(b[4:8], uint32(*cfg.LinkState))
+				ae.Bytes(unix.IFLA_VF_LINK_STATE, b)
+			}
+			return nil
+		})
+		return nil
+	})
+	attrs, err := ae.Encode()
+	if err != nil {
+		return nil, err
+	}
+	return append(hdr, attrs...), nil
+}
+
+func vfSetting(vf uint32, on bool) []byte {
+	b := make([]byte, 8)
+	nlenc.PutUint32(b[0:4], vf)
+	if on {
+		nlenc.PutUint32(b[4:8], 1)
+	}
+	return b
+}
+
+// DecodeLink decodes the body of an RTM_NEWLINK message. Attributes it does
+// not use are skipped; short or malformed ones are errors, never panics.
+func DecodeLink(b []byte) (Link, error) {
+	if len(b) < ifinfomsgLen {
+		return Link{}, fmt.Errorf("%w: ifinfomsg of %d bytes", errs.ErrInvalidArgument, len(b))
+	}
+	l := Link{Index: int(int32(binary.NativeEndian.Uint32(b[4:8])))}
+	ad, err := netlink.NewAttributeDecoder(b[ifinfomsgLen:])
+	if err != nil {
+		return Link{}, err
+	}
+	for ad.Next() {
+		switch ad.Type() {
+		case unix.IFLA_IFNAME:
+			l.Name = ad.String()
+		case unix.IFLA_NUM_VF:
+			l.NumVF = int(ad.Uint32())
+		case unix.IFLA_VFINFO_LIST:
+			ad.Nested(func(nad *netlink.AttributeDecoder) error {
+				for nad.Next() {
+					if nad.Type() != unix.IFLA_VF_INFO {
+						continue
+					}
+					var vi VFInfo
+					var derr error
+					nad.Nested(func(vad *netlink.AttributeDecoder) error {
+						vi, derr = decodeVFInfo(vad)
+						return derr
+					})
+					if derr == nil {
+						l.VFs = append(l.VFs, vi)
+					}
+				}
+				return nil
+			})
+		}
+	}
+	if err := ad.Err(); err != nil {
+		return Link{}, err
+	}
+	return l, nil
+}
+
+func decodeVFInfo(ad *netlink.AttributeDecoder) (VFInfo, error) {
+	vi := VFInfo{VF: -1}
+	short := func(what string, n, want int) error {
+		return fmt.Errorf("%w: %s of %d bytes, want %d", errs.ErrInvalidArgument, what, n, want)
+	}
+	for ad.Next() {
+		data := ad.Bytes()
+		switch ad.Type() {
+		case unix.IFLA_VF_MAC:
+			if len(data) < 4+6 {
+				return vi, short("IFLA_VF_MAC", len(data), 36)
+			}
+			vi.VF = int(nlenc.Uint32(data[0:4]))
+			vi.MAC = net.HardwareAddr(append([]byte(nil), data[4:10]...))
+		case unix.IFLA_VF_VLAN:
+			if len(data) < 12 {
+				return vi, short("IFLA_VF_VLAN", len(data), 12)
+			}
+			vi.VLAN = int(nlenc.Uint32(data[4:8]))
+			vi.QoS = int(nlenc.Uint32(data[8:12]))
+		case unix.IFLA_VF_SPOOFCHK:
+			if len(data) < 8 {
+				return vi, short("IFLA_VF_SPOOFCHK", len(data), 8)
+			}
+			vi.SpoofChk = optBool(nlenc.Uint32(data[4:8]))
+		case unix.IFLA_VF_TRUST:
+			if len(data) < 8 {
+				return vi, short("IFLA_VF_TRUST", len(data), 8)
+			}
+			vi.Trust = optBool(nlenc.Uint32(data[4:8]))
+		case unix.IFLA_VF_LINK_STATE:
+			if len(data) < 8 {
+				return vi, short("IFLA_VF_LINK_STATE", len(data), 8)
+			}
+			vi.LinkState = LinkState(nlenc.Uint32(data[4:8]))
+		}
+	}
+	return vi, ad.Err()
+}
+
+// optBool maps the kernel's u32 setting, where (u32)-1 means "not
+// reported by the driver", to a *bool.
+func optBool(v uint32) *bool {
+	if v == ^uint32(0) {
+		return nil
+	}
+	b := v != 0
+	return &b
+}

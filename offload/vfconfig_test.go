@@ -1,0 +1,58 @@
+package offload_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"testing"
+
+	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/offloadtest"
+)
+
+func TestVFStateAndConfigure(t *testing.T) {
+	ctx := context.Background()
+	tr := offloadtest.NewByName(t, "cx5-switchdev")
+	h := tr.Host(t)
+	pf := pci("0000:84:00.0")
+	p, err := h.PF(ctx, pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := p.VFs[2].State
+	if st == nil || st.MAC != "00:00:00:00:00:00" || st.SpoofChk == nil || !*st.SpoofChk || st.Trust == nil || *st.Trust || st.LinkState != "auto" {
+		t.Fatalf("default VF state = %+v", st)
+	}
+	mac, _ := net.ParseMAC("0a:c9:1c:70:01:09")
+	vlan, off, on := 100, false, true
+	if err := h.ConfigureVF(ctx, pf, 2, offload.VFConfig{MAC: mac, VLAN: &vlan, QoS: 2, SpoofChk: &off, Trust: &on}); err != nil {
+		t.Fatal(err)
+	}
+	p, _ = h.PF(ctx, pf)
+	st = p.VFs[2].State
+	if st.MAC != "0a:c9:1c:70:01:09" || st.VLAN != 100 || st.QoS != 2 || *st.SpoofChk || !*st.Trust {
+		t.Fatalf("after ConfigureVF: %+v", st)
+	}
+	if p.VFs[1].State.MAC != "00:00:00:00:00:00" {
+		t.Fatalf("VF 1 changed too: %+v", p.VFs[1].State)
+	}
+	bad := []offload.VFConfig{{MAC: net.HardwareAddr{1, 2, 3}}, {VLAN: ptr(4095)}, {VLAN: ptr(1), QoS: 8}}
+	for _, c := range bad {
+		if err := h.ConfigureVF(ctx, pf, 2, c); !errors.Is(err, offload.ErrInvalidArgument) {
+			t.Errorf("ConfigureVF(%+v) = %v, want ErrInvalidArgument", c, err)
+		}
+	}
+	if err := h.ConfigureVF(ctx, pf, 9, offload.VFConfig{Trust: &on}); !errors.Is(err, offload.ErrNotFound) {
+		t.Errorf("ConfigureVF on VF 9 of 4 = %v, want ErrNotFound", err)
+	}
+	// A Host on a fake root without rtnetlink has no VF state and says so.
+	h2, _ := offload.Open(offload.WithRoot(tr.Root))
+	if p, err := h2.PF(ctx, pf); err != nil || p.VFs[0].State != nil {
+		t.Errorf("without rtnetlink: %v, state %+v", err, p.VFs[0].State)
+	}
+	if err := h2.ConfigureVF(ctx, pf, 0, offload.VFConfig{Trust: &on}); !errors.Is(err, offload.ErrNotSupported) {
+		t.Errorf("ConfigureVF without rtnetlink = %v, want ErrNotSupported", err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
