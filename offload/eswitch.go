@@ -17,6 +17,7 @@ const (
 	ParamCModePermanent                    // stored in the device's NVM
 )
 
+// String returns the cmode as devlink prints it.
 func (c ParamCMode) String() string {
 	switch c {
 	case ParamCModeRuntime:

@@ -22,8 +22,10 @@ const (
 	VendorIntel     VendorID = 0x8086 // Intel E810 (ice)
 )
 
+// String returns four lower-case hex digits, as lspci -n prints them.
 func (v VendorID) String() string { return fmt.Sprintf("%04x", uint16(v)) }
 
+// String returns four lower-case hex digits, as lspci -n prints them.
 func (d DeviceID) String() string { return fmt.Sprintf("%04x", uint16(d)) }
 
 // PCIID is a vendor:device pair as lspci -nn prints it ("15b3:1017").
@@ -32,6 +34,7 @@ type PCIID struct {
 	Device DeviceID
 }
 
+// String returns "vendor:device" ("15b3:1017").
 func (id PCIID) String() string { return id.Vendor.String() + ":" + id.Device.String() }
 
 // MarshalText renders "15b3:1017".

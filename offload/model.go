@@ -18,6 +18,7 @@ const (
 	ESwitchModeSwitchdevInactive
 )
 
+// String returns the mode as devlink prints it.
 func (m ESwitchMode) String() string {
 	switch m {
 	case ESwitchModeLegacy:
@@ -87,6 +88,7 @@ const (
 
 var bondModeNames = [...]string{"unknown", "balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb", "balance-alb"}
 
+// String returns the mode as bonding/mode names it.
 func (m BondMode) String() string {
 	if int(m) < len(bondModeNames) {
 		return bondModeNames[m]

@@ -27,6 +27,7 @@ const (
 
 var flavourNames = [...]string{"unknown", "physical", "pcipf", "pcivf", "pcisf", "virtual", "cpu", "dsa", "unused"}
 
+// String returns the flavour as devlink prints it.
 func (f PortFlavour) String() string {
 	if int(f) < len(flavourNames) {
 		return flavourNames[f]

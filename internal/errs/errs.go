@@ -46,6 +46,7 @@ type Error struct {
 	Err     error
 }
 
+// Error formats "op device (path): cause: kernel says: message".
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Op)

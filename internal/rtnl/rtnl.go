@@ -31,6 +31,7 @@ const (
 	LinkStateDisable LinkState = 2
 )
 
+// String returns the state as ip-link prints it.
 func (s LinkState) String() string {
 	switch s {
 	case LinkStateAuto:
