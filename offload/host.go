@@ -33,7 +33,7 @@ type Host struct {
 	// lookup costs a bounded number of sysfs reads instead of a scan of every
 	// netdev; each hit is re-validated against sysfs before it is returned.
 	repMu sync.Mutex
-	reps  map[PCIAddress]*repIndex
+	reps  map[Device]*repIndex
 	geo   map[PCIAddress]sriovGeo
 }
 
@@ -92,7 +92,7 @@ func Open(opts ...Option) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Host{fs: fs, log: c.log, hooks: c.hooks, reps: make(map[PCIAddress]*repIndex), geo: make(map[PCIAddress]sriovGeo)}
+	h := &Host{fs: fs, log: c.log, hooks: c.hooks, reps: make(map[Device]*repIndex), geo: make(map[PCIAddress]sriovGeo)}
 	if c.rtnl != nil {
 		h.rtnl = rtnl.New(c.rtnl)
 	} else {

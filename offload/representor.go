@@ -19,6 +19,7 @@ type repEntry struct {
 	pfNum int
 	name  string
 	raw   string // phys_port_name, to re-validate a cached entry
+	sw    string // phys_switch_id when the index was built
 }
 
 // repIndex maps ports of one PF to their netdevs as last seen.
@@ -34,13 +35,13 @@ func keyOf(p PhysPortName) repKey {
 	return repKey{flavour: p.Flavour, controller: c, vf: p.VF, sf: p.SF}
 }
 
-// buildRepIndex reads every netdev below the PF device once. On mlx5,
+// buildRepIndex reads every netdev below the device once. On mlx5,
 // netdevsim and nfp the representors hang off the PF's device; the build
 // costs a few reads per netdev and happens only on a cache miss.
-func (h *Host) buildRepIndex(pf PCIAddress) (*repIndex, error) {
-	nds, err := h.netdevsOfDir(pciPath(pf))
+func (h *Host) buildRepIndex(dev Device) (*repIndex, error) {
+	nds, err := h.netdevsOfDir(dev.dir())
 	if err != nil {
-		return nil, &errs.Error{Op: "list representors", Device: pf.String(), Err: err}
+		return nil, &errs.Error{Op: "list representors", Device: dev.String(), Err: err}
 	}
 	idx := &repIndex{byKey: make(map[repKey][]repEntry)}
 	for _, nd := range nds {
@@ -48,7 +49,7 @@ func (h *Host) buildRepIndex(pf PCIAddress) (*repIndex, error) {
 			continue
 		}
 		k := keyOf(nd.PortName)
-		idx.byKey[k] = append(idx.byKey[k], repEntry{pfNum: nd.PortName.PF, name: nd.Name, raw: nd.PhysPortName})
+		idx.byKey[k] = append(idx.byKey[k], repEntry{pfNum: nd.PortName.PF, name: nd.Name, raw: nd.PhysPortName, sw: nd.SwitchID})
 	}
 	return idx, nil
 }
@@ -56,18 +57,18 @@ func (h *Host) buildRepIndex(pf PCIAddress) (*repIndex, error) {
 // lookupRep finds the netdev for key k on pf. A cached entry costs one read
 // (its phys_port_name, to confirm the name still means that port); a miss
 // rebuilds the PF's index once.
-func (h *Host) lookupRep(pf PCIAddress, k repKey, wantPF int) (Netdev, error) {
+func (h *Host) lookupRep(dev Device, k repKey, wantPF int) (Netdev, error) {
 	for attempt := 0; attempt < 2; attempt++ {
 		h.repMu.Lock()
-		idx := h.reps[pf]
+		idx := h.reps[dev]
 		h.repMu.Unlock()
 		if idx == nil || attempt == 1 {
 			var err error
-			if idx, err = h.buildRepIndex(pf); err != nil {
+			if idx, err = h.buildRepIndex(dev); err != nil {
 				return Netdev{}, err
 			}
 			h.repMu.Lock()
-			h.reps[pf] = idx
+			h.reps[dev] = idx
 			h.repMu.Unlock()
 		}
 		entries := idx.byKey[k]
@@ -86,10 +87,10 @@ func (h *Host) lookupRep(pf PCIAddress, k repKey, wantPF int) (Netdev, error) {
 		if err != nil || raw != e.raw {
 			continue // renamed, moved or gone: rebuild
 		}
-		nd := Netdev{Name: e.name, PhysPortName: raw, PortName: ParsePhysPortName(raw)}
+		nd := Netdev{Name: e.name, PhysPortName: raw, PortName: ParsePhysPortName(raw), SwitchID: e.sw}
 		return nd, nil
 	}
-	return Netdev{}, h.noRepError(pf, k)
+	return Netdev{}, h.noRepError(dev, k)
 }
 
 func pickEntry(entries []repEntry, wantPF int) (repEntry, bool) {
@@ -111,10 +112,10 @@ func pickEntry(entries []repEntry, wantPF int) (repEntry, bool) {
 
 // noRepError explains a failed lookup: a PF with no representors at all is
 // most likely not in switchdev mode.
-func (h *Host) noRepError(pf PCIAddress, k repKey) error {
+func (h *Host) noRepError(dev Device, k repKey) error {
 	what := describeKey(k)
 	h.repMu.Lock()
-	idx := h.reps[pf]
+	idx := h.reps[dev]
 	h.repMu.Unlock()
 	hasReps := false
 	if idx != nil {
@@ -124,14 +125,14 @@ func (h *Host) noRepError(pf PCIAddress, k repKey) error {
 			}
 		}
 	}
-	if !hasReps && (k.flavour == PortFlavourPCIVF || k.flavour == PortFlavourPCISF) {
-		if _, err := h.pciID(pf); err != nil {
-			return err
-		}
-		return &errs.Error{Op: "find representor of " + what, Device: pf.String(),
-			Err: fmt.Errorf("%w: the PF has no VF representors (%w)", ErrNotSwitchdev, ErrNotFound)}
+	if !h.fs.Exists(dev.dir()) {
+		return &errs.Error{Op: "find representor of " + what, Device: dev.String(), Err: fmt.Errorf("%w: no such device", ErrNotFound)}
 	}
-	return &errs.Error{Op: "find representor of " + what, Device: pf.String(), Err: ErrNotFound}
+	if !hasReps && (k.flavour == PortFlavourPCIVF || k.flavour == PortFlavourPCISF) {
+		return &errs.Error{Op: "find representor of " + what, Device: dev.String(),
+			Err: fmt.Errorf("%w: the device has no VF representors (%w)", ErrNotSwitchdev, ErrNotFound)}
+	}
+	return &errs.Error{Op: "find representor of " + what, Device: dev.String(), Err: ErrNotFound}
 }
 
 func describeKey(k repKey) string {
@@ -152,12 +153,76 @@ func describeKey(k repKey) string {
 }
 
 func (h *Host) representor(pf PCIAddress, k repKey, wantPF int) (*Representor, error) {
-	nd, err := h.lookupRep(pf, k, wantPF)
+	nd, err := h.lookupRep(PCIDevice(pf), k, wantPF)
 	if err != nil {
 		return nil, err
 	}
 	r := newRepresentor(pf, nd)
 	return &r, nil
+}
+
+// FindPort returns the switch port q of any device with switchdev ports,
+// PCI or not (netdevsim). The PCI helpers (VFRepresentorByIndex,
+// UplinkRepresentor, ...) are built on it. Representor.PF is set when dev is
+// a PCI device.
+func (h *Host) FindPort(ctx context.Context, dev Device, q PortQuery) (*Representor, error) {
+	if err := dev.validate(); err != nil {
+		return nil, err
+	}
+	if q.Controller < 0 {
+		q.Controller = 0
+	}
+	k := repKey{flavour: q.Flavour, controller: q.Controller, vf: q.VF, sf: q.SF}
+	switch q.Flavour {
+	case PortFlavourPhysical, PortFlavourPCIPF:
+		k.vf, k.sf = -1, -1
+	case PortFlavourPCIVF:
+		k.sf = -1
+		if q.VF < 0 {
+			return nil, errs.Invalid("VF number", fmt.Sprint(q.VF), "negative")
+		}
+	case PortFlavourPCISF:
+		k.vf = -1
+		if q.SF < 0 {
+			return nil, errs.Invalid("SF number", fmt.Sprint(q.SF), "negative")
+		}
+	default:
+		return nil, errs.Invalid("port flavour", q.Flavour.String(), "want physical, pcipf, pcivf or pcisf")
+	}
+	nd, err := h.lookupRep(dev, k, q.PF)
+	if err != nil {
+		return nil, err
+	}
+	var pf PCIAddress
+	if dev.Bus == "pci" {
+		pf, _ = ParsePCIAddress(dev.Name)
+	}
+	r := newRepresentor(pf, nd)
+	return &r, nil
+}
+
+// DevicePorts lists every switch port netdev below dev (uplinks and
+// representors), sorted, for devices that are not PCI functions.
+func (h *Host) DevicePorts(ctx context.Context, dev Device) ([]Representor, error) {
+	if err := dev.validate(); err != nil {
+		return nil, err
+	}
+	nds, err := h.netdevsOfDir(dev.dir())
+	if err != nil {
+		return nil, &errs.Error{Op: "list switch ports", Device: dev.String(), Err: err}
+	}
+	var pf PCIAddress
+	if dev.Bus == "pci" {
+		pf, _ = ParsePCIAddress(dev.Name)
+	}
+	var out []Representor
+	for _, nd := range nds {
+		if nd.PhysPortName != "" && nd.PortName.Flavour != PortFlavourUnknown {
+			out = append(out, newRepresentor(pf, nd))
+		}
+	}
+	sortRepresentors(out)
+	return out, nil
 }
 
 // VFRepresentor returns the representor netdev of the VF at vf (sriovnet's
