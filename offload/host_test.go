@@ -536,3 +536,25 @@ func TestTwoHostsInParallel(t *testing.T) {
 		t.Fatal("hosts share a root")
 	}
 }
+
+// TestFiveDigitDomain runs discovery and lookups on a PF behind a VMD
+// controller, whose PCI domain has five hex digits (10000:...).
+func TestFiveDigitDomain(t *testing.T) {
+	spec := offloadtest.CX5Switchdev()
+	spec.PFs = spec.PFs[:1]
+	spec.PFs[0].Address = "10000:e1:00.0"
+	h := offloadtest.New(t, spec).Host(t)
+	ctx := context.Background()
+	pfs, err := h.Discover(ctx)
+	if err != nil || len(pfs) != 1 || pfs[0].Address.String() != "10000:e1:00.0" || len(pfs[0].VFs) != 4 {
+		t.Fatalf("Discover = %+v, %v", pfs, err)
+	}
+	vf := pfs[0].VFs[3]
+	if vf.Address.String() != "10000:e1:00.5" {
+		t.Fatalf("VF 3 = %s", vf.Address)
+	}
+	r, err := h.VFRepresentor(ctx, vf.Address)
+	if err != nil || r.VFNum != 3 || r.PF.String() != "10000:e1:00.0" {
+		t.Fatalf("VFRepresentor = %+v, %v", r, err)
+	}
+}

@@ -108,4 +108,3 @@ func exportedRecv(d *ast.FuncDecl) bool {
 	}
 	return true
 }
-
