@@ -35,6 +35,9 @@ type Host struct {
 	repMu sync.Mutex
 	reps  map[Device]*repIndex
 	geo   map[PCIAddress]sriovGeo
+
+	// backends are the vendor backends given to Open, in preference order.
+	backends []Backend
 }
 
 // SysfsHooks lets a fake kernel give sysfs reads and writes the semantics of
@@ -54,6 +57,8 @@ type config struct {
 	log   *slog.Logger
 	hooks SysfsHooks
 	rtnl  *netlink.Conn
+
+	backends []Backend
 }
 
 // WithRoot roots the Host at dir: sysfs is read from dir/sys. The default is
@@ -92,7 +97,7 @@ func Open(opts ...Option) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Host{fs: fs, log: c.log, hooks: c.hooks, reps: make(map[Device]*repIndex), geo: make(map[PCIAddress]sriovGeo)}
+	h := &Host{fs: fs, log: c.log, hooks: c.hooks, reps: make(map[Device]*repIndex), geo: make(map[PCIAddress]sriovGeo), backends: c.backends}
 	if c.rtnl != nil {
 		h.rtnl = rtnl.New(c.rtnl)
 	} else {
