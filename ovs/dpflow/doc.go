@@ -1,0 +1,60 @@
+// Package dpflow parses, formats and summarises Open vSwitch datapath flows:
+// the lines printed by `ovs-appctl dpctl/dump-flows` with or without -m,
+// including `type=offloaded` dumps from TC and DPDK offload and the
+// vendor variant that prints offload_packets/offload_bytes (see the YUSUR
+// guide).
+//
+// # Grammar
+//
+// One flow per line:
+//
+//	[ufid:<uuid>, ]<match>, packets:N, bytes:N, used:(never|X.XXXs)[, flags:F][, offloaded:(yes|partial)][, dp:<layer>], actions:<actions>[, dp-extra-info:<text>]
+//
+// The match is a comma separated list of key(value) attributes in whatever
+// order the OVS version prints them; the info fields may come in any order,
+// with or without spaces, and unknown ones are kept (Flow.Extra). Unknown
+// keys (key32(...)) and actions (action42(...)) are kept as raw text.
+//
+// # Lazy decoding
+//
+// Parsing only splits a line into spans: a match attribute or an action is
+// an Attr holding its name and its raw text, both substrings of the input.
+// Typed values are decoded on demand (Attr.Field, ParseMaskedUint,
+// ParseMaskedIP, ParseMaskedMAC, ParseCTState, ParseTCPFlags), so a caller
+// that only counts offloaded flows pays for nothing else.
+//
+// # Streaming
+//
+// Scanner reads a dump from an io.Reader (or a string, as unixctl returns
+// it) and yields one *Flow at a time. It converts input to strings in large
+// chunks, not per line, and reuses the Flow and its slices, so a dump
+// streams with well under one allocation per flow. A yielded Flow is valid
+// until the next call; Clone it to keep it. ReadDump collects a whole dump
+// into a FlowDump.
+//
+// # Tolerance
+//
+// Dumps from the userspace datapath carry header lines (`flow-dump from pmd
+// on cpu core: N`) and captures often hold OVS log lines, shell prompts and
+// blank lines. By default the Scanner skips headers, blank lines, `#`
+// comment lines and OVS log lines, and reports any other line it cannot
+// parse as a *ParseError (with line and column) without stopping. With
+// Options.Strict, log lines and unknown info fields are errors too, and
+// packets, bytes, used and actions are required.
+//
+// # Errors
+//
+// Parse errors are *ParseError values; they match errs.ErrInvalidArgument
+// (offload.ErrInvalidArgument) with errors.Is. Read errors from the
+// io.Reader are returned wrapped.
+//
+// # Report
+//
+// NewReport and Report.Add build the offload verification report the
+// guides ask a person to eyeball: flows per datapath layer, the offloaded
+// share by flows, packets and bytes, per in_port summaries, and the flows
+// not in hardware with the likely reason where the flow shows it.
+//
+// The package does no I/O of its own and needs no privilege; ovs/unixctl
+// fetches live dumps.
+package dpflow

@@ -1,0 +1,168 @@
+package dpflow
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/offloadkit/offloadkit/internal/errs"
+)
+
+// yusurLine is the second flow of the YUSUR guide (shared/seeds/000): the
+// vendor build swaps dp: and offloaded:, drops spaces and adds
+// offload_packets/offload_bytes.
+const yusurLine = `ufid:7940666e-a0bd-42a5-8116-1e84e81bb338, skb_priority(0/0),tunnel(tun_id=0x5,src=192.168.201.12,dst=192.168.201.11,ttl=0/0,tp_dst=6081,geneve({class=0x102,type=0x80,len=4,0x6000a}),flags(+key)),skb_mark(0/0),ct_state(0/0),ct_zone(0/0),ct_mark(0/0),ct_label(0/0),recirc_id(0),dp_hash(0/0),in_port(genev_sys_6081),packet_type(ns=0/0,id=0/0),eth(src=8a:18:a4:22:b7:7d,dst=0a:c9:1c:70:01:09),eth_type(0x0800),ipv4(src=10.0.1.6,dst=10.0.1.10,proto=6,tos=0/0,ttl=0/0,frag=no),tcp(src=9001,dst=60774), packets:6946, bytes:459664, offload_packets:6944, offload_bytes:459532, used:4.170s, dp:tc,offloaded:yes,actions:d85b161b6840_h`
+
+func TestParseYUSUR(t *testing.T) {
+	f, err := Parse(yusurLine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := f.UFID.String(), "7940666e-a0bd-42a5-8116-1e84e81bb338"; got != want {
+		t.Errorf("UFID %s, want %s", got, want)
+	}
+	if f.InPort != "genev_sys_6081" || f.Packets != 6946 || f.Bytes != 459664 ||
+		f.Used != 4170*time.Millisecond || f.NeverUsed || f.Offloaded != OffloadedYes || f.DP != LayerTC {
+		t.Errorf("info fields wrong: %+v", f)
+	}
+	if v, ok := f.ExtraField("offload_packets"); !ok || v != "6944" {
+		t.Errorf("offload_packets = %q, %v", v, ok)
+	}
+	if len(f.Match) != 15 {
+		t.Errorf("%d match attributes, want 15", len(f.Match))
+	}
+	tun, ok := f.Key("tunnel")
+	if !ok {
+		t.Fatal("no tunnel key")
+	}
+	if g, _ := tun.Field("geneve"); g != "{class=0x102,type=0x80,len=4,0x6000a}" {
+		t.Errorf("geneve field %q", g)
+	}
+	if fl, _ := tun.Field("flags"); fl != "+key" {
+		t.Errorf("flags field %q", fl)
+	}
+	if diff := cmp.Diff([]string{"d85b161b6840_h"}, collectSeq(f.Outputs())); diff != "" {
+		t.Errorf("outputs (-want +got):\n%s", diff)
+	}
+	if !f.InHardware() {
+		t.Error("InHardware false for offloaded:yes dp:tc")
+	}
+}
+
+func collectSeq(seq func(func(string) bool)) []string {
+	var out []string
+	for s := range seq {
+		out = append(out, s)
+	}
+	return out
+}
+
+func TestParseActions(t *testing.T) {
+	line := `recirc_id(0),in_port(2),eth_type(0x0800),ipv4(frag=no), packets:0, bytes:0, used:never, actions:ct(commit,zone=1,nat(src=1.1.1.1)),set(ipv4(src=1.2.3.4)),clone(tnl_push(tnl_port(4789),header(size=50,type=4,eth(dst=aa:bb:cc:dd:ee:ff,src=aa:bb:cc:dd:ee:fe,dl_type=0x0800),ipv4(src=1.1.1.1,dst=2.2.2.2,proto=17,tos=0,ttl=64,frag=0x4000),udp(src=0,dst=4789,csum=0x0),vxlan(flags=0x8000000,vni=0x1)),out_port(3)),br-ex),pop_vlan,drop,veth-a.b@c,3,recirc(0x1)`
+	f, err := Parse(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [][2]string
+	for _, a := range f.Actions {
+		got = append(got, [2]string{a.Name, a.Text})
+	}
+	want := [][2]string{
+		{"ct", "ct(commit,zone=1,nat(src=1.1.1.1))"},
+		{"set", "set(ipv4(src=1.2.3.4))"},
+		{"clone", "clone(tnl_push(tnl_port(4789),header(size=50,type=4,eth(dst=aa:bb:cc:dd:ee:ff,src=aa:bb:cc:dd:ee:fe,dl_type=0x0800),ipv4(src=1.1.1.1,dst=2.2.2.2,proto=17,tos=0,ttl=64,frag=0x4000),udp(src=0,dst=4789,csum=0x0),vxlan(flags=0x8000000,vni=0x1)),out_port(3)),br-ex)"},
+		{"pop_vlan", "pop_vlan"},
+		{"drop", "drop"},
+		{"output", "veth-a.b@c"},
+		{"output", "3"},
+		{"recirc", "recirc(0x1)"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("actions (-want +got):\n%s", diff)
+	}
+	if !f.NeverUsed {
+		t.Error("used:never not recognised")
+	}
+	ct := f.Actions[0]
+	if _, ok := ct.Field("commit"); !ok {
+		t.Error("ct(commit) flag not found")
+	}
+	if nat, _ := ct.Field("nat"); nat != "src=1.1.1.1" {
+		t.Errorf("nat = %q", nat)
+	}
+	nested, err := ParseActions(f.Actions[2].Args())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(nested) != 2 || nested[0].Name != "tnl_push" || nested[1].Name != "output" || nested[1].Text != "br-ex" {
+		t.Errorf("nested clone actions: %+v", nested)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		col  int
+	}{
+		{"in_port(1),eth(, packets:1, bytes:1, used:never, actions:drop", 15},
+		{"in_port(1), packets:x, bytes:1, used:never, actions:drop", 21},
+		{"in_port(1), packets:1, bytes:1, used:never", 43},
+		{"in_port(1), packets:1, bytes:1, used:never, actions:ct(zone=1", 53},
+		{"in_port(1), packets:1, bytes:1, used:never, actions:1),2", 53},
+		{"ufid:zz, in_port(1), packets:1, bytes:1, used:never, actions:drop", 6},
+		{"hello world", 6},
+	} {
+		_, err := Parse(tc.line)
+		var pe *ParseError
+		if !errors.As(err, &pe) {
+			t.Errorf("Parse(%q) = %v, want *ParseError", tc.line, err)
+			continue
+		}
+		if !errors.Is(err, errs.ErrInvalidArgument) {
+			t.Errorf("Parse(%q) error does not match ErrInvalidArgument", tc.line)
+		}
+		if pe.Column != tc.col {
+			t.Errorf("Parse(%q) column %d, want %d (%v)", tc.line, pe.Column, tc.col, err)
+		}
+	}
+}
+
+// TestCorpusRoundTrip parses every fixture under testdata/ovs strictly,
+// formats each flow and parses the result again.
+func TestCorpusRoundTrip(t *testing.T) {
+	files, err := filepath.Glob("../../testdata/ovs/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no fixtures: %v", err)
+	}
+	total := 0
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := ParseDump(string(data), Options{Strict: !strings.Contains(name, "tolerant")})
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		for _, f := range d.Flows {
+			total++
+			g, err := Parse(f.String())
+			if err != nil {
+				t.Errorf("%s:%d: reparse: %v\n%s", name, f.Line, err, f.String())
+				continue
+			}
+			g.Line = f.Line
+			if diff := cmp.Diff(&f, g); diff != "" {
+				t.Errorf("%s:%d: round trip (-want +got):\n%s", name, f.Line, diff)
+			}
+		}
+	}
+	if total == 0 {
+		t.Fatal("no flows in the corpus")
+	}
+}

@@ -1,0 +1,268 @@
+package dpflow
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"strings"
+)
+
+// Options tune parsing. The zero value is the tolerant default.
+type Options struct {
+	// Strict makes OVS log lines, unknown info fields and lines without
+	// packets, bytes, used or actions errors. Dump header lines, blank
+	// lines and '#' comment lines are skipped in both modes.
+	Strict bool
+	// MaxLineSize bounds a single line in bytes (default 1 MiB); a longer
+	// line is a *ParseError and the Scanner skips it.
+	MaxLineSize int
+}
+
+const (
+	defaultMaxLine = 1 << 20
+	chunkSize      = 64 << 10
+)
+
+// Scanner reads flows one at a time from a dump. It is not safe for
+// concurrent use.
+type Scanner struct {
+	r     io.Reader
+	opts  Options
+	buf   []byte // bytes read but not yet converted (a partial line)
+	chunk string // complete lines converted in one allocation
+	off   int    // read position in chunk
+	eof   bool
+	err   error // sticky read error
+	line  int
+	skip  bool // discarding the rest of an over-long line
+	flow  Flow
+}
+
+// NewScanner returns a Scanner reading r.
+func NewScanner(r io.Reader, opts Options) *Scanner {
+	if opts.MaxLineSize <= 0 {
+		opts.MaxLineSize = defaultMaxLine
+	}
+	return &Scanner{r: r, opts: opts}
+}
+
+// ScanString returns a Scanner over a dump held in a string, such as a
+// unixctl reply; it parses in place without copying.
+func ScanString(dump string, opts Options) *Scanner {
+	s := NewScanner(nil, opts)
+	s.chunk, s.eof = dump, true
+	return s
+}
+
+// Line returns the 1-based number of the line last returned.
+func (s *Scanner) Line() int { return s.line }
+
+// Next returns the next flow. At the end of input it returns io.EOF. A
+// line that does not parse returns a *ParseError; the caller may call
+// Next again to continue with the following line. Other errors come from
+// the reader and are final. The returned Flow is reused by the next call.
+func (s *Scanner) Next() (*Flow, error) {
+	for {
+		line, err := s.nextLine()
+		if err != nil {
+			return nil, err
+		}
+		if skipLine(line, s.opts.Strict) {
+			continue
+		}
+		p := parser{line: line, strict: s.opts.Strict}
+		if err := p.parse(&s.flow); err != nil {
+			var pe *ParseError
+			if errors.As(err, &pe) {
+				pe.Line = s.line
+			}
+			return nil, err
+		}
+		s.flow.Line = s.line
+		return &s.flow, nil
+	}
+}
+
+// All iterates over the flows and per-line errors of the dump. Parse
+// errors are yielded with a nil flow and iteration goes on; a read error
+// is yielded last. The yielded Flow is reused: Clone it to keep it.
+func (s *Scanner) All() iter.Seq2[*Flow, error] {
+	return func(yield func(*Flow, error) bool) {
+		for {
+			f, err := s.Next()
+			if err == io.EOF {
+				return
+			}
+			if !yield(f, err) {
+				return
+			}
+			var pe *ParseError
+			if err != nil && !errors.As(err, &pe) {
+				return
+			}
+		}
+	}
+}
+
+// skipLine reports lines that are part of a dump but not flows: blank
+// lines, '#' comments, the userspace datapath's "flow-dump from ..."
+// headers, and (tolerant mode) OVS log lines.
+func skipLine(line string, strict bool) bool {
+	l := strings.TrimLeft(line, " \t")
+	if l == "" || l == "\r" || l[0] == '#' || strings.HasPrefix(l, "flow-dump from ") {
+		return true
+	}
+	return !strict && isLogLine(l)
+}
+
+// isLogLine matches the OVS log format
+// "2026-11-26T08:00:00.123Z|00001|module|LEVEL|message".
+func isLogLine(l string) bool {
+	if len(l) < 20 || l[4] != '-' || l[7] != '-' || l[10] != 'T' {
+		return false
+	}
+	for _, i := range [...]int{0, 1, 2, 3, 5, 6, 8, 9} {
+		if l[i] < '0' || l[i] > '9' {
+			return false
+		}
+	}
+	return strings.IndexByte(l[:min(len(l), 40)], '|') > 0
+}
+
+func (s *Scanner) nextLine() (string, error) {
+	for {
+		if s.off < len(s.chunk) {
+			rest := s.chunk[s.off:]
+			i := strings.IndexByte(rest, '\n')
+			if i < 0 {
+				i = len(rest)
+				s.off = len(s.chunk)
+			} else {
+				s.off += i + 1
+			}
+			s.line++
+			if len(rest[:i]) > s.opts.MaxLineSize {
+				return "", &ParseError{Line: s.line, Column: s.opts.MaxLineSize + 1, Msg: "line too long"}
+			}
+			return rest[:i], nil
+		}
+		if s.err != nil {
+			return "", s.err
+		}
+		if s.eof {
+			return "", io.EOF
+		}
+		if err := s.fill(); err != nil {
+			return "", err
+		}
+	}
+}
+
+// fill reads until buf holds at least one complete line (or EOF) and
+// converts the complete lines into chunk with one allocation.
+func (s *Scanner) fill() error {
+	if s.buf == nil {
+		s.buf = make([]byte, 0, chunkSize)
+	}
+	for {
+		if len(s.buf) == cap(s.buf) {
+			if cap(s.buf) > s.opts.MaxLineSize {
+				// An over-long line: report it and drop what we have of
+				// it; the rest is dropped up to the next newline.
+				s.buf = s.buf[:0]
+				s.skip = true
+				s.line++
+				return &ParseError{Line: s.line, Column: s.opts.MaxLineSize + 1, Msg: "line too long"}
+			}
+			nb := make([]byte, len(s.buf), 2*cap(s.buf))
+			copy(nb, s.buf)
+			s.buf = nb
+		}
+		n, err := s.r.Read(s.buf[len(s.buf):cap(s.buf)])
+		if n > 0 {
+			data := s.buf[len(s.buf) : len(s.buf)+n]
+			if s.skip {
+				i := bytes.IndexByte(data, '\n')
+				if i < 0 {
+					continue
+				}
+				s.skip = false
+				copy(s.buf, data[i+1:])
+				s.buf = s.buf[:n-i-1]
+			} else {
+				s.buf = s.buf[:len(s.buf)+n]
+			}
+			if k := lastNewline(s.buf); k >= 0 {
+				s.chunk, s.off = string(s.buf[:k+1]), 0
+				m := copy(s.buf, s.buf[k+1:])
+				s.buf = s.buf[:m]
+				return nil
+			}
+		}
+		if err == io.EOF {
+			s.eof = true
+			if len(s.buf) > 0 && !s.skip {
+				s.chunk, s.off = string(s.buf), 0
+				s.buf = s.buf[:0]
+			}
+			return nil
+		}
+		if err != nil {
+			s.err = fmt.Errorf("dpflow: read dump: %w", err)
+			return s.err
+		}
+	}
+}
+
+func lastNewline(b []byte) int {
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] == '\n' {
+			return i
+		}
+	}
+	return -1
+}
+
+// FlowDump is a whole dump of datapath flows with where it came from.
+type FlowDump struct {
+	// Source says where the dump came from (a file name, "stdin",
+	// "unixctl:<socket>"); set by the caller.
+	Source string
+	// Filter is the dump's filter as given to dpctl/dump-flows (for example
+	// "type=offloaded"); set by the caller.
+	Filter string
+	// Flows are the parsed flows, each independent of the others.
+	Flows []Flow
+	// Errors are the lines that did not parse.
+	Errors []*ParseError
+}
+
+// ReadDump reads a whole dump. Lines that do not parse are collected in
+// Errors (in strict mode the first one is returned as the error instead);
+// a read error is returned with what was read so far.
+func ReadDump(r io.Reader, opts Options) (*FlowDump, error) {
+	return collect(NewScanner(r, opts), opts.Strict)
+}
+
+// ParseDump parses a whole dump held in a string, as ReadDump does.
+func ParseDump(dump string, opts Options) (*FlowDump, error) {
+	return collect(ScanString(dump, opts), opts.Strict)
+}
+
+func collect(s *Scanner, strict bool) (*FlowDump, error) {
+	d := &FlowDump{}
+	for f, err := range s.All() {
+		if err != nil {
+			var pe *ParseError
+			if errors.As(err, &pe) && !strict {
+				d.Errors = append(d.Errors, pe)
+				continue
+			}
+			return d, err
+		}
+		d.Flows = append(d.Flows, *f.Clone())
+	}
+	return d, nil
+}
