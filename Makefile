@@ -23,6 +23,23 @@ vet:
 unit:
 	$(GO) test -race -count=1 ./...
 
-# Tier 3: boots a real kernel under qemu and runs the vmtest-tagged tests there.
-vmtest:
-	@echo "vmtest: harness not landed yet"
+# Tier 3: boots a real kernel under qemu (TCG) and runs the vmtest-tagged tests
+# there (internal/vmtest, hack/vmtest). VMTEST_KERNEL=netdevsim (default: built
+# once from linux-source-6.1, ~10-25 min cold, then cached) or debian (stock
+# linux-image-6.1.0-N-amd64, no netdevsim). Cache: ${OFFLOADKIT_CACHE:-$HOME/.cache/offloadkit}.
+# VMTEST_FLAGS passes e.g. "-v -run TestX" to the harness.
+VMTEST_KERNEL ?= netdevsim
+VMTEST_FLAGS ?=
+VMTEST_DEBS = qemu-system-x86 busybox-static kmod cpio iproute2 openvswitch-switch \
+	linux-source-6.1 bc flex bison libelf-dev libssl-dev make gcc libc6-dev xz-utils
+vmtest: vmtest-deps
+	$(GO) run ./internal/vmtest/cmd/vmtest -kernel $(VMTEST_KERNEL) $(VMTEST_FLAGS)
+
+# Installs only what is missing, so a warm run does not touch apt.
+.PHONY: vmtest-deps
+vmtest-deps:
+	@missing=""; for p in $(VMTEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "vmtest-deps: installing$$missing"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi

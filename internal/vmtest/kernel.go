@@ -1,0 +1,185 @@
+package vmtest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// KernelKind names a guest kernel the harness knows how to get.
+type KernelKind string
+
+// The guest kernels.
+const (
+	// KernelNetdevsim is built from Debian's linux-source-6.1 with
+	// hack/vmtest/kernel.config: everything the tests need is built in.
+	KernelNetdevsim KernelKind = "netdevsim"
+	// KernelDebian is Debian's stock linux-image-6.1.0-N-amd64 with its
+	// modules; it has no netdevsim.
+	KernelDebian KernelKind = "debian"
+)
+
+// ParseKernelKind parses the -kernel flag / VMTEST_KERNEL value.
+func ParseKernelKind(s string) (KernelKind, error) {
+	switch k := KernelKind(s); k {
+	case KernelNetdevsim, KernelDebian:
+		return k, nil
+	}
+	return "", fmt.Errorf("vmtest: unknown kernel %q (want %q or %q)", s, KernelNetdevsim, KernelDebian)
+}
+
+// Kernel is a bootable kernel image and, for a modular kernel, the unpacked
+// package root that holds lib/modules/<Release>.
+type Kernel struct {
+	Kind    KernelKind
+	Image   string // bzImage / vmlinuz path
+	Release string // uname -r, when known before boot
+	// ModRoot is the directory that contains lib/modules/<Release>
+	// (modprobe -d ModRoot); empty for a kernel without modules.
+	ModRoot string
+}
+
+// CacheDir returns the harness cache: $OFFLOADKIT_CACHE, or
+// $HOME/.cache/offloadkit. Kernels, busybox and built kernels live there,
+// each under a name that carries its version or hash, so a stale entry is
+// never reused and `rm -rf` of the directory is always safe.
+func CacheDir() string {
+	if d := os.Getenv("OFFLOADKIT_CACHE"); d != "" {
+		return d
+	}
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		return filepath.Join(os.TempDir(), "offloadkit-cache")
+	}
+	return filepath.Join(home, ".cache", "offloadkit")
+}
+
+// BuildNetdevsimKernel returns the cached netdevsim kernel, building it with
+// hack/vmtest/build-kernel.sh (under repoRoot) first when the cache has no
+// entry for the current config fragment and source version. A cold build
+// takes minutes; its log goes to the cache directory.
+func BuildNetdevsimKernel(ctx context.Context, repoRoot, cache string) (*Kernel, error) {
+	script := filepath.Join(repoRoot, "hack", "vmtest", "build-kernel.sh")
+	cmd := exec.CommandContext(ctx, script)
+	cmd.Env = append(os.Environ(), "OFFLOADKIT_CACHE="+cache)
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("vmtest: %s: %w", script, err)
+	}
+	image := strings.TrimSpace(lastLine(stdout.String()))
+	if _, err := os.Stat(image); err != nil {
+		return nil, fmt.Errorf("vmtest: build-kernel.sh printed %q: %w", image, err)
+	}
+	return &Kernel{Kind: KernelNetdevsim, Image: image}, nil
+}
+
+func lastLine(s string) string {
+	s = strings.TrimRight(s, "\n")
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// FetchDebianKernel returns Debian's current 6.1 kernel, fetched with
+// `apt-get download` and unpacked with `dpkg-deb -x` into
+// cache/debian-<release>, then indexed with depmod -b. The release is the
+// one the linux-image-amd64 meta package points at in the host's apt lists.
+func FetchDebianKernel(ctx context.Context, cache string) (*Kernel, error) {
+	out, err := exec.CommandContext(ctx, "apt-cache", "depends", "linux-image-amd64").Output()
+	if err != nil {
+		return nil, fmt.Errorf("vmtest: apt-cache depends linux-image-amd64: %w", err)
+	}
+	// The versioned image package the meta package depends on, e.g.
+	// linux-image-6.1.0-56-amd64.
+	m := regexp.MustCompile(`linux-image-(6\.1\.0-[0-9]+-amd64)\b`).FindStringSubmatch(string(out))
+	if m == nil {
+		return nil, fmt.Errorf("vmtest: no linux-image-6.1.0-N-amd64 in apt-cache depends linux-image-amd64 (run apt-get update): %q", out)
+	}
+	release := m[1]
+	root := filepath.Join(cache, "debian-"+release)
+	k := &Kernel{
+		Kind:    KernelDebian,
+		Image:   filepath.Join(root, "boot", "vmlinuz-"+release),
+		Release: release,
+		ModRoot: root,
+	}
+	if _, err := os.Stat(filepath.Join(root, ".complete")); err == nil {
+		return k, nil
+	}
+	if err := fetchDeb(ctx, "linux-image-"+release, root); err != nil {
+		return nil, err
+	}
+	if out, err := exec.CommandContext(ctx, "depmod", "-b", root, release).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("vmtest: depmod -b %s %s: %w: %s", root, release, err, out)
+	}
+	if err := os.WriteFile(filepath.Join(root, ".complete"), nil, 0o644); err != nil {
+		return nil, fmt.Errorf("vmtest: %w", err)
+	}
+	return k, nil
+}
+
+// FetchBusybox returns a static busybox binary from Debian's busybox-static
+// package, fetched into the cache (cache/busybox-<version>/bin/busybox).
+func FetchBusybox(ctx context.Context, cache string) (string, error) {
+	out, err := exec.CommandContext(ctx, "apt-cache", "show", "--no-all-versions", "busybox-static").Output()
+	if err != nil {
+		return "", fmt.Errorf("vmtest: apt-cache show busybox-static: %w", err)
+	}
+	var version string
+	for _, l := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(l, "Version: "); ok {
+			version = strings.TrimSpace(v)
+			break
+		}
+	}
+	if version == "" {
+		return "", errors.New("vmtest: apt-cache show busybox-static: no Version")
+	}
+	root := filepath.Join(cache, "busybox-"+strings.NewReplacer(":", "_", "/", "_").Replace(version))
+	bin := filepath.Join(root, "bin", "busybox")
+	if _, err := os.Stat(filepath.Join(root, ".complete")); err == nil {
+		return bin, nil
+	}
+	if err := fetchDeb(ctx, "busybox-static", root); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(root, ".complete"), nil, 0o644); err != nil {
+		return "", fmt.Errorf("vmtest: %w", err)
+	}
+	return bin, nil
+}
+
+// fetchDeb downloads pkg with apt-get download into a scratch directory
+// and unpacks it into root.
+func fetchDeb(ctx context.Context, pkg, root string) error {
+	dl, err := os.MkdirTemp(filepath.Dir(root), "download-")
+	if err != nil {
+		return fmt.Errorf("vmtest: %w", err)
+	}
+	defer os.RemoveAll(dl)
+	cmd := exec.CommandContext(ctx, "apt-get", "download", pkg)
+	cmd.Dir = dl
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("vmtest: apt-get download %s: %w: %s", pkg, err, out)
+	}
+	debs, _ := filepath.Glob(filepath.Join(dl, "*.deb"))
+	if len(debs) != 1 {
+		return fmt.Errorf("vmtest: apt-get download %s left %d .deb files", pkg, len(debs))
+	}
+	if err := os.RemoveAll(root); err != nil {
+		return fmt.Errorf("vmtest: %w", err)
+	}
+	if out, err := exec.CommandContext(ctx, "dpkg-deb", "-x", debs[0], root).CombinedOutput(); err != nil {
+		return fmt.Errorf("vmtest: dpkg-deb -x %s: %w: %s", debs[0], err, out)
+	}
+	return nil
+}
