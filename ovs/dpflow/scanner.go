@@ -7,6 +7,7 @@ import (
 	"io"
 	"iter"
 	"strings"
+	"unsafe"
 )
 
 // Options tune parsing. The zero value is the tolerant default.
@@ -161,22 +162,26 @@ func (s *Scanner) nextLine() (string, error) {
 }
 
 // fill reads until buf holds at least one complete line (or EOF) and
-// converts the complete lines into chunk with one allocation.
+// turns the complete lines into chunk. The bytes are read into a buffer
+// that is never written again once it backs chunk (the next read goes to
+// a fresh buffer, after copying the partial last line there), so chunk
+// can alias it without a copy: one allocation per 64 KiB of input.
 func (s *Scanner) fill() error {
-	if s.buf == nil {
-		s.buf = make([]byte, 0, chunkSize)
-	}
 	for {
-		if len(s.buf) == cap(s.buf) {
-			if cap(s.buf) > s.opts.MaxLineSize {
-				// An over-long line: report it and drop what we have of
-				// it; the rest is dropped up to the next newline.
+		if s.buf == nil || len(s.buf) == cap(s.buf) {
+			size := chunkSize
+			if s.buf != nil && len(s.buf) == cap(s.buf) {
+				size = 2 * cap(s.buf)
+			}
+			if s.buf != nil && len(s.buf) > s.opts.MaxLineSize {
+				// An over-long line: report it and drop it up to the
+				// next newline.
 				s.buf = s.buf[:0]
 				s.skip = true
 				s.line++
 				return &ParseError{Line: s.line, Column: s.opts.MaxLineSize + 1, Msg: "line too long"}
 			}
-			nb := make([]byte, len(s.buf), 2*cap(s.buf))
+			nb := make([]byte, len(s.buf), size)
 			copy(nb, s.buf)
 			s.buf = nb
 		}
@@ -189,15 +194,16 @@ func (s *Scanner) fill() error {
 					continue
 				}
 				s.skip = false
-				copy(s.buf, data[i+1:])
-				s.buf = s.buf[:n-i-1]
+				m := copy(s.buf, data[i+1:])
+				s.buf = s.buf[:m]
 			} else {
 				s.buf = s.buf[:len(s.buf)+n]
 			}
-			if k := lastNewline(s.buf); k >= 0 {
-				s.chunk, s.off = string(s.buf[:k+1]), 0
-				m := copy(s.buf, s.buf[k+1:])
-				s.buf = s.buf[:m]
+			if k := bytes.LastIndexByte(s.buf, '\n'); k >= 0 {
+				s.chunk, s.off = unsafe.String(&s.buf[0], k+1), 0
+				rest := s.buf[k+1:]
+				s.buf = make([]byte, len(rest), max(chunkSize, 2*len(rest)))
+				copy(s.buf, rest)
 				return nil
 			}
 		}
@@ -214,15 +220,6 @@ func (s *Scanner) fill() error {
 			return s.err
 		}
 	}
-}
-
-func lastNewline(b []byte) int {
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] == '\n' {
-			return i
-		}
-	}
-	return -1
 }
 
 // FlowDump is a whole dump of datapath flows with where it came from.
@@ -266,3 +263,6 @@ func collect(s *Scanner, strict bool) (*FlowDump, error) {
 	}
 	return d, nil
 }
+
+// Strict reports whether the Scanner parses in strict mode.
+func (s *Scanner) Strict() bool { return s.opts.Strict }

@@ -1,0 +1,354 @@
+// Command dpflows reads an Open vSwitch datapath flow dump (the output of
+// `ovs-appctl dpctl/dump-flows -m`) from stdin, a file, or a live
+// ovs-vswitchd over its unixctl socket, and prints the offload
+// verification report as a table (default) or one JSON object per flow.
+//
+//	ovs-appctl dpctl/dump-flows -m | dpflows
+//	dpflows -json testdata/ovs/yusur-offloaded.txt
+//	dpflows -unixctl -type offloaded          # needs access to the socket
+//	dpflows -unixctl -ctl /run/openvswitch/ovs-vswitchd.1234.ctl
+//
+// Each JSON object has: line (1-based input line), ufid (if any), match
+// (attribute name to its text inside the parentheses, in input order),
+// in_port, packets, bytes, used (seconds, null for never), tcp_flags,
+// offloaded ("yes", "partial" or ""), dp, actions ([{name, text}]) and
+// outputs (the output ports of the top-level actions, as printed). A line
+// that does not parse prints {"line": N, "error": "..."}; with -strict the
+// program then exits with status 1.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode/utf8"
+
+	"github.com/offloadkit/offloadkit/ovs/dpflow"
+)
+
+// config is the parsed command line.
+type config struct {
+	json     bool
+	strict   bool
+	unixctl  bool
+	ctl      string
+	verbose  bool
+	dumpType string
+	timeout  time.Duration
+	findings int
+	file     string
+}
+
+// errLines is returned when -strict and some lines did not parse.
+var errLines = errors.New("some lines did not parse")
+
+func main() {
+	var c config
+	flag.BoolVar(&c.json, "json", false, "print one JSON object per flow instead of the report")
+	flag.BoolVar(&c.strict, "strict", false, "strict parsing; exit 1 if any line does not parse")
+	flag.BoolVar(&c.unixctl, "unixctl", false, "dump the flows of the running ovs-vswitchd over its control socket")
+	flag.StringVar(&c.ctl, "ctl", "", "control socket `PATH` for -unixctl (default: from OVS_RUNDIR or /var/run/openvswitch and the pidfile)")
+	flag.BoolVar(&c.verbose, "m", true, "with -unixctl, ask for -m output (ufid, offloaded, dp)")
+	flag.StringVar(&c.dumpType, "type", "", "with -unixctl, the dump-flows type= filter (offloaded, non-offloaded, ovs, tc, dpdk, ...)")
+	flag.DurationVar(&c.timeout, "timeout", 30*time.Second, "with -unixctl, how long to wait for the dump")
+	flag.IntVar(&c.findings, "findings", 50, "list at most `N` flows that are not offloaded in the report (0: all)")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: dpflows [flags] [FILE]\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if flag.NArg() > 1 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	c.file = flag.Arg(0)
+	w := bufio.NewWriterSize(os.Stdout, 64<<10)
+	err := run(context.Background(), w, os.Stdin, c)
+	if ferr := w.Flush(); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dpflows:", err)
+		os.Exit(1)
+	}
+}
+
+// run reads the dump c names and writes the JSON lines or the report.
+func run(ctx context.Context, w io.Writer, stdin io.Reader, c config) error {
+	opts := dpflow.Options{Strict: c.strict}
+	var sc *dpflow.Scanner
+	source := "stdin"
+	switch {
+	case c.unixctl:
+		if c.file != "" {
+			return errors.New("-unixctl and a FILE argument exclude each other")
+		}
+		dump, src, err := dumpLive(ctx, c)
+		if err != nil {
+			return err
+		}
+		sc, source = dpflow.ScanString(dump, opts), src
+	case c.file != "" && c.file != "-":
+		f, err := os.Open(c.file)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		sc, source = dpflow.NewScanner(f, opts), c.file
+	default:
+		sc = dpflow.NewScanner(stdin, opts)
+	}
+	if c.json {
+		return writeJSON(w, sc)
+	}
+	return writeReport(w, sc, source, c)
+}
+
+// writeJSON prints one object per flow or bad line.
+func writeJSON(w io.Writer, sc *dpflow.Scanner) error {
+	buf := make([]byte, 0, 4096)
+	bad := 0
+	for f, err := range sc.All() {
+		buf = buf[:0]
+		if err != nil {
+			var pe *dpflow.ParseError
+			if !errors.As(err, &pe) {
+				return err
+			}
+			bad++
+			buf = append(buf, `{"line":`...)
+			buf = strconv.AppendInt(buf, int64(pe.Line), 10)
+			buf = append(buf, `,"error":`...)
+			buf = appendJSONString(buf, pe.Error())
+			buf = append(buf, "}\n"...)
+		} else {
+			buf = appendFlowJSON(buf, f)
+		}
+		if _, err := w.Write(buf); err != nil {
+			return err
+		}
+	}
+	if bad > 0 && sc.Strict() {
+		return fmt.Errorf("%d %w", bad, errLines)
+	}
+	return nil
+}
+
+// appendFlowJSON writes the flow object of the -json contract. The match
+// object keeps input order, which encoding/json maps cannot, so the
+// object is written by hand.
+func appendFlowJSON(b []byte, f *dpflow.Flow) []byte {
+	b = append(b, `{"line":`...)
+	b = strconv.AppendInt(b, int64(f.Line), 10)
+	if !f.UFID.IsZero() {
+		b = append(b, `,"ufid":"`...)
+		b = append(b, f.UFID.String()...)
+		b = append(b, '"')
+	}
+	b = append(b, `,"match":{`...)
+	for i, a := range f.Match {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, a.Name)
+		b = append(b, ':')
+		b = appendJSONString(b, a.Args())
+	}
+	b = append(b, `},"in_port":`...)
+	b = appendJSONString(b, f.InPort)
+	b = append(b, `,"packets":`...)
+	b = strconv.AppendUint(b, f.Packets, 10)
+	b = append(b, `,"bytes":`...)
+	b = strconv.AppendUint(b, f.Bytes, 10)
+	b = append(b, `,"used":`...)
+	if f.NeverUsed {
+		b = append(b, "null"...)
+	} else {
+		b = strconv.AppendFloat(b, f.Used.Seconds(), 'f', -1, 64)
+	}
+	b = append(b, `,"tcp_flags":`...)
+	if f.TCPFlags == 0 {
+		b = append(b, `""`...)
+	} else {
+		b = appendJSONString(b, f.TCPFlags.String())
+	}
+	b = append(b, `,"offloaded":`...)
+	b = appendJSONString(b, string(f.Offloaded))
+	b = append(b, `,"dp":`...)
+	b = appendJSONString(b, string(f.DP))
+	b = append(b, `,"actions":[`...)
+	for i, a := range f.Actions {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"name":`...)
+		b = appendJSONString(b, a.Name)
+		b = append(b, `,"text":`...)
+		b = appendJSONString(b, a.Text)
+		b = append(b, '}')
+	}
+	b = append(b, `],"outputs":[`...)
+	n := 0
+	for port := range f.Outputs() {
+		if n > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, port)
+		n++
+	}
+	return append(b, "]}\n"...)
+}
+
+// appendJSONString appends s as a JSON string, replacing invalid UTF-8
+// with U+FFFD as encoding/json does.
+func appendJSONString(b []byte, s string) []byte {
+	const hexd = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < 0x80 {
+			i++
+			continue
+		}
+		if c >= 0x80 {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r != 0xFFFD || size != 1 {
+				i += size
+				continue
+			}
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, `\n`...)
+		case '\t':
+			b = append(b, `\t`...)
+		case '\r':
+			b = append(b, `\r`...)
+		default:
+			b = append(b, `\u00`...)
+			b = append(b, hexd[c>>4], hexd[c&15])
+		}
+		i++
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// writeReport streams the dump into a dpflow.Report and prints it.
+func writeReport(w io.Writer, sc *dpflow.Scanner, source string, c config) error {
+	r := dpflow.NewReport()
+	r.MaxFindings = c.findings
+	var bad []string
+	for f, err := range sc.All() {
+		if err != nil {
+			var pe *dpflow.ParseError
+			if !errors.As(err, &pe) {
+				return err
+			}
+			if len(bad) < 20 {
+				bad = append(bad, pe.Error())
+			} else {
+				bad = append(bad[:20], "...")
+			}
+			continue
+		}
+		r.Add(f)
+	}
+	printReport(w, r, source, bad)
+	if len(bad) > 0 && c.strict {
+		return errLines
+	}
+	return nil
+}
+
+func pct(f float64) string { return strconv.FormatFloat(100*f, 'f', 1, 64) + "%" }
+
+func printReport(w io.Writer, r *dpflow.Report, source string, bad []string) {
+	fmt.Fprintf(w, "Datapath flows from %s: %d flows, %d packets, %d bytes\n", source, r.Total.Flows, r.Total.Packets, r.Total.Bytes)
+	fl, pk, by := dpflow.Share(r.Offloaded, r.Total)
+	fmt.Fprintf(w, "In hardware: %d flows (%s), %d packets (%s), %d bytes (%s)\n\n",
+		r.Offloaded.Flows, pct(fl), r.Offloaded.Packets, pct(pk), r.Offloaded.Bytes, pct(by))
+
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "PLACEMENT\tFLOWS\tPACKETS\tBYTES\tFLOWS%\tPACKETS%\tBYTES%\t\n")
+	for p := dpflow.PlacementUnknown; p <= dpflow.PlacementDPDKFull; p++ {
+		cnt := r.ByPlacement[p]
+		if cnt.Flows == 0 {
+			continue
+		}
+		fl, pk, by := dpflow.Share(cnt, r.Total)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t\n", p, cnt.Flows, cnt.Packets, cnt.Bytes, pct(fl), pct(pk), pct(by))
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "DP LAYER\tFLOWS\tPACKETS\tBYTES\t")
+	for _, l := range r.Layers() {
+		cnt := r.ByLayer[l]
+		name := string(l)
+		if name == "" {
+			name = "(none)"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t\n", name, cnt.Flows, cnt.Packets, cnt.Bytes)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "IN_PORT\tFLOWS\tOFFLOADED\tPACKETS\tPACKETS OFFLOADED\tBYTES\tBYTES OFFLOADED\t\n")
+	for _, p := range r.Ports() {
+		_, pk, by := dpflow.Share(p.Offloaded, p.Total)
+		name := p.InPort
+		if name == "" {
+			name = "(none)"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%d\t%s\t\n", name, p.Total.Flows, p.Offloaded.Flows, p.Total.Packets, pct(pk), p.Total.Bytes, pct(by))
+	}
+	tw.Flush()
+
+	notOff := r.Total.Flows - r.Offloaded.Flows
+	if notOff > 0 {
+		fmt.Fprintf(w, "\nNot in hardware: %d flows\n", notOff)
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "LINE\tIN_PORT\tPLACEMENT\tPACKETS\tREASON\tDETAIL")
+		for _, f := range r.Findings {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", f.Line, f.InPort, f.Placement, f.Packets, f.Reason, shorten(f.Detail, 60))
+		}
+		tw.Flush()
+		if r.FindingsDropped > 0 {
+			fmt.Fprintf(w, "... and %d more (-findings 0 lists all)\n", r.FindingsDropped)
+		}
+	}
+	if len(bad) > 0 {
+		fmt.Fprintf(w, "\nLines that did not parse:\n")
+		for _, b := range bad {
+			fmt.Fprintf(w, "  %s\n", b)
+		}
+	}
+}
+
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.TrimRight(s[:n-3], " ") + "..."
+}

@@ -1,0 +1,132 @@
+package dpflow
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"testing"
+)
+
+// benchLines are representative lines: a -m line from the Corigine guide
+// (shared/seeds/002) and a plain line from the Antrea guide (seeds/001).
+const (
+	benchVerbose = `ufid:91cc45de-e7e9-4935-8f82-1890430b0f66, skb_priority(0/0),skb_mark(0/0),ct_state(0/0x23),ct_zone(0/0),ct_mark(0/0),ct_label(0/0x1),recirc_id(0),dp_hash(0/0),in_port(5b45c61b307e_h),packet_type(ns=0/0,id=0/0),eth(src=00:00:00:c5:6d:4e,dst=00:00:00:e7:16:ce),eth_type(0x0800),ipv4(src=0.0.0.0/0.0.0.0,dst=0.0.0.0/0.0.0.0,proto=0/0,tos=0/0,ttl=0/0,frag=no), packets:941539, bytes:62142230, used:0.260s, offloaded:yes, dp:tc, actions:54235e5753b8_h`
+	benchPlain   = `ct_state(+est+trk),ct_mark(0),recirc_id(0x18),in_port(eth0),eth(dst=42:66:d7:45:0d:7e),eth_type(0x0800),ipv4(dst=192.168.1.0/255.255.255.0,frag=no), packets:2235857, bytes:147599302, used:0.550s, actions:eth1`
+)
+
+func benchDump(line string, n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("flow-dump from the main thread:\n")
+	for i := 0; i < n; i++ {
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	return b.Bytes()
+}
+
+func benchScan(b *testing.B, line string) {
+	const n = 10000
+	data := benchDump(line, n)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s := NewScanner(bytes.NewReader(data), Options{})
+		count := 0
+		for {
+			_, err := s.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			count++
+		}
+		if count != n {
+			b.Fatalf("%d flows, want %d", count, n)
+		}
+	}
+	b.StopTimer()
+	perFlow := float64(b.Elapsed().Nanoseconds()) / float64(b.N*n)
+	b.ReportMetric(perFlow, "ns/flow")
+	b.ReportMetric(1e9/perFlow, "flows/s")
+}
+
+// BenchmarkScanVerbose streams 10k -m lines (about 560 bytes each) from an
+// io.Reader. allocs/op divided by 10000 is the allocations per flow.
+func BenchmarkScanVerbose(b *testing.B) { benchScan(b, benchVerbose) }
+
+// BenchmarkScanPlain streams 10k lines without -m.
+func BenchmarkScanPlain(b *testing.B) { benchScan(b, benchPlain) }
+
+// BenchmarkScanString streams 10k -m lines from a string (the unixctl
+// case), which needs no copy at all.
+func BenchmarkScanString(b *testing.B) {
+	const n = 10000
+	data := string(benchDump(benchVerbose, n))
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		s := ScanString(data, Options{})
+		for {
+			if _, err := s.Next(); err != nil {
+				break
+			}
+		}
+	}
+}
+
+// BenchmarkParseLine parses one -m line with Parse (allocates the Flow and
+// its slices).
+func BenchmarkParseLine(b *testing.B) {
+	b.SetBytes(int64(len(benchVerbose)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := Parse(benchVerbose); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeTyped decodes typed values from a parsed flow on demand.
+func BenchmarkDecodeTyped(b *testing.B) {
+	f, err := Parse(benchVerbose)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		eth, _ := f.Key("eth")
+		src, _ := eth.Field("src")
+		if _, err := ParseMaskedMAC(src); err != nil {
+			b.Fatal(err)
+		}
+		ip, _ := f.Key("ipv4")
+		dst, _ := ip.Field("dst")
+		if _, err := ParseMaskedIP(dst); err != nil {
+			b.Fatal(err)
+		}
+		ct, _ := f.Key("ct_state")
+		if _, _, err := ParseCTState(ct.Args()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFormat formats a -m flow.
+func BenchmarkFormat(b *testing.B) {
+	f, err := Parse(benchVerbose)
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf := make([]byte, 0, 1024)
+	b.SetBytes(int64(len(benchVerbose)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		buf = f.appendText(buf[:0])
+	}
+	if !strings.HasPrefix(string(buf), "ufid:") {
+		b.Fatal(string(buf))
+	}
+}
