@@ -1,0 +1,302 @@
+package tc
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"iter"
+	"sync"
+	"time"
+
+	"github.com/mdlayher/netlink"
+
+	"github.com/offloadkit/offloadkit/internal/errs"
+)
+
+// Config configures Dial. The zero value works in the calling thread's
+// network namespace.
+type Config struct {
+	// NetNS is an open file descriptor of the network namespace to work in
+	// (for example from /run/netns/NAME or /proc/PID/ns/net); 0 means the
+	// namespace of the thread that calls Dial. Entering another namespace
+	// needs CAP_SYS_ADMIN.
+	NetNS int
+}
+
+// Client lists and changes tc objects over one rtnetlink socket. It is safe
+// for concurrent use: requests are serialised on the socket.
+type Client struct {
+	mu sync.Mutex
+	c  *netlink.Conn
+}
+
+// NewClient wraps an existing NETLINK_ROUTE connection, such as a fake from
+// github.com/mdlayher/netlink/nltest. The Client closes it on Close.
+func NewClient(c *netlink.Conn) *Client { return &Client{c: c} }
+
+// Close closes the socket.
+func (c *Client) Close() error { return c.c.Close() }
+
+// maxDumpRetries bounds the restarts of a dump the kernel marked
+// interrupted (NLM_F_DUMP_INTR: the table changed while it was read).
+const maxDumpRetries = 5
+
+// errDumpInterrupted is returned by the streaming Filters when the kernel
+// marked the dump inconsistent; the slice helpers retry instead.
+var errDumpInterrupted = fmt.Errorf("%w: dump interrupted by a concurrent change (NLM_F_DUMP_INTR), retry", errs.ErrBusy)
+
+func (c *Client) opError(op string, ifc Interface, err error) error {
+	e := &errs.Error{Op: op, Device: ifc.String(), Err: err}
+	var oe *netlink.OpError
+	if errors.As(err, &oe) {
+		e.Message = oe.Message
+	}
+	return e
+}
+
+// bind makes the socket honour ctx: its deadline becomes the socket's, and
+// cancelling it unblocks a pending read. The returned func undoes that.
+func (c *Client) bind(ctx context.Context) func() {
+	if dl, ok := ctx.Deadline(); ok {
+		_ = c.c.SetDeadline(dl)
+	}
+	stop := context.AfterFunc(ctx, func() { _ = c.c.SetDeadline(time.Unix(1, 0)) })
+	return func() {
+		stop()
+		_ = c.c.SetDeadline(time.Time{})
+	}
+}
+
+func ctxError(ctx context.Context, op string, ifc Interface, err error) error {
+	if ctx.Err() != nil {
+		return &errs.Error{Op: op, Device: ifc.String(), Err: fmt.Errorf("%w: %w", errs.ErrTimeout, ctx.Err())}
+	}
+	return err
+}
+
+// execute sends one request and collects the replies.
+func (c *Client) execute(ctx context.Context, op string, ifc Interface, m netlink.Message) ([]netlink.Message, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, ctxError(ctx, op, ifc, err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	defer c.bind(ctx)()
+	msgs, err := c.c.Execute(m)
+	if err != nil {
+		return nil, ctxError(ctx, op, ifc, c.opError(op, ifc, err))
+	}
+	return msgs, nil
+}
+
+// ifinfomsgLen is sizeof(struct ifinfomsg).
+const ifinfomsgLen = 16
+
+// resolve returns the interface index, looking the name up with
+// RTM_GETLINK in the socket's namespace (not the caller's).
+func (c *Client) resolve(ctx context.Context, ifc Interface) (int, error) {
+	if ifc.Index > 0 {
+		return ifc.Index, nil
+	}
+	if ifc.Name == "" || len(ifc.Name) >= 16 {
+		return 0, errInvalid("interface name", ifc.Name, "want 1 to 15 bytes")
+	}
+	w := builder{b: make([]byte, ifinfomsgLen)}
+	w.str(3, ifc.Name) // IFLA_IFNAME
+	msgs, err := c.execute(ctx, "get link", ifc, netlink.Message{
+		Header: netlink.Header{Type: 18, Flags: netlink.Request}, // RTM_GETLINK
+		Data:   w.b,
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, m := range msgs {
+		if m.Header.Type == 16 && len(m.Data) >= 8 { // RTM_NEWLINK
+			return int(int32(binary.NativeEndian.Uint32(m.Data[4:8]))), nil
+		}
+	}
+	return 0, &errs.Error{Op: "get link", Device: ifc.Name, Err: fmt.Errorf("%w: no RTM_NEWLINK in the reply", errs.ErrNotFound)}
+}
+
+func dumpRequest(typ netlink.HeaderType, ifindex int, parent Handle) netlink.Message {
+	return netlink.Message{
+		Header: netlink.Header{Type: typ, Flags: netlink.Request | netlink.Dump},
+		Data:   appendTCMsg(nil, tcmsg{ifindex: int32(ifindex), parent: uint32(parent)}),
+	}
+}
+
+// dump runs a dump request and decodes each reply of type want, retrying
+// when the kernel marks the dump interrupted.
+func dump[T any](ctx context.Context, c *Client, op string, ifc Interface, req netlink.Message, want netlink.HeaderType, dec func([]byte) (T, error)) ([]T, error) {
+	for range maxDumpRetries {
+		msgs, err := c.execute(ctx, op, ifc, req)
+		if err != nil {
+			return nil, err
+		}
+		var out []T
+		intr := false
+		for _, m := range msgs {
+			if m.Header.Flags&netlink.DumpInterrupted != 0 {
+				intr = true
+				break
+			}
+			if m.Header.Type != want {
+				continue
+			}
+			v, err := dec(m.Data)
+			if err != nil {
+				return nil, &errs.Error{Op: "decode " + op, Device: ifc.String(), Err: err}
+			}
+			out = append(out, v)
+		}
+		if !intr {
+			return out, nil
+		}
+	}
+	return nil, &errs.Error{Op: op, Device: ifc.String(), Err: errDumpInterrupted}
+}
+
+// Qdiscs lists the qdiscs of an interface (RTM_GETQDISC dump, filtered to
+// the interface).
+func (c *Client) Qdiscs(ctx context.Context, ifc Interface) ([]Qdisc, error) {
+	idx, err := c.resolve(ctx, ifc)
+	if err != nil {
+		return nil, err
+	}
+	all, err := dump(ctx, c, "dump qdiscs", ifc, dumpRequest(rtmGetQdisc, idx, 0), rtmNewQdisc, DecodeQdisc)
+	if err != nil {
+		return nil, err
+	}
+	// Older kernels ignore tcm_ifindex in qdisc dumps and return every
+	// interface's qdiscs.
+	out := all[:0]
+	for _, q := range all {
+		if q.Ifindex == idx {
+			out = append(out, q)
+		}
+	}
+	return out, nil
+}
+
+// Chains lists the filter chains of parent (ParentIngress for ingress and
+// clsact, ParentEgress for clsact egress).
+func (c *Client) Chains(ctx context.Context, ifc Interface, parent Handle) ([]Chain, error) {
+	idx, err := c.resolve(ctx, ifc)
+	if err != nil {
+		return nil, err
+	}
+	return dump(ctx, c, "dump chains", ifc, dumpRequest(rtmGetChain, idx, parent), rtmNewChain, DecodeChain)
+}
+
+// FilterList returns every filter of parent on the interface, in all
+// chains, as `tc -s filter show dev X ingress` lists them. Interrupted
+// dumps are retried.
+func (c *Client) FilterList(ctx context.Context, ifc Interface, parent Handle) ([]Filter, error) {
+	idx, err := c.resolve(ctx, ifc)
+	if err != nil {
+		return nil, err
+	}
+	return dump(ctx, c, "dump filters", ifc, dumpRequest(rtmGetTFilter, idx, parent), rtmNewTFilter, DecodeFilter)
+}
+
+// Filters streams the filters of parent, decoding each as it arrives, so
+// that a dump of many filters is not held in memory twice. The socket is
+// held until the iteration ends. If the kernel marks the dump interrupted
+// the sequence ends with an error matching errs.ErrBusy; FilterList
+// retries instead.
+func (c *Client) Filters(ctx context.Context, ifc Interface, parent Handle) iter.Seq2[Filter, error] {
+	return func(yield func(Filter, error) bool) {
+		idx, err := c.resolve(ctx, ifc)
+		if err != nil {
+			yield(Filter{}, err)
+			return
+		}
+		const op = "dump filters"
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		defer c.bind(ctx)()
+		if _, err := c.c.Send(dumpRequest(rtmGetTFilter, idx, parent)); err != nil {
+			yield(Filter{}, ctxError(ctx, op, ifc, c.opError(op, ifc, err)))
+			return
+		}
+		for m, err := range c.c.ReceiveIter() {
+			if err != nil {
+				yield(Filter{}, ctxError(ctx, op, ifc, c.opError(op, ifc, err)))
+				return
+			}
+			if m.Header.Flags&netlink.DumpInterrupted != 0 {
+				yield(Filter{}, &errs.Error{Op: op, Device: ifc.String(), Err: errDumpInterrupted})
+				return
+			}
+			if m.Header.Type != rtmNewTFilter {
+				continue
+			}
+			f, err := DecodeFilter(m.Data)
+			if err != nil {
+				err = &errs.Error{Op: "decode filter", Device: ifc.String(), Err: err}
+			}
+			if !yield(f, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// AddFilter creates a flower filter on the interface (RTM_NEWTFILTER with
+// NLM_F_CREATE|NLM_F_EXCL, as `tc filter add`). f.Parent, f.Priority and
+// f.Protocol place it; f.Handle 0 lets the kernel choose. An existing filter
+// with the same handle gives an error matching errs.ErrExists. Needs
+// CAP_NET_ADMIN.
+func (c *Client) AddFilter(ctx context.Context, ifc Interface, f Filter) error {
+	return c.newFilter(ctx, ifc, f, netlink.Create|netlink.Excl, "add filter")
+}
+
+// ReplaceFilter creates the filter or replaces the one with the same
+// handle (`tc filter replace`).
+func (c *Client) ReplaceFilter(ctx context.Context, ifc Interface, f Filter) error {
+	return c.newFilter(ctx, ifc, f, netlink.Create|netlink.Replace, "replace filter")
+}
+
+func (c *Client) newFilter(ctx context.Context, ifc Interface, f Filter, flags netlink.HeaderFlags, op string) error {
+	// Validate before resolving anything: bad input touches nothing.
+	if _, err := EncodeFilter(1, f); err != nil {
+		return err
+	}
+	idx, err := c.resolve(ctx, ifc)
+	if err != nil {
+		return err
+	}
+	body, err := EncodeFilter(idx, f)
+	if err != nil {
+		return err
+	}
+	_, err = c.execute(ctx, op, ifc, netlink.Message{
+		Header: netlink.Header{Type: rtmNewTFilter, Flags: netlink.Request | netlink.Acknowledge | flags},
+		Data:   body,
+	})
+	return err
+}
+
+// DeleteFilter deletes filters (RTM_DELTFILTER): one filter when f.Handle,
+// f.Priority and f.Kind are set, all filters of a priority with Handle 0,
+// all of the parent with Priority 0. A missing filter gives an error
+// matching errs.ErrNotFound. Needs CAP_NET_ADMIN.
+func (c *Client) DeleteFilter(ctx context.Context, ifc Interface, f Filter) error {
+	if _, err := EncodeDelete(1, f); err != nil {
+		return err
+	}
+	idx, err := c.resolve(ctx, ifc)
+	if err != nil {
+		return err
+	}
+	body, err := EncodeDelete(idx, f)
+	if err != nil {
+		return err
+	}
+	_, err = c.execute(ctx, "delete filter", ifc, netlink.Message{
+		Header: netlink.Header{Type: rtmDelTFilter, Flags: netlink.Request | netlink.Acknowledge},
+		Data:   body,
+	})
+	return err
+}

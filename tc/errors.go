@@ -1,0 +1,13 @@
+package tc
+
+import (
+	"fmt"
+
+	"github.com/offloadkit/offloadkit/internal/errs"
+)
+
+// errMalformed marks kernel input the decoder could not parse. It wraps
+// errs.ErrInvalidArgument so callers need only the shared sentinels.
+var errMalformed = fmt.Errorf("%w: malformed netlink message", errs.ErrInvalidArgument)
+
+func errInvalid(what, value, why string) error { return errs.Invalid(what, value, why) }
