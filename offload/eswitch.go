@@ -2,9 +2,12 @@ package offload
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"github.com/offloadkit/offloadkit/internal/devlink"
 	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/internal/ethtool"
 )
 
 // ParamCMode is the configuration mode of a devlink parameter.
@@ -33,8 +36,8 @@ func (c ParamCMode) String() string {
 // MarshalText renders the cmode as devlink prints it.
 func (c ParamCMode) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
-// ParamValue is the value of a devlink parameter; exactly one field is
-// meaningful, as Type says.
+// ParamValue is the value of a devlink parameter; exactly one of Uint,
+// String and Bool is meaningful, as Type says.
 type ParamValue struct {
 	Type   ParamType
 	Uint   uint64
@@ -62,10 +65,35 @@ const (
 	ParamTypeU32
 	ParamTypeString
 	ParamTypeBool
+	ParamTypeU64
 )
+
+// String returns the type name.
+func (t ParamType) String() string {
+	switch t {
+	case ParamTypeU8:
+		return "u8"
+	case ParamTypeU16:
+		return "u16"
+	case ParamTypeU32:
+		return "u32"
+	case ParamTypeU64:
+		return "u64"
+	case ParamTypeString:
+		return "string"
+	case ParamTypeBool:
+		return "bool"
+	}
+	return fmt.Sprintf("paramtype(%d)", uint8(t))
+}
 
 // StringParam returns a string parameter value (flow_steering_mode "smfs").
 func StringParam(s string) ParamValue { return ParamValue{Type: ParamTypeString, String: s} }
+
+// UintParam returns an integer parameter value; SetParam converts it to the
+// parameter's width (u8, u16, u32 or u64) and refuses values that do not
+// fit.
+func UintParam(v uint64) ParamValue { return ParamValue{Type: ParamTypeU32, Uint: v} }
 
 // BoolParam returns a flag parameter value.
 func BoolParam(b bool) ParamValue { return ParamValue{Type: ParamTypeBool, Bool: b} }
@@ -82,106 +110,375 @@ const (
 	FlowSteeringHMFS FlowSteeringMode = "hmfs"
 )
 
-// errNoDevlink is wrapped (with ErrNotSupported) when a Host has no devlink
-// connection: a fake root without a fake devlink, or a kernel without it.
-var errNoDevlink = fmt.Errorf("%w: no devlink connection on this host", errs.ErrNotSupported)
+// errNoDevlink and errNoEthtool are returned (wrapped in *Error) when a Host
+// has no such connection: a fake root without a fake, or a kernel without
+// the generic netlink family.
+var (
+	errNoDevlink = fmt.Errorf("%w: no devlink connection on this host", errs.ErrNotSupported)
+	errNoEthtool = fmt.Errorf("%w: no ethtool netlink connection on this host", errs.ErrNotSupported)
+)
 
-// ESwitchMode reads the eswitch mode of pf through devlink, falling back to
-// the MLNX_OFED compat file; ErrNotSupported when neither answers.
-func (h *Host) ESwitchMode(ctx context.Context, pf PCIAddress) (ESwitchMode, error) {
-	if h.kernel != nil {
-		return h.kernel.eswitchMode(ctx, pf)
+// hwTCOffload is the ethtool name of NETIF_F_HW_TC.
+const hwTCOffload = "hw-tc-offload"
+
+func devlinkHandle(dev Device) devlink.Handle { return devlink.Handle{Bus: dev.Bus, Device: dev.Name} }
+
+// devlinkClient returns the Host's devlink client or an *Error for op.
+func (h *Host) devlinkClient(op string, dev Device) (*devlink.Client, error) {
+	c, err := h.kernel.devlink()
+	if err != nil {
+		return nil, &errs.Error{Op: op, Device: dev.String(), Err: err}
 	}
-	if nds, err := h.netdevsOfDir(pciPath(pf)); err == nil {
+	return c, nil
+}
+
+func modeFromDevlink(m devlink.ESwitchMode) ESwitchMode {
+	switch m {
+	case devlink.ESwitchModeLegacy:
+		return ESwitchModeLegacy
+	case devlink.ESwitchModeSwitchdev:
+		return ESwitchModeSwitchdev
+	case devlink.ESwitchModeSwitchdevInactive:
+		return ESwitchModeSwitchdevInactive
+	}
+	return ESwitchModeUnknown
+}
+
+func modeToDevlink(m ESwitchMode) devlink.ESwitchMode {
+	switch m {
+	case ESwitchModeSwitchdev:
+		return devlink.ESwitchModeSwitchdev
+	case ESwitchModeSwitchdevInactive:
+		return devlink.ESwitchModeSwitchdevInactive
+	}
+	return devlink.ESwitchModeLegacy
+}
+
+// ESwitchMode reads the eswitch mode of pf through devlink (`devlink dev
+// eswitch show pci/<pf>`), falling back to the MLNX_OFED compat file when
+// the Host has no devlink; ErrNotSupported when neither answers.
+func (h *Host) ESwitchMode(ctx context.Context, pf PCIAddress) (ESwitchMode, error) {
+	return h.DeviceESwitchMode(ctx, PCIDevice(pf))
+}
+
+// DeviceESwitchMode is ESwitchMode for any devlink device, PCI or not
+// ("netdevsim/netdevsim10").
+func (h *Host) DeviceESwitchMode(ctx context.Context, dev Device) (ESwitchMode, error) {
+	const op = "devlink dev eswitch show"
+	if err := dev.validate(); err != nil {
+		return ESwitchModeUnknown, err
+	}
+	c, err := h.kernel.devlink()
+	if err == nil {
+		e, err := c.ESwitch(ctx, devlinkHandle(dev))
+		if err != nil {
+			return ESwitchModeUnknown, err
+		}
+		if !e.HasMode {
+			return ESwitchModeUnknown, &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: the driver reports no eswitch mode", ErrNotSupported)}
+		}
+		return modeFromDevlink(e.Mode), nil
+	}
+	if !errors.Is(err, ErrNotSupported) {
+		return ESwitchModeUnknown, &errs.Error{Op: op, Device: dev.String(), Err: err}
+	}
+	if nds, nerr := h.netdevsOfDir(dev.dir()); nerr == nil {
 		for _, nd := range nds {
 			if m := h.eswitchModeFromSysfs(nd.Name); m != ESwitchModeUnknown {
 				return m, nil
 			}
 		}
 	}
-	return ESwitchModeUnknown, &errs.Error{Op: "devlink eswitch show", Device: "pci/" + pf.String(), Err: errNoDevlink}
+	return ESwitchModeUnknown, &errs.Error{Op: op, Device: dev.String(), Err: err}
 }
 
 // SetESwitchMode switches pf's eswitch (`devlink dev eswitch set pci/<pf>
 // mode switchdev`) and reads the mode back; a kernel that accepted the
-// request but reports another mode gives ErrNotApplied.
+// request but reports another mode gives ErrNotApplied. mlx5 refuses
+// (ErrBusy, with the driver's reason in the error) while VFs are bound.
 func (h *Host) SetESwitchMode(ctx context.Context, pf PCIAddress, mode ESwitchMode) error {
-	if mode != ESwitchModeLegacy && mode != ESwitchModeSwitchdev {
-		return errs.Invalid("eswitch mode", mode.String(), "want legacy or switchdev")
-	}
-	if h.kernel == nil {
-		return &errs.Error{Op: "devlink eswitch set", Device: "pci/" + pf.String(), Err: errNoDevlink}
-	}
-	if err := h.kernel.setESwitchMode(ctx, pf, mode); err != nil {
+	return h.SetDeviceESwitchMode(ctx, PCIDevice(pf), mode)
+}
+
+// SetDeviceESwitchMode is SetESwitchMode for any devlink device.
+func (h *Host) SetDeviceESwitchMode(ctx context.Context, dev Device, mode ESwitchMode) error {
+	const op = "devlink dev eswitch set"
+	if err := dev.validate(); err != nil {
 		return err
 	}
-	got, err := h.kernel.eswitchMode(ctx, pf)
+	if mode != ESwitchModeLegacy && mode != ESwitchModeSwitchdev && mode != ESwitchModeSwitchdevInactive {
+		return errs.Invalid("eswitch mode", mode.String(), "want legacy, switchdev or switchdev_inactive")
+	}
+	c, err := h.devlinkClient(op, dev)
 	if err != nil {
 		return err
 	}
-	if got != mode {
-		return &errs.Error{Op: "devlink eswitch set", Device: "pci/" + pf.String(), Err: fmt.Errorf("%w: mode is %s after setting %s", ErrNotApplied, got, mode)}
+	dm := modeToDevlink(mode)
+	if err := c.SetESwitch(ctx, devlinkHandle(dev), devlink.ESwitchConfig{Mode: &dm}); err != nil {
+		return err
+	}
+	// Representors appeared or went away: forget where they were.
+	h.forgetReps(dev)
+	e, err := c.ESwitch(ctx, devlinkHandle(dev))
+	if err != nil {
+		return err
+	}
+	if got := modeFromDevlink(e.Mode); got != mode {
+		return &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: mode is %s after setting %s", ErrNotApplied, got, mode)}
 	}
 	return nil
 }
 
-// Param reads devlink parameter name of pf in cmode.
-func (h *Host) Param(ctx context.Context, pf PCIAddress, name string, cmode ParamCMode) (ParamValue, error) {
-	if h.kernel == nil {
-		return ParamValue{}, &errs.Error{Op: "devlink dev param show " + name, Device: "pci/" + pf.String(), Err: errNoDevlink}
-	}
-	return h.kernel.param(ctx, pf, name, cmode)
+// forgetReps drops the cached representor index of dev.
+func (h *Host) forgetReps(dev Device) {
+	h.repMu.Lock()
+	delete(h.reps, dev)
+	h.repMu.Unlock()
 }
 
-// SetParam sets devlink parameter name of pf in cmode and reads it back.
-func (h *Host) SetParam(ctx context.Context, pf PCIAddress, name string, cmode ParamCMode, v ParamValue) error {
-	if h.kernel == nil {
-		return &errs.Error{Op: "devlink dev param set " + name, Device: "pci/" + pf.String(), Err: errNoDevlink}
+func cmodeToDevlink(c ParamCMode) devlink.CMode { return devlink.CMode(c) }
+
+func paramTypeFromDevlink(t devlink.ParamType) ParamType {
+	switch t {
+	case devlink.ParamTypeU8:
+		return ParamTypeU8
+	case devlink.ParamTypeU16:
+		return ParamTypeU16
+	case devlink.ParamTypeU32:
+		return ParamTypeU32
+	case devlink.ParamTypeU64:
+		return ParamTypeU64
+	case devlink.ParamTypeString:
+		return ParamTypeString
+	case devlink.ParamTypeBool:
+		return ParamTypeBool
 	}
-	if err := h.kernel.setParam(ctx, pf, name, cmode, v); err != nil {
+	return 0
+}
+
+func paramTypeToDevlink(t ParamType) devlink.ParamType {
+	switch t {
+	case ParamTypeU8:
+		return devlink.ParamTypeU8
+	case ParamTypeU16:
+		return devlink.ParamTypeU16
+	case ParamTypeU32:
+		return devlink.ParamTypeU32
+	case ParamTypeU64:
+		return devlink.ParamTypeU64
+	case ParamTypeString:
+		return devlink.ParamTypeString
+	case ParamTypeBool:
+		return devlink.ParamTypeBool
+	}
+	return 0
+}
+
+func isUint(t ParamType) bool {
+	return t == ParamTypeU8 || t == ParamTypeU16 || t == ParamTypeU32 || t == ParamTypeU64
+}
+
+func uintFits(t ParamType, v uint64) bool {
+	switch t {
+	case ParamTypeU8:
+		return v <= 0xff
+	case ParamTypeU16:
+		return v <= 0xffff
+	case ParamTypeU32:
+		return v <= 0xffffffff
+	}
+	return true
+}
+
+func validCMode(c ParamCMode) error {
+	if c > ParamCModePermanent {
+		return errs.Invalid("devlink parameter cmode", c.String(), "want runtime, driverinit or permanent")
+	}
+	return nil
+}
+
+func validParamName(name string) error {
+	if name == "" || len(name) > 64 {
+		return errs.Invalid("devlink parameter name", name, "empty or longer than 64 bytes")
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return errs.Invalid("devlink parameter name", name, "only letters, digits, '_', '-' and '.'")
+		}
+	}
+	return nil
+}
+
+// Param reads devlink parameter name of pf in cmode (`devlink dev param show
+// pci/<pf> name <name>`). A parameter the driver lacks is ErrNotFound; one
+// it has but not in cmode is ErrNotSupported.
+func (h *Host) Param(ctx context.Context, pf PCIAddress, name string, cmode ParamCMode) (ParamValue, error) {
+	return h.DeviceParam(ctx, PCIDevice(pf), name, cmode)
+}
+
+// DeviceParam is Param for any devlink device.
+func (h *Host) DeviceParam(ctx context.Context, dev Device, name string, cmode ParamCMode) (ParamValue, error) {
+	op := "devlink dev param show " + name
+	if err := dev.validate(); err != nil {
+		return ParamValue{}, err
+	}
+	if err := validParamName(name); err != nil {
+		return ParamValue{}, err
+	}
+	if err := validCMode(cmode); err != nil {
+		return ParamValue{}, err
+	}
+	c, err := h.devlinkClient(op, dev)
+	if err != nil {
+		return ParamValue{}, err
+	}
+	p, err := c.Param(ctx, devlinkHandle(dev), name)
+	if err != nil {
+		return ParamValue{}, err
+	}
+	v, ok := p.Value(cmodeToDevlink(cmode))
+	if !ok {
+		return ParamValue{}, &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: no %s value", ErrNotSupported, cmode)}
+	}
+	return ParamValue{Type: paramTypeFromDevlink(p.Type), Uint: v.Uint, String: v.String, Bool: v.Bool}, nil
+}
+
+// SetParam sets devlink parameter name of pf in cmode (`devlink dev param
+// set pci/<pf> name flow_steering_mode value smfs cmode runtime`) and reads
+// it back. Like the devlink tool it first reads the parameter to learn its
+// type; v must be of that type (any integer type fits an integer
+// parameter when the value does). A value read back different from v gives
+// ErrNotApplied. Driverinit values apply on the next ReloadDevice.
+func (h *Host) SetParam(ctx context.Context, pf PCIAddress, name string, cmode ParamCMode, v ParamValue) error {
+	return h.SetDeviceParam(ctx, PCIDevice(pf), name, cmode, v)
+}
+
+// SetDeviceParam is SetParam for any devlink device.
+func (h *Host) SetDeviceParam(ctx context.Context, dev Device, name string, cmode ParamCMode, v ParamValue) error {
+	op := "devlink dev param set " + name
+	if err := dev.validate(); err != nil {
 		return err
 	}
-	got, err := h.kernel.param(ctx, pf, name, cmode)
+	if err := validParamName(name); err != nil {
+		return err
+	}
+	if err := validCMode(cmode); err != nil {
+		return err
+	}
+	c, err := h.devlinkClient(op, dev)
+	if err != nil {
+		return err
+	}
+	p, err := c.Param(ctx, devlinkHandle(dev), name)
+	if err != nil {
+		return err
+	}
+	typ := paramTypeFromDevlink(p.Type)
+	switch {
+	case typ == 0:
+		return &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: parameter type %s", ErrNotSupported, p.Type)}
+	case isUint(typ) && isUint(v.Type):
+		if !uintFits(typ, v.Uint) {
+			return errs.Invalid("devlink parameter "+name, fmt.Sprint(v.Uint), "does not fit "+typ.String())
+		}
+	case typ != v.Type:
+		return errs.Invalid("devlink parameter "+name, v.text(), "the parameter is "+typ.String()+", the value "+v.Type.String())
+	}
+	dv := devlink.ParamValue{CMode: cmodeToDevlink(cmode), Uint: v.Uint, String: v.String, Bool: v.Bool}
+	if err := c.SetParam(ctx, devlinkHandle(dev), name, p.Type, dv); err != nil {
+		return err
+	}
+	got, err := h.DeviceParam(ctx, dev, name, cmode)
 	if err != nil {
 		return err
 	}
 	if got.text() != v.text() {
-		return &errs.Error{Op: "devlink dev param set " + name, Device: "pci/" + pf.String(), Err: fmt.Errorf("%w: value is %s after setting %s", ErrNotApplied, got.text(), v.text())}
+		return &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: value is %s after setting %s", ErrNotApplied, got.text(), v.text())}
 	}
 	return nil
 }
 
-// HWTCOffload reads the hw-tc-offload feature of netdev (ethtool -k).
+// ReloadDevice reloads the driver of pf (`devlink dev reload pci/<pf>
+// action driver_reinit`), which applies driverinit parameters. The
+// device's netdevs and representors are recreated.
+func (h *Host) ReloadDevice(ctx context.Context, pf PCIAddress) error {
+	dev := PCIDevice(pf)
+	const op = "devlink dev reload"
+	c, err := h.devlinkClient(op, dev)
+	if err != nil {
+		return err
+	}
+	done, err := c.Reload(ctx, devlinkHandle(dev), devlink.ReloadDriverReinit)
+	h.forgetReps(dev)
+	if err != nil {
+		return err
+	}
+	for _, a := range done {
+		if a == devlink.ReloadDriverReinit {
+			return nil
+		}
+	}
+	return &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: the kernel did not report driver_reinit as performed", ErrNotApplied)}
+}
+
+// HWTCOffload reads the hw-tc-offload feature of netdev (`ethtool -k`):
+// whether tc flower rules on it may go to hardware.
 func (h *Host) HWTCOffload(ctx context.Context, netdev string) (bool, error) {
 	if err := ValidateIfName(netdev); err != nil {
 		return false, err
 	}
-	if h.kernel == nil {
-		return false, &errs.Error{Op: "ethtool -k hw-tc-offload", Device: netdev, Err: fmt.Errorf("%w: no ethtool connection on this host", ErrNotSupported)}
-	}
-	return h.kernel.hwTCOffload(ctx, netdev)
+	f, err := h.feature(ctx, netdev, hwTCOffload)
+	return f.Active, err
 }
 
-// SetHWTCOffload sets hw-tc-offload on netdev (ethtool -K <dev> hw-tc-offload
-// on) and reads it back; a device that cannot change it gives ErrNotApplied.
+func (h *Host) feature(ctx context.Context, netdev, name string) (ethtool.Feature, error) {
+	op := "ethtool -k " + name
+	c, err := h.kernel.ethtool()
+	if err != nil {
+		return ethtool.Feature{}, &errs.Error{Op: op, Device: netdev, Err: err}
+	}
+	fs, err := c.Features(ctx, ethtool.Interface{Name: netdev})
+	if err != nil {
+		return ethtool.Feature{}, err
+	}
+	f, ok := fs.Get(name)
+	if !ok {
+		return ethtool.Feature{}, &errs.Error{Op: op, Device: netdev, Err: fmt.Errorf("%w: the kernel has no feature %q", ErrNotSupported, name)}
+	}
+	return f, nil
+}
+
+// SetHWTCOffload sets hw-tc-offload on netdev (`ethtool -K <dev>
+// hw-tc-offload on`) and reads it back. A device that cannot change it
+// (veth, a VF without offload) gives an error matching ErrNotApplied that
+// names the feature; the kernel's own not-applied report is checked, not
+// just the read-back.
 func (h *Host) SetHWTCOffload(ctx context.Context, netdev string, on bool) error {
+	const op = "ethtool -K hw-tc-offload"
 	if err := ValidateIfName(netdev); err != nil {
 		return err
 	}
-	if h.kernel == nil {
-		return &errs.Error{Op: "ethtool -K hw-tc-offload", Device: netdev, Err: fmt.Errorf("%w: no ethtool connection on this host", ErrNotSupported)}
+	c, err := h.kernel.ethtool()
+	if err != nil {
+		return &errs.Error{Op: op, Device: netdev, Err: err}
 	}
-	return h.kernel.setHWTCOffload(ctx, netdev, on)
+	if _, err := c.SetFeatures(ctx, ethtool.Interface{Name: netdev}, map[string]bool{hwTCOffload: on}); err != nil {
+		return err
+	}
+	f, err := h.feature(ctx, netdev, hwTCOffload)
+	if err != nil {
+		return err
+	}
+	if f.Active != on {
+		return &errs.Error{Op: op, Device: netdev, Err: fmt.Errorf("%w: hw-tc-offload is %s after setting %s", ErrNotApplied, onOff(f.Active), onOff(on))}
+	}
+	return nil
 }
 
-// kernelClients is what the Host needs from devlink and ethtool; the
-// implementation lives over generic netlink (kernel_linux.go).
-type kernelClients interface {
-	eswitchMode(ctx context.Context, pf PCIAddress) (ESwitchMode, error)
-	setESwitchMode(ctx context.Context, pf PCIAddress, mode ESwitchMode) error
-	param(ctx context.Context, pf PCIAddress, name string, cmode ParamCMode) (ParamValue, error)
-	setParam(ctx context.Context, pf PCIAddress, name string, cmode ParamCMode, v ParamValue) error
-	hwTCOffload(ctx context.Context, netdev string) (bool, error)
-	setHWTCOffload(ctx context.Context, netdev string, on bool) error
-	close() error
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
 }

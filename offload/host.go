@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
 
 	"github.com/offloadkit/offloadkit/internal/rtnl"
@@ -20,8 +21,9 @@ type Host struct {
 	fs    *sysfs.FS
 	log   *slog.Logger
 	hooks SysfsHooks
-	// kernel talks devlink and ethtool; nil when the Host has neither.
-	kernel kernelClients
+	// kernel talks devlink and ethtool; nil when the Host has neither (a
+	// fake root without WithDevlink/WithEthtool).
+	kernel *kernel
 
 	// rtnl reads and sets per-VF settings on PFs. On the real root it is
 	// dialled on first use; on another root only when WithRtnetlink gave one.
@@ -57,6 +59,10 @@ type config struct {
 	log   *slog.Logger
 	hooks SysfsHooks
 	rtnl  *netlink.Conn
+	// devlink and ethtool are generic netlink connections to use instead
+	// of dialling the kernel.
+	devlink *genetlink.Conn
+	ethtool *genetlink.Conn
 
 	backends []Backend
 }
@@ -79,6 +85,17 @@ func WithSysfsHooks(h SysfsHooks) Option { return func(c *config) { c.hooks = h 
 // The Host closes it.
 func WithRtnetlink(c *netlink.Conn) Option { return func(cfg *config) { cfg.rtnl = c } }
 
+// WithDevlink gives the Host a generic netlink connection for devlink
+// (eswitch mode, parameters, ports). On the real root the Host dials one
+// itself on first use; on another root devlink is only used when this
+// option supplies a connection (offloadtest passes a fake consistent with
+// its tree). The Host closes it.
+func WithDevlink(c *genetlink.Conn) Option { return func(cfg *config) { cfg.devlink = c } }
+
+// WithEthtool gives the Host a generic netlink connection for ethtool
+// features (hw-tc-offload), like WithDevlink. The Host closes it.
+func WithEthtool(c *genetlink.Conn) Option { return func(cfg *config) { cfg.ethtool = c } }
+
 // Open returns a Host. It checks that the root exists and does nothing else;
 // every query reads the current state.
 func Open(opts ...Option) (*Host, error) {
@@ -98,21 +115,20 @@ func Open(opts ...Option) (*Host, error) {
 		return nil, err
 	}
 	h := &Host{fs: fs, log: c.log, hooks: c.hooks, reps: make(map[Device]*repIndex), geo: make(map[PCIAddress]sriovGeo), backends: c.backends}
+	// Only the running system's sysfs matches the kernel we would dial.
+	realRoot := filepath.Clean(fs.Root()) == "/"
 	if c.rtnl != nil {
 		h.rtnl = rtnl.New(c.rtnl)
 	} else {
-		// Only the running system's sysfs matches the kernel we would dial.
-		h.rtnlDial = filepath.Clean(fs.Root()) == "/"
+		h.rtnlDial = realRoot
 	}
+	h.kernel = newKernel(c.devlink, c.ethtool, realRoot)
 	return h, nil
 }
 
 // Close releases the Host's kernel connections.
 func (h *Host) Close() error {
-	var err error
-	if h.kernel != nil {
-		err = h.kernel.close()
-	}
+	err := h.kernel.close()
 	h.rtnlMu.Lock()
 	defer h.rtnlMu.Unlock()
 	if h.rtnl != nil {

@@ -29,6 +29,11 @@ type Tree struct {
 	hangW    map[string]bool
 	failR    map[string]syscall.Errno
 	writeLog []string
+
+	// dl and feat are the fake devlink's and ethtool's own state
+	// (devlink.go, ethtool.go), created on first use.
+	dl   *devlinkState
+	feat map[string]map[string]*featureState
 }
 
 type pfState struct {
@@ -95,9 +100,12 @@ func (tr *Tree) Host(t testing.TB, opts ...offload.Option) *offload.Host {
 	return h
 }
 
-// Open opens an offload.Host on the tree with the fake kernel attached.
+// Open opens an offload.Host on the tree with the fake kernel attached:
+// sysfs hooks, and fake rtnetlink, devlink and ethtool connections that
+// answer consistently with the tree.
 func (tr *Tree) Open(opts ...offload.Option) (*offload.Host, error) {
-	base := []offload.Option{offload.WithRoot(tr.Root), offload.WithSysfsHooks(tr), offload.WithRtnetlink(tr.RtnetlinkConn())}
+	base := []offload.Option{offload.WithRoot(tr.Root), offload.WithSysfsHooks(tr), offload.WithRtnetlink(tr.RtnetlinkConn()),
+		offload.WithDevlink(tr.DevlinkConn()), offload.WithEthtool(tr.EthtoolConn())}
 	return offload.Open(append(base, opts...)...)
 }
 
@@ -158,7 +166,17 @@ func (tr *Tree) SetESwitchMode(addr string, mode offload.ESwitchMode) error {
 		return nil
 	}
 	if p.spec.RepNetdev == "" && mode == offload.ESwitchModeSwitchdev {
-		return syscall.EOPNOTSUPP
+		// A legacy-mode mlx5 spec names no representors; name them the
+		// way mlx5 does ("enp132s0f0np0" -> "enp132s0f0r3", "pf0vf3").
+		if p.spec.Driver != "mlx5_core" || p.spec.Netdev == "" {
+			return syscall.EOPNOTSUPP
+		}
+		base := p.spec.Netdev
+		if i := strings.LastIndex(base, "np"); i > 0 {
+			base = base[:i]
+		}
+		p.spec.RepNetdev = base + "r%d"
+		p.spec.RepPortName = fmt.Sprintf("pf%d", p.addr.Function) + "vf%d"
 	}
 	if mode == offload.ESwitchModeSwitchdev {
 		if p.spec.SwitchID == "" {

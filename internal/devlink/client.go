@@ -1,0 +1,404 @@
+package devlink
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/mdlayher/genetlink"
+	"github.com/mdlayher/netlink"
+
+	"github.com/offloadkit/offloadkit/internal/errs"
+)
+
+// dumpRetries bounds how often an interrupted dump (NLM_F_DUMP_INTR: the
+// kernel's list changed while it was being sent) is restarted.
+const dumpRetries = 5
+
+// Client sends devlink requests over one generic netlink connection. It is
+// safe for concurrent use; requests are serialised.
+type Client struct {
+	mu     sync.Mutex
+	c      *genetlink.Conn
+	family genetlink.Family
+}
+
+// New resolves the devlink family on c and returns a Client that owns c.
+// genltest connections work here, which is how the package is tested. A
+// kernel without devlink gives an error matching errs.ErrNotSupported.
+func New(c *genetlink.Conn) (*Client, error) {
+	f, err := c.GetFamily(GenlName)
+	if err != nil {
+		_ = c.Close()
+		return nil, familyError(GenlName, err)
+	}
+	// The extended ack carries the driver's reason for a refusal ("Can't
+	// change mode when VFs are bound"); fake connections may not support
+	// the option, which only costs the message.
+	_ = c.SetOption(netlink.ExtendedAcknowledge, true)
+	return &Client{c: c, family: f}, nil
+}
+
+// familyError reports a missing family as ErrNotSupported. The cause's text
+// is kept but not wrapped: its ENOENT would otherwise also match
+// ErrNotFound, and "no such devlink device" is not what happened.
+func familyError(name string, err error) error {
+	if errors.Is(err, syscall.ENOENT) {
+		return &errs.Error{Op: "resolve generic netlink family " + name,
+			Err: fmt.Errorf("%w: the kernel has no %s family (%s)", errs.ErrNotSupported, name, err.Error())}
+	}
+	return &errs.Error{Op: "resolve generic netlink family " + name, Err: err}
+}
+
+// Close closes the connection.
+func (c *Client) Close() error { return c.c.Close() }
+
+// Family returns the resolved generic netlink family (its ID and version).
+func (c *Client) Family() genetlink.Family { return c.family }
+
+// do sends one request and returns the replies. Dumps interrupted by a
+// concurrent change are restarted, up to dumpRetries times.
+func (c *Client) do(ctx context.Context, op, dev string, cmd uint8, flags netlink.HeaderFlags, body []byte) ([]genetlink.Message, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, &errs.Error{Op: op, Device: dev, Err: fmt.Errorf("%w: %w", errs.ErrTimeout, err)}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if dl, ok := ctx.Deadline(); ok {
+		// Fake connections cannot set deadlines; real ones can.
+		if c.c.SetDeadline(dl) == nil {
+			defer c.c.SetDeadline(time.Time{})
+		}
+	}
+	req := genetlink.Message{Header: genetlink.Header{Command: cmd, Version: c.family.Version}, Data: body}
+	for attempt := 0; ; attempt++ {
+		sent, err := c.c.Send(req, c.family.ID, flags)
+		if err != nil {
+			return nil, opError(ctx, op, dev, err)
+		}
+		msgs, raw, err := c.c.Receive()
+		if err != nil {
+			return nil, opError(ctx, op, dev, err)
+		}
+		if err := netlink.Validate(sent, raw); err != nil {
+			return nil, opError(ctx, op, dev, err)
+		}
+		interrupted := false
+		for _, m := range raw {
+			interrupted = interrupted || m.Header.Flags&netlink.DumpInterrupted != 0
+		}
+		if !interrupted {
+			return msgs, nil
+		}
+		if attempt == dumpRetries {
+			return nil, &errs.Error{Op: op, Device: dev, Err: fmt.Errorf("%w: dump interrupted %d times in a row", errs.ErrBusy, attempt+1)}
+		}
+	}
+}
+
+// opError wraps a netlink error with the operation, the device and the
+// kernel's extended ack message; errs.Error maps the errno to the
+// sentinels.
+func opError(ctx context.Context, op, dev string, err error) error {
+	e := &errs.Error{Op: op, Device: dev, Err: err}
+	var oe *netlink.OpError
+	if errors.As(err, &oe) {
+		e.Message = oe.Message
+		if oe.Timeout() && ctx.Err() != nil {
+			e.Err = fmt.Errorf("%w: %w", errs.ErrTimeout, err)
+		}
+	}
+	return e
+}
+
+func checkHandle(h Handle) error {
+	if h.Bus == "" || h.Device == "" {
+		return errs.Invalid("devlink handle", h.String(), "want bus/device")
+	}
+	return nil
+}
+
+// Instances lists the devlink instances (`devlink dev show`).
+func (c *Client) Instances(ctx context.Context) ([]Instance, error) {
+	msgs, err := c.do(ctx, "devlink dev show", "", CmdGet, netlink.Request|netlink.Dump, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Instance, 0, len(msgs))
+	for _, m := range msgs {
+		if m.Header.Command != CmdNew {
+			continue
+		}
+		in, err := DecodeInstance(m.Data)
+		if err != nil {
+			return nil, &errs.Error{Op: "decode devlink dev show", Err: err}
+		}
+		out = append(out, in)
+	}
+	return out, nil
+}
+
+// ESwitch reads the eswitch modes of h (`devlink dev eswitch show`).
+func (c *Client) ESwitch(ctx context.Context, h Handle) (ESwitch, error) {
+	const op = "devlink dev eswitch show"
+	if err := checkHandle(h); err != nil {
+		return ESwitch{}, err
+	}
+	body, err := encodeESwitchSet(h, ESwitchConfig{})
+	if err != nil {
+		return ESwitch{}, err
+	}
+	msgs, err := c.do(ctx, op, h.String(), CmdESwitchGet, netlink.Request, body)
+	if err != nil {
+		return ESwitch{}, err
+	}
+	for _, m := range msgs {
+		if m.Header.Command != CmdESwitchGet {
+			continue
+		}
+		_, e, err := DecodeESwitch(m.Data)
+		if err != nil {
+			return ESwitch{}, &errs.Error{Op: "decode " + op, Device: h.String(), Err: err}
+		}
+		return e, nil
+	}
+	return ESwitch{}, &errs.Error{Op: op, Device: h.String(), Err: fmt.Errorf("%w: no eswitch reply", errs.ErrNotSupported)}
+}
+
+// SetESwitch changes the eswitch modes of h that cfg sets (`devlink dev
+// eswitch set`). The kernel only acknowledges; read the modes back with
+// ESwitch to see what the driver did.
+func (c *Client) SetESwitch(ctx context.Context, h Handle, cfg ESwitchConfig) error {
+	const op = "devlink dev eswitch set"
+	if err := checkHandle(h); err != nil {
+		return err
+	}
+	if cfg.Mode == nil && cfg.InlineMode == nil && cfg.EncapMode == nil {
+		return errs.Invalid("eswitch config", h.String(), "sets nothing")
+	}
+	body, err := encodeESwitchSet(h, cfg)
+	if err != nil {
+		return err
+	}
+	_, err = c.do(ctx, op, h.String(), CmdESwitchSet, netlink.Request|netlink.Acknowledge, body)
+	return err
+}
+
+// Param reads parameter name of h (`devlink dev param show <h> name <name>`).
+func (c *Client) Param(ctx context.Context, h Handle, name string) (Param, error) {
+	op := "devlink dev param show " + name
+	if err := checkHandle(h); err != nil {
+		return Param{}, err
+	}
+	if name == "" {
+		return Param{}, errs.Invalid("devlink parameter name", name, "empty")
+	}
+	body, err := encodeParamRequest(h, name, false, 0, ParamValue{})
+	if err != nil {
+		return Param{}, err
+	}
+	msgs, err := c.do(ctx, op, h.String(), CmdParamGet, netlink.Request, body)
+	if err != nil {
+		return Param{}, err
+	}
+	for _, m := range msgs {
+		if m.Header.Command != CmdParamGet && m.Header.Command != CmdParamNew {
+			continue
+		}
+		p, err := DecodeParam(m.Data)
+		if err != nil {
+			return Param{}, &errs.Error{Op: "decode " + op, Device: h.String(), Err: err}
+		}
+		if p.Name == name {
+			return p, nil
+		}
+	}
+	return Param{}, &errs.Error{Op: op, Device: h.String(), Err: fmt.Errorf("%w: no such parameter", errs.ErrNotFound)}
+}
+
+// Params lists the parameters of h, or of every instance when h is the zero
+// Handle (`devlink dev param show`).
+func (c *Client) Params(ctx context.Context, h Handle) ([]Param, error) {
+	const op = "devlink dev param show"
+	var body []byte
+	if h != (Handle{}) {
+		if err := checkHandle(h); err != nil {
+			return nil, err
+		}
+		var err error
+		if body, err = encodeHandle(h); err != nil {
+			return nil, err
+		}
+	}
+	msgs, err := c.do(ctx, op, h.String(), CmdParamGet, netlink.Request|netlink.Dump, body)
+	if err != nil {
+		return nil, err
+	}
+	var out []Param
+	for _, m := range msgs {
+		p, err := DecodeParam(m.Data)
+		if err != nil {
+			return nil, &errs.Error{Op: "decode " + op, Device: h.String(), Err: err}
+		}
+		// Kernels before 6.x dump every instance whatever the request
+		// says; filter here.
+		if p.Name != "" && (h == Handle{} || p.Handle == h) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// SetParam sets parameter name of h to v in v.CMode (`devlink dev param set
+// <h> name <name> value <v> cmode <cmode>`). typ must be the parameter's
+// type, as Param reports it.
+func (c *Client) SetParam(ctx context.Context, h Handle, name string, typ ParamType, v ParamValue) error {
+	op := "devlink dev param set " + name
+	if err := checkHandle(h); err != nil {
+		return err
+	}
+	if name == "" {
+		return errs.Invalid("devlink parameter name", name, "empty")
+	}
+	if v.CMode > CModePermanent {
+		return errs.Invalid("devlink parameter cmode", v.CMode.String(), "want runtime, driverinit or permanent")
+	}
+	body, err := encodeParamRequest(h, name, true, typ, v)
+	if err != nil {
+		return errs.Invalid("devlink parameter type", typ.String(), err.Error())
+	}
+	_, err = c.do(ctx, op, h.String(), CmdParamSet, netlink.Request|netlink.Acknowledge, body)
+	return err
+}
+
+// Reload reloads h with action (`devlink dev reload <h> action
+// driver_reinit`) and returns the actions the kernel says it performed.
+// Driverinit parameters take effect here. The kernel answers a reload that
+// names an action with a reply instead of a bare acknowledgement.
+func (c *Client) Reload(ctx context.Context, h Handle, action ReloadAction) ([]ReloadAction, error) {
+	op := "devlink dev reload action " + action.String()
+	if err := checkHandle(h); err != nil {
+		return nil, err
+	}
+	if action != ReloadDriverReinit && action != ReloadFWActivate {
+		return nil, errs.Invalid("devlink reload action", action.String(), "want driver_reinit or fw_activate")
+	}
+	body, err := encodeReload(h, action)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := c.do(ctx, op, h.String(), CmdReload, netlink.Request, body)
+	if err != nil {
+		return nil, err
+	}
+	var out []ReloadAction
+	for _, m := range msgs {
+		if m.Header.Command != CmdReload {
+			continue
+		}
+		a, err := DecodeReloadReply(m.Data)
+		if err != nil {
+			return nil, &errs.Error{Op: "decode " + op, Device: h.String(), Err: err}
+		}
+		out = append(out, a...)
+	}
+	return out, nil
+}
+
+// Ports lists the ports of h, or of every instance when h is the zero
+// Handle (`devlink port show`).
+func (c *Client) Ports(ctx context.Context, h Handle) ([]Port, error) {
+	const op = "devlink port show"
+	var hp *Handle
+	if h != (Handle{}) {
+		if err := checkHandle(h); err != nil {
+			return nil, err
+		}
+		hp = &h
+	}
+	body, err := encodePortRequest(hp, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := c.do(ctx, op, h.String(), CmdPortGet, netlink.Request|netlink.Dump, body)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Port, 0, len(msgs))
+	for _, m := range msgs {
+		if m.Header.Command != CmdPortNew {
+			continue
+		}
+		p, err := DecodePort(m.Data)
+		if err != nil {
+			return nil, &errs.Error{Op: "decode " + op, Device: h.String(), Err: err}
+		}
+		// Kernels before 6.4 ignore the handle in a dump request.
+		if hp == nil || p.Handle == h {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// Port reads port index of h (`devlink port show <h>/<index>`).
+func (c *Client) Port(ctx context.Context, h Handle, index uint32) (Port, error) {
+	const op = "devlink port show"
+	dev := h.String() + "/" + strconv.FormatUint(uint64(index), 10)
+	if err := checkHandle(h); err != nil {
+		return Port{}, err
+	}
+	body, err := encodePortRequest(&h, &index, nil)
+	if err != nil {
+		return Port{}, err
+	}
+	msgs, err := c.do(ctx, op, dev, CmdPortGet, netlink.Request, body)
+	if err != nil {
+		return Port{}, err
+	}
+	for _, m := range msgs {
+		if m.Header.Command != CmdPortNew {
+			continue
+		}
+		p, err := DecodePort(m.Data)
+		if err != nil {
+			return Port{}, &errs.Error{Op: "decode " + op, Device: dev, Err: err}
+		}
+		return p, nil
+	}
+	return Port{}, &errs.Error{Op: op, Device: dev, Err: fmt.Errorf("%w: no port reply", errs.ErrNotFound)}
+}
+
+// SetPortFunction changes the function behind port index of h (`devlink
+// port function set <h>/<index> hw_addr <mac> state active`). Setting a
+// VF's MAC this way works from the eswitch manager, including on a DPU for
+// host VFs.
+func (c *Client) SetPortFunction(ctx context.Context, h Handle, index uint32, cfg PortFunctionConfig) error {
+	const op = "devlink port function set"
+	dev := h.String() + "/" + strconv.FormatUint(uint64(index), 10)
+	if err := checkHandle(h); err != nil {
+		return err
+	}
+	if cfg.HWAddr == nil && cfg.State == nil {
+		return errs.Invalid("port function config", dev, "sets nothing")
+	}
+	if cfg.HWAddr != nil && len(cfg.HWAddr) != 6 && len(cfg.HWAddr) != 20 {
+		return errs.Invalid("hardware address", cfg.HWAddr.String(), "want 6 (Ethernet) or 20 (InfiniBand) bytes")
+	}
+	body, err := encodePortRequest(&h, &index, &cfg)
+	if err != nil {
+		return err
+	}
+	_, err = c.do(ctx, op, dev, CmdPortSet, netlink.Request|netlink.Acknowledge, body)
+	return err
+}
+
+func encodeHandle(h Handle) ([]byte, error) {
+	ae := netlink.NewAttributeEncoder()
+	putHandle(ae, h)
+	return ae.Encode()
+}

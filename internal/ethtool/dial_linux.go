@@ -1,0 +1,24 @@
+//go:build linux
+
+package ethtool
+
+import (
+	"github.com/mdlayher/genetlink"
+	"github.com/mdlayher/netlink"
+
+	"github.com/offloadkit/offloadkit/internal/errs"
+)
+
+// Dial opens a generic netlink socket and resolves the ethtool family. cfg
+// may be nil; cfg.NetNS selects the network namespace whose interfaces the
+// client sees.
+func Dial(cfg *netlink.Config) (*Client, error) {
+	if cfg == nil {
+		cfg = &netlink.Config{Strict: true}
+	}
+	c, err := genetlink.Dial(cfg)
+	if err != nil {
+		return nil, &errs.Error{Op: "dial generic netlink", Err: err}
+	}
+	return New(c)
+}
