@@ -1,0 +1,439 @@
+//go:build linux
+
+package podnet
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"sort"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+
+	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/offloadtest"
+)
+
+// newNamedNetNS creates a network namespace bind-mounted under
+// /var/run/netns for the test and returns its path. The creating thread is
+// switched back at once, so no test code runs inside it.
+func newNamedNetNS(t *testing.T, prefix string) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: creates network namespaces and veth pairs (CAP_SYS_ADMIN, CAP_NET_ADMIN)")
+	}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	name := fmt.Sprintf("%s-%d-%s", prefix, os.Getpid(), hex.EncodeToString(b))
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		orig, err := netns.Get()
+		if err != nil {
+			errc <- err
+			return
+		}
+		defer orig.Close()
+		ns, err := netns.NewNamed(name)
+		if err != nil {
+			runtime.UnlockOSThread()
+			errc <- err
+			return
+		}
+		ns.Close()
+		if err := netns.Set(orig); err != nil {
+			errc <- err // the thread stays locked and dies with the goroutine
+			return
+		}
+		runtime.UnlockOSThread()
+		errc <- nil
+	}()
+	if err := <-errc; err != nil {
+		t.Skipf("cannot create a network namespace here (%v): the end-to-end tests need CAP_SYS_ADMIN and a writable /var/run/netns", err)
+	}
+	t.Cleanup(func() { _ = netns.DeleteNamed(name) })
+	return "/var/run/netns/" + name
+}
+
+func handleAt(t *testing.T, path string) *netlink.Handle {
+	t.Helper()
+	ns, err := netns.GetFromPath(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	h, err := netlink.NewHandleAt(ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	return h
+}
+
+// rig is an offloadtest tree whose VF netdevs and representors also exist
+// as real links: for each VF under test, a veth pair in a private "host"
+// namespace, one end named as the tree names the VF netdev, the other as
+// it names the representor. Traffic aside, a veth pair behaves like a VF
+// and its representor for everything AttachVF does with links.
+type rig struct {
+	tree     *offloadtest.Tree
+	host     *offload.Host
+	p        *Plumber
+	hostNS   string
+	podNS    string
+	hostH    *netlink.Handle
+	podH     *netlink.Handle
+	vf       offload.PCIAddress
+	vfName   string
+	repName  string
+	injected error
+}
+
+func newRig(t *testing.T, treeName, vf, vfName, repName string) *rig {
+	t.Helper()
+	r := &rig{hostNS: newNamedNetNS(t, "okt-host"), vf: offload.MustParsePCIAddress(vf), vfName: vfName, repName: repName}
+	r.podNS = newNamedNetNS(t, "okt-pod")
+	r.tree = offloadtest.NewByName(t, treeName)
+	r.host = r.tree.Host(t)
+	r.hostH = handleAt(t, r.hostNS)
+	r.podH = handleAt(t, r.podNS)
+	peer := repName
+	if peer == "" {
+		peer = vfName + "x" // YUSUR has no kernel representor; the veth needs a peer all the same
+	}
+	if err := r.hostH.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: vfName}, PeerName: peer}); err != nil {
+		t.Fatalf("create veth %s/%s: %v", vfName, peer, err)
+	}
+	if repName != "" {
+		l, err := r.hostH.LinkByName(repName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.hostH.LinkSetUp(l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.p = New(r.host, WithHostNetNS(r.hostNS))
+	return r
+}
+
+// state is what AttachVF changes and DetachVF must restore.
+type state struct {
+	Host, Pod []string
+	VF        offload.VFState
+}
+
+func linkStates(t *testing.T, h *netlink.Handle) []string {
+	t.Helper()
+	ls, err := h.LinkList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, l := range ls {
+		a := l.Attrs()
+		if a.Name == "lo" {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s alias=%q up=%v", a.Name, a.Alias, a.Flags&net.FlagUp != 0))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (r *rig) state(t *testing.T) state {
+	t.Helper()
+	v, err := r.host.VF(context.Background(), r.vf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, err := r.host.PF(context.Background(), v.PF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := state{Host: linkStates(t, r.hostH), Pod: linkStates(t, r.podH)}
+	for _, x := range pf.VFs {
+		if x.Index == v.Index && x.State != nil {
+			s.VF = *x.State
+		}
+	}
+	return s
+}
+
+func (r *rig) failAt(step Step) {
+	r.injected = fmt.Errorf("injected failure at %q", step)
+	r.p.inject = func(s Step) error {
+		if s == step {
+			return r.injected
+		}
+		return nil
+	}
+}
+
+const containerID = "d85b161b6840aaf3e9d2b7c1f0e4a5b6c7d8e9f0a1b2c3d4e5f60718293a4b5c"
+
+func attachOpts() AttachOptions {
+	vlan, on, off := 100, true, false
+	return AttachOptions{MAC: net.HardwareAddr{0x0a, 0xc9, 0x1c, 0x70, 0x01, 0x09}, VLAN: &vlan, QoS: 2, Trust: &on, SpoofChk: &off,
+		ContainerID: containerID, IfaceID: "nginx.default"}
+}
+
+func TestAttachDetachEndToEnd(t *testing.T) {
+	r := newRig(t, "cx5-switchdev", "0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0")
+	ctx := context.Background()
+	before := r.state(t)
+
+	a, err := r.p.AttachVF(ctx, r.vf, r.podNS, "eth0", attachOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.HostIfName != "enp132s0f0v0" || a.RepresentorHostName != "enp132s0f0r0" || a.Representor.Netdev != "d85b161b6840_h" || a.VF.Index != 0 {
+		t.Errorf("attachment = %+v", a)
+	}
+	wantPort := OVSPort{Name: "d85b161b6840_h", ExternalIDs: map[string]string{"iface-id": "nginx.default"}}
+	if d := cmp.Diff(wantPort, a.Port); d != "" {
+		t.Errorf("port (-want +got):\n%s", d)
+	}
+	got := r.state(t)
+	want := state{
+		Host: []string{`d85b161b6840_h alias="enp132s0f0r0" up=true`},
+		Pod:  []string{`eth0 alias="enp132s0f0v0" up=true`},
+		VF:   got.VF,
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("after attach (-want +got):\n%s", d)
+	}
+	if got.VF.MAC != "0a:c9:1c:70:01:09" || got.VF.VLAN != 100 || got.VF.QoS != 2 || !*got.VF.Trust || *got.VF.SpoofChk {
+		t.Errorf("VF settings after attach: %+v", got.VF)
+	}
+
+	// A second attach of the same VF must not steal it from the pod.
+	pod2 := newNamedNetNS(t, "okt-pod2")
+	if _, err := r.p.AttachVF(ctx, r.vf, pod2, "eth0", AttachOptions{}); !errors.Is(err, offload.ErrBusy) {
+		t.Errorf("attach of an attached VF: got %v, want ErrBusy", err)
+	}
+
+	if err := r.p.DetachVF(ctx, r.vf, r.podNS, "eth0"); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(before, r.state(t)); d != "" {
+		t.Errorf("after detach, state differs from before attach (-before +after):\n%s", d)
+	}
+	// DEL is idempotent.
+	if err := r.p.DetachVF(ctx, r.vf, r.podNS, "eth0"); err != nil {
+		t.Errorf("second detach: %v", err)
+	}
+	if err := r.p.DetachVF(ctx, r.vf, "", "eth0"); err != nil {
+		t.Errorf("detach without a namespace: %v", err)
+	}
+	if d := cmp.Diff(before, r.state(t)); d != "" {
+		t.Errorf("after repeated detach (-before +after):\n%s", d)
+	}
+}
+
+func TestAttachRollbackAtEveryStep(t *testing.T) {
+	r := newRig(t, "cx5-switchdev", "0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0")
+	ctx := context.Background()
+	before := r.state(t)
+	for _, step := range AttachSteps() {
+		t.Run(string(step), func(t *testing.T) {
+			r.failAt(step)
+			_, err := r.p.AttachVF(ctx, r.vf, r.podNS, "eth0", attachOpts())
+			if !errors.Is(err, r.injected) {
+				t.Fatalf("got %v, want the injected error", err)
+			}
+			var oe *offload.Error
+			if !errors.As(err, &oe) || oe.Op != string(step) || oe.Device != r.vf.String() {
+				t.Errorf("error %v does not name the step and the VF", err)
+			}
+			if d := cmp.Diff(before, r.state(t)); d != "" {
+				t.Errorf("not rolled back (-before +after):\n%s", d)
+			}
+		})
+	}
+	// And the VF still attaches once nothing fails.
+	r.p.inject = nil
+	if _, err := r.p.AttachVF(ctx, r.vf, r.podNS, "eth0", attachOpts()); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.p.DetachVF(ctx, r.vf, r.podNS, "eth0"); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(before, r.state(t)); d != "" {
+		t.Errorf("(-before +after):\n%s", d)
+	}
+}
+
+// TestAttachRealFailures uses failures the kernel itself reports rather
+// than injected ones: a name already taken in the pod, one taken in the
+// host for the representor (found only after the VF is in the pod, so
+// everything unwinds). This kernel has no dummy links: veths stand in.
+func TestAttachRealFailures(t *testing.T) {
+	r := newRig(t, "cx5-switchdev", "0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0")
+	ctx := context.Background()
+	if err := r.podH.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "eth0"}, PeerName: "peer0"}); err != nil {
+		t.Fatal(err)
+	}
+	before := r.state(t)
+	if _, err := r.p.AttachVF(ctx, r.vf, r.podNS, "eth0", attachOpts()); !errors.Is(err, offload.ErrExists) {
+		t.Errorf("pod has eth0: got %v, want ErrExists", err)
+	}
+	if d := cmp.Diff(before, r.state(t)); d != "" {
+		t.Errorf("(-before +after):\n%s", d)
+	}
+	pod2 := newNamedNetNS(t, "okt-pod2")
+	pod2H := handleAt(t, pod2)
+	if err := r.hostH.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "d85b161b6840_h"}, PeerName: "peer1"}); err != nil {
+		t.Fatal(err)
+	}
+	before = r.state(t)
+	if _, err := r.p.AttachVF(ctx, r.vf, pod2, "eth0", attachOpts()); !errors.Is(err, offload.ErrExists) {
+		t.Errorf("representor name taken: got %v, want ErrExists", err)
+	}
+	if d := cmp.Diff(before, r.state(t)); d != "" {
+		t.Errorf("(-before +after):\n%s", d)
+	}
+	if got := linkStates(t, pod2H); len(got) != 0 {
+		t.Errorf("pod 2 kept %v", got)
+	}
+	// Bad input touches nothing.
+	for _, bad := range []struct{ ns, ifn string }{{"relative/ns", "eth0"}, {r.podNS, "eth0/x"}, {r.podNS, ""}, {r.podNS + "/../x", "eth0"}} {
+		if _, err := r.p.AttachVF(ctx, r.vf, bad.ns, bad.ifn, AttachOptions{}); !errors.Is(err, offload.ErrInvalidArgument) {
+			t.Errorf("AttachVF(%q, %q): got %v", bad.ns, bad.ifn, err)
+		}
+	}
+	if _, err := r.p.AttachVF(ctx, r.vf, pod2, "eth0", AttachOptions{ContainerID: "../../etc"}); !errors.Is(err, offload.ErrInvalidArgument) {
+		t.Errorf("bad container ID: %v", err)
+	}
+	if w := r.tree.Writes(); len(w) != 0 {
+		t.Errorf("sysfs writes: %v", w)
+	}
+}
+
+func TestDetachFailureAtEveryStep(t *testing.T) {
+	r := newRig(t, "cx5-switchdev", "0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0")
+	ctx := context.Background()
+	before := r.state(t)
+	for _, step := range []Step{StepTempNetNS, StepMoveToTemp, StepRename, StepAlias, StepMoveToHost, StepResetVF, StepRestoreRepresentor} {
+		t.Run(string(step), func(t *testing.T) {
+			r.p.inject = nil
+			if _, err := r.p.AttachVF(ctx, r.vf, r.podNS, "eth0", attachOpts()); err != nil {
+				t.Fatal(err)
+			}
+			attached := r.state(t)
+			r.failAt(step)
+			err := r.p.DetachVF(ctx, r.vf, r.podNS, "eth0")
+			if !errors.Is(err, r.injected) {
+				t.Fatalf("got %v, want the injected error", err)
+			}
+			after := r.state(t)
+			switch step {
+			case StepResetVF:
+				if !cmp.Equal(after.VF, attached.VF) || !cmp.Equal(after.Host, before.Host) || len(after.Pod) != 0 {
+					t.Errorf("reset failed but something else did not happen: %+v", after)
+				}
+			case StepRestoreRepresentor:
+				if len(after.Pod) != 0 || !cmp.Equal(after.VF, before.VF) {
+					t.Errorf("representor restore failed but the VF was not returned and reset: %+v", after)
+				}
+			default:
+				// The VF's move is rolled back: still in the pod as it was.
+				if d := cmp.Diff(attached.Pod, after.Pod); d != "" {
+					t.Errorf("VF not rolled back into the pod (-attached +after):\n%s", d)
+				}
+			}
+			r.p.inject = nil
+			if err := r.p.DetachVF(ctx, r.vf, r.podNS, "eth0"); err != nil {
+				t.Fatalf("retried detach: %v", err)
+			}
+			if d := cmp.Diff(before, r.state(t)); d != "" {
+				t.Errorf("after retried detach (-before +after):\n%s", d)
+			}
+		})
+	}
+}
+
+// TestDetachRacesReattach runs a delete of a VF's old pod against an add
+// of the same VF to a new pod, as the device plugin can cause by handing
+// the VF out again at once. The per-VF lock serialises them: either the add
+// runs first and finds the VF busy, or it runs after the delete and gets a
+// VF that is wholly back in the host. Run with -race.
+func TestDetachRacesReattach(t *testing.T) {
+	r := newRig(t, "cx5-switchdev", "0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0")
+	ctx := context.Background()
+	pod2 := newNamedNetNS(t, "okt-pod2")
+	pod2H := handleAt(t, pod2)
+	before := r.state(t)
+	const rounds = 25
+	won := 0
+	for i := 0; i < rounds; i++ {
+		if _, err := r.p.AttachVF(ctx, r.vf, r.podNS, "eth0", attachOpts()); err != nil {
+			t.Fatalf("round %d: attach to pod 1: %v", i, err)
+		}
+		var wg sync.WaitGroup
+		var delErr, addErr error
+		wg.Add(2)
+		go func() { defer wg.Done(); delErr = r.p.DetachVF(ctx, r.vf, r.podNS, "eth0") }()
+		go func() {
+			defer wg.Done()
+			_, addErr = r.p.AttachVF(ctx, r.vf, pod2, "eth0", AttachOptions{ContainerID: "aaaabbbbccccdddd", IfaceID: "new.default"})
+		}()
+		wg.Wait()
+		if delErr != nil {
+			t.Fatalf("round %d: detach: %v", i, delErr)
+		}
+		switch {
+		case addErr == nil:
+			won++
+			if got := linkStates(t, pod2H); !cmp.Equal(got, []string{`eth0 alias="enp132s0f0v0" up=true`}) {
+				t.Fatalf("round %d: pod 2 = %v", i, got)
+			}
+			if got := linkStates(t, r.podH); len(got) != 0 {
+				t.Fatalf("round %d: pod 1 still has %v", i, got)
+			}
+			if err := r.p.DetachVF(ctx, r.vf, pod2, "eth0"); err != nil {
+				t.Fatalf("round %d: detach from pod 2: %v", i, err)
+			}
+		case errors.Is(addErr, offload.ErrBusy):
+		default:
+			t.Fatalf("round %d: add: %v (want success or ErrBusy)", i, addErr)
+		}
+		if d := cmp.Diff(before, r.state(t)); d != "" {
+			t.Fatalf("round %d: (-before +after):\n%s", i, d)
+		}
+	}
+	t.Logf("%d of %d re-adds ran after the delete, %d found the VF busy", won, rounds, rounds-won)
+}
+
+// TestAttachYUSUR covers a VF whose representor is a DPDK port: no kernel
+// representor to rename, and the OVS port carries the devargs.
+func TestAttachYUSUR(t *testing.T) {
+	r := newRig(t, "yusur-2200e", "0000:00:0a.3", "p0v2", "")
+	ctx := context.Background()
+	before := r.state(t)
+	a, err := r.p.AttachVF(ctx, r.vf, r.podNS, "eth0", AttachOptions{ContainerID: containerID, IfaceID: "nginx.default"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := OVSPort{Name: "d85b161b6840_h", Type: "dpdk",
+		Options:     map[string]string{"dpdk-devargs": "0000:00:0a.0,representor=[2]"},
+		ExternalIDs: map[string]string{"iface-id": "nginx.default"}}
+	if d := cmp.Diff(want, a.Port); d != "" || a.Representor != nil {
+		t.Errorf("port (-want +got):\n%s\nrepresentor %+v", d, a.Representor)
+	}
+	if err := r.p.DetachVF(ctx, r.vf, r.podNS, "eth0"); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(before, r.state(t)); d != "" {
+		t.Errorf("(-before +after):\n%s", d)
+	}
+}
