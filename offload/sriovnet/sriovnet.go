@@ -1,0 +1,300 @@
+package sriovnet
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload"
+)
+
+// PortFlavour is a devlink port flavour, numbered as devlink (and
+// sriovnet) number them.
+type PortFlavour uint16
+
+// Port flavours, with sriovnet's names and devlink's values.
+//
+//nolint:revive,stylecheck // the names are sriovnet's, for a drop-in
+const (
+	PORT_FLAVOUR_PHYSICAL = iota
+	PORT_FLAVOUR_CPU
+	PORT_FLAVOUR_DSA
+	PORT_FLAVOUR_PCI_PF
+	PORT_FLAVOUR_PCI_VF
+	PORT_FLAVOUR_VIRTUAL
+	PORT_FLAVOUR_UNUSED
+	PORT_FLAVOUR_PCI_SF
+	PORT_FLAVOUR_UNKNOWN = 0xffff
+)
+
+// ErrDeviceNotFound is sriovnet's not-found sentinel; here it is
+// offload.ErrNotFound, which every not-found error of this package wraps.
+var ErrDeviceNotFound = offload.ErrNotFound
+
+// Client answers the sriovnet queries from one offload.Host.
+type Client struct {
+	h *offload.Host
+}
+
+// New returns a Client on h. The Client does not close h.
+func New(h *offload.Host) *Client { return &Client{h: h} }
+
+// withHost runs f on a Host opened on "/" for this one call.
+func withHost[T any](f func(c *Client) (T, error)) (T, error) {
+	h, err := offload.Open()
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	defer h.Close()
+	return f(New(h))
+}
+
+// GetNetDevicesFromPci returns the netdevs of PCI device pciAddress (on a
+// switchdev PF, its representors too). No netdevs is an error, as in
+// sriovnet.
+func GetNetDevicesFromPci(pciAddress string) ([]string, error) {
+	return withHost(func(c *Client) ([]string, error) { return c.GetNetDevicesFromPci(pciAddress) })
+}
+
+// GetUplinkRepresentor returns the uplink representor of a VF's PF, or of
+// a PF, given its PCI address.
+func GetUplinkRepresentor(pciAddress string) (string, error) {
+	return withHost(func(c *Client) (string, error) { return c.GetUplinkRepresentor(pciAddress) })
+}
+
+// GetVfIndexByPciAddress returns the index of a VF within its PF; -1 with
+// the error on failure, as in sriovnet.
+func GetVfIndexByPciAddress(vfPciAddress string) (int, error) {
+	return withHost(func(c *Client) (int, error) { return c.GetVfIndexByPciAddress(vfPciAddress) })
+}
+
+// GetVfRepresentor returns the representor of VF vfIndex of the PF whose
+// uplink netdev is uplink.
+func GetVfRepresentor(uplink string, vfIndex int) (string, error) {
+	return withHost(func(c *Client) (string, error) { return c.GetVfRepresentor(uplink, vfIndex) })
+}
+
+// GetPfPciFromVfPci returns the PCI address of a VF's PF.
+func GetPfPciFromVfPci(vfPciAddress string) (string, error) {
+	return withHost(func(c *Client) (string, error) { return c.GetPfPciFromVfPci(vfPciAddress) })
+}
+
+// GetPciFromNetDevice returns the PCI address of the device behind netdev
+// name.
+func GetPciFromNetDevice(name string) (string, error) {
+	return withHost(func(c *Client) (string, error) { return c.GetPciFromNetDevice(name) })
+}
+
+// GetPortIndexFromRepresentor returns the VF or SF number of a VF or SF
+// representor (pf0vf10 and pf0sf10 both give 10).
+func GetPortIndexFromRepresentor(repNetDev string) (int, error) {
+	return withHost(func(c *Client) (int, error) { return c.GetPortIndexFromRepresentor(repNetDev) })
+}
+
+// GetRepresentorPortFlavour returns the port flavour of a switchdev port
+// netdev; PORT_FLAVOUR_UNKNOWN with no error when its phys_port_name does
+// not say.
+func GetRepresentorPortFlavour(netdev string) (PortFlavour, error) {
+	return withHost(func(c *Client) (PortFlavour, error) { return c.GetRepresentorPortFlavour(netdev) })
+}
+
+// GetVfRepresentorDPU returns, on a DPU, the representor of VF vfIndex of
+// host PF pfID ("0" or "1"): phys_port_name c1pf<pfID>vf<vfIndex>, or on
+// older firmware pf<pfID>vf<vfIndex>.
+func GetVfRepresentorDPU(pfID, vfIndex string) (string, error) {
+	return withHost(func(c *Client) (string, error) { return c.GetVfRepresentorDPU(pfID, vfIndex) })
+}
+
+// GetNetDevicesFromPci is the Client form of the package function.
+func (c *Client) GetNetDevicesFromPci(pciAddress string) ([]string, error) {
+	a, err := offload.ParsePCIAddress(pciAddress)
+	if err != nil {
+		return nil, err
+	}
+	names, err := c.h.NetdevNames(context.Background(), a)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, &errs.Error{Op: "list netdevs", Device: a.String(), Err: fmt.Errorf("%w: the device has no netdevs", ErrDeviceNotFound)}
+	}
+	return names, nil
+}
+
+// GetUplinkRepresentor is the Client form of the package function.
+func (c *Client) GetUplinkRepresentor(pciAddress string) (string, error) {
+	a, err := offload.ParsePCIAddress(pciAddress)
+	if err != nil {
+		return "", err
+	}
+	pf, err := c.h.PFOfVF(a)
+	if err != nil {
+		// Not a VF (no physfn link): the address is the PF itself, as
+		// sriovnet assumes.
+		if _, nerr := c.h.NetdevNames(context.Background(), a); nerr != nil {
+			return "", nerr
+		}
+		pf = a
+	}
+	r, err := c.h.UplinkRepresentor(context.Background(), pf)
+	if err != nil {
+		return "", err
+	}
+	if r.SwitchID == "" {
+		return "", &errs.Error{Op: "find uplink representor", Device: pf.String(),
+			Err: fmt.Errorf("%w: uplink %s has no phys_switch_id (%w)", offload.ErrNotSwitchdev, r.Netdev, ErrDeviceNotFound)}
+	}
+	return r.Netdev, nil
+}
+
+// GetVfIndexByPciAddress is the Client form of the package function.
+func (c *Client) GetVfIndexByPciAddress(vfPciAddress string) (int, error) {
+	a, err := offload.ParsePCIAddress(vfPciAddress)
+	if err != nil {
+		return -1, err
+	}
+	i, err := c.h.VFIndex(context.Background(), a)
+	if err != nil {
+		return -1, err
+	}
+	return i, nil
+}
+
+// switchPort reads netdev name and insists that it is a switchdev port
+// (has a phys_switch_id), as sriovnet's isSwitchdev does.
+func (c *Client) switchPort(op, name string) (offload.Netdev, error) {
+	if err := offload.ValidateIfName(name); err != nil {
+		return offload.Netdev{}, err
+	}
+	nd, err := c.h.Netdev(name)
+	if err != nil {
+		return offload.Netdev{}, err
+	}
+	if nd.SwitchID == "" {
+		return offload.Netdev{}, &errs.Error{Op: op, Device: name, Err: fmt.Errorf("%w: net device %s does not represent an eswitch port (no phys_switch_id)", offload.ErrNotSwitchdev, name)}
+	}
+	return nd, nil
+}
+
+// GetVfRepresentor is the Client form of the package function.
+func (c *Client) GetVfRepresentor(uplink string, vfIndex int) (string, error) {
+	if _, err := c.switchPort("find VF representor", uplink); err != nil {
+		return "", err
+	}
+	if vfIndex < 0 {
+		return "", errs.Invalid("VF index", strconv.Itoa(vfIndex), "negative")
+	}
+	pf, err := c.h.PCIAddressOfNetdev(context.Background(), uplink)
+	if err != nil {
+		return "", err
+	}
+	r, err := c.h.VFRepresentorByIndex(context.Background(), pf, vfIndex)
+	if err != nil {
+		return "", err
+	}
+	return r.Netdev, nil
+}
+
+// GetPfPciFromVfPci is the Client form of the package function.
+func (c *Client) GetPfPciFromVfPci(vfPciAddress string) (string, error) {
+	a, err := offload.ParsePCIAddress(vfPciAddress)
+	if err != nil {
+		return "", err
+	}
+	pf, err := c.h.PFOfVF(a)
+	if err != nil {
+		return "", err
+	}
+	return pf.String(), nil
+}
+
+// GetPciFromNetDevice is the Client form of the package function.
+func (c *Client) GetPciFromNetDevice(name string) (string, error) {
+	if err := offload.ValidateIfName(name); err != nil {
+		return "", err
+	}
+	a, err := c.h.PCIAddressOfNetdev(context.Background(), name)
+	if err != nil {
+		return "", fmt.Errorf("netdev %s is not a PCI device: %w", name, err)
+	}
+	return a.String(), nil
+}
+
+// GetPortIndexFromRepresentor is the Client form of the package function.
+func (c *Client) GetPortIndexFromRepresentor(repNetDev string) (int, error) {
+	if _, err := c.switchPort("find port index", repNetDev); err != nil {
+		return 0, err
+	}
+	r, err := c.h.RepresentorOf(context.Background(), repNetDev)
+	if err != nil {
+		return 0, err
+	}
+	switch r.Flavour {
+	case offload.PortFlavourPCIVF:
+		return r.VFNum, nil
+	case offload.PortFlavourPCISF:
+		return r.SFNum, nil
+	}
+	return 0, &errs.Error{Op: "find port index", Device: repNetDev,
+		Err: fmt.Errorf("%w: unsupported port flavor %s (phys_port_name %q): only VF and SF representors have an index", offload.ErrInvalidArgument, r.Flavour, r.PortName)}
+}
+
+// flavours maps offload's flavours to devlink's numbers.
+var flavours = map[offload.PortFlavour]PortFlavour{
+	offload.PortFlavourPhysical: PORT_FLAVOUR_PHYSICAL,
+	offload.PortFlavourCPU:      PORT_FLAVOUR_CPU,
+	offload.PortFlavourDSA:      PORT_FLAVOUR_DSA,
+	offload.PortFlavourPCIPF:    PORT_FLAVOUR_PCI_PF,
+	offload.PortFlavourPCIVF:    PORT_FLAVOUR_PCI_VF,
+	offload.PortFlavourVirtual:  PORT_FLAVOUR_VIRTUAL,
+	offload.PortFlavourUnused:   PORT_FLAVOUR_UNUSED,
+	offload.PortFlavourPCISF:    PORT_FLAVOUR_PCI_SF,
+}
+
+// GetRepresentorPortFlavour is the Client form of the package function.
+func (c *Client) GetRepresentorPortFlavour(netdev string) (PortFlavour, error) {
+	nd, err := c.switchPort("find port flavour", netdev)
+	if err != nil {
+		return PORT_FLAVOUR_UNKNOWN, err
+	}
+	if nd.PhysPortName == "" {
+		return PORT_FLAVOUR_UNKNOWN, &errs.Error{Op: "find port flavour", Device: netdev, Err: fmt.Errorf("%w: no phys_port_name", ErrDeviceNotFound)}
+	}
+	if f, ok := flavours[nd.PortName.Flavour]; ok {
+		return f, nil
+	}
+	return PORT_FLAVOUR_UNKNOWN, nil
+}
+
+// GetVfRepresentorDPU is the Client form of the package function.
+func (c *Client) GetVfRepresentorDPU(pfID, vfIndex string) (string, error) {
+	if pfID != "0" && pfID != "1" {
+		return "", errs.Invalid("PF ID", pfID, "want 0 or 1")
+	}
+	vf, err := strconv.ParseUint(vfIndex, 10, 31)
+	if err != nil {
+		return "", errs.Invalid("VF index", vfIndex, "want an unsigned decimal number")
+	}
+	pfNum, _ := strconv.Atoi(pfID)
+	pfs, err := c.h.Discover(context.Background())
+	if err != nil {
+		return "", err
+	}
+	// Host VFs are on external controller 1; older firmware names them
+	// without the controller, like local VFs.
+	for _, external := range []bool{true, false} {
+		for _, pf := range pfs {
+			for _, r := range pf.Representors {
+				if r.Flavour != offload.PortFlavourPCIVF || r.SwitchID == "" || r.PFNum != pfNum || r.VFNum != int(vf) {
+					continue
+				}
+				if (r.Controller == 1) == external && (external || r.Controller <= 0) {
+					return r.Netdev, nil
+				}
+			}
+		}
+	}
+	return "", fmt.Errorf("find DPU representor of host PF %s VF %s: %w", pfID, vfIndex, ErrDeviceNotFound)
+}
