@@ -126,11 +126,22 @@ func (a *attrs) short(want int) error {
 // sets it: the kernel accepts either, but byte-for-byte comparison with
 // recorded requests needs the same choice.
 type builder struct {
-	b []byte
+	b   []byte
+	err error // set when an attribute outgrows its 16-bit length
+}
+
+func (w *builder) tooLong(typ uint16, l int) {
+	if w.err == nil {
+		w.err = errInvalid("netlink attribute", fmt.Sprint(typ&nlaTypeMask), fmt.Sprintf("%d bytes exceed the 65535 an attribute can hold", l))
+	}
 }
 
 func (w *builder) put(typ uint16, data []byte) {
 	l := 4 + len(data)
+	if l > 0xffff {
+		w.tooLong(typ, l)
+		return
+	}
 	w.b = binary.NativeEndian.AppendUint16(w.b, uint16(l))
 	w.b = binary.NativeEndian.AppendUint16(w.b, typ)
 	w.b = append(w.b, data...)
@@ -169,5 +180,9 @@ func (w *builder) start(typ uint16) int {
 }
 
 func (w *builder) end(off int) {
-	binary.NativeEndian.PutUint16(w.b[off:], uint16(len(w.b)-off))
+	l := len(w.b) - off
+	if l > 0xffff {
+		w.tooLong(binary.NativeEndian.Uint16(w.b[off+2:]), l)
+	}
+	binary.NativeEndian.PutUint16(w.b[off:], uint16(l))
 }

@@ -196,6 +196,15 @@ func decodeStats(b []byte) (Stats, error) {
 	return s, a.err
 }
 
+func fullMaskOf(a netip.Addr) netip.Addr {
+	b := make([]byte, a.BitLen()/8)
+	for i := range b {
+		b[i] = 0xff
+	}
+	m, _ := netip.AddrFromSlice(b)
+	return m
+}
+
 func ipFrom(d []byte) (netip.Addr, error) {
 	a, ok := netip.AddrFromSlice(d)
 	if !ok {
@@ -516,6 +525,31 @@ func decodeFlower(f *Filter, b []byte) (Flower, error) {
 	}
 	if k.CTState != nil && !has(flCTStateMask) {
 		k.CTState.Mask = 0xffff
+	}
+	if k.CTLabels != nil && !has(flCTLabelsMask) {
+		for i := range k.CTLabels.Mask {
+			k.CTLabels.Mask[i] = 0xff
+		}
+	}
+	for _, m := range []*IPMatch{&k.Src, &k.Dst, &k.ARPSIP, &k.ARPTIP, &k.EncSrc, &k.EncDst} {
+		if m.Addr.IsValid() && !m.Mask.IsValid() {
+			m.Mask = fullMaskOf(m.Addr)
+		}
+		if !m.Addr.IsValid() && m.Mask.IsValid() {
+			// A mask alone matches the all-zeros address under it.
+			m.Addr = netip.IPv4Unspecified()
+			if m.Mask.Is6() {
+				m.Addr = netip.IPv6Unspecified()
+			}
+		}
+	}
+	for _, m := range []*MACMatch{&k.EthDst, &k.EthSrc, &k.ARPSHA, &k.ARPTHA} {
+		if m.Addr != nil && m.Mask == nil {
+			m.Mask = append(net.HardwareAddr(nil), fullMAC...)
+		}
+		if m.Addr == nil && m.Mask != nil {
+			m.Addr = make(net.HardwareAddr, 6)
+		}
 	}
 	return fl, nil
 }

@@ -42,7 +42,7 @@ func TestDecodeIproute2VLANAndFlags(t *testing.T) {
 			Dst:     IPMatch{Addr: netip.MustParseAddr("10.0.0.1"), Mask: netip.MustParseAddr("255.255.255.255")},
 		}},
 	}
-	if diff := cmp.Diff(want, f, cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); diff != "" {
+	if diff := cmp.Diff(want, f, addrCmp); diff != "" {
 		t.Errorf("-want +got:\n%s", diff)
 	}
 	if f.Flags.String() != "skip_hw" {
@@ -296,3 +296,5 @@ func TestUnknownAttributesKept(t *testing.T) {
 		t.Errorf("unknown attributes: flower %+v top %+v", got.Flower.Unknown, got.Unknown)
 	}
 }
+
+var addrCmp = cmp.Comparer(func(a, b netip.Addr) bool { return a == b })

@@ -53,6 +53,9 @@ func EncodeFilter(ifindex int, f Filter) ([]byte, error) {
 		return nil, err
 	}
 	w.end(opts)
+	if w.err != nil {
+		return nil, w.err
+	}
 	return w.b, nil
 }
 
@@ -66,22 +69,29 @@ func EncodeDelete(ifindex int, f Filter) ([]byte, error) {
 	if f.Handle != 0 && (f.Priority == 0 || f.Kind == "") {
 		return nil, errInvalid("filter handle", fmt.Sprint(f.Handle), "deleting one handle needs its priority and kind")
 	}
-	proto := f.Protocol
-	if proto == 0 && f.Priority != 0 {
-		proto = EthPAll
-	}
+	// Protocol 0 matches filters of any protocol.
 	b := appendTCMsg(nil, tcmsg{
 		ifindex: int32(ifindex),
 		handle:  f.Handle,
 		parent:  uint32(f.Parent),
-		info:    tcInfo(f.Priority, proto),
+		info:    tcInfo(f.Priority, f.Protocol),
 	})
 	w := builder{b: b}
+	if f.Chain != 0 {
+		w.u32(tcaChain, f.Chain)
+	}
 	if f.Kind != "" {
 		w.str(tcaKind, f.Kind)
 	}
-	if f.Chain != 0 {
-		w.u32(tcaChain, f.Chain)
+	if f.Kind == "flower" && f.Handle != 0 {
+		// iproute2 parses (empty) flower options for a delete by handle and
+		// sends them; the kernel ignores them. Sent too, to be identical.
+		o := w.start(tcaOptions)
+		w.u32(flFlags, 0)
+		if f.Protocol != 0 && f.Protocol != EthPAll {
+			w.be16(flEthType, f.Protocol)
+		}
+		w.end(o)
 	}
 	return w.b, nil
 }
@@ -102,12 +112,7 @@ func putIP(w *builder, v4, v4m, v6, v6m uint16, m IPMatch) error {
 	}
 	mask := m.Mask
 	if !mask.IsValid() {
-		mask = netip.PrefixFrom(m.Addr, m.Addr.BitLen()).Masked().Addr()
-		b := mask.AsSlice()
-		for i := range b {
-			b[i] = 0xff
-		}
-		mask, _ = netip.AddrFromSlice(b)
+		mask = fullMaskOf(m.Addr)
 	}
 	if mask.Is4() != m.Addr.Is4() {
 		return errInvalid("address mask", m.String(), "address and mask families differ")
@@ -484,6 +489,9 @@ func encodeAction(w *builder, act Action) error {
 			return fmt.Errorf("%w: encoding %s actions (pass raw Options instead)", errs.ErrNotSupported, act.Kind)
 		}
 		w.b = append(w.b, act.Options...)
+		for len(w.b)%4 != 0 {
+			w.b = append(w.b, 0) // a last attribute may lack its padding
+		}
 	}
 	w.end(o)
 	if len(act.Cookie) > 0 {

@@ -158,7 +158,7 @@ func (c *Client) Offload(ctx context.Context, ifc Interface) (Offload, error) {
 	}
 	var parents []Handle
 	for _, q := range qds {
-		if q.Handle == HandleIngress && (q.Kind == "ingress" || q.Kind == "clsact") {
+		if q.Parent == HandleIngress && (q.Kind == "ingress" || q.Kind == "clsact") {
 			parents = append(parents, ParentIngress)
 			if q.Kind == "clsact" {
 				parents = append(parents, ParentEgress)

@@ -15,7 +15,7 @@ type Handle uint32
 // ParentEgress.
 const (
 	HandleRoot    Handle = 0xffffffff
-	HandleIngress Handle = 0xfffffff1 // the ingress and clsact qdiscs' own handle
+	HandleIngress Handle = 0xfffffff1 // TC_H_INGRESS: where ingress and clsact qdiscs attach
 	ParentIngress Handle = 0xfffffff2 // TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS)
 	ParentEgress  Handle = 0xfffffff3 // TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS)
 )

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/ovs/dpflow"
+	"github.com/offloadkit/offloadkit/tc"
+)
+
+// fakeTC serves fixed reports by interface name.
+type fakeTC map[string]tc.Offload
+
+func (f fakeTC) Offload(_ context.Context, ifc tc.Interface) (tc.Offload, error) {
+	o, ok := f[ifc.Name]
+	if !ok {
+		return tc.Offload{}, &errs.Error{Op: "get link", Device: ifc.Name, Err: errs.ErrNotFound}
+	}
+	return o, nil
+}
+
+func ufid(t *testing.T, s string) *tc.UFID {
+	u, err := tc.ParseUFID(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &u
+}
+
+func reports(t *testing.T) fakeTC {
+	cnt := int64(1)
+	return fakeTC{"pf0vf0": tc.Offload{Interface: "pf0vf0", Ifindex: 5, InHW: 1, NotInHW: 1, HWPackets: 90, HWBytes: 9000,
+		Filters: []tc.OffloadFilter{
+			{Interface: "pf0vf0", Parent: tc.ParentIngress, Priority: 2, Handle: 1, Kind: "flower", State: tc.StateInHW,
+				Flags: tc.FlagSkipSW | tc.FlagInHW, InHWCount: cnt, Packets: 100, HWPackets: 90, Bytes: 10000, HWBytes: 9000,
+				UFID: ufid(t, "67c2e10f-92d4-4574-be70-d072815ff166"), Match: "eth_type 0x0800", Actions: "mirred egress redirect ifindex 7"},
+			{Interface: "pf0vf0", Parent: tc.ParentIngress, Priority: 3, Handle: 2, Kind: "flower", State: tc.StateNotInHW,
+				Flags: tc.FlagNotInHW, InHWCount: -1, UFID: ufid(t, "00000001-0002-0003-0004-000000000005"), Actions: "drop"},
+		}}}
+}
+
+func flowsFile(t *testing.T) func() (*dpflow.FlowDump, error) {
+	return func() (*dpflow.FlowDump, error) {
+		f, err := os.Open("../../testdata/tc/flows-join.txt")
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return dpflow.ReadDump(f, dpflow.Options{})
+	}
+}
+
+func TestTableWithFlows(t *testing.T) {
+	var b bytes.Buffer
+	c := config{ifaces: []string{"pf0vf0"}, flows: "x"}
+	if err := run(context.Background(), &b, c, reports(t), flowsFile(t)); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"pf0vf0     ingress  0      2     0x1     in_hw",
+		"pf0vf0: 2 filters: 1 in_hw, 1 not_in_hw, 0 skip_hw, 0 unknown; hardware 90 packets 9000 bytes",
+		"67c2e10f-92d4-4574-be70-d072815ff166  2        tc offloaded:yes  in_hw",
+		"OVS says offloaded:yes but its tc filters are not in_hw",
+		"flows: 3 joined (1 in_hw, 1 with filters not in_hw, 1 without a filter), 0 without ufid, 2 disagreements; 0 orphan tc filters",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestJSONContract(t *testing.T) {
+	var b bytes.Buffer
+	c := config{ifaces: []string{"pf0vf0"}, json: true}
+	if err := run(context.Background(), &b, c, reports(t), flowsFile(t)); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	ifs := doc["interfaces"].([]any)
+	f := ifs[0].(map[string]any)["filters"].([]any)[0].(map[string]any)
+	for _, k := range []string{"interface", "parent", "chain", "pref", "handle", "protocol", "kind", "state", "flags", "in_hw_count", "packets", "bytes", "hw_packets", "hw_bytes", "ufid", "match", "actions"} {
+		if _, ok := f[k]; !ok {
+			t.Errorf("filter lacks %q: %v", k, f)
+		}
+	}
+	if f["ufid"] != "67c2e10f-92d4-4574-be70-d072815ff166" || f["state"] != "in_hw" || f["parent"] != "ffff:fff2" {
+		t.Errorf("filter %v", f)
+	}
+	flows := doc["flows"].(map[string]any)
+	for _, k := range []string{"flows", "orphans", "no_ufid", "in_hw", "tc_not_in_hw", "no_filter", "disagree"} {
+		if _, ok := flows[k]; !ok {
+			t.Errorf("flows lacks %q", k)
+		}
+	}
+	fl := flows["flows"].([]any)[0].(map[string]any)
+	if fl["in_hw"] != true || fl["in_port"] != "2" {
+		t.Errorf("first flow %v", fl)
+	}
+}
+
+func TestMissingInterfaceReported(t *testing.T) {
+	var b bytes.Buffer
+	c := config{ifaces: []string{"pf0vf0", "gone0"}}
+	err := run(context.Background(), &b, c, reports(t), nil)
+	if err == nil || !strings.Contains(err.Error(), "gone0") {
+		t.Errorf("error %v", err)
+	}
+	if !strings.Contains(b.String(), "pf0vf0: 2 filters") {
+		t.Errorf("the interface that exists is still reported:\n%s", b.String())
+	}
+}

@@ -1,0 +1,66 @@
+package ovsjoin
+
+import (
+	"testing"
+
+	"github.com/offloadkit/offloadkit/ovs/dpflow"
+	"github.com/offloadkit/offloadkit/tc"
+)
+
+func mustFlow(t *testing.T, line string) dpflow.Flow {
+	t.Helper()
+	f, err := dpflow.Parse(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *f
+}
+
+func TestJoinByCookie(t *testing.T) {
+	const hw = "ufid:67c2e10f-92d4-4574-be70-d072815ff166"
+	const sw = "ufid:00000001-0002-0003-0004-000000000005"
+	const gone = "ufid:0a0b0c0d-0000-0000-0000-000000000000"
+	flows := []dpflow.Flow{
+		mustFlow(t, hw+", recirc_id(0),in_port(2),eth(),eth_type(0x0800),ipv4(frag=no), packets:10, bytes:1000, used:0.5s, offloaded:yes, dp:tc, actions:3"),
+		mustFlow(t, sw+", recirc_id(0),in_port(3),eth(),eth_type(0x0800),ipv4(frag=no), packets:1, bytes:100, used:0.5s, offloaded:yes, dp:tc, actions:2"),
+		mustFlow(t, "ufid:11111111-2222-3333-4444-555555555555, recirc_id(0),in_port(3),eth(),eth_type(0x0806), packets:1, bytes:60, used:0.5s, dp:tc, actions:2"),
+		mustFlow(t, "recirc_id(0),in_port(3),eth(),eth_type(0x0806), packets:1, bytes:60, used:0.5s, actions:2"),
+	}
+	cookie := func(s string) *tc.UFID {
+		u, err := dpflow.ParseUFID(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := TCUFID(u)
+		return &v
+	}
+	rep := tc.Offload{Interface: "pf0vf0", Filters: []tc.OffloadFilter{
+		{Interface: "pf0vf0", Handle: 1, State: tc.StateInHW, UFID: cookie(hw)},
+		{Interface: "pf0vf0", Handle: 2, State: tc.StateNotInHW, UFID: cookie(sw)},
+		{Interface: "pf0vf0", Handle: 3, State: tc.StateNotInHW, UFID: cookie(gone)},
+		{Interface: "pf0vf0", Handle: 4, State: tc.StateSkipHW},
+	}}
+	r := Join([]tc.Offload{rep}, flows)
+	if len(r.Flows) != 3 || r.NoUFID != 1 {
+		t.Fatalf("%d flows joined, %d without ufid", len(r.Flows), r.NoUFID)
+	}
+	if f := r.Flows[0]; !f.InHW || len(f.Filters) != 1 || f.Filters[0].Handle != 1 || f.Note != "" {
+		t.Errorf("hw flow %+v", f)
+	}
+	if f := r.Flows[1]; f.InHW || f.Note == "" {
+		t.Errorf("offloaded:yes flow with a not_in_hw filter should disagree: %+v", f)
+	}
+	if f := r.Flows[2]; len(f.Filters) != 0 || f.Note == "" {
+		t.Errorf("dp:tc flow without filter %+v", f)
+	}
+	if len(r.Orphans) != 1 || r.Orphans[0].Handle != 3 {
+		t.Errorf("orphans %+v", r.Orphans)
+	}
+	if r.InHW != 1 || r.TCNotInHW != 1 || r.NoFilter != 1 || r.Disagree != 2 {
+		t.Errorf("counts %+v", r)
+	}
+	// The printed forms agree: tc formats its cookie UFID as OVS does.
+	if got := r.Flows[0].UFID.String(); "ufid:"+got != hw {
+		t.Errorf("tc prints %s, OVS %s", got, hw)
+	}
+}
