@@ -1,0 +1,210 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+
+	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/offloadtest"
+	"github.com/offloadkit/offloadkit/offload/podnet"
+)
+
+// demo runs ADD and DEL once on the bundled tree, with veths standing in
+// for the chosen VF and its representor.
+func demo(w io.Writer, tree, vfAddr, ifName, containerID, mac string) error {
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("-tree needs root: it creates network namespaces and a veth pair")
+	}
+	spec, ok := offloadtest.ByName(tree)
+	if !ok {
+		return fmt.Errorf("no bundled tree %q (have %s)", tree, strings.Join(offloadtest.Names(), ", "))
+	}
+	dir, err := os.MkdirTemp("", "offloadkit-cni-"+tree)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	tr, err := offloadtest.Build(dir, spec)
+	if err != nil {
+		return err
+	}
+	h, err := tr.Open()
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	ctx := context.Background()
+	vf, err := pickVF(ctx, h, vfAddr)
+	if err != nil {
+		return err
+	}
+	peer, repDesc := vf.Netdev+"x", "none in the kernel (OVS-DPDK port)" // the veth needs some peer
+	if rep, err := h.VFRepresentor(ctx, vf.Address); err == nil {
+		peer, repDesc = rep.Netdev, rep.Netdev
+	}
+
+	hostNS, delHost, err := namedNetNS("cni-attach-host")
+	if err != nil {
+		return err
+	}
+	defer delHost()
+	podNS, delPod, err := namedNetNS("cni-attach-pod")
+	if err != nil {
+		return err
+	}
+	defer delPod()
+	if err := addVeth(hostNS, vf.Netdev, peer); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "tree %s: VF %s (index %d of %s), netdev %s, representor %s; veth %s/%s stands in, in %s; pod namespace %s\n\n",
+		tree, vf.Address, vf.Index, vf.PF, vf.Netdev, repDesc, vf.Netdev, peer, hostNS, podNS)
+
+	p := podnet.New(h, podnet.WithHostNetNS(hostNS))
+	conf := netConf{CNIVersion: "1.0.0", Name: "offload", Type: "cni-attach", DeviceID: vf.Address.String(), MAC: mac, IfaceID: "nginx.default"}
+	env := cniEnv{Command: "ADD", ContainerID: containerID, NetNS: podNS, IfName: ifName}
+	res, err := cniCall(ctx, p, conf, env)
+	if err != nil {
+		return fmt.Errorf("ADD: %w", err)
+	}
+	fmt.Fprintln(w, "ADD result:")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(res)
+	if err := show(w, "host", hostNS); err != nil {
+		return err
+	}
+	if err := show(w, "pod", podNS); err != nil {
+		return err
+	}
+	env.Command = "DEL"
+	if _, err := cniCall(ctx, p, conf, env); err != nil {
+		return fmt.Errorf("DEL: %w", err)
+	}
+	fmt.Fprintln(w, "\nDEL done.")
+	if err := show(w, "host", hostNS); err != nil {
+		return err
+	}
+	return show(w, "pod", podNS)
+}
+
+func pickVF(ctx context.Context, h *offload.Host, addr string) (*offload.VF, error) {
+	if addr != "" {
+		a, err := offload.ParsePCIAddress(addr)
+		if err != nil {
+			return nil, err
+		}
+		return h.VF(ctx, a)
+	}
+	pfs, err := h.Discover(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, pf := range pfs {
+		for _, v := range pf.VFs {
+			if v.Netdev == "" {
+				continue
+			}
+			if _, err := h.VFRepresentor(ctx, v.Address); err == nil || pf.ID.Vendor == offload.VendorYUSUR {
+				return &v, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("the tree has no VF with a netdev and a representor (try cx5-switchdev, agilio-flower or yusur-2200e)")
+}
+
+// namedNetNS creates /var/run/netns/<prefix>-<random> without leaving any
+// thread of this process in it.
+func namedNetNS(prefix string) (string, func(), error) {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	name := fmt.Sprintf("%s-%s", prefix, hex.EncodeToString(b))
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		orig, err := netns.Get()
+		if err != nil {
+			errc <- err
+			return
+		}
+		defer orig.Close()
+		ns, err := netns.NewNamed(name)
+		if err != nil {
+			runtime.UnlockOSThread()
+			errc <- err
+			return
+		}
+		ns.Close()
+		if err := netns.Set(orig); err != nil {
+			errc <- err // the thread stays locked and ends with the goroutine
+			return
+		}
+		runtime.UnlockOSThread()
+		errc <- nil
+	}()
+	if err := <-errc; err != nil {
+		return "", nil, fmt.Errorf("create network namespace %s: %w", name, err)
+	}
+	return "/var/run/netns/" + name, func() { _ = netns.DeleteNamed(name) }, nil
+}
+
+func inNS(path string, f func(h *netlink.Handle) error) error {
+	ns, err := netns.GetFromPath(path)
+	if err != nil {
+		return err
+	}
+	defer ns.Close()
+	h, err := netlink.NewHandleAt(ns)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	return f(h)
+}
+
+func addVeth(nsPath, name, peer string) error {
+	return inNS(nsPath, func(h *netlink.Handle) error {
+		if err := h.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: name}, PeerName: peer}); err != nil {
+			return fmt.Errorf("create veth %s/%s: %w", name, peer, err)
+		}
+		return nil
+	})
+}
+
+func show(w io.Writer, what, nsPath string) error {
+	return inNS(nsPath, func(h *netlink.Handle) error {
+		ls, err := h.LinkList()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s namespace:", what)
+		for _, l := range ls {
+			a := l.Attrs()
+			if a.Name == "lo" {
+				continue
+			}
+			s := " " + a.Name
+			if a.Alias != "" {
+				s += " (alias " + a.Alias + ")"
+			}
+			if a.Flags&net.FlagUp != 0 {
+				s += " up"
+			}
+			fmt.Fprint(w, s)
+		}
+		fmt.Fprintln(w)
+		return nil
+	})
+}
