@@ -607,7 +607,15 @@ func (p *Plumber) returnVF(ctx context.Context, v offload.VF, host *nsLinks, pod
 	}
 	hostName := podLink.Attrs().Alias
 	if hostName == "" {
-		hostName = v.Netdev // not attached by AttachVF: sysfs may still know
+		// Not attached by AttachVF, or not the VF at all: when the VF's
+		// netdev is in the host, the pod's ifName is some other link and
+		// is left alone.
+		if v.Netdev != "" {
+			if _, err := host.linkByName(v.Netdev); err == nil {
+				return p.renameInHost(v, host)
+			}
+		}
+		hostName = v.Netdev
 	}
 	if err := offload.ValidateIfName(hostName); err != nil {
 		return stepError(v.Address, StepResolve, fmt.Errorf("%w: %s in the pod carries no usable host name in its alias: %w", offload.ErrNotFound, ifName, err))

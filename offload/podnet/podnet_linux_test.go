@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"sync"
@@ -431,6 +432,51 @@ func TestAttachYUSUR(t *testing.T) {
 		t.Errorf("port (-want +got):\n%s\nrepresentor %+v", d, a.Representor)
 	}
 	if err := r.p.DetachVF(ctx, r.vf, r.podNS, "eth0"); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(before, r.state(t)); d != "" {
+		t.Errorf("(-before +after):\n%s", d)
+	}
+}
+
+// TestDetachAfterPodNetnsGone: when the pod's namespace is destroyed
+// before DEL, a physical VF returns to the initial namespace by itself
+// (a veth is destroyed with it, representor end included). DEL must still
+// succeed, reset the VF and not touch what is not its own.
+func TestDetachAfterPodNetnsGone(t *testing.T) {
+	r := newRig(t, "cx5-switchdev", "0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0")
+	ctx := context.Background()
+	if _, err := r.p.AttachVF(ctx, r.vf, r.podNS, "eth0", attachOpts()); err != nil {
+		t.Fatal(err)
+	}
+	if err := netns.DeleteNamed(filepath.Base(r.podNS)); err != nil {
+		t.Fatal(err)
+	}
+	r.podH.Close() // drop the test's reference so the namespace dies
+	if err := r.p.DetachVF(ctx, r.vf, r.podNS, "eth0"); err != nil {
+		t.Fatalf("detach with the pod namespace gone: %v", err)
+	}
+	if err := r.p.DetachVF(ctx, r.vf, "", "eth0"); err != nil {
+		t.Fatalf("detach with no namespace: %v", err)
+	}
+	v, err := r.host.PF(ctx, offload.MustParsePCIAddress("0000:84:00.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := v.VFs[0].State; st == nil || st.MAC != "00:00:00:00:00:00" || st.VLAN != 0 || *st.Trust || !*st.SpoofChk {
+		t.Errorf("VF not reset: %+v", st)
+	}
+}
+
+// TestDetachLeavesForeignLink: a pod interface that is not the VF (no
+// alias, and the VF's netdev is in the host) is not taken out of the pod.
+func TestDetachLeavesForeignLink(t *testing.T) {
+	r := newRig(t, "cx5-switchdev", "0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0")
+	if err := r.podH.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "eth0"}, PeerName: "peer0"}); err != nil {
+		t.Fatal(err)
+	}
+	before := r.state(t)
+	if err := r.p.DetachVF(context.Background(), r.vf, r.podNS, "eth0"); err != nil {
 		t.Fatal(err)
 	}
 	if d := cmp.Diff(before, r.state(t)); d != "" {
