@@ -107,7 +107,12 @@ func opError(ctx context.Context, op, dev string, err error) error {
 	e := &errs.Error{Op: op, Device: dev, Err: err}
 	var oe *netlink.OpError
 	if errors.As(err, &oe) {
+		// Keep the errno and the kernel's message; the OpError's own text
+		// would repeat the message.
 		e.Message = oe.Message
+		if oe.Err != nil && oe.Message != "" {
+			e.Err = oe.Err
+		}
 		if oe.Timeout() && ctx.Err() != nil {
 			e.Err = fmt.Errorf("%w: %w", errs.ErrTimeout, err)
 		}

@@ -29,7 +29,7 @@ func (e *NotAppliedError) Error() string {
 	for i, f := range e.Features {
 		parts[i] = fmt.Sprintf("%s %s", f.Name, onOff(f.Value))
 	}
-	return fmt.Sprintf("%s: %s: %s", errs.ErrNotApplied, e.Interface, strings.Join(parts, ", "))
+	return fmt.Sprintf("%s by the kernel: %s", errs.ErrNotApplied, strings.Join(parts, ", "))
 }
 
 // Unwrap returns errs.ErrNotApplied.
@@ -88,7 +88,12 @@ func (c *Client) do(ctx context.Context, op, dev string, cmd uint8, body []byte)
 		e := &errs.Error{Op: op, Device: dev, Err: err}
 		var oe *netlink.OpError
 		if errors.As(err, &oe) {
+			// Keep the errno and the kernel's message; the OpError's own
+			// text would repeat the message.
 			e.Message = oe.Message
+			if oe.Err != nil && oe.Message != "" {
+				e.Err = oe.Err
+			}
 			if oe.Timeout() && ctx.Err() != nil {
 				e.Err = fmt.Errorf("%w: %w", errs.ErrTimeout, err)
 			}
