@@ -44,6 +44,19 @@ mkdir -p "/host$VMTEST_WORK" 2>/dev/null
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 vmtestwork "/host$VMTEST_WORK" ||
 	fail "cannot mount the work share at $VMTEST_WORK"
 
+# The kernel runs modprobe_path for module autoloading (a netlink protocol,
+# a tc classifier or action, a qdisc) in this initramfs, not in the chroot,
+# so without this the guest silently loses every autoload: point it at a
+# helper that runs the host's modprobe on the unpacked kernel package.
+if [ -n "$VMTEST_MODROOT" ]; then
+	cat >/bin/vmtest-modprobe <<EOT
+#!/bin/sh
+exec chroot /host /sbin/modprobe -d '$VMTEST_MODROOT' "\$@"
+EOT
+	chmod 755 /bin/vmtest-modprobe
+	echo /bin/vmtest-modprobe >/proc/sys/kernel/modprobe
+fi
+
 chroot /host /bin/sh "$VMTEST_WORK/guest.sh"
 echo "vmtest-init: guest.sh exited $?"
 sync

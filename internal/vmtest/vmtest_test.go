@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -258,6 +259,9 @@ func TestDiscoverFindsThisPackage(t *testing.T) {
 	}
 	for _, p := range pkgs {
 		if p.ImportPath == "github.com/offloadkit/offloadkit/internal/vmtest" {
+			if !slices.Contains(p.Tests, "TestGuestIsRootInHarness") || slices.Contains(p.Tests, "TestCountTests") {
+				t.Errorf("vmtest functions of internal/vmtest: %v, want the tagged ones only", p.Tests)
+			}
 			return
 		}
 	}
@@ -267,7 +271,11 @@ func TestDiscoverFindsThisPackage(t *testing.T) {
 func TestGuestScript(t *testing.T) {
 	k := &Kernel{Kind: KernelDebian, ModRoot: "/c/debian-x", Release: "x"}
 	pkgs := []TestPackage{{ImportPath: "m/a", Dir: "/r/it's", Binary: "/w/bin/m_a.test"}}
-	s := guestScript("/w", k, []string{"veth"}, pkgs, "TestX|TestY", 5*time.Minute)
+	s := guestScript("/w", k, []string{"veth"}, pkgs, "TestX|TestY", "", 5*time.Minute)
+	pkgs[0].Tests = []string{"TestA", "TestB"}
+	if s2 := guestScript("/w", k, nil, pkgs, "", "", time.Minute); !strings.Contains(s2, `-test.run='^(TestA|TestB)$'`) {
+		t.Errorf("without -run the guest must run only the vmtest functions:\n%s", s2)
+	}
 	for _, want := range []string{
 		"OFFLOADKIT_VMTEST=1 OFFLOADKIT_VMTEST_KERNEL='debian'",
 		"modprobe -d '/c/debian-x' 'veth'",

@@ -38,6 +38,8 @@ func run() int {
 	verbose := flag.Bool("v", false, "stream the guest console and print every package's output")
 	cpus := flag.Int("smp", 2, "guest CPUs")
 	mem := flag.Int("m", 1024, "guest memory in MiB")
+	modules := flag.String("modules", "", "comma-separated modules to modprobe in a debian guest (default: vmtest.DebianModules)")
+	execCmd := flag.String("exec", "", "run this shell command in the guest instead of the tests and print its output (debugging)")
 	flag.Parse()
 
 	kind, err := vmtest.ParseKernelKind(*kernel)
@@ -63,7 +65,18 @@ func run() int {
 		MemoryMB: *mem,
 		Verbose:  *verbose,
 		Log:      os.Stderr,
+		Exec:     *execCmd,
+		Modules:  splitList(*modules),
 	})
+	if *execCmd != "" && res != nil {
+		fmt.Print(res.ExecOutput)
+		fmt.Printf("vmtest: kernel %s\n", res.KernelRelease)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		return 0
+	}
 	if res != nil {
 		report(res, *verbose)
 	}
@@ -104,6 +117,13 @@ func report(res *vmtest.Result, verbose bool) {
 func indent(s string) string {
 	s = strings.TrimRight(s, "\n")
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
 func envOr(k, def string) string {
