@@ -367,3 +367,22 @@ func TestCacheDir(t *testing.T) {
 		t.Errorf("CacheDir() = %q", d)
 	}
 }
+
+// TestInitScriptParses checks the embedded guest init is valid shell; a
+// syntax error would only show as a guest that never reports.
+func TestInitScriptParses(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skipf("no sh to check init.sh with: %v", err)
+	}
+	cmd := exec.Command(sh, "-n")
+	cmd.Stdin = bytes.NewReader(initScript)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("sh -n init.sh: %v: %s", err, out)
+	}
+	for _, want := range []string{"hostroot", "vmtestwork", "/proc/sys/kernel/modprobe", "reboot -f"} {
+		if !bytes.Contains(initScript, []byte(want)) {
+			t.Errorf("init.sh lacks %q", want)
+		}
+	}
+}
