@@ -112,17 +112,17 @@ func FetchDebianKernel(ctx context.Context, cache string) (*Kernel, error) {
 		Release: release,
 		ModRoot: root,
 	}
-	if _, err := os.Stat(filepath.Join(root, ".complete")); err == nil {
+	if _, err := os.Stat(root); err == nil {
 		return k, nil
 	}
-	if err := fetchDeb(ctx, "linux-image-"+release, root); err != nil {
+	err = fetchDeb(ctx, "linux-image-"+release, root, func(dir string) error {
+		if out, err := exec.CommandContext(ctx, "depmod", "-b", dir, release).CombinedOutput(); err != nil {
+			return fmt.Errorf("vmtest: depmod -b %s %s: %w: %s", dir, release, err, out)
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
-	}
-	if out, err := exec.CommandContext(ctx, "depmod", "-b", root, release).CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("vmtest: depmod -b %s %s: %w: %s", root, release, err, out)
-	}
-	if err := os.WriteFile(filepath.Join(root, ".complete"), nil, 0o644); err != nil {
-		return nil, fmt.Errorf("vmtest: %w", err)
 	}
 	return k, nil
 }
@@ -146,26 +146,31 @@ func FetchBusybox(ctx context.Context, cache string) (string, error) {
 	}
 	root := filepath.Join(cache, "busybox-"+strings.NewReplacer(":", "_", "/", "_").Replace(version))
 	bin := filepath.Join(root, "bin", "busybox")
-	if _, err := os.Stat(filepath.Join(root, ".complete")); err == nil {
+	if _, err := os.Stat(root); err == nil {
 		return bin, nil
 	}
-	if err := fetchDeb(ctx, "busybox-static", root); err != nil {
+	if err := fetchDeb(ctx, "busybox-static", root, nil); err != nil {
 		return "", err
-	}
-	if err := os.WriteFile(filepath.Join(root, ".complete"), nil, 0o644); err != nil {
-		return "", fmt.Errorf("vmtest: %w", err)
 	}
 	return bin, nil
 }
 
-// fetchDeb downloads pkg with apt-get download into a scratch directory
-// and unpacks it into root.
-func fetchDeb(ctx context.Context, pkg, root string) error {
-	dl, err := os.MkdirTemp(filepath.Dir(root), "download-")
+// fetchDeb downloads pkg with apt-get download, unpacks it into a scratch
+// directory, runs prepare on it (may be nil) and renames it to root. The
+// rename makes the entry appear complete or not at all, so a run that was
+// killed half-way or a concurrent run never sees a partial cache entry; if
+// another run got there first, its entry is kept.
+func fetchDeb(ctx context.Context, pkg, root string, prepare func(dir string) error) error {
+	scratch, err := os.MkdirTemp(filepath.Dir(root), "download-")
 	if err != nil {
 		return fmt.Errorf("vmtest: %w", err)
 	}
-	defer os.RemoveAll(dl)
+	defer os.RemoveAll(scratch)
+	dl := filepath.Join(scratch, "deb")
+	tree := filepath.Join(scratch, "tree")
+	if err := os.Mkdir(dl, 0o755); err != nil {
+		return fmt.Errorf("vmtest: %w", err)
+	}
 	cmd := exec.CommandContext(ctx, "apt-get", "download", pkg)
 	cmd.Dir = dl
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -175,11 +180,19 @@ func fetchDeb(ctx context.Context, pkg, root string) error {
 	if len(debs) != 1 {
 		return fmt.Errorf("vmtest: apt-get download %s left %d .deb files", pkg, len(debs))
 	}
-	if err := os.RemoveAll(root); err != nil {
-		return fmt.Errorf("vmtest: %w", err)
-	}
-	if out, err := exec.CommandContext(ctx, "dpkg-deb", "-x", debs[0], root).CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(ctx, "dpkg-deb", "-x", debs[0], tree).CombinedOutput(); err != nil {
 		return fmt.Errorf("vmtest: dpkg-deb -x %s: %w: %s", debs[0], err, out)
+	}
+	if prepare != nil {
+		if err := prepare(tree); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tree, root); err != nil {
+		if _, statErr := os.Stat(root); statErr == nil {
+			return nil // a concurrent run finished first
+		}
+		return fmt.Errorf("vmtest: %w", err)
 	}
 	return nil
 }
