@@ -1,7 +1,8 @@
 // Package sriovnet is a drop-in for the functions of
-// github.com/k8snetworkplumbingwg/sriovnet (v1.3.0) that offload CNIs call,
-// with the same names and signatures, backed by offload.Host. A CNI
-// switches by changing an import path:
+// github.com/k8snetworkplumbingwg/sriovnet that offload CNIs call, with the
+// same names and signatures (checked against v1.2.0 and the master branch
+// at commit 65c5d34, which are the same for these functions), backed by
+// offload.Host. A CNI switches by changing an import path:
 //
 //	GetNetDevicesFromPci, GetUplinkRepresentor, GetVfIndexByPciAddress,
 //	GetVfRepresentor, GetPfPciFromVfPci, GetPciFromNetDevice,
@@ -37,7 +38,7 @@
 //     phys_port_name against the uplink's PCI function when representors
 //     of several PFs hang off one device; sriovnet compares only the VF
 //     number, so "pf1vf2" can answer for VF 2 of PF 0. It does not ask
-//     devlink first (sriovnet v1.3.0 does): phys_port_name is enough for
+//     devlink first (sriovnet's master does): phys_port_name is enough for
 //     every driver the guides cover, and the answer is the same.
 //   - GetRepresentorPortFlavour reads phys_port_name (sriovnet asks devlink
 //     first and falls back to the same parse).

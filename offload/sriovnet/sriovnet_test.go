@@ -14,7 +14,7 @@ import (
 )
 
 // The cases below are those of sriovnet's own tests (sriovnet_test.go and
-// sriovnet_switchdev_test.go at v1.3.0: same names, inputs and expected
+// sriovnet_switchdev_test.go on master, commit 65c5d34: same names, inputs and expected
 // answers), laid out as offloadtest trees instead of sriovnet's swapped
 // global fake file system: one PF 0000:03:00.0 (VFs 0000:03:00.4 and .5)
 // whose netdevs are the case's uplink and representors.
@@ -339,5 +339,29 @@ func TestPackageFunctionsOnThisHost(t *testing.T) {
 	}
 	if _, err := GetRepresentorPortFlavour("no-such-if0"); err == nil {
 		t.Error("GetRepresentorPortFlavour of a missing netdev: no error")
+	}
+}
+
+// The signatures of sriovnet (v1.2.0 and master 65c5d34), checked by the
+// compiler: a CNI that switches import paths compiles unchanged.
+var (
+	_ func(string) ([]string, error)       = GetNetDevicesFromPci
+	_ func(string) (string, error)         = GetUplinkRepresentor
+	_ func(string) (int, error)            = GetVfIndexByPciAddress
+	_ func(string, int) (string, error)    = GetVfRepresentor
+	_ func(string) (string, error)         = GetPfPciFromVfPci
+	_ func(string) (string, error)         = GetPciFromNetDevice
+	_ func(string) (int, error)            = GetPortIndexFromRepresentor
+	_ func(string) (PortFlavour, error)    = GetRepresentorPortFlavour
+	_ func(string, string) (string, error) = GetVfRepresentorDPU
+	_ PortFlavour                          = PORT_FLAVOUR_PCI_SF
+	_ uint16                               = PORT_FLAVOUR_UNKNOWN
+)
+
+func TestFlavourValues(t *testing.T) {
+	// devlink's enum devlink_port_flavour, which sriovnet mirrors.
+	got := []int{PORT_FLAVOUR_PHYSICAL, PORT_FLAVOUR_CPU, PORT_FLAVOUR_DSA, PORT_FLAVOUR_PCI_PF, PORT_FLAVOUR_PCI_VF, PORT_FLAVOUR_VIRTUAL, PORT_FLAVOUR_UNUSED, PORT_FLAVOUR_PCI_SF, PORT_FLAVOUR_UNKNOWN}
+	if !cmp.Equal(got, []int{0, 1, 2, 3, 4, 5, 6, 7, 0xffff}) {
+		t.Errorf("flavour values %v", got)
 	}
 }
