@@ -1,19 +1,149 @@
 package offload
 
+import (
+	"context"
+	"fmt"
+
+	"github.com/offloadkit/offloadkit/internal/errs"
+)
+
 // Backend is one vendor's knowledge of its SmartNICs: which PCI functions it
-// drives and, as the switchdev engine grows, how to bring them into
-// switchdev mode. Backends are handed to Open explicitly with WithBackends;
-// there is no global registry, so two Hosts may use different sets.
+// drives, which of a PF's netdevs is the admin PF and which the uplink, the
+// order in which the driver wants VFs and the eswitch mode changed, the
+// prerequisites the vendor's guide lists, and how OVS reaches a VF's
+// representor. Backends are handed to Open explicitly with WithBackends;
+// there is no global registry, so two Hosts may use different sets. A PF no
+// backend matches is driven by the generic kernel path (GenericBackend).
+//
+// The engine (PlanSwitchdev, Plan.Apply) owns execution, verification,
+// rollback and locking; a backend only decides which typed steps to plan,
+// through the PlanBuilder it is given.
 type Backend interface {
 	// Name names the backend in plans and reports, e.g. "mellanox".
 	Name() string
 	// Matches reports whether the backend drives a PCI function with this
 	// vendor:device ID bound to driver (driver may be empty when unbound).
 	Matches(id PCIID, driver string) bool
+	// Profile describes how the backend drives pf: admin and uplink
+	// netdevs, VF driver, ordering, representor kind. It reads nothing.
+	Profile(pf *PF) Profile
+	// Check returns the vendor's prerequisites and pitfalls for pf (the
+	// Doctor prints them; PlanSwitchdev refuses on a CheckFail).
+	Check(ctx context.Context, h *Host, pf *PF) []Check
+	// Plan adds to b, in the vendor's order, the steps that bring b.PF()
+	// to b.Spec(), starting from the state b reports.
+	Plan(ctx context.Context, b *PlanBuilder) error
+	// Representor says how a switch reaches the representor of VF vf: a
+	// kernel netdev (mlx5, nfp, ice) or OVS-DPDK devargs (YUSUR).
+	Representor(ctx context.Context, h *Host, vf PCIAddress) (PortRef, error)
+}
+
+// Order is the sequence in which a driver accepts VF creation and the
+// eswitch mode change.
+type Order uint8
+
+// Orders.
+const (
+	// OrderVFsFirst (mlx5): create the VFs in legacy mode, wait for them,
+	// unbind them, switch to switchdev, rebind. Switching before every VF
+	// has appeared fails with EINVAL.
+	OrderVFsFirst Order = iota + 1
+	// OrderModeFirst (ice): switch to switchdev with no VFs, then create
+	// them; ice refuses the mode change while VFs exist.
+	OrderModeFirst
+	// OrderModeFixed (nfp): the loaded firmware decides the mode (flower
+	// firmware is switchdev); the mode is checked, never set.
+	OrderModeFixed
+	// OrderNoESwitch (YUSUR): no kernel eswitch to switch; the card is
+	// driven by its own software (hados, OVS-DPDK). Only VFs are created.
+	OrderNoESwitch
+)
+
+// String names the order.
+func (o Order) String() string {
+	switch o {
+	case OrderVFsFirst:
+		return "vfs-first"
+	case OrderModeFirst:
+		return "mode-first"
+	case OrderModeFixed:
+		return "mode-fixed-by-firmware"
+	case OrderNoESwitch:
+		return "no-kernel-eswitch"
+	}
+	return fmt.Sprintf("order(%d)", uint8(o))
+}
+
+// MarshalText renders the order name.
+func (o Order) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
+
+// RepresentorKind says what a VF representor is to the switch.
+type RepresentorKind uint8
+
+// Representor kinds.
+const (
+	// RepresentorNetdev: a kernel netdev (mlx5, nfp, ice) that OVS adds as
+	// a system port.
+	RepresentorNetdev RepresentorKind = iota + 1
+	// RepresentorDPDK: an OVS-DPDK port given by devargs
+	// ("<pf-pci>,representor=[N]"), no kernel netdev (YUSUR).
+	RepresentorDPDK
+)
+
+// String names the kind.
+func (k RepresentorKind) String() string {
+	switch k {
+	case RepresentorNetdev:
+		return "netdev"
+	case RepresentorDPDK:
+		return "dpdk"
+	}
+	return fmt.Sprintf("kind(%d)", uint8(k))
+}
+
+// MarshalText renders the kind name.
+func (k RepresentorKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// Profile is how a backend drives one PF. Fields that do not apply are
+// zero.
+type Profile struct {
+	// Admin is the PF netdev that carries the PF's own settings (ethtool,
+	// `ip link show` of the VFs). On nfp it is the PF vNIC, which has no
+	// phys_port_name; elsewhere it is the uplink.
+	Admin string `json:"admin,omitempty"`
+	// Uplink is the netdev OVS attaches to reach the wire and the one
+	// hw-tc-offload is enabled on ("p0" flavour).
+	Uplink string `json:"uplink,omitempty"`
+	// VFDriver is the kernel driver VFs bind to ("mlx5_core",
+	// "nfp_netvf", "iavf"); "" when unknown.
+	VFDriver string `json:"vf_driver,omitempty"`
+	// Order is how VF creation and the mode change are sequenced.
+	Order Order `json:"order"`
+	// Representors is what a VF representor is to the switch.
+	Representors RepresentorKind `json:"representors"`
+	// HWTCOffload is true when the uplink needs hw-tc-offload for OVS TC
+	// offload (false on OVS-DPDK cards).
+	HWTCOffload bool `json:"hw_tc_offload"`
+	// Params are the devlink parameters the backend may change; PFState
+	// tracks them so rollback can be checked.
+	Params []string `json:"params,omitempty"`
+}
+
+// PortRef is how a switch reaches one VF's representor.
+type PortRef struct {
+	Kind RepresentorKind `json:"kind"`
+	PF   PCIAddress      `json:"pf"`
+	VF   int             `json:"vf"`
+	// Netdev is the representor netdev (RepresentorNetdev).
+	Netdev string `json:"netdev,omitempty"`
+	// DevArgs are the OVS-DPDK devargs (RepresentorDPDK), for
+	// `options:dpdk-devargs=`.
+	DevArgs string `json:"devargs,omitempty"`
 }
 
 // WithBackends gives the Host the vendor backends it may use, in order of
-// preference: the first that matches a PF drives it.
+// preference: the first that matches a PF drives it. PFs no backend matches
+// use GenericBackend.
 func WithBackends(b ...Backend) Option {
 	return func(c *config) { c.backends = append(c.backends, b...) }
 }
@@ -26,6 +156,207 @@ func (h *Host) BackendFor(id PCIID, driver string) Backend {
 	for _, b := range h.backends {
 		if b.Matches(id, driver) {
 			return b
+		}
+	}
+	return nil
+}
+
+// backendForPF returns the matching backend, or the generic one.
+func (h *Host) backendForPF(pf *PF) Backend {
+	if b := h.BackendFor(pf.ID, pf.Driver); b != nil {
+		return b
+	}
+	return GenericBackend{}
+}
+
+// GenericBackend drives switchdev PFs through the generic kernel path
+// (devlink eswitch mode, sriov_numvfs, ethtool), for drivers no vendor
+// backend claims, such as ice. It uses OrderModeFirst, which ice requires
+// and which the devlink model allows for any driver that creates
+// representors as VFs appear. It matches any PF with a bound driver.
+type GenericBackend struct{}
+
+// Name returns "generic".
+func (GenericBackend) Name() string { return "generic" }
+
+// Matches reports whether a driver is bound: without one there is no
+// devlink instance to talk to.
+func (GenericBackend) Matches(_ PCIID, driver string) bool { return driver != "" }
+
+// genericVFDrivers are VF drivers of PF drivers the generic path knows.
+var genericVFDrivers = map[string]string{"ice": "iavf", "i40e": "iavf", "bnxt_en": "bnxt_en", "netdevsim": ""}
+
+// Profile returns the generic profile: uplink from phys_port_name,
+// mode-first ordering, kernel representors.
+func (GenericBackend) Profile(pf *PF) Profile {
+	p := Profile{Order: OrderModeFirst, Representors: RepresentorNetdev, HWTCOffload: true, VFDriver: genericVFDrivers[pf.Driver]}
+	if up, ok := pf.Uplink(); ok {
+		p.Admin, p.Uplink = up.Name, up.Name
+	}
+	return p
+}
+
+// Check has no vendor prerequisites beyond the Doctor's common ones.
+func (GenericBackend) Check(ctx context.Context, h *Host, pf *PF) []Check { return nil }
+
+// Plan handles the bond policy, then sets the mode before the VFs.
+func (GenericBackend) Plan(ctx context.Context, b *PlanBuilder) error {
+	if err := b.HandleBond(ctx, b.PF().Address, false); err != nil {
+		return err
+	}
+	p, err := b.Switchdev(ctx, b.PF().Address)
+	if err != nil {
+		return err
+	}
+	b.Finish(p)
+	return nil
+}
+
+// Representor returns the VF's representor netdev.
+func (GenericBackend) Representor(ctx context.Context, h *Host, vf PCIAddress) (PortRef, error) {
+	return NetdevRepresentor(ctx, h, vf)
+}
+
+// NetdevRepresentor is the Representor of backends whose representors are
+// kernel netdevs: it looks the netdev up with VFRepresentor.
+func NetdevRepresentor(ctx context.Context, h *Host, vf PCIAddress) (PortRef, error) {
+	r, err := h.VFRepresentor(ctx, vf)
+	if err != nil {
+		return PortRef{}, err
+	}
+	return PortRef{Kind: RepresentorNetdev, PF: r.PF, VF: r.VFNum, Netdev: r.Netdev}, nil
+}
+
+// VFPortRef returns how a switch reaches VF vf's representor, asking the
+// backend that drives its PF.
+func (h *Host) VFPortRef(ctx context.Context, vf PCIAddress) (PortRef, error) {
+	pfAddr, err := h.PFOfVF(vf)
+	if err != nil {
+		return PortRef{}, err
+	}
+	id, err := h.pciID(pfAddr)
+	if err != nil {
+		return PortRef{}, err
+	}
+	drv, err := h.driverOf(pfAddr)
+	if err != nil {
+		return PortRef{}, err
+	}
+	b := h.BackendFor(id, drv)
+	if b == nil {
+		b = GenericBackend{}
+	}
+	return b.Representor(ctx, h, vf)
+}
+
+// PCIAttr reads a sysfs attribute of PCI function addr (the YUSUR backend
+// reads "hw/plat_name"). attr is a relative path of plain names; absence
+// gives ErrNotFound.
+func (h *Host) PCIAttr(addr PCIAddress, attr string) (string, error) {
+	if err := validateAttrPath(attr); err != nil {
+		return "", err
+	}
+	p := pciPath(addr, attr)
+	s, err := h.fs.ReadString(p)
+	if err != nil {
+		return "", &errs.Error{Op: "read " + attr, Device: addr.String(), Path: h.fs.Abs(p), Err: err}
+	}
+	return s, nil
+}
+
+// PCIAttrBytes reads a binary sysfs attribute of PCI function addr ("vpd").
+func (h *Host) PCIAttrBytes(addr PCIAddress, attr string) ([]byte, error) {
+	if err := validateAttrPath(attr); err != nil {
+		return nil, err
+	}
+	p := pciPath(addr, attr)
+	b, err := h.fs.ReadFile(p)
+	if err != nil {
+		return nil, &errs.Error{Op: "read " + attr, Device: addr.String(), Path: h.fs.Abs(p), Err: err}
+	}
+	return b, nil
+}
+
+// compatFiles are the MLNX_OFED compat/devlink files a plan may change.
+var compatFiles = map[string]bool{"mode": true, "steering_mode": true, "inline": true, "encap": true}
+
+// CompatDevlink reads /sys/class/net/<netdev>/compat/devlink/<name>, the
+// MLNX_OFED (out-of-tree mlx5) sysfs face of devlink: "mode",
+// "steering_mode", "inline", "encap". Upstream kernels have none
+// (ErrNotFound).
+func (h *Host) CompatDevlink(netdev, name string) (string, error) {
+	if !compatFiles[name] {
+		return "", errs.Invalid("compat/devlink file", name, "want mode, steering_mode, inline or encap")
+	}
+	p, err := netPath(netdev, "compat", "devlink", name)
+	if err != nil {
+		return "", err
+	}
+	s, err := h.fs.ReadString(p)
+	if err != nil {
+		return "", &errs.Error{Op: "read compat/devlink/" + name, Device: netdev, Path: h.fs.Abs(p), Err: err}
+	}
+	return s, nil
+}
+
+// SetCompatDevlink writes value to compat/devlink/<name> of netdev and reads
+// it back.
+func (h *Host) SetCompatDevlink(ctx context.Context, netdev, name, value string) error {
+	if !compatFiles[name] {
+		return errs.Invalid("compat/devlink file", name, "want mode, steering_mode, inline or encap")
+	}
+	if err := validateAttrValue(value); err != nil {
+		return err
+	}
+	p, err := netPath(netdev, "compat", "devlink", name)
+	if err != nil {
+		return err
+	}
+	if err := h.fs.WriteFile(ctx, p, []byte(value)); err != nil {
+		return &errs.Error{Op: "write compat/devlink/" + name, Device: netdev, Path: h.fs.Abs(p), Err: err}
+	}
+	got, err := h.CompatDevlink(netdev, name)
+	if err != nil {
+		return err
+	}
+	if got != value {
+		return &errs.Error{Op: "write compat/devlink/" + name, Device: netdev, Path: h.fs.Abs(p), Err: fmt.Errorf("%w: reads %q after writing %q", ErrNotApplied, got, value)}
+	}
+	return nil
+}
+
+// validateAttrPath accepts "a" or "a/b" of plain sysfs names.
+func validateAttrPath(attr string) error {
+	if attr == "" || len(attr) > 128 {
+		return errs.Invalid("sysfs attribute", attr, "empty or too long")
+	}
+	start := 0
+	for i := 0; i <= len(attr); i++ {
+		if i == len(attr) || attr[i] == '/' {
+			seg := attr[start:i]
+			if seg == "" || seg == "." || seg == ".." {
+				return errs.Invalid("sysfs attribute", attr, "empty, . or .. path element")
+			}
+			start = i + 1
+			continue
+		}
+		c := attr[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return errs.Invalid("sysfs attribute", attr, "only letters, digits, '_', '-', '.' and '/'")
+		}
+	}
+	return nil
+}
+
+// validateAttrValue accepts a short single-line word.
+func validateAttrValue(v string) error {
+	if v == "" || len(v) > 64 {
+		return errs.Invalid("sysfs value", v, "empty or too long")
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c <= ' ' || c == 0x7f {
+			return errs.Invalid("sysfs value", v, "no spaces or control characters")
 		}
 	}
 	return nil

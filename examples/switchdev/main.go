@@ -1,0 +1,286 @@
+// Command switchdev plans (and with -apply, applies) the switch of SmartNIC
+// PFs to switchdev mode, the way the Kube-OVN and Antrea guides do by hand:
+// the vendor's order of sriov_numvfs, VF unbind, eswitch mode, steering
+// mode, hw-tc-offload, VF rebind and VF LAG. Without -apply it is a dry run
+// that prints each step with the command that does the same by hand.
+// -doctor prints the prerequisites and pitfalls report instead.
+//
+// It works on the host it runs on (root needed for -apply), a sysfs tree
+// copied elsewhere (-root DIR, plan only), or a bundled offloadtest tree
+// (-tree NAME; -tree list lists them), where -apply runs against a
+// temporary copy with a fake kernel and prints the state after.
+//
+//	go run ./examples/switchdev -tree cx5-legacy -pf 0000:84:00.0 -vfs 4
+//	go run ./examples/switchdev -tree cx5-legacy -pf 0000:84:00.0 -vfs 4 -apply
+//	go run ./examples/switchdev -tree cx5-bond -bond vf-lag -vfs 4 -apply
+//	go run ./examples/switchdev -tree agilio-flower -doctor
+//	go run ./examples/switchdev -pf 0000:84:00.0 -vfs 8 -json
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/offloadtest"
+	corigine "github.com/offloadkit/offloadkit/vendor_corigine"
+	mellanox "github.com/offloadkit/offloadkit/vendor_mellanox"
+	yusur "github.com/offloadkit/offloadkit/vendor_yusur"
+)
+
+type options struct {
+	root, tree, pf string
+	vfs            int
+	apply, doctor  bool
+	asJSON         bool
+	steering       string
+	bond           string
+	noTC           bool
+	runDir         string
+	timeout        time.Duration
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.root, "root", "/", "read sysfs below `DIR` (DIR/sys)")
+	flag.StringVar(&o.tree, "tree", "", "use the bundled offloadtest tree `NAME` (\"list\" lists them)")
+	flag.StringVar(&o.pf, "pf", "", "plan the PF at `PCI` address (default: every SR-IOV PF)")
+	flag.IntVar(&o.vfs, "vfs", offload.KeepNumVFs, "wanted VF count `N` (-1 keeps the current count)")
+	flag.BoolVar(&o.apply, "apply", false, "apply the plan (on a bundled tree: to its temporary copy)")
+	flag.BoolVar(&o.doctor, "doctor", false, "print the prerequisites and pitfalls report")
+	flag.BoolVar(&o.asJSON, "json", false, "print JSON")
+	flag.StringVar(&o.steering, "steering", "", "mlx5 flow_steering_mode `MODE` (smfs, dmfs, hmfs; default: keep)")
+	flag.StringVar(&o.bond, "bond", "refuse", "what to do with a PF in a bond: refuse, release or vf-lag")
+	flag.BoolVar(&o.noTC, "no-hw-tc-offload", false, "leave hw-tc-offload alone")
+	flag.StringVar(&o.runDir, "run-dir", "", "lock directory `DIR` (default <root>/run/offloadkit)")
+	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "overall timeout")
+	flag.Parse()
+	if err := run(os.Stdout, o); err != nil {
+		fmt.Fprintln(os.Stderr, "switchdev:", err)
+		os.Exit(1)
+	}
+}
+
+// planOut is one PF's plan, or why there is none.
+type planOut struct {
+	PF    offload.PCIAddress `json:"pf"`
+	Plan  *offload.Plan      `json:"plan,omitempty"`
+	Error string             `json:"error,omitempty"`
+	// Applied is true when -apply ran the plan without error.
+	Applied    bool   `json:"applied,omitempty"`
+	ApplyError string `json:"apply_error,omitempty"`
+}
+
+type output struct {
+	Root   string               `json:"root,omitempty"`
+	Tree   string               `json:"tree,omitempty"`
+	Plans  []planOut            `json:"plans,omitempty"`
+	After  []*offload.PFState   `json:"after,omitempty"`
+	Doctor *offload.Report      `json:"doctor,omitempty"`
+	Spec   *offload.Spec        `json:"spec,omitempty"`
+	PFs    []offload.PCIAddress `json:"-"`
+}
+
+func backends() offload.Option {
+	return offload.WithBackends(mellanox.New(), corigine.New(), yusur.New(yusur.Options{}))
+}
+
+func run(w io.Writer, o options) error {
+	if o.tree == "list" {
+		for _, n := range offloadtest.Names() {
+			s, _ := offloadtest.ByName(n)
+			fmt.Fprintf(w, "%-14s %s\n", n, s.Description)
+		}
+		return nil
+	}
+	spec, err := specOf(o)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+	defer cancel()
+	h, cleanup, err := openHost(o)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	out := output{Root: o.root, Tree: o.tree}
+	if o.tree != "" {
+		out.Root = ""
+	}
+	if o.doctor {
+		rep, err := h.Doctor(ctx)
+		if err != nil {
+			return err
+		}
+		out.Doctor = rep
+		return emit(w, o, out)
+	}
+	if o.apply && o.tree == "" && filepath.Clean(o.root) != "/" {
+		return fmt.Errorf("-apply with -root %s would write plain files with no kernel behind them; use -tree NAME or the real root", o.root)
+	}
+	pfs, err := targets(ctx, h, o.pf)
+	if err != nil {
+		return err
+	}
+	out.Spec = &spec
+	failed := false
+	touched := map[offload.PCIAddress]bool{}
+	for _, pf := range pfs {
+		po := planOut{PF: pf}
+		plan, err := h.PlanSwitchdev(ctx, pf, spec)
+		if err != nil {
+			po.Error = err.Error()
+			failed = true
+			out.Plans = append(out.Plans, po)
+			continue
+		}
+		po.Plan = plan
+		if o.apply {
+			if err := plan.Apply(ctx); err != nil {
+				po.ApplyError = err.Error()
+				failed = true
+			} else {
+				po.Applied = true
+			}
+			for _, a := range plan.PFs {
+				touched[a] = true
+			}
+		}
+		out.Plans = append(out.Plans, po)
+	}
+	if o.apply {
+		var addrs []offload.PCIAddress
+		for a := range touched {
+			addrs = append(addrs, a)
+		}
+		sort.Slice(addrs, func(i, j int) bool { return addrs[i].String() < addrs[j].String() })
+		for _, a := range addrs {
+			st, err := h.SwitchdevState(ctx, a)
+			if err != nil {
+				return err
+			}
+			out.After = append(out.After, st)
+		}
+	}
+	if err := emit(w, o, out); err != nil {
+		return err
+	}
+	if failed {
+		return errors.New("some PFs could not be planned or applied (see above)")
+	}
+	return nil
+}
+
+func specOf(o options) (offload.Spec, error) {
+	spec := offload.Spec{NumVFs: o.vfs, HWTCOffload: !o.noTC, FlowSteering: offload.FlowSteeringMode(o.steering), RunDir: o.runDir}
+	bp, err := offload.ParseBondPolicy(o.bond)
+	if err != nil {
+		return spec, err
+	}
+	spec.Bond = bp
+	return spec, nil
+}
+
+// openHost opens the host, the -root copy or a fresh build of the bundled
+// tree (removed by cleanup).
+func openHost(o options) (*offload.Host, func(), error) {
+	if o.tree == "" {
+		h, err := offload.Open(offload.WithRoot(o.root), backends())
+		if err != nil {
+			return nil, nil, err
+		}
+		return h, func() { h.Close() }, nil
+	}
+	spec, ok := offloadtest.ByName(o.tree)
+	if !ok {
+		return nil, nil, fmt.Errorf("no bundled tree %q; -tree list shows them", o.tree)
+	}
+	dir, err := os.MkdirTemp("", "offloadkit-switchdev-"+o.tree)
+	if err != nil {
+		return nil, nil, err
+	}
+	tr, err := offloadtest.Build(dir, spec)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	h, err := tr.Open(backends())
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return h, func() { h.Close(); os.RemoveAll(dir) }, nil
+}
+
+// targets returns -pf, or every SR-IOV PF.
+func targets(ctx context.Context, h *offload.Host, pf string) ([]offload.PCIAddress, error) {
+	if pf != "" {
+		a, err := offload.ParsePCIAddress(pf)
+		if err != nil {
+			return nil, err
+		}
+		return []offload.PCIAddress{a}, nil
+	}
+	pfs, err := h.Discover(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]offload.PCIAddress, 0, len(pfs))
+	for _, p := range pfs {
+		out = append(out, p.Address)
+	}
+	return out, nil
+}
+
+func emit(w io.Writer, o options, out output) error {
+	if o.asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	if out.Doctor != nil {
+		fmt.Fprint(w, out.Doctor)
+		fmt.Fprintf(w, "worst: %s\n", out.Doctor.Worst())
+		return nil
+	}
+	if len(out.Plans) == 0 {
+		fmt.Fprintln(w, "No SR-IOV capable PCI functions found; try -tree list for bundled example hosts.")
+		return nil
+	}
+	for i, po := range out.Plans {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		if po.Error != "" {
+			fmt.Fprintf(w, "%s: cannot plan: %s\n", po.PF, po.Error)
+			continue
+		}
+		fmt.Fprint(w, po.Plan)
+		switch {
+		case po.ApplyError != "":
+			fmt.Fprintf(w, "apply FAILED: %s\n", po.ApplyError)
+		case po.Applied && po.Plan.Empty():
+			fmt.Fprintln(w, "applied: nothing to do")
+		case po.Applied:
+			fmt.Fprintf(w, "applied: %d steps\n", len(po.Plan.Steps))
+		case !po.Plan.Empty():
+			fmt.Fprintln(w, "(dry run: -apply runs it)")
+		}
+	}
+	if len(out.After) > 0 {
+		fmt.Fprintln(w, "\nstate after:")
+		for _, st := range out.After {
+			fmt.Fprintf(w, "  %s\n", st.Summary())
+		}
+	}
+	return nil
+}

@@ -1,0 +1,262 @@
+package offload
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// KeepNumVFs in Spec.NumVFs keeps the PF's current VF count.
+const KeepNumVFs = -1
+
+// Spec is the switchdev state wanted for a PF. The zero value of each field
+// is the safe default: Mode 0 means switchdev, FlowSteering "" and
+// HWTCOffload false leave those settings as they are, Bond 0 refuses a PF
+// that is enslaved to a bond.
+type Spec struct {
+	// NumVFs is the VF count wanted; KeepNumVFs keeps the current one.
+	NumVFs int `json:"num_vfs"`
+	// Mode is the eswitch mode wanted; ESwitchModeUnknown means switchdev.
+	Mode ESwitchMode `json:"mode"`
+	// FlowSteering is the mlx5 flow_steering_mode wanted; "" keeps it.
+	FlowSteering FlowSteeringMode `json:"flow_steering,omitempty"`
+	// HWTCOffload turns hw-tc-offload on on the uplink when true; false
+	// leaves it as it is (it is never turned off).
+	HWTCOffload bool `json:"hw_tc_offload"`
+	// Bond says what to do when the PF's uplink is enslaved to a bond.
+	Bond BondPolicy `json:"bond"`
+	// BondMode, with BondVFLAG, sets the bond's mode while its slaves are
+	// out (active-backup, balance-xor or 802.3ad); 0 keeps it.
+	BondMode BondMode `json:"bond_mode,omitempty"`
+	// RunDir holds the per-PF lock files that serialise concurrent agents.
+	// The default is <root>/run/offloadkit (/run/offloadkit on the real
+	// root).
+	RunDir string `json:"run_dir,omitempty"`
+	// StepTimeout bounds each step of Apply; 0 uses per-step defaults
+	// (2 minutes for sriov_numvfs, which takes about a minute for 125 mlx5
+	// VFs; 1 minute for the eswitch mode; 30 seconds for the rest).
+	StepTimeout time.Duration `json:"step_timeout,omitempty"`
+}
+
+func (s Spec) mode() ESwitchMode {
+	if s.Mode == ESwitchModeUnknown {
+		return ESwitchModeSwitchdev
+	}
+	return s.Mode
+}
+
+// BondPolicy says what a plan does with a PF whose uplink is a bond slave.
+// The guides say the NIC "cannot do bond" while switching, unless both PFs
+// form a VF LAG.
+type BondPolicy uint8
+
+// Bond policies.
+const (
+	// BondRefuse (default): planning fails with ErrBusy, naming the bond.
+	BondRefuse BondPolicy = iota
+	// BondRelease takes the uplink out of the bond (`ifenslave -d`) and
+	// leaves it out.
+	BondRelease
+	// BondVFLAG (mlx5) keeps the bond as a VF LAG: both PFs are taken out,
+	// switched to switchdev, enslaved again, and only then are their VFs
+	// rebound.
+	BondVFLAG
+)
+
+var bondPolicyNames = [...]string{"refuse", "release", "vf-lag"}
+
+// String names the policy.
+func (p BondPolicy) String() string {
+	if int(p) < len(bondPolicyNames) {
+		return bondPolicyNames[p]
+	}
+	return fmt.Sprintf("bondpolicy(%d)", uint8(p))
+}
+
+// MarshalText renders the policy name.
+func (p BondPolicy) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// UnmarshalText parses refuse, release or vf-lag.
+func (p *BondPolicy) UnmarshalText(b []byte) error {
+	v, err := ParseBondPolicy(string(b))
+	if err != nil {
+		return err
+	}
+	*p = v
+	return nil
+}
+
+// ParseBondPolicy parses refuse, release or vf-lag.
+func ParseBondPolicy(s string) (BondPolicy, error) {
+	for i, n := range bondPolicyNames {
+		if n == s {
+			return BondPolicy(i), nil
+		}
+	}
+	return 0, fmt.Errorf("%w: bond policy %q: want refuse, release or vf-lag", ErrInvalidArgument, s)
+}
+
+// StepKind is what a plan step changes.
+type StepKind uint8
+
+// Step kinds. Each is verified by reading back and undone on rollback.
+const (
+	StepSetNumVFs      StepKind = iota + 1 // write sriov_numvfs, wait for the VFs
+	StepSetAutoprobe                       // write sriov_drivers_autoprobe
+	StepUnbindVF                           // unbind a VF from its driver
+	StepBindVF                             // bind a VF to a driver
+	StepSetESwitchMode                     // devlink eswitch mode
+	StepSetHWTCOffload                     // ethtool hw-tc-offload
+	StepSetParam                           // devlink runtime parameter
+	StepSetCompat                          // MLNX_OFED compat/devlink sysfs file
+	StepReleaseSlave                       // take a netdev out of a bond
+	StepEnslave                            // put a netdev into a bond
+	StepSetBondMode                        // bonding/mode of an empty bond
+)
+
+var stepKindNames = [...]string{"", "set-numvfs", "set-autoprobe", "unbind-vf", "bind-vf", "set-eswitch-mode",
+	"set-hw-tc-offload", "set-devlink-param", "set-compat-devlink", "release-bond-slave", "enslave", "set-bond-mode"}
+
+// String names the kind.
+func (k StepKind) String() string {
+	if k > 0 && int(k) < len(stepKindNames) {
+		return stepKindNames[k]
+	}
+	return fmt.Sprintf("step(%d)", uint8(k))
+}
+
+// MarshalText renders the kind name.
+func (k StepKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// Step is one change of a Plan. The exported fields describe it; the
+// engine holds what runs, verifies and undoes it.
+type Step struct {
+	Kind StepKind `json:"kind"`
+	// PF is the physical function the step belongs to.
+	PF PCIAddress `json:"pf"`
+	// Target is what the step acts on: a VF address, a netdev, a devlink
+	// parameter name, a bond.
+	Target string `json:"target"`
+	// VF is the VF index for VF steps, -1 otherwise.
+	VF int `json:"vf"`
+	// From and To are the value before and after ("legacy" ->
+	// "switchdev", "4" -> "0", a driver name for bind/unbind).
+	From string `json:"from"`
+	To   string `json:"to"`
+	// Why says why the step is there, when it is not obvious.
+	Why string `json:"why,omitempty"`
+	// Command is what an operator would type to do the same by hand.
+	Command string `json:"command"`
+	// Timeout bounds the step in Apply.
+	Timeout time.Duration `json:"timeout_ns"`
+
+	// aux carries what the step needs beyond the strings: the bond name
+	// for slave steps, the netdev for param fallbacks.
+	aux string
+}
+
+// String describes the step in one line.
+func (s Step) String() string {
+	switch s.Kind {
+	case StepSetNumVFs:
+		return fmt.Sprintf("set sriov_numvfs of %s %s -> %s and wait for the VFs", s.PF, s.From, s.To)
+	case StepSetAutoprobe:
+		return fmt.Sprintf("set sriov_drivers_autoprobe of %s %s -> %s", s.PF, s.From, s.To)
+	case StepUnbindVF:
+		return fmt.Sprintf("unbind VF %d (%s) from %s", s.VF, s.Target, s.From)
+	case StepBindVF:
+		return fmt.Sprintf("bind VF %d (%s) to %s", s.VF, s.Target, s.To)
+	case StepSetESwitchMode:
+		return fmt.Sprintf("set eswitch mode of %s %s -> %s", s.PF, s.From, s.To)
+	case StepSetHWTCOffload:
+		return fmt.Sprintf("set hw-tc-offload of %s %s -> %s", s.Target, s.From, s.To)
+	case StepSetParam:
+		return fmt.Sprintf("set devlink param %s of %s %s -> %s", s.Target, s.PF, s.From, s.To)
+	case StepSetCompat:
+		return fmt.Sprintf("set compat/devlink/%s of %s %s -> %s", s.Target, s.aux, s.From, s.To)
+	case StepReleaseSlave:
+		return fmt.Sprintf("take %s out of bond %s", s.Target, s.aux)
+	case StepEnslave:
+		return fmt.Sprintf("enslave %s to bond %s", s.Target, s.aux)
+	case StepSetBondMode:
+		return fmt.Sprintf("set mode of bond %s %s -> %s", s.Target, s.From, s.To)
+	}
+	return s.Kind.String() + " " + s.Target
+}
+
+// Plan is the ordered list of steps that brings a PF (and, for a VF LAG,
+// its peer) from the state read when the plan was made to a Spec. An empty
+// plan means the host is already there. Make one with Host.PlanSwitchdev,
+// print it (String) for a dry run, run it with Apply.
+type Plan struct {
+	// PF is the PF the plan was asked for.
+	PF PCIAddress `json:"pf"`
+	// PFs are every PF the plan touches, sorted; Apply locks them all.
+	PFs     []PCIAddress `json:"pfs"`
+	Backend string       `json:"backend"`
+	Profile Profile      `json:"profile"`
+	Spec    Spec         `json:"spec"`
+	// Before is the state of each PF in PFs when the plan was made.
+	Before []PFState `json:"before"`
+	Steps  []Step    `json:"steps"`
+	// Notes explain decisions that are not steps (a setting left alone,
+	// a kernel quirk worked around).
+	Notes []string `json:"notes,omitempty"`
+
+	h       *Host
+	backend Backend
+}
+
+// Empty reports whether the host is already in the wanted state.
+func (p *Plan) Empty() bool { return len(p.Steps) == 0 }
+
+// String renders the plan for people: the current and wanted state, then
+// each step with the command that does the same by hand. It is the dry run.
+func (p *Plan) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "switchdev plan for %s (backend %s, order %s)\n", p.PF, p.Backend, p.Profile.Order)
+	for _, st := range p.Before {
+		fmt.Fprintf(&b, "  now:    %s\n", st.Summary())
+	}
+	fmt.Fprintf(&b, "  wanted: %s\n", p.Spec.summary())
+	for _, n := range p.Notes {
+		fmt.Fprintf(&b, "  note: %s\n", n)
+	}
+	if p.Empty() {
+		b.WriteString("  nothing to do: the host is already in the wanted state\n")
+		return b.String()
+	}
+	lastWhy := ""
+	for i, s := range p.Steps {
+		fmt.Fprintf(&b, "  %2d. %s\n", i+1, s)
+		if s.Why != "" && s.Why != lastWhy {
+			fmt.Fprintf(&b, "        why: %s\n", s.Why)
+		}
+		lastWhy = s.Why
+		if s.Command != "" {
+			fmt.Fprintf(&b, "        $ %s\n", s.Command)
+		}
+	}
+	return b.String()
+}
+
+func (s Spec) summary() string {
+	var parts []string
+	parts = append(parts, "eswitch "+s.mode().String())
+	if s.NumVFs == KeepNumVFs {
+		parts = append(parts, "VFs unchanged")
+	} else {
+		parts = append(parts, fmt.Sprintf("%d VFs", s.NumVFs))
+	}
+	if s.FlowSteering != "" {
+		parts = append(parts, "flow_steering_mode "+string(s.FlowSteering))
+	}
+	if s.HWTCOffload {
+		parts = append(parts, "hw-tc-offload on")
+	}
+	parts = append(parts, "bond policy "+s.Bond.String())
+	if s.BondMode != BondModeUnknown {
+		parts = append(parts, "bond mode "+s.BondMode.String())
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,599 @@
+package offload
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/internal/sysfs"
+)
+
+// PlanSwitchdev computes, from the current state, the ordered steps that
+// bring pf to spec with the backend that drives it (GenericBackend when
+// none of the Host's backends matches). Nothing is changed. A host already
+// in the wanted state gives an empty plan. A prerequisite the backend
+// reports as failed (CheckFail), a bond under BondRefuse, or a wanted state
+// the driver cannot reach gives an error instead of a plan.
+func (h *Host) PlanSwitchdev(ctx context.Context, pf PCIAddress, spec Spec) (*Plan, error) {
+	if err := spec.validate(); err != nil {
+		return nil, err
+	}
+	p, err := h.PF(ctx, pf)
+	if err != nil {
+		return nil, err
+	}
+	backend := h.backendForPF(p)
+	if !backend.Matches(p.ID, p.Driver) {
+		return nil, &errs.Error{Op: "plan switchdev", Device: pf.String(), Err: fmt.Errorf("%w: no backend drives %s (driver %q)", ErrNotSupported, p.ID, p.Driver)}
+	}
+	for _, c := range backend.Check(ctx, h, p) {
+		if c.Status == CheckFail {
+			return nil, &errs.Error{Op: "plan switchdev", Device: pf.String(),
+				Err: fmt.Errorf("%w: prerequisite %q failed: %s (fix: %s)", ErrNotSupported, c.Name, c.Detail, c.Fix)}
+		}
+	}
+	b := &PlanBuilder{h: h, spec: spec, pf: p, backend: backend, pfs: map[PCIAddress]*pfPlan{}}
+	if _, err := b.load(ctx, pf); err != nil {
+		return nil, err
+	}
+	if err := backend.Plan(ctx, b); err != nil {
+		return nil, err
+	}
+	plan := &Plan{PF: pf, Backend: backend.Name(), Profile: b.pfs[pf].prof, Spec: spec, Steps: b.steps, Notes: b.notes, h: h, backend: backend}
+	for addr := range b.pfs {
+		plan.PFs = append(plan.PFs, addr)
+	}
+	sort.Slice(plan.PFs, func(i, j int) bool { return plan.PFs[i].String() < plan.PFs[j].String() })
+	for _, addr := range plan.PFs {
+		plan.Before = append(plan.Before, b.pfs[addr].basis)
+	}
+	return plan, nil
+}
+
+func (s Spec) validate() error {
+	if s.NumVFs < KeepNumVFs {
+		return errs.Invalid("VF count", strconv.Itoa(s.NumVFs), "want 0 or more, or KeepNumVFs")
+	}
+	switch s.Mode {
+	case ESwitchModeUnknown, ESwitchModeLegacy, ESwitchModeSwitchdev:
+	default:
+		return errs.Invalid("eswitch mode", s.Mode.String(), "want legacy or switchdev")
+	}
+	switch s.FlowSteering {
+	case "", FlowSteeringSMFS, FlowSteeringDMFS, FlowSteeringHMFS:
+	default:
+		return errs.Invalid("flow steering mode", string(s.FlowSteering), "want smfs, dmfs or hmfs")
+	}
+	if int(s.Bond) >= len(bondPolicyNames) {
+		return errs.Invalid("bond policy", s.Bond.String(), "want refuse, release or vf-lag")
+	}
+	if s.BondMode != BondModeUnknown && !s.BondMode.VFLAGCapable() {
+		return errs.Invalid("bond mode", s.BondMode.String(), "VF LAG needs active-backup, balance-xor or 802.3ad")
+	}
+	if s.StepTimeout < 0 {
+		return errs.Invalid("step timeout", s.StepTimeout.String(), "negative")
+	}
+	return nil
+}
+
+// ApplyError is the error of a failed Apply: which step failed and why,
+// and what was rolled back. errors.Is and errors.As see the step's cause
+// and any rollback failure.
+type ApplyError struct {
+	// PF is the PF the plan was for.
+	PF PCIAddress
+	// Step is the 1-based number of the failed step; 0 when every step
+	// succeeded but the final read-back found the host not in the wanted
+	// state.
+	Step int
+	// Failed is the failed step (zero when Step is 0).
+	Failed Step
+	// Err is why it failed.
+	Err error
+	// RolledBack are the steps undone, in the order they were undone.
+	RolledBack []Step
+	// RollbackErr joins the errors of undo steps that failed; nil when the
+	// host is back in the state it was in before Apply.
+	RollbackErr error
+}
+
+// Error says which step failed, why, and what was rolled back.
+func (e *ApplyError) Error() string {
+	var b strings.Builder
+	if e.Step > 0 {
+		fmt.Fprintf(&b, "switchdev %s: step %d (%s) failed: %v", e.PF, e.Step, e.Failed, e.Err)
+	} else {
+		fmt.Fprintf(&b, "switchdev %s: final check failed: %v", e.PF, e.Err)
+	}
+	if len(e.RolledBack) == 0 {
+		b.WriteString("; nothing to roll back")
+	} else {
+		fmt.Fprintf(&b, "; rolled back %d step(s):", len(e.RolledBack))
+		for _, s := range e.RolledBack {
+			fmt.Fprintf(&b, " [undo %s]", s)
+		}
+	}
+	if e.RollbackErr != nil {
+		fmt.Fprintf(&b, "; ROLLBACK INCOMPLETE, the host needs attention: %v", e.RollbackErr)
+	}
+	return b.String()
+}
+
+// Unwrap returns the step's error and the rollback error.
+func (e *ApplyError) Unwrap() []error {
+	if e.RollbackErr != nil {
+		return []error{e.Err, e.RollbackErr}
+	}
+	return []error{e.Err}
+}
+
+// Apply runs the plan. It first takes the lock of every PF the plan
+// touches (a file lock under Spec.RunDir, so concurrent agents on one
+// host are serialised) and re-reads their state; if another agent changed
+// the host since the plan was made, the plan is computed again under the
+// lock (and Apply does nothing when the host is now in the wanted state).
+// Each step runs under its own timeout and is verified by reading back; a
+// step that fails rolls back the steps before it, in reverse (rebinding
+// VFs, restoring the mode and VF count), so the host is left as it was.
+// After the last step the plan is computed again: a host not in the
+// wanted state is rolled back too. On failure the error is an
+// *ApplyError.
+func (p *Plan) Apply(ctx context.Context) error {
+	if p.h == nil {
+		return errs.Invalid("plan", "", "not made by Host.PlanSwitchdev")
+	}
+	unlock, err := p.h.lockPFs(ctx, p.Spec.RunDir, p.PFs)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	steps := p.Steps
+	changed, err := p.changedSince(ctx)
+	if err != nil {
+		return err
+	}
+	if changed {
+		fresh, err := p.h.PlanSwitchdev(ctx, p.PF, p.Spec)
+		if err != nil {
+			return fmt.Errorf("host changed since the plan was made; planning again: %w", err)
+		}
+		if !reflect.DeepEqual(fresh.PFs, p.PFs) {
+			return &errs.Error{Op: "apply switchdev plan", Device: p.PF.String(), Err: fmt.Errorf("%w: the host changed since the plan was made and the new plan touches other PFs; plan again", ErrBusy)}
+		}
+		p.h.log.Info("host changed since the plan was made; using a fresh plan", "pf", p.PF, "steps", len(fresh.Steps))
+		steps = fresh.Steps
+	}
+	for i, s := range steps {
+		p.h.log.Info("switchdev step", "pf", p.PF, "n", i+1, "of", len(steps), "step", s.String())
+		if err := p.h.runStep(ctx, s); err != nil {
+			return p.rollback(ctx, steps, i, s, err)
+		}
+	}
+	if len(steps) == 0 {
+		return nil
+	}
+	check, err := p.h.PlanSwitchdev(ctx, p.PF, p.Spec)
+	if err == nil && !check.Empty() {
+		err = fmt.Errorf("%w: after %d steps, %d remain: first is %s", ErrNotApplied, len(steps), len(check.Steps), check.Steps[0])
+	}
+	if err != nil {
+		return p.rollback(ctx, steps, len(steps)-1, Step{}, err)
+	}
+	return nil
+}
+
+// changedSince reports whether any PF of the plan differs from p.Before.
+func (p *Plan) changedSince(ctx context.Context) (bool, error) {
+	for _, before := range p.Before {
+		pf, err := p.h.PF(ctx, before.PF)
+		if err != nil {
+			return false, err
+		}
+		now, err := p.h.readState(ctx, pf, p.h.backendForPF(pf).Profile(pf))
+		if err != nil {
+			return false, err
+		}
+		if !reflect.DeepEqual(now, before) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// rollback undoes steps[last] down to steps[0]. The failed step itself is
+// undone too: undo steps restore a recorded value and are harmless when
+// nothing changed, and a step can fail after changing something (a VF
+// count written but never verified).
+func (p *Plan) rollback(ctx context.Context, steps []Step, last int, failed Step, cause error) error {
+	ae := &ApplyError{PF: p.PF, Err: cause}
+	if failed.Kind != 0 {
+		ae.Step, ae.Failed = last+1, failed
+	}
+	// The caller's context may be what failed; rollback gets its own.
+	rctx := context.WithoutCancel(ctx)
+	var rerrs []error
+	for i := last; i >= 0; i-- {
+		s := steps[i]
+		if failed.Kind != 0 && i == last && p.h.unchanged(rctx, s) {
+			continue // the failed step changed nothing
+		}
+		if err := p.h.undoStep(rctx, s); err != nil {
+			if errors.Is(err, errNothingToUndo) {
+				continue
+			}
+			rerrs = append(rerrs, fmt.Errorf("undo step %d (%s): %w", i+1, s, err))
+			continue
+		}
+		ae.RolledBack = append(ae.RolledBack, s)
+	}
+	ae.RollbackErr = errors.Join(rerrs...)
+	p.h.log.Error("switchdev plan failed", "pf", p.PF, "err", ae)
+	return ae
+}
+
+// unchanged reports whether what s changes still reads as s.From, so that
+// a failed step that changed nothing is not undone (its undo could fail
+// for the same reason the step did).
+func (h *Host) unchanged(ctx context.Context, s Step) bool {
+	switch s.Kind {
+	case StepSetNumVFs:
+		n, err := h.NumVFs(ctx, s.PF)
+		return err == nil && itoa(n) == s.From
+	case StepSetAutoprobe:
+		on, err := h.DriversAutoprobe(ctx, s.PF)
+		return err == nil && (on && s.From == "1" || !on && s.From == "0")
+	case StepUnbindVF, StepBindVF:
+		vf, err := h.vfAddrByIndex(s.PF, s.VF)
+		if err != nil {
+			return false
+		}
+		d, err := h.driverOf(vf)
+		return err == nil && d == s.From
+	case StepSetESwitchMode:
+		pf, err := h.PF(ctx, s.PF)
+		if err != nil {
+			return false
+		}
+		m, _, err := h.readMode(ctx, pf)
+		return err == nil && m.String() == s.From
+	case StepSetHWTCOffload:
+		on, err := h.HWTCOffload(ctx, s.Target)
+		return err == nil && boolText(&on) == s.From
+	case StepSetParam:
+		v, err := h.Param(ctx, s.PF, s.Target, ParamCModeRuntime)
+		return err == nil && v.text() == s.From
+	case StepSetCompat:
+		v, err := h.CompatDevlink(s.aux, s.Target)
+		return err == nil && v == s.From
+	case StepReleaseSlave, StepEnslave:
+		b, err := h.BondOf(ctx, s.Target)
+		if err != nil {
+			return false
+		}
+		if b == nil {
+			return s.From == ""
+		}
+		return b.Name == s.From
+	}
+	return false
+}
+
+// errNothingToUndo is returned by an undo whose step recorded no previous
+// value to restore (a setting that could not be read when planning).
+var errNothingToUndo = errors.New("nothing to undo")
+
+// runStep does s under its timeout and verifies it.
+func (h *Host) runStep(ctx context.Context, s Step) error {
+	if s.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.Timeout)
+		defer cancel()
+	}
+	err := h.doStep(ctx, s, false)
+	if err != nil && ctx.Err() != nil && !errors.Is(err, ErrTimeout) {
+		err = fmt.Errorf("%w after %s: %w", ErrTimeout, s.Timeout, err)
+	}
+	return err
+}
+
+// rollbackTimeout is the least time an undo step gets: leaving the host
+// half-configured is worse than waiting.
+const rollbackTimeout = 30 * time.Second
+
+// undoStep restores what s changed, under s's timeout or rollbackTimeout,
+// whichever is longer.
+func (h *Host) undoStep(ctx context.Context, s Step) error {
+	t := s.Timeout
+	if t < rollbackTimeout {
+		t = rollbackTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, t)
+	defer cancel()
+	return h.doStep(ctx, s, true)
+}
+
+// doStep does s, or its inverse when undo is set. Every branch verifies by
+// reading back.
+func (h *Host) doStep(ctx context.Context, s Step, undo bool) error {
+	to := s.To
+	if undo {
+		to = s.From
+	}
+	switch s.Kind {
+	case StepSetNumVFs:
+		n, err := strconv.Atoi(to)
+		if err != nil {
+			return errs.Invalid("VF count", to, "not a number")
+		}
+		return h.setNumVFsVerified(ctx, s.PF, n)
+	case StepSetAutoprobe:
+		return h.setAutoprobeVerified(ctx, s.PF, to == "1")
+	case StepUnbindVF, StepBindVF:
+		bind := (s.Kind == StepBindVF) != undo
+		drv := s.To
+		if s.Kind == StepUnbindVF {
+			drv = s.From
+		}
+		vf, err := h.vfAddrByIndex(s.PF, s.VF)
+		if err != nil {
+			if undo && errors.Is(err, ErrNotFound) {
+				return nil // the VF is gone; a later undo recreates it bound
+			}
+			return err
+		}
+		if bind {
+			if drv == "" || drv == autoprobeDriver {
+				return nil
+			}
+			return h.BindVF(ctx, vf, drv)
+		}
+		cur, err := h.driverOf(vf)
+		if err != nil {
+			return err
+		}
+		if cur == "" || (undo && cur != drv) {
+			return nil
+		}
+		_, err = h.UnbindVF(ctx, vf)
+		return err
+	case StepSetESwitchMode:
+		m, ok := ParseESwitchMode(to)
+		if !ok {
+			if undo {
+				return errNothingToUndo // the mode was unknown before
+			}
+			return errs.Invalid("eswitch mode", to, "want legacy or switchdev")
+		}
+		if err := h.SetESwitchMode(ctx, s.PF, m); err != nil {
+			return err
+		}
+		return h.waitVFReps(ctx, s.PF, m)
+	case StepSetHWTCOffload:
+		if to != "on" && to != "off" {
+			return errNothingToUndo // unknown before
+		}
+		return h.SetHWTCOffload(ctx, s.Target, to == "on")
+	case StepSetParam:
+		if to == "unknown" {
+			return errNothingToUndo
+		}
+		return h.SetParam(ctx, s.PF, s.Target, ParamCModeRuntime, StringParam(to))
+	case StepSetCompat:
+		if to == "unknown" {
+			return errNothingToUndo
+		}
+		return h.SetCompatDevlink(ctx, s.aux, s.Target, to)
+	case StepReleaseSlave:
+		if undo {
+			return h.enslave(ctx, s.aux, s.Target)
+		}
+		return h.releaseSlave(ctx, s.aux, s.Target)
+	case StepEnslave:
+		if undo {
+			return h.releaseSlave(ctx, s.aux, s.Target)
+		}
+		return h.enslave(ctx, s.aux, s.Target)
+	case StepSetBondMode:
+		return h.setBondMode(ctx, s.Target, ParseBondMode(to))
+	}
+	return errs.Invalid("plan step", s.Kind.String(), "unknown kind")
+}
+
+// setNumVFsVerified sets the VF count (SetNumVFs waits for the VFs) and
+// reads it back, and, in switchdev mode, waits for the representors.
+func (h *Host) setNumVFsVerified(ctx context.Context, pf PCIAddress, n int) error {
+	if err := h.SetNumVFs(ctx, pf, n); err != nil {
+		return err
+	}
+	got, err := h.NumVFs(ctx, pf)
+	if err != nil {
+		return err
+	}
+	if got != n {
+		return &errs.Error{Op: "set sriov_numvfs", Device: pf.String(), Err: fmt.Errorf("%w: %d VFs after setting %d", ErrNotApplied, got, n)}
+	}
+	p, err := h.PF(ctx, pf)
+	if err != nil {
+		return err
+	}
+	m, _, err := h.readMode(ctx, p)
+	if err != nil {
+		return err
+	}
+	return h.waitVFReps(ctx, pf, m)
+}
+
+func (h *Host) setAutoprobeVerified(ctx context.Context, pf PCIAddress, on bool) error {
+	if err := h.SetDriversAutoprobe(ctx, pf, on); err != nil {
+		return err
+	}
+	got, err := h.DriversAutoprobe(ctx, pf)
+	if err != nil {
+		return err
+	}
+	if got != on {
+		return &errs.Error{Op: "set sriov_drivers_autoprobe", Device: pf.String(), Err: fmt.Errorf("%w: reads %v after writing %v", ErrNotApplied, got, on)}
+	}
+	return nil
+}
+
+// waitVFReps waits, in switchdev mode, until every VF of pf has its
+// representor netdev: the driver creates them after the mode change or VF
+// creation returns. Backends whose representors are not netdevs skip it.
+func (h *Host) waitVFReps(ctx context.Context, pf PCIAddress, m ESwitchMode) error {
+	if m != ESwitchModeSwitchdev {
+		return nil
+	}
+	p, err := h.PF(ctx, pf)
+	if err != nil {
+		return err
+	}
+	if h.backendForPF(p).Profile(p).Representors != RepresentorNetdev {
+		return nil
+	}
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		n, err := h.NumVFs(ctx, pf)
+		if err != nil {
+			return err
+		}
+		reps, err := h.netdevsOfDir(pciPath(pf))
+		if err != nil {
+			return &errs.Error{Op: "wait for VF representors", Device: pf.String(), Err: err}
+		}
+		got := 0
+		for _, r := range reps {
+			if r.PortName.Flavour == PortFlavourPCIVF && r.PortName.Controller <= 0 {
+				got++
+			}
+		}
+		if got >= n {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return &errs.Error{Op: "wait for VF representors", Device: pf.String(),
+				Err: fmt.Errorf("%w: %d of %d representors: %w", ErrTimeout, got, n, ctx.Err())}
+		case <-tick.C:
+		}
+	}
+}
+
+// vfAddrByIndex resolves VF i of pf through its virtfn link.
+func (h *Host) vfAddrByIndex(pf PCIAddress, i int) (PCIAddress, error) {
+	if i < 0 {
+		return PCIAddress{}, errs.Invalid("VF index", strconv.Itoa(i), "negative")
+	}
+	link := pciPath(pf, "virtfn"+strconv.Itoa(i))
+	base, err := h.fs.LinkBase(link)
+	if err != nil {
+		if sysfs.IsNotExist(err) {
+			return PCIAddress{}, &errs.Error{Op: "find VF", Device: pf.String(), Path: h.fs.Abs(link), Err: fmt.Errorf("%w: no VF %d", ErrNotFound, i)}
+		}
+		return PCIAddress{}, &errs.Error{Op: "find VF", Device: pf.String(), Path: h.fs.Abs(link), Err: err}
+	}
+	return ParsePCIAddress(base)
+}
+
+// releaseSlave takes slave out of bond through bonding/slaves and checks
+// that its master link is gone.
+func (h *Host) releaseSlave(ctx context.Context, bond, slave string) error {
+	if err := h.writeBondSlaves(ctx, bond, "-"+slave); err != nil {
+		return err
+	}
+	if b, err := h.BondOf(ctx, slave); err != nil {
+		return err
+	} else if b != nil {
+		return &errs.Error{Op: "release bond slave", Device: slave, Err: fmt.Errorf("%w: still in bond %s", ErrNotApplied, b.Name)}
+	}
+	return nil
+}
+
+// enslave adds slave to bond (idempotent) and checks its master link.
+func (h *Host) enslave(ctx context.Context, bond, slave string) error {
+	if b, err := h.BondOf(ctx, slave); err != nil {
+		return err
+	} else if b != nil && b.Name == bond {
+		return nil
+	}
+	if err := h.writeBondSlaves(ctx, bond, "+"+slave); err != nil {
+		return err
+	}
+	b, err := h.BondOf(ctx, slave)
+	if err != nil {
+		return err
+	}
+	if b == nil || b.Name != bond {
+		return &errs.Error{Op: "enslave", Device: slave, Err: fmt.Errorf("%w: not in bond %s after enslaving", ErrNotApplied, bond)}
+	}
+	return nil
+}
+
+func (h *Host) writeBondSlaves(ctx context.Context, bond, op string) error {
+	if err := ValidateIfName(op[1:]); err != nil {
+		return err
+	}
+	p, err := netPath(bond, "bonding", "slaves")
+	if err != nil {
+		return err
+	}
+	if err := h.fs.WriteFile(ctx, p, []byte(op)); err != nil {
+		return &errs.Error{Op: "write bonding/slaves " + op, Device: bond, Path: h.fs.Abs(p), Err: err}
+	}
+	return nil
+}
+
+// setBondMode writes bonding/mode of an empty bond and reads it back.
+func (h *Host) setBondMode(ctx context.Context, bond string, m BondMode) error {
+	if m == BondModeUnknown {
+		return nil
+	}
+	p, err := netPath(bond, "bonding", "mode")
+	if err != nil {
+		return err
+	}
+	if err := h.fs.WriteFile(ctx, p, []byte(m.String())); err != nil {
+		return &errs.Error{Op: "write bonding/mode", Device: bond, Path: h.fs.Abs(p), Err: err}
+	}
+	s, err := h.fs.ReadString(p)
+	if err != nil {
+		return &errs.Error{Op: "read bonding/mode", Device: bond, Path: h.fs.Abs(p), Err: err}
+	}
+	if got := ParseBondMode(s); got != m {
+		return &errs.Error{Op: "write bonding/mode", Device: bond, Err: fmt.Errorf("%w: mode is %s after setting %s", ErrNotApplied, got, m)}
+	}
+	return nil
+}
+
+// lockPFs takes the per-PF file locks of pfs, in sorted order so that two
+// agents locking overlapping sets cannot deadlock.
+func (h *Host) lockPFs(ctx context.Context, runDir string, pfs []PCIAddress) (func(), error) {
+	if runDir == "" {
+		runDir = filepath.Join(h.Root(), "run", "offloadkit")
+	}
+	sorted := append([]PCIAddress(nil), pfs...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].String() < sorted[j].String() })
+	var held []*PFLock
+	release := func() {
+		for i := len(held) - 1; i >= 0; i-- {
+			_ = held[i].Unlock()
+		}
+	}
+	for _, pf := range sorted {
+		l, err := LockPF(ctx, runDir, pf)
+		if err != nil {
+			release()
+			return nil, err
+		}
+		held = append(held, l)
+	}
+	return release, nil
+}

@@ -1,0 +1,512 @@
+package offload
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/offloadkit/offloadkit/internal/errs"
+)
+
+// PlanBuilder is what a Backend's Plan method uses to add steps. It keeps,
+// per PF, the state read from the host and the state the steps added so
+// far will leave, so each decision sees the effect of the previous steps.
+// Builders are made by Host.PlanSwitchdev; a backend never makes one.
+type PlanBuilder struct {
+	h       *Host
+	spec    Spec
+	pf      *PF
+	backend Backend
+	pfs     map[PCIAddress]*pfPlan
+	steps   []Step
+	notes   []string
+}
+
+type pfPlan struct {
+	pf    *PF
+	prof  Profile
+	basis PFState // as read
+	sim   PFState // after the steps so far
+}
+
+// Pending are the steps Switchdev leaves for Finish: rebinding VFs and
+// restoring sriov_drivers_autoprobe. A VF LAG forms the bond in between.
+type Pending struct {
+	pf        PCIAddress
+	binds     []pendingBind
+	autoprobe bool // restore sriov_drivers_autoprobe to on
+}
+
+type pendingBind struct {
+	vf     int
+	driver string
+}
+
+// autoprobeDriver marks, in the simulated state, VFs that autoprobe binds
+// to a driver the backend did not name.
+const autoprobeDriver = "(autoprobe)"
+
+// Host returns the host being planned for.
+func (b *PlanBuilder) Host() *Host { return b.h }
+
+// Spec returns the wanted state.
+func (b *PlanBuilder) Spec() Spec { return b.spec }
+
+// PF returns the PF the plan is for, as read when planning started.
+func (b *PlanBuilder) PF() *PF { return b.pf }
+
+// Note adds an explanation to the plan (printed in the dry run).
+func (b *PlanBuilder) Note(format string, args ...any) {
+	b.notes = append(b.notes, fmt.Sprintf(format, args...))
+}
+
+// State returns the state pf will be in after the steps added so far. A
+// PF other than the plan's own (a VF LAG peer) is read on first use, with
+// the profile of the backend that drives it, and is then locked by Apply.
+func (b *PlanBuilder) State(ctx context.Context, pf PCIAddress) (PFState, error) {
+	pp, err := b.load(ctx, pf)
+	if err != nil {
+		return PFState{}, err
+	}
+	return pp.sim.clone(), nil
+}
+
+// Profile returns the profile of pf's backend.
+func (b *PlanBuilder) Profile(ctx context.Context, pf PCIAddress) (Profile, error) {
+	pp, err := b.load(ctx, pf)
+	if err != nil {
+		return Profile{}, err
+	}
+	return pp.prof, nil
+}
+
+func (b *PlanBuilder) load(ctx context.Context, addr PCIAddress) (*pfPlan, error) {
+	if pp, ok := b.pfs[addr]; ok {
+		return pp, nil
+	}
+	pf := b.pf
+	if addr != b.pf.Address {
+		var err error
+		if pf, err = b.h.PF(ctx, addr); err != nil {
+			return nil, err
+		}
+	}
+	prof := b.h.backendForPF(pf).Profile(pf)
+	st, err := b.h.readState(ctx, pf, prof)
+	if err != nil {
+		return nil, err
+	}
+	pp := &pfPlan{pf: pf, prof: prof, basis: st, sim: st.clone()}
+	b.pfs[addr] = pp
+	return pp, nil
+}
+
+// mustLoad returns an already loaded PF; step adders need one.
+func (b *PlanBuilder) mustLoad(addr PCIAddress) *pfPlan {
+	pp, ok := b.pfs[addr]
+	if !ok {
+		// A backend must read State before adding steps for a PF; reading
+		// here keeps the builder usable if it did not.
+		pp, _ = b.load(context.Background(), addr)
+		if pp == nil {
+			pp = &pfPlan{pf: &PF{Address: addr}}
+			b.pfs[addr] = pp
+		}
+	}
+	return pp
+}
+
+func (b *PlanBuilder) timeout(d time.Duration) time.Duration {
+	if b.spec.StepTimeout > 0 {
+		return b.spec.StepTimeout
+	}
+	return d
+}
+
+func (b *PlanBuilder) add(s Step) { b.steps = append(b.steps, s) }
+
+// predictVF returns the address VF i of pf has or will have: from its
+// virtfn link when it exists, else from the SR-IOV offset and stride.
+func (b *PlanBuilder) predictVF(pp *pfPlan, i int) string {
+	for _, vf := range pp.pf.VFs {
+		if vf.Index == i && i < pp.basis.NumVFs && pp.sim.NumVFs == pp.basis.NumVFs {
+			return vf.Address.String()
+		}
+	}
+	if g, ok := b.h.sriovGeometry(pp.pf.Address, false); ok {
+		rid := int(pp.pf.Address.RoutingID()) + g.offset + i*g.stride
+		if rid >= 0 && rid <= 0xffff {
+			return pp.pf.Address.withRoutingID(uint16(rid)).String()
+		}
+	}
+	return fmt.Sprintf("virtfn%d", i)
+}
+
+// SetNumVFs adds a step that writes sriov_numvfs and waits for the VFs.
+func (b *PlanBuilder) SetNumVFs(pf PCIAddress, n int, why string) {
+	pp := b.mustLoad(pf)
+	s := &pp.sim
+	cmd := fmt.Sprintf("echo %d > /sys/bus/pci/devices/%s/sriov_numvfs", n, pf)
+	if s.NumVFs != 0 && n != 0 {
+		cmd = fmt.Sprintf("echo 0 > /sys/bus/pci/devices/%s/sriov_numvfs; %s", pf, cmd)
+	}
+	b.add(Step{Kind: StepSetNumVFs, PF: pf, Target: pf.String(), VF: -1, From: itoa(s.NumVFs), To: itoa(n), Why: why,
+		Command: cmd, Timeout: b.timeout(2 * time.Minute)})
+	drv := ""
+	if !s.HasAutoprobe || s.Autoprobe {
+		drv = pp.prof.VFDriver
+		if drv == "" {
+			drv = autoprobeDriver
+		}
+	}
+	s.NumVFs = n
+	s.VFDrivers = make([]string, n)
+	for i := range s.VFDrivers {
+		s.VFDrivers[i] = drv
+	}
+	if s.Mode == ESwitchModeSwitchdev && pp.prof.Representors == RepresentorNetdev {
+		s.VFReps = n
+	}
+}
+
+// SetAutoprobe adds a step that writes sriov_drivers_autoprobe.
+func (b *PlanBuilder) SetAutoprobe(pf PCIAddress, on bool, why string) {
+	pp := b.mustLoad(pf)
+	v := map[bool]string{false: "0", true: "1"}
+	b.add(Step{Kind: StepSetAutoprobe, PF: pf, Target: pf.String(), VF: -1, From: v[pp.sim.Autoprobe], To: v[on], Why: why,
+		Command: fmt.Sprintf("echo %s > /sys/bus/pci/devices/%s/sriov_drivers_autoprobe", v[on], pf), Timeout: b.timeout(10 * time.Second)})
+	pp.sim.Autoprobe = on
+}
+
+// UnbindVF adds a step that unbinds VF i of pf from its driver.
+func (b *PlanBuilder) UnbindVF(pf PCIAddress, i int, why string) {
+	pp := b.mustLoad(pf)
+	drv := pp.sim.vfDriver(i)
+	addr := b.predictVF(pp, i)
+	b.add(Step{Kind: StepUnbindVF, PF: pf, Target: addr, VF: i, From: drv, To: "", Why: why,
+		Command: fmt.Sprintf("echo %s > /sys/bus/pci/drivers/%s/unbind", addr, drv), Timeout: b.timeout(30 * time.Second)})
+	if i < len(pp.sim.VFDrivers) {
+		pp.sim.VFDrivers[i] = ""
+	}
+}
+
+// BindVF adds a step that binds VF i of pf to driver.
+func (b *PlanBuilder) BindVF(pf PCIAddress, i int, driver, why string) {
+	pp := b.mustLoad(pf)
+	addr := b.predictVF(pp, i)
+	b.add(Step{Kind: StepBindVF, PF: pf, Target: addr, VF: i, From: pp.sim.vfDriver(i), To: driver, Why: why,
+		Command: fmt.Sprintf("echo %s > /sys/bus/pci/drivers/%s/bind", addr, driver), Timeout: b.timeout(30 * time.Second)})
+	if i < len(pp.sim.VFDrivers) {
+		pp.sim.VFDrivers[i] = driver
+	}
+}
+
+// SetESwitchMode adds a step that switches pf's eswitch and waits for the
+// VF representors.
+func (b *PlanBuilder) SetESwitchMode(pf PCIAddress, m ESwitchMode, why string) {
+	pp := b.mustLoad(pf)
+	b.add(Step{Kind: StepSetESwitchMode, PF: pf, Target: pf.String(), VF: -1, From: pp.sim.Mode.String(), To: m.String(), Why: why,
+		Command: fmt.Sprintf("devlink dev eswitch set pci/%s mode %s", pf, m), Timeout: b.timeout(time.Minute)})
+	pp.sim.Mode = m
+	pp.sim.VFReps = 0
+	if m == ESwitchModeSwitchdev && pp.prof.Representors == RepresentorNetdev {
+		pp.sim.VFReps = pp.sim.NumVFs
+	}
+}
+
+// SetHWTCOffload adds a step that sets hw-tc-offload on netdev.
+func (b *PlanBuilder) SetHWTCOffload(pf PCIAddress, netdev string, on bool, why string) {
+	pp := b.mustLoad(pf)
+	b.add(Step{Kind: StepSetHWTCOffload, PF: pf, Target: netdev, VF: -1, From: boolText(pp.sim.HWTCOffload), To: boolText(&on), Why: why,
+		Command: fmt.Sprintf("ethtool -K %s hw-tc-offload %s", netdev, boolText(&on)), Timeout: b.timeout(10 * time.Second)})
+	if netdev == pp.sim.Uplink {
+		pp.sim.HWTCOffload = &on
+	}
+}
+
+// SetParam adds a step that sets devlink runtime parameter name of pf.
+func (b *PlanBuilder) SetParam(pf PCIAddress, name, value, why string) {
+	pp := b.mustLoad(pf)
+	from := "unknown"
+	if v, ok := pp.sim.Params[name]; ok {
+		from = v
+	}
+	b.add(Step{Kind: StepSetParam, PF: pf, Target: name, VF: -1, From: from, To: value, Why: why,
+		Command: fmt.Sprintf("devlink dev param set pci/%s name %s value %s cmode runtime", pf, name, value), Timeout: b.timeout(30 * time.Second)})
+	if pp.sim.Params == nil {
+		pp.sim.Params = map[string]string{}
+	}
+	pp.sim.Params[name] = value
+}
+
+// SetCompat adds a step that writes the MLNX_OFED compat/devlink file name
+// of netdev (the fallback where devlink lacks a parameter).
+func (b *PlanBuilder) SetCompat(pf PCIAddress, netdev, name, value, why string) {
+	pp := b.mustLoad(pf)
+	from := "unknown"
+	if v, ok := pp.sim.Compat[name]; ok {
+		from = v
+	}
+	b.add(Step{Kind: StepSetCompat, PF: pf, Target: name, VF: -1, From: from, To: value, Why: why, aux: netdev,
+		Command: fmt.Sprintf("echo %s > /sys/class/net/%s/compat/devlink/%s", value, netdev, name), Timeout: b.timeout(30 * time.Second)})
+	if pp.sim.Compat == nil {
+		pp.sim.Compat = map[string]string{}
+	}
+	pp.sim.Compat[name] = value
+}
+
+// ReleaseSlave adds a step that takes slave (pf's uplink) out of bond.
+func (b *PlanBuilder) ReleaseSlave(pf PCIAddress, bond, slave, why string) {
+	pp := b.mustLoad(pf)
+	b.add(Step{Kind: StepReleaseSlave, PF: pf, Target: slave, VF: -1, From: bond, To: "", Why: why, aux: bond,
+		Command: fmt.Sprintf("echo -%s > /sys/class/net/%s/bonding/slaves", slave, bond), Timeout: b.timeout(30 * time.Second)})
+	if slave == pp.sim.Uplink {
+		pp.sim.Bond = nil
+	}
+}
+
+// Enslave adds a step that puts slave (pf's uplink) into bond.
+func (b *PlanBuilder) Enslave(pf PCIAddress, bond, slave string, mode BondMode, why string) {
+	pp := b.mustLoad(pf)
+	b.add(Step{Kind: StepEnslave, PF: pf, Target: slave, VF: -1, From: "", To: bond, Why: why, aux: bond,
+		Command: fmt.Sprintf("echo +%s > /sys/class/net/%s/bonding/slaves", slave, bond), Timeout: b.timeout(30 * time.Second)})
+	if slave == pp.sim.Uplink {
+		pp.sim.Bond = &Bond{Name: bond, Mode: mode}
+	}
+}
+
+// SetBondMode adds a step that sets the mode of an empty bond.
+func (b *PlanBuilder) SetBondMode(pf PCIAddress, bond string, from, to BondMode, why string) {
+	b.mustLoad(pf)
+	b.add(Step{Kind: StepSetBondMode, PF: pf, Target: bond, VF: -1, From: from.String(), To: to.String(), Why: why, aux: bond,
+		Command: fmt.Sprintf("echo %s > /sys/class/net/%s/bonding/mode", to, bond), Timeout: b.timeout(10 * time.Second)})
+}
+
+// wantNumVFs resolves KeepNumVFs and checks the count against
+// sriov_totalvfs before anything is planned.
+func (b *PlanBuilder) wantNumVFs(pp *pfPlan) (int, error) {
+	n := b.spec.NumVFs
+	if n == KeepNumVFs {
+		n = pp.basis.NumVFs
+	}
+	if n < 0 || n > pp.basis.TotalVFs {
+		return 0, &errs.Error{Op: "plan switchdev", Device: pp.pf.Address.String(),
+			Err: fmt.Errorf("%w: %d VFs wanted, sriov_totalvfs is %d", ErrInvalidArgument, n, pp.basis.TotalVFs)}
+	}
+	return n, nil
+}
+
+// NeedsChange reports whether pf differs from the spec in VF count, eswitch
+// mode or hw-tc-offload (vendor settings such as the steering mode are the
+// backend's to check).
+func (b *PlanBuilder) NeedsChange(ctx context.Context, pf PCIAddress) (bool, error) {
+	pp, err := b.load(ctx, pf)
+	if err != nil {
+		return false, err
+	}
+	n, err := b.wantNumVFs(pp)
+	if err != nil {
+		return false, err
+	}
+	s := &pp.sim
+	if s.NumVFs != n || b.hwtcNeeded(pp) {
+		return true, nil
+	}
+	switch pp.prof.Order {
+	case OrderVFsFirst, OrderModeFirst:
+		if s.Mode != b.spec.mode() {
+			return true, nil
+		}
+		// VFs left unbound by an interrupted manual procedure are rebound.
+		for i := 0; i < s.NumVFs; i++ {
+			if s.vfDriver(i) == "" && s.HasAutoprobe && s.Autoprobe && pp.prof.VFDriver != "" {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+func (b *PlanBuilder) hwtcNeeded(pp *pfPlan) bool {
+	return b.spec.HWTCOffload && pp.prof.HWTCOffload && pp.sim.Uplink != "" &&
+		(pp.sim.HWTCOffload == nil || !*pp.sim.HWTCOffload)
+}
+
+// HandleBond applies the spec's bond policy to pf when its uplink is a
+// bond slave and something is to change (extra: the backend has changes of
+// its own): BondRefuse fails with ErrBusy, BondRelease takes the uplink
+// out. BondVFLAG is for backends that implement it; here it fails with
+// ErrNotSupported.
+func (b *PlanBuilder) HandleBond(ctx context.Context, pf PCIAddress, extra bool) error {
+	pp, err := b.load(ctx, pf)
+	if err != nil {
+		return err
+	}
+	if pp.sim.Bond == nil {
+		return nil
+	}
+	need, err := b.NeedsChange(ctx, pf)
+	if err != nil {
+		return err
+	}
+	if !need && !extra {
+		return nil
+	}
+	bond := pp.sim.Bond
+	switch b.spec.Bond {
+	case BondRelease:
+		b.ReleaseSlave(pf, bond.Name, pp.sim.Uplink, "the guides take the PF out of its bond before switching the eswitch (BondRelease)")
+		return nil
+	case BondVFLAG:
+		return &errs.Error{Op: "plan switchdev", Device: pf.String(),
+			Err: fmt.Errorf("%w: VF LAG is not supported by the %s backend", ErrNotSupported, b.backend.Name())}
+	}
+	return &errs.Error{Op: "plan switchdev", Device: pf.String(),
+		Err: fmt.Errorf("%w: uplink %s is enslaved to bond %s (%s); the NIC cannot switch modes while bonded: choose BondRelease to take it out, or BondVFLAG (mlx5) to keep the bond as a VF LAG", ErrBusy, pp.sim.Uplink, bond.Name, bond.Mode)}
+}
+
+// Switchdev adds the steps that bring pf's VF count and eswitch mode to the
+// spec, in the order of its profile, and hw-tc-offload on the uplink. VF
+// rebinding is left in the returned Pending for Finish, so a VF LAG can
+// form its bond first.
+func (b *PlanBuilder) Switchdev(ctx context.Context, pf PCIAddress) (*Pending, error) {
+	pp, err := b.load(ctx, pf)
+	if err != nil {
+		return nil, err
+	}
+	n, err := b.wantNumVFs(pp)
+	if err != nil {
+		return nil, err
+	}
+	p := &Pending{pf: pf}
+	want := b.spec.mode()
+	s := &pp.sim
+	switch pp.prof.Order {
+	case OrderVFsFirst:
+		if err := b.vfsFirst(pp, want, n, p); err != nil {
+			return nil, err
+		}
+	case OrderModeFirst:
+		if s.Mode != want {
+			if s.NumVFs > 0 {
+				b.SetNumVFs(pf, 0, "the driver refuses to change the eswitch mode while VFs exist; they are created again after")
+			}
+			b.SetESwitchMode(pf, want, "")
+		}
+		if s.NumVFs != n {
+			b.SetNumVFs(pf, n, "")
+		}
+	case OrderModeFixed:
+		if s.Mode != want {
+			return nil, &errs.Error{Op: "plan switchdev", Device: pf.String(),
+				Err: fmt.Errorf("%w: the loaded firmware fixes the eswitch mode at %s and the driver refuses to change it; %s needs other firmware and a driver reload", ErrNotSupported, s.Mode, want)}
+		}
+		if s.NumVFs != n {
+			b.SetNumVFs(pf, n, "")
+		}
+	case OrderNoESwitch:
+		if s.NumVFs != n {
+			b.SetNumVFs(pf, n, "")
+		}
+	default:
+		return nil, &errs.Error{Op: "plan switchdev", Device: pf.String(), Err: fmt.Errorf("%w: backend %s gave no ordering", ErrNotSupported, b.backend.Name())}
+	}
+	if b.hwtcNeeded(pp) {
+		b.SetHWTCOffload(pf, s.Uplink, true, "OVS offloads flows through TC; without it the driver refuses tc flower rules")
+	}
+	// VFs left unbound (an interrupted manual run) are rebound.
+	if pp.prof.VFDriver != "" && s.HasAutoprobe && s.Autoprobe && (pp.prof.Order == OrderVFsFirst || pp.prof.Order == OrderModeFirst) {
+		queued := map[int]bool{}
+		for _, pb := range p.binds {
+			queued[pb.vf] = true
+		}
+		for i := 0; i < s.NumVFs; i++ {
+			if s.vfDriver(i) == "" && !queued[i] {
+				p.binds = append(p.binds, pendingBind{vf: i, driver: pp.prof.VFDriver})
+			}
+		}
+	}
+	return p, nil
+}
+
+// vfsFirst is the mlx5 order: VFs are created in legacy mode, unbound,
+// the eswitch is switched, and the VFs are rebound (in Finish).
+func (b *PlanBuilder) vfsFirst(pp *pfPlan, want ESwitchMode, n int, p *Pending) error {
+	s := &pp.sim
+	pf := pp.pf.Address
+	if s.Mode == want && s.NumVFs == n {
+		return nil
+	}
+	if s.Mode == want {
+		b.SetNumVFs(pf, n, fmt.Sprintf("the eswitch is already %s; the driver creates the VFs (and their representors) in place", want))
+		return nil
+	}
+	if pp.prof.VFDriver == "" {
+		return &errs.Error{Op: "plan switchdev", Device: pf.String(), Err: fmt.Errorf("%w: the %s order needs the VF driver, and backend %s names none", ErrNotSupported, pp.prof.Order, b.backend.Name())}
+	}
+	autoprobe := !s.HasAutoprobe || s.Autoprobe
+	if want == ESwitchModeSwitchdev {
+		if s.NumVFs != n {
+			if s.NumVFs != 0 {
+				b.SetNumVFs(pf, 0, "sriov_numvfs cannot go from one non-zero count to another (EBUSY)")
+			}
+			if n > 0 && s.HasAutoprobe && s.Autoprobe {
+				b.SetAutoprobe(pf, false, "new VFs are created unbound instead of being bound and unbound again")
+				p.autoprobe = true
+			}
+			if n > 0 {
+				b.SetNumVFs(pf, n, "VFs are created in legacy mode; switching to switchdev before every VF exists fails with EINVAL")
+			}
+			if p.autoprobe {
+				for i := 0; i < n; i++ {
+					p.binds = append(p.binds, pendingBind{vf: i, driver: pp.prof.VFDriver})
+				}
+			}
+		}
+		for i := 0; i < s.NumVFs; i++ {
+			if d := s.vfDriver(i); d != "" {
+				if d == autoprobeDriver {
+					d = pp.prof.VFDriver
+					s.VFDrivers[i] = d
+				}
+				b.UnbindVF(pf, i, "VFs must be unbound while the eswitch mode changes")
+				p.binds = append(p.binds, pendingBind{vf: i, driver: d})
+			}
+		}
+		b.SetESwitchMode(pf, want, "")
+		return nil
+	}
+	// switchdev -> legacy
+	for i := 0; i < s.NumVFs; i++ {
+		if d := s.vfDriver(i); d != "" && d != autoprobeDriver {
+			b.UnbindVF(pf, i, "VFs must be unbound while the eswitch mode changes")
+			if i < n {
+				p.binds = append(p.binds, pendingBind{vf: i, driver: d})
+			}
+		}
+	}
+	b.SetESwitchMode(pf, want, "")
+	if s.NumVFs != n {
+		b.SetNumVFs(pf, n, "")
+		if autoprobe {
+			p.binds = nil // the driver binds the new VFs itself
+		}
+	}
+	return nil
+}
+
+// Finish adds the steps Switchdev left pending: rebinding the VFs to
+// their drivers and turning sriov_drivers_autoprobe back on.
+func (b *PlanBuilder) Finish(p *Pending) {
+	if p == nil {
+		return
+	}
+	sort.SliceStable(p.binds, func(i, j int) bool { return p.binds[i].vf < p.binds[j].vf })
+	for _, pb := range p.binds {
+		b.BindVF(p.pf, pb.vf, pb.driver, "")
+	}
+	if p.autoprobe {
+		b.SetAutoprobe(p.pf, true, "restore automatic binding of future VFs")
+	}
+}

@@ -1,0 +1,489 @@
+package offload_test
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/offloadkit/offloadkit/internal/devlink"
+	"github.com/offloadkit/offloadkit/internal/ethtool"
+	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/offloadtest"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/plans/*.txt")
+
+// normalize replaces the tree's temporary root in rendered text.
+func normalize(s, root string) string { return strings.ReplaceAll(s, root, "$ROOT") }
+
+// TestPlanGolden plans every PF of every bundled tree, compares the dry
+// run with testdata/plans/<tree>.txt, applies the plans, and checks that
+// planning again gives empty plans.
+func TestPlanGolden(t *testing.T) {
+	for _, name := range offloadtest.Names() {
+		t.Run(name, func(t *testing.T) {
+			if name == "large" && testing.Short() {
+				t.Skip("the 16x256 tree is slow to build; -short skips it")
+			}
+			tr, h := openTree(t, name)
+			ctx := context.Background()
+			spec := goldenSpec(name)
+			pfs, err := h.Discover(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			fmt.Fprintf(&b, "# tree %s: %s\n# spec: %+v\n\n", name, tr.Spec.Description, spec)
+			var plans []*offload.Plan
+			for _, pf := range pfs {
+				p, err := h.PlanSwitchdev(ctx, pf.Address, spec)
+				if err != nil {
+					fmt.Fprintf(&b, "%s: cannot plan: %v\n\n", pf.Address, err)
+					continue
+				}
+				b.WriteString(p.String())
+				b.WriteString("\n")
+				plans = append(plans, p)
+			}
+			got := normalize(b.String(), tr.Root)
+			golden := filepath.Join("..", "testdata", "plans", name+".txt")
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./offload -run TestPlanGolden -update)", err)
+			}
+			if d := cmp.Diff(string(want), got); d != "" {
+				t.Errorf("plans differ from %s (-want +got):\n%s", golden, d)
+			}
+			// Apply in order; a VF LAG plan covers its peer, whose own
+			// plan is then recomputed under the lock and comes out empty.
+			if name == "large" {
+				// Applying and re-reading 16x256 VFs on the fake takes
+				// minutes; the first two PFs show the same thing.
+				plans, pfs = plans[:2], pfs[:2]
+			}
+			for _, p := range plans {
+				if err := p.Apply(ctx); err != nil {
+					t.Fatalf("apply %s: %v", p.PF, err)
+				}
+			}
+			for _, pf := range pfs {
+				p, err := h.PlanSwitchdev(ctx, pf.Address, spec)
+				if err != nil {
+					t.Fatalf("second plan of %s: %v", pf.Address, err)
+				}
+				if !p.Empty() {
+					t.Errorf("second plan of %s is not empty:\n%s", pf.Address, p)
+				}
+			}
+			for _, st := range hostState(t, h) {
+				want := spec.NumVFs
+				if want == offload.KeepNumVFs {
+					want = st.NumVFs
+				}
+				if st.NumVFs != want {
+					t.Errorf("%s: %d VFs after apply, want %d", st.PF, st.NumVFs, want)
+				}
+			}
+		})
+	}
+}
+
+// TestApplyResult checks the state the cx5-legacy plan leaves, against
+// the guide: switchdev, VFs bound to mlx5_core, representors, smfs,
+// autoprobe restored.
+func TestApplyResult(t *testing.T) {
+	_, h := openTree(t, "cx5-legacy")
+	ctx := context.Background()
+	pf := offload.MustParsePCIAddress("0000:84:00.0")
+	p, err := h.PlanSwitchdev(ctx, pf, goldenSpec("cx5-legacy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Apply(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, err := h.SwitchdevState(ctx, pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode != offload.ESwitchModeSwitchdev || st.NumVFs != 4 || st.VFReps != 4 || !st.Autoprobe {
+		t.Errorf("state after apply: %s (reps %d, autoprobe %v)", st.Summary(), st.VFReps, st.Autoprobe)
+	}
+	for i, d := range st.VFDrivers {
+		if d != "mlx5_core" {
+			t.Errorf("VF %d bound to %q", i, d)
+		}
+	}
+	rep, err := h.VFPortRef(ctx, offload.MustParsePCIAddress("0000:84:00.3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Kind != offload.RepresentorNetdev || rep.VF != 1 || rep.Netdev == "" {
+		t.Errorf("representor of VF 1: %+v", rep)
+	}
+}
+
+// faultCase is a plan whose every mutating step is failed in turn.
+type faultCase struct {
+	tree string
+	pf   string
+	spec offload.Spec
+}
+
+var faultCases = []faultCase{
+	{"cx5-legacy", "0000:84:00.0", offload.Spec{NumVFs: 4, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS}},
+	{"cx5-legacy", "0000:84:00.1", offload.Spec{NumVFs: 3, HWTCOffload: true}},
+	{"cx5-switchdev", "0000:84:00.0", offload.Spec{NumVFs: 2, Mode: offload.ESwitchModeLegacy}},
+	{"cx5-bond", "0000:84:00.0", offload.Spec{NumVFs: 2, HWTCOffload: true, Bond: offload.BondVFLAG}},
+	{"cx5-bond", "0000:84:00.1", offload.Spec{NumVFs: 1, HWTCOffload: true, Bond: offload.BondRelease}},
+	{"e810-ice", "0000:3b:00.0", offload.Spec{NumVFs: 4, HWTCOffload: true}},
+	{"agilio-flower", "0000:af:00.0", offload.Spec{NumVFs: 2, HWTCOffload: true}},
+	{"yusur-2200e", "0000:00:0b.0", offload.Spec{NumVFs: 3}},
+	{"bf2-dpu", "0000:03:00.0", offload.Spec{NumVFs: 2, HWTCOffload: true}},
+}
+
+// stepWrites returns the sysfs file step s writes and how many times.
+func stepWrites(s offload.Step) (string, int) {
+	dev := "sys/bus/pci/devices/" + s.PF.String() + "/"
+	switch s.Kind {
+	case offload.StepSetNumVFs:
+		if s.From != "0" && s.To != "0" {
+			return dev + "sriov_numvfs", 2 // 0 first: N -> M is EBUSY
+		}
+		return dev + "sriov_numvfs", 1
+	case offload.StepSetAutoprobe:
+		return dev + "sriov_drivers_autoprobe", 1
+	case offload.StepUnbindVF:
+		return "sys/bus/pci/drivers/" + s.From + "/unbind", 1
+	case offload.StepBindVF:
+		return "sys/bus/pci/drivers/" + s.To + "/bind", 1
+	case offload.StepReleaseSlave, offload.StepEnslave:
+		return "sys/class/net/" + bondOf(s) + "/bonding/slaves", 1
+	case offload.StepSetBondMode:
+		return "sys/class/net/" + s.Target + "/bonding/mode", 1
+	case offload.StepSetCompat:
+		return "", 0
+	}
+	return "", 0
+}
+
+// stepCommand returns the devlink or ethtool command step s sends.
+func stepCommand(s offload.Step) (family string, cmd uint8) {
+	switch s.Kind {
+	case offload.StepSetESwitchMode:
+		return "devlink", devlink.CmdESwitchSet
+	case offload.StepSetParam:
+		return "devlink", devlink.CmdParamSet
+	case offload.StepSetHWTCOffload:
+		return "ethtool", ethtool.MsgFeaturesSet
+	}
+	return "", 0
+}
+
+// injectFault makes step i of steps fail once: its last sysfs write, or
+// its devlink or ethtool request. false when the fakes cannot fail it.
+func injectFault(f *faults, steps []offload.Step, i int) bool {
+	if fam, cmd := stepCommand(steps[i]); fam != "" {
+		before := 0
+		for _, s := range steps[:i] {
+			if f2, c2 := stepCommand(s); f2 == fam && c2 == cmd {
+				before++
+			}
+		}
+		g := f.devlink
+		if fam == "ethtool" {
+			g = f.ethtool
+		}
+		g.failNth(cmd, before+1, syscall.EOPNOTSUPP)
+		return true
+	}
+	path, n := stepWrites(steps[i])
+	if path == "" {
+		return false
+	}
+	before := 0
+	for _, s := range steps[:i] {
+		if p, m := stepWrites(s); p == path {
+			before += m
+		}
+	}
+	f.sysfs.failNth(path, before+n, syscall.EIO)
+	return true
+}
+
+// TestApplyRollbackEveryStep fails each mutating step of each fault case
+// in turn and checks that Apply reports that step, that rollback
+// completed, and that the host is exactly as it was before.
+func TestApplyRollbackEveryStep(t *testing.T) {
+	covered, skipped := 0, 0
+	kinds := map[offload.StepKind]int{}
+	for _, fc := range faultCases {
+		_, h := openTree(t, fc.tree)
+		ctx := context.Background()
+		pf := offload.MustParsePCIAddress(fc.pf)
+		p, err := h.PlanSwitchdev(ctx, pf, fc.spec)
+		if err != nil {
+			t.Fatalf("%s %s: %v", fc.tree, fc.pf, err)
+		}
+		if p.Empty() {
+			t.Fatalf("%s %s: empty plan, nothing to fail", fc.tree, fc.pf)
+		}
+		for i, s := range p.Steps {
+			name := fmt.Sprintf("%s/%s/step%02d-%s", fc.tree, fc.pf, i+1, s.Kind)
+			t.Run(name, func(t *testing.T) {
+				_, fh, h := openTreeHooks(t, fc.tree)
+				before := hostState(t, h)
+				if !injectFault(fh, p.Steps, i) {
+					skipped++
+					t.Skipf("the fake kernel cannot fail a %s step yet (needs devlink/ethtool fault injection in offloadtest)", s.Kind)
+				}
+				p, err := h.PlanSwitchdev(ctx, pf, fc.spec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				err = p.Apply(ctx)
+				var ae *offload.ApplyError
+				if !errors.As(err, &ae) {
+					t.Fatalf("apply with step %d failing: %v", i+1, err)
+				}
+				if ae.Step != i+1 {
+					t.Errorf("failed at step %d, injected at %d: %v", ae.Step, i+1, err)
+				}
+				if ae.RollbackErr != nil {
+					t.Errorf("rollback incomplete: %v", ae.RollbackErr)
+				}
+				if !strings.Contains(err.Error(), fmt.Sprintf("step %d (", ae.Step)) || !strings.Contains(err.Error(), "rolled back") && ae.Step > 1 {
+					t.Errorf("error does not say which step failed and what was rolled back: %v", err)
+				}
+				after := hostState(t, h)
+				if d := cmp.Diff(before, after); d != "" {
+					t.Errorf("host state after rollback differs from before (-before +after):\n%s\nerror: %v", d, err)
+				}
+				covered++
+				kinds[s.Kind]++
+			})
+		}
+	}
+	t.Logf("fault injection: %d failure points covered, %d skipped; by kind: %v", covered, skipped, kinds)
+	if covered == 0 {
+		t.Error("no failure point covered")
+	}
+}
+
+// TestApplyTimeout: a sriov_numvfs write that blocks (some drivers do)
+// ends when the caller's context does, and the host is rolled back even
+// though that context is gone.
+func TestApplyTimeout(t *testing.T) {
+	tr, h := openTree(t, "cx5-legacy")
+	pf := offload.MustParsePCIAddress("0000:84:00.1")
+	before := hostState(t, h)
+	p, err := h.PlanSwitchdev(context.Background(), pf, offload.Spec{NumVFs: 2, HWTCOffload: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	numvfs := "sys/bus/pci/devices/0000:84:00.1/sriov_numvfs"
+	tr.HangWrite(numvfs)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		// Cancel once the write hangs: the test does not depend on timing.
+		for {
+			for _, w := range tr.Writes() {
+				if strings.HasPrefix(w, numvfs+"=") {
+					cancel()
+					return
+				}
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	err = p.Apply(ctx)
+	cancel()
+	if !errors.Is(err, offload.ErrTimeout) {
+		t.Fatalf("want ErrTimeout, got %v", err)
+	}
+	var ae *offload.ApplyError
+	if !errors.As(err, &ae) || ae.Failed.Kind != offload.StepSetNumVFs || ae.RollbackErr != nil {
+		t.Fatalf("want a rolled back numvfs failure, got %v", err)
+	}
+	if d := cmp.Diff(before, hostState(t, h)); d != "" {
+		t.Errorf("state differs after timeout rollback (-before +after):\n%s", d)
+	}
+}
+
+// TestConcurrentApply runs two agents' Applies on one PF at once: the file
+// lock serialises them, so the writes of one never interleave with the
+// other's, and the second, finding the host changed, plans again.
+func TestConcurrentApply(t *testing.T) {
+	tr, h1 := openTree(t, "cx5-legacy")
+	// A second Host on the same tree: another agent.
+	h2 := tr.Host(t, testBackends(), offload.WithSysfsHooks(newFakeHooks(tr)))
+	ctx := context.Background()
+	pf := offload.MustParsePCIAddress("0000:84:00.1")
+	specs := []offload.Spec{{NumVFs: 3, HWTCOffload: true}, {NumVFs: 2, HWTCOffload: true}}
+	plans := make([]*offload.Plan, 2)
+	for i, h := range []*offload.Host{h1, h2} {
+		p, err := h.PlanSwitchdev(ctx, pf, specs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		plans[i] = p
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range plans {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = plans[i].Apply(ctx)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("apply %d: %v", i, err)
+		}
+	}
+	st, err := h1.SwitchdevState(ctx, pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode != offload.ESwitchModeSwitchdev || (st.NumVFs != 2 && st.NumVFs != 3) {
+		t.Fatalf("state after both: %s", st.Summary())
+	}
+	// Serialised: the sriov_numvfs writes form whole runs, one agent's
+	// "0 then N" never split by the other's.
+	var seq []string
+	for _, w := range tr.Writes() {
+		if strings.Contains(w, "0000:84:00.1/sriov_numvfs=") {
+			seq = append(seq, w[strings.LastIndex(w, "=")+1:])
+		}
+	}
+	// The first agent creates its VFs from 0; the second resets to 0 and
+	// creates its own: 3 (or 2), 0, 2 (or 3).
+	if len(seq) != 3 || seq[1] != "0" || seq[0] == seq[2] {
+		t.Errorf("sriov_numvfs writes %v: not two serialised applies", seq)
+	}
+}
+
+// TestLockPF: a held lock makes a second locker wait until its context
+// ends; after Unlock it succeeds.
+func TestLockPF(t *testing.T) {
+	dir := t.TempDir()
+	pf := offload.MustParsePCIAddress("0000:84:00.0")
+	l, err := offload.LockPF(context.Background(), dir, pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := offload.LockPF(ctx, dir, pf); !errors.Is(err, offload.ErrTimeout) {
+		t.Fatalf("second lock while held: %v, want ErrTimeout", err)
+	}
+	other, err := offload.LockPF(context.Background(), dir, offload.MustParsePCIAddress("0000:84:00.1"))
+	if err != nil {
+		t.Fatalf("another PF's lock: %v", err)
+	}
+	other.Unlock()
+	if err := l.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	l2, err := offload.LockPF(context.Background(), dir, pf)
+	if err != nil {
+		t.Fatalf("lock after unlock: %v", err)
+	}
+	l2.Unlock()
+	if _, err := os.Stat(filepath.Join(dir, "switchdev-0000:84:00.0.lock")); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestPlanRefusals: invalid specs touch nothing; a bond under the default
+// policy, too many VFs and a mode the firmware fixes are refused with the
+// matching sentinel.
+func TestPlanRefusals(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		tree, pf string
+		spec     offload.Spec
+		want     error
+		text     string
+	}{
+		{"cx5-bond", "0000:84:00.0", offload.Spec{NumVFs: 4}, offload.ErrBusy, "bond1"},
+		{"cx5-legacy", "0000:84:00.0", offload.Spec{NumVFs: 128}, offload.ErrInvalidArgument, "sriov_totalvfs is 127"},
+		{"cx5-legacy", "0000:84:00.0", offload.Spec{NumVFs: -2}, offload.ErrInvalidArgument, "VF count"},
+		{"cx5-legacy", "0000:84:00.0", offload.Spec{NumVFs: 1, FlowSteering: "fast"}, offload.ErrInvalidArgument, "flow steering"},
+		{"cx5-legacy", "0000:84:00.0", offload.Spec{NumVFs: 1, Mode: offload.ESwitchModeSwitchdevInactive}, offload.ErrInvalidArgument, "eswitch mode"},
+		{"cx5-bond", "0000:84:00.0", offload.Spec{NumVFs: 1, Bond: offload.BondVFLAG, BondMode: offload.BondModeBalanceRR}, offload.ErrInvalidArgument, "bond mode"},
+		{"agilio-flower", "0000:af:00.0", offload.Spec{NumVFs: 1, Mode: offload.ESwitchModeLegacy}, offload.ErrNotSupported, "firmware"},
+		{"e810-ice", "0000:3b:00.0", offload.Spec{NumVFs: 1, Bond: offload.BondVFLAG, FlowSteering: offload.FlowSteeringSMFS}, nil, ""},
+		{"cx5-legacy", "0000:84:00.2", offload.Spec{NumVFs: 1}, offload.ErrNotSupported, "not an SR-IOV physical function"},
+	}
+	for _, c := range cases {
+		tr, h := openTree(t, c.tree)
+		_, err := h.PlanSwitchdev(ctx, offload.MustParsePCIAddress(c.pf), c.spec)
+		if c.want == nil {
+			if err != nil {
+				t.Errorf("%s %s %+v: %v", c.tree, c.pf, c.spec, err)
+			}
+			continue
+		}
+		if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.text) {
+			t.Errorf("%s %s %+v: got %v, want %v mentioning %q", c.tree, c.pf, c.spec, err, c.want, c.text)
+		}
+		if w := tr.Writes(); len(w) != 0 {
+			t.Errorf("%s: planning wrote %v", c.tree, w)
+		}
+	}
+}
+
+// TestApplyStalePlan: a plan made before another agent changed the host is
+// recomputed under the lock; when the host is already in the wanted state
+// Apply does nothing.
+func TestApplyStalePlan(t *testing.T) {
+	tr, h := openTree(t, "cx5-legacy")
+	ctx := context.Background()
+	pf := offload.MustParsePCIAddress("0000:84:00.1")
+	spec := offload.Spec{NumVFs: 2, HWTCOffload: true}
+	stale, err := h.PlanSwitchdev(ctx, pf, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := h.PlanSwitchdev(ctx, pf, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fresh.Apply(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n := len(tr.Writes())
+	if err := stale.Apply(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if w := tr.Writes()[n:]; len(w) != 0 {
+		t.Errorf("stale plan wrote %v to a host already in the wanted state", w)
+	}
+}
+
+// bondOf extracts the bond from a slave step's rendering ("... bond X").
+func bondOf(s offload.Step) string {
+	f := strings.Fields(s.String())
+	return f[len(f)-1]
+}

@@ -1,0 +1,251 @@
+package corigine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/offloadkit/offloadkit/offload"
+)
+
+// FirmwareOptions configure PlanFirmware.
+type FirmwareOptions struct {
+	// Dir is the netronome firmware directory; the default is
+	// <host root>/lib/firmware/netronome.
+	Dir string
+	// App is the firmware application: "flower" (default) or
+	// "flower-next" when that firmware is installed.
+	App string
+	// Assembly overrides detection ("AMDA0097"), for cards whose VPD and
+	// devlink info do not show it: take it from the guide's `ethtool -w`
+	// dump.
+	Assembly string
+	// BoardID returns devlink info's board.id of the PF
+	// ("AMDA2001-1003"); nil when the caller has no devlink info.
+	BoardID func(ctx context.Context, pf offload.PCIAddress) (string, error)
+}
+
+// Link is one symbolic link of a firmware selection.
+type Link struct {
+	// Path is the link's absolute path.
+	Path string `json:"path"`
+	// Target is what it should point to, relative to its directory.
+	Target string `json:"target"`
+	// Current is what it points to now; "" when it does not exist.
+	Current string `json:"current,omitempty"`
+}
+
+// UpToDate reports whether the link already points to Target.
+func (l Link) UpToDate() bool { return l.Current == l.Target }
+
+// Selection is the firmware a PF should load and the links that select
+// it, as agilio-tc-fw-select.sh makes them.
+type Selection struct {
+	PF       offload.PCIAddress `json:"pf"`
+	Assembly string             `json:"assembly"`
+	// Source says where the assembly came from: "vpd", "devlink info
+	// board.id" or "given".
+	Source string `json:"source"`
+	App    string `json:"app"`
+	// Quirk is the AMDA0081 -> AMDA0097 image link, when the card is an
+	// AMDA0081 and the firmware package has no image of its own.
+	Quirk *Link `json:"quirk,omitempty"`
+	// Link is <dir>/pci-<BDF>.nffw -> <app>/nic_<assembly>.nffw.
+	Link Link `json:"link"`
+	// Image is the firmware file the link resolves to; ImageExists says
+	// whether it is installed.
+	Image       string `json:"image"`
+	ImageExists bool   `json:"image_exists"`
+	// Shadowing lists serial-*.nffw files, which the driver loads before
+	// pci-*.nffw, so a selection by PCI address would be ignored.
+	Shadowing []string `json:"shadowing,omitempty"`
+	// FlowerRunning is true when the running firmware already exposes a
+	// switchdev eswitch (flower).
+	FlowerRunning bool `json:"flower_running"`
+}
+
+// ReloadNeeded reports whether the nfp driver must be reloaded (`rmmod
+// nfp; modprobe nfp`) for the selection to take effect. offloadkit never
+// reloads drivers itself.
+func (s *Selection) ReloadNeeded() bool { return !s.FlowerRunning }
+
+// UpToDate reports whether the links are in place.
+func (s *Selection) UpToDate() bool {
+	return s.Link.UpToDate() && (s.Quirk == nil || s.Quirk.UpToDate())
+}
+
+// String renders the selection and what remains to do.
+func (s *Selection) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "firmware for %s: assembly %s (from %s), app %s\n", s.PF, s.Assembly, s.Source, s.App)
+	if s.Quirk != nil {
+		fmt.Fprintf(&b, "  %s -> %s (now %s): AMDA0081 uses the AMDA0097 image\n", s.Quirk.Path, s.Quirk.Target, orNone(s.Quirk.Current))
+	}
+	fmt.Fprintf(&b, "  %s -> %s (now %s)\n", s.Link.Path, s.Link.Target, orNone(s.Link.Current))
+	if !s.ImageExists {
+		fmt.Fprintf(&b, "  image %s is not installed: install the Agilio firmware package first\n", s.Image)
+	}
+	for _, f := range s.Shadowing {
+		fmt.Fprintf(&b, "  warning: %s is loaded before pci-*.nffw and overrides this selection\n", f)
+	}
+	if s.ReloadNeeded() {
+		b.WriteString("  then reload the driver: rmmod nfp; modprobe nfp (offloadkit never reloads drivers)\n")
+	} else {
+		b.WriteString("  the flower firmware is running: no reload needed\n")
+	}
+	return b.String()
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "missing"
+	}
+	return s
+}
+
+// DetectAssembly finds the PF's assembly number from the PCI VPD, then
+// devlink info's board.id (opts.BoardID). ErrNotFound when neither shows
+// it; the error says how to read it by hand.
+func DetectAssembly(ctx context.Context, h *offload.Host, pf offload.PCIAddress, opts FirmwareOptions) (asm, source string, err error) {
+	if opts.Assembly != "" {
+		a, ok := AssemblyFromText(opts.Assembly)
+		if !ok || a != opts.Assembly {
+			return "", "", fmt.Errorf("%w: assembly %q: want AMDA and four digits", offload.ErrInvalidArgument, opts.Assembly)
+		}
+		return a, "given", nil
+	}
+	var tried []string
+	if raw, err := h.PCIAttrBytes(pf, "vpd"); err == nil {
+		v, perr := ParseVPD(raw)
+		if a, ok := v.Assembly(); ok {
+			return a, "vpd", nil
+		}
+		if perr != nil {
+			tried = append(tried, "vpd: "+perr.Error())
+		} else {
+			tried = append(tried, "vpd has no AMDA number")
+		}
+	} else {
+		tried = append(tried, "no readable vpd")
+	}
+	if opts.BoardID != nil {
+		id, err := opts.BoardID(ctx, pf)
+		if err == nil {
+			if a, ok := AssemblyFromText(id); ok {
+				return a, "devlink info board.id", nil
+			}
+			tried = append(tried, fmt.Sprintf("board.id %q has no AMDA number", id))
+		} else {
+			tried = append(tried, "devlink info: "+err.Error())
+		}
+	} else {
+		tried = append(tried, "no devlink info")
+	}
+	return "", "", &offload.Error{Op: "detect Agilio assembly", Device: pf.String(),
+		Err: fmt.Errorf("%w: %s; read it by hand with `ethtool -W <dev> 0; ethtool -w <dev> data /dev/stdout | strings | grep ^SN:` and pass the AMDA number as FirmwareOptions.Assembly", offload.ErrNotFound, strings.Join(tried, "; "))}
+}
+
+// PlanFirmware computes the firmware selection of pf: nothing is changed.
+func PlanFirmware(ctx context.Context, h *offload.Host, pf offload.PCIAddress, opts FirmwareOptions) (*Selection, error) {
+	id, err := h.PF(ctx, pf)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := Lookup(id.ID); !ok {
+		return nil, &offload.Error{Op: "plan Agilio firmware", Device: pf.String(), Err: fmt.Errorf("%w: %s is not an Agilio PF", offload.ErrInvalidArgument, id.ID)}
+	}
+	app := opts.App
+	if app == "" {
+		app = "flower"
+	}
+	if app != "flower" && app != "flower-next" {
+		return nil, fmt.Errorf("%w: firmware app %q: want flower or flower-next", offload.ErrInvalidArgument, app)
+	}
+	asm, src, err := DetectAssembly(ctx, h, pf, opts)
+	if err != nil {
+		return nil, err
+	}
+	dir := opts.Dir
+	if dir == "" {
+		dir = filepath.Join(h.Root(), "lib", "firmware", "netronome")
+	}
+	s := &Selection{PF: pf, Assembly: asm, Source: src, App: app}
+	image := "nic_" + asm + ".nffw"
+	if q := filepath.Join(dir, app, "nic_AMDA0081.nffw"); asm == "AMDA0081" && !fileExists(q) {
+		// The script links it only when no image (or a dangling link) is there.
+		cur, _ := os.Readlink(q)
+		s.Quirk = &Link{Path: q, Target: "nic_AMDA0097.nffw", Current: cur}
+	}
+	// pf.String() is a validated PCI address and asm matched AMDA[0-9]{4}:
+	// neither can leave dir.
+	s.Link = Link{Path: filepath.Join(dir, "pci-"+pf.String()+".nffw"), Target: app + "/" + image}
+	s.Link.Current, _ = os.Readlink(s.Link.Path)
+	s.Image = filepath.Join(dir, app, image)
+	if s.Quirk != nil {
+		s.ImageExists = fileExists(filepath.Join(dir, app, s.Quirk.Target))
+	} else {
+		s.ImageExists = fileExists(s.Image)
+	}
+	if m, err := filepath.Glob(filepath.Join(dir, "serial-*.nffw")); err == nil {
+		s.Shadowing = m
+	}
+	st, err := h.SwitchdevState(ctx, pf)
+	if err == nil && st.Mode == offload.ESwitchModeSwitchdev {
+		s.FlowerRunning = true
+	}
+	return s, nil
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// Apply creates the selection's links (the explicit opt-in of the
+// firmware step): each is written under a temporary name and renamed into
+// place, so a reader never sees a missing link. It refuses when the image
+// is not installed. It does not reload the driver; ReloadNeeded says
+// whether that is still to do.
+func (s *Selection) Apply(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !s.ImageExists {
+		return &offload.Error{Op: "select Agilio firmware", Device: s.PF.String(), Path: s.Image,
+			Err: fmt.Errorf("%w: firmware image not installed", offload.ErrNotFound)}
+	}
+	if s.Quirk != nil && !s.Quirk.UpToDate() {
+		if err := replaceLink(*s.Quirk); err != nil {
+			return &offload.Error{Op: "link AMDA0081 firmware", Device: s.PF.String(), Path: s.Quirk.Path, Err: err}
+		}
+		s.Quirk.Current = s.Quirk.Target
+	}
+	if !s.Link.UpToDate() {
+		if err := replaceLink(s.Link); err != nil {
+			return &offload.Error{Op: "select Agilio firmware", Device: s.PF.String(), Path: s.Link.Path, Err: err}
+		}
+		s.Link.Current = s.Link.Target
+	}
+	return nil
+}
+
+func replaceLink(l Link) error {
+	if fi, err := os.Lstat(l.Path); err == nil && fi.Mode()&os.ModeSymlink == 0 {
+		return fmt.Errorf("%w: %s is a regular file, not a link; left alone", offload.ErrExists, l.Path)
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	tmp := l.Path + ".offloadkit-tmp"
+	_ = os.Remove(tmp)
+	if err := os.Symlink(l.Target, tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, l.Path); err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	return nil
+}

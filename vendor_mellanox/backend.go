@@ -1,0 +1,274 @@
+package mellanox
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/offloadkit/offloadkit/offload"
+)
+
+// Driver is the kernel driver of Mellanox PFs and VFs.
+const Driver = "mlx5_core"
+
+// steeringParam is the devlink parameter; steeringCompat the MLNX_OFED
+// sysfs file that stands for it.
+const (
+	steeringParam  = "flow_steering_mode"
+	steeringCompat = "steering_mode"
+)
+
+// Backend is the mlx5 offload.Backend. The zero value is ready to use.
+type Backend struct{}
+
+// New returns the mlx5 backend.
+func New() Backend { return Backend{} }
+
+// Name returns "mellanox".
+func (Backend) Name() string { return "mellanox" }
+
+// Matches reports whether id is a known Mellanox function, or any 15b3
+// function bound to mlx5_core.
+func (Backend) Matches(id offload.PCIID, driver string) bool {
+	if id.Vendor != offload.VendorMellanox {
+		return false
+	}
+	if _, ok := Lookup(id.Device); ok {
+		return true
+	}
+	return driver == Driver
+}
+
+// Profile: the uplink (phys_port_name p<N>) is also the admin PF; VFs
+// bind to mlx5_core; VFs first; representors are netdevs.
+func (Backend) Profile(pf *offload.PF) offload.Profile {
+	p := offload.Profile{VFDriver: Driver, Order: offload.OrderVFsFirst, Representors: offload.RepresentorNetdev,
+		HWTCOffload: true, Params: []string{steeringParam}}
+	if up, ok := pf.Uplink(); ok {
+		p.Admin, p.Uplink = up.Name, up.Name
+	}
+	return p
+}
+
+// Check warns about models the guides do not list for ASAP² offload.
+func (Backend) Check(ctx context.Context, h *offload.Host, pf *offload.PF) []offload.Check {
+	c := offload.Check{Name: "mellanox-model", Subject: pf.Address.String()}
+	m, ok := Lookup(pf.ID.Device)
+	switch {
+	case !ok:
+		c.Status, c.Detail = offload.CheckUnknown, fmt.Sprintf("%s is not in the model table; driven as a generic mlx5 device", pf.ID)
+	case m.VF:
+		c.Status, c.Detail = offload.CheckFail, m.Name+" is a virtual function, not a PF"
+		c.Fix = "plan the PF the VF belongs to"
+	case !m.ASAP2:
+		c.Status, c.Detail = offload.CheckWarn, m.Name+" has switchdev but not the full ASAP² offload the guides rely on (ConnectX-5 and later)"
+		c.Fix = "use a ConnectX-5 or later, or a BlueField"
+	default:
+		c.Status, c.Detail = offload.CheckOK, m.Name+" supports ASAP² OVS offload"
+	}
+	return []offload.Check{c}
+}
+
+// Representor returns the VF's representor netdev.
+func (Backend) Representor(ctx context.Context, h *offload.Host, vf offload.PCIAddress) (offload.PortRef, error) {
+	return offload.NetdevRepresentor(ctx, h, vf)
+}
+
+// Plan: bond policy (or VF LAG), flow steering mode, VFs in legacy mode,
+// unbind, switchdev, hw-tc-offload, rebind.
+func (be Backend) Plan(ctx context.Context, b *offload.PlanBuilder) error {
+	pf := b.PF().Address
+	if b.Spec().Bond == offload.BondVFLAG {
+		st, err := b.State(ctx, pf)
+		if err != nil {
+			return err
+		}
+		if st.Bond != nil {
+			return be.planVFLAG(ctx, b, st)
+		}
+		b.Note("bond policy vf-lag: %s is in no bond, so it is planned alone", st.Uplink)
+	}
+	steer, err := steeringChange(ctx, b, pf)
+	if err != nil {
+		return err
+	}
+	if err := b.HandleBond(ctx, pf, steer); err != nil {
+		return err
+	}
+	if err := planSteering(ctx, b, pf); err != nil {
+		return err
+	}
+	p, err := b.Switchdev(ctx, pf)
+	if err != nil {
+		return err
+	}
+	b.Finish(p)
+	return nil
+}
+
+// steering returns the current steering mode and how it can be set:
+// "devlink", "compat" or "" when neither is available.
+func steering(st offload.PFState) (cur, via string) {
+	if v, ok := st.Params[steeringParam]; ok {
+		return v, "devlink"
+	}
+	if v, ok := st.Compat[steeringCompat]; ok {
+		return v, "compat"
+	}
+	return "", ""
+}
+
+// steeringChange reports whether the spec asks for another steering mode.
+func steeringChange(ctx context.Context, b *offload.PlanBuilder, pf offload.PCIAddress) (bool, error) {
+	want := b.Spec().FlowSteering
+	if want == "" {
+		return false, nil
+	}
+	st, err := b.State(ctx, pf)
+	if err != nil {
+		return false, err
+	}
+	cur, via := steering(st)
+	if via == "" {
+		return false, &offload.Error{Op: "plan flow steering mode", Device: pf.String(),
+			Err: fmt.Errorf("%w: neither the devlink parameter %s nor compat/devlink/%s is available (kernel older than 5.13 without MLNX_OFED?)", offload.ErrNotSupported, steeringParam, steeringCompat)}
+	}
+	return cur != string(want), nil
+}
+
+// planSteering sets the flow steering mode. mlx5 only accepts a change in
+// legacy mode with no VFs, so the eswitch is taken there first; the
+// switchdev steps that follow bring it back.
+func planSteering(ctx context.Context, b *offload.PlanBuilder, pf offload.PCIAddress) error {
+	change, err := steeringChange(ctx, b, pf)
+	if err != nil || !change {
+		return err
+	}
+	st, err := b.State(ctx, pf)
+	if err != nil {
+		return err
+	}
+	want := string(b.Spec().FlowSteering)
+	cur, via := steering(st)
+	if st.NumVFs > 0 {
+		b.SetNumVFs(pf, 0, fmt.Sprintf("the flow steering mode can only change with no VFs (%s -> %s)", cur, want))
+	}
+	if st.Mode == offload.ESwitchModeSwitchdev {
+		b.SetESwitchMode(pf, offload.ESwitchModeLegacy, "smfs and hmfs cannot be chosen while the eswitch is in switchdev mode")
+	}
+	if via == "devlink" {
+		b.SetParam(pf, steeringParam, want, "")
+	} else {
+		b.SetCompat(pf, st.Uplink, steeringCompat, want, "devlink has no flow_steering_mode here; the MLNX_OFED compat file stands in")
+	}
+	return nil
+}
+
+// planVFLAG keeps the bond as an SR-IOV VF LAG: both PFs of the NIC leave
+// the bond, each is switched (steering mode, VFs, switchdev,
+// hw-tc-offload) with its VFs unbound, the bond is formed again, and only
+// then are the VFs rebound (the guide's order).
+func (be Backend) planVFLAG(ctx context.Context, b *offload.PlanBuilder, st offload.PFState) error {
+	pf := st.PF
+	bond := st.Bond
+	h := b.Host()
+	if len(bond.Slaves) != 2 {
+		return &offload.Error{Op: "plan VF LAG", Device: pf.String(),
+			Err: fmt.Errorf("%w: bond %s has %d slaves; a VF LAG needs exactly the two PFs of one NIC", offload.ErrInvalidArgument, bond.Name, len(bond.Slaves))}
+	}
+	mode := bond.Mode
+	if m := b.Spec().BondMode; m != offload.BondModeUnknown {
+		mode = m
+	}
+	if !mode.VFLAGCapable() {
+		return &offload.Error{Op: "plan VF LAG", Device: pf.String(),
+			Err: fmt.Errorf("%w: bond %s is %s; a VF LAG needs active-backup, balance-xor or 802.3ad (set Spec.BondMode)", offload.ErrInvalidArgument, bond.Name, bond.Mode)}
+	}
+	var pfs []offload.PCIAddress
+	for _, slave := range bond.Slaves {
+		addr, err := h.PCIAddressOfNetdev(ctx, slave)
+		if err != nil {
+			return fmt.Errorf("VF LAG: bond %s slave %s: %w", bond.Name, slave, err)
+		}
+		other, err := h.PF(ctx, addr)
+		if err != nil {
+			return fmt.Errorf("VF LAG: bond %s slave %s: %w", bond.Name, slave, err)
+		}
+		if !be.Matches(other.ID, other.Driver) {
+			return &offload.Error{Op: "plan VF LAG", Device: addr.String(), Err: fmt.Errorf("%w: bond %s slave %s is %s, not an mlx5 PF", offload.ErrInvalidArgument, bond.Name, slave, other.ID)}
+		}
+		if addr.Domain != pf.Domain || addr.Bus != pf.Bus || addr.Device != pf.Device {
+			return &offload.Error{Op: "plan VF LAG", Device: addr.String(), Err: fmt.Errorf("%w: bond %s mixes %s and %s, which are not ports of one NIC", offload.ErrInvalidArgument, bond.Name, pf, addr)}
+		}
+		pfs = append(pfs, addr)
+	}
+	sort.Slice(pfs, func(i, j int) bool { return pfs[i].String() < pfs[j].String() })
+	if pfs[0] == pfs[1] {
+		return &offload.Error{Op: "plan VF LAG", Device: pf.String(), Err: fmt.Errorf("%w: both slaves of bond %s are on %s", offload.ErrInvalidArgument, bond.Name, pfs[0])}
+	}
+	need := mode != bond.Mode
+	states := map[offload.PCIAddress]offload.PFState{}
+	for _, a := range pfs {
+		s, err := b.State(ctx, a)
+		if err != nil {
+			return err
+		}
+		states[a] = s
+		if s.Bond == nil || s.Bond.Name != bond.Name {
+			need = true
+		}
+		ch, err := b.NeedsChange(ctx, a)
+		if err != nil {
+			return err
+		}
+		sc, err := steeringChange(ctx, b, a)
+		if err != nil {
+			return err
+		}
+		need = need || ch || sc
+	}
+	if !need {
+		return nil
+	}
+	b.Note("VF LAG: %s and %s are taken out of %s, switched, enslaved again, and only then are their VFs rebound", pfs[0], pfs[1], bond.Name)
+	// Release in reverse slave order, enslave in slave order: a rollback
+	// (which undoes in reverse) then restores the original order, which
+	// decides the active slave of an active-backup bond.
+	bySlave := map[string]offload.PCIAddress{}
+	for _, a := range pfs {
+		bySlave[states[a].Uplink] = a
+	}
+	order := make([]offload.PCIAddress, 0, len(pfs))
+	for _, sl := range bond.Slaves {
+		order = append(order, bySlave[sl])
+	}
+	for i := len(order) - 1; i >= 0; i-- {
+		a := order[i]
+		if s := states[a]; s.Bond != nil {
+			b.ReleaseSlave(a, s.Bond.Name, s.Uplink, "the eswitch mode cannot change while the PF is in a bond")
+		}
+	}
+	if mode != bond.Mode {
+		b.SetBondMode(pf, bond.Name, bond.Mode, mode, "the bond mode can only change while the bond has no slaves")
+	}
+	pending := make([]*offload.Pending, 0, len(pfs))
+	for _, a := range pfs {
+		if err := planSteering(ctx, b, a); err != nil {
+			return err
+		}
+		p, err := b.Switchdev(ctx, a)
+		if err != nil {
+			return err
+		}
+		pending = append(pending, p)
+	}
+	for _, a := range order {
+		b.Enslave(a, bond.Name, states[a].Uplink, mode, "VF LAG: both PFs are in switchdev mode and their VFs are unbound while the bond forms")
+	}
+	for _, p := range pending {
+		b.Finish(p)
+	}
+	return nil
+}
+
+var _ offload.Backend = Backend{}

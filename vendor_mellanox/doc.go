@@ -1,0 +1,22 @@
+// Package mellanox is the offloadkit switchdev backend for NVIDIA/Mellanox
+// ConnectX-4 .. ConnectX-8 NICs and BlueField-2/3 DPUs (PCI vendor 15b3,
+// driver mlx5_core). It encodes the order the Kube-OVN and Antrea guides
+// follow by hand: take the PF out of any bond (or build a VF LAG), set the
+// flow steering mode while the eswitch is legacy with no VFs, create the
+// VFs in legacy mode, unbind them, switch the eswitch to switchdev, turn
+// hw-tc-offload on, rebind the VFs.
+//
+// Pass it to the Host explicitly; nothing registers itself:
+//
+//	h, err := offload.Open(offload.WithBackends(mellanox.New()))
+//	plan, err := h.PlanSwitchdev(ctx, pf, offload.Spec{NumVFs: 4, HWTCOffload: true})
+//
+// The flow steering mode is set through the devlink parameter
+// flow_steering_mode, or, where devlink lacks it, through the MLNX_OFED
+// sysfs file compat/devlink/steering_mode (which only NVIDIA's out-of-tree
+// driver has). smfs and hmfs cannot be chosen once the eswitch is in
+// switchdev mode, so a change goes through legacy mode with no VFs.
+//
+// It reads and writes sysfs, devlink and ethtool through the Host: root is
+// needed to apply plans, not to make them. Errors follow package offload.
+package mellanox
