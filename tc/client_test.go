@@ -230,3 +230,39 @@ func TestCancelledContext(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// replay answers the first request with the error reply recorded in a
+// fixture (the Debian 6.1 kernel in the vmtest guest).
+func replay(t *testing.T, name string) *Client {
+	fx := loadFixture(t, name)
+	var reply netlink.Message
+	for _, m := range fx.recv {
+		if m.Header.Type == netlink.Error {
+			reply = m
+		}
+	}
+	return fakeKernel(t, func(req []netlink.Message) ([]netlink.Message, error) {
+		r := reply
+		r.Header.Sequence, r.Header.PID = req[0].Header.Sequence, req[0].Header.PID
+		return []netlink.Message{r}, nil
+	})
+}
+
+func TestRecordedKernelRefusals(t *testing.T) {
+	ctx := context.Background()
+	// skip_sw on a veth: the kernel has no device to offload to.
+	cl := replay(t, "vm-add-skipsw-refused")
+	err := cl.AddFilter(ctx, Interface{Name: "v0"}, Filter{Kind: "flower", Parent: ParentIngress, Priority: 6,
+		Protocol: EthPIPv4, Flags: FlagSkipSW, Flower: &Flower{Key: FlowerKey{IPProto: p[uint8](6)}},
+		Actions: []Action{{Kind: "gact", Verdict: VerdictShot}}})
+	if !errors.Is(err, errs.ErrNotSupported) {
+		t.Errorf("skip_sw on veth: %v, want ErrNotSupported", err)
+	}
+	// Deleting a filter that is not there.
+	cl = replay(t, "vm-del-missing")
+	err = cl.DeleteFilter(ctx, Interface{Name: "v0"}, Filter{Parent: ParentIngress, Priority: 2, Handle: 1, Protocol: EthPARP, Kind: "flower"})
+	var e *errs.Error
+	if !errors.Is(err, errs.ErrNotFound) || !errors.As(err, &e) || e.Message != "Filter with specified priority/protocol not found" {
+		t.Errorf("delete missing: %#v", err)
+	}
+}

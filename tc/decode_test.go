@@ -126,12 +126,49 @@ func TestDecodeIproute2Keys(t *testing.T) {
 	}
 }
 
-// TestDecodeRealKernelDump decodes a dump the running kernel produced:
-// cls_bpf filters with mirred actions, one with a cookie and hw_stats
-// delayed, and compares with what `tc -j -s filter show` printed from the
-// same state.
+// TestDecodeRealKernelDump decodes dumps a real kernel produced and compares
+// them with what `tc -j -s filter show` printed from the same state:
+// cls_bpf filters with mirred actions (one with a cookie and hw_stats
+// delayed) from the host kernel, and flower filters on a veth from the
+// vmtest guest's Debian 6.1 kernel (skip_hw and not_in_hw, in_hw_count 0,
+// ct, tunnel and geneve keys, an OVS-style cookie).
 func TestDecodeRealKernelDump(t *testing.T) {
-	fx := loadFixture(t, "dump-bpf-mirred-real")
+	for _, name := range []string{"dump-bpf-mirred-real", "vm-dump-flower"} {
+		t.Run(name, func(t *testing.T) { compareWithTCJSON(t, name) })
+	}
+}
+
+// tcJSON is the part of `tc -j -s filter show` output the tests compare.
+type tcJSON struct {
+	Pref    int    `json:"pref"`
+	Chain   uint32 `json:"chain"`
+	Options *struct {
+		Handle    any            `json:"handle"`
+		SkipHW    bool           `json:"skip_hw"`
+		SkipSW    bool           `json:"skip_sw"`
+		InHW      bool           `json:"in_hw"`
+		NotInHW   bool           `json:"not_in_hw"`
+		InHWCount *uint32        `json:"in_hw_count"`
+		Keys      map[string]any `json:"keys"`
+		Actions   []struct {
+			Kind    string   `json:"kind"`
+			Index   uint32   `json:"index"`
+			Cookie  string   `json:"cookie"`
+			HWStats []string `json:"hw_stats"`
+			Control struct {
+				Type  string `json:"type"`
+				Chain uint32 `json:"chain"`
+			} `json:"control_action"`
+			Stats struct {
+				Bytes   uint64 `json:"bytes"`
+				Packets uint64 `json:"packets"`
+			} `json:"stats"`
+		} `json:"actions"`
+	} `json:"options"`
+}
+
+func compareWithTCJSON(t *testing.T, name string) []Filter {
+	fx := loadFixture(t, name)
 	var fs []Filter
 	for _, m := range fx.recv {
 		if m.Header.Type != rtmNewTFilter {
@@ -143,30 +180,15 @@ func TestDecodeRealKernelDump(t *testing.T) {
 		}
 		fs = append(fs, f)
 	}
-	raw, err := os.ReadFile("../testdata/tc/dump-bpf-mirred-real.tc.json")
+	raw, err := os.ReadFile("../testdata/tc/" + name + ".tc.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tcj []struct {
-		Pref    int    `json:"pref"`
-		Chain   uint32 `json:"chain"`
-		Options *struct {
-			SkipHW  bool `json:"skip_hw"`
-			NotInHW bool `json:"not_in_hw"`
-			Actions []struct {
-				Index   uint32   `json:"index"`
-				Cookie  string   `json:"cookie"`
-				HWStats []string `json:"hw_stats"`
-				Control struct {
-					Type string `json:"type"`
-				} `json:"control_action"`
-			} `json:"actions"`
-		} `json:"options"`
-	}
+	var tcj []tcJSON
 	if err := json.Unmarshal(raw, &tcj); err != nil {
 		t.Fatal(err)
 	}
-	if len(fs) != len(tcj) {
+	if len(fs) != len(tcj) || len(fs) == 0 {
 		t.Fatalf("decoded %d filters, tc printed %d", len(fs), len(tcj))
 	}
 	for i, j := range tcj {
@@ -174,19 +196,40 @@ func TestDecodeRealKernelDump(t *testing.T) {
 		if int(f.Priority) != j.Pref || f.Chain != j.Chain {
 			t.Errorf("%d: pref %d chain %d, tc says %d %d", i, f.Priority, f.Chain, j.Pref, j.Chain)
 		}
-		if j.Options == nil {
+		o := j.Options
+		if o == nil {
 			continue
 		}
-		if (f.Flags&FlagSkipHW != 0) != j.Options.SkipHW || (f.Flags&FlagNotInHW != 0) != j.Options.NotInHW {
-			t.Errorf("%d: flags %s, tc says skip_hw=%v not_in_hw=%v", i, f.Flags, j.Options.SkipHW, j.Options.NotInHW)
+		for _, c := range []struct {
+			name string
+			flag Flags
+			tc   bool
+		}{{"skip_hw", FlagSkipHW, o.SkipHW}, {"skip_sw", FlagSkipSW, o.SkipSW}, {"in_hw", FlagInHW, o.InHW}, {"not_in_hw", FlagNotInHW, o.NotInHW}} {
+			if (f.Flags&c.flag != 0) != c.tc {
+				t.Errorf("%d: %s is %v in %s, tc says %v", i, c.name, f.Flags&c.flag != 0, f.Flags, c.tc)
+			}
 		}
-		if len(f.Actions) != len(j.Options.Actions) {
-			t.Fatalf("%d: %d actions, tc says %d", i, len(f.Actions), len(j.Options.Actions))
+		// tc prints in_hw_count only when it is not zero.
+		if o.InHWCount != nil && (f.InHWCount == nil || *o.InHWCount != *f.InHWCount) || o.InHWCount == nil && f.InHWCount != nil && *f.InHWCount != 0 {
+			t.Errorf("%d: in_hw_count %v, tc says %v", i, f.InHWCount, o.InHWCount)
 		}
-		for k, ja := range j.Options.Actions {
+		if f.Flower != nil {
+			compareKeys(t, i, f.Flower.Key, o.Keys)
+		}
+		if len(f.Actions) != len(o.Actions) {
+			t.Fatalf("%d: %d actions, tc says %d", i, len(f.Actions), len(o.Actions))
+		}
+		for k, ja := range o.Actions {
 			a := f.Actions[k]
-			if a.Index != ja.Index || a.Verdict.String() != ja.Control.Type {
-				t.Errorf("%d/%d: index %d verdict %s, tc says %d %s", i, k, a.Index, a.Verdict, ja.Index, ja.Control.Type)
+			verdict := a.Verdict.String()
+			if c, ok := a.Verdict.Chain(); ok {
+				verdict = "goto"
+				if c != ja.Control.Chain {
+					t.Errorf("%d/%d: goto chain %d, tc says %d", i, k, c, ja.Control.Chain)
+				}
+			}
+			if a.Kind != ja.Kind || a.Index != ja.Index || verdict != ja.Control.Type {
+				t.Errorf("%d/%d: %s index %d verdict %s, tc says %s %d %s", i, k, a.Kind, a.Index, verdict, ja.Kind, ja.Index, ja.Control.Type)
 			}
 			if got := string(mustText(t, a.Cookie)); got != ja.Cookie {
 				t.Errorf("%d/%d: cookie %q, tc says %q", i, k, got, ja.Cookie)
@@ -194,12 +237,59 @@ func TestDecodeRealKernelDump(t *testing.T) {
 			if len(ja.HWStats) > 0 && (a.HWStats == nil || a.HWStats.String() != ja.HWStats[0]) {
 				t.Errorf("%d/%d: hw_stats %v, tc says %v", i, k, a.HWStats, ja.HWStats)
 			}
-			if a.Stats == nil || a.Mirred == nil {
-				t.Errorf("%d/%d: stats %v mirred %v", i, k, a.Stats, a.Mirred)
+			if a.Stats == nil || a.Stats.Packets != ja.Stats.Packets || a.Stats.Bytes != ja.Stats.Bytes {
+				t.Errorf("%d/%d: stats %+v, tc says %+v", i, k, a.Stats, ja.Stats)
 			}
 		}
 	}
+	return fs
 }
+
+// compareKeys checks the flower keys tc printed that the tests know how to
+// compare; tc prints masks and values in many styles, so only these.
+func compareKeys(t *testing.T, i int, k FlowerKey, j map[string]any) {
+	t.Helper()
+	num := func(name string) (float64, bool) {
+		v, ok := j[name].(float64)
+		return v, ok
+	}
+	if v, ok := num("dst_port"); ok && (k.DstPort == nil || float64(k.DstPort.Value) != v) {
+		t.Errorf("%d: dst_port %v, tc says %v", i, k.DstPort, v)
+	}
+	if v, ok := num("vlan_id"); ok && (k.VLAN == nil || k.VLAN.ID == nil || float64(*k.VLAN.ID) != v) {
+		t.Errorf("%d: vlan_id %v, tc says %v", i, k.VLAN, v)
+	}
+	if v, ok := num("ct_zone"); ok && (k.CTZone == nil || float64(k.CTZone.Value) != v) {
+		t.Errorf("%d: ct_zone %v, tc says %v", i, k.CTZone, v)
+	}
+	if v, ok := num("enc_key_id"); ok && (k.EncKeyID == nil || float64(*k.EncKeyID) != v) {
+		t.Errorf("%d: enc_key_id %v, tc says %v", i, k.EncKeyID, v)
+	}
+	if v, ok := num("enc_dst_port"); ok && (k.EncDstPort == nil || float64(k.EncDstPort.Value) != v) {
+		t.Errorf("%d: enc_dst_port %v, tc says %v", i, k.EncDstPort, v)
+	}
+	for _, c := range []struct {
+		name string
+		got  IPMatch
+	}{{"src_ip", k.Src}, {"dst_ip", k.Dst}, {"enc_src_ip", k.EncSrc}, {"enc_dst_ip", k.EncDst}} {
+		if v, ok := j[c.name].(string); ok && c.got.String() != v {
+			t.Errorf("%d: %s %s, tc says %s", i, c.name, c.got, v)
+		}
+	}
+	if v, ok := j["ct_state"].(string); ok && (k.CTState == nil || CTStateMatch(*k.CTState) != v) {
+		t.Errorf("%d: ct_state %v, tc says %s", i, k.CTState, v)
+	}
+	if v, ok := j["ct_label"].(string); ok {
+		if k.CTLabels == nil || hexOf(k.CTLabels.Value[:])+"/"+hexOf(k.CTLabels.Mask[:]) != v {
+			t.Errorf("%d: ct_label %v, tc says %s", i, k.CTLabels, v)
+		}
+	}
+	if _, ok := j["geneve_opt_key"]; ok && len(k.EncOpts) != 1 {
+		t.Errorf("%d: geneve options %v", i, k.EncOpts)
+	}
+}
+
+func hexOf(b []byte) string { return string(mustText(nil, b)) }
 
 func mustText(t *testing.T, h HexBytes) []byte {
 	b, err := h.MarshalText()
@@ -207,6 +297,24 @@ func mustText(t *testing.T, h HexBytes) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+func TestRealKernelFlowerOffloadReport(t *testing.T) {
+	fs := compareWithTCJSON(t, "vm-dump-flower")
+	o := NewOffload("v0", fs[0].Ifindex, fs)
+	if len(o.Filters) != 5 || o.SkipHW != 1 || o.NotInHW != 4 || o.InHW != 0 {
+		t.Errorf("report %+v", o)
+	}
+	u, _ := ParseUFID("67c2e10f-92d4-4574-be70-d072815ff166")
+	var found bool
+	for _, f := range o.Filters {
+		if f.UFID != nil && *f.UFID == u {
+			found = f.State == StateSkipHW && f.InHWCount == 0
+		}
+	}
+	if !found {
+		t.Errorf("the OVS-style cookie did not come back as ufid %s: %+v", u, o.Filters)
+	}
 }
 
 func TestDecodeRealKernelQdiscsAndChains(t *testing.T) {

@@ -326,10 +326,7 @@ func encodeFlower(w *builder, f Filter) error {
 	}
 	// iproute2 always sends the flags, then the EtherType last.
 	w.u32(flFlags, uint32(f.Flags))
-	eth := k.EthType
-	if eth == 0 && f.Protocol != EthPAll {
-		eth = f.Protocol
-	}
+	eth := wireEthType(f)
 	if eth != 0 {
 		w.be16(flEthType, eth)
 	}
@@ -556,4 +553,19 @@ func encodeTunnelKey(w *builder, act Action) error {
 	}
 	w.put(tunkeyParms, binary.NativeEndian.AppendUint32(appendTCGen(nil, act), op))
 	return nil
+}
+
+// wireEthType is the TCA_FLOWER_KEY_ETH_TYPE to send. tc sends the filter's
+// protocol when no other is given. For VLAN matches the kernel wants the
+// tag's TPID there (it then reads the VLAN keys) but dumps the inner
+// EtherType, so a dumped VLAN filter is re-sent with its protocol.
+func wireEthType(f Filter) uint16 {
+	k := f.Flower.Key
+	if k.VLAN != nil && (f.Protocol == EthP8021Q || f.Protocol == EthP8021AD) {
+		return f.Protocol
+	}
+	if k.EthType == 0 && f.Protocol != EthPAll {
+		return f.Protocol
+	}
+	return k.EthType
 }

@@ -13,7 +13,7 @@ import (
 
 // addFixtures lists the recorded `tc filter add ... flower` requests.
 func addFixtures(t *testing.T) []string {
-	files, err := filepath.Glob("../testdata/tc/add-*.nl")
+	files, err := filepath.Glob("../testdata/tc/*add-*.nl")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no add fixtures: %v", err)
 	}

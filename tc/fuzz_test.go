@@ -33,11 +33,9 @@ func FuzzDecodeFilter(f *testing.F) {
 			return
 		}
 		got.Flags &= FlagSkipHW | FlagSkipSW
-		if k := &got.Flower.Key; k.EthType == 0 && got.Protocol != 0 && got.Protocol != EthPAll {
-			// Like tc, the encoder matches the filter's protocol as
-			// flower's EtherType when no other was given.
-			k.EthType = got.Protocol
-		}
+		// The encoder sends the filter's protocol as flower's EtherType when
+		// none was given, and for VLAN matches (see wireEthType).
+		got.Flower.Key.EthType = wireEthType(got)
 		enc, err := EncodeFilter(max(got.Ifindex, 1), got)
 		if err != nil {
 			return

@@ -1,0 +1,17 @@
+#!/bin/sh
+# run.sh: the tc dump side-by-side of issue 5 in the real-kernel harness.
+# Boots the guest (VMTEST_KERNEL, default debian: stock Debian 6.1 with
+# cls_flower as a module) and runs TestVMDumpSideBySide, which adds N flower
+# filters to a veth (OFFLOADKIT_TCBENCH_N, default 10000, passed to the
+# guest through the environment when the harness forwards it) and times
+# tc.Client.FilterList and the streaming Filters against `tc -s filter show`
+# and `tc -j -s filter show`, best of three each. Run from the module root:
+#
+#   hack/tc-bench/run.sh
+#
+# The numbers are printed in the test log (-v). For the decode cost alone,
+# without a kernel: go test -run XXX -bench 10k ./tc
+set -eu
+cd "$(dirname "$0")/../.."
+exec go run ./internal/vmtest/cmd/vmtest -kernel "${VMTEST_KERNEL:-debian}" -v -timeout 30m \
+	-run 'TestVMDumpSideBySide' ./tc
