@@ -109,13 +109,28 @@ func (s *Scanner) All() iter.Seq2[*Flow, error] {
 
 // skipLine reports lines that are part of a dump but not flows: blank
 // lines, '#' comments, the userspace datapath's "flow-dump from ..."
-// headers, and (tolerant mode) OVS log lines.
+// headers, and in tolerant mode OVS log lines and any line that does not
+// start like a flow (ufid: or key(...)), such as shell prompts. A line
+// that starts like a flow is always parsed, so a truncated flow is
+// reported, not skipped.
 func skipLine(line string, strict bool) bool {
 	l := strings.TrimLeft(line, " \t")
 	if l == "" || l == "\r" || l[0] == '#' || strings.HasPrefix(l, "flow-dump from ") {
 		return true
 	}
-	return !strict && isLogLine(l)
+	return !strict && (isLogLine(l) || !startsLikeFlow(l))
+}
+
+// startsLikeFlow reports lines beginning with "ufid:" or "name(".
+func startsLikeFlow(l string) bool {
+	if strings.HasPrefix(l, "ufid:") {
+		return true
+	}
+	i := 0
+	for i < len(l) && isKeyChar(l[i]) {
+		i++
+	}
+	return i > 0 && i < len(l) && l[i] == '('
 }
 
 // isLogLine matches the OVS log format
