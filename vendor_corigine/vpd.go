@@ -29,8 +29,9 @@ const (
 // ParseVPD parses a VPD image: large resources (tag, 16-bit little-endian
 // length, data) up to the small end tag. Keywords are two characters, a
 // length byte and the data. It never panics on short or odd input; the
-// image the kernel returns is often padded with 0xff or 0x00 after the
-// end tag.
+// image the kernel returns is often padded with 0xff or 0x00 after the end
+// tag. On a malformed or truncated image it returns the fields read so far
+// with the error.
 func ParseVPD(b []byte) (VPD, error) {
 	v := VPD{Fields: map[string]string{}}
 	for i := 0; i < len(b); {
@@ -70,7 +71,8 @@ func ParseVPD(b []byte) (VPD, error) {
 		}
 		i = start + n
 	}
-	return v, nil
+	// Still return what was read: a truncated image may hold the fields.
+	return v, fmt.Errorf("%w: VPD has no end tag", offload.ErrInvalidArgument)
 }
 
 func validKeyword(kw string) bool {

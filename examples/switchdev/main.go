@@ -213,7 +213,7 @@ func openHost(o options) (*offload.Host, func(), error) {
 		os.RemoveAll(dir)
 		return nil, nil, err
 	}
-	h, err := tr.Open(backends())
+	h, err := tr.Open(backends(), offload.WithSysfsHooks(bondingHooks{tr}))
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, err

@@ -1,0 +1,188 @@
+package mellanox_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/offloadtest"
+	mellanox "github.com/offloadkit/offloadkit/vendor_mellanox"
+)
+
+func TestMatches(t *testing.T) {
+	b := mellanox.New()
+	cases := []struct {
+		id     string
+		driver string
+		want   bool
+	}{
+		{"15b3:1017", "mlx5_core", true},
+		{"15b3:1017", "", true}, // known ID, unbound
+		{"15b3:101e", "", true}, // the generic VF
+		{"15b3:a2dc", "", true}, // BlueField-3
+		{"15b3:9999", "mlx5_core", true},
+		{"15b3:9999", "", false}, // unknown and not mlx5
+		{"19ee:4000", "mlx5_core", false},
+		{"8086:1592", "ice", false},
+	}
+	for _, c := range cases {
+		id, err := offload.ParsePCIID(c.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := b.Matches(id, c.driver); got != c.want {
+			t.Errorf("Matches(%s, %q) = %v, want %v", c.id, c.driver, got, c.want)
+		}
+	}
+}
+
+// TestModels checks the table is consistent: every PF names a VF device
+// that is in the table as a VF, and only ConnectX-4 lacks ASAP².
+func TestModels(t *testing.T) {
+	seen := map[offload.DeviceID]bool{}
+	for _, m := range mellanox.Models {
+		if seen[m.Device] {
+			t.Errorf("%s listed twice", m.Device)
+		}
+		seen[m.Device] = true
+		if m.VF {
+			continue
+		}
+		vf, ok := mellanox.Lookup(m.VFDevice)
+		if !ok || !vf.VF {
+			t.Errorf("%s (%s): VF device %s is not a VF in the table", m.Device, m.Name, m.VFDevice)
+		}
+		if !m.ASAP2 != strings.HasPrefix(m.Name, "ConnectX-4") {
+			t.Errorf("%s (%s): ASAP2 %v", m.Device, m.Name, m.ASAP2)
+		}
+	}
+	for _, d := range []offload.DeviceID{0x1013, 0x1015, 0x1017, 0x1019, 0x101b, 0x101d, 0x101f, 0x1021, 0x1023, 0xa2d6, 0xa2dc, 0x101e} {
+		if !seen[d] {
+			t.Errorf("%s missing", d)
+		}
+	}
+}
+
+// TestSteeringCompatFallback: on a host whose devlink lacks
+// flow_steering_mode (here: no devlink at all) but whose MLNX_OFED driver
+// has compat/devlink/steering_mode, the plan writes the compat file, and
+// the write is verified.
+func TestSteeringCompatFallback(t *testing.T) {
+	tr := offloadtest.NewByName(t, "cx5-legacy")
+	for _, f := range []struct{ name, val string }{{"mode", "legacy"}, {"steering_mode", "dmfs"}} {
+		p := filepath.Join(tr.Root, "sys/class/net/enp132s0f1np1/compat/devlink", f.name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(f.val+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// No WithDevlink: the Host has sysfs only, as with MLNX_OFED on an old
+	// kernel.
+	h, err := offload.Open(offload.WithRoot(tr.Root), offload.WithSysfsHooks(tr), offload.WithBackends(mellanox.New()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	ctx := context.Background()
+	pf := offload.MustParsePCIAddress("0000:84:00.1")
+	spec := offload.Spec{NumVFs: offload.KeepNumVFs, Mode: offload.ESwitchModeLegacy, FlowSteering: offload.FlowSteeringSMFS, RunDir: t.TempDir()}
+	p, err := h.PlanSwitchdev(ctx, pf, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Steps) != 1 || p.Steps[0].Kind != offload.StepSetCompat || !strings.Contains(p.String(), "echo smfs > /sys/class/net/enp132s0f1np1/compat/devlink/steering_mode") {
+		t.Fatalf("want one compat step:\n%s", p)
+	}
+	if err := p.Apply(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := h.CompatDevlink("enp132s0f1np1", "steering_mode")
+	if err != nil || got != "smfs" {
+		t.Fatalf("steering_mode after apply: %q, %v", got, err)
+	}
+	p, err = h.PlanSwitchdev(ctx, pf, spec)
+	if err != nil || !p.Empty() {
+		t.Fatalf("second plan: %v\n%v", err, p)
+	}
+}
+
+// TestSteeringUnavailable: no devlink parameter and no compat file: a
+// steering mode cannot be planned, and the error says why.
+func TestSteeringUnavailable(t *testing.T) {
+	tr := offloadtest.NewByName(t, "cx5-legacy")
+	h, err := offload.Open(offload.WithRoot(tr.Root), offload.WithSysfsHooks(tr), offload.WithBackends(mellanox.New()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	_, err = h.PlanSwitchdev(context.Background(), offload.MustParsePCIAddress("0000:84:00.1"), offload.Spec{NumVFs: 1, FlowSteering: offload.FlowSteeringDMFS})
+	if !errorsIs(err, offload.ErrNotSupported) || !strings.Contains(err.Error(), "flow_steering_mode") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestSteeringInSwitchdev: changing smfs/dmfs on a switchdev PF goes
+// through legacy mode with no VFs, then back.
+func TestSteeringInSwitchdev(t *testing.T) {
+	tr := offloadtest.NewByName(t, "cx5-switchdev")
+	h := tr.Host(t, offload.WithBackends(mellanox.New()))
+	ctx := context.Background()
+	pf := offload.MustParsePCIAddress("0000:84:00.0")
+	spec := offload.Spec{NumVFs: 4, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS}
+	p, err := h.PlanSwitchdev(ctx, pf, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, s := range p.Steps {
+		kinds = append(kinds, s.Kind.String()+":"+s.To)
+	}
+	got := strings.Join(kinds, " ")
+	want := "set-numvfs:0 set-eswitch-mode:legacy set-devlink-param:smfs set-autoprobe:0 set-numvfs:4 set-eswitch-mode:switchdev set-hw-tc-offload:on bind-vf:mlx5_core bind-vf:mlx5_core bind-vf:mlx5_core bind-vf:mlx5_core set-autoprobe:1"
+	if got != want {
+		t.Fatalf("steps\n got %s\nwant %s", got, want)
+	}
+	if err := p.Apply(ctx); err != nil {
+		t.Fatal(err)
+	}
+	v, err := h.Param(ctx, pf, "flow_steering_mode", offload.ParamCModeRuntime)
+	if err != nil || v.String != "smfs" {
+		t.Fatalf("flow_steering_mode after apply: %+v, %v", v, err)
+	}
+}
+
+// TestVFLAGWithoutBond: BondVFLAG on a PF in no bond plans it alone.
+func TestVFLAGWithoutBond(t *testing.T) {
+	tr := offloadtest.NewByName(t, "cx5-legacy")
+	h := tr.Host(t, offload.WithBackends(mellanox.New()))
+	p, err := h.PlanSwitchdev(context.Background(), offload.MustParsePCIAddress("0000:84:00.1"), offload.Spec{NumVFs: 1, Bond: offload.BondVFLAG})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.PFs) != 1 || !strings.Contains(p.String(), "planned alone") {
+		t.Errorf("plan:\n%s", p)
+	}
+}
+
+// TestCheck: ConnectX-4 gets a warning, ConnectX-5 passes.
+func TestCheck(t *testing.T) {
+	b := mellanox.New()
+	for _, c := range []struct {
+		dev  offload.DeviceID
+		want offload.CheckStatus
+	}{{0x1015, offload.CheckWarn}, {0x1017, offload.CheckOK}, {0x1018, offload.CheckFail}, {0x4242, offload.CheckUnknown}} {
+		pf := &offload.PF{ID: offload.PCIID{Vendor: offload.VendorMellanox, Device: c.dev}}
+		got := b.Check(context.Background(), nil, pf)
+		if len(got) != 1 || got[0].Status != c.want {
+			t.Errorf("%s: %+v, want %s", c.dev, got, c.want)
+		}
+	}
+}
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }

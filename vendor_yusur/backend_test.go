@@ -1,0 +1,146 @@
+package yusur_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/offloadtest"
+	yusur "github.com/offloadkit/offloadkit/vendor_yusur"
+)
+
+func open(t *testing.T, opts yusur.Options) (*offloadtest.Tree, *offload.Host) {
+	t.Helper()
+	tr := offloadtest.NewByName(t, "yusur-2200e")
+	return tr, tr.Host(t, offload.WithBackends(yusur.New(opts)))
+}
+
+// TestRepresentorDevArgs: the representor of a VF is the PF's address and
+// the VF index as OVS-DPDK devargs; 00:0a.3 is VF 2 (VFs start at 0a.1).
+func TestRepresentorDevArgs(t *testing.T) {
+	_, h := open(t, yusur.Options{})
+	ctx := context.Background()
+	ref, err := h.VFPortRef(ctx, offload.MustParsePCIAddress("0000:00:0a.3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := offload.PortRef{Kind: offload.RepresentorDPDK, PF: offload.MustParsePCIAddress("0000:00:0a.0"), VF: 2, DevArgs: "0000:00:0a.0,representor=[2]"}
+	if ref != want {
+		t.Errorf("got %+v, want %+v", ref, want)
+	}
+	if _, err := h.VFPortRef(ctx, offload.MustParsePCIAddress("0000:00:0a.0")); !errors.Is(err, offload.ErrNotFound) {
+		t.Errorf("a PF has no VF representor: %v", err)
+	}
+}
+
+func TestMatchesVendor(t *testing.T) {
+	b := yusur.New(yusur.Options{})
+	for _, d := range []offload.DeviceID{yusur.PF2200E, yusur.VF2200E, 0x2200} {
+		if !b.Matches(offload.PCIID{Vendor: offload.VendorYUSUR, Device: d}, "") {
+			t.Errorf("1f47:%s not matched", d)
+		}
+	}
+	if b.Matches(offload.PCIID{Vendor: offload.VendorMellanox, Device: 0x1001}, "") {
+		t.Error("15b3 matched")
+	}
+}
+
+func hadosCheck(t *testing.T, h *offload.Host) offload.Check {
+	t.Helper()
+	rep, err := h.Doctor(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rep.Checks {
+		if c.Name == "yusur-hados" {
+			return c
+		}
+	}
+	t.Fatalf("no hados check:\n%s", rep)
+	return offload.Check{}
+}
+
+func write(t *testing.T, root, rel, data string) {
+	t.Helper()
+	p := filepath.Join(root, rel)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestHados: unknown without a /proc to look at; failed (and planning
+// refused) when /proc shows no hados; ok with a hados process or an
+// installation directory.
+func TestHados(t *testing.T) {
+	tr, h := open(t, yusur.Options{})
+	if c := hadosCheck(t, h); c.Status != offload.CheckUnknown {
+		t.Errorf("no /proc: %+v", c)
+	}
+	write(t, tr.Root, "proc/1/comm", "systemd\n")
+	if c := hadosCheck(t, h); c.Status != offload.CheckFail || c.Fix == "" {
+		t.Errorf("no hados: %+v", c)
+	}
+	_, err := h.PlanSwitchdev(context.Background(), offload.MustParsePCIAddress("0000:00:0b.0"), offload.Spec{NumVFs: 2})
+	if !errors.Is(err, offload.ErrNotSupported) || !strings.Contains(err.Error(), "hados") {
+		t.Errorf("plan without hados: %v", err)
+	}
+	write(t, tr.Root, "proc/4242/comm", "hados-agent\n")
+	if c := hadosCheck(t, h); c.Status != offload.CheckOK {
+		t.Errorf("hados process: %+v", c)
+	}
+	tr2, h2 := open(t, yusur.Options{HadosPaths: []string{"/srv/yusur/hados"}})
+	write(t, tr2.Root, "proc/1/comm", "systemd\n")
+	write(t, tr2.Root, "srv/yusur/hados/VERSION", "1.0\n")
+	if c := hadosCheck(t, h2); c.Status != offload.CheckOK || !strings.Contains(c.Detail, "/srv/yusur/hados") {
+		t.Errorf("hados installed: %+v", c)
+	}
+}
+
+// TestPlanVFsOnly: a YUSUR plan only sets the VF count, with a note on
+// DPDK representors, and applies.
+func TestPlanVFsOnly(t *testing.T) {
+	_, h := open(t, yusur.Options{})
+	ctx := context.Background()
+	pf := offload.MustParsePCIAddress("0000:00:0b.0")
+	spec := offload.Spec{NumVFs: 7, HWTCOffload: true}
+	p, err := h.PlanSwitchdev(ctx, pf, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Steps) != 1 || p.Steps[0].Kind != offload.StepSetNumVFs || !strings.Contains(p.String(), "representor=[N]") {
+		t.Fatalf("plan:\n%s", p)
+	}
+	if err := p.Apply(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if p, err = h.PlanSwitchdev(ctx, pf, spec); err != nil || !p.Empty() {
+		t.Fatalf("second plan: %v\n%s", err, p)
+	}
+}
+
+// TestPlatName: a 1f47 card whose hw/plat_name is not a smart-nic platform
+// is flagged.
+func TestPlatName(t *testing.T) {
+	tr, h := open(t, yusur.Options{})
+	write(t, tr.Root, "sys/bus/pci/devices/0000:00:0b.0/hw/plat_name", "conflux-1200-nic\n")
+	rep, err := h.Doctor(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]offload.CheckStatus{}
+	for _, c := range rep.Checks {
+		if c.Name == "yusur-card" {
+			got[c.Subject] = c.Status
+		}
+	}
+	if got["0000:00:0a.0"] != offload.CheckOK || got["0000:00:0b.0"] != offload.CheckWarn {
+		t.Errorf("card checks: %v", got)
+	}
+}
