@@ -113,6 +113,9 @@ func (h *Host) PF(ctx context.Context, addr PCIAddress) (*PF, error) {
 		}
 		pf.ESwitchMode = h.eswitchModeFromSysfs(up.Name)
 	}
+	if m, ok := h.eswitchModeFromDevlink(ctx, addr); ok {
+		pf.ESwitchMode = m
+	}
 	if pf.VFs, err = h.VFs(ctx, addr); err != nil {
 		return nil, err
 	}
@@ -126,6 +129,24 @@ func (h *Host) PF(ctx context.Context, addr PCIAddress) (*PF, error) {
 		}
 	}
 	return pf, nil
+}
+
+// eswitchModeFromDevlink asks devlink for the mode; ok is false when the
+// Host has no devlink, the PF has no devlink instance or no eswitch (the
+// listing then keeps what sysfs said rather than failing).
+func (h *Host) eswitchModeFromDevlink(ctx context.Context, addr PCIAddress) (ESwitchMode, bool) {
+	c, err := h.kernel.devlink()
+	if err != nil {
+		return ESwitchModeUnknown, false
+	}
+	e, err := c.ESwitch(ctx, devlinkHandle(PCIDevice(addr)))
+	if err != nil || !e.HasMode {
+		if err != nil && !noDevlinkFor(err) {
+			h.log.Debug("devlink eswitch show failed", "pf", addr.String(), "err", err)
+		}
+		return ESwitchModeUnknown, false
+	}
+	return modeFromDevlink(e.Mode), true
 }
 
 // eswitchModeFromSysfs reads the MLNX_OFED compat file; upstream kernels

@@ -3,9 +3,13 @@ package offload_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/offloadtest"
@@ -125,5 +129,171 @@ func TestNoKernelOnPlainRoot(t *testing.T) {
 	}
 	if _, err := h.HWTCOffload(ctx, "enp132s0f0np0"); !errors.Is(err, offload.ErrNotSupported) {
 		t.Fatalf("HWTCOffload without ethtool: %v", err)
+	}
+}
+
+// TestRepresentorsResolveThroughDevlink checks that, with devlink present,
+// a cold representor lookup takes the port list from devlink instead of
+// scanning every netdev in sysfs (fewer sysfs reads), and that both paths
+// agree.
+func TestRepresentorsResolveThroughDevlink(t *testing.T) {
+	tr := offloadtest.New(t, offloadtest.Large(1, 64))
+	pf := offload.MustParsePCIAddress(tr.Spec.PFs[0].Address)
+	ctx := context.Background()
+	withDL := tr.Host(t)
+	sysfsOnly, err := offload.Open(offload.WithRoot(tr.Root), offload.WithSysfsHooks(tr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sysfsOnly.Close()
+	cold := func(h *offload.Host) (*offload.Representor, int64) {
+		start := h.SysfsReads()
+		r, err := h.VFRepresentorByIndex(ctx, pf, 63)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r, h.SysfsReads() - start
+	}
+	r1, n1 := cold(withDL)
+	r2, n2 := cold(sysfsOnly)
+	if d := cmp.Diff(r2, r1); d != "" {
+		t.Fatalf("devlink and sysfs disagree (-sysfs +devlink):\n%s", d)
+	}
+	if n1 >= n2 {
+		t.Fatalf("cold lookup read %d sysfs files with devlink, %d without; want fewer with devlink", n1, n2)
+	}
+	t.Logf("cold lookup: %d sysfs reads with devlink, %d without", n1, n2)
+	up, err := withDL.UplinkRepresentor(ctx, pf)
+	if err != nil || up.Netdev != tr.Spec.PFs[0].Netdev {
+		t.Fatalf("uplink = %+v, %v", up, err)
+	}
+}
+
+// TestDPUPortsFromDevlink resolves BlueField host-side representors and
+// sets a host VF's MAC from the eswitch side.
+func TestDPUPortsFromDevlink(t *testing.T) {
+	tr := offloadtest.NewByName(t, "bf2-dpu")
+	h := tr.Host(t)
+	ctx := context.Background()
+	pf := offload.MustParsePCIAddress("0000:03:00.0")
+	r, err := h.ExternalVFRepresentor(ctx, pf, 1, 0, 2)
+	if err != nil || r.Netdev != "pf0vf2host" {
+		t.Fatalf("ExternalVFRepresentor = %+v, %v", r, err)
+	}
+	if r, err := h.PFRepresentor(ctx, pf, 1, 0); err != nil || r.Netdev != "pf0hpf" {
+		t.Fatalf("PFRepresentor = %+v, %v", r, err)
+	}
+	if r, err := h.SFRepresentor(ctx, pf, 88); err != nil || r.Netdev != "en3f0pf0sf88" {
+		t.Fatalf("SFRepresentor = %+v, %v", r, err)
+	}
+	p, err := h.ExternalVFPort(ctx, pf, 1, 0, 2)
+	if err != nil || !p.External || p.Controller != 1 || p.VFNum != 2 || p.Netdev != "pf0vf2host" {
+		t.Fatalf("ExternalVFPort = %+v, %v", p, err)
+	}
+	mac := net.HardwareAddr{0x0a, 0, 0, 0, 0, 0x42}
+	if err := h.SetPortFunctionMAC(ctx, p.Device, p.Index, mac); err != nil {
+		t.Fatal(err)
+	}
+	if p2, err := h.Port(ctx, p.Device, p.Index); err != nil || p2.Function == nil || p2.Function.MAC.String() != mac.String() {
+		t.Fatalf("after set: %+v, %v", p2, err)
+	}
+}
+
+func TestPortsAndVFMAC(t *testing.T) {
+	tr := offloadtest.NewByName(t, "cx5-switchdev")
+	h := tr.Host(t)
+	ctx := context.Background()
+	pf := offload.MustParsePCIAddress("0000:84:00.0")
+	ports, err := h.Ports(ctx, offload.PCIDevice(pf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var phys, vfs int
+	for _, p := range ports {
+		switch p.Flavour {
+		case offload.PortFlavourPhysical:
+			phys++
+			if p.Netdev != "enp132s0f0np0" || p.Number != 0 || p.VFNum != -1 {
+				t.Errorf("uplink port %+v", p)
+			}
+		case offload.PortFlavourPCIVF:
+			vfs++
+			if p.PFNum != 0 || p.Controller != 0 || p.External || p.Netdev != fmt.Sprintf("enp132s0f0r%d", p.VFNum) {
+				t.Errorf("VF port %+v", p)
+			}
+		}
+	}
+	if phys != 1 || vfs != 4 {
+		t.Fatalf("ports: %d physical, %d pcivf; want 1 and 4 (%+v)", phys, vfs, ports)
+	}
+	mac := net.HardwareAddr{0x0a, 0xc9, 0x1c, 0x70, 0x01, 0x09}
+	if err := h.SetVFMACFromESwitch(ctx, pf, 1, mac); err != nil {
+		t.Fatal(err)
+	}
+	got, err := h.PortFunctionMAC(ctx, pf, 1)
+	if err != nil || got.String() != mac.String() {
+		t.Fatalf("PortFunctionMAC = %v, %v", got, err)
+	}
+	// The PF's rtnetlink view of the VF agrees: it is one MAC.
+	desc, err := h.PF(ctx, pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, vf := range desc.VFs {
+		if vf.Index == 1 && (vf.State == nil || vf.State.MAC != mac.String()) {
+			t.Fatalf("VF 1 state over rtnetlink = %+v", vf.State)
+		}
+	}
+	if err := h.SetVFMACFromESwitch(ctx, pf, 1, net.HardwareAddr{0x01, 0, 0, 0, 0, 1}); !errors.Is(err, offload.ErrInvalidArgument) {
+		t.Fatalf("multicast MAC: %v", err)
+	}
+	if _, err := h.VFPort(ctx, pf, 9); !errors.Is(err, offload.ErrNotFound) {
+		t.Fatalf("VF 9: %v", err)
+	}
+	st, err := h.ESwitch(ctx, offload.PCIDevice(pf))
+	if err != nil || st.Mode != offload.ESwitchModeSwitchdev || st.InlineMode == nil || st.EncapMode == nil || *st.EncapMode != offload.EncapModeBasic {
+		t.Fatalf("ESwitch = %+v, %v", st, err)
+	}
+	if err := h.SetInlineMode(ctx, offload.PCIDevice(pf), offload.InlineModeTransport); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.SetEncapMode(ctx, offload.PCIDevice(pf), offload.EncapModeNone); err != nil {
+		t.Fatal(err)
+	}
+	st, _ = h.ESwitch(ctx, offload.PCIDevice(pf))
+	if *st.InlineMode != offload.InlineModeTransport || *st.EncapMode != offload.EncapModeNone {
+		t.Fatalf("after set: inline %v encap %v", *st.InlineMode, *st.EncapMode)
+	}
+	// nfp reports neither mode and refuses to set them.
+	ag := offloadtest.NewByName(t, "agilio-flower").Host(t)
+	nfp := offload.PCIDevice(offload.MustParsePCIAddress("0000:af:00.0"))
+	if st, err := ag.ESwitch(ctx, nfp); err != nil || st.InlineMode != nil || st.EncapMode != nil || st.Mode != offload.ESwitchModeSwitchdev {
+		t.Fatalf("nfp ESwitch = %+v, %v", st, err)
+	}
+	if err := ag.SetEncapMode(ctx, nfp, offload.EncapModeBasic); !errors.Is(err, offload.ErrNotSupported) {
+		t.Fatalf("nfp encap: %v", err)
+	}
+}
+
+func TestDiscoverReportsDevlinkMode(t *testing.T) {
+	tr := offloadtest.NewByName(t, "e810-ice")
+	h := tr.Host(t)
+	ctx := context.Background()
+	pf := offload.MustParsePCIAddress("0000:3b:00.0")
+	if err := h.SetESwitchMode(ctx, pf, offload.ESwitchModeSwitchdev); err != nil {
+		t.Fatal(err)
+	}
+	pfs, err := h.Discover(ctx)
+	if err != nil || len(pfs) != 1 || pfs[0].ESwitchMode != offload.ESwitchModeSwitchdev {
+		t.Fatalf("Discover = %+v, %v", pfs, err)
+	}
+	// YUSUR has no devlink instance: the mode stays unknown, no error.
+	y := offloadtest.NewByName(t, "yusur-2200e").Host(t)
+	ypfs, err := y.Discover(ctx)
+	if err != nil || len(ypfs) != 2 || ypfs[0].ESwitchMode != offload.ESwitchModeUnknown {
+		t.Fatalf("YUSUR Discover = %+v, %v", ypfs, err)
+	}
+	if _, err := y.ESwitchMode(ctx, ypfs[0].Address); !errors.Is(err, offload.ErrNotFound) && !errors.Is(err, offload.ErrNotSupported) {
+		t.Fatalf("YUSUR ESwitchMode: %v", err)
 	}
 }

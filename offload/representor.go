@@ -3,6 +3,7 @@ package offload
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/internal/sysfs"
@@ -20,6 +21,9 @@ type repEntry struct {
 	name  string
 	raw   string // phys_port_name, to re-validate a cached entry
 	sw    string // phys_switch_id when the index was built
+	// fromDevlink marks entries built from a devlink port dump; raw is
+	// then unknown and validation compares port numbers instead.
+	fromDevlink bool
 }
 
 // repIndex maps ports of one PF to their netdevs as last seen.
@@ -35,10 +39,16 @@ func keyOf(p PhysPortName) repKey {
 	return repKey{flavour: p.Flavour, controller: c, vf: p.VF, sf: p.SF}
 }
 
-// buildRepIndex reads every netdev below the device once. On mlx5,
-// netdevsim and nfp the representors hang off the PF's device; the build
-// costs a few reads per netdev and happens only on a cache miss.
-func (h *Host) buildRepIndex(dev Device) (*repIndex, error) {
+// buildRepIndex indexes the switch ports of dev. It asks devlink first:
+// one port dump gives every port's flavour, controller, PF/VF/SF numbers
+// and netdev name, with no sysfs scan. When the Host has no devlink, or the
+// device has no devlink instance, it reads every netdev below the device
+// once instead (on mlx5, netdevsim and nfp the representors hang off the
+// PF's device). Either way it happens only on a cache miss.
+func (h *Host) buildRepIndex(ctx context.Context, dev Device) (*repIndex, error) {
+	if idx, ok := h.buildRepIndexDevlink(ctx, dev); ok {
+		return idx, nil
+	}
 	nds, err := h.netdevsOfDir(dev.dir())
 	if err != nil {
 		return nil, &errs.Error{Op: "list representors", Device: dev.String(), Err: err}
@@ -54,17 +64,81 @@ func (h *Host) buildRepIndex(dev Device) (*repIndex, error) {
 	return idx, nil
 }
 
+// buildRepIndexDevlink builds the index from a devlink port dump; ok is
+// false when devlink cannot answer for dev, and the caller falls back to
+// sysfs.
+func (h *Host) buildRepIndexDevlink(ctx context.Context, dev Device) (*repIndex, bool) {
+	c, err := h.kernel.devlink()
+	if err != nil {
+		return nil, false
+	}
+	ports, err := c.Ports(ctx, devlinkHandle(dev))
+	if err != nil {
+		if !noDevlinkFor(err) {
+			h.log.Debug("devlink port dump failed, reading sysfs", "device", dev.String(), "err", err)
+		}
+		return nil, false
+	}
+	idx := &repIndex{byKey: make(map[repKey][]repEntry)}
+	for _, dp := range ports {
+		p := portFromDevlink(dev, dp)
+		if p.Netdev == "" || ValidateIfName(p.Netdev) != nil {
+			continue
+		}
+		k := repKey{flavour: p.Flavour, controller: max(p.Controller, 0), vf: -1, sf: -1}
+		switch p.Flavour {
+		case PortFlavourPCIVF:
+			k.vf = p.VFNum
+		case PortFlavourPCISF:
+			k.sf = p.SFNum
+		case PortFlavourPhysical, PortFlavourPCIPF:
+		default:
+			continue
+		}
+		pfNum := p.PFNum
+		if p.Flavour == PortFlavourPhysical {
+			pfNum = -1
+		}
+		// One read per port, on a miss only: drivers leave the uplink's
+		// phys_switch_id empty in some states while the representors have
+		// one, so it cannot be shared across the device.
+		sw := ""
+		if np, err := netPath(p.Netdev, "phys_switch_id"); err == nil {
+			if v, err := h.readOptional(np); err == nil {
+				sw = strings.ToLower(v)
+			}
+		}
+		idx.byKey[k] = append(idx.byKey[k], repEntry{pfNum: pfNum, name: p.Netdev, sw: sw, fromDevlink: true})
+	}
+	return idx, true
+}
+
+// stillValid checks a cached entry against the phys_port_name just read.
+// A sysfs-built entry must read the same name; a devlink-built one must
+// name the same port, or not parse at all (a driver whose names devlink
+// knows better than phys_port_name does).
+func (e repEntry) stillValid(raw string, k repKey) bool {
+	if !e.fromDevlink {
+		return raw == e.raw
+	}
+	pn := ParsePhysPortName(raw)
+	if pn.Flavour == PortFlavourUnknown {
+		return true
+	}
+	return keyOf(pn) == k && (e.pfNum < 0 || pn.PF < 0 || pn.PF == e.pfNum)
+}
+
 // lookupRep finds the netdev for key k on pf. A cached entry costs one read
 // (its phys_port_name, to confirm the name still means that port); a miss
 // rebuilds the PF's index once.
-func (h *Host) lookupRep(dev Device, k repKey, wantPF int) (Netdev, error) {
+func (h *Host) lookupRep(ctx context.Context, dev Device, k repKey, wantPF int) (Netdev, error) {
 	for attempt := 0; attempt < 2; attempt++ {
 		h.repMu.Lock()
 		idx := h.reps[dev]
 		h.repMu.Unlock()
 		if idx == nil || attempt == 1 {
 			var err error
-			if idx, err = h.buildRepIndex(dev); err != nil {
+			if idx, err = h.buildRepIndex(ctx, dev); err != nil {
 				return Netdev{}, err
 			}
 			h.repMu.Lock()
@@ -84,7 +158,7 @@ func (h *Host) lookupRep(dev Device, k repKey, wantPF int) (Netdev, error) {
 			return Netdev{}, err
 		}
 		raw, err := h.fs.ReadString(p)
-		if err != nil || raw != e.raw {
+		if err != nil || !e.stillValid(raw, k) {
 			continue // renamed, moved or gone: rebuild
 		}
 		nd := Netdev{Name: e.name, PhysPortName: raw, PortName: ParsePhysPortName(raw), SwitchID: e.sw}
@@ -152,8 +226,8 @@ func describeKey(k repKey) string {
 	return k.flavour.String()
 }
 
-func (h *Host) representor(pf PCIAddress, k repKey, wantPF int) (*Representor, error) {
-	nd, err := h.lookupRep(PCIDevice(pf), k, wantPF)
+func (h *Host) representor(ctx context.Context, pf PCIAddress, k repKey, wantPF int) (*Representor, error) {
+	nd, err := h.lookupRep(ctx, PCIDevice(pf), k, wantPF)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +263,7 @@ func (h *Host) FindPort(ctx context.Context, dev Device, q PortQuery) (*Represen
 	default:
 		return nil, errs.Invalid("port flavour", q.Flavour.String(), "want physical, pcipf, pcivf or pcisf")
 	}
-	nd, err := h.lookupRep(dev, k, q.PF)
+	nd, err := h.lookupRep(ctx, dev, k, q.PF)
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +322,7 @@ func (h *Host) VFRepresentorByIndex(ctx context.Context, pf PCIAddress, vf int) 
 	if vf < 0 {
 		return nil, errs.Invalid("VF index", fmt.Sprint(vf), "negative")
 	}
-	return h.representor(pf, repKey{flavour: PortFlavourPCIVF, vf: vf, sf: -1}, int(pf.Function))
+	return h.representor(ctx, pf, repKey{flavour: PortFlavourPCIVF, vf: vf, sf: -1}, int(pf.Function))
 }
 
 // ExternalVFRepresentor returns, on a DPU such as BlueField, the representor
@@ -258,13 +332,13 @@ func (h *Host) ExternalVFRepresentor(ctx context.Context, dpuPF PCIAddress, cont
 	if controller < 1 || pfNum < 0 || vf < 0 {
 		return nil, errs.Invalid("external VF", fmt.Sprintf("c%dpf%dvf%d", controller, pfNum, vf), "controller must be >= 1, pf and vf >= 0")
 	}
-	return h.representor(dpuPF, repKey{flavour: PortFlavourPCIVF, controller: controller, vf: vf, sf: -1}, pfNum)
+	return h.representor(ctx, dpuPF, repKey{flavour: PortFlavourPCIVF, controller: controller, vf: vf, sf: -1}, pfNum)
 }
 
 // UplinkRepresentor returns the uplink (phys_port_name "p<N>") of pf, the
 // port OVS attaches to reach the wire.
 func (h *Host) UplinkRepresentor(ctx context.Context, pf PCIAddress) (*Representor, error) {
-	return h.representor(pf, repKey{flavour: PortFlavourPhysical, vf: -1, sf: -1}, -1)
+	return h.representor(ctx, pf, repKey{flavour: PortFlavourPhysical, vf: -1, sf: -1}, -1)
 }
 
 // PFRepresentor returns the representor of PF pfNum on controller (0 for the
@@ -273,7 +347,7 @@ func (h *Host) PFRepresentor(ctx context.Context, pf PCIAddress, controller, pfN
 	if controller < 0 || pfNum < 0 {
 		return nil, errs.Invalid("PF representor", fmt.Sprintf("c%dpf%d", controller, pfNum), "negative number")
 	}
-	return h.representor(pf, repKey{flavour: PortFlavourPCIPF, controller: controller, vf: -1, sf: -1}, pfNum)
+	return h.representor(ctx, pf, repKey{flavour: PortFlavourPCIPF, controller: controller, vf: -1, sf: -1}, pfNum)
 }
 
 // SFRepresentor returns the representor of subfunction sf of pf ("pf0sf88").
@@ -281,7 +355,7 @@ func (h *Host) SFRepresentor(ctx context.Context, pf PCIAddress, sf int) (*Repre
 	if sf < 0 {
 		return nil, errs.Invalid("SF number", fmt.Sprint(sf), "negative")
 	}
-	return h.representor(pf, repKey{flavour: PortFlavourPCISF, vf: -1, sf: sf}, int(pf.Function))
+	return h.representor(ctx, pf, repKey{flavour: PortFlavourPCISF, vf: -1, sf: sf}, int(pf.Function))
 }
 
 // Representors lists every representor of pf (VF, SF and PF ports), sorted
