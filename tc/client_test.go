@@ -266,3 +266,43 @@ func TestRecordedKernelRefusals(t *testing.T) {
 		t.Errorf("delete missing: %#v", err)
 	}
 }
+
+func TestChainsAndQdiscsFromRecordedReplies(t *testing.T) {
+	serve := func(name string, typ netlink.HeaderType) nltest.Func {
+		fx := loadFixture(t, name)
+		return func(req []netlink.Message) ([]netlink.Message, error) {
+			var out []netlink.Message
+			for _, m := range fx.recv {
+				if m.Header.Type == typ {
+					m.Header.Sequence, m.Header.PID = req[0].Header.Sequence, req[0].Header.PID
+					out = append(out, m)
+				}
+			}
+			out = append(out, netlink.Message{Header: netlink.Header{Sequence: req[0].Header.Sequence, PID: req[0].Header.PID}, Data: make([]byte, 4)})
+			return nltest.Multipart(out)
+		}
+	}
+	ctx := context.Background()
+	chains, err := fakeKernel(t, serve("vm-dump-chain", rtmNewChain)).Chains(ctx, Interface{Index: 3}, ParentIngress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idx []uint32
+	for _, c := range chains {
+		idx = append(idx, c.Index)
+	}
+	if len(idx) != 2 || idx[0] != 0 || idx[1] != 1 {
+		t.Errorf("chains %v, want [0 1] (tc chain show after the vm-add-* filters)", idx)
+	}
+	// The host kernel's qdisc dump holds both veth ends; Qdiscs keeps the
+	// asked interface's only.
+	fx := loadFixture(t, "dump-qdisc-real")
+	first, _ := DecodeQdisc(fx.recv[0].Data)
+	qs, err := fakeKernel(t, serve("dump-qdisc-real", rtmNewQdisc)).Qdiscs(ctx, Interface{Index: first.Ifindex})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(qs) != 2 || qs[1].Kind != "clsact" {
+		t.Errorf("qdiscs %+v", qs)
+	}
+}

@@ -1,10 +1,12 @@
 package ovsjoin
 
 import (
+	"os"
 	"testing"
 
 	"github.com/offloadkit/offloadkit/ovs/dpflow"
 	"github.com/offloadkit/offloadkit/tc"
+	"github.com/offloadkit/offloadkit/tc/tctest"
 )
 
 func mustFlow(t *testing.T, line string) dpflow.Flow {
@@ -63,4 +65,68 @@ func TestJoinByCookie(t *testing.T) {
 	if got := r.Flows[0].UFID.String(); "ufid:"+got != hw {
 		t.Errorf("tc prints %s, OVS %s", got, hw)
 	}
+}
+
+// TestJoinRecordedOVS joins a dump OVS 3.1 made in the vmtest guest
+// (hw-offload=true, tc-policy=skip_hw, two veth ports p1 and p2 on br0)
+// with the flower filters it wrote on p1 and p2 at the same moment
+// (testdata/tc/ovs-*): every flow from p1 or p2 must find its filter by the
+// UFID in the action cookie, on the port it came in on.
+func TestJoinRecordedOVS(t *testing.T) {
+	var reports []tc.Offload
+	for _, port := range []string{"p1", "p2"} {
+		rec, err := tctest.ReadRecording("../../testdata/tc/ovs-dump-" + port + ".nl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fs []tc.Filter
+		for _, m := range rec.ReceivedOfType(44) { // RTM_NEWTFILTER
+			f, err := tc.DecodeFilter(m.Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs = append(fs, f)
+		}
+		reports = append(reports, tc.NewOffload(port, fs[0].Ifindex, fs))
+	}
+	fd, err := os.Open("../../testdata/tc/ovs-dpctl-flows.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fd.Close()
+	dump, err := dpflow.ReadDump(fd, dpflow.Options{})
+	if err != nil || len(dump.Errors) > 0 {
+		t.Fatalf("flows: %v %v", err, dump.Errors)
+	}
+	r := Join(reports, dump.Flows)
+	if len(r.Flows) == 0 || r.NoUFID != 0 {
+		t.Fatalf("%d flows joined, %d without ufid", len(r.Flows), r.NoUFID)
+	}
+	joined := 0
+	for _, f := range r.Flows {
+		if f.InPort != "p1" && f.InPort != "p2" {
+			continue // br0 is an internal port: OVS puts its filters on egress, not recorded
+		}
+		if len(f.Filters) != 1 || f.Filters[0].Interface != f.InPort {
+			t.Errorf("flow %s from %s: filters %+v", f.UFID, f.InPort, f.Filters)
+			continue
+		}
+		// Counters are not compared: OVS adds the packets of the upcall
+		// that created the flow, which never passed the tc filter.
+		if f.Filters[0].State != tc.StateSkipHW {
+			t.Errorf("flow %s: filter state %s, want skip_hw (tc-policy=skip_hw)", f.UFID, f.Filters[0].State)
+		}
+		if f.Note != "" {
+			t.Errorf("flow %s: unexpected disagreement %q", f.UFID, f.Note)
+		}
+		joined++
+	}
+	if joined < 4 {
+		t.Errorf("only %d flows from p1/p2 joined", joined)
+	}
+	// Filters of flows OVS has already expired from its dump (IPv6
+	// neighbour discovery, ARP broadcasts) are orphans, which is the point
+	// of listing them.
+	t.Logf("%d orphan filters (flows gone from the dump)", len(r.Orphans))
+	t.Logf("%d flows joined with their OVS-written tc filters", joined)
 }
