@@ -1,0 +1,124 @@
+package offload_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/offloadtest"
+)
+
+// treeHost builds a bundled offloadtest tree in a temporary directory and
+// opens a Host on it with the fake kernel (sysfs, rtnetlink, devlink,
+// ethtool); a real program calls offload.Open() with no options instead.
+func treeHost(name string) (*offload.Host, func()) {
+	dir, err := os.MkdirTemp("", "offloadkit-eswitch-example")
+	if err != nil {
+		panic(err)
+	}
+	spec, _ := offloadtest.ByName(name)
+	tr, err := offloadtest.Build(dir, spec)
+	if err != nil {
+		panic(err)
+	}
+	h, err := tr.Open()
+	if err != nil {
+		panic(err)
+	}
+	return h, func() { h.Close(); os.RemoveAll(dir) }
+}
+
+// Switch a ConnectX-5 PF to switchdev, the guides' `devlink dev eswitch
+// set pci/0000:84:00.0 mode switchdev`, and find the representor that
+// appears for VF 0.
+func ExampleHost_SetESwitchMode() {
+	h, done := treeHost("cx5-legacy")
+	defer done()
+	ctx := context.Background()
+	pf := offload.MustParsePCIAddress("0000:84:00.0")
+
+	before, _ := h.ESwitchMode(ctx, pf)
+	if err := h.SetESwitchMode(ctx, pf, offload.ESwitchModeSwitchdev); err != nil {
+		fmt.Println(err)
+		return
+	}
+	after, _ := h.ESwitchMode(ctx, pf)
+	rep, err := h.VFRepresentorByIndex(ctx, pf, 0)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%s: %s -> %s, VF 0 representor %s (%s)\n", pf, before, after, rep.Netdev, rep.PortName)
+	// Output:
+	// 0000:84:00.0: legacy -> switchdev, VF 0 representor enp132s0f0r0 (pf0vf0)
+}
+
+// Set the mlx5 flow steering mode to software-managed, the guides'
+// `devlink dev param set pci/0000:84:00.0 name flow_steering_mode value
+// smfs cmode runtime`; SetParam reads the value back.
+func ExampleHost_SetParam() {
+	h, done := treeHost("cx5-switchdev")
+	defer done()
+	ctx := context.Background()
+	pf := offload.MustParsePCIAddress("0000:84:00.0")
+
+	v, _ := h.Param(ctx, pf, "flow_steering_mode", offload.ParamCModeRuntime)
+	fmt.Println("before:", v.String)
+	err := h.SetParam(ctx, pf, "flow_steering_mode", offload.ParamCModeRuntime, offload.StringParam(string(offload.FlowSteeringSMFS)))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	v, _ = h.Param(ctx, pf, "flow_steering_mode", offload.ParamCModeRuntime)
+	fmt.Println("after:", v.String)
+	// Output:
+	// before: dmfs
+	// after: smfs
+}
+
+// Turn on hw-tc-offload on the uplink (`ethtool -K enp132s0f0np0
+// hw-tc-offload on`); a netdev that cannot offload tc reports the feature
+// as not applied instead of failing silently.
+func ExampleHost_SetHWTCOffload() {
+	h, done := treeHost("cx5-switchdev")
+	defer done()
+	ctx := context.Background()
+
+	if err := h.SetHWTCOffload(ctx, "enp132s0f0np0", true); err != nil {
+		fmt.Println(err)
+		return
+	}
+	on, _ := h.HWTCOffload(ctx, "enp132s0f0np0")
+	fmt.Println("enp132s0f0np0 hw-tc-offload:", on)
+
+	err := h.SetHWTCOffload(ctx, "eno1", true)
+	fmt.Println("eno1 not applied:", errors.Is(err, offload.ErrNotApplied))
+	// Output:
+	// enp132s0f0np0 hw-tc-offload: true
+	// eno1 not applied: true
+}
+
+// List the devlink ports of a BlueField-2 DPU: the uplink, the host PF,
+// the host VFs on external controller 1 and a local SF.
+func ExampleHost_Ports() {
+	h, done := treeHost("bf2-dpu")
+	defer done()
+	ports, err := h.Ports(context.Background(), offload.PCIDevice(offload.MustParsePCIAddress("0000:03:00.0")))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, p := range ports {
+		fmt.Printf("%-8s %-13s controller=%d pf=%d vf=%d sf=%d external=%v\n", p.Flavour, p.Netdev, p.Controller, p.PFNum, p.VFNum, p.SFNum, p.External)
+	}
+	// Output:
+	// physical p0            controller=-1 pf=-1 vf=-1 sf=-1 external=false
+	// pcipf    pf0hpf        controller=1 pf=0 vf=-1 sf=-1 external=true
+	// pcisf    en3f0pf0sf88  controller=0 pf=0 vf=-1 sf=88 external=false
+	// pcivf    pf0vf0host    controller=1 pf=0 vf=0 sf=-1 external=true
+	// pcivf    pf0vf1host    controller=1 pf=0 vf=1 sf=-1 external=true
+	// pcivf    pf0vf2host    controller=1 pf=0 vf=2 sf=-1 external=true
+	// pcivf    pf0vf3host    controller=1 pf=0 vf=3 sf=-1 external=true
+}
