@@ -245,19 +245,17 @@ func ParseUFID(s string) (UFID, error) {
 	if len(t) != 36 || t[8] != '-' || t[13] != '-' || t[18] != '-' || t[23] != '-' {
 		return u, errs.Invalid("ufid", s, "want 8-4-4-4-12 hex digits")
 	}
-	j := 0
-	for i := 0; i < 36; i += 2 {
-		if t[i] == '-' {
-			i--
-			continue
+	nib := 0
+	for i := 0; i < 36; i++ {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			continue // the dashes, checked above
 		}
-		hi, ok1 := unhex(t[i])
-		lo, ok2 := unhex(t[i+1])
-		if !ok1 || !ok2 {
+		d, ok := unhex(t[i])
+		if !ok {
 			return UFID{}, errs.Invalid("ufid", s, "not hexadecimal")
 		}
-		u[j] = hi<<4 | lo
-		j++
+		u[nib/2] |= d << (4 * (1 - nib%2))
+		nib++
 	}
 	return u, nil
 }

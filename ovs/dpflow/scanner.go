@@ -209,12 +209,15 @@ func (s *Scanner) fill() error {
 					continue
 				}
 				s.skip = false
-				m := copy(s.buf, data[i+1:])
+				m := copy(s.buf[:cap(s.buf)], data[i+1:])
 				s.buf = s.buf[:m]
 			} else {
 				s.buf = s.buf[:len(s.buf)+n]
 			}
-			if k := bytes.LastIndexByte(s.buf, '\n'); k >= 0 {
+			// Only the new bytes can hold a newline: what was in buf
+			// before is a partial line.
+			if k := bytes.LastIndexByte(s.buf[len(s.buf)-min(n, len(s.buf)):], '\n'); k >= 0 {
+				k += len(s.buf) - min(n, len(s.buf))
 				s.chunk, s.off = unsafe.String(&s.buf[0], k+1), 0
 				rest := s.buf[k+1:]
 				s.buf = make([]byte, len(rest), max(chunkSize, 2*len(rest)))
