@@ -86,6 +86,7 @@ def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--bench":
         lines = [l for _, l in flow_lines(sys.argv[2])]
         ok = 0
+        c0 = time.process_time()
         t0 = time.perf_counter()
         for l in lines:
             try:
@@ -94,8 +95,11 @@ def main():
             except Exception:
                 pass
         dt = time.perf_counter() - t0
+        cpu = time.process_time() - c0
+        n = max(len(lines), 1)
         print(json.dumps({"lines": len(lines), "parsed": ok, "seconds": dt,
-                          "us_per_flow": dt / max(len(lines), 1) * 1e6}))
+                          "us_per_flow": dt / n * 1e6,
+                          "cpu_us_per_flow": cpu / n * 1e6}))
         return
     w = sys.stdout
     for n, line in flow_lines(sys.argv[1]):

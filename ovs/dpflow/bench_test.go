@@ -3,6 +3,7 @@ package dpflow
 import (
 	"bytes"
 	"io"
+	"os"
 	"strings"
 	"testing"
 )
@@ -30,6 +31,7 @@ func benchScan(b *testing.B, line string) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	for i := 0; i < b.N; i++ {
 		s := NewScanner(bytes.NewReader(data), Options{})
 		count := 0
@@ -48,9 +50,14 @@ func benchScan(b *testing.B, line string) {
 		}
 	}
 	b.StopTimer()
+	cpu := cpuTime() - cpu0
 	perFlow := float64(b.Elapsed().Nanoseconds()) / float64(b.N*n)
 	b.ReportMetric(perFlow, "ns/flow")
 	b.ReportMetric(1e9/perFlow, "flows/s")
+	if cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*n), "cpu-ns/flow")
+		b.ReportMetric(float64(len(data))*float64(b.N)/cpu.Seconds()/1e6, "cpu-MB/s")
+	}
 }
 
 // BenchmarkScanVerbose streams 10k -m lines (about 560 bytes each) from an
@@ -128,5 +135,47 @@ func BenchmarkFormat(b *testing.B) {
 	}
 	if !strings.HasPrefix(string(buf), "ufid:") {
 		b.Fatal(string(buf))
+	}
+}
+
+// BenchmarkFile streams the dump named by $DPFLOW_BENCH_FILE, for the
+// side-by-side run against OVS's Python parser (hack/pyflow-bench). It
+// reports ns/flow over the flow lines of the file.
+func BenchmarkFile(b *testing.B) {
+	name := os.Getenv("DPFLOW_BENCH_FILE")
+	if name == "" {
+		b.Skip("skipping: set DPFLOW_BENCH_FILE to a dump (hack/pyflow-bench/bench.sh does)")
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	flows := 0
+	cpu0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		flows = 0
+		s := NewScanner(bytes.NewReader(data), Options{})
+		for {
+			_, err := s.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			flows++
+		}
+	}
+	b.StopTimer()
+	cpu := cpuTime() - cpu0
+	perFlow := float64(b.Elapsed().Nanoseconds()) / float64(b.N*flows)
+	b.ReportMetric(perFlow, "ns/flow")
+	// On a shared machine wall time includes waiting for a CPU; the
+	// process CPU time (user+sys, all threads, GC included) does not.
+	if cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*flows), "cpu-ns/flow")
+		b.ReportMetric(float64(len(data))*float64(b.N)/cpu.Seconds()/1e6, "cpu-MB/s")
 	}
 }
