@@ -134,7 +134,7 @@ func dump[T any](ctx context.Context, c *Client, op string, ifc Interface, req n
 		if err != nil {
 			return nil, err
 		}
-		var out []T
+		out := make([]T, 0, len(msgs))
 		intr := false
 		for _, m := range msgs {
 			if m.Header.Flags&netlink.DumpInterrupted != 0 {

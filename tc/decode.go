@@ -590,7 +590,13 @@ func decodeEncOpts(b []byte, gnv uint16) ([]GeneveOpt, []Attr, error) {
 }
 
 func decodeActions(b []byte) ([]Action, error) {
-	var acts []Action
+	// Count first so that the slice of large Action values is allocated
+	// once: dumps of thousands of filters are dominated by allocation.
+	n := 0
+	for c := newAttrs(b); c.next(); {
+		n++
+	}
+	acts := make([]Action, 0, n)
 	a := newAttrs(b)
 	for a.next() {
 		act, err := decodeAction(a.data)

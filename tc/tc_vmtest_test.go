@@ -244,7 +244,7 @@ func cmpKeys(sent, dumped FlowerKey) string {
 // TestVMDumpSideBySide is the side-by-side of issue 5: with N flower filters
 // (OFFLOADKIT_TCBENCH_N, default 10000) on a veth, it times a full dump and
 // decode with FilterList against `tc -s filter show` and `tc -j -s filter
-// show` writing to /dev/null, best of three each, and logs the numbers
+// show` writing to /dev/null, best of five interleaved rounds, and logs the numbers
 // (hack/tc-bench/run.sh runs it in the harness and prints them). It asserts
 // only that both see N filters: timings are reported, not tested.
 func TestVMDumpSideBySide(t *testing.T) {
@@ -267,17 +267,6 @@ func TestVMDumpSideBySide(t *testing.T) {
 	run(t, "ip", "netns", "exec", e.ns, "tc", "-b", batch.Name())
 	t.Logf("tc -b added %d filters in %v", n, time.Since(start).Round(time.Millisecond))
 
-	best := func(f func()) time.Duration {
-		var min time.Duration
-		for range 3 {
-			s := time.Now()
-			f()
-			if d := time.Since(s); min == 0 || d < min {
-				min = d
-			}
-		}
-		return min
-	}
 	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -293,8 +282,8 @@ func TestVMDumpSideBySide(t *testing.T) {
 		}
 	}
 	ctx := context.Background()
-	var got int
-	ours := best(func() {
+	var got, streamed int
+	list := func() {
 		fs, err := e.c.FilterList(ctx, Interface{Name: "v0"}, ParentIngress)
 		if err != nil {
 			t.Fatal(err)
@@ -305,12 +294,8 @@ func TestVMDumpSideBySide(t *testing.T) {
 				got++
 			}
 		}
-	})
-	if got != n {
-		t.Fatalf("FilterList decoded %d flower filters, want %d", got, n)
 	}
-	var streamed int
-	stream := best(func() {
+	stream := func() {
 		streamed = 0
 		for f, err := range e.c.Filters(ctx, Interface{Name: "v0"}, ParentIngress) {
 			if err != nil {
@@ -320,9 +305,31 @@ func TestVMDumpSideBySide(t *testing.T) {
 				streamed++
 			}
 		}
-	})
-	text := best(tcRun("-s", "filter", "show", "dev", "v0", "ingress"))
-	js := best(tcRun("-j", "-s", "filter", "show", "dev", "v0", "ingress"))
+	}
+	// Interleaved rounds, best of each: the guest is emulated (TCG) on a
+	// shared host, so single runs are noisy.
+	runs := []struct {
+		name string
+		f    func()
+		best time.Duration
+	}{
+		{"tc.Client.FilterList (dump+decode)", list, 0},
+		{"tc.Client.Filters    (streamed)   ", stream, 0},
+		{"tc -s filter show    > /dev/null  ", tcRun("-s", "filter", "show", "dev", "v0", "ingress"), 0},
+		{"tc -j -s filter show > /dev/null  ", tcRun("-j", "-s", "filter", "show", "dev", "v0", "ingress"), 0},
+	}
+	for range 5 {
+		for i := range runs {
+			s := time.Now()
+			runs[i].f()
+			if d := time.Since(s); runs[i].best == 0 || d < runs[i].best {
+				runs[i].best = d
+			}
+		}
+	}
+	if got != n || streamed != n {
+		t.Fatalf("FilterList decoded %d flower filters, Filters %d, want %d", got, streamed, n)
+	}
 	shown := 0
 	for _, j := range e.tcShow(t) {
 		if j.Options != nil {
@@ -332,10 +339,9 @@ func TestVMDumpSideBySide(t *testing.T) {
 	if shown != n {
 		t.Errorf("tc -j shows %d filters, want %d", shown, n)
 	}
-	t.Logf("side-by-side, %d flower filters, best of 3 (kernel %s):", n, strings.TrimSpace(run(t, "uname", "-r")))
-	t.Logf("  tc.Client.FilterList (dump+decode)   %10v  %6.2f us/filter", ours.Round(time.Microsecond), float64(ours.Microseconds())/float64(n))
-	t.Logf("  tc.Client.Filters    (streamed)      %10v  %6.2f us/filter", stream.Round(time.Microsecond), float64(stream.Microseconds())/float64(n))
-	t.Logf("  tc -s filter show    > /dev/null     %10v  %6.2f us/filter", text.Round(time.Microsecond), float64(text.Microseconds())/float64(n))
-	t.Logf("  tc -j -s filter show > /dev/null     %10v  %6.2f us/filter", js.Round(time.Microsecond), float64(js.Microseconds())/float64(n))
-	t.Logf("  ratio tc -j / FilterList: %.2fx", float64(js)/float64(ours))
+	t.Logf("side-by-side, %d flower filters, best of 5 interleaved rounds (kernel %s):", n, strings.TrimSpace(run(t, "uname", "-r")))
+	for _, r := range runs {
+		t.Logf("  %s %10v  %7.2f us/filter", r.name, r.best.Round(time.Microsecond), float64(r.best.Microseconds())/float64(n))
+	}
+	t.Logf("  ratio tc -j / FilterList: %.2fx; tc (text) / FilterList: %.2fx", float64(runs[3].best)/float64(runs[0].best), float64(runs[2].best)/float64(runs[0].best))
 }

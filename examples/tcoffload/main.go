@@ -22,9 +22,10 @@
 // "skip_hw", "unknown"), flags, in_hw_count (-1 when not reported),
 // packets, bytes, hw_packets, hw_bytes, ufid (when OVS set it), match and
 // actions. "flows" is present with -flows or -unixctl: flows (ufid,
-// in_port, packets, bytes, offloaded, dp, filters, in_hw, note), orphans
+// in_port, packets, bytes, offloaded, dp, filters, in_hw, listed, note), orphans
 // (filters whose ufid no flow has), no_ufid, in_hw, tc_not_in_hw,
-// no_filter and disagree.
+// no_filter, disagree and unlisted. The table lists only flows that came in
+// on a listed interface or have a filter there; JSON has all.
 //
 // Reading needs no privilege, but the interfaces must be visible in the
 // namespace (-netns needs CAP_SYS_ADMIN), and -unixctl needs access to the
@@ -266,15 +267,18 @@ func printTables(w io.Writer, out output) error {
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "UFID\tIN_PORT\tOVS\tTC\tFILTERS\tPACKETS\tNOTE")
 	for _, f := range r.Flows {
+		if !f.Listed && len(f.Filters) == 0 {
+			continue // from a port not asked about: counted as unlisted
+		}
 		ovs := f.DP
 		if f.Offloaded != "" {
 			ovs += " offloaded:" + f.Offloaded
 		}
 		state := "none"
 		if len(f.Filters) > 0 {
-			state = "not_in_hw"
+			state = string(f.Filters[0].State)
 			if f.InHW {
-				state = "in_hw"
+				state = string(tc.StateInHW)
 			}
 		}
 		var fs []string
@@ -286,8 +290,8 @@ func printTables(w io.Writer, out output) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nflows: %d joined (%d in_hw, %d with filters not in_hw, %d without a filter), %d without ufid, %d disagreements; %d orphan tc filters\n",
-		len(r.Flows), r.InHW, r.TCNotInHW, r.NoFilter, r.NoUFID, r.Disagree, len(r.Orphans))
+	fmt.Fprintf(w, "\nflows: %d with ufid (%d in_hw, %d with filters not in_hw, %d from these interfaces without a filter, %d from other ports), %d without ufid, %d disagreements; %d orphan tc filters\n",
+		len(r.Flows), r.InHW, r.TCNotInHW, r.NoFilter, r.Unlisted, r.NoUFID, r.Disagree, len(r.Orphans))
 	return nil
 }
 

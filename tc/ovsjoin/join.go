@@ -25,6 +25,9 @@ type Flow struct {
 	Filters []tc.OffloadFilter `json:"filters"`
 	// InHW is true when at least one of the filters is in_hw.
 	InHW bool `json:"in_hw"`
+	// Listed is true when the flow's in_port names one of the reported
+	// interfaces, so a missing filter is meaningful.
+	Listed bool `json:"listed"`
 	// Note explains a disagreement between OVS and tc, empty when none.
 	Note string `json:"note,omitempty"`
 }
@@ -39,12 +42,16 @@ type Report struct {
 	// NoUFID counts flows printed without a ufid (dump without -m); they
 	// cannot be joined.
 	NoUFID int `json:"no_ufid"`
-	// InHW, TCNotInHW and NoFilter count the joined flows by outcome.
+	// InHW, TCNotInHW and NoFilter count the joined flows by outcome;
+	// NoFilter only those from a reported interface.
 	InHW      int `json:"in_hw"`
 	TCNotInHW int `json:"tc_not_in_hw"`
 	NoFilter  int `json:"no_filter"`
 	// Disagree counts flows with a Note.
 	Disagree int `json:"disagree"`
+	// Unlisted counts joined flows that came in on ports not in the
+	// reports and have no filter there (nothing to say about them).
+	Unlisted int `json:"unlisted"`
 }
 
 // Join matches flows with the filters of reports by UFID.
@@ -59,6 +66,10 @@ func Join(reports []tc.Offload, flows []dpflow.Flow) Report {
 		ufids = append(ufids, TCUFID(f.UFID))
 	}
 	joined := tc.JoinUFIDs(reports, ufids)
+	listed := map[string]bool{}
+	for _, rep := range reports {
+		listed[rep.Interface] = true
+	}
 	seen := map[tc.UFID]bool{}
 	i := 0
 	for _, f := range flows {
@@ -71,7 +82,7 @@ func Join(reports []tc.Offload, flows []dpflow.Flow) Report {
 		fl := Flow{
 			UFID: j.UFID, InPort: f.InPort, Packets: f.Packets, Bytes: f.Bytes,
 			Offloaded: string(f.Offloaded), DP: string(f.DP),
-			Filters: j.Filters, InHW: j.InHW,
+			Filters: j.Filters, InHW: j.InHW, Listed: listed[f.InPort],
 		}
 		if fl.Filters == nil {
 			fl.Filters = []tc.OffloadFilter{}
@@ -81,8 +92,10 @@ func Join(reports []tc.Offload, flows []dpflow.Flow) Report {
 			r.InHW++
 		case len(j.Filters) > 0:
 			r.TCNotInHW++
-		default:
+		case fl.Listed:
 			r.NoFilter++
+		default:
+			r.Unlisted++
 		}
 		fl.Note = note(fl)
 		if fl.Note != "" {
@@ -104,7 +117,7 @@ func Join(reports []tc.Offload, flows []dpflow.Flow) Report {
 func note(f Flow) string {
 	ovsHW := f.Offloaded == string(dpflow.OffloadedYes)
 	switch {
-	case f.DP == "tc" && len(f.Filters) == 0:
+	case f.DP == "tc" && len(f.Filters) == 0 && f.Listed:
 		return "OVS says dp:tc but no tc filter carries this ufid on the listed interfaces"
 	case ovsHW && len(f.Filters) > 0 && !f.InHW:
 		return "OVS says offloaded:yes but its tc filters are not in_hw"

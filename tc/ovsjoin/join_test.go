@@ -36,7 +36,7 @@ func TestJoinByCookie(t *testing.T) {
 		v := TCUFID(u)
 		return &v
 	}
-	rep := tc.Offload{Interface: "pf0vf0", Filters: []tc.OffloadFilter{
+	rep := tc.Offload{Interface: "3", Filters: []tc.OffloadFilter{
 		{Interface: "pf0vf0", Handle: 1, State: tc.StateInHW, UFID: cookie(hw)},
 		{Interface: "pf0vf0", Handle: 2, State: tc.StateNotInHW, UFID: cookie(sw)},
 		{Interface: "pf0vf0", Handle: 3, State: tc.StateNotInHW, UFID: cookie(gone)},
