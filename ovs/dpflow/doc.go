@@ -39,8 +39,10 @@
 // blank lines. By default the Scanner skips headers, blank lines, `#`
 // comment lines and OVS log lines, and reports any other line it cannot
 // parse as a *ParseError (with line and column) without stopping. With
-// Options.Strict, log lines and unknown info fields are errors too, and
-// packets, bytes, used and actions are required.
+// Options.Strict, log lines, prompts and unknown info fields (other than
+// the vendor offload_packets/offload_bytes) are errors too, and packets,
+// bytes and used are required before actions. Unknown match keys and
+// actions are kept in both modes: new kernels and OVS versions add them.
 //
 // # Errors
 //

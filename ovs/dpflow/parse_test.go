@@ -166,3 +166,47 @@ func TestCorpusRoundTrip(t *testing.T) {
 		t.Fatal("no flows in the corpus")
 	}
 }
+
+func TestUnknownKeysAndNestedActions(t *testing.T) {
+	line := `recirc_id(0),in_port(2),key32(00 00/00 00),eth_type(0x0800), packets:1, bytes:2, used:0.001s, actions:action42(0a0b),sample(sample=50.0%,actions(clone(3),check_pkt_len(size=200,gt(userspace(pid=1,slow_path(action))),le(4)))),dec_ttl(le_1(drop))`
+	if err := ParseInto(new(Flow), line, Options{Strict: true}); err != nil {
+		t.Fatalf("strict mode rejects unknown keys or actions: %v", err)
+	}
+	fl, err := Parse(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, ok := fl.Key("key32"); !ok || k.Args() != "00 00/00 00" {
+		t.Errorf("key32 = %+v %v", k, ok)
+	}
+	if fl.Actions[0].Name != "action42" || fl.Actions[0].Args() != "0a0b" {
+		t.Errorf("unknown action %+v", fl.Actions[0])
+	}
+	var names []string
+	WalkActions(fl.Actions, func(a Attr) bool {
+		names = append(names, a.Name+":"+a.Text)
+		return true
+	})
+	want := []string{
+		"action42:action42(0a0b)",
+		"sample:sample(sample=50.0%,actions(clone(3),check_pkt_len(size=200,gt(userspace(pid=1,slow_path(action))),le(4))))",
+		"clone:clone(3)",
+		"output:3",
+		"check_pkt_len:check_pkt_len(size=200,gt(userspace(pid=1,slow_path(action))),le(4))",
+		"userspace:userspace(pid=1,slow_path(action))",
+		"output:4",
+		"dec_ttl:dec_ttl(le_1(drop))",
+		"drop:drop",
+	}
+	if diff := cmp.Diff(want, names); diff != "" {
+		t.Errorf("walk (-want +got):\n%s", diff)
+	}
+	// The first action that explains it wins, depth first.
+	if r, _ := Why(fl); r != ReasonSample {
+		t.Errorf("Why = %q, want %q", r, ReasonSample)
+	}
+	fl.Actions = fl.Actions[2:]
+	if r, d := Why(fl); r != ReasonUnsupportedAction || d != "dec_ttl(le_1(drop))" {
+		t.Errorf("Why = %q %q", r, d)
+	}
+}

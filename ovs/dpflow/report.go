@@ -280,8 +280,15 @@ func Why(f *Flow) (Reason, string) {
 	return ReasonUnknown, ""
 }
 
-// visit walks actions depth first, entering clone(), sample(actions()),
-// check_pkt_len(gt(),le()) and dec_ttl(le_1()), until fn returns false.
+// WalkActions calls fn for each action depth first, entering the nested
+// action lists of clone(...), sample(...,actions(...)),
+// check_pkt_len(...,gt(...),le(...)) and dec_ttl(le_1(...)), until fn
+// returns false. It reports whether the walk ran to the end. Nested lists
+// that do not parse are not entered.
+func WalkActions(actions []Attr, fn func(Attr) bool) bool {
+	return visit(actions, fn)
+}
+
 func visit(actions []Attr, fn func(Attr) bool) bool {
 	for _, a := range actions {
 		if !fn(a) {
