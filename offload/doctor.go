@@ -7,6 +7,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/offloadkit/offloadkit/internal/errs"
 )
 
 // CheckStatus is the outcome of one Doctor check.
@@ -150,15 +152,12 @@ func (h *Host) Doctor(ctx context.Context, opts ...DoctorOption) (*Report, error
 // checkKernel reads proc/sys/kernel/osrelease below the root.
 func (h *Host) checkKernel() Check {
 	c := Check{Name: "kernel", Subject: "host"}
-	rel, err := h.fs.ReadString("proc/sys/kernel/osrelease")
-	if err != nil {
+	rel, major, minor, err := h.KernelRelease()
+	switch {
+	case err != nil && rel == "":
 		c.Status, c.Detail = CheckUnknown, "cannot read the kernel release: "+err.Error()
 		c.Fix = "run on the host itself (or mount its /proc); the guides need Linux 5.7 or later"
-		return c
-	}
-	major, minor, ok := parseKernelRelease(rel)
-	switch {
-	case !ok:
+	case err != nil:
 		c.Status, c.Detail = CheckUnknown, fmt.Sprintf("cannot parse kernel release %q", rel)
 	case major > 5 || major == 5 && minor >= 7:
 		c.Status, c.Detail = CheckOK, "Linux "+rel
@@ -167,6 +166,21 @@ func (h *Host) checkKernel() Check {
 		c.Fix = "upgrade to Linux 5.7 or later (or a distribution kernel with the backports, such as CentOS 8 Stream)"
 	}
 	return c
+}
+
+// KernelRelease returns the running kernel's release ("6.1.0-13-amd64")
+// and its major and minor numbers, read from proc/sys/kernel/osrelease
+// below the root; an error when it cannot be read or parsed.
+func (h *Host) KernelRelease() (release string, major, minor int, err error) {
+	rel, err := h.fs.ReadString("proc/sys/kernel/osrelease")
+	if err != nil {
+		return "", 0, 0, &errs.Error{Op: "read kernel release", Path: h.fs.Abs("proc/sys/kernel/osrelease"), Err: err}
+	}
+	major, minor, ok := parseKernelRelease(rel)
+	if !ok {
+		return rel, 0, 0, errs.Invalid("kernel release", rel, "want major.minor...")
+	}
+	return rel, major, minor, nil
 }
 
 // parseKernelRelease parses "5.15.0-91-generic" into 5, 15.

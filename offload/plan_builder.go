@@ -496,6 +496,35 @@ func (b *PlanBuilder) vfsFirst(pp *pfPlan, want ESwitchMode, n int, p *Pending) 
 	return nil
 }
 
+// UnbindAll adds steps that unbind every VF of pf still bound after the
+// steps so far, and queues their rebinding in p (for Finish). A VF LAG
+// needs every VF unbound while its bond forms.
+func (b *PlanBuilder) UnbindAll(ctx context.Context, pf PCIAddress, p *Pending, why string) error {
+	pp, err := b.load(ctx, pf)
+	if err != nil {
+		return err
+	}
+	if p == nil || p.pf != pf {
+		return errs.Invalid("pending steps", pf.String(), "not from Switchdev of this PF")
+	}
+	for i := 0; i < pp.sim.NumVFs; i++ {
+		d := pp.sim.vfDriver(i)
+		if d == "" {
+			continue
+		}
+		if d == autoprobeDriver {
+			if pp.prof.VFDriver == "" {
+				return &errs.Error{Op: "plan unbinding VFs", Device: pf.String(), Err: fmt.Errorf("%w: VF %d is bound by autoprobe to a driver backend %s does not name", ErrNotSupported, i, b.backend.Name())}
+			}
+			d = pp.prof.VFDriver
+			pp.sim.VFDrivers[i] = d
+		}
+		b.UnbindVF(pf, i, why)
+		p.binds = append(p.binds, pendingBind{vf: i, driver: d})
+	}
+	return nil
+}
+
 // Finish adds the steps Switchdev left pending: rebinding the VFs to
 // their drivers and turning sriov_drivers_autoprobe back on.
 func (b *PlanBuilder) Finish(p *Pending) {

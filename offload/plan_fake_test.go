@@ -189,6 +189,18 @@ type faults struct {
 	ethtool *genlFaults
 }
 
+// extraTrees are variants of the bundled trees for cases they lack.
+var extraTrees = map[string]offloadtest.Spec{
+	// Both ConnectX-5 ports already in switchdev with bound VFs, bonded
+	// active-backup: a VF LAG must unbind every VF while the bond forms.
+	"cx5-switchdev-bond": func() offloadtest.Spec {
+		s := offloadtest.CX5Switchdev()
+		s.Name = "cx5-switchdev-bond"
+		s.Bonds = []offloadtest.BondSpec{{Name: "bond1", Mode: "active-backup 1", Slaves: []string{"enp132s0f0np0", "enp132s0f1np1"}}}
+		return s
+	}(),
+}
+
 // testBackends are the vendor backends every test host gets.
 func testBackends() offload.Option {
 	return offload.WithBackends(mellanox.New(), corigine.New(), yusur.New(yusur.Options{}))
@@ -204,7 +216,14 @@ func openTree(t testing.TB, name string) (*offloadtest.Tree, *offload.Host) {
 // openTreeHooks is openTree that also returns the fault injectors.
 func openTreeHooks(t testing.TB, name string) (*offloadtest.Tree, *faults, *offload.Host) {
 	t.Helper()
-	tr := offloadtest.NewByName(t, name)
+	spec, ok := offloadtest.ByName(name)
+	if !ok {
+		spec, ok = extraTrees[name]
+	}
+	if !ok {
+		t.Fatalf("no tree %q", name)
+	}
+	tr := offloadtest.New(t, spec)
 	f := &faults{sysfs: newFakeHooks(tr), devlink: newGenlFaults(tr.DevlinkConn()), ethtool: newGenlFaults(tr.EthtoolConn())}
 	h := tr.Host(t, testBackends(), offload.WithSysfsHooks(f.sysfs), offload.WithDevlink(f.devlink.conn()), offload.WithEthtool(f.ethtool.conn()))
 	return tr, f, h

@@ -158,6 +158,8 @@ var faultCases = []faultCase{
 	{"agilio-flower", "0000:af:00.0", offload.Spec{NumVFs: 2, HWTCOffload: true}},
 	{"yusur-2200e", "0000:00:0b.0", offload.Spec{NumVFs: 3}},
 	{"bf2-dpu", "0000:03:00.0", offload.Spec{NumVFs: 2, HWTCOffload: true}},
+	{"cx5-switchdev-bond", "0000:84:00.1", offload.Spec{NumVFs: 4, HWTCOffload: true, Bond: offload.BondVFLAG}},
+	{"cx5-switchdev-bond", "0000:84:00.0", offload.Spec{NumVFs: 2, Bond: offload.BondVFLAG, BondMode: offload.BondMode8023AD}},
 }
 
 // stepWrites returns the sysfs file step s writes and how many times.

@@ -150,6 +150,15 @@ func planSteering(ctx context.Context, b *offload.PlanBuilder, pf offload.PCIAdd
 	}
 	want := string(b.Spec().FlowSteering)
 	cur, via := steering(st)
+	if b.Spec().FlowSteering == offload.FlowSteeringHMFS {
+		// hmfs arrived in Linux 6.14; an older kernel refuses it (EINVAL)
+		// after the VFs were already taken down. An unreadable release is
+		// left to the kernel to judge.
+		if rel, major, minor, err := b.Host().KernelRelease(); err == nil && (major < 6 || major == 6 && minor < 14) {
+			return &offload.Error{Op: "plan flow steering mode", Device: pf.String(),
+				Err: fmt.Errorf("%w: hmfs needs Linux 6.14 or later, this is %s", offload.ErrNotSupported, rel)}
+		}
+	}
 	if st.NumVFs > 0 {
 		b.SetNumVFs(pf, 0, fmt.Sprintf("the flow steering mode can only change with no VFs (%s -> %s)", cur, want))
 	}
@@ -258,6 +267,11 @@ func (be Backend) planVFLAG(ctx context.Context, b *offload.PlanBuilder, st offl
 		}
 		p, err := b.Switchdev(ctx, a)
 		if err != nil {
+			return err
+		}
+		// VFs the driver bound (already in switchdev, or created there)
+		// are unbound too: all must be while the bond forms.
+		if err := b.UnbindAll(ctx, a, p, "VF LAG: every VF must be unbound while the bond forms"); err != nil {
 			return err
 		}
 		pending = append(pending, p)

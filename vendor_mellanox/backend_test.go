@@ -186,3 +186,56 @@ func TestCheck(t *testing.T) {
 }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+// TestVFLAGUnbindsBoundVFs: PFs already in switchdev with bound VFs get
+// their VFs unbound before the bond forms and rebound after it.
+func TestVFLAGUnbindsBoundVFs(t *testing.T) {
+	spec := offloadtest.CX5Switchdev()
+	spec.Bonds = []offloadtest.BondSpec{{Name: "bond1", Mode: "active-backup 1", Slaves: []string{"enp132s0f0np0", "enp132s0f1np1"}}}
+	tr := offloadtest.New(t, spec)
+	h := tr.Host(t, offload.WithBackends(mellanox.New()))
+	p, err := h.PlanSwitchdev(context.Background(), offload.MustParsePCIAddress("0000:84:00.1"), offload.Spec{NumVFs: 4, HWTCOffload: true, Bond: offload.BondVFLAG})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seq []string
+	for _, s := range p.Steps {
+		seq = append(seq, s.Kind.String())
+	}
+	got := strings.Join(seq, " ")
+	unb := strings.Repeat(" unbind-vf", 4)
+	bind := strings.Repeat(" bind-vf", 4)
+	want := "release-bond-slave release-bond-slave set-hw-tc-offload" + unb + " set-hw-tc-offload" + unb + " enslave enslave" + bind + bind
+	if got != want {
+		t.Fatalf("steps\n got %s\nwant %s\n%s", got, want, p)
+	}
+	if len(p.PFs) != 2 {
+		t.Errorf("plan locks %v, want both PFs", p.PFs)
+	}
+}
+
+// TestHMFSNeedsNewKernel: hmfs is refused at plan time on kernels before
+// 6.14, before any VF is taken down.
+func TestHMFSNeedsNewKernel(t *testing.T) {
+	tr := offloadtest.NewByName(t, "cx5-legacy")
+	h := tr.Host(t, offload.WithBackends(mellanox.New()))
+	write := func(rel string) {
+		p := filepath.Join(tr.Root, "proc/sys/kernel/osrelease")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(rel+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pf := offload.MustParsePCIAddress("0000:84:00.0")
+	spec := offload.Spec{NumVFs: 4, FlowSteering: offload.FlowSteeringHMFS}
+	write("6.1.0-13-amd64")
+	if _, err := h.PlanSwitchdev(context.Background(), pf, spec); !errors.Is(err, offload.ErrNotSupported) || !strings.Contains(err.Error(), "6.14") {
+		t.Errorf("hmfs on 6.1: %v", err)
+	}
+	write("6.14.2")
+	if _, err := h.PlanSwitchdev(context.Background(), pf, spec); err != nil {
+		t.Errorf("hmfs on 6.14: %v", err)
+	}
+}
