@@ -84,11 +84,16 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 		DeleteFunc: func(string, model.Model) { c.notify() },
 	})
 	o, b, p, i := &OpenvSwitch{}, &Bridge{}, &Port{}, &Interface{}
+	// Name every column: without fields libovsdb asks for all columns of
+	// the server's schema, and updates to columns the trimmed model lacks
+	// (Interface link_speed, Bridge datapath_version) then fail to apply
+	// and the whole update, cur_cfg included, is lost.
 	mon := ovs.NewMonitor(
-		client.WithTable(o),
-		client.WithTable(b),
-		client.WithTable(p),
-		client.WithTable(i),
+		client.WithTable(o, &o.Bridges, &o.NextCfg, &o.CurCfg, &o.OtherConfig, &o.ExternalIDs,
+			&o.OVSVersion, &o.DBVersion, &o.DatapathTypes, &o.IfaceTypes),
+		client.WithTable(b, &b.Name, &b.Ports, &b.DatapathType, &b.ExternalIDs, &b.OtherConfig),
+		client.WithTable(p, &p.Name, &p.Interfaces, &p.ExternalIDs),
+		client.WithTable(i, &i.Name, &i.Type, &i.Options, &i.ExternalIDs, &i.OFPort, &i.Error),
 	)
 	if _, err := ovs.Monitor(ctx, mon); err != nil {
 		ovs.Close()

@@ -1,0 +1,402 @@
+//go:build linux
+
+package ovstest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+
+	"github.com/offloadkit/offloadkit/ovs/ovsdb"
+	"github.com/offloadkit/offloadkit/ovs/unixctl"
+)
+
+// DefaultSchema is where Debian's openvswitch-common installs the
+// Open_vSwitch schema.
+const DefaultSchema = "/usr/share/openvswitch/vswitch.ovsschema"
+
+// OVS is a private, running ovsdb-server and ovs-vswitchd.
+type OVS struct {
+	// Dir is the run, database and log directory (OVS_RUNDIR).
+	Dir string
+	// Endpoint is the OVSDB endpoint, "unix:<Dir>/db.sock".
+	Endpoint string
+	// Version is ovs-vswitchd's version ("3.1.0").
+	Version unixctl.Version
+	// DB is a connected OVSDB client, closed in t.Cleanup.
+	DB *ovsdb.Client
+
+	bins       map[string]string
+	env        []string
+	vswitchd   *exec.Cmd
+	vswitchdNS netns.NsHandle
+}
+
+// Target is the ovs-vswitchd control socket target, for unixctl.Dial.
+func (o *OVS) Target() unixctl.Target {
+	return unixctl.Target{RunDir: o.Dir, Program: "ovs-vswitchd"}
+}
+
+// Env returns environment variables that point OVS tools at this
+// instance (OVS_RUNDIR and friends), for tests that cross-check with
+// ovs-appctl or ovs-vsctl.
+func (o *OVS) Env() []string { return append([]string(nil), o.env...) }
+
+// Bin returns the path of an OVS program found by Start ("ovs-appctl").
+func (o *OVS) Bin(name string) (string, bool) {
+	p, ok := o.bins[name]
+	if !ok {
+		p, ok = findBin(name)
+	}
+	return p, ok
+}
+
+// findBin looks in PATH and then in /usr/sbin and /usr/bin, where Debian
+// puts the daemons even when PATH lacks the sbin directories.
+func findBin(name string) (string, bool) {
+	if p, err := exec.LookPath(name); err == nil {
+		return p, true
+	}
+	for _, d := range []string{"/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"} {
+		p := filepath.Join(d, name)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// Start starts ovsdb-server with a fresh database and ovs-vswitchd (in a
+// new network namespace) in a temporary directory, and stops them in
+// t.Cleanup. It skips the test when not root or when openvswitch-switch is
+// not installed, and fails it when the daemons do not come up.
+func Start(t testing.TB) *OVS {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("ovstest needs root: ovs-vswitchd creates tap devices and the test creates network namespaces")
+	}
+	o := &OVS{bins: map[string]string{}}
+	for _, b := range []string{"ovsdb-tool", "ovsdb-server", "ovsdb-client", "ovs-vswitchd"} {
+		p, ok := findBin(b)
+		if !ok {
+			t.Skipf("ovstest needs %s (Debian package openvswitch-switch) in PATH or /usr/sbin", b)
+		}
+		o.bins[b] = p
+	}
+	schema := DefaultSchema
+	if d := os.Getenv("OVS_PKGDATADIR"); d != "" {
+		schema = filepath.Join(d, "vswitch.ovsschema")
+	}
+	if _, err := os.Stat(schema); err != nil {
+		t.Skipf("ovstest needs the Open_vSwitch schema (openvswitch-common): %v", err)
+	}
+
+	// A short directory: unix socket paths are limited to 107 bytes.
+	dir, err := os.MkdirTemp("", "ovst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Dir = dir
+	o.Endpoint = "unix:" + filepath.Join(dir, "db.sock")
+	o.env = []string{"OVS_RUNDIR=" + dir, "OVS_DBDIR=" + dir, "OVS_LOGDIR=" + dir, "OVS_SYSCONFDIR=" + dir}
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, l := range []string{"ovsdb-server.log", "ovs-vswitchd.log"} {
+				if b, err := os.ReadFile(filepath.Join(dir, l)); err == nil {
+					t.Logf("%s (last lines):\n%s", l, tail(string(b), 30))
+				}
+			}
+		}
+		os.RemoveAll(dir)
+	})
+
+	out, err := o.run("ovsdb-tool", "create", filepath.Join(dir, "conf.db"), schema)
+	if err != nil {
+		t.Fatalf("ovsdb-tool create: %v: %s", err, out)
+	}
+	if out, err := o.run("ovs-vswitchd", "--version"); err == nil {
+		o.Version = unixctl.ParseVersion(out)
+	}
+
+	dbsrv := o.command("ovsdb-server", filepath.Join(dir, "conf.db"),
+		"--remote=punix:"+filepath.Join(dir, "db.sock"),
+		"--pidfile="+filepath.Join(dir, "ovsdb-server.pid"),
+		"--unixctl="+filepath.Join(dir, "ovsdb-server.ctl"),
+		"--log-file="+filepath.Join(dir, "ovsdb-server.log"),
+		"--no-chdir", "-vconsole:off")
+	if err := dbsrv.Start(); err != nil {
+		t.Fatalf("start ovsdb-server: %v", err)
+	}
+	t.Cleanup(func() { stop(t, dbsrv) })
+	if err := waitFor(dbsrv, 10*time.Second, func() bool {
+		_, err := os.Stat(filepath.Join(dir, "db.sock"))
+		return err == nil
+	}); err != nil {
+		t.Fatalf("ovsdb-server: %v", err)
+	}
+
+	// What ovs-ctl does with ovs-vsctl init: the Open_vSwitch row, with
+	// the version ovs-vswitchd itself does not record.
+	row := `{}`
+	if o.Version.Version != "" {
+		row = `{"ovs_version":` + strconv.Quote(o.Version.Version) + `}`
+	}
+	if out, err := o.run("ovsdb-client", "transact", o.Endpoint,
+		`["Open_vSwitch",{"op":"insert","table":"Open_vSwitch","row":`+row+`}]`); err != nil {
+		t.Fatalf("ovsdb-client transact: %v: %s", err, out)
+	}
+
+	o.vswitchd = o.command("ovs-vswitchd", o.Endpoint,
+		"--pidfile="+filepath.Join(dir, "ovs-vswitchd.pid"),
+		"--log-file="+filepath.Join(dir, "ovs-vswitchd.log"),
+		"--no-chdir", "-vconsole:off")
+	// Its own network namespace: the userspace datapath creates tap
+	// devices ("ovs-netdev", one per bridge) that would collide between
+	// test packages running in parallel.
+	o.vswitchd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET, Pdeathsig: syscall.SIGTERM}
+	if err := o.vswitchd.Start(); err != nil {
+		t.Fatalf("start ovs-vswitchd: %v", err)
+	}
+	t.Cleanup(func() { stop(t, o.vswitchd) })
+	o.vswitchdNS, err = netns.GetFromPid(o.vswitchd.Process.Pid)
+	if err != nil {
+		t.Fatalf("ovs-vswitchd network namespace: %v", err)
+	}
+	t.Cleanup(func() { o.vswitchdNS.Close() })
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var uc *unixctl.Client
+	if err := waitFor(o.vswitchd, 20*time.Second, func() bool {
+		uc, err = unixctl.Dial(ctx, o.Target())
+		return err == nil
+	}); err != nil {
+		t.Fatalf("ovs-vswitchd control socket: %v (last dial error: %v)", err, err)
+	}
+	if _, err := uc.Version(ctx); err != nil {
+		t.Fatalf("ovs-vswitchd version over unixctl: %v", err)
+	}
+	uc.Close()
+
+	o.DB, err = ovsdb.Connect(ctx, ovsdb.Config{Endpoint: o.Endpoint})
+	if err != nil {
+		t.Fatalf("OVSDB: %v", err)
+	}
+	t.Cleanup(o.DB.Close)
+	// ovs-vswitchd has read the database once cur_cfg matches next_cfg.
+	if err := o.DB.WaitApplied(ctx, 0); err != nil {
+		t.Fatalf("ovs-vswitchd did not apply the initial configuration: %v", err)
+	}
+	return o
+}
+
+func (o *OVS) command(name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(o.bins[name], args...)
+	cmd.Env = append(os.Environ(), o.env...)
+	cmd.Dir = o.Dir
+	// Daemons log to their files; what they print before that is kept.
+	f, err := os.OpenFile(filepath.Join(o.Dir, name+".stderr"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err == nil {
+		cmd.Stdout, cmd.Stderr = f, f
+	}
+	return cmd
+}
+
+func (o *OVS) run(name string, args ...string) (string, error) {
+	cmd := exec.Command(o.bins[name], args...)
+	cmd.Env = append(os.Environ(), o.env...)
+	var b bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &b, &b
+	err := cmd.Run()
+	return b.String(), err
+}
+
+// waitFor polls cond until it holds, the process exits, or d passes.
+func waitFor(cmd *exec.Cmd, d time.Duration, cond func() bool) error {
+	deadline := time.Now().Add(d)
+	for {
+		if cond() {
+			return nil
+		}
+		if err := cmd.Process.Signal(syscall.Signal(0)); err != nil {
+			return fmt.Errorf("%s exited", filepath.Base(cmd.Path))
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s not ready after %v", filepath.Base(cmd.Path), d)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// stop ends a daemon: SIGTERM, then SIGKILL after five seconds.
+func stop(t testing.TB, cmd *exec.Cmd) {
+	if cmd.Process == nil {
+		return
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Logf("%s ignored SIGTERM; killing it", filepath.Base(cmd.Path))
+		_ = cmd.Process.Kill()
+		<-done
+	}
+	if f, ok := cmd.Stderr.(*os.File); ok {
+		f.Close()
+	}
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// AddBridge adds a userspace-datapath bridge (datapath_type=netdev) and
+// waits until ovs-vswitchd has created it.
+func (o *OVS) AddBridge(t testing.TB, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := o.DB.AddBridge(ctx, name, ovsdb.DatapathNetdev); err != nil {
+		t.Fatalf("add bridge %s: %v", name, err)
+	}
+}
+
+// Port is a bridge port: one end of a veth pair in ovs-vswitchd's network
+// namespace, the other ("eth0", with IP) in a namespace of its own.
+type Port struct {
+	// Name is the OVS port and netdev name.
+	Name string
+	// IP is the address of the far end.
+	IP netip.Addr
+	// Prefix is IP with its prefix length.
+	Prefix netip.Prefix
+	ns     netns.NsHandle
+}
+
+// AddNetnsPort creates the veth pair and namespace, configures cidr on the
+// far end, adds name to bridge through OVSDB and waits until ovs-vswitchd
+// has opened it. The namespace goes away in t.Cleanup.
+func (o *OVS) AddNetnsPort(t testing.TB, bridge, name, cidr string) *Port {
+	t.Helper()
+	pfx, err := netip.ParsePrefix(cidr)
+	if err != nil {
+		t.Fatalf("AddNetnsPort: %v", err)
+	}
+	ns, err := newNetns()
+	if err != nil {
+		t.Fatalf("new network namespace: %v", err)
+	}
+	t.Cleanup(func() { ns.Close() })
+	p := &Port{Name: name, IP: pfx.Addr(), Prefix: pfx, ns: ns}
+	veth := &netlink.Veth{
+		LinkAttrs:     netlink.LinkAttrs{Name: name, Namespace: netlink.NsFd(int(o.vswitchdNS))},
+		PeerName:      "eth0",
+		PeerNamespace: netlink.NsFd(int(ns)),
+	}
+	if err := netlink.LinkAdd(veth); err != nil {
+		t.Fatalf("veth %s: %v", name, err)
+	}
+	if err := linkUp(o.vswitchdNS, name, netip.Prefix{}); err != nil {
+		t.Fatalf("veth %s: %v", name, err)
+	}
+	if err := linkUp(ns, "lo", netip.Prefix{}); err != nil {
+		t.Fatalf("lo: %v", err)
+	}
+	if err := linkUp(ns, "eth0", pfx); err != nil {
+		t.Fatalf("eth0 of %s: %v", name, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := o.DB.AddPort(ctx, ovsdb.PortSpec{Bridge: bridge, Name: name}); err != nil {
+		t.Fatalf("add port %s: %v", name, err)
+	}
+	return p
+}
+
+// newNetns creates an unnamed network namespace and returns a handle; the
+// namespace lives as long as the handle is open.
+func newNetns() (netns.NsHandle, error) {
+	runtime.LockOSThread()
+	orig, err := netns.Get()
+	if err != nil {
+		runtime.UnlockOSThread()
+		return 0, err
+	}
+	defer orig.Close()
+	ns, err := netns.New()
+	if serr := netns.Set(orig); serr != nil {
+		// The thread is in the wrong namespace: leave it locked so the
+		// runtime retires it with this goroutine... which never ends, so
+		// report instead.
+		return 0, fmt.Errorf("returning to the original namespace: %w", serr)
+	}
+	runtime.UnlockOSThread()
+	return ns, err
+}
+
+// linkUp sets the link up in namespace ns, adding addr when valid.
+func linkUp(ns netns.NsHandle, name string, addr netip.Prefix) error {
+	h, err := netlink.NewHandleAt(ns)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	l, err := h.LinkByName(name)
+	if err != nil {
+		return err
+	}
+	if addr.IsValid() {
+		a, err := netlink.ParseAddr(addr.String())
+		if err != nil {
+			return err
+		}
+		if err := h.AddrAdd(l, a); err != nil && !errors.Is(err, syscall.EEXIST) {
+			return err
+		}
+	}
+	return h.LinkSetUp(l)
+}
+
+// Do runs fn with the calling goroutine's thread in the port's far-end
+// namespace. Sockets fn opens stay in that namespace.
+func (p *Port) Do(fn func() error) error {
+	runtime.LockOSThread()
+	orig, err := netns.Get()
+	if err != nil {
+		runtime.UnlockOSThread()
+		return err
+	}
+	defer orig.Close()
+	if err := netns.Set(p.ns); err != nil {
+		runtime.UnlockOSThread()
+		return err
+	}
+	ferr := fn()
+	if err := netns.Set(orig); err != nil {
+		// Keep the thread locked: the runtime then discards it when the
+		// goroutine exits instead of reusing it in the wrong namespace.
+		return fmt.Errorf("returning to the original namespace: %w", err)
+	}
+	runtime.UnlockOSThread()
+	return ferr
+}
