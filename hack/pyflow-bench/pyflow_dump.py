@@ -10,7 +10,7 @@ object per input line, for the differential test in ovs/dpflow
 Each object: {"line": N, "error": "..."} when ODPFlow raised, else
 {"line", "ufid", "match": [[key, str(value)]...], "in_port", "packets",
 "bytes", "used", "flags", "dp", "offloaded", "actions": [names],
-"outputs": [ports]}. Lines that are blank, comments or dump headers are
+"action_values": [decoded arguments], "outputs": [ports]}. Lines that are blank, comments or dump headers are
 left out, as the Go scanner skips them.
 """
 import json
@@ -72,11 +72,13 @@ def describe(n, line):
         "dp": info.get("dp", ""),
         "offloaded": info.get("offloaded", ""),
         "actions": [],
+        "action_values": [],
         "outputs": [],
     }
     for a in f.actions or []:
         name = next(iter(a)) if isinstance(a, dict) else str(a)
         out["actions"].append(name)
+        out["action_values"].append(norm(a[name]) if isinstance(a, dict) else {"str": ""})
         if name == "output":
             out["outputs"].append(str(a[name]["port"]))
     return out
