@@ -14,6 +14,7 @@ Each object: {"line": N, "error": "..."} when ODPFlow raised, else
 left out, as the Go scanner skips them.
 """
 import json
+import re
 import sys
 import time
 
@@ -53,15 +54,31 @@ def norm(v):
     return {"str": str(v)}
 
 
+# Info fields the 3.1 parser rejects. When a line fails only because of
+# them, they are cut out and the line parsed again, so the rest of the line
+# is still compared; "stripped" lists what was cut.
+STRIP = re.compile(r",\s*(offloaded|dp-extra-info|offload_packets|offload_bytes):[^,(]*(\([^)]*\))?")
+
+
 def describe(n, line):
+    stripped = []
     try:
         f = ODPFlow(line)
     except Exception as e:  # the parser raises many types
-        return {"line": n, "error": "%s: %s" % (type(e).__name__, e)}
+        err = "%s: %s" % (type(e).__name__, e)
+        cut = STRIP.sub("", line)
+        stripped = [m.group(1) for m in STRIP.finditer(line)]
+        if not stripped:
+            return {"line": n, "error": err}
+        try:
+            f = ODPFlow(cut)
+        except Exception as e2:
+            return {"line": n, "error": err, "error_stripped": "%s: %s" % (type(e2).__name__, e2)}
     info = f.info or {}
     match = f.match or {}
     out = {
         "line": n,
+        "stripped": stripped,
         "ufid": str((f.dict().get("ufid") or {}).get("ufid", "")),
         "match": [[k, norm(v)] for k, v in match.items()],
         "in_port": str(match["in_port"]) if "in_port" in match else "",
