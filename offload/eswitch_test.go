@@ -7,6 +7,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -295,5 +297,34 @@ func TestDiscoverReportsDevlinkMode(t *testing.T) {
 	}
 	if _, err := y.ESwitchMode(ctx, ypfs[0].Address); !errors.Is(err, offload.ErrNotFound) && !errors.Is(err, offload.ErrNotSupported) {
 		t.Fatalf("YUSUR ESwitchMode: %v", err)
+	}
+}
+
+// TestInjectedRefusals uses the fake kernel's fault injection: mlx5's
+// EBUSY with its extended ack on a mode change, and a VF whose
+// hw-tc-offload is fixed.
+func TestInjectedRefusals(t *testing.T) {
+	tr := offloadtest.NewByName(t, "cx5-legacy")
+	h := tr.Host(t)
+	ctx := context.Background()
+	pf := offload.MustParsePCIAddress("0000:84:00.0")
+	tr.FailDevlink(pf.String(), offloadtest.DevlinkESwitchSet, syscall.EBUSY, "Can't change mode when VFs are bound")
+	err := h.SetESwitchMode(ctx, pf, offload.ESwitchModeSwitchdev)
+	var oe *offload.Error
+	if !errors.Is(err, offload.ErrBusy) || !errors.As(err, &oe) || oe.Message != "Can't change mode when VFs are bound" {
+		t.Fatalf("got %v, want ErrBusy with the driver's message", err)
+	}
+	if m := tr.ESwitchMode(pf.String()); m != offload.ESwitchModeLegacy {
+		t.Fatalf("mode changed to %v despite the refusal", m)
+	}
+	tr.FailDevlink(pf.String(), offloadtest.DevlinkESwitchSet, 0, "")
+	if err := h.SetESwitchMode(ctx, pf, offload.ESwitchModeSwitchdev); err != nil {
+		t.Fatal(err)
+	}
+	if !tr.FixFeature("enp132s0f0v0", "hw-tc-offload") {
+		t.Fatal("FixFeature: no such netdev or feature")
+	}
+	if err := h.SetHWTCOffload(ctx, "enp132s0f0v0", true); !errors.Is(err, offload.ErrNotApplied) || !strings.Contains(err.Error(), "hw-tc-offload") {
+		t.Fatalf("fixed feature: %v, want ErrNotApplied naming hw-tc-offload", err)
 	}
 }

@@ -189,12 +189,55 @@ type devlinkState struct {
 	fnMAC   map[string]net.HardwareAddr // by "pf/index"
 	fnState map[string]devlink.PortFnState
 	reloads map[string]int
+	// fail holds injected refusals by "pf|op".
+	fail map[string]*kernelError
+}
+
+// DevlinkOp names a devlink request for FailDevlink.
+type DevlinkOp string
+
+// Devlink requests whose refusal can be injected.
+const (
+	DevlinkESwitchGet DevlinkOp = "eswitch-get"
+	DevlinkESwitchSet DevlinkOp = "eswitch-set"
+	DevlinkParamGet   DevlinkOp = "param-get"
+	DevlinkParamSet   DevlinkOp = "param-set"
+	DevlinkReload     DevlinkOp = "reload"
+	DevlinkPortGet    DevlinkOp = "port-get"
+	DevlinkPortSet    DevlinkOp = "port-set"
+)
+
+// FailDevlink makes the fake devlink refuse op on PF addr with errno and,
+// when msg is not empty, msg as the extended ack, until cleared with errno
+// 0. mlx5 refusing switchdev while VFs are bound is
+// FailDevlink(pf, DevlinkESwitchSet, syscall.EBUSY, "...").
+func (tr *Tree) FailDevlink(addr string, op DevlinkOp, errno syscall.Errno, msg string) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	st := tr.devlinkState()
+	if errno == 0 {
+		delete(st.fail, addr+"|"+string(op))
+		return
+	}
+	st.fail[addr+"|"+string(op)] = kerr(errno, msg)
+}
+
+// injected returns the refusal injected for op on the handle in attrs.
+func (tr *Tree) injected(op DevlinkOp, attrs []byte) *kernelError {
+	h, ok, _ := devlink.DecodeHandle(attrs)
+	if !ok {
+		return nil
+	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return tr.devlinkState().fail[h.Device+"|"+string(op)]
 }
 
 func (tr *Tree) devlinkState() *devlinkState {
 	if tr.dl == nil {
 		tr.dl = &devlinkState{inline: map[string]devlink.InlineMode{}, encap: map[string]devlink.EncapMode{},
-			params: map[string][]devlink.Param{}, fnMAC: map[string]net.HardwareAddr{}, fnState: map[string]devlink.PortFnState{}, reloads: map[string]int{}}
+			params: map[string][]devlink.Param{}, fnMAC: map[string]net.HardwareAddr{}, fnState: map[string]devlink.PortFnState{}, reloads: map[string]int{},
+			fail: map[string]*kernelError{}}
 	}
 	return tr.dl
 }
@@ -235,7 +278,33 @@ func (tr *Tree) devlinkPF(h devlink.Handle) (*pfState, *kernelError) {
 	return p, nil
 }
 
+// devlinkOpOf maps a command to the name FailDevlink takes.
+func devlinkOpOf(cmd uint8) DevlinkOp {
+	switch cmd {
+	case devlink.CmdESwitchGet:
+		return DevlinkESwitchGet
+	case devlink.CmdESwitchSet:
+		return DevlinkESwitchSet
+	case devlink.CmdParamGet:
+		return DevlinkParamGet
+	case devlink.CmdParamSet:
+		return DevlinkParamSet
+	case devlink.CmdReload:
+		return DevlinkReload
+	case devlink.CmdPortGet:
+		return DevlinkPortGet
+	case devlink.CmdPortSet:
+		return DevlinkPortSet
+	}
+	return ""
+}
+
 func (tr *Tree) serveDevlink(cmd uint8, attrs []byte, dump bool) ([]genlReply, *kernelError) {
+	if op := devlinkOpOf(cmd); op != "" {
+		if ke := tr.injected(op, attrs); ke != nil {
+			return nil, ke
+		}
+	}
 	switch cmd {
 	case devlink.CmdGet:
 		return tr.devlinkInstances(attrs, dump)

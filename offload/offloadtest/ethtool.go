@@ -53,6 +53,21 @@ func (tr *Tree) Feature(netdev, name string) (active, ok bool) {
 	return fs[name].active, true
 }
 
+// FixFeature makes feature name of netdev unchangeable at its current
+// state, as a driver without the capability has it ("[fixed]" in `ethtool
+// -k`): FEATURES_SET then reports a request to change it as not applied.
+// It returns false when netdev or the feature is unknown.
+func (tr *Tree) FixFeature(netdev, name string) bool {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	fs := tr.featuresOf(netdev)
+	if fs == nil || fs[name] == nil {
+		return false
+	}
+	fs[name].changeable = false
+	return true
+}
+
 // tcOffloadDriver says whether netdevs of driver can offload tc flower.
 func tcOffloadDriver(driver string) bool {
 	switch driver {
