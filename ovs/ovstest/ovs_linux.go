@@ -294,7 +294,8 @@ type Port struct {
 }
 
 // AddNetnsPort creates the veth pair and namespace, configures cidr on the
-// far end, adds name to bridge through OVSDB and waits until ovs-vswitchd
+// far end (IPv6 disabled there, so the only traffic is what the test
+// sends), adds name to bridge through OVSDB and waits until ovs-vswitchd
 // has opened it. The namespace goes away in t.Cleanup.
 func (o *OVS) AddNetnsPort(t testing.TB, bridge, name, cidr string) *Port {
 	t.Helper()
@@ -315,6 +316,13 @@ func (o *OVS) AddNetnsPort(t testing.TB, bridge, name, cidr string) *Port {
 	}
 	if err := netlink.LinkAdd(veth); err != nil {
 		t.Fatalf("veth %s: %v", name, err)
+	}
+	// No IPv6 on the far end: router solicitations and MLD reports would
+	// add datapath flows at random moments, and tests compare dumps.
+	if err := p.Do(func() error {
+		return os.WriteFile("/proc/sys/net/ipv6/conf/all/disable_ipv6", []byte("1"), 0o644)
+	}); err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("disable IPv6 in the namespace of %s: %v", name, err)
 	}
 	if err := linkUp(o.vswitchdNS, name, netip.Prefix{}); err != nil {
 		t.Fatalf("veth %s: %v", name, err)
