@@ -148,3 +148,23 @@ func TestScannerLongLine(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamingAllocations checks the streaming promise: at most one
+// allocation per flow (it is about 0.01: one per 64 KiB chunk).
+func TestStreamingAllocations(t *testing.T) {
+	const n = 2000
+	data := benchDump(benchVerbose, n)
+	allocs := testing.AllocsPerRun(3, func() {
+		s := NewScanner(bytes.NewReader(data), Options{})
+		for {
+			if _, err := s.Next(); err != nil {
+				break
+			}
+		}
+	})
+	if perFlow := allocs / n; perFlow > 1 {
+		t.Errorf("%.3f allocations per flow, want at most 1", perFlow)
+	} else {
+		t.Logf("%.4f allocations per flow", perFlow)
+	}
+}
