@@ -331,7 +331,7 @@ func printReport(w io.Writer, r *dpflow.Report, source string, bad []string) {
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "LINE\tIN_PORT\tPLACEMENT\tPACKETS\tREASON\tDETAIL")
 		for _, f := range r.Findings {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", f.Line, f.InPort, f.Placement, f.Packets, f.Reason, shorten(f.Detail, 60))
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", f.Line, f.InPort, f.Placement, f.Packets, f.Reason.Explain(), shorten(f.Detail, 60))
 		}
 		tw.Flush()
 		if r.FindingsDropped > 0 {

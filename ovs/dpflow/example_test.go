@@ -50,9 +50,9 @@ ufid:e00768d7-e652-4d79-8182-3291d852b791, recirc_id(0),in_port(pf0vf2), packets
 	}
 	fmt.Printf("%d of %d flows in hardware\n", r.Offloaded.Flows, r.Total.Flows)
 	for _, fd := range r.Findings {
-		fmt.Printf("line %d %s: %s (%s)\n", fd.Line, fd.InPort, fd.Reason, fd.Detail)
+		fmt.Printf("line %d %s: %s: %s (%s)\n", fd.Line, fd.InPort, fd.Reason, fd.Reason.Explain(), fd.Detail)
 	}
 	// Output:
 	// 1 of 2 flows in hardware
-	// line 3 pf0vf2: dp_hash/hash (load balancer or select group): not offloadable (hash(l4(0)))
+	// line 3 pf0vf2: hash: dp_hash/hash (load balancer or select group): not offloadable (hash(l4(0)))
 }

@@ -69,33 +69,54 @@ func (f *Flow) Placement() Placement {
 }
 
 // Reason is why a flow is likely not in hardware, as far as the flow line
-// shows it.
+// shows it: a short stable code; Explain gives the sentence for people.
 type Reason string
 
 // Reasons the report gives.
 const (
 	// ReasonNoOffloadInfo: the dump has no offloaded:/dp: fields (it was
 	// taken without -m).
-	ReasonNoOffloadInfo Reason = "no offload info in the dump (use dump-flows -m)"
+	ReasonNoOffloadInfo Reason = "no-offload-info"
 	// ReasonTCSoftware: dp:tc without offloaded:yes; the TC rule was
 	// installed but the driver did not take it into hardware (or
 	// tc-policy=skip_hw).
-	ReasonTCSoftware Reason = "tc rule in software only (driver did not offload it, or tc-policy=skip_hw)"
+	ReasonTCSoftware Reason = "tc-software"
 	// ReasonHash: a dp_hash match or hash action, as OVN load balancers
 	// and select groups produce; TC cannot offload them.
-	ReasonHash Reason = "dp_hash/hash (load balancer or select group): not offloadable"
+	ReasonHash Reason = "hash"
 	// ReasonUserspace: the flow sends packets to ovs-vswitchd (controller,
 	// slow path, sFlow/IPFIX), which never runs in hardware.
-	ReasonUserspace Reason = "userspace action (controller, slow path, sFlow/IPFIX)"
+	ReasonUserspace Reason = "userspace"
 	// ReasonSample: sample/psample actions.
-	ReasonSample Reason = "sample/psample action"
+	ReasonSample Reason = "sample"
 	// ReasonUnsupportedAction: an action TC offload does not translate
 	// (check_pkt_len, trunc, push_nsh/pop_nsh, lb_output, tnl_push, ...).
-	ReasonUnsupportedAction Reason = "action the offload path cannot translate"
+	ReasonUnsupportedAction Reason = "unsupported-action"
 	// ReasonUnknown: nothing in the line explains it; look at the
 	// ovs-vswitchd log (netdev_offload_tc) and the driver.
-	ReasonUnknown Reason = "no reason visible in the flow (check the ovs-vswitchd log)"
+	ReasonUnknown Reason = "unknown"
 )
+
+// Explain returns a sentence saying what the reason means.
+func (r Reason) Explain() string {
+	switch r {
+	case ReasonNoOffloadInfo:
+		return "no offload info in the dump (use dump-flows -m)"
+	case ReasonTCSoftware:
+		return "tc rule in software only (driver did not offload it, or tc-policy=skip_hw)"
+	case ReasonHash:
+		return "dp_hash/hash (load balancer or select group): not offloadable"
+	case ReasonUserspace:
+		return "userspace action (controller, slow path, sFlow/IPFIX)"
+	case ReasonSample:
+		return "sample/psample action"
+	case ReasonUnsupportedAction:
+		return "action the offload path cannot translate"
+	case ReasonUnknown:
+		return "no reason visible in the flow (check the ovs-vswitchd log)"
+	}
+	return string(r)
+}
 
 // Counters add up flows, packets and bytes.
 type Counters struct {
