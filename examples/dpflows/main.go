@@ -338,6 +338,12 @@ func printReport(w io.Writer, r *dpflow.Report, source string, bad []string) {
 			fmt.Fprintf(w, "... and %d more (-findings 0 lists all)\n", r.FindingsDropped)
 		}
 	}
+	if hints := r.Hints(); len(hints) > 0 {
+		fmt.Fprintf(w, "\nHints:\n")
+		for _, h := range hints {
+			fmt.Fprintf(w, "  - %s\n", h)
+		}
+	}
 	if len(bad) > 0 {
 		fmt.Fprintf(w, "\nLines that did not parse:\n")
 		for _, b := range bad {

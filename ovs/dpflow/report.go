@@ -342,3 +342,26 @@ func visit(actions []Attr, fn func(Attr) bool) bool {
 	}
 	return true
 }
+
+// Hints returns what the whole dump suggests, beyond single flows, in the
+// terms of the offload guides' checklists. Empty when nothing stands out.
+func (r *Report) Hints() []string {
+	var h []string
+	known := r.Total.Flows - r.ByPlacement[PlacementUnknown].Flows
+	switch {
+	case r.Total.Flows == 0:
+		h = append(h, "the dump is empty: no traffic yet, or the type= filter matched nothing")
+	case known == 0:
+		h = append(h, "no flow shows offloaded:/dp: fields: take the dump with `dpctl/dump-flows -m`")
+	case r.Offloaded.Flows == 0 && r.ByLayer[LayerTC].Flows == 0 && r.ByPlacement[PlacementDPDKFull].Flows == 0:
+		h = append(h, "no flow is offloaded or in TC: other_config:hw-offload is probably not true, "+
+			"or ovs-vswitchd was not restarted after setting it")
+	case r.Offloaded.Flows == 0 && r.ByPlacement[PlacementTCSoftware].Flows > 0:
+		h = append(h, "TC rules exist but none is in hardware: check that the eswitch is in switchdev mode, "+
+			"hw-tc-offload is on for the uplink and representors, and tc-policy is not skip_hw")
+	}
+	if r.ByPlacement[PlacementTCSoftware].Flows > 0 && r.Offloaded.Flows > 0 {
+		h = append(h, "some TC rules stayed in software: the driver refused them (see the findings and the ovs-vswitchd log)")
+	}
+	return h
+}

@@ -2,6 +2,7 @@ package dpflow
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -116,5 +117,41 @@ func TestTolerantCapture(t *testing.T) {
 	}
 	if diff := cmp.Diff([]int{8, 14, 15}, lines); diff != "" {
 		t.Errorf("strict error lines (-want +got):\n%s", diff)
+	}
+}
+
+func TestReportHints(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		lines []string
+		want  string
+	}{
+		{"empty", nil, "the dump is empty"},
+		{"no -m", []string{"in_port(1), packets:1, bytes:1, used:never, actions:2"}, "dump-flows -m"},
+		{"hw-offload off", []string{"in_port(1), packets:1, bytes:1, used:never, dp:ovs, actions:2"}, "hw-offload"},
+		{"tc only", []string{"in_port(1), packets:1, bytes:1, used:never, dp:tc, actions:2"}, "switchdev"},
+		{"some tc in software", []string{
+			"in_port(1), packets:1, bytes:1, used:never, offloaded:yes, dp:tc, actions:2",
+			"in_port(2), packets:1, bytes:1, used:never, dp:tc, actions:1",
+		}, "stayed in software"},
+	} {
+		r := NewReport()
+		for _, l := range tc.lines {
+			f, err := Parse(l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Add(f)
+		}
+		h := r.Hints()
+		if len(h) != 1 || !strings.Contains(h[0], tc.want) {
+			t.Errorf("%s: hints %q, want one containing %q", tc.name, h, tc.want)
+		}
+	}
+	r := NewReport()
+	f, _ := Parse("in_port(1), packets:1, bytes:1, used:never, offloaded:yes, dp:tc, actions:2")
+	r.Add(f)
+	if h := r.Hints(); len(h) != 0 {
+		t.Errorf("all offloaded: hints %q, want none", h)
 	}
 }
