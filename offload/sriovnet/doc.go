@@ -1,14 +1,13 @@
 // Package sriovnet is a drop-in for the functions of
 // github.com/k8snetworkplumbingwg/sriovnet that offload CNIs call, with the
-// same names and signatures (checked against v1.2.0 and the master branch
-// at commit 65c5d34, which are the same for these functions), backed by
-// offload.Host. A CNI switches by changing an import path:
+// same names and signatures as v1.3.0 (and v1.2.0, where they are the
+// same), backed by offload.Host. A CNI switches by changing an import path:
 //
 //	GetNetDevicesFromPci, GetUplinkRepresentor, GetVfIndexByPciAddress,
 //	GetVfRepresentor, GetPfPciFromVfPci, GetPciFromNetDevice,
 //	GetPortIndexFromRepresentor, GetRepresentorPortFlavour,
-//	GetVfRepresentorDPU, and the PortFlavour type with its PORT_FLAVOUR_*
-//	constants (same values, devlink's).
+//	GetVfRepresentorDPU, the PortFlavour type with its PORT_FLAVOUR_*
+//	constants (same values, devlink's) and the sentinel errors.
 //
 // Hosts: sriovnet keeps its file system and netlink handle in package
 // variables that tests swap. This package has no package state. Each
@@ -38,16 +37,23 @@
 //     phys_port_name against the uplink's PCI function when representors
 //     of several PFs hang off one device; sriovnet compares only the VF
 //     number, so "pf1vf2" can answer for VF 2 of PF 0. It does not ask
-//     devlink first (sriovnet's master does): phys_port_name is enough for
+//     devlink first (sriovnet v1.3.0 does): phys_port_name is enough for
 //     every driver the guides cover, and the answer is the same.
 //   - GetRepresentorPortFlavour reads phys_port_name (sriovnet asks devlink
 //     first and falls back to the same parse).
-//   - GetVfRepresentorDPU looks only at the switch ports of SR-IOV PFs, not
-//     at every netdev of the host, and keeps sriovnet's pfID rule (0 or 1)
-//     so callers see the same validation.
-//   - GetPciFromNetDevice reports netdevs whose device is not a PCI function
-//     (subfunction netdevs below mlx5_core.sf.N) as not PCI devices;
-//     sriovnet walks up to the parent PCI device for those.
+//   - GetVfRepresentorDPU keeps sriovnet's pfID rule (0 or 1) so callers see
+//     the same validation, and its scan of every switchdev netdev.
+//   - GetPciFromNetDevice returns an error for a netdev without a PCI
+//     device (lo, a bridge, a veth). sriovnet v1.3.0 never returns for
+//     those on a real /sys: it applies filepath.Dir to the relative target
+//     of /sys/class/net/<name> until it reaches "/", which a relative path
+//     never does (seen with sidebyside/, below). For subfunction netdevs
+//     (below mlx5_core.sf.N) it reports "not a PCI device" where sriovnet
+//     walks up to the parent PCI device.
+//
+// sidebyside/ is a separate module that runs both libraries on the bundled
+// trees bind-mounted over /sys and prints every call whose answer differs
+// (run.sh, root).
 //
 // Read-only: nothing here writes to sysfs or needs privileges beyond
 // reading /sys.

@@ -2,7 +2,10 @@ package sriovnet
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 
 	"github.com/offloadkit/offloadkit/internal/errs"
@@ -28,9 +31,20 @@ const (
 	PORT_FLAVOUR_UNKNOWN = 0xffff
 )
 
-// ErrDeviceNotFound is sriovnet's not-found sentinel; here it is
-// offload.ErrNotFound, which every not-found error of this package wraps.
-var ErrDeviceNotFound = offload.ErrNotFound
+// sriovnet's sentinel errors.
+var (
+	// ErrDeviceNotFound is offload.ErrNotFound, which every not-found
+	// error of this package wraps.
+	ErrDeviceNotFound = offload.ErrNotFound
+	// ErrRepresentorNotFound is offload.ErrNotFound too: a missing
+	// representor matches both, as a missing device does.
+	ErrRepresentorNotFound = offload.ErrNotFound
+	// ErrMultipleRepresentorsFound is sriovnet's error for a VF index
+	// that devlink reports on several controllers. This package never
+	// returns it: lookups are by controller, and an ambiguous name is
+	// not found.
+	ErrMultipleRepresentorsFound = errors.New("multiple representors found")
+)
 
 // Client answers the sriovnet queries from one offload.Host.
 type Client struct {
@@ -71,7 +85,8 @@ func GetVfIndexByPciAddress(vfPciAddress string) (int, error) {
 }
 
 // GetVfRepresentor returns the representor of VF vfIndex of the PF whose
-// uplink netdev is uplink.
+// uplink netdev is uplink; uplink may also be the PF's PCI address, as in
+// sriovnet v1.3.0, for PFs without an uplink netdev.
 func GetVfRepresentor(uplink string, vfIndex int) (string, error) {
 	return withHost(func(c *Client) (string, error) { return c.GetVfRepresentor(uplink, vfIndex) })
 }
@@ -180,15 +195,20 @@ func (c *Client) switchPort(op, name string) (offload.Netdev, error) {
 
 // GetVfRepresentor is the Client form of the package function.
 func (c *Client) GetVfRepresentor(uplink string, vfIndex int) (string, error) {
-	if _, err := c.switchPort("find VF representor", uplink); err != nil {
-		return "", err
+	pf, perr := offload.ParsePCIAddress(uplink)
+	if perr != nil {
+		if _, err := c.switchPort("find VF representor", uplink); err != nil {
+			return "", err
+		}
 	}
 	if vfIndex < 0 {
 		return "", errs.Invalid("VF index", strconv.Itoa(vfIndex), "negative")
 	}
-	pf, err := c.h.PCIAddressOfNetdev(context.Background(), uplink)
-	if err != nil {
-		return "", err
+	if perr != nil {
+		var err error
+		if pf, err = c.h.PCIAddressOfNetdev(context.Background(), uplink); err != nil {
+			return "", err
+		}
 	}
 	r, err := c.h.VFRepresentorByIndex(context.Background(), pf, vfIndex)
 	if err != nil {
@@ -268,7 +288,9 @@ func (c *Client) GetRepresentorPortFlavour(netdev string) (PortFlavour, error) {
 	return PORT_FLAVOUR_UNKNOWN, nil
 }
 
-// GetVfRepresentorDPU is the Client form of the package function.
+// GetVfRepresentorDPU is the Client form of the package function. Like
+// sriovnet it looks at every switchdev netdev of the host (those with a
+// phys_switch_id), in name order.
 func (c *Client) GetVfRepresentorDPU(pfID, vfIndex string) (string, error) {
 	if pfID != "0" && pfID != "1" {
 		return "", errs.Invalid("PF ID", pfID, "want 0 or 1")
@@ -278,23 +300,36 @@ func (c *Client) GetVfRepresentorDPU(pfID, vfIndex string) (string, error) {
 		return "", errs.Invalid("VF index", vfIndex, "want an unsigned decimal number")
 	}
 	pfNum, _ := strconv.Atoi(pfID)
-	pfs, err := c.h.Discover(context.Background())
+	dir := filepath.Join(c.h.Root(), "sys", "class", "net")
+	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return "", err
+		return "", &errs.Error{Op: "list netdevs", Path: dir, Err: err}
+	}
+	var ports []offload.Netdev
+	for _, e := range ents {
+		if offload.ValidateIfName(e.Name()) != nil {
+			continue
+		}
+		nd, err := c.h.Netdev(e.Name())
+		if err != nil {
+			if errors.Is(err, offload.ErrNotFound) {
+				continue // went away while we looked
+			}
+			return "", err
+		}
+		p := nd.PortName
+		if nd.SwitchID != "" && p.Flavour == offload.PortFlavourPCIVF && p.PF == pfNum && p.VF == int(vf) {
+			ports = append(ports, nd)
+		}
 	}
 	// Host VFs are on external controller 1; older firmware names them
 	// without the controller, like local VFs.
 	for _, external := range []bool{true, false} {
-		for _, pf := range pfs {
-			for _, r := range pf.Representors {
-				if r.Flavour != offload.PortFlavourPCIVF || r.SwitchID == "" || r.PFNum != pfNum || r.VFNum != int(vf) {
-					continue
-				}
-				if (r.Controller == 1) == external && (external || r.Controller <= 0) {
-					return r.Netdev, nil
-				}
+		for _, nd := range ports {
+			if ctl := nd.PortName.Controller; (external && ctl == 1) || (!external && ctl <= 0) {
+				return nd.Name, nil
 			}
 		}
 	}
-	return "", fmt.Errorf("find DPU representor of host PF %s VF %s: %w", pfID, vfIndex, ErrDeviceNotFound)
+	return "", fmt.Errorf("find DPU representor of host PF %s VF %s: %w", pfID, vfIndex, ErrRepresentorNotFound)
 }

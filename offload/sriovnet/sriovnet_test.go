@@ -13,11 +13,13 @@ import (
 	"github.com/offloadkit/offloadkit/offload/offloadtest"
 )
 
-// The cases below are those of sriovnet's own tests (sriovnet_test.go and
-// sriovnet_switchdev_test.go on master, commit 65c5d34: same names, inputs and expected
-// answers), laid out as offloadtest trees instead of sriovnet's swapped
-// global fake file system: one PF 0000:03:00.0 (VFs 0000:03:00.4 and .5)
-// whose netdevs are the case's uplink and representors.
+// The cases below are those of sriovnet v1.3.0's own tests
+// (sriovnet_test.go and sriovnet_switchdev_test.go: same names, inputs and
+// expected answers), laid out as offloadtest trees instead of sriovnet's
+// swapped global fake file system: one PF 0000:03:00.0 (VFs 0000:03:00.4
+// and .5) whose netdevs are the case's uplink and representors. sriovnet's
+// "...Devlink" tests mock its netlink package to answer from devlink; this
+// package reads phys_port_name only, so they have no counterpart here.
 
 // port is a netdev below the PF: name, phys_port_name ("" for none) and
 // whether it has a phys_switch_id.
@@ -72,14 +74,17 @@ func check[T comparable](t *testing.T, got T, err error, want T, shouldFail bool
 
 func TestGetVfRepresentor(t *testing.T) {
 	p0 := sw("p0", "p0")
+	noUplink := port{"", "", true}
 	cases := []struct {
 		name       string
-		ports      []port
+		ports      []port // ports[0] is the uplink; without a name, the call passes the PF's PCI address
 		vfIndex    int
 		want       string
 		shouldFail bool
 	}{
 		{"VF representor found", []port{p0, sw("eth0", "pf0vf0"), sw("eth1", "pf0vf1"), sw("eth2", "pf0vf2")}, 2, "eth2", false},
+		{"VF representor found - uplink not present, PCI address provided", []port{noUplink, sw("eth0", "pf0vf0"), sw("eth1", "pf0vf1"), sw("eth2", "pf0vf2")}, 2, "eth2", false},
+		{"VF representor not found - no representors and no uplink", []port{noUplink}, 0, "", true},
 		{"VF representor not found - index doesn't exist", []port{p0, sw("eth0", "pf0vf0"), sw("eth1", "pf0vf1"), sw("eth2", "pf0vf2")}, 5, "", true},
 		{"VF representor not found - no representors", []port{p0}, 0, "", true},
 		{"VF representor not found - invalid phys_port_name", []port{p0, sw("eth0", "invalid"), sw("eth1", "pf0sf1")}, 0, "", true},
@@ -94,8 +99,15 @@ func TestGetVfRepresentor(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, cl := tree(t, "0000:03:00.0", 4, c.ports...)
-			got, err := cl.GetVfRepresentor(c.ports[0].name, c.vfIndex)
+			uplink := c.ports[0].name
+			if uplink == "" {
+				uplink = "0000:03:00.0"
+			}
+			got, err := cl.GetVfRepresentor(uplink, c.vfIndex)
 			check(t, got, err, c.want, c.shouldFail)
+			if c.shouldFail && uplink == "0000:03:00.0" && !errors.Is(err, ErrRepresentorNotFound) {
+				t.Errorf("error %v is not ErrRepresentorNotFound", err)
+			}
 		})
 	}
 	t.Run("uplink directory doesn't exist", func(t *testing.T) {
@@ -342,7 +354,7 @@ func TestPackageFunctionsOnThisHost(t *testing.T) {
 	}
 }
 
-// The signatures of sriovnet (v1.2.0 and master 65c5d34), checked by the
+// The signatures of sriovnet v1.3.0 (and v1.2.0), checked by the
 // compiler: a CNI that switches import paths compiles unchanged.
 var (
 	_ func(string) ([]string, error)       = GetNetDevicesFromPci
