@@ -31,6 +31,10 @@
 // Unknown attributes are kept (Attr lists), never fatal; malformed input
 // returns an error wrapping errs.ErrInvalidArgument and never panics.
 //
+// Subpackages: tc/ovsjoin joins Offload reports with parsed OVS datapath
+// flows (ovs/dpflow) by UFID; tc/tctest reads the recordings under
+// testdata/tc and serves them as a fake kernel for nltest.
+//
 // Privileges: listing needs none; AddFilter, ReplaceFilter and DeleteFilter
 // need CAP_NET_ADMIN. Network namespaces: a Client works in the namespace it
 // was dialled in (Config.NetNS), and interface names are resolved there, not

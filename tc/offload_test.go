@@ -135,3 +135,13 @@ func TestStringers(t *testing.T) {
 		t.Error("ParseHandle accepted x")
 	}
 }
+
+func TestStatsSoftwarePart(t *testing.T) {
+	s := Stats{Packets: 10, Bytes: 1000, HWPackets: 7, HWBytes: 700}
+	if s.SWPackets() != 3 || s.SWBytes() != 300 {
+		t.Errorf("software part %d %d", s.SWPackets(), s.SWBytes())
+	}
+	if (Stats{HWPackets: 5}).SWPackets() != 0 {
+		t.Error("hardware above total must not wrap")
+	}
+}

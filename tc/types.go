@@ -298,3 +298,10 @@ const (
 	EthPIPv6   uint16 = 0x86dd
 	EthPMPLS   uint16 = 0x8847
 )
+
+// SWPackets is the part of Packets counted in software (total minus
+// hardware), as `tc -s` separates them.
+func (s Stats) SWPackets() uint64 { return s.Packets - min(s.HWPackets, s.Packets) }
+
+// SWBytes is the part of Bytes counted in software.
+func (s Stats) SWBytes() uint64 { return s.Bytes - min(s.HWBytes, s.Bytes) }

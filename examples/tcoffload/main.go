@@ -60,6 +60,7 @@ type config struct {
 	unixctl bool
 	ctl     string
 	pf      string
+	root    string
 	netns   string
 	timeout time.Duration
 	ifaces  []string
@@ -83,6 +84,7 @@ func main() {
 	flag.BoolVar(&c.unixctl, "unixctl", false, "join the flows of the running ovs-vswitchd (dpctl/dump-flows -m over its control socket)")
 	flag.StringVar(&c.ctl, "ctl", "", "control socket `PATH` for -unixctl (default: from OVS_RUNDIR or /var/run/openvswitch and the pidfile)")
 	flag.StringVar(&c.pf, "pf", "", "report the PF `NETDEV` and all its switchdev representors")
+	flag.StringVar(&c.root, "root", "/", "sysfs root `DIR` for -pf (a directory holding sys/, for captured trees)")
 	flag.StringVar(&c.netns, "netns", "", "work in the network namespace `NAME` (/run/netns/NAME)")
 	flag.DurationVar(&c.timeout, "timeout", 30*time.Second, "give up after this long")
 	flag.Usage = func() {
@@ -115,7 +117,7 @@ func main() {
 // main1 opens the real sources and runs.
 func main1(ctx context.Context, w io.Writer, c config) error {
 	if c.pf != "" {
-		reps, err := representors(ctx, c.pf)
+		reps, err := representors(ctx, c.root, c.pf)
 		if err != nil {
 			return err
 		}
@@ -173,12 +175,13 @@ func main1(ctx context.Context, w io.Writer, c config) error {
 	return run(ctx, w, c, cl, flows)
 }
 
-// representors lists the PF netdev itself and its representors.
-func representors(ctx context.Context, pf string) ([]string, error) {
+// representors lists the PF netdev itself and its representors, read from
+// the sysfs under root.
+func representors(ctx context.Context, root, pf string) ([]string, error) {
 	if err := offload.ValidateIfName(pf); err != nil {
 		return nil, err
 	}
-	h, err := offload.Open()
+	h, err := offload.Open(offload.WithRoot(root))
 	if err != nil {
 		return nil, err
 	}

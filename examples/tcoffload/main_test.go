@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/offloadtest"
 	"github.com/offloadkit/offloadkit/ovs/dpflow"
 	"github.com/offloadkit/offloadkit/tc"
 	"github.com/offloadkit/offloadkit/tc/tctest"
@@ -177,4 +178,19 @@ func TestRecordedOVSEndToEnd(t *testing.T) {
 		}
 	}
 	t.Logf("\n%s", out)
+}
+
+func TestRepresentorsOfPF(t *testing.T) {
+	tree := offloadtest.New(t, offloadtest.CX5Switchdev())
+	names, err := representors(context.Background(), tree.Root, "enp132s0f0np0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"enp132s0f0np0", "enp132s0f0r0", "enp132s0f0r1", "enp132s0f0r2", "enp132s0f0r3"}
+	if strings.Join(names, " ") != strings.Join(want, " ") {
+		t.Errorf("representors %v, want %v", names, want)
+	}
+	if _, err := representors(context.Background(), tree.Root, "../etc"); err == nil {
+		t.Error("a bad PF name was accepted")
+	}
 }
