@@ -27,7 +27,7 @@ type fakeServer struct {
 
 var dropConn = []byte("drop")
 
-func newFakeServer(t *testing.T, handle func(method string, params []string, id json.RawMessage) []byte) *fakeServer {
+func newFakeServer(t testing.TB, handle func(method string, params []string, id json.RawMessage) []byte) *fakeServer {
 	t.Helper()
 	// A short directory: unix socket paths are limited to 107 bytes.
 	dir, err := os.MkdirTemp("", "uctl")
