@@ -75,7 +75,7 @@ func demo(w io.Writer, tree, vfAddr, ifName, containerID, mac string) error {
 	p := podnet.New(h, podnet.WithHostNetNS(hostNS))
 	conf := netConf{CNIVersion: "1.0.0", Name: "offload", Type: "cni-attach", DeviceID: vf.Address.String(), MAC: mac, IfaceID: "nginx.default"}
 	env := cniEnv{Command: "ADD", ContainerID: containerID, NetNS: podNS, IfName: ifName}
-	res, err := cniCall(ctx, p, conf, env)
+	res, err := cniCall(ctx, p, nil, conf, env)
 	if err != nil {
 		return fmt.Errorf("ADD: %w", err)
 	}
@@ -90,7 +90,7 @@ func demo(w io.Writer, tree, vfAddr, ifName, containerID, mac string) error {
 		return err
 	}
 	env.Command = "DEL"
-	if _, err := cniCall(ctx, p, conf, env); err != nil {
+	if _, err := cniCall(ctx, p, nil, conf, env); err != nil {
 		return fmt.Errorf("DEL: %w", err)
 	}
 	fmt.Fprintln(w, "\nDEL done.")

@@ -6,8 +6,9 @@
 // As a CNI plugin (CNI_COMMAND set) it reads the network configuration
 // from stdin, with the VF's PCI address in "deviceID" as Multus passes it
 // from the SR-IOV device plugin, and optional "mac", "vlan", "trust",
-// "spoofchk" and "ifaceID"; it works on the host it runs on, or on a sysfs
-// tree copied elsewhere (-root DIR):
+// "spoofchk", "ifaceID", and "bridge" (with "ovsdb", an OVSDB endpoint) to
+// add the representor to OVS with external_ids:iface-id; it works on the
+// host it runs on, or on a sysfs tree copied elsewhere (-root DIR):
 //
 //	CNI_COMMAND=ADD CNI_CONTAINERID=d85b161b6840... CNI_NETNS=/var/run/netns/pod1 \
 //	CNI_IFNAME=eth0 cni-attach < conf.json
@@ -34,6 +35,7 @@ import (
 
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/podnet"
+	"github.com/offloadkit/offloadkit/ovs/ovsdb"
 )
 
 // netConf is the part of the CNI network configuration this plugin reads.
@@ -47,6 +49,11 @@ type netConf struct {
 	Trust      *bool  `json:"trust,omitempty"`
 	SpoofChk   *bool  `json:"spoofchk,omitempty"`
 	IfaceID    string `json:"ifaceID,omitempty"`
+	// Bridge, when set, is the OVS integration bridge ("br-int") the
+	// representor is added to on ADD and removed from on DEL, through
+	// OVSDB at OVSDB (default: the local ovsdb-server's socket).
+	Bridge string `json:"bridge,omitempty"`
+	OVSDB  string `json:"ovsdb,omitempty"`
 }
 
 // cniEnv is the CNI_* environment of one call.
@@ -121,7 +128,21 @@ func cniMain(r io.Reader, w io.Writer, root string, env cniEnv) int {
 		return fail(5, err)
 	}
 	defer h.Close()
-	res, err := cniCall(context.Background(), podnet.New(h), conf, env)
+	var db *ovsdb.Client
+	if conf.Bridge != "" {
+		ep := conf.OVSDB
+		if ep == "" {
+			ep = ovsdb.DefaultEndpoint()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		db, err = ovsdb.Connect(ctx, ovsdb.Config{Endpoint: ep})
+		cancel()
+		if err != nil {
+			return fail(100, err)
+		}
+		defer db.Close()
+	}
+	res, err := cniCall(context.Background(), podnet.New(h), db, conf, env)
 	if err != nil {
 		code := 100
 		switch {
@@ -140,8 +161,9 @@ func cniMain(r io.Reader, w io.Writer, root string, env cniEnv) int {
 	return 0
 }
 
-// cniCall runs ADD, DEL or CHECK with the Plumber p.
-func cniCall(ctx context.Context, p *podnet.Plumber, conf netConf, env cniEnv) (*cniResult, error) {
+// cniCall runs ADD, DEL or CHECK with the Plumber p; with conf.Bridge set,
+// db adds and removes the OVS port.
+func cniCall(ctx context.Context, p *podnet.Plumber, db *ovsdb.Client, conf netConf, env cniEnv) (*cniResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	vf, err := offload.ParsePCIAddress(conf.DeviceID)
@@ -160,6 +182,12 @@ func cniCall(ctx context.Context, p *podnet.Plumber, conf netConf, env cniEnv) (
 		if err != nil {
 			return nil, err
 		}
+		if conf.Bridge != "" {
+			if err := a.AddToBridge(ctx, db, conf.Bridge); err != nil {
+				// Give the VF back: a pod without its port is no use.
+				return nil, errors.Join(err, p.DetachVF(context.WithoutCancel(ctx), vf, env.NetNS, env.IfName))
+			}
+		}
 		res := &cniResult{CNIVersion: conf.CNIVersion, OVSPort: a.Port}
 		if a.Representor != nil {
 			res.Interfaces = append(res.Interfaces, cniInterface{Name: a.Representor.Netdev})
@@ -167,6 +195,16 @@ func cniCall(ctx context.Context, p *podnet.Plumber, conf netConf, env cniEnv) (
 		res.Interfaces = append(res.Interfaces, cniInterface{Name: env.IfName, MAC: conf.MAC, Sandbox: env.NetNS})
 		return res, nil
 	case "DEL":
+		if conf.Bridge != "" && env.ContainerID != "" {
+			// ADD named the port after the container (RepresentorName).
+			name, err := podnet.RepresentorName(env.ContainerID, env.IfName)
+			if err != nil {
+				return nil, err
+			}
+			if err := db.DelPort(ctx, conf.Bridge, name); err != nil && !errors.Is(err, offload.ErrNotFound) {
+				return nil, err
+			}
+		}
 		return nil, p.DetachVF(ctx, vf, env.NetNS, env.IfName)
 	case "CHECK":
 		return nil, nil

@@ -19,7 +19,9 @@
 //     namespace by itself).
 //   - OVSPort says what to add to the integration bridge: the representor
 //     as a system port, or for YUSUR, whose representors live in OVS-DPDK,
-//     a dpdk port with dpdk-devargs=<pf-pci>,representor=[N].
+//     a dpdk port with dpdk-devargs=<pf-pci>,representor=[N], with
+//     external_ids:iface-id; Attachment.AddToBridge adds it through
+//     ovs/ovsdb and waits until ovs-vswitchd has opened it.
 //
 // A Plumber, made by New for one offload.Host, holds a lock per VF so that
 // a delete racing a re-add of the same VF (the device plugin may hand it

@@ -13,6 +13,7 @@ import (
 
 	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/ovs/ovsdb"
 )
 
 // DefaultHostNetNS is the host network namespace a Plumber returns VFs to
@@ -113,7 +114,8 @@ type Attachment struct {
 }
 
 // OVSPort is an interface to add to the OVS integration bridge, in the
-// terms of the Interface table: name, type, options and external_ids.
+// terms of the Interface table: name, type, options and external_ids. It
+// maps one to one onto ovs/ovsdb's PortSpec (PortSpec, AddToBridge).
 type OVSPort struct {
 	Name        string            `json:"name"`
 	Type        string            `json:"type,omitempty"` // "" (system) or "dpdk"
@@ -141,8 +143,8 @@ func DPDKPort(name string, pf offload.PCIAddress, vf int, ifaceID string) (OVSPo
 	if vf < 0 {
 		return OVSPort{}, errs.Invalid("VF index", fmt.Sprint(vf), "negative")
 	}
-	return OVSPort{Name: name, Type: "dpdk",
-		Options:     map[string]string{"dpdk-devargs": fmt.Sprintf("%s,representor=[%d]", pf, vf)},
+	return OVSPort{Name: name, Type: ovsdb.InterfaceTypeDPDK,
+		Options:     map[string]string{ovsdb.KeyDPDKDevargs: fmt.Sprintf("%s,representor=[%d]", pf, vf)},
 		ExternalIDs: ifaceIDs(ifaceID)}, nil
 }
 
@@ -150,7 +152,7 @@ func ifaceIDs(id string) map[string]string {
 	if id == "" {
 		return nil
 	}
-	return map[string]string{"iface-id": id}
+	return map[string]string{ovsdb.KeyIfaceID: id}
 }
 
 // dpdkRepresentors reports whether the VF's representors are OVS-DPDK ports

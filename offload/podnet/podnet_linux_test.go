@@ -101,7 +101,14 @@ type rig struct {
 
 func newRig(t *testing.T, treeName, vf, vfName, repName string) *rig {
 	t.Helper()
-	r := &rig{hostNS: newNamedNetNS(t, "okt-host"), vf: offload.MustParsePCIAddress(vf), vfName: vfName, repName: repName}
+	return newRigIn(t, newNamedNetNS(t, "okt-host"), treeName, vf, vfName, repName)
+}
+
+// newRigIn is newRig with the host namespace given (ovs-vswitchd's, say).
+// The veth pair is removed when the test ends.
+func newRigIn(t *testing.T, hostNS, treeName, vf, vfName, repName string) *rig {
+	t.Helper()
+	r := &rig{hostNS: hostNS, vf: offload.MustParsePCIAddress(vf), vfName: vfName, repName: repName}
 	r.podNS = newNamedNetNS(t, "okt-pod")
 	r.tree = offloadtest.NewByName(t, treeName)
 	r.host = r.tree.Host(t)
@@ -114,6 +121,11 @@ func newRig(t *testing.T, treeName, vf, vfName, repName string) *rig {
 	if err := r.hostH.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: vfName}, PeerName: peer}); err != nil {
 		t.Fatalf("create veth %s/%s: %v", vfName, peer, err)
 	}
+	t.Cleanup(func() {
+		if l, err := r.hostH.LinkByName(vfName); err == nil {
+			_ = r.hostH.LinkDel(l)
+		}
+	})
 	if repName != "" {
 		l, err := r.hostH.LinkByName(repName)
 		if err != nil {
