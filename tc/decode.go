@@ -50,8 +50,8 @@ func DecodeFilter(b []byte) (Filter, error) {
 		Parent:   Handle(m.parent),
 		Handle:   m.handle,
 		Priority: uint16(m.info >> 16),
-		// The protocol is a big-endian u16 in the low half of tcm_info.
-		Protocol: uint16(m.info&0xff)<<8 | uint16(m.info>>8&0xff),
+		// The protocol is in network byte order in the low half of tcm_info.
+		Protocol: htons(uint16(m.info)),
 	}
 	var opts []byte
 	a := newAttrs(rest)

@@ -9,9 +9,17 @@ import (
 )
 
 func tcInfo(prio, proto uint16) uint32 {
-	// tcm_info carries the priority in the upper half and the protocol as
-	// a big-endian u16 in the lower half.
-	return uint32(prio)<<16 | uint32(proto>>8) | uint32(proto&0xff)<<8
+	// tcm_info carries the priority in the upper half and the protocol in
+	// network byte order in the lower half (TC_H_MAKE(prio<<16, htons(proto))).
+	return uint32(prio)<<16 | uint32(htons(proto))
+}
+
+// htons converts a host-order u16 to the value whose memory layout is
+// big-endian; it is its own inverse.
+func htons(v uint16) uint16 {
+	var b [2]byte
+	binary.BigEndian.PutUint16(b[:], v)
+	return binary.NativeEndian.Uint16(b[:])
 }
 
 // EncodeFilter builds the body (tcmsg and attributes) of an RTM_NEWTFILTER

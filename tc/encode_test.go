@@ -2,6 +2,7 @@ package tc
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
@@ -99,4 +100,50 @@ func lineDiff(want, got []string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestByteOrderTraps pins the attributes other Go libraries get wrong:
+// VLAN ids and the classifier flags are host order, ports and EtherTypes
+// big-endian.
+func TestByteOrderTraps(t *testing.T) {
+	id := uint16(100)
+	f := Filter{Kind: "flower", Parent: ParentIngress, Priority: 1, Protocol: EthP8021Q, Flags: FlagSkipSW,
+		Flower: &Flower{Key: FlowerKey{
+			VLAN:    &VLANKey{ID: &id, EthType: EthPIPv4},
+			IPProto: p[uint8](6),
+			DstPort: &Masked[uint16]{Value: 80, Mask: 0xffff},
+		}}}
+	b, err := EncodeFilter(1, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[uint16][]byte{
+		flVLANID:      binary.NativeEndian.AppendUint16(nil, 100),
+		flFlags:       binary.NativeEndian.AppendUint32(nil, 2),
+		flTCPDst:      {0x00, 0x50},
+		flVLANEthType: {0x08, 0x00},
+		flEthType:     {0x81, 0x00},
+	}
+	a := newAttrs(b[tcmsgLen:])
+	for a.next() {
+		if a.t() != tcaOptions {
+			continue
+		}
+		in := newAttrs(a.data)
+		for in.next() {
+			if w, ok := want[in.t()]; ok {
+				if !bytes.Equal(in.data, w) {
+					t.Errorf("attribute %d: % x, want % x", in.t(), in.data, w)
+				}
+				delete(want, in.t())
+			}
+		}
+	}
+	if len(want) != 0 {
+		t.Errorf("attributes not sent: %v", want)
+	}
+	// tcm_info: priority 1, protocol 0x8100 big-endian in the low half.
+	if info := binary.NativeEndian.Uint32(b[16:20]); info != 1<<16|uint32(binary.NativeEndian.Uint16([]byte{0x81, 0x00})) {
+		t.Errorf("tcm_info %#x", info)
+	}
 }

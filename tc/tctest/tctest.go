@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -34,6 +35,15 @@ func ReadRecording(path string) (*Recording, error) {
 		return nil, err
 	}
 	defer f.Close()
+	r, err := ParseRecording(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
+}
+
+// ParseRecording parses a recording from rd; see ReadRecording.
+func ParseRecording(rd io.Reader) (*Recording, error) {
 	r := &Recording{}
 	var dir string
 	var buf []byte
@@ -43,7 +53,7 @@ func ReadRecording(path string) (*Recording, error) {
 		}
 		msgs, err := split(buf)
 		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return err
 		}
 		if dir == ">" {
 			r.Sent = append(r.Sent, msgs...)
@@ -53,7 +63,7 @@ func ReadRecording(path string) (*Recording, error) {
 		buf = nil
 		return nil
 	}
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(rd)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		switch {
@@ -68,7 +78,7 @@ func ReadRecording(path string) (*Recording, error) {
 		default:
 			b, err := hex.DecodeString(line)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", path, err)
+				return nil, err
 			}
 			buf = append(buf, b...)
 		}
@@ -95,6 +105,9 @@ func split(b []byte) ([]netlink.Message, error) {
 		}
 		msgs = append(msgs, m)
 		b = b[min((l+3)&^3, len(b)):]
+	}
+	if len(b) != 0 {
+		return nil, fmt.Errorf("%d trailing bytes after the last netlink message", len(b))
 	}
 	return msgs, nil
 }
