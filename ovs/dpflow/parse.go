@@ -68,10 +68,22 @@ var keyChars = func() (t [256]bool) {
 func isKeyChar(c byte) bool { return keyChars[c] }
 
 // closeParen returns the index just past the parenthesis closing the one
-// at open, or -1. It jumps between parentheses with IndexByte, which is
-// much faster than a byte loop on the long flat attributes of -m dumps.
+// at open, or -1. Short attributes (recirc_id(0x18)) are scanned byte by
+// byte; past the first bytes it jumps between parentheses with IndexByte,
+// which is much faster on the long flat attributes of -m dumps.
 func closeParen(s string, open int) int {
 	depth, pos := 1, open+1
+	for end := min(len(s), pos+24); pos < end; pos++ {
+		switch s[pos] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				return pos + 1
+			}
+		}
+	}
 	for {
 		c := strings.IndexByte(s[pos:], ')')
 		if c < 0 {
@@ -93,30 +105,24 @@ func closeParen(s string, open int) int {
 
 // fieldEnd returns the index of the comma ending the element starting at
 // i (at parenthesis depth zero), or len(s); -1 for a stray ')', -2 for an
-// unclosed '('.
+// unclosed '('. Elements are short (info values, bare ports) or start
+// with a name and a parenthesis, so a byte loop is enough.
 func fieldEnd(s string, i int) int {
-	for {
-		c := strings.IndexByte(s[i:], ',')
-		if c < 0 {
-			c = len(s)
-		} else {
-			c += i
-		}
-		seg := s[i:c]
-		o := strings.IndexByte(seg, '(')
-		cl := strings.IndexByte(seg, ')')
-		switch {
-		case o < 0 && cl < 0:
-			return c
-		case cl >= 0 && (o < 0 || cl < o):
+	for ; i < len(s); i++ {
+		switch s[i] {
+		case ',':
+			return i
+		case ')':
 			return -1
+		case '(':
+			end := closeParen(s, i)
+			if end < 0 {
+				return -2
+			}
+			i = end - 1
 		}
-		end := closeParen(s, i+o)
-		if end < 0 {
-			return -2
-		}
-		i = end
 	}
+	return i
 }
 
 // trimSpaceRight drops trailing blanks (strings.TrimRight with a cutset
