@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -142,9 +143,15 @@ func Start(t testing.TB) *OVS {
 		t.Fatalf("start ovsdb-server: %v", err)
 	}
 	t.Cleanup(func() { stop(t, dbsrv) })
+	// The socket file appears at bind(), a moment before listen(): wait
+	// until a connection is accepted.
 	if err := waitFor(dbsrv, 10*time.Second, func() bool {
-		_, err := os.Stat(filepath.Join(dir, "db.sock"))
-		return err == nil
+		c, err := net.Dial("unix", filepath.Join(dir, "db.sock"))
+		if err != nil {
+			return false
+		}
+		c.Close()
+		return true
 	}); err != nil {
 		t.Fatalf("ovsdb-server: %v", err)
 	}
