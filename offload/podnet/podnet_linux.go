@@ -534,7 +534,8 @@ func (p *Plumber) configureVF(ctx context.Context, v offload.VF, o AttachOptions
 // podNetNS (where it is called ifName) through a temporary namespace,
 // under the name recorded in its alias, into the Plumber's host
 // namespace; then it resets the VF's MAC, VLAN, trust and spoof checking
-// to the kernel's defaults and restores the representor's name. podNetNS
+// to the kernel's defaults and restores the representor's name (the
+// representor stays up, as AttachVF left it; the VF comes back down). podNetNS
 // may be "" or name a namespace that is gone: the VF is then looked for in
 // the host namespace, where the kernel puts physical VFs of a destroyed
 // namespace. Calling DetachVF again after it succeeded does nothing. When a

@@ -495,3 +495,85 @@ func TestDetachLeavesForeignLink(t *testing.T) {
 		t.Errorf("(-before +after):\n%s", d)
 	}
 }
+
+// TestParallelAttachDifferentVFs attaches four VFs of two PFs to four pods
+// at once and detaches them at once: the per-VF locks must not serialise
+// or confuse different VFs, and the Host's shared caches must hold up
+// under the race detector.
+func TestParallelAttachDifferentVFs(t *testing.T) {
+	hostNS := newNamedNetNS(t, "okt-host")
+	tree := offloadtest.NewByName(t, "cx5-switchdev")
+	host := tree.Host(t)
+	hostH := handleAt(t, hostNS)
+	type vfCase struct {
+		vf, vfName, rep, pod, id string
+	}
+	var cases []vfCase
+	for i, v := range []struct{ vf, vfName, rep string }{
+		{"0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0"}, {"0000:84:00.5", "enp132s0f0v3", "enp132s0f0r3"},
+		{"0000:84:00.7", "enp132s0f1v1", "enp132s0f1r1"}, {"0000:84:01.1", "enp132s0f1v3", "enp132s0f1r3"},
+	} {
+		if err := hostH.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: v.vfName}, PeerName: v.rep}); err != nil {
+			t.Fatal(err)
+		}
+		// Representors are up, as OVS and the CNIs leave them; DetachVF
+		// does not take them down.
+		if l, err := hostH.LinkByName(v.rep); err != nil || hostH.LinkSetUp(l) != nil {
+			t.Fatalf("set %s up: %v", v.rep, err)
+		}
+		cases = append(cases, vfCase{v.vf, v.vfName, v.rep, newNamedNetNS(t, "okt-pod"), fmt.Sprintf("%012d%s", i, "abcdef")})
+	}
+	// The tree's VF addresses must be what the table says.
+	for _, c := range cases {
+		v, err := host.VF(context.Background(), offload.MustParsePCIAddress(c.vf))
+		if err != nil || v.Netdev != c.vfName {
+			t.Fatalf("VF %s: %+v, %v (want netdev %s)", c.vf, v, err, c.vfName)
+		}
+	}
+	before := linkStates(t, hostH)
+	p := New(host, WithHostNetNS(hostNS))
+	var wg sync.WaitGroup
+	errc := make(chan error, len(cases))
+	for _, c := range cases {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := p.AttachVF(context.Background(), offload.MustParsePCIAddress(c.vf), c.pod, "eth0", AttachOptions{ContainerID: c.id})
+			errc <- err
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := linkStates(t, hostH); len(got) != len(cases) {
+		t.Errorf("host after attach: %v", got)
+	}
+	for _, c := range cases {
+		if got := linkStates(t, handleAt(t, c.pod)); !cmp.Equal(got, []string{fmt.Sprintf("eth0 alias=%q up=true", c.vfName)}) {
+			t.Errorf("pod of %s: %v", c.vf, got)
+		}
+	}
+	errc = make(chan error, len(cases))
+	for _, c := range cases {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errc <- p.DetachVF(context.Background(), offload.MustParsePCIAddress(c.vf), c.pod, "eth0")
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := linkStates(t, hostH)
+	if d := cmp.Diff(before, after); d != "" {
+		t.Errorf("(-before +after):\n%s", d)
+	}
+}
