@@ -145,3 +145,20 @@ func TestStatsSoftwarePart(t *testing.T) {
 		t.Error("hardware above total must not wrap")
 	}
 }
+
+func TestFlagsJSONRoundTrip(t *testing.T) {
+	for _, f := range []Flags{0, FlagSkipHW | FlagNotInHW, FlagInHW | FlagSkipSW | 0x100} {
+		b, err := f.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var g Flags
+		if err := g.UnmarshalJSON(b); err != nil || g != f {
+			t.Errorf("%s -> %s -> %s (%v)", f, b, g, err)
+		}
+	}
+	var g Flags
+	if err := g.UnmarshalJSON([]byte(`["warp"]`)); err == nil {
+		t.Error("unknown flag word accepted")
+	}
+}

@@ -1,6 +1,7 @@
 package tc
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -305,3 +306,30 @@ func (s Stats) SWPackets() uint64 { return s.Packets - min(s.HWPackets, s.Packet
 
 // SWBytes is the part of Bytes counted in software.
 func (s Stats) SWBytes() uint64 { return s.Bytes - min(s.HWBytes, s.Bytes) }
+
+// UnmarshalJSON reads the list MarshalJSON writes.
+func (f *Flags) UnmarshalJSON(b []byte) error {
+	var words []string
+	if err := json.Unmarshal(b, &words); err != nil {
+		return err
+	}
+	var v Flags
+	for _, w := range words {
+		found := false
+		for _, n := range flagNames {
+			if n.name == w {
+				v |= n.f
+				found = true
+			}
+		}
+		if !found {
+			x, err := strconv.ParseUint(strings.TrimPrefix(w, "0x"), 16, 32)
+			if err != nil || !strings.HasPrefix(w, "0x") {
+				return errInvalid("classifier flag", w, "unknown")
+			}
+			v |= Flags(x)
+		}
+	}
+	*f = v
+	return nil
+}

@@ -159,20 +159,22 @@ func main1(ctx context.Context, w io.Writer, c config) error {
 			return dpflow.ReadDump(f, dpflow.Options{})
 		}
 	case c.unixctl:
-		flows = func() (*dpflow.FlowDump, error) {
-			u, err := unixctl.Dial(ctx, unixctl.Target{Path: c.ctl})
-			if err != nil {
-				return nil, err
-			}
-			defer u.Close()
-			text, err := u.Call(ctx, "dpctl/dump-flows", "-m")
-			if err != nil {
-				return nil, err
-			}
-			return dpflow.ParseDump(text, dpflow.Options{})
-		}
+		flows = unixctlFlows(ctx, c.ctl)
 	}
 	return run(ctx, w, c, cl, flows)
+}
+
+// unixctlFlows returns a loader of `dpctl/dump-flows -m` from the running
+// ovs-vswitchd (ctl: its control socket, "" to find it from the pidfile).
+func unixctlFlows(ctx context.Context, ctl string) func() (*dpflow.FlowDump, error) {
+	return func() (*dpflow.FlowDump, error) {
+		u, err := unixctl.Dial(ctx, unixctl.Target{Path: ctl})
+		if err != nil {
+			return nil, err
+		}
+		defer u.Close()
+		return u.DumpFlows(ctx, unixctl.DumpOptions{More: true})
+	}
 }
 
 // representors lists the PF netdev itself and its representors, read from

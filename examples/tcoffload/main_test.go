@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
+	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -192,5 +195,70 @@ func TestRepresentorsOfPF(t *testing.T) {
 	}
 	if _, err := representors(context.Background(), tree.Root, "../etc"); err == nil {
 		t.Error("a bad PF name was accepted")
+	}
+}
+
+// fakeVswitchd answers unixctl JSON-RPC requests on a unix socket with the
+// recorded OVS flow dump, as ovs-vswitchd would.
+func fakeVswitchd(t *testing.T) string {
+	dump, err := os.ReadFile("../../testdata/tc/ovs-dpctl-flows.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "ovs-vswitchd.1.ctl")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Skip("cannot listen on a unix socket: ", err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				dec := json.NewDecoder(c)
+				for {
+					var req struct {
+						Method string   `json:"method"`
+						Params []string `json:"params"`
+						ID     any      `json:"id"`
+					}
+					if err := dec.Decode(&req); err != nil {
+						return
+					}
+					reply := map[string]any{"id": req.ID, "error": nil, "result": string(dump)}
+					if req.Method != "dpctl/dump-flows" || len(req.Params) != 1 || req.Params[0] != "-m" {
+						reply = map[string]any{"id": req.ID, "error": fmt.Sprintf("unexpected %s %v", req.Method, req.Params), "result": nil}
+					}
+					// No newline after the object: OVS sends none.
+					out, _ := json.Marshal(reply)
+					if _, err := c.Write(out); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return path
+}
+
+func TestUnixctlJoin(t *testing.T) {
+	ctl := fakeVswitchd(t)
+	ctx := context.Background()
+	var b bytes.Buffer
+	src := fakeTC{"p1": tc.Offload{Interface: "p1", Filters: []tc.OffloadFilter{{Interface: "p1", Priority: 2, Handle: 1,
+		State: tc.StateSkipHW, UFID: ufid(t, "8e5bd946-e9c7-4dbf-8d0f-0f2b140b5671")}}}}
+	if err := run(ctx, &b, config{ifaces: []string{"p1"}, json: true}, src, unixctlFlows(ctx, ctl)); err != nil {
+		t.Fatal(err)
+	}
+	var doc output
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Flows == nil || len(doc.Flows.Flows) != 8 || len(doc.Flows.Flows[0].Filters) != 1 {
+		t.Fatalf("joined over unixctl: %s", b.String())
 	}
 }
