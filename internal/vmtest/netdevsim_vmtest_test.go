@@ -166,7 +166,8 @@ func TestNetdevsimSwitchdevRepresentors(t *testing.T) {
 			t.Errorf("FindPort(pcivf %d): %v", vf, err)
 			continue
 		}
-		if r.PortName != fmt.Sprintf("pf0vf%d", vf) || r.VFNum != vf || r.PFNum != 0 || r.Controller != 0 {
+		// Controller is -1 for a name without "c<N>": the local controller.
+		if r.PortName != fmt.Sprintf("pf0vf%d", vf) || r.VFNum != vf || r.PFNum != 0 || r.Controller > 0 || r.Flavour != offload.PortFlavourPCIVF {
 			t.Errorf("FindPort(pcivf %d) = %+v", vf, r)
 		}
 		back, err := h.RepresentorOf(ctx, r.Netdev)
