@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/offloadtest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/k8s/k8sgen-*.yaml")
@@ -105,5 +106,35 @@ func TestList(t *testing.T) {
 	var out, warn bytes.Buffer
 	if err := run(&out, &warn, o); err != nil || !strings.Contains(out.String(), "cx5-switchdev") {
 		t.Errorf("%v\n%s", err, out.String())
+	}
+}
+
+// TestMultiVendorRoot: -root on a host with two vendors gives one NAD pair
+// and one pod per resource, with names that do not collide.
+func TestMultiVendorRoot(t *testing.T) {
+	spec := offloadtest.CX5Switchdev()
+	spec.PFs = append(spec.PFs, offloadtest.AgilioFlower().PFs...)
+	dir := t.TempDir()
+	if _, err := offloadtest.Build(dir, spec); err != nil {
+		t.Fatal(err)
+	}
+	o := defaults()
+	o.root = dir
+	var out, warn bytes.Buffer
+	if err := run(&out, &warn, o); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	for _, want := range []string{
+		"name: sriov-agilio-sriov\n", "name: sriov-agilio-sriov-antrea\n", "name: sriov-cx5-sriov-switchdev\n",
+		"name: nginx-0\n", "name: nginx-1\n", "corigine.com/agilio_sriov: \"1\"", "mellanox.com/cx5_sriov_switchdev: \"1\"",
+		`"provider": "sriov-agilio-sriov.default.ovn"`,
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if n := strings.Count(s, "\n---\n"); n != 6 { // ConfigMap + 2 x (2 NADs + pod) = 7 documents
+		t.Errorf("%d document separators, want 6:\n%s", n, s)
 	}
 }

@@ -410,3 +410,44 @@ func FuzzParseResourceName(f *testing.F) {
 		}
 	})
 }
+
+// TestResourcesMultiVendor: a host with a ConnectX-5 pair in switchdev, an
+// Agilio and a YUSUR card gets one resource per vendor, sorted, each
+// selecting only its own PFs; a legacy PF of the same vendor stays out.
+func TestResourcesMultiVendor(t *testing.T) {
+	spec := offloadtest.CX5Switchdev()
+	spec.PFs = append(spec.PFs, offloadtest.AgilioFlower().PFs...)
+	spec.PFs = append(spec.PFs, offloadtest.Yusur2200E().PFs...)
+	legacy := offloadtest.CX5Legacy().PFs[0]
+	legacy.Address, legacy.Netdev, legacy.VFNetdev = "0000:85:00.0", "enp133s0f0np0", "enp133s0f0v%d"
+	spec.PFs = append(spec.PFs, legacy)
+	spec.Netdevs = []string{"lo"}
+	h := offloadtest.New(t, spec).Host(t)
+	pfs, err := h.Discover(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := ResourcesFromPFs(pfs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range res {
+		var pf []string
+		for _, p := range r.Selectors.PFNames {
+			pf = append(pf, p.String())
+		}
+		got = append(got, r.Resource().String()+" "+strings.Join(r.Selectors.Vendors, ",")+" "+strings.Join(r.Selectors.Devices, ",")+" "+strings.Join(r.Selectors.Drivers, ",")+" "+strings.Join(pf, ","))
+	}
+	want := []string{
+		"corigine.com/agilio_sriov 19ee 6003 nfp_netvf ens47np0#0-3",
+		"mellanox.com/cx5_sriov_switchdev 15b3 1018 mlx5_core enp132s0f0np0#0-3,enp132s0f1np1#0-3",
+		"yusur.tech/sriov_dpu 1f47 110f yusur_nic p0#0-6",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	if err := (DevicePluginConfig{ResourceList: res}).Validate(); err != nil {
+		t.Error(err)
+	}
+}
