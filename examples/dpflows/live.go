@@ -4,24 +4,19 @@ import (
 	"context"
 	"strings"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/ovs/dpflow"
 	"github.com/offloadkit/offloadkit/ovs/unixctl"
 )
 
-// dumpLive fetches `dpctl/dump-flows [-m] [type=T]` from the running
+// dumpLive runs `dpctl/dump-flows [-m] [type=T]` on the running
 // ovs-vswitchd over its control socket (what ovs-appctl does, without
-// running it). It returns the dump text, held as one string that the
-// scanner parses in place, and a description of the source.
-func dumpLive(ctx context.Context, c config) (string, string, error) {
-	var args []string
-	if c.verbose {
-		args = append(args, "-m")
-	}
-	if c.dumpType != "" {
-		if strings.Trim(c.dumpType, "abcdefghijklmnopqrstuvwxyz-,") != "" {
-			return "", "", errs.Invalid("dump type", c.dumpType, "want words like offloaded, non-offloaded, ovs, tc, dpdk, partially-offloaded")
-		}
-		args = append(args, "type="+c.dumpType)
+// running it) and returns a Scanner over the reply and a description of
+// the source.
+func dumpLive(ctx context.Context, c config) (*dpflow.Scanner, string, error) {
+	o := unixctl.DumpOptions{More: c.verbose, Type: c.dumpType, Parse: dpflow.Options{Strict: c.strict}}
+	args, err := o.Args() // validates -type before anything is dialled
+	if err != nil {
+		return nil, "", err
 	}
 	if c.timeout > 0 {
 		var cancel context.CancelFunc
@@ -30,12 +25,13 @@ func dumpLive(ctx context.Context, c config) (string, string, error) {
 	}
 	cl, err := unixctl.Dial(ctx, unixctl.Target{Path: c.ctl})
 	if err != nil {
-		return "", "", err
+		return nil, "", err
 	}
 	defer cl.Close()
-	dump, err := cl.Call(ctx, "dpctl/dump-flows", args...)
+	text, err := cl.DumpFlowsText(ctx, o)
 	if err != nil {
-		return "", "", err
+		return nil, "", err
 	}
-	return dump, "unixctl:" + cl.Path() + " dpctl/dump-flows " + strings.Join(args, " "), nil
+	src := "unixctl:" + cl.Path() + " dpctl/dump-flows " + strings.Join(args, " ")
+	return dpflow.ScanBytes(text, o.Parse), src, nil
 }

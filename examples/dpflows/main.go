@@ -91,11 +91,11 @@ func run(ctx context.Context, w io.Writer, stdin io.Reader, c config) error {
 		if c.file != "" {
 			return errors.New("-unixctl and a FILE argument exclude each other")
 		}
-		dump, src, err := dumpLive(ctx, c)
+		s, src, err := dumpLive(ctx, c)
 		if err != nil {
 			return err
 		}
-		sc, source = dpflow.ScanString(dump, opts), src
+		sc, source = s, src
 	case c.file != "" && c.file != "-":
 		f, err := os.Open(c.file)
 		if err != nil {

@@ -168,3 +168,20 @@ func TestStreamingAllocations(t *testing.T) {
 		t.Logf("%.4f allocations per flow", perFlow)
 	}
 }
+
+func TestScanBytes(t *testing.T) {
+	dump := []byte(yusurLine + "\n" + yusurLine)
+	var n int
+	for f, err := range ScanBytes(dump, Options{}).All() {
+		if err != nil || f.Packets != 6946 {
+			t.Fatalf("flow %v, err %v", f, err)
+		}
+		n++
+	}
+	if n != 2 {
+		t.Errorf("%d flows, want 2", n)
+	}
+	if _, err := ScanBytes(nil, Options{}).Next(); err != io.EOF {
+		t.Errorf("empty dump: %v, want io.EOF", err)
+	}
+}

@@ -284,3 +284,14 @@ func collect(s *Scanner, strict bool) (*FlowDump, error) {
 
 // Strict reports whether the Scanner parses in strict mode.
 func (s *Scanner) Strict() bool { return s.opts.Strict }
+
+// ScanBytes returns a Scanner over a dump held in a byte slice, such as
+// unixctl.Client.CallBytes returns, without copying it: the Scanner takes
+// ownership, and dump must not be modified afterwards (flows point into
+// it).
+func ScanBytes(dump []byte, opts Options) *Scanner {
+	if len(dump) == 0 {
+		return ScanString("", opts)
+	}
+	return ScanString(unsafe.String(&dump[0], len(dump)), opts)
+}
