@@ -25,8 +25,9 @@
 //
 // # Streaming
 //
-// Scanner reads a dump from an io.Reader (or a string, as unixctl returns
-// it) and yields one *Flow at a time. It converts input to strings in large
+// Scanner reads a dump from an io.Reader (NewScanner), or parses one held
+// in memory in place (ScanString, ScanBytes: a unixctl reply), and yields
+// one *Flow at a time. It converts input to strings in large
 // chunks, not per line, and reuses the Flow and its slices, so a dump
 // streams with well under one allocation per flow. A yielded Flow is valid
 // until the next call; Clone it to keep it. ReadDump collects a whole dump
