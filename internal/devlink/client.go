@@ -135,14 +135,16 @@ func (c *Client) Instances(ctx context.Context) ([]Instance, error) {
 	}
 	out := make([]Instance, 0, len(msgs))
 	for _, m := range msgs {
-		if m.Header.Command != CmdNew {
-			continue
-		}
+		// Replies are matched by content, not by command: kernels have
+		// answered some dumps with DEVLINK_CMD_NEW instead of the
+		// object's own NEW command (6.1 does it for port dumps).
 		in, err := DecodeInstance(m.Data)
 		if err != nil {
 			return nil, &errs.Error{Op: "decode devlink dev show", Err: err}
 		}
-		out = append(out, in)
+		if in.Bus != "" {
+			out = append(out, in)
+		}
 	}
 	return out, nil
 }
@@ -162,14 +164,13 @@ func (c *Client) ESwitch(ctx context.Context, h Handle) (ESwitch, error) {
 		return ESwitch{}, err
 	}
 	for _, m := range msgs {
-		if m.Header.Command != CmdESwitchGet {
-			continue
-		}
-		_, e, err := DecodeESwitch(m.Data)
+		rh, e, err := DecodeESwitch(m.Data)
 		if err != nil {
 			return ESwitch{}, &errs.Error{Op: "decode " + op, Device: h.String(), Err: err}
 		}
-		return e, nil
+		if rh.Bus != "" {
+			return e, nil
+		}
 	}
 	return ESwitch{}, &errs.Error{Op: op, Device: h.String(), Err: fmt.Errorf("%w: no eswitch reply", errs.ErrNotSupported)}
 }
@@ -211,9 +212,6 @@ func (c *Client) Param(ctx context.Context, h Handle, name string) (Param, error
 		return Param{}, err
 	}
 	for _, m := range msgs {
-		if m.Header.Command != CmdParamGet && m.Header.Command != CmdParamNew {
-			continue
-		}
 		p, err := DecodeParam(m.Data)
 		if err != nil {
 			return Param{}, &errs.Error{Op: "decode " + op, Device: h.String(), Err: err}
@@ -302,9 +300,6 @@ func (c *Client) Reload(ctx context.Context, h Handle, action ReloadAction) ([]R
 	}
 	var out []ReloadAction
 	for _, m := range msgs {
-		if m.Header.Command != CmdReload {
-			continue
-		}
 		a, err := DecodeReloadReply(m.Data)
 		if err != nil {
 			return nil, &errs.Error{Op: "decode " + op, Device: h.String(), Err: err}
@@ -335,12 +330,12 @@ func (c *Client) Ports(ctx context.Context, h Handle) ([]Port, error) {
 	}
 	out := make([]Port, 0, len(msgs))
 	for _, m := range msgs {
-		if m.Header.Command != CmdPortNew {
-			continue
-		}
 		p, err := DecodePort(m.Data)
 		if err != nil {
 			return nil, &errs.Error{Op: "decode " + op, Device: h.String(), Err: err}
+		}
+		if p.Handle.Bus == "" {
+			continue // not a port (an acknowledgement)
 		}
 		// Kernels before 6.4 ignore the handle in a dump request.
 		if hp == nil || p.Handle == h {
@@ -366,14 +361,13 @@ func (c *Client) Port(ctx context.Context, h Handle, index uint32) (Port, error)
 		return Port{}, err
 	}
 	for _, m := range msgs {
-		if m.Header.Command != CmdPortNew {
-			continue
-		}
 		p, err := DecodePort(m.Data)
 		if err != nil {
 			return Port{}, &errs.Error{Op: "decode " + op, Device: dev, Err: err}
 		}
-		return p, nil
+		if p.Handle.Bus != "" {
+			return p, nil
+		}
 	}
 	return Port{}, &errs.Error{Op: op, Device: dev, Err: fmt.Errorf("%w: no port reply", errs.ErrNotFound)}
 }

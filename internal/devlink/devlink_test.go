@@ -508,3 +508,22 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatalf("eswitch round trip: %v %+v %v", h, ge, err)
 	}
 }
+
+// TestPortsDumpOldKernelCommand: Linux 6.1 answers a port dump with
+// DEVLINK_CMD_NEW (3) rather than DEVLINK_CMD_PORT_NEW (7), as the vmtest
+// run on netdevsim showed; the ports must still decode.
+func TestPortsDumpOldKernelCommand(t *testing.T) {
+	var replies []genetlink.Message
+	for _, m := range portReplies() {
+		m.Header.Command = 3
+		replies = append(replies, m)
+	}
+	c := dial(t, exchange{cmd: 5, flags: netlink.Request | netlink.Dump, attrs: handleAttrs("pci", "0000:84:00.0"), reply: replies})
+	got, err := c.Ports(context.Background(), pf0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(wantPorts(), got); d != "" {
+		t.Fatalf("(-want +got):\n%s", d)
+	}
+}
