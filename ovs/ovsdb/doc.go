@@ -12,11 +12,16 @@
 //
 // # hw-offload needs a restart
 //
-// ovs-vswitchd reads other_config:hw-offload when it starts; the OVS manual
-// says changing it requires restarting the daemon. SetOffload writes the
-// value and WaitApplied confirms ovs-vswitchd saw the transaction, but
-// offload is on only after ovs-vswitchd restarts. tc-policy is read at the
-// same time. max-idle applies at once.
+// The OVS manual says changing other_config:hw-offload requires restarting
+// ovs-vswitchd, and that is the rule to follow: restart it after
+// SetHWOffload. What the daemon actually does (OVS 3.1, pinned by
+// TestRealHWOffloadRestart): the first time it sees hw-offload=true it
+// turns its flow offload API on ("netdev: Flow API Enabled" in its log)
+// and reads tc-policy at that moment; it never turns the API off while
+// running, and flows already in the datapath are not offloaded after the
+// fact. So SetHWOffload(false), a tc-policy change after offload was on,
+// and offloading existing flows all need the restart. WaitApplied only
+// says ovs-vswitchd has read the change. max-idle applies at once.
 //
 // # Endpoint, privileges
 //

@@ -146,3 +146,59 @@ func TestRealPorts(t *testing.T) {
 		t.Errorf("interface row left behind: %q", got)
 	}
 }
+
+// TestRealHWOffloadRestart pins down what "hw-offload needs a restart"
+// means in OVS 3.1: the running daemon turns its flow API on the first
+// time it sees hw-offload=true, and never off; only a restart drops it.
+func TestRealHWOffloadRestart(t *testing.T) {
+	o := ovstest.Start(t)
+	o.AddBridge(t, "br0")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const enabled = "netdev: Flow API Enabled"
+	set := func(on bool) {
+		t.Helper()
+		g, err := o.DB.SetHWOffload(ctx, on)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := o.DB.WaitApplied(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// waitLog polls the log written since offset for the message; OVS
+	// logs it in the same main-loop iteration that applied the change.
+	waitLog := func(offset int) bool {
+		for range 50 {
+			if strings.Contains(o.Log()[offset:], enabled) {
+				return true
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		return false
+	}
+
+	if strings.Contains(o.Log(), enabled) {
+		t.Fatal("flow API enabled before hw-offload was set")
+	}
+	mark := len(o.Log())
+	set(true)
+	if !waitLog(mark) {
+		t.Fatalf("running ovs-vswitchd %s did not log %q after hw-offload=true", o.Version.Version, enabled)
+	}
+	set(false) // the running daemon keeps its flow API
+	mark = len(o.Log())
+	o.RestartVswitchd(t)
+	if waitLog(mark) {
+		t.Error("flow API enabled after a restart with hw-offload=false")
+	}
+	set(true)
+	mark = len(o.Log())
+	o.RestartVswitchd(t)
+	if !waitLog(mark) {
+		t.Error("flow API not enabled after a restart with hw-offload=true")
+	}
+	if cfg, err := o.DB.OffloadConfig(ctx); err != nil || !cfg.HWOffload {
+		t.Errorf("after restart: %+v, %v", cfg, err)
+	}
+}

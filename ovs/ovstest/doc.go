@@ -7,7 +7,9 @@
 // further network namespaces, and Ping sends real ICMP through the bridge.
 //
 // Start skips the test, saying why, when not root or when the binaries
-// are missing; it stops both daemons in t.Cleanup. Everything is created
+// are missing; it stops both daemons in t.Cleanup. RestartVswitchd
+// restarts ovs-vswitchd in the same namespace (ports survive), the step
+// hw-offload needs; Log returns its log. Everything is created
 // through netlink, OVSDB and the daemons' own command lines: the package
 // runs neither ip nor ovs-vsctl, so it can serve any package's tests.
 //

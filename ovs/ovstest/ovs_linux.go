@@ -167,10 +167,7 @@ func Start(t testing.TB) *OVS {
 		t.Fatalf("ovsdb-client transact: %v: %s", err, out)
 	}
 
-	o.vswitchd = o.command("ovs-vswitchd", o.Endpoint,
-		"--pidfile="+filepath.Join(dir, "ovs-vswitchd.pid"),
-		"--log-file="+filepath.Join(dir, "ovs-vswitchd.log"),
-		"--no-chdir", "-vconsole:off")
+	o.vswitchd = o.vswitchdCommand()
 	// Its own network namespace: the userspace datapath creates tap
 	// devices ("ovs-netdev", one per bridge) that would collide between
 	// test packages running in parallel.
@@ -187,17 +184,7 @@ func Start(t testing.TB) *OVS {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	var uc *unixctl.Client
-	if err := waitFor(o.vswitchd, 20*time.Second, func() bool {
-		uc, err = unixctl.Dial(ctx, o.Target())
-		return err == nil
-	}); err != nil {
-		t.Fatalf("ovs-vswitchd control socket: %v (last dial error: %v)", err, err)
-	}
-	if _, err := uc.Version(ctx); err != nil {
-		t.Fatalf("ovs-vswitchd version over unixctl: %v", err)
-	}
-	uc.Close()
+	o.waitVswitchd(t, ctx)
 
 	o.DB, err = ovsdb.Connect(ctx, ovsdb.Config{Endpoint: o.Endpoint})
 	if err != nil {
@@ -209,6 +196,89 @@ func Start(t testing.TB) *OVS {
 		t.Fatalf("ovs-vswitchd did not apply the initial configuration: %v", err)
 	}
 	return o
+}
+
+func (o *OVS) vswitchdCommand() *exec.Cmd {
+	return o.command("ovs-vswitchd", o.Endpoint,
+		"--pidfile="+filepath.Join(o.Dir, "ovs-vswitchd.pid"),
+		"--log-file="+filepath.Join(o.Dir, "ovs-vswitchd.log"),
+		"--no-chdir", "-vconsole:off")
+}
+
+// waitVswitchd waits for the control socket of the current ovs-vswitchd
+// to answer.
+func (o *OVS) waitVswitchd(t testing.TB, ctx context.Context) {
+	t.Helper()
+	var uc *unixctl.Client
+	var derr error
+	if err := waitFor(o.vswitchd, 20*time.Second, func() bool {
+		uc, derr = unixctl.Dial(ctx, o.Target())
+		if derr != nil {
+			return false
+		}
+		// A pidfile left by the previous process names a dead socket.
+		if !strings.Contains(uc.Path(), "."+strconv.Itoa(o.vswitchd.Process.Pid)+".ctl") {
+			uc.Close()
+			return false
+		}
+		return true
+	}); err != nil {
+		t.Fatalf("ovs-vswitchd control socket: %v (last dial error: %v)", err, derr)
+	}
+	defer uc.Close()
+	if _, err := uc.Version(ctx); err != nil {
+		t.Fatalf("ovs-vswitchd version over unixctl: %v", err)
+	}
+}
+
+// RestartVswitchd stops ovs-vswitchd and starts it again in the same
+// network namespace, so ports survive, and waits until it has applied the
+// database. This is the step hw-offload needs. Its log goes on in
+// Dir/ovs-vswitchd.log.
+func (o *OVS) RestartVswitchd(t testing.TB) {
+	t.Helper()
+	stop(t, o.vswitchd)
+	cmd := o.vswitchdCommand()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	// A child inherits the namespaces of the thread that forks it: start
+	// it from a thread moved into ovs-vswitchd's namespace.
+	err := func() error {
+		runtime.LockOSThread()
+		orig, err := netns.Get()
+		if err != nil {
+			runtime.UnlockOSThread()
+			return err
+		}
+		defer orig.Close()
+		if err := netns.Set(o.vswitchdNS); err != nil {
+			runtime.UnlockOSThread()
+			return err
+		}
+		serr := cmd.Start()
+		if err := netns.Set(orig); err != nil {
+			// Stay locked: the runtime discards the thread with the
+			// goroutine instead of reusing it in the wrong namespace.
+			return fmt.Errorf("returning to the original namespace: %w", err)
+		}
+		runtime.UnlockOSThread()
+		return serr
+	}()
+	if err != nil {
+		t.Fatalf("restart ovs-vswitchd: %v", err)
+	}
+	o.vswitchd = cmd
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	o.waitVswitchd(t, ctx)
+	if err := o.DB.WaitApplied(ctx, 0); err != nil {
+		t.Fatalf("restarted ovs-vswitchd did not apply the configuration: %v", err)
+	}
+}
+
+// Log returns ovs-vswitchd's log so far (all runs).
+func (o *OVS) Log() string {
+	b, _ := os.ReadFile(filepath.Join(o.Dir, "ovs-vswitchd.log"))
+	return string(b)
 }
 
 func (o *OVS) command(name string, args ...string) *exec.Cmd {

@@ -6,8 +6,13 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/offloadkit/offloadkit/ovs/ovsdb"
 	"github.com/offloadkit/offloadkit/ovs/unixctl"
 )
+
+// DefaultSchema is where Debian's openvswitch-common installs the
+// Open_vSwitch schema.
+const DefaultSchema = "/usr/share/openvswitch/vswitch.ovsschema"
 
 // OVS is a running private Open vSwitch; on this OS there never is one.
 type OVS struct {
@@ -15,6 +20,10 @@ type OVS struct {
 	Dir string
 	// Endpoint is the OVSDB endpoint.
 	Endpoint string
+	// Version is ovs-vswitchd's version.
+	Version unixctl.Version
+	// DB is a connected OVSDB client.
+	DB *ovsdb.Client
 }
 
 // Start skips: ovstest needs Linux network namespaces.
@@ -26,8 +35,20 @@ func Start(t testing.TB) *OVS {
 // Target is the ovs-vswitchd control socket target.
 func (o *OVS) Target() unixctl.Target { return unixctl.Target{RunDir: o.Dir} }
 
+// Env returns the OVS_RUNDIR-style environment of the instance.
+func (o *OVS) Env() []string { return nil }
+
+// Bin finds an OVS program; never on this OS.
+func (o *OVS) Bin(name string) (string, bool) { return "", false }
+
+// Log returns ovs-vswitchd's log; empty on this OS.
+func (o *OVS) Log() string { return "" }
+
 // AddBridge is not available on this OS.
 func (o *OVS) AddBridge(t testing.TB, name string) { t.Skip("needs Linux") }
+
+// RestartVswitchd is not available on this OS.
+func (o *OVS) RestartVswitchd(t testing.TB) { t.Skip("needs Linux") }
 
 // Port is a bridge port whose peer lives in its own network namespace.
 type Port struct {
@@ -35,6 +56,8 @@ type Port struct {
 	Name string
 	// IP is the peer's address.
 	IP netip.Addr
+	// Prefix is IP with its prefix length.
+	Prefix netip.Prefix
 }
 
 // AddNetnsPort is not available on this OS.
@@ -43,5 +66,8 @@ func (o *OVS) AddNetnsPort(t testing.TB, bridge, name, cidr string) *Port {
 	return nil
 }
 
+// Do is not available on this OS.
+func (p *Port) Do(fn func() error) error { return errNotLinux }
+
 // Ping is not available on this OS.
-func (p *Port) Ping(dst netip.Addr, count int) error { return nil }
+func (p *Port) Ping(dst netip.Addr, count int) error { return errNotLinux }
