@@ -298,7 +298,9 @@ func (h *Host) checkOVS(ctx context.Context, cfg doctorConfig) []Check {
 		st, err := cfg.ovs(ctx)
 		if err != nil {
 			ovs.Status, ovs.Detail = CheckUnknown, "cannot read OVS: "+err.Error()
+			ovs.Fix = "start Open vSwitch 2.8 or later, or point the probe at its OVSDB socket"
 			hw.Status, hw.Detail = CheckUnknown, "cannot read other_config:hw-offload"
+			hw.Fix = "ovs-vsctl get Open_vSwitch . other_config:hw-offload must print \"true\""
 			return []Check{ovs, hw, lb}
 		}
 		if st.Running {
@@ -388,6 +390,22 @@ func (h *Host) checkPF(ctx context.Context, pf *PF) []Check {
 			tc.Status, tc.Detail, tc.Fix = CheckWarn, "off: the driver refuses TC flower rules", "ethtool -K "+st.Uplink+" hw-tc-offload on"
 		}
 		out = append(out, tc)
+	}
+	if st.Uplink != "" {
+		up := Check{Name: "uplink-up", Subject: st.Uplink}
+		if p, err := netPath(st.Uplink, "operstate"); err == nil {
+			state, rerr := h.fs.ReadString(p)
+			switch {
+			case rerr != nil:
+				up.Status, up.Detail = CheckUnknown, "cannot read operstate: "+rerr.Error()
+			case state == "down":
+				up.Status, up.Detail = CheckWarn, "the uplink is down: the guides bring the PF up after creating the VFs"
+				up.Fix = "ip link set " + st.Uplink + " up"
+			default:
+				up.Status, up.Detail = CheckOK, "operstate "+state
+			}
+			out = append(out, up)
+		}
 	}
 	bond := Check{Name: "bond", Subject: dashIfEmpty(st.Uplink)}
 	switch {

@@ -35,6 +35,7 @@ func TestDoctor(t *testing.T) {
 	ctx := context.Background()
 	writeFile(t, tr.Root, "proc/sys/kernel/osrelease", "5.4.0-150-generic\n")
 	writeFile(t, tr.Root, "proc/812/comm", "NetworkManager\n")
+	writeFile(t, tr.Root, "sys/class/net/enp132s0f1np1/operstate", "down\n")
 	rep, err := h.Doctor(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -51,6 +52,8 @@ func TestDoctor(t *testing.T) {
 		"hw-tc-offload enp132s0f0np0": offload.CheckWarn,
 		"bond enp132s0f0np0":          offload.CheckWarn,
 		"mellanox-model 0000:84:00.0": offload.CheckOK,
+		"uplink-up enp132s0f0np0":     offload.CheckOK,
+		"uplink-up enp132s0f1np1":     offload.CheckWarn,
 	}
 	for k, w := range want {
 		if got[k] != w {

@@ -30,10 +30,13 @@ func normalize(s, root string) string { return strings.ReplaceAll(s, root, "$ROO
 // run with testdata/plans/<tree>.txt, applies the plans, and checks that
 // planning again gives empty plans.
 func TestPlanGolden(t *testing.T) {
+	// Building the 16x256 tree is I/O bound and slow; overlap it with the
+	// fault injection test.
+	t.Parallel()
 	for _, name := range offloadtest.Names() {
 		t.Run(name, func(t *testing.T) {
 			if name == "large" && testing.Short() {
-				t.Skip("the 16x256 tree is slow to build; -short skips it")
+				t.Skip("building the 16x256 tree writes ~60000 files (about a minute); -short skips it")
 			}
 			tr, h := openTree(t, name)
 			ctx := context.Background()
@@ -233,14 +236,19 @@ func injectFault(f *faults, steps []offload.Step, i int) bool {
 
 // TestApplyRollbackEveryStep fails each mutating step of each fault case
 // in turn and checks that Apply reports that step, that rollback
-// completed, and that the host is exactly as it was before.
+// completed, and that the host is exactly as it was before. Since a
+// correct rollback restores the host, the failure points of one case run
+// one after the other on the same tree: a rollback that left anything
+// behind fails its own subtest and, most likely, the next.
 func TestApplyRollbackEveryStep(t *testing.T) {
+	t.Parallel()
 	covered, skipped := 0, 0
 	kinds := map[offload.StepKind]int{}
 	for _, fc := range faultCases {
-		_, h := openTree(t, fc.tree)
+		_, fh, h := openTreeHooks(t, fc.tree)
 		ctx := context.Background()
 		pf := offload.MustParsePCIAddress(fc.pf)
+		before := hostState(t, h)
 		p, err := h.PlanSwitchdev(ctx, pf, fc.spec)
 		if err != nil {
 			t.Fatalf("%s %s: %v", fc.tree, fc.pf, err)
@@ -248,18 +256,20 @@ func TestApplyRollbackEveryStep(t *testing.T) {
 		if p.Empty() {
 			t.Fatalf("%s %s: empty plan, nothing to fail", fc.tree, fc.pf)
 		}
-		for i, s := range p.Steps {
+		steps := p.Steps
+		for i, s := range steps {
 			name := fmt.Sprintf("%s/%s/step%02d-%s", fc.tree, fc.pf, i+1, s.Kind)
 			t.Run(name, func(t *testing.T) {
-				_, fh, h := openTreeHooks(t, fc.tree)
-				before := hostState(t, h)
-				if !injectFault(fh, p.Steps, i) {
+				if !injectFault(fh, steps, i) {
 					skipped++
-					t.Skipf("the fake kernel cannot fail a %s step yet (needs devlink/ethtool fault injection in offloadtest)", s.Kind)
+					t.Skipf("the fakes cannot fail a %s step", s.Kind)
 				}
 				p, err := h.PlanSwitchdev(ctx, pf, fc.spec)
 				if err != nil {
 					t.Fatal(err)
+				}
+				if d := cmp.Diff(steps, p.Steps, cmp.Comparer(func(a, b offload.Step) bool { return a.String() == b.String() && a.Command == b.Command })); d != "" {
+					t.Fatalf("plan changed after the previous rollback (-first +now):\n%s", d)
 				}
 				err = p.Apply(ctx)
 				var ae *offload.ApplyError
@@ -275,13 +285,16 @@ func TestApplyRollbackEveryStep(t *testing.T) {
 				if !strings.Contains(err.Error(), fmt.Sprintf("step %d (", ae.Step)) || !strings.Contains(err.Error(), "rolled back") && ae.Step > 1 {
 					t.Errorf("error does not say which step failed and what was rolled back: %v", err)
 				}
-				after := hostState(t, h)
-				if d := cmp.Diff(before, after); d != "" {
+				if d := cmp.Diff(before, hostState(t, h)); d != "" {
 					t.Errorf("host state after rollback differs from before (-before +after):\n%s\nerror: %v", d, err)
 				}
 				covered++
 				kinds[s.Kind]++
 			})
+		}
+		// With the faults spent, the plan applies.
+		if err := p.Apply(ctx); err != nil {
+			t.Errorf("%s %s: apply without faults: %v", fc.tree, fc.pf, err)
 		}
 	}
 	t.Logf("fault injection: %d failure points covered, %d skipped; by kind: %v", covered, skipped, kinds)
@@ -488,4 +501,31 @@ func TestApplyStalePlan(t *testing.T) {
 func bondOf(s offload.Step) string {
 	f := strings.Fields(s.String())
 	return f[len(f)-1]
+}
+
+// TestApplyFixedFeature: a driver whose hw-tc-offload cannot change
+// accepts the request but leaves the feature off; the read-back catches it
+// (ErrNotApplied), and the steps before are rolled back.
+func TestApplyFixedFeature(t *testing.T) {
+	tr, h := openTree(t, "cx5-legacy")
+	ctx := context.Background()
+	if !tr.FixFeature("enp132s0f1np1", "hw-tc-offload") {
+		t.Fatal("FixFeature: unknown netdev or feature")
+	}
+	before := hostState(t, h)
+	p, err := h.PlanSwitchdev(ctx, offload.MustParsePCIAddress("0000:84:00.1"), offload.Spec{NumVFs: 2, HWTCOffload: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.Apply(ctx)
+	var ae *offload.ApplyError
+	if !errors.As(err, &ae) || ae.Failed.Kind != offload.StepSetHWTCOffload || !errors.Is(err, offload.ErrNotApplied) || ae.RollbackErr != nil {
+		t.Fatalf("want a rolled back hw-tc-offload failure with ErrNotApplied, got %v", err)
+	}
+	if len(ae.RolledBack) < 3 {
+		t.Errorf("rolled back %d steps: %v", len(ae.RolledBack), err)
+	}
+	if d := cmp.Diff(before, hostState(t, h)); d != "" {
+		t.Errorf("state differs after rollback (-before +after):\n%s", d)
+	}
 }

@@ -3,7 +3,8 @@
 // the vendor's order of sriov_numvfs, VF unbind, eswitch mode, steering
 // mode, hw-tc-offload, VF rebind and VF LAG. Without -apply it is a dry run
 // that prints each step with the command that does the same by hand.
-// -doctor prints the prerequisites and pitfalls report instead.
+// -doctor prints the prerequisites and pitfalls report instead (with
+// OVS's hw-offload read over OVSDB on the real root or with -ovsdb).
 //
 // It works on the host it runs on (root needed for -apply), a sysfs tree
 // copied elsewhere (-root DIR, plan only), or a bundled offloadtest tree
@@ -45,6 +46,7 @@ type options struct {
 	bond           string
 	noTC           bool
 	runDir         string
+	ovsdb          string
 	timeout        time.Duration
 }
 
@@ -61,6 +63,7 @@ func main() {
 	flag.StringVar(&o.bond, "bond", "refuse", "what to do with a PF in a bond: refuse, release or vf-lag")
 	flag.BoolVar(&o.noTC, "no-hw-tc-offload", false, "leave hw-tc-offload alone")
 	flag.StringVar(&o.runDir, "run-dir", "", "lock directory `DIR` (default <root>/run/offloadkit)")
+	flag.StringVar(&o.ovsdb, "ovsdb", "", "with -doctor, read OVS's hw-offload over OVSDB at `ENDPOINT` (unix:/path or tcp:host:port; default on the real root: the standard socket)")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "overall timeout")
 	flag.Parse()
 	if err := run(os.Stdout, o); err != nil {
@@ -117,7 +120,11 @@ func run(w io.Writer, o options) error {
 		out.Root = ""
 	}
 	if o.doctor {
-		rep, err := h.Doctor(ctx)
+		var dopts []offload.DoctorOption
+		if o.ovsdb != "" || (o.tree == "" && filepath.Clean(o.root) == "/") {
+			dopts = append(dopts, ovsProbe(o.ovsdb))
+		}
+		rep, err := h.Doctor(ctx, dopts...)
 		if err != nil {
 			return err
 		}
