@@ -16,6 +16,9 @@ func FuzzDecodePort(f *testing.F) {
 	}
 	f.Add([]byte{})
 	f.Add([]byte{4, 0, 3, 0})
+	for _, r := range loadRecorded(f)["port-dump"] { // real kernel bytes
+		f.Add(r.data)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := DecodePort(b)
 		if err != nil {
@@ -55,6 +58,13 @@ func FuzzDecodeParam(f *testing.F) {
 	} {
 		b, _ := EncodeParam(p)
 		f.Add(b)
+	}
+	for name, rs := range loadRecorded(f) {
+		for _, r := range rs {
+			if name == "param-get-max_macs" || name == "param-get-test1" {
+				f.Add(r.data)
+			}
+		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := DecodeParam(b)

@@ -11,6 +11,11 @@ func FuzzDecode(f *testing.F) {
 	f.Add(b)
 	b, _ = EncodeFeaturesSetReply(Interface{Name: "veth0"}, 62, []Bit{{Index: 55, Name: "hw-tc-offload", Value: true}}, nil)
 	f.Add(b)
+	for _, rs := range loadRecorded(f) { // real kernel bytes
+		for _, r := range rs {
+			f.Add(r.data)
+		}
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = DecodeBitset(b)
 		_, _ = DecodeFeaturesRequest(b)
