@@ -197,7 +197,28 @@ func (c *Client) FilterList(ctx context.Context, ifc Interface, parent Handle) (
 	if err != nil {
 		return nil, err
 	}
-	return dump(ctx, c, "dump filters", ifc, dumpRequest(rtmGetTFilter, idx, parent), rtmNewTFilter, DecodeFilter)
+	byIdx := Interface{Index: idx, Name: ifc.Name}
+	// Decoded as the datagrams arrive (through Filters), so the raw dump
+	// is not held next to its decoded form: for 10k filters that halves
+	// the live heap the garbage collector has to walk.
+	for range maxDumpRetries {
+		var out []Filter
+		var derr error
+		for f, err := range c.Filters(ctx, byIdx, parent) {
+			if err != nil {
+				derr = err
+				break
+			}
+			out = append(out, f)
+		}
+		if derr == nil {
+			return out, nil
+		}
+		if !errors.Is(derr, errDumpInterrupted) {
+			return nil, derr
+		}
+	}
+	return nil, &errs.Error{Op: "dump filters", Device: ifc.String(), Err: errDumpInterrupted}
 }
 
 // Filters streams the filters of parent, decoding each as it arrives, so

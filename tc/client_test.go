@@ -11,6 +11,7 @@ import (
 	"github.com/mdlayher/netlink/nltest"
 
 	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/tc/tctest"
 )
 
 // fakeKernel answers RTM_GETLINK for "v0" (ifindex 3) and hands other
@@ -304,5 +305,38 @@ func TestChainsAndQdiscsFromRecordedReplies(t *testing.T) {
 	}
 	if len(qs) != 2 || qs[1].Kind != "clsact" {
 		t.Errorf("qdiscs %+v", qs)
+	}
+}
+
+func TestInterruptedDumpRetried(t *testing.T) {
+	fx := loadFixture(t, "vm-dump-flower")
+	var filters []netlink.Message
+	for _, m := range fx.recv {
+		if m.Header.Type == rtmNewTFilter {
+			filters = append(filters, m)
+		}
+	}
+	calls := 0
+	cl := fakeKernel(t, func(req []netlink.Message) ([]netlink.Message, error) {
+		calls++
+		msgs := append([]netlink.Message(nil), filters...)
+		if calls == 1 {
+			// The kernel marks a dump whose table changed under it.
+			msgs[2].Header.Flags |= netlink.DumpInterrupted
+		}
+		return tctest.DumpServer(msgs)(req)
+	})
+	ctx := context.Background()
+	fs, err := cl.FilterList(ctx, Interface{Index: 3}, ParentIngress)
+	if err != nil || len(fs) != len(filters) || calls != 2 {
+		t.Errorf("FilterList: %d filters, %d dumps, %v", len(fs), calls, err)
+	}
+	calls = 0
+	var last error
+	for _, err := range cl.Filters(ctx, Interface{Index: 3}, ParentIngress) {
+		last = err
+	}
+	if !errors.Is(last, errs.ErrBusy) {
+		t.Errorf("streamed interrupted dump ended with %v, want ErrBusy", last)
 	}
 }
