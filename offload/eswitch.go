@@ -170,16 +170,19 @@ func (h *Host) DeviceESwitchMode(ctx context.Context, dev Device) (ESwitchMode, 
 	}
 	c, err := h.kernel.devlink()
 	if err == nil {
-		e, err := c.ESwitch(ctx, devlinkHandle(dev))
-		if err != nil {
-			return ESwitchModeUnknown, err
-		}
-		if !e.HasMode {
+		e, derr := c.ESwitch(ctx, devlinkHandle(dev))
+		switch {
+		case derr == nil && e.HasMode:
+			return modeFromDevlink(e.Mode), nil
+		case derr == nil:
 			return ESwitchModeUnknown, &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: the driver reports no eswitch mode", ErrNotSupported)}
+		case !noDevlinkFor(derr):
+			return ESwitchModeUnknown, derr
 		}
-		return modeFromDevlink(e.Mode), nil
-	}
-	if !errors.Is(err, ErrNotSupported) {
+		// No devlink instance or no eswitch ops (an out-of-tree driver):
+		// the MLNX_OFED compat file may still say.
+		err = derr
+	} else if !errors.Is(err, ErrNotSupported) {
 		return ESwitchModeUnknown, &errs.Error{Op: op, Device: dev.String(), Err: err}
 	}
 	if nds, nerr := h.netdevsOfDir(dev.dir()); nerr == nil {
@@ -188,6 +191,10 @@ func (h *Host) DeviceESwitchMode(ctx context.Context, dev Device) (ESwitchMode, 
 				return m, nil
 			}
 		}
+	}
+	var e *errs.Error
+	if errors.As(err, &e) {
+		return ESwitchModeUnknown, err
 	}
 	return ESwitchModeUnknown, &errs.Error{Op: op, Device: dev.String(), Err: err}
 }
