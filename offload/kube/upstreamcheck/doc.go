@@ -1,0 +1,10 @@
+// Package upstreamcheck is a separate module whose tests read the YAML that
+// examples/k8sgen prints (the golden files in testdata/k8s) with the
+// Kubernetes YAML library and decode it strictly into the real upstream
+// types: core/v1 ConfigMap and Pod (k8s.io/api) and the CNI network
+// configuration list (containernetworking/cni). It is a module of its own
+// so offloadkit does not depend on them. The NetworkAttachmentDefinition
+// client module is not served by the module proxy, and the SR-IOV device
+// plugin's types import kubelet, gRPC and ghw: those two are checked
+// against field-for-field mirrors in offload/kube's own tests.
+package upstreamcheck
