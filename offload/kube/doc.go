@@ -13,8 +13,10 @@
 //     Multus default-network annotation (VFPod).
 //
 // It does not import the Kubernetes client libraries: the types here mirror
-// only the fields the guides use, and the tests unmarshal the output
-// strictly into mirrors of the upstream types to prove the names match.
+// only the fields the guides use. The tests unmarshal the output strictly
+// (unknown fields rejected) into field-for-field mirrors of the upstream
+// types, and the separate module upstreamcheck/ reads the YAML with
+// sigs.k8s.io/yaml into the real k8s.io/api and CNI types.
 //
 // Every name that reaches an object is validated first (DNS-1123 labels and
 // subdomains, extended resource names, PCI addresses, interface names);

@@ -103,9 +103,11 @@ func TestGolden(t *testing.T) {
 // NetDeviceSelectors it embeds; network-attachment-definition-client
 // NetworkAttachmentDefinition; containernetworking/cni NetConfList and
 // NetConf, kube-ovn's server_socket and provider; core/v1 ConfigMap and
-// Pod, the fields used here). Importing the real types would pull in
-// k8s.io/apimachinery, ghw and gRPC, which the project does not allow; the
-// strict decode below fails on any field the upstream type lacks.
+// Pod, the fields used here). Importing the real types here would pull
+// k8s.io/apimachinery, ghw and gRPC into the module, which the project does
+// not allow; the strict decode below fails on any field the upstream type
+// lacks. upstreamcheck/, a module of its own, does the same with the real
+// core/v1 and CNI types (the NAD client module is not on the proxy).
 type upResourceConfList struct {
 	ResourceList []upResourceConfig `json:"resourceList"`
 }
