@@ -185,3 +185,48 @@ func TestScanBytes(t *testing.T) {
 		t.Errorf("empty dump: %v, want io.EOF", err)
 	}
 }
+
+// FuzzValues fuzzes the typed value parsers: none may panic, and what a
+// formatter prints must parse back to the same value.
+func FuzzValues(f *testing.F) {
+	for _, s := range []string{
+		"0x21/0x21", "+new+trk", "-new+est+trk", "est|trk|0x100", "0/0", "syn|ack", "+syn-ack",
+		"S.", "SFPRU.ECN[200]", "none", "00:01:02:03:04:05/ff:ff:ff:ff:ff:f0", "0:1:2:3:4:5",
+		"10.0.0.0/255.0.0.0", "::1/::255", "fe80::1/64", "0x1234/0xfff0", "18446744073709551615",
+		"67c2e10f-92d4-4574-be70-d072815ff166", "ufid:67C2E10F-92D4-4574-BE70-D072815FF166",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if v, m, err := ParseCTState(s); err == nil && m == 0xffffffff {
+			v2, _, err := ParseCTState(v.String())
+			if err != nil || v2 != v {
+				t.Fatalf("ct_state %q -> %#x -> %q -> %#x %v", s, uint32(v), v.String(), uint32(v2), err)
+			}
+		}
+		_, _, _ = ParseTCPFlags(s)
+		if fl, err := ParseTCPFlagsInfo(s); err == nil {
+			fl2, err := ParseTCPFlagsInfo(fl.String())
+			if err != nil || fl2 != fl {
+				t.Fatalf("flags %q -> %v -> %v %v", s, fl, fl2, err)
+			}
+		}
+		if u, err := ParseUFID(s); err == nil {
+			u2, err := ParseUFID(u.String())
+			if err != nil || u2 != u {
+				t.Fatalf("ufid %q -> %s -> %s %v", s, u, u2, err)
+			}
+		}
+		if m, err := ParseMAC(s); err == nil {
+			m2, err := ParseMAC(m.String())
+			if err != nil || m2 != m {
+				t.Fatalf("mac %q -> %s -> %s %v", s, m, m2, err)
+			}
+		}
+		_, _ = ParseMaskedMAC(s)
+		if ip, err := ParseMaskedIP(s); err == nil {
+			_, _ = ip.Prefix()
+		}
+		_, _ = ParseMaskedUint(s)
+	})
+}
