@@ -55,8 +55,8 @@ type Selection struct {
 	Quirk *Link `json:"quirk,omitempty"`
 	// Link is <dir>/pci-<BDF>.nffw -> <app>/nic_<assembly>.nffw.
 	Link Link `json:"link"`
-	// Image is the firmware file the link resolves to; ImageExists says
-	// whether it is installed.
+	// Image is the firmware file the links resolve to (the AMDA0097 image
+	// for an AMDA0081); ImageExists says whether it is installed.
 	Image       string `json:"image"`
 	ImageExists bool   `json:"image_exists"`
 	// Shadowing lists serial-*.nffw files, which the driver loads before
@@ -185,10 +185,9 @@ func PlanFirmware(ctx context.Context, h *offload.Host, pf offload.PCIAddress, o
 	s.Link.Current, _ = os.Readlink(s.Link.Path)
 	s.Image = filepath.Join(dir, app, image)
 	if s.Quirk != nil {
-		s.ImageExists = fileExists(filepath.Join(dir, app, s.Quirk.Target))
-	} else {
-		s.ImageExists = fileExists(s.Image)
+		s.Image = filepath.Join(dir, app, s.Quirk.Target)
 	}
+	s.ImageExists = fileExists(s.Image)
 	if m, err := filepath.Glob(filepath.Join(dir, "serial-*.nffw")); err == nil {
 		s.Shadowing = m
 	}

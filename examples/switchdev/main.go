@@ -15,6 +15,7 @@
 //	go run ./examples/switchdev -tree cx5-legacy -pf 0000:84:00.0 -vfs 4 -apply
 //	go run ./examples/switchdev -tree cx5-bond -bond vf-lag -vfs 4 -apply
 //	go run ./examples/switchdev -tree agilio-flower -doctor
+//	go run ./examples/switchdev -tree agilio-flower -firmware -assembly AMDA0097
 //	go run ./examples/switchdev -pf 0000:84:00.0 -vfs 8 -json
 package main
 
@@ -47,6 +48,9 @@ type options struct {
 	noTC           bool
 	runDir         string
 	ovsdb          string
+	firmware       bool
+	firmwareDir    string
+	assembly       string
 	timeout        time.Duration
 }
 
@@ -64,6 +68,9 @@ func main() {
 	flag.BoolVar(&o.noTC, "no-hw-tc-offload", false, "leave hw-tc-offload alone")
 	flag.StringVar(&o.runDir, "run-dir", "", "lock directory `DIR` (default <root>/run/offloadkit)")
 	flag.StringVar(&o.ovsdb, "ovsdb", "", "with -doctor, read OVS's hw-offload over OVSDB at `ENDPOINT` (unix:/path or tcp:host:port; default on the real root: the standard socket)")
+	flag.BoolVar(&o.firmware, "firmware", false, "print the Agilio (Corigine/Netronome) flower firmware selection; with -apply, create its links (never reloads the driver)")
+	flag.StringVar(&o.firmwareDir, "firmware-dir", "", "netronome firmware `DIR` (default <root>/lib/firmware/netronome)")
+	flag.StringVar(&o.assembly, "assembly", "", "Agilio assembly `AMDAxxxx` when the VPD does not show it (from `ethtool -w <dev> data /dev/stdout | strings | grep ^SN:`)")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "overall timeout")
 	flag.Parse()
 	if err := run(os.Stdout, o); err != nil {
@@ -130,6 +137,9 @@ func run(w io.Writer, o options) error {
 		}
 		out.Doctor = rep
 		return emit(w, o, out)
+	}
+	if o.firmware {
+		return firmware(ctx, w, h, o)
 	}
 	if o.apply && o.tree == "" && filepath.Clean(o.root) != "/" {
 		return fmt.Errorf("-apply with -root %s would write plain files with no kernel behind them; use -tree NAME or the real root", o.root)
@@ -288,6 +298,73 @@ func emit(w io.Writer, o options, out output) error {
 		for _, st := range out.After {
 			fmt.Fprintf(w, "  %s\n", st.Summary())
 		}
+	}
+	return nil
+}
+
+// fwOut is one Agilio PF's firmware selection.
+type fwOut struct {
+	PF        offload.PCIAddress  `json:"pf"`
+	Selection *corigine.Selection `json:"selection,omitempty"`
+	Error     string              `json:"error,omitempty"`
+	Linked    bool                `json:"linked,omitempty"`
+	Reload    bool                `json:"reload_needed"`
+}
+
+// firmware prints (and with -apply creates) the flower firmware selection
+// of every Agilio PF, or of -pf.
+func firmware(ctx context.Context, w io.Writer, h *offload.Host, o options) error {
+	pfs, err := targets(ctx, h, o.pf)
+	if err != nil {
+		return err
+	}
+	var out []fwOut
+	for _, a := range pfs {
+		pf, err := h.PF(ctx, a)
+		if err != nil {
+			return err
+		}
+		if _, ok := corigine.Lookup(pf.ID); !ok {
+			continue
+		}
+		fo := fwOut{PF: a}
+		sel, err := corigine.PlanFirmware(ctx, h, a, corigine.FirmwareOptions{Dir: o.firmwareDir, Assembly: o.assembly})
+		if err != nil {
+			fo.Error = err.Error()
+		} else {
+			fo.Selection, fo.Reload = sel, sel.ReloadNeeded()
+			if o.apply {
+				if err := sel.Apply(ctx); err != nil {
+					fo.Error = err.Error()
+				} else {
+					fo.Linked = true
+				}
+			}
+		}
+		out = append(out, fo)
+	}
+	if o.asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	if len(out) == 0 {
+		fmt.Fprintln(w, "No Agilio PF found.")
+	}
+	failed := false
+	for _, fo := range out {
+		if fo.Selection != nil {
+			fmt.Fprint(w, fo.Selection)
+		}
+		if fo.Error != "" {
+			failed = true
+			fmt.Fprintf(w, "%s: %s\n", fo.PF, fo.Error)
+		} else if fo.Linked {
+			fmt.Fprintln(w, "  links in place")
+		}
+	}
+	if failed {
+		return errors.New("firmware selection incomplete (see above)")
 	}
 	return nil
 }

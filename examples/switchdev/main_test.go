@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -123,5 +125,41 @@ func TestRefusals(t *testing.T) {
 	buf.Reset()
 	if err := run(&buf, opts("list")); err != nil || !strings.Contains(buf.String(), "cx5-legacy") {
 		t.Errorf("list: %v\n%s", err, buf.String())
+	}
+}
+
+func TestFirmwareFlag(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "flower"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "flower", "nic_AMDA0097.nffw"), []byte("nffw"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := opts("agilio-flower")
+	o.firmware, o.firmwareDir, o.assembly = true, dir, "AMDA0097"
+	var buf bytes.Buffer
+	if err := run(&buf, o); err != nil {
+		t.Fatalf("%v\n%s", err, buf.String())
+	}
+	if !strings.Contains(buf.String(), "pci-0000:af:00.0.nffw -> flower/nic_AMDA0097.nffw (now missing)") {
+		t.Errorf("dry run:\n%s", buf.String())
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "pci-0000:af:00.0.nffw")); err == nil {
+		t.Fatal("the dry run created the link")
+	}
+	o.apply = true
+	buf.Reset()
+	if err := run(&buf, o); err != nil || !strings.Contains(buf.String(), "links in place") {
+		t.Fatalf("%v\n%s", err, buf.String())
+	}
+	if got, err := os.Readlink(filepath.Join(dir, "pci-0000:af:00.0.nffw")); err != nil || got != "flower/nic_AMDA0097.nffw" {
+		t.Errorf("link: %q, %v", got, err)
+	}
+	// No assembly anywhere: the error says how to find it by hand.
+	o.assembly, o.apply = "", false
+	buf.Reset()
+	if err := run(&buf, o); err == nil || !strings.Contains(buf.String(), "ethtool -w") {
+		t.Errorf("%v\n%s", err, buf.String())
 	}
 }
