@@ -61,10 +61,23 @@ func (c *Client) bind(ctx context.Context) func() {
 	if dl, ok := ctx.Deadline(); ok {
 		_ = c.c.SetDeadline(dl)
 	}
-	stop := context.AfterFunc(ctx, func() { _ = c.c.SetDeadline(time.Unix(1, 0)) })
+	// mu and done keep a cancellation that fires while the request ends
+	// from leaving a past deadline on the socket for the next caller.
+	var mu sync.Mutex
+	done := false
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !done {
+			_ = c.c.SetDeadline(time.Unix(1, 0))
+		}
+	})
 	return func() {
 		stop()
+		mu.Lock()
+		done = true
 		_ = c.c.SetDeadline(time.Time{})
+		mu.Unlock()
 	}
 }
 
