@@ -44,7 +44,9 @@ type Config struct {
 
 // Client is a connection to ovsdb-server with a cache of the Open_vSwitch,
 // Bridge, Port and Interface tables, kept current by a monitor. It is safe
-// for concurrent use.
+// for concurrent use. Writes return once the cache holds them, so a read
+// after a write sees it. The Client does not reconnect: after
+// ovsdb-server restarts, calls fail and the caller should Connect again.
 type Client struct {
 	endpoint string
 	ovs      client.Client
@@ -258,7 +260,22 @@ func (c *Client) transact(ctx context.Context, op, object string, ops []libovsdb
 	default:
 		return 0, res, c.wrap(ctx, op, object, fmt.Errorf("next_cfg has type %T", v))
 	}
-	return gen, res, nil
+	// Read your writes: the server sends the monitor update for this
+	// transaction just after its reply; wait for it so a read that follows
+	// sees the change.
+	for {
+		ch := c.changes()
+		r, err := c.root(ctx)
+		if err == nil && r.NextCfg >= int(gen) {
+			return gen, res, nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return gen, res, c.wrap(ctx, op, object, fmt.Errorf("%w: committed, but the update did not arrive: %w", errs.ErrTimeout, ctx.Err()))
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // setOtherConfig sets (or with value "" removes) keys of the Open_vSwitch

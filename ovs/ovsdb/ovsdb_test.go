@@ -54,6 +54,10 @@ func TestOffloadConfig(t *testing.T) {
 	if g2 <= g1 {
 		t.Errorf("generation %d after %d: next_cfg not bumped", g2, g1)
 	}
+	// A read right after a write sees it, without WaitApplied.
+	if cfg, err := c.OffloadConfig(ctx); err != nil || cfg.HWOffload {
+		t.Errorf("read after SetHWOffload(false): %+v, %v", cfg, err)
+	}
 	if _, err := c.SetHWOffload(ctx, true); err != nil {
 		t.Fatal(err)
 	}
