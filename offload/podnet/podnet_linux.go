@@ -403,6 +403,8 @@ func (p *Plumber) AttachVF(ctx context.Context, vf offload.PCIAddress, podNetNS,
 		undo.push(StepRenameRepresentor, func() error { return restoreRepresentor(host, repName, orig, wasUp) })
 		a.Representor.Netdev = repName
 	} else if err := run(StepRenameRepresentor, func() error { return nil }); err != nil {
+		// Nothing to rename (no container ID, or no kernel representor),
+		// but the step still checks the context and the test hook.
 		return fail(StepRenameRepresentor, err)
 	}
 
