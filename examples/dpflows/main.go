@@ -29,7 +29,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 
 	"github.com/offloadkit/offloadkit/ovs/dpflow"
 )
@@ -127,10 +126,10 @@ func writeJSON(w io.Writer, sc *dpflow.Scanner) error {
 			buf = append(buf, `{"line":`...)
 			buf = strconv.AppendInt(buf, int64(pe.Line), 10)
 			buf = append(buf, `,"error":`...)
-			buf = appendJSONString(buf, pe.Error())
+			buf = dpflow.AppendJSONString(buf, pe.Error())
 			buf = append(buf, "}\n"...)
 		} else {
-			buf = appendFlowJSON(buf, f)
+			buf = f.AppendJSON(buf)
 		}
 		if _, err := w.Write(buf); err != nil {
 			return err
@@ -140,116 +139,6 @@ func writeJSON(w io.Writer, sc *dpflow.Scanner) error {
 		return fmt.Errorf("%d %w", bad, errLines)
 	}
 	return nil
-}
-
-// appendFlowJSON writes the flow object of the -json contract. The match
-// object keeps input order, which encoding/json maps cannot, so the
-// object is written by hand.
-func appendFlowJSON(b []byte, f *dpflow.Flow) []byte {
-	b = append(b, `{"line":`...)
-	b = strconv.AppendInt(b, int64(f.Line), 10)
-	if !f.UFID.IsZero() {
-		b = append(b, `,"ufid":"`...)
-		b = append(b, f.UFID.String()...)
-		b = append(b, '"')
-	}
-	b = append(b, `,"match":{`...)
-	for i, a := range f.Match {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, a.Name)
-		b = append(b, ':')
-		b = appendJSONString(b, a.Args())
-	}
-	b = append(b, `},"in_port":`...)
-	b = appendJSONString(b, f.InPort)
-	b = append(b, `,"packets":`...)
-	b = strconv.AppendUint(b, f.Packets, 10)
-	b = append(b, `,"bytes":`...)
-	b = strconv.AppendUint(b, f.Bytes, 10)
-	b = append(b, `,"used":`...)
-	if f.NeverUsed {
-		b = append(b, "null"...)
-	} else {
-		b = strconv.AppendFloat(b, f.Used.Seconds(), 'f', -1, 64)
-	}
-	b = append(b, `,"tcp_flags":`...)
-	if f.TCPFlags == 0 {
-		b = append(b, `""`...)
-	} else {
-		b = appendJSONString(b, f.TCPFlags.String())
-	}
-	b = append(b, `,"offloaded":`...)
-	b = appendJSONString(b, string(f.Offloaded))
-	b = append(b, `,"dp":`...)
-	b = appendJSONString(b, string(f.DP))
-	b = append(b, `,"actions":[`...)
-	for i, a := range f.Actions {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"name":`...)
-		b = appendJSONString(b, a.Name)
-		b = append(b, `,"text":`...)
-		b = appendJSONString(b, a.Text)
-		b = append(b, '}')
-	}
-	b = append(b, `],"outputs":[`...)
-	n := 0
-	for port := range f.Outputs() {
-		if n > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, port)
-		n++
-	}
-	return append(b, "]}\n"...)
-}
-
-// appendJSONString appends s as a JSON string, replacing invalid UTF-8
-// with U+FFFD as encoding/json does.
-func appendJSONString(b []byte, s string) []byte {
-	const hexd = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < 0x80 {
-			i++
-			continue
-		}
-		if c >= 0x80 {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r != 0xFFFD || size != 1 {
-				i += size
-				continue
-			}
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, `\n`...)
-		case '\t':
-			b = append(b, `\t`...)
-		case '\r':
-			b = append(b, `\r`...)
-		default:
-			b = append(b, `\u00`...)
-			b = append(b, hexd[c>>4], hexd[c&15])
-		}
-		i++
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // writeReport streams the dump into a dpflow.Report and prints it.

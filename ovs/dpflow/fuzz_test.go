@@ -3,6 +3,7 @@ package dpflow
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -66,6 +67,9 @@ func FuzzParse(f *testing.F) {
 			_, _, _ = ParseTCPFlags(a.Args())
 		}
 		_, _ = Why(fl)
+		if js := fl.AppendJSON(nil); !json.Valid(js) {
+			t.Fatalf("AppendJSON of %q is not valid JSON: %s", line, js)
+		}
 	})
 }
 
