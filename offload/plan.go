@@ -149,10 +149,10 @@ type Step struct {
 	Command string `json:"command"`
 	// Timeout bounds the step in Apply.
 	Timeout time.Duration `json:"timeout_ns"`
-
-	// aux carries what the step needs beyond the strings: the bond name
-	// for slave steps, the netdev for param fallbacks.
-	aux string
+	// Netdev is the netdev whose compat/devlink file a StepSetCompat
+	// writes, and Bond the bond of the bond steps; "" otherwise.
+	Netdev string `json:"netdev,omitempty"`
+	Bond   string `json:"bond,omitempty"`
 }
 
 // String describes the step in one line.
@@ -173,11 +173,11 @@ func (s Step) String() string {
 	case StepSetParam:
 		return fmt.Sprintf("set devlink param %s of %s %s -> %s", s.Target, s.PF, s.From, s.To)
 	case StepSetCompat:
-		return fmt.Sprintf("set compat/devlink/%s of %s %s -> %s", s.Target, s.aux, s.From, s.To)
+		return fmt.Sprintf("set compat/devlink/%s of %s %s -> %s", s.Target, s.Netdev, s.From, s.To)
 	case StepReleaseSlave:
-		return fmt.Sprintf("take %s out of bond %s", s.Target, s.aux)
+		return fmt.Sprintf("take %s out of bond %s", s.Target, s.Bond)
 	case StepEnslave:
-		return fmt.Sprintf("enslave %s to bond %s", s.Target, s.aux)
+		return fmt.Sprintf("enslave %s to bond %s", s.Target, s.Bond)
 	case StepSetBondMode:
 		return fmt.Sprintf("set mode of bond %s %s -> %s", s.Target, s.From, s.To)
 	}

@@ -270,7 +270,7 @@ func (h *Host) unchanged(ctx context.Context, s Step) bool {
 		v, err := h.Param(ctx, s.PF, s.Target, ParamCModeRuntime)
 		return err == nil && v.text() == s.From
 	case StepSetCompat:
-		v, err := h.CompatDevlink(s.aux, s.Target)
+		v, err := h.CompatDevlink(s.Netdev, s.Target)
 		return err == nil && v == s.From
 	case StepReleaseSlave, StepEnslave:
 		b, err := h.BondOf(ctx, s.Target)
@@ -389,17 +389,17 @@ func (h *Host) doStep(ctx context.Context, s Step, undo bool) error {
 		if to == "unknown" {
 			return errNothingToUndo
 		}
-		return h.SetCompatDevlink(ctx, s.aux, s.Target, to)
+		return h.SetCompatDevlink(ctx, s.Netdev, s.Target, to)
 	case StepReleaseSlave:
 		if undo {
-			return h.enslave(ctx, s.aux, s.Target)
+			return h.enslave(ctx, s.Bond, s.Target)
 		}
-		return h.releaseSlave(ctx, s.aux, s.Target)
+		return h.releaseSlave(ctx, s.Bond, s.Target)
 	case StepEnslave:
 		if undo {
-			return h.releaseSlave(ctx, s.aux, s.Target)
+			return h.releaseSlave(ctx, s.Bond, s.Target)
 		}
-		return h.enslave(ctx, s.aux, s.Target)
+		return h.enslave(ctx, s.Bond, s.Target)
 	case StepSetBondMode:
 		return h.setBondMode(ctx, s.Target, ParseBondMode(to))
 	}

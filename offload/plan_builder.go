@@ -248,7 +248,7 @@ func (b *PlanBuilder) SetCompat(pf PCIAddress, netdev, name, value, why string) 
 	if v, ok := pp.sim.Compat[name]; ok {
 		from = v
 	}
-	b.add(Step{Kind: StepSetCompat, PF: pf, Target: name, VF: -1, From: from, To: value, Why: why, aux: netdev,
+	b.add(Step{Kind: StepSetCompat, PF: pf, Target: name, VF: -1, From: from, To: value, Why: why, Netdev: netdev,
 		Command: fmt.Sprintf("echo %s > /sys/class/net/%s/compat/devlink/%s", value, netdev, name), Timeout: b.timeout(30 * time.Second)})
 	if pp.sim.Compat == nil {
 		pp.sim.Compat = map[string]string{}
@@ -259,7 +259,7 @@ func (b *PlanBuilder) SetCompat(pf PCIAddress, netdev, name, value, why string) 
 // ReleaseSlave adds a step that takes slave (pf's uplink) out of bond.
 func (b *PlanBuilder) ReleaseSlave(pf PCIAddress, bond, slave, why string) {
 	pp := b.mustLoad(pf)
-	b.add(Step{Kind: StepReleaseSlave, PF: pf, Target: slave, VF: -1, From: bond, To: "", Why: why, aux: bond,
+	b.add(Step{Kind: StepReleaseSlave, PF: pf, Target: slave, VF: -1, From: bond, To: "", Why: why, Bond: bond,
 		Command: fmt.Sprintf("echo -%s > /sys/class/net/%s/bonding/slaves", slave, bond), Timeout: b.timeout(30 * time.Second)})
 	if slave == pp.sim.Uplink {
 		pp.sim.Bond = nil
@@ -269,7 +269,7 @@ func (b *PlanBuilder) ReleaseSlave(pf PCIAddress, bond, slave, why string) {
 // Enslave adds a step that puts slave (pf's uplink) into bond.
 func (b *PlanBuilder) Enslave(pf PCIAddress, bond, slave string, mode BondMode, why string) {
 	pp := b.mustLoad(pf)
-	b.add(Step{Kind: StepEnslave, PF: pf, Target: slave, VF: -1, From: "", To: bond, Why: why, aux: bond,
+	b.add(Step{Kind: StepEnslave, PF: pf, Target: slave, VF: -1, From: "", To: bond, Why: why, Bond: bond,
 		Command: fmt.Sprintf("echo +%s > /sys/class/net/%s/bonding/slaves", slave, bond), Timeout: b.timeout(30 * time.Second)})
 	if slave == pp.sim.Uplink {
 		pp.sim.Bond = &Bond{Name: bond, Mode: mode}
@@ -279,7 +279,7 @@ func (b *PlanBuilder) Enslave(pf PCIAddress, bond, slave string, mode BondMode, 
 // SetBondMode adds a step that sets the mode of an empty bond.
 func (b *PlanBuilder) SetBondMode(pf PCIAddress, bond string, from, to BondMode, why string) {
 	b.mustLoad(pf)
-	b.add(Step{Kind: StepSetBondMode, PF: pf, Target: bond, VF: -1, From: from.String(), To: to.String(), Why: why, aux: bond,
+	b.add(Step{Kind: StepSetBondMode, PF: pf, Target: bond, VF: -1, From: from.String(), To: to.String(), Why: why, Bond: bond,
 		Command: fmt.Sprintf("echo %s > /sys/class/net/%s/bonding/mode", to, bond), Timeout: b.timeout(10 * time.Second)})
 }
 

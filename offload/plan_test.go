@@ -181,7 +181,7 @@ func stepWrites(s offload.Step) (string, int) {
 	case offload.StepBindVF:
 		return "sys/bus/pci/drivers/" + s.To + "/bind", 1
 	case offload.StepReleaseSlave, offload.StepEnslave:
-		return "sys/class/net/" + bondOf(s) + "/bonding/slaves", 1
+		return "sys/class/net/" + s.Bond + "/bonding/slaves", 1
 	case offload.StepSetBondMode:
 		return "sys/class/net/" + s.Target + "/bonding/mode", 1
 	case offload.StepSetCompat:
@@ -497,35 +497,30 @@ func TestApplyStalePlan(t *testing.T) {
 	}
 }
 
-// bondOf extracts the bond from a slave step's rendering ("... bond X").
-func bondOf(s offload.Step) string {
-	f := strings.Fields(s.String())
-	return f[len(f)-1]
-}
-
-// TestApplyFixedFeature: a driver whose hw-tc-offload cannot change
-// accepts the request but leaves the feature off; the read-back catches it
-// (ErrNotApplied), and the steps before are rolled back.
-func TestApplyFixedFeature(t *testing.T) {
+// TestApplyWaitsForLock: while another agent holds the PF's lock, Apply
+// writes nothing; it gives up with ErrTimeout when its context ends.
+func TestApplyWaitsForLock(t *testing.T) {
 	tr, h := openTree(t, "cx5-legacy")
-	ctx := context.Background()
-	if !tr.FixFeature("enp132s0f1np1", "hw-tc-offload") {
-		t.Fatal("FixFeature: unknown netdev or feature")
-	}
-	before := hostState(t, h)
-	p, err := h.PlanSwitchdev(ctx, offload.MustParsePCIAddress("0000:84:00.1"), offload.Spec{NumVFs: 2, HWTCOffload: true})
+	pf := offload.MustParsePCIAddress("0000:84:00.1")
+	runDir := t.TempDir()
+	p, err := h.PlanSwitchdev(context.Background(), pf, offload.Spec{NumVFs: 2, RunDir: runDir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = p.Apply(ctx)
-	var ae *offload.ApplyError
-	if !errors.As(err, &ae) || ae.Failed.Kind != offload.StepSetHWTCOffload || !errors.Is(err, offload.ErrNotApplied) || ae.RollbackErr != nil {
-		t.Fatalf("want a rolled back hw-tc-offload failure with ErrNotApplied, got %v", err)
+	l, err := offload.LockPF(context.Background(), runDir, pf)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(ae.RolledBack) < 3 {
-		t.Errorf("rolled back %d steps: %v", len(ae.RolledBack), err)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := p.Apply(ctx); !errors.Is(err, offload.ErrTimeout) {
+		t.Fatalf("apply while locked: %v", err)
 	}
-	if d := cmp.Diff(before, hostState(t, h)); d != "" {
-		t.Errorf("state differs after rollback (-before +after):\n%s", d)
+	if w := tr.Writes(); len(w) != 0 {
+		t.Errorf("apply wrote while another agent held the lock: %v", w)
+	}
+	l.Unlock()
+	if err := p.Apply(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }
