@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"net/netip"
 	"os"
@@ -242,14 +243,22 @@ func cmpKeys(sent, dumped FlowerKey) string {
 }
 
 // TestVMDumpSideBySide is the side-by-side of issue 5: with N flower filters
-// (OFFLOADKIT_TCBENCH_N, default 10000) on a veth, it times a full dump and
+// (10000 when run by name, see below) on a veth, it times a full dump and
 // decode with FilterList against `tc -s filter show` and `tc -j -s filter
 // show` writing to /dev/null, best of seven interleaved rounds, and logs the numbers
 // (hack/tc-bench/run.sh runs it in the harness and prints them). It asserts
 // only that both see N filters: timings are reported, not tested.
 func TestVMDumpSideBySide(t *testing.T) {
 	e := newVMEnv(t)
-	n := 10000
+	// 10k when asked for by name (hack/tc-bench/run.sh passes -run
+	// TestVMDumpSideBySide); 1000 in a plain `make vmtest`, which only
+	// needs the path exercised. The harness does not forward the host's
+	// environment, so OFFLOADKIT_TCBENCH_N works only when the test binary
+	// is run by hand.
+	n := 1000
+	if f := flag.Lookup("test.run"); f != nil && strings.Contains(f.Value.String(), "SideBySide") {
+		n = 10000
+	}
 	if s := os.Getenv("OFFLOADKIT_TCBENCH_N"); s != "" {
 		fmt.Sscan(s, &n)
 	}

@@ -1,11 +1,11 @@
 #!/bin/sh
 # run.sh: the tc dump side-by-side of issue 5 in the real-kernel harness.
 # Boots the guest (VMTEST_KERNEL, default debian: stock Debian 6.1 with
-# cls_flower as a module) and runs TestVMDumpSideBySide, which adds N flower
-# filters to a veth (OFFLOADKIT_TCBENCH_N, default 10000, passed to the
-# guest through the environment when the harness forwards it) and times
-# tc.Client.FilterList and the streaming Filters against `tc -s filter show`
-# and `tc -j -s filter show`, best of three each. Run from the module root:
+# cls_flower as a module) and runs TestVMDumpSideBySide by name, which makes
+# it add 10 000 flower filters to a veth (1000 in a plain `make vmtest`) and
+# time tc.Client.FilterList and the streaming Filters against
+# `tc -s filter show` and `tc -j -s filter show`, best of seven interleaved
+# rounds each. Run from the module root:
 #
 #   hack/tc-bench/run.sh
 #
