@@ -75,6 +75,7 @@ func Dial(ctx context.Context, t Target, opts ...Option) (*Client, error) {
 }
 
 // Path returns the socket path of the current connection, or the last one.
+// It waits for a call in progress.
 func (c *Client) Path() string {
 	c.lock <- struct{}{}
 	defer c.release()
