@@ -282,19 +282,22 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	start := time.Now()
-	pkgs, err := Discover(ctx, o.RepoRoot, o.Packages)
-	if err != nil {
-		return nil, err
-	}
-	if len(pkgs) == 0 {
-		return nil, fmt.Errorf("vmtest: no package under %v has a *_vmtest_test.go file", o.Packages)
+	var pkgs []TestPackage
+	if o.Exec == "" {
+		var err error
+		if pkgs, err = Discover(ctx, o.RepoRoot, o.Packages); err != nil {
+			return nil, err
+		}
+		if len(pkgs) == 0 {
+			return nil, fmt.Errorf("vmtest: no package under %v has a *_vmtest_test.go file", o.Packages)
+		}
 	}
 	if err := os.MkdirAll(o.Cache, 0o755); err != nil {
 		return nil, fmt.Errorf("vmtest: %w", err)
 	}
-	// The work directory is shared writable with the guest; it must not be
-	// under /tmp-like paths only by accident: the guest mounts it over its
-	// own tmpfs at the same path, so any host path works.
+	// The work directory is shared writable with the guest, which mounts it
+	// at the same path (over its own tmpfs when the path is under /tmp), so
+	// paths in guest.sh mean the same inside and out.
 	work, err := os.MkdirTemp(o.Cache, "run-")
 	if err != nil {
 		return nil, fmt.Errorf("vmtest: %w", err)
