@@ -136,6 +136,15 @@ func TestRealPorts(t *testing.T) {
 		t.Errorf("ports after rollback: %q, want rep0", got)
 	}
 
+	// YUSUR's DPDK port: this ovs-vswitchd (Debian, no DPDK) does not list
+	// the dpdk type, so nothing is written.
+	if sys, err := c.System(ctx); err == nil && !strings.Contains(" "+strings.Join(sys.IfaceTypes, " ")+" ", " dpdk ") {
+		err := c.AddPort(ctx, ovsdb.DPDKPort("br0", "dpdk-vf0", "0000:00:0a.0,representor=[0]", "pod3_ns1"))
+		if !errors.Is(err, errs.ErrNotSupported) {
+			t.Errorf("dpdk port without DPDK: %v, want ErrNotSupported", err)
+		}
+	}
+
 	if err := c.DelPort(ctx, "br0", "rep0"); err != nil {
 		t.Fatal(err)
 	}

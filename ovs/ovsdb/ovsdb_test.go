@@ -246,3 +246,35 @@ func TestPorts(t *testing.T) {
 		t.Errorf("bad name: %v", err)
 	}
 }
+
+func TestAddPortUnsupportedType(t *testing.T) {
+	ep := testServer(t)
+	fakeVswitchd(t, ep)
+	raw := rawClient(t, ep)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var roots []OpenvSwitch
+	if err := raw.List(ctx, &roots); err != nil || len(roots) != 1 {
+		t.Fatalf("root: %v %v", roots, err)
+	}
+	r := roots[0]
+	r.IfaceTypes = []string{"internal", "system", "tap", "vxlan"}
+	ops, err := raw.Where(&r).Update(&r, &r.IfaceTypes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Transact(ctx, ops...); err != nil {
+		t.Fatal(err)
+	}
+	c := connect(t, ep)
+	err = c.AddPort(ctx, DPDKPort("br0", "dpdk-vf0", "0000:00:0a.0", "pod"))
+	if !errors.Is(err, errs.ErrNotSupported) {
+		t.Fatalf("dpdk without DPDK: %v, want ErrNotSupported", err)
+	}
+	if _, err := c.Interface(ctx, "dpdk-vf0"); !errors.Is(err, errs.ErrNotFound) {
+		t.Errorf("interface written anyway: %v", err)
+	}
+	if err := c.AddPort(ctx, PortSpec{Bridge: "br0", Name: "vx0", Type: "vxlan", Options: map[string]string{"remote_ip": "flow"}}); err != nil {
+		t.Errorf("listed type vxlan: %v", err)
+	}
+}

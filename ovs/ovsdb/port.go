@@ -164,7 +164,9 @@ func notFound(err error, what, name string) error {
 // the port is removed again and the error says why: ErrNotApplied with
 // OVS's text (a representor that does not exist: "could not open network
 // device ... (No such device)", which also matches ErrNotFound), or
-// ErrTimeout. A missing bridge is ErrNotFound, an existing port ErrExists.
+// ErrTimeout. A missing bridge is ErrNotFound, an existing port ErrExists,
+// an interface type ovs-vswitchd does not list in iface_types (dpdk on a
+// build without DPDK) ErrNotSupported, before anything is written.
 func (c *Client) AddPort(ctx context.Context, spec PortSpec) error {
 	op := "ovsdb add-port"
 	if err := spec.Validate(); err != nil {
@@ -177,6 +179,18 @@ func (c *Client) AddPort(ctx context.Context, spec PortSpec) error {
 	}
 	if _, err := c.getPort(ctx, spec.Name); err == nil {
 		return c.wrap(ctx, op, obj, fmt.Errorf("%w: port %q", errs.ErrExists, spec.Name))
+	}
+	// ovs-vswitchd lists the interface types it can open (a build without
+	// DPDK has no "dpdk"): refuse early rather than add, fail and roll back.
+	if spec.Type != "" {
+		r, err := c.root(ctx)
+		if err != nil {
+			return c.wrap(ctx, op, obj, err)
+		}
+		if len(r.IfaceTypes) > 0 && !slices.Contains(r.IfaceTypes, spec.Type) {
+			return c.wrap(ctx, op, obj, fmt.Errorf("%w: ovs-vswitchd has no interface type %q (iface_types: %s)",
+				errs.ErrNotSupported, spec.Type, strings.Join(r.IfaceTypes, ", ")))
+		}
 	}
 	ext := maps.Clone(spec.ExternalIDs)
 	if spec.IfaceID != "" {
