@@ -24,8 +24,8 @@ unit:
 	$(GO) test -race -count=1 ./...
 
 # Tier 3: boots a real kernel under qemu (TCG) and runs the vmtest-tagged tests
-# there (internal/vmtest, hack/vmtest). VMTEST_KERNEL=netdevsim (default: built
-# once from linux-source-6.1, ~10-25 min cold, then cached) or debian (stock
+# there (internal/vmtest, hack/vmtest/README.md). VMTEST_KERNEL=netdevsim (default: built
+# once from linux-source-6.1, 35 min cold on a busy 2-core box, then cached) or debian (stock
 # linux-image-6.1.0-N-amd64, no netdevsim). Cache: ${OFFLOADKIT_CACHE:-$HOME/.cache/offloadkit}.
 # VMTEST_FLAGS passes e.g. "-v -run TestX" to the harness.
 VMTEST_KERNEL ?= netdevsim
