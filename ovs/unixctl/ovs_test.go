@@ -207,6 +207,24 @@ func TestRealDumpFlows(t *testing.T) {
 		t.Errorf("dpctl/show ports differ: unixctl %+v, ovs-appctl %+v", dps, ad)
 	}
 
+	// Feature probe: the commands this daemon has, as ovs-appctl lists them.
+	cmds, err := c.Commands(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err = appctl(t, o, c, "list-commands")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(cmds) != fmt.Sprint(unixctl.ParseCommands(out)) || len(cmds) < 50 {
+		t.Errorf("list-commands: %d over unixctl, ovs-appctl lists %d", len(cmds), len(unixctl.ParseCommands(out)))
+	}
+	for name, want := range map[string]bool{"dpctl/dump-flows": true, "dpif/show": true, "no/such": false} {
+		if ok, err := c.Supports(ctx, name); err != nil || ok != want {
+			t.Errorf("Supports(%s) = %v, %v", name, ok, err)
+		}
+	}
+
 	// Error replies from the real daemon map to the sentinels.
 	if _, err := c.Call(ctx, "no/such-command"); !errors.Is(err, errs.ErrNotSupported) {
 		t.Errorf("unknown command: %v", err)

@@ -1,6 +1,7 @@
 package unixctl
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -96,9 +97,23 @@ func FuzzShowParsers(f *testing.F) {
 			}
 		}
 		ParseDpctlShow(s)
+		for _, c := range ParseCommands(s) {
+			if c == "" || strings.ContainsAny(c, " \t\n") {
+				t.Errorf("command %q", c)
+			}
+		}
 		v := ParseVersion(s)
 		if v.Raw != s {
 			t.Error("Raw lost")
 		}
 	})
+}
+
+func TestParseCommands(t *testing.T) {
+	// Head of ovs-vswitchd 3.1's list-commands output.
+	in := "The available commands are:\n  autoattach/show-isid    [bridge]\n  bfd/set-forwarding      [interface] normal|false|true\n  dpctl/dump-flows        [-m] [--names] [dp] [filter=..] [type=..] [pmd=..]\n  exit                    [--cleanup]\n"
+	want := []string{"autoattach/show-isid", "bfd/set-forwarding", "dpctl/dump-flows", "exit"}
+	if diff := cmp.Diff(want, ParseCommands(in)); diff != "" {
+		t.Errorf("-want +got:\n%s", diff)
+	}
 }
