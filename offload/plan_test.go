@@ -149,20 +149,30 @@ type faultCase struct {
 	tree string
 	pf   string
 	spec offload.Spec
+	// setup prepares the tree before the host state is first read.
+	setup func(t *testing.T, tr *offloadtest.Tree)
+}
+
+// mlnxOFEDSteering makes 84:00.1 look like MLNX_OFED on an old kernel:
+// devlink has no flow_steering_mode, compat/devlink/steering_mode has.
+func mlnxOFEDSteering(t *testing.T, tr *offloadtest.Tree) {
+	tr.FailDevlink("0000:84:00.1", offloadtest.DevlinkParamGet, syscall.EINVAL, "Failed to find parameter")
+	writeFile(t, tr.Root, "sys/class/net/enp132s0f1np1/compat/devlink/steering_mode", "dmfs\n")
 }
 
 var faultCases = []faultCase{
-	{"cx5-legacy", "0000:84:00.0", offload.Spec{NumVFs: 4, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS}},
-	{"cx5-legacy", "0000:84:00.1", offload.Spec{NumVFs: 3, HWTCOffload: true}},
-	{"cx5-switchdev", "0000:84:00.0", offload.Spec{NumVFs: 2, Mode: offload.ESwitchModeLegacy}},
-	{"cx5-bond", "0000:84:00.0", offload.Spec{NumVFs: 2, HWTCOffload: true, Bond: offload.BondVFLAG}},
-	{"cx5-bond", "0000:84:00.1", offload.Spec{NumVFs: 1, HWTCOffload: true, Bond: offload.BondRelease}},
-	{"e810-ice", "0000:3b:00.0", offload.Spec{NumVFs: 4, HWTCOffload: true}},
-	{"agilio-flower", "0000:af:00.0", offload.Spec{NumVFs: 2, HWTCOffload: true}},
-	{"yusur-2200e", "0000:00:0b.0", offload.Spec{NumVFs: 3}},
-	{"bf2-dpu", "0000:03:00.0", offload.Spec{NumVFs: 2, HWTCOffload: true}},
-	{"cx5-switchdev-bond", "0000:84:00.1", offload.Spec{NumVFs: 4, HWTCOffload: true, Bond: offload.BondVFLAG}},
-	{"cx5-switchdev-bond", "0000:84:00.0", offload.Spec{NumVFs: 2, Bond: offload.BondVFLAG, BondMode: offload.BondMode8023AD}},
+	{tree: "cx5-legacy", pf: "0000:84:00.0", spec: offload.Spec{NumVFs: 4, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS}},
+	{tree: "cx5-legacy", pf: "0000:84:00.1", spec: offload.Spec{NumVFs: 3, HWTCOffload: true}},
+	{tree: "cx5-switchdev", pf: "0000:84:00.0", spec: offload.Spec{NumVFs: 2, Mode: offload.ESwitchModeLegacy}},
+	{tree: "cx5-bond", pf: "0000:84:00.0", spec: offload.Spec{NumVFs: 2, HWTCOffload: true, Bond: offload.BondVFLAG}},
+	{tree: "cx5-bond", pf: "0000:84:00.1", spec: offload.Spec{NumVFs: 1, HWTCOffload: true, Bond: offload.BondRelease}},
+	{tree: "e810-ice", pf: "0000:3b:00.0", spec: offload.Spec{NumVFs: 4, HWTCOffload: true}},
+	{tree: "agilio-flower", pf: "0000:af:00.0", spec: offload.Spec{NumVFs: 2, HWTCOffload: true}},
+	{tree: "yusur-2200e", pf: "0000:00:0b.0", spec: offload.Spec{NumVFs: 3}},
+	{tree: "bf2-dpu", pf: "0000:03:00.0", spec: offload.Spec{NumVFs: 2, HWTCOffload: true}},
+	{tree: "cx5-switchdev-bond", pf: "0000:84:00.1", spec: offload.Spec{NumVFs: 4, HWTCOffload: true, Bond: offload.BondVFLAG}},
+	{tree: "cx5-switchdev-bond", pf: "0000:84:00.0", spec: offload.Spec{NumVFs: 2, Bond: offload.BondVFLAG, BondMode: offload.BondMode8023AD}},
+	{tree: "cx5-legacy", pf: "0000:84:00.1", spec: offload.Spec{NumVFs: 2, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS}, setup: mlnxOFEDSteering},
 }
 
 // stepWrites returns the sysfs file step s writes and how many times.
@@ -185,7 +195,7 @@ func stepWrites(s offload.Step) (string, int) {
 	case offload.StepSetBondMode:
 		return "sys/class/net/" + s.Target + "/bonding/mode", 1
 	case offload.StepSetCompat:
-		return "", 0
+		return "sys/class/net/" + s.Netdev + "/compat/devlink/" + s.Target, 1
 	}
 	return "", 0
 }
@@ -245,7 +255,10 @@ func TestApplyRollbackEveryStep(t *testing.T) {
 	covered, skipped := 0, 0
 	kinds := map[offload.StepKind]int{}
 	for _, fc := range faultCases {
-		_, fh, h := openTreeHooks(t, fc.tree)
+		tr, fh, h := openTreeHooks(t, fc.tree)
+		if fc.setup != nil {
+			fc.setup(t, tr)
+		}
 		ctx := context.Background()
 		pf := offload.MustParsePCIAddress(fc.pf)
 		before := hostState(t, h)
