@@ -56,3 +56,43 @@ func TestVFStateAndConfigure(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestConfigureVFEveryTree sets a VF MAC on the first VF of every PF with
+// VFs in every bundled tree and reads it back: whichever netdev of the PF
+// the Host picks (uplink, PF vNIC), the fake kernel must take it, as the
+// real one does.
+func TestConfigureVFEveryTree(t *testing.T) {
+	for _, name := range offloadtest.Names() {
+		if name == "large" {
+			continue // same shape as cx5-switchdev, 16x bigger
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			h := offloadtest.NewByName(t, name).Host(t)
+			pfs, err := h.Discover(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			configured := 0
+			for _, p := range pfs {
+				if p.NumVFs == 0 {
+					continue
+				}
+				mac := net.HardwareAddr{0x0a, 0xc9, 0x1c, 0x70, 0x01, byte(configured)}
+				if err := h.ConfigureVF(ctx, p.Address, 0, offload.VFConfig{MAC: mac}); err != nil {
+					t.Fatalf("PF %s: %v", p.Address, err)
+				}
+				again, err := h.PF(ctx, p.Address)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st := again.VFs[0].State; st == nil || st.MAC != mac.String() {
+					t.Errorf("PF %s VF 0 state after setting %s: %+v", p.Address, mac, st)
+				}
+				configured++
+			}
+			t.Logf("%d PFs configured", configured)
+		})
+	}
+}

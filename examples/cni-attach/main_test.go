@@ -58,12 +58,9 @@ func TestDemo(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: the -tree demo creates network namespaces and veth pairs")
 	}
-	// agilio-flower runs without a MAC: offload configures nfp VFs through
-	// the physical port netdev (ens47np0), which the tree's fake
-	// rtnetlink answers for RTM_GETLINK but not for RTM_SETLINK (reported).
 	for _, c := range []struct{ tree, vf, mac, want string }{
 		{"cx5-switchdev", "0000:84:00.3", "0a:c9:1c:70:01:09", `host namespace: d85b161b6840_h (alias enp132s0f0r1) up`},
-		{"agilio-flower", "", "", `pod namespace: eth0 (alias ens47v0) up`},
+		{"agilio-flower", "", "0a:c9:1c:70:01:0a", `pod namespace: eth0 (alias ens47v0) up`},
 		{"yusur-2200e", "", "0a:c9:1c:70:01:09", `"dpdk-devargs": "0000:00:0a.0,representor=[0]"`},
 	} {
 		t.Run(c.tree, func(t *testing.T) {

@@ -15,28 +15,28 @@ func EncodeLink(l Link) ([]byte, error) {
 	hdr := make([]byte, ifinfomsgLen)
 	binary.NativeEndian.PutUint32(hdr[4:8], uint32(int32(l.Index)))
 	ae := netlink.NewAttributeEncoder()
-	ae.String(unix.IFLA_IFNAME, l.Name)
+	ae.String(iflaIfname, l.Name)
 	if l.NumVF > 0 || len(l.VFs) > 0 {
-		ae.Uint32(unix.IFLA_NUM_VF, uint32(l.NumVF))
-		ae.Nested(unix.IFLA_VFINFO_LIST, func(ae *netlink.AttributeEncoder) error {
+		ae.Uint32(iflaNumVF, uint32(l.NumVF))
+		ae.Nested(iflaVFInfoList, func(ae *netlink.AttributeEncoder) error {
 			for _, v := range l.VFs {
 				vf := uint32(v.VF)
-				ae.Nested(unix.IFLA_VF_INFO, func(ae *netlink.AttributeEncoder) error {
+				ae.Nested(iflaVFInfo, func(ae *netlink.AttributeEncoder) error {
 					mac := make([]byte, 36)
 					nlenc.PutUint32(mac[0:4], vf)
 					copy(mac[4:], v.MAC)
-					ae.Bytes(unix.IFLA_VF_MAC, mac)
+					ae.Bytes(iflaVFMAC, mac)
 					vlan := make([]byte, 12)
 					nlenc.PutUint32(vlan[0:4], vf)
 					nlenc.PutUint32(vlan[4:8], uint32(v.VLAN))
 					nlenc.PutUint32(vlan[8:12], uint32(v.QoS))
-					ae.Bytes(unix.IFLA_VF_VLAN, vlan)
-					ae.Bytes(unix.IFLA_VF_SPOOFCHK, setting(vf, v.SpoofChk))
-					ae.Bytes(unix.IFLA_VF_TRUST, setting(vf, v.Trust))
+					ae.Bytes(iflaVFVLAN, vlan)
+					ae.Bytes(iflaVFSpoofchk, setting(vf, v.SpoofChk))
+					ae.Bytes(iflaVFTrust, setting(vf, v.Trust))
 					ls := make([]byte, 8)
 					nlenc.PutUint32(ls[0:4], vf)
 					nlenc.PutUint32(ls[4:8], uint32(v.LinkState))
-					ae.Bytes(unix.IFLA_VF_LINK_STATE, ls)
+					ae.Bytes(iflaVFLinkState, ls)
 					return nil
 				})
 			}
@@ -74,12 +74,12 @@ func DecodeSetVF(b []byte) (ifindex int, cfgs []VFConfig, err error) {
 		return 0, nil, err
 	}
 	for ad.Next() {
-		if ad.Type() != unix.IFLA_VFINFO_LIST {
+		if ad.Type() != iflaVFInfoList {
 			continue
 		}
 		ad.Nested(func(nad *netlink.AttributeDecoder) error {
 			for nad.Next() {
-				if nad.Type() != unix.IFLA_VF_INFO {
+				if nad.Type() != iflaVFInfo {
 					continue
 				}
 				cfg := VFConfig{VF: -1}
@@ -91,20 +91,20 @@ func DecodeSetVF(b []byte) (ifindex int, cfgs []VFConfig, err error) {
 						}
 						cfg.VF = int(nlenc.Uint32(d[0:4]))
 						switch vad.Type() {
-						case unix.IFLA_VF_MAC:
+						case iflaVFMAC:
 							if len(d) >= 10 {
 								cfg.MAC = append([]byte(nil), d[4:10]...)
 							}
-						case unix.IFLA_VF_VLAN:
+						case iflaVFVLAN:
 							if len(d) >= 12 {
 								v := int(nlenc.Uint32(d[4:8]))
 								cfg.VLAN, cfg.QoS = &v, int(nlenc.Uint32(d[8:12]))
 							}
-						case unix.IFLA_VF_SPOOFCHK:
+						case iflaVFSpoofchk:
 							cfg.SpoofChk = optBool(nlenc.Uint32(d[4:8]))
-						case unix.IFLA_VF_TRUST:
+						case iflaVFTrust:
 							cfg.Trust = optBool(nlenc.Uint32(d[4:8]))
-						case unix.IFLA_VF_LINK_STATE:
+						case iflaVFLinkState:
 							s := LinkState(nlenc.Uint32(d[4:8]))
 							cfg.LinkState = &s
 						}
@@ -117,4 +117,23 @@ func DecodeSetVF(b []byte) (ifindex int, cfgs []VFConfig, err error) {
 		})
 	}
 	return ifindex, cfgs, ad.Err()
+}
+
+// DecodeGetLink decodes the body of an RTM_GETLINK request as Client.Link
+// sends it and returns the interface name asked for. Fakes of the kernel
+// use it.
+func DecodeGetLink(b []byte) (name string, err error) {
+	if len(b) < ifinfomsgLen {
+		return "", unix.EINVAL
+	}
+	ad, err := netlink.NewAttributeDecoder(b[ifinfomsgLen:])
+	if err != nil {
+		return "", err
+	}
+	for ad.Next() {
+		if ad.Type() == iflaIfname {
+			name = ad.String()
+		}
+	}
+	return name, ad.Err()
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/mdlayher/netlink"
 	"github.com/mdlayher/netlink/nlenc"
-	"golang.org/x/sys/unix"
 
 	"github.com/offloadkit/offloadkit/internal/errs"
 )
@@ -83,7 +82,7 @@ type Client struct {
 
 // Dial opens a NETLINK_ROUTE socket; cfg may set the network namespace.
 func Dial(cfg *netlink.Config) (*Client, error) {
-	c, err := netlink.Dial(unix.NETLINK_ROUTE, cfg)
+	c, err := netlink.Dial(netlinkRoute, cfg)
 	if err != nil {
 		return nil, &errs.Error{Op: "dial rtnetlink", Err: err}
 	}
@@ -119,14 +118,14 @@ func (c *Client) execute(ctx context.Context, op, dev string, m netlink.Message)
 // Link reads link name with its VF list.
 func (c *Client) Link(ctx context.Context, name string) (Link, error) {
 	ae := netlink.NewAttributeEncoder()
-	ae.String(unix.IFLA_IFNAME, name)
-	ae.Uint32(unix.IFLA_EXT_MASK, rtextFilterVF)
+	ae.String(iflaIfname, name)
+	ae.Uint32(iflaExtMask, rtextFilterVF)
 	attrs, err := ae.Encode()
 	if err != nil {
 		return Link{}, err
 	}
 	req := netlink.Message{
-		Header: netlink.Header{Type: unix.RTM_GETLINK, Flags: netlink.Request},
+		Header: netlink.Header{Type: rtmGetLink, Flags: netlink.Request},
 		Data:   append(make([]byte, ifinfomsgLen), attrs...),
 	}
 	msgs, err := c.execute(ctx, "rtnetlink get link", name, req)
@@ -134,7 +133,7 @@ func (c *Client) Link(ctx context.Context, name string) (Link, error) {
 		return Link{}, err
 	}
 	for _, m := range msgs {
-		if m.Header.Type == unix.RTM_NEWLINK {
+		if m.Header.Type == rtmNewLink {
 			l, err := DecodeLink(m.Data)
 			if err != nil {
 				return Link{}, &errs.Error{Op: "decode RTM_NEWLINK", Device: name, Err: err}
@@ -152,7 +151,7 @@ func (c *Client) SetVF(ctx context.Context, ifindex int, name string, cfg VFConf
 		return err
 	}
 	req := netlink.Message{
-		Header: netlink.Header{Type: unix.RTM_SETLINK, Flags: netlink.Request | netlink.Acknowledge},
+		Header: netlink.Header{Type: rtmSetLink, Flags: netlink.Request | netlink.Acknowledge},
 		Data:   data,
 	}
 	_, err = c.execute(ctx, fmt.Sprintf("rtnetlink set vf %d", cfg.VF), name, req)
@@ -169,32 +168,32 @@ func EncodeSetVF(ifindex int, cfg VFConfig) ([]byte, error) {
 	hdr := make([]byte, ifinfomsgLen)
 	binary.NativeEndian.PutUint32(hdr[4:8], uint32(int32(ifindex)))
 	ae := netlink.NewAttributeEncoder()
-	ae.Nested(unix.IFLA_VFINFO_LIST, func(ae *netlink.AttributeEncoder) error {
-		ae.Nested(unix.IFLA_VF_INFO, func(ae *netlink.AttributeEncoder) error {
+	ae.Nested(iflaVFInfoList, func(ae *netlink.AttributeEncoder) error {
+		ae.Nested(iflaVFInfo, func(ae *netlink.AttributeEncoder) error {
 			if cfg.MAC != nil {
 				b := make([]byte, 4+32) // struct ifla_vf_mac
 				nlenc.PutUint32(b[0:4], vf)
 				copy(b[4:], cfg.MAC)
-				ae.Bytes(unix.IFLA_VF_MAC, b)
+				ae.Bytes(iflaVFMAC, b)
 			}
 			if cfg.VLAN != nil {
 				b := make([]byte, 12) // struct ifla_vf_vlan
 				nlenc.PutUint32(b[0:4], vf)
 				nlenc.PutUint32(b[4:8], uint32(*cfg.VLAN))
 				nlenc.PutUint32(b[8:12], uint32(cfg.QoS))
-				ae.Bytes(unix.IFLA_VF_VLAN, b)
+				ae.Bytes(iflaVFVLAN, b)
 			}
 			if cfg.SpoofChk != nil {
-				ae.Bytes(unix.IFLA_VF_SPOOFCHK, vfSetting(vf, *cfg.SpoofChk))
+				ae.Bytes(iflaVFSpoofchk, vfSetting(vf, *cfg.SpoofChk))
 			}
 			if cfg.Trust != nil {
-				ae.Bytes(unix.IFLA_VF_TRUST, vfSetting(vf, *cfg.Trust))
+				ae.Bytes(iflaVFTrust, vfSetting(vf, *cfg.Trust))
 			}
 			if cfg.LinkState != nil {
 				b := make([]byte, 8)
 				nlenc.PutUint32(b[0:4], vf)
 				nlenc.PutUint32(b[4:8], uint32(*cfg.LinkState))
-				ae.Bytes(unix.IFLA_VF_LINK_STATE, b)
+				ae.Bytes(iflaVFLinkState, b)
 			}
 			return nil
 		})
@@ -229,14 +228,14 @@ func DecodeLink(b []byte) (Link, error) {
 	}
 	for ad.Next() {
 		switch ad.Type() {
-		case unix.IFLA_IFNAME:
+		case iflaIfname:
 			l.Name = ad.String()
-		case unix.IFLA_NUM_VF:
+		case iflaNumVF:
 			l.NumVF = int(ad.Uint32())
-		case unix.IFLA_VFINFO_LIST:
+		case iflaVFInfoList:
 			ad.Nested(func(nad *netlink.AttributeDecoder) error {
 				for nad.Next() {
-					if nad.Type() != unix.IFLA_VF_INFO {
+					if nad.Type() != iflaVFInfo {
 						continue
 					}
 					var vi VFInfo
@@ -267,29 +266,29 @@ func decodeVFInfo(ad *netlink.AttributeDecoder) (VFInfo, error) {
 	for ad.Next() {
 		data := ad.Bytes()
 		switch ad.Type() {
-		case unix.IFLA_VF_MAC:
+		case iflaVFMAC:
 			if len(data) < 4+6 {
 				return vi, short("IFLA_VF_MAC", len(data), 36)
 			}
 			vi.VF = int(nlenc.Uint32(data[0:4]))
 			vi.MAC = net.HardwareAddr(append([]byte(nil), data[4:10]...))
-		case unix.IFLA_VF_VLAN:
+		case iflaVFVLAN:
 			if len(data) < 12 {
 				return vi, short("IFLA_VF_VLAN", len(data), 12)
 			}
 			vi.VLAN = int(nlenc.Uint32(data[4:8]))
 			vi.QoS = int(nlenc.Uint32(data[8:12]))
-		case unix.IFLA_VF_SPOOFCHK:
+		case iflaVFSpoofchk:
 			if len(data) < 8 {
 				return vi, short("IFLA_VF_SPOOFCHK", len(data), 8)
 			}
 			vi.SpoofChk = optBool(nlenc.Uint32(data[4:8]))
-		case unix.IFLA_VF_TRUST:
+		case iflaVFTrust:
 			if len(data) < 8 {
 				return vi, short("IFLA_VF_TRUST", len(data), 8)
 			}
 			vi.Trust = optBool(nlenc.Uint32(data[4:8]))
-		case unix.IFLA_VF_LINK_STATE:
+		case iflaVFLinkState:
 			if len(data) < 8 {
 				return vi, short("IFLA_VF_LINK_STATE", len(data), 8)
 			}

@@ -44,15 +44,15 @@ func TestClientAgainstFake(t *testing.T) {
 		sent = append(sent, reqs...)
 		m := reqs[0]
 		switch m.Header.Type {
-		case unix.RTM_GETLINK:
+		case rtmGetLink:
 			ad, _ := netlink.NewAttributeDecoder(m.Data[ifinfomsgLen:])
 			var name string
 			var mask uint32
 			for ad.Next() {
 				switch ad.Type() {
-				case unix.IFLA_IFNAME:
+				case iflaIfname:
 					name = ad.String()
-				case unix.IFLA_EXT_MASK:
+				case iflaExtMask:
 					mask = ad.Uint32()
 				}
 			}
@@ -60,9 +60,9 @@ func TestClientAgainstFake(t *testing.T) {
 				return nltest.Error(int(unix.ENODEV), reqs)
 			}
 			b, _ := EncodeLink(sampleLink())
-			return []netlink.Message{{Header: netlink.Header{Type: unix.RTM_NEWLINK, Sequence: m.Header.Sequence, PID: m.Header.PID}, Data: b}}, nil
-		case unix.RTM_SETLINK:
-			return []netlink.Message{{Header: netlink.Header{Type: unix.NLMSG_ERROR, Sequence: m.Header.Sequence, PID: m.Header.PID}, Data: make([]byte, 4)}}, nil
+			return []netlink.Message{{Header: netlink.Header{Type: rtmNewLink, Sequence: m.Header.Sequence, PID: m.Header.PID}, Data: b}}, nil
+		case rtmSetLink:
+			return []netlink.Message{{Header: netlink.Header{Type: nlmsgError, Sequence: m.Header.Sequence, PID: m.Header.PID}, Data: make([]byte, 4)}}, nil
 		}
 		return nltest.Error(int(unix.EOPNOTSUPP), reqs)
 	}))
@@ -82,7 +82,7 @@ func TestClientAgainstFake(t *testing.T) {
 		t.Fatal(err)
 	}
 	last := sent[len(sent)-1]
-	if last.Header.Type != unix.RTM_SETLINK || last.Header.Flags&netlink.Acknowledge == 0 {
+	if last.Header.Type != rtmSetLink || last.Header.Flags&netlink.Acknowledge == 0 {
 		t.Fatalf("SetVF sent %+v", last.Header)
 	}
 	idx, cfgs, err := DecodeSetVF(last.Data)

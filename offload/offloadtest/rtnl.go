@@ -33,19 +33,10 @@ func (tr *Tree) serveRtnl(reqs []netlink.Message) ([]netlink.Message, error) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	switch req.Header.Type {
-	case unix.RTM_GETLINK:
-		if len(req.Data) < 16 {
-			return nltest.Error(int(unix.EINVAL), reqs)
-		}
-		ad, err := netlink.NewAttributeDecoder(req.Data[16:])
+	case rtnl.TypeGetLink:
+		name, err := rtnl.DecodeGetLink(req.Data)
 		if err != nil {
 			return nltest.Error(int(unix.EINVAL), reqs)
-		}
-		var name string
-		for ad.Next() {
-			if ad.Type() == unix.IFLA_IFNAME {
-				name = ad.String()
-			}
 		}
 		idx, ok := tr.ifindexOf(name)
 		if !ok {
@@ -60,18 +51,15 @@ func (tr *Tree) serveRtnl(reqs []netlink.Message) ([]netlink.Message, error) {
 		if err != nil {
 			return nil, err
 		}
-		return reply(req, unix.RTM_NEWLINK, b), nil
-	case unix.RTM_SETLINK:
+		return reply(req, rtnl.TypeNewLink, b), nil
+	case rtnl.TypeSetLink:
 		idx, cfgs, err := rtnl.DecodeSetVF(req.Data)
 		if err != nil {
 			return nltest.Error(int(unix.EINVAL), reqs)
 		}
-		var p *pfState
-		for _, pf := range tr.pfs {
-			if i, ok := tr.ifindexOf(pf.spec.Netdev); ok && i == idx {
-				p = pf
-			}
-		}
+		// The kernel takes VF settings on any netdev of the PF's function
+		// (mlx5 on the uplink, nfp on the PF vNIC), so answer for all of them.
+		p := tr.pfByIfindex(idx)
 		if p == nil {
 			return nltest.Error(int(unix.ENODEV), reqs)
 		}
@@ -98,7 +86,7 @@ func (tr *Tree) serveRtnl(reqs []netlink.Message) ([]netlink.Message, error) {
 				v.LinkState = *c.LinkState
 			}
 		}
-		return reply(req, unix.NLMSG_ERROR, make([]byte, 4)), nil
+		return reply(req, rtnl.TypeError, make([]byte, 4)), nil
 	}
 	return nltest.Error(int(unix.EOPNOTSUPP), reqs)
 }
@@ -113,6 +101,24 @@ func (tr *Tree) ifindexOf(name string) (int, bool) {
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	return n, err == nil
+}
+
+// pfByIfindex returns the PF one of whose netdevs has ifindex idx.
+func (tr *Tree) pfByIfindex(idx int) *pfState {
+	for _, p := range tr.pfs {
+		names := []string{p.spec.Netdev}
+		for _, nd := range p.spec.ExtraNetdevs {
+			if nd.PortName != "" {
+				names = append(names, nd.Name)
+			}
+		}
+		for _, n := range names {
+			if i, ok := tr.ifindexOf(n); ok && i == idx {
+				return p
+			}
+		}
+	}
+	return nil
 }
 
 func (tr *Tree) pfByNetdev(name string) *pfState {

@@ -1,0 +1,36 @@
+package rtnl
+
+// Values from the kernel's uapi headers (linux/if_link.h, linux/rtnetlink.h,
+// linux/netlink.h). They are stable ABI; defining them here instead of using
+// golang.org/x/sys/unix keeps the message codec building on every GOOS, so
+// packages that import this one still vet and compile for macOS developers.
+// uapi_linux_test.go checks them against x/sys/unix.
+const (
+	netlinkRoute = 0 // NETLINK_ROUTE
+	nlmsgError   = 2 // NLMSG_ERROR
+
+	rtmNewLink = 16 // RTM_NEWLINK
+	rtmGetLink = 18 // RTM_GETLINK
+	rtmSetLink = 19 // RTM_SETLINK
+
+	iflaIfname     = 3  // IFLA_IFNAME
+	iflaNumVF      = 21 // IFLA_NUM_VF
+	iflaVFInfoList = 22 // IFLA_VFINFO_LIST
+	iflaExtMask    = 29 // IFLA_EXT_MASK
+
+	iflaVFInfo      = 1 // IFLA_VF_INFO
+	iflaVFMAC       = 1 // IFLA_VF_MAC
+	iflaVFVLAN      = 2 // IFLA_VF_VLAN
+	iflaVFSpoofchk  = 4 // IFLA_VF_SPOOFCHK
+	iflaVFLinkState = 5 // IFLA_VF_LINK_STATE
+	iflaVFTrust     = 9 // IFLA_VF_TRUST
+)
+
+// Message types, exported for fakes of this protocol (offloadtest) so they
+// need no Linux-only constants either.
+const (
+	TypeNewLink = rtmNewLink // RTM_NEWLINK
+	TypeGetLink = rtmGetLink // RTM_GETLINK
+	TypeSetLink = rtmSetLink // RTM_SETLINK
+	TypeError   = nlmsgError // NLMSG_ERROR
+)
