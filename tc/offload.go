@@ -2,9 +2,12 @@ package tc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/offloadkit/offloadkit/internal/errs"
 )
 
 // State is where a filter runs, from its flags.
@@ -84,48 +87,58 @@ type Offload struct {
 func NewOffload(ifname string, ifindex int, filters []Filter) Offload {
 	o := Offload{Interface: ifname, Ifindex: ifindex, Filters: []OffloadFilter{}}
 	for _, f := range filters {
-		if f.Handle == 0 && f.Flower == nil && len(f.Actions) == 0 && f.Options == nil {
-			continue
-		}
-		of := OffloadFilter{
-			Interface: ifname, Parent: f.Parent, Chain: f.Chain, Priority: f.Priority,
-			Handle: f.Handle, Protocol: f.Protocol, Kind: f.Kind,
-			State: StateOf(f), Flags: f.Flags, InHWCount: -1,
-			Actions: ActionsString(f.Actions),
-		}
-		if f.InHWCount != nil {
-			of.InHWCount = int64(*f.InHWCount)
-		}
-		if f.Flower != nil {
-			of.Match = f.Flower.Key.String()
-		}
-		for _, a := range f.Actions {
-			if a.Stats != nil {
-				of.Packets, of.Bytes = a.Stats.Packets, a.Stats.Bytes
-				of.HWPackets, of.HWBytes = a.Stats.HWPackets, a.Stats.HWBytes
-				break
-			}
-		}
-		for _, a := range f.Actions {
-			if u, ok := a.UFID(); ok {
-				of.UFID = &u
-				break
-			}
-		}
-		switch of.State {
-		case StateInHW:
-			o.InHW++
-		case StateNotInHW:
-			o.NotInHW++
-		case StateSkipHW:
-			o.SkipHW++
-		default:
-			o.Unknown++
-		}
-		o.HWPackets += of.HWPackets
-		o.HWBytes += of.HWBytes
-		o.Filters = append(o.Filters, of)
+		o.add(f)
 	}
+	o.sort()
+	return o
+}
+
+// add summarises one filter into the report.
+func (o *Offload) add(f Filter) {
+	if f.Handle == 0 && f.Flower == nil && len(f.Actions) == 0 && f.Options == nil {
+		return
+	}
+	of := OffloadFilter{
+		Interface: o.Interface, Parent: f.Parent, Chain: f.Chain, Priority: f.Priority,
+		Handle: f.Handle, Protocol: f.Protocol, Kind: f.Kind,
+		State: StateOf(f), Flags: f.Flags, InHWCount: -1,
+		Actions: ActionsString(f.Actions),
+	}
+	if f.InHWCount != nil {
+		of.InHWCount = int64(*f.InHWCount)
+	}
+	if f.Flower != nil {
+		of.Match = f.Flower.Key.String()
+	}
+	for _, a := range f.Actions {
+		if a.Stats != nil {
+			of.Packets, of.Bytes = a.Stats.Packets, a.Stats.Bytes
+			of.HWPackets, of.HWBytes = a.Stats.HWPackets, a.Stats.HWBytes
+			break
+		}
+	}
+	for _, a := range f.Actions {
+		if u, ok := a.UFID(); ok {
+			of.UFID = &u
+			break
+		}
+	}
+	switch of.State {
+	case StateInHW:
+		o.InHW++
+	case StateNotInHW:
+		o.NotInHW++
+	case StateSkipHW:
+		o.SkipHW++
+	default:
+		o.Unknown++
+	}
+	o.HWPackets += of.HWPackets
+	o.HWBytes += of.HWBytes
+	o.Filters = append(o.Filters, of)
+}
+
+func (o *Offload) sort() {
 	sort.SliceStable(o.Filters, func(i, j int) bool {
 		a, b := o.Filters[i], o.Filters[j]
 		if a.Parent != b.Parent {
@@ -139,7 +152,6 @@ func NewOffload(ifname string, ifindex int, filters []Filter) Offload {
 		}
 		return a.Handle < b.Handle
 	})
-	return o
 }
 
 // Offload dumps the filters of the interface's ingress hook, and of the
@@ -165,19 +177,51 @@ func (c *Client) Offload(ctx context.Context, ifc Interface) (Offload, error) {
 			}
 		}
 	}
-	var all []Filter
-	for _, p := range parents {
-		fs, err := c.FilterList(ctx, byIdx, p)
-		if err != nil {
-			return Offload{}, err
-		}
-		all = append(all, fs...)
-	}
 	name := ifc.Name
 	if name == "" {
 		name = fmt.Sprintf("ifindex %d", idx)
 	}
-	return NewOffload(name, idx, all), nil
+	// Summarised while streaming: only the small OffloadFilter of each
+	// filter stays live, not the decoded filters (see hack/tc-bench).
+	o := Offload{Interface: name, Ifindex: idx, Filters: []OffloadFilter{}}
+	for _, p := range parents {
+		if err := c.offloadParent(ctx, &o, byIdx, p); err != nil {
+			return Offload{}, err
+		}
+	}
+	o.sort()
+	return o, nil
+}
+
+// offloadParent adds the filters of one parent to o, restarting the parent
+// when the kernel marks the dump interrupted.
+func (c *Client) offloadParent(ctx context.Context, o *Offload, ifc Interface, parent Handle) error {
+	for range maxDumpRetries {
+		part := Offload{Interface: o.Interface}
+		var derr error
+		for f, err := range c.Filters(ctx, ifc, parent) {
+			if err != nil {
+				derr = err
+				break
+			}
+			part.add(f)
+		}
+		if errors.Is(derr, errDumpInterrupted) {
+			continue
+		}
+		if derr != nil {
+			return derr
+		}
+		o.Filters = append(o.Filters, part.Filters...)
+		o.InHW += part.InHW
+		o.NotInHW += part.NotInHW
+		o.SkipHW += part.SkipHW
+		o.Unknown += part.Unknown
+		o.HWPackets += part.HWPackets
+		o.HWBytes += part.HWBytes
+		return nil
+	}
+	return &errs.Error{Op: "dump filters", Device: ifc.String(), Err: errDumpInterrupted}
 }
 
 // FlowOffload says, for one OVS flow, which tc filters carry it and whether
