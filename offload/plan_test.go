@@ -537,3 +537,21 @@ func TestApplyWaitsForLock(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkPlanSwitchdev measures planning a ConnectX-5 PF already in
+// switchdev (the call an agent makes on every start to confirm the host),
+// with the sysfs reads it costs.
+func BenchmarkPlanSwitchdev(b *testing.B) {
+	_, h := openTree(b, "cx5-switchdev")
+	ctx := context.Background()
+	pf := offload.MustParsePCIAddress("0000:84:00.0")
+	spec := offload.Spec{NumVFs: 4}
+	reads := h.SysfsReads()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := h.PlanSwitchdev(ctx, pf, spec); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(h.SysfsReads()-reads)/float64(b.N), "sysfs-reads/op")
+}
