@@ -7,11 +7,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	vnl "github.com/vishvananda/netlink"
+	vnetns "github.com/vishvananda/netns"
 
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/offloadtest"
@@ -326,5 +329,70 @@ func TestInjectedRefusals(t *testing.T) {
 	}
 	if err := h.SetHWTCOffload(ctx, "enp132s0f0v0", true); !errors.Is(err, offload.ErrNotApplied) || !strings.Contains(err.Error(), "hw-tc-offload") {
 		t.Fatalf("fixed feature: %v, want ErrNotApplied naming hw-tc-offload", err)
+	}
+}
+
+// TestLiveHostNetNSHWTCOffload runs the Host against this machine's
+// kernel: a veth pair lives in a private network namespace, and a Host on
+// the real root opened WithNetNS(that namespace) dials ethtool there
+// lazily, reads hw-tc-offload and gets the kernel's not-applied report when
+// turning it on. A Host in the caller's namespace does not see the veth.
+func TestLiveHostNetNSHWTCOffload(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: creates a network namespace and a veth pair")
+	}
+	type result struct {
+		ns   vnetns.NsHandle
+		skip string
+	}
+	ch := make(chan result, 1)
+	go func() {
+		// Locked and never unlocked: the thread is in the new namespace
+		// and is discarded when the goroutine ends.
+		runtime.LockOSThread()
+		ns, err := vnetns.New()
+		if err != nil {
+			ch <- result{skip: fmt.Sprintf("cannot create a network namespace: %v", err)}
+			return
+		}
+		if err := vnl.LinkAdd(&vnl.Veth{LinkAttrs: vnl.LinkAttrs{Name: "okt-hveth0"}, PeerName: "okt-hveth1"}); err != nil {
+			ns.Close()
+			ch <- result{skip: fmt.Sprintf("cannot create a veth pair: %v", err)}
+			return
+		}
+		ch <- result{ns: ns}
+	}()
+	r := <-ch
+	if r.skip != "" {
+		t.Skip(r.skip)
+	}
+	defer r.ns.Close()
+
+	h, err := offload.Open(offload.WithNetNS(int(r.ns)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	ctx := context.Background()
+	on, err := h.HWTCOffload(ctx, "okt-hveth0")
+	if errors.Is(err, offload.ErrNotSupported) {
+		t.Skipf("no ethtool generic netlink family on this kernel: %v", err)
+	}
+	if err != nil || on {
+		t.Fatalf("HWTCOffload(okt-hveth0) = %v, %v; want off", on, err)
+	}
+	err = h.SetHWTCOffload(ctx, "okt-hveth0", true)
+	if !errors.Is(err, offload.ErrNotApplied) || !strings.Contains(err.Error(), "hw-tc-offload") {
+		t.Fatalf("SetHWTCOffload(veth) = %v, want ErrNotApplied naming hw-tc-offload", err)
+	}
+	t.Logf("real kernel: %v", err)
+
+	here, err := offload.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer here.Close()
+	if _, err := here.HWTCOffload(ctx, "okt-hveth0"); !errors.Is(err, offload.ErrNotFound) {
+		t.Fatalf("okt-hveth0 from the caller's namespace: %v, want ErrNotFound", err)
 	}
 }

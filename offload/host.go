@@ -30,6 +30,7 @@ type Host struct {
 	rtnlMu   sync.Mutex
 	rtnl     *rtnl.Client
 	rtnlDial bool
+	netns    int // WithNetNS: where dialled connections live; 0 = the caller's
 
 	// reps caches, per PF, where each representor netdev was last seen, so a
 	// lookup costs a bounded number of sysfs reads instead of a scan of every
@@ -63,6 +64,9 @@ type config struct {
 	// of dialling the kernel.
 	devlink *genetlink.Conn
 	ethtool *genetlink.Conn
+	// netns, when non-zero, is the network namespace the Host's own
+	// netlink connections are dialled in.
+	netns int
 
 	backends []Backend
 }
@@ -96,6 +100,14 @@ func WithDevlink(c *genetlink.Conn) Option { return func(cfg *config) { cfg.devl
 // features (hw-tc-offload), like WithDevlink. The Host closes it.
 func WithEthtool(c *genetlink.Conn) Option { return func(cfg *config) { cfg.ethtool = c } }
 
+// WithNetNS makes the netlink connections the Host dials itself on the real
+// root (rtnetlink, devlink, ethtool) talk in the network namespace open at
+// descriptor fd (/proc/<pid>/ns/net, /run/netns/<name>) instead of the
+// calling thread's: a CNI plugin running in a pod's namespace still sees
+// the host's PFs and representors. The Host does not close fd. Connections
+// given with WithRtnetlink/WithDevlink/WithEthtool are used as they are.
+func WithNetNS(fd int) Option { return func(cfg *config) { cfg.netns = fd } }
+
 // Open returns a Host. It checks that the root exists and does nothing else;
 // every query reads the current state.
 func Open(opts ...Option) (*Host, error) {
@@ -122,7 +134,8 @@ func Open(opts ...Option) (*Host, error) {
 	} else {
 		h.rtnlDial = realRoot
 	}
-	h.kernel = newKernel(c.devlink, c.ethtool, realRoot)
+	h.kernel = newKernel(c.devlink, c.ethtool, realRoot, c.netns)
+	h.netns = c.netns
 	return h, nil
 }
 
@@ -148,7 +161,11 @@ func (h *Host) rtnlClient() (*rtnl.Client, error) {
 	if h.rtnl != nil || !h.rtnlDial {
 		return h.rtnl, nil
 	}
-	c, err := rtnl.Dial(nil)
+	var cfg *netlink.Config
+	if h.netns != 0 {
+		cfg = &netlink.Config{NetNS: h.netns}
+	}
+	c, err := rtnl.Dial(cfg)
 	if err != nil {
 		return nil, err
 	}

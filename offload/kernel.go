@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/mdlayher/genetlink"
+	"github.com/mdlayher/netlink"
 
 	"github.com/offloadkit/offloadkit/internal/devlink"
 	"github.com/offloadkit/offloadkit/internal/errs"
@@ -16,7 +17,8 @@ import (
 // clients are dialled on first use. A family the kernel lacks is
 // remembered, so a host without devlink pays for the probe once.
 type kernel struct {
-	dial bool // dial the running kernel when no connection was given
+	dial  bool // dial the running kernel when no connection was given
+	netns int  // namespace to dial in (WithNetNS); 0: the caller's
 
 	mu    sync.Mutex
 	dlc   *genetlink.Conn // given, not yet wrapped
@@ -27,11 +29,17 @@ type kernel struct {
 	etErr error
 }
 
-func newKernel(dl, et *genetlink.Conn, dial bool) *kernel {
+func newKernel(dl, et *genetlink.Conn, dial bool, netns int) *kernel {
 	if dl == nil && et == nil && !dial {
 		return nil
 	}
-	return &kernel{dial: dial, dlc: dl, etc: et}
+	return &kernel{dial: dial, netns: netns, dlc: dl, etc: et}
+}
+
+// dialConfig is the netlink configuration of connections the Host dials:
+// strict checking and extended acks, in namespace netns when non-zero.
+func dialConfig(netns int) *netlink.Config {
+	return &netlink.Config{NetNS: netns, Strict: true}
 }
 
 // devlink returns the devlink client, dialling it when allowed; an error
@@ -56,7 +64,7 @@ func (k *kernel) devlink() (*devlink.Client, error) {
 		c, err = devlink.New(k.dlc)
 		k.dlc = nil
 	case k.dial:
-		c, err = devlink.Dial(nil)
+		c, err = devlink.Dial(dialConfig(k.netns))
 	default:
 		return nil, errNoDevlink
 	}
@@ -93,7 +101,7 @@ func (k *kernel) ethtool() (*ethtool.Client, error) {
 		c, err = ethtool.New(k.etc)
 		k.etc = nil
 	case k.dial:
-		c, err = ethtool.Dial(nil)
+		c, err = ethtool.Dial(dialConfig(k.netns))
 	default:
 		return nil, errNoEthtool
 	}
