@@ -40,6 +40,9 @@
 // was dialled in (Config.NetNS), and interface names are resolved there, not
 // in the caller's namespace. Errors: kernel refusals come back as
 // *errs.Error carrying the kernel's extended-ack text and matching the
-// errs sentinels (ErrNotFound for a missing interface or filter, ErrExists,
-// ErrNotSupported when the classifier is missing, ErrPermission).
+// errs sentinels: ErrNotFound for a missing interface or filter, and for a
+// kernel without cls_flower (ENOENT, "TC classifier not found"); ErrExists
+// for a handle in use; ErrNotSupported for skip_sw on a device that cannot
+// offload; ErrPermission without CAP_NET_ADMIN; ErrBusy when a streamed dump
+// was interrupted; ErrTimeout (with the context's error) when ctx ends.
 package tc
