@@ -16,7 +16,11 @@
 #   ovs-appctl        exec ovs-appctl + parse its stdout with dpflow
 #   ovs-appctl+python exec ovs-appctl | OVS's Python ovs.flow parser
 #                     (plain lines only; it rejects the -m lines here)
-# and prints the median ns/op of each and the ratios. Nothing is asserted.
+# and prints the median wall time, client CPU time (this process plus
+# ovs-appctl/python children, user+system) and ovs-vswitchd's CPU time
+# (/proc/PID/stat, 10 ms ticks averaged over the runs) of each, and the
+# ratios.
+# Nothing is asserted.
 set -eu
 count=${1:-5}
 out=$(mktemp /tmp/unixctl-bench.XXXXXX)
@@ -28,22 +32,41 @@ awk '
 /^BenchmarkDump10k\// {
 	split($1, p, "/"); name = p[2] "/" p[3]; sub(/-[0-9]+$/, "", name)
 	n[name]++; v[name, n[name]] = $3
+	for (i = 4; i < NF; i++) {
+		if ($(i + 1) == "client-cpu-ms/op") { cn[name]++; cv[name, cn[name]] = $i }
+		if ($(i + 1) == "vswitchd-cpu-ms/op") { sn[name]++; sv[name, sn[name]] = $i }
+	}
 }
 function median(k,   i, j, t, m, a) {
 	m = n[k]; for (i = 1; i <= m; i++) a[i] = v[k, i]
+	return sorted_median(a, m)
+}
+function cmedian(k,   i, m, a) {
+	m = cn[k]; for (i = 1; i <= m; i++) a[i] = cv[k, i]
+	return sorted_median(a, m)
+}
+function smedian(k,   i, m, a) {
+	m = sn[k]; for (i = 1; i <= m; i++) a[i] = sv[k, i]
+	return sorted_median(a, m)
+}
+function sorted_median(a, m,   i, j, t) {
 	for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
 	return (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
 }
 END {
 	for (k in n) med[k] = median(k)
-	printf "%-28s %14s\n", "case (median of runs)", "ms/dump"
-	for (k in n) printf "%-28s %14.1f\n", k, med[k] / 1e6
+	for (k in cn) cmed[k] = cmedian(k)
+	for (k in sn) smed[k] = smedian(k)
+	printf "%-28s %14s %16s %18s\n", "case (median of runs)", "wall ms/dump", "client CPU ms", "vswitchd CPU ms"
+	for (k in n) printf "%-28s %14.1f %16s %18s\n", k, med[k] / 1e6, (k in cmed) ? sprintf("%.1f", cmed[k]) : "-", (k in smed) ? sprintf("%.1f", smed[k]) : "-"
 	for (m = 1; m <= 2; m++) {
 		d = (m == 1) ? "plain" : "m"
 		u = med[d "/unixctl"]
 		if (!u) continue
 		if (med[d "/ovs-appctl"]) printf "%s: ovs-appctl+dpflow / unixctl+dpflow = %.2fx\n", d, med[d "/ovs-appctl"] / u
 		if (med[d "/ovs-appctl+python"]) printf "%s: ovs-appctl+python / unixctl+dpflow = %.1fx\n", d, med[d "/ovs-appctl+python"] / u
+		if (cmed[d "/unixctl"] && cmed[d "/ovs-appctl"]) printf "%s: client CPU, ovs-appctl+dpflow / unixctl+dpflow = %.1fx\n", d, cmed[d "/ovs-appctl"] / cmed[d "/unixctl"]
+		if (cmed[d "/unixctl"] && cmed[d "/ovs-appctl+python"]) printf "%s: client CPU, ovs-appctl+python / unixctl+dpflow = %.0fx\n", d, cmed[d "/ovs-appctl+python"] / cmed[d "/unixctl"]
 		if (med[d "/unixctl-noparse"]) printf "%s: share of unixctl time that is ovs-vswitchd + transfer = %.0f%%\n", d, 100 * med[d "/unixctl-noparse"] / u
 	}
 }' "$out"

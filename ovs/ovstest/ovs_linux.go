@@ -275,6 +275,9 @@ func (o *OVS) RestartVswitchd(t testing.TB) {
 	}
 }
 
+// VswitchdPID returns the process id of the running ovs-vswitchd.
+func (o *OVS) VswitchdPID() int { return o.vswitchd.Process.Pid }
+
 // Log returns ovs-vswitchd's log so far (all runs).
 func (o *OVS) Log() string {
 	b, _ := os.ReadFile(filepath.Join(o.Dir, "ovs-vswitchd.log"))

@@ -41,6 +41,9 @@ func (o *OVS) Env() []string { return nil }
 // Bin finds an OVS program; never on this OS.
 func (o *OVS) Bin(name string) (string, bool) { return "", false }
 
+// VswitchdPID returns 0: there is no ovs-vswitchd on this OS.
+func (o *OVS) VswitchdPID() int { return 0 }
+
 // Log returns ovs-vswitchd's log; empty on this OS.
 func (o *OVS) Log() string { return "" }
 
