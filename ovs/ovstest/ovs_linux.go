@@ -288,6 +288,8 @@ func (o *OVS) command(name string, args ...string) *exec.Cmd {
 	cmd := exec.Command(o.bins[name], args...)
 	cmd.Env = append(os.Environ(), o.env...)
 	cmd.Dir = o.Dir
+	// If the test binary dies without its cleanups, the daemons follow.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	// Daemons log to their files; what they print before that is kept.
 	f, err := os.OpenFile(filepath.Join(o.Dir, name+".stderr"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err == nil {
