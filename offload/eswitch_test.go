@@ -396,3 +396,17 @@ func TestLiveHostNetNSHWTCOffload(t *testing.T) {
 		t.Fatalf("okt-hveth0 from the caller's namespace: %v, want ErrNotFound", err)
 	}
 }
+
+func TestDevlinkDevices(t *testing.T) {
+	h := offloadtest.NewByName(t, "yusur-2200e").Host(t)
+	ctx := context.Background()
+	if ds, err := h.DevlinkDevices(ctx); err != nil || len(ds) != 0 {
+		t.Fatalf("YUSUR (no devlink driver): %v, %v", ds, err)
+	}
+	h = offloadtest.NewByName(t, "cx5-switchdev").Host(t)
+	ds, err := h.DevlinkDevices(ctx)
+	want := []offload.Device{{Bus: "pci", Name: "0000:84:00.0"}, {Bus: "pci", Name: "0000:84:00.1"}}
+	if err != nil || !cmp.Equal(want, ds) {
+		t.Fatalf("DevlinkDevices = %v, %v; want %v", ds, err, want)
+	}
+}

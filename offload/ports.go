@@ -440,3 +440,28 @@ func (h *Host) SetPortFunctionState(ctx context.Context, dev Device, index uint3
 func noDevlinkFor(err error) bool {
 	return errors.Is(err, ErrNotSupported) || errors.Is(err, ErrNotFound)
 }
+
+// DevlinkDevices lists the devlink instances of the host (`devlink dev
+// show`): PCI PFs with a devlink-capable driver, netdevsim devices, SFs'
+// auxiliary devices. The list is sorted as the kernel dumps it.
+func (h *Host) DevlinkDevices(ctx context.Context) ([]Device, error) {
+	const op = "devlink dev show"
+	c, err := h.kernel.devlink()
+	if err != nil {
+		return nil, &errs.Error{Op: op, Err: err}
+	}
+	ins, err := c.Instances(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Device, 0, len(ins))
+	for _, in := range ins {
+		d := Device{Bus: in.Bus, Name: in.Device}
+		if d.validate() != nil {
+			h.log.Debug("skipping odd devlink handle", "handle", in.Handle.String())
+			continue
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
