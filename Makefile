@@ -19,9 +19,12 @@ vet:
 	$(GO) vet ./...
 
 # Tier 1 (unit, fakes) and tier 2 (real ovsdb-server/ovs-vswitchd; skips with a
-# reason when the binaries are missing).
+# reason when the binaries are missing). Test temp dirs go to tmpfs when there is
+# one: the fake sysfs trees are many small files, and building the 16x256 tree
+# takes ~2 s on tmpfs against ~25-70 s on this machine's ext4.
+UNIT_TMPDIR ?= $(shell [ -d /dev/shm ] && [ -w /dev/shm ] && echo /dev/shm || echo $${TMPDIR:-/tmp})
 unit:
-	$(GO) test -race -count=1 ./...
+	TMPDIR=$(UNIT_TMPDIR) $(GO) test -race -count=1 ./...
 
 # Tier 3: boots a real kernel under qemu (TCG) and runs the vmtest-tagged tests
 # there (internal/vmtest, hack/vmtest/README.md). VMTEST_KERNEL=netdevsim (default: built
