@@ -224,8 +224,23 @@ func (tr *Tree) link(rel, target string) error {
 	if err != nil {
 		return err
 	}
+	// sysfs never points a link at an ancestor with ".." alone: a netdev's
+	// device link reads ../../../0000:84:00.0, naming the device. Tools
+	// (sriovnet among them) take the device name from the link text.
+	if allDotDot(r) {
+		r = filepath.Join(r, "..", filepath.Base(target))
+	}
 	_ = os.Remove(p)
 	return os.Symlink(r, p)
+}
+
+func allDotDot(rel string) bool {
+	for _, c := range strings.Split(rel, string(filepath.Separator)) {
+		if c != ".." {
+			return false
+		}
+	}
+	return true
 }
 
 func pciRootDir(a offload.PCIAddress) string {
