@@ -58,7 +58,8 @@ func run(w io.Writer, root, tree string, asJSON bool) error {
 		}
 		return nil
 	}
-	var opts []offload.Option
+	var h *offload.Host
+	var err error
 	if tree != "" {
 		spec, ok := offloadtest.ByName(tree)
 		if !ok {
@@ -74,9 +75,12 @@ func run(w io.Writer, root, tree string, asJSON bool) error {
 			return err
 		}
 		root = dir
-		opts = append(opts, offload.WithSysfsHooks(tr))
+		// The tree's fake kernel: sysfs semantics, rtnetlink VF state,
+		// devlink (eswitch mode, ports) and ethtool features.
+		h, err = tr.Open()
+	} else {
+		h, err = offload.Open(offload.WithRoot(root))
 	}
-	h, err := offload.Open(append(opts, offload.WithRoot(root))...)
 	if err != nil {
 		return err
 	}

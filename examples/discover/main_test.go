@@ -15,7 +15,7 @@ func TestTreeTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	for _, want := range []string{"0000:84:00.0", "15b3:1017", "mlx5_core", "4/127", "enp132s0f0np0", "0000:84:00.3  1      15b3:1018  mlx5_core  enp132s0f0v1  enp132s0f0r1"} {
+	for _, want := range []string{"0000:84:00.0", "15b3:1017", "mlx5_core", "4/127", "switchdev", "enp132s0f0np0", "0000:84:00.3  1      15b3:1018  mlx5_core  enp132s0f0v1  enp132s0f0r1"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
@@ -37,6 +37,13 @@ func TestEveryTreeJSON(t *testing.T) {
 		}
 		if len(out.PFs) == 0 || out.Tree != name {
 			t.Errorf("%s: %d PFs, tree %q", name, len(out.PFs), out.Tree)
+		}
+		// The tree's fake devlink answers the eswitch mode; cx5 trees
+		// are named after theirs.
+		for _, mode := range []string{"legacy", "switchdev"} {
+			if strings.HasPrefix(name, "cx5-"+mode) && out.PFs[0].ESwitchMode.String() != mode {
+				t.Errorf("%s: PF %s eswitch mode %s", name, out.PFs[0].Address, out.PFs[0].ESwitchMode)
+			}
 		}
 	}
 }
