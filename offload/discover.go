@@ -120,9 +120,16 @@ func (h *Host) PF(ctx context.Context, addr PCIAddress) (*PF, error) {
 		return nil, err
 	}
 	if len(pf.VFs) > 0 {
+		// VF settings are extra detail: a PF netdev moved to another
+		// network namespace, or a bind-mounted /sys whose netdevs this
+		// process's rtnetlink cannot see, must not hide the PF. Only a
+		// cancelled context stops the listing.
 		states, err := h.vfStates(ctx, addr)
 		if err != nil {
-			return nil, err
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			h.log.Warn("VF settings unavailable", "pf", addr.String(), "err", err)
 		}
 		for i := range pf.VFs {
 			pf.VFs[i].State = states[pf.VFs[i].Index]

@@ -6,6 +6,10 @@ import (
 	"net"
 	"testing"
 
+	"github.com/mdlayher/netlink"
+	"github.com/mdlayher/netlink/nltest"
+	"golang.org/x/sys/unix"
+
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/offloadtest"
 )
@@ -94,5 +98,31 @@ func TestConfigureVFEveryTree(t *testing.T) {
 			}
 			t.Logf("%d PFs configured", configured)
 		})
+	}
+}
+
+// TestDiscoverWithoutVFState: when rtnetlink cannot see the PF netdev (it
+// moved to another netns, or /sys is bind-mounted from elsewhere), Discover
+// still lists the PF and its VFs, without their settings.
+func TestDiscoverWithoutVFState(t *testing.T) {
+	tr := offloadtest.NewByName(t, "cx5-switchdev")
+	gone := nltest.Dial(func(reqs []netlink.Message) ([]netlink.Message, error) {
+		return nltest.Error(int(unix.ENODEV), reqs)
+	})
+	h := tr.Host(t, offload.WithRtnetlink(gone))
+	pfs, err := h.Discover(context.Background())
+	if err != nil {
+		t.Fatalf("Discover: %v", err)
+	}
+	if len(pfs) != 2 || len(pfs[0].VFs) != 4 {
+		t.Fatalf("got %d PFs, %d VFs on the first", len(pfs), len(pfs[0].VFs))
+	}
+	if st := pfs[0].VFs[0].State; st != nil {
+		t.Errorf("VF state %+v from a kernel that answered ENODEV", st)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := h.Discover(ctx); err == nil {
+		t.Error("Discover with a cancelled context succeeded")
 	}
 }
