@@ -12,7 +12,8 @@ deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		openvswitch-switch python3-openvswitch python3-netaddr iproute2 \
-		qemu-system-x86 busybox-static kmod cpio
+		qemu-system-x86 busybox-static kmod cpio \
+		linux-source-6.1 bc flex bison libelf-dev libssl-dev make gcc libc6-dev xz-utils
 
 vet:
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
