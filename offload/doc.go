@@ -5,6 +5,31 @@
 // PCI addresses to netdevs, create VFs within sriov_totalvfs, unbind and bind
 // VF drivers, resolve VF, uplink, PF and SF representors, detect bonds.
 //
+// # Kernel interfaces
+//
+// The Host reads sysfs below its root and talks to the kernel itself: devlink
+// and ethtool over generic netlink (eswitch mode, inline and encap mode,
+// devlink params such as mlx5 flow_steering_mode, devlink ports and port
+// functions, hw-tc-offload) and rtnetlink for per-VF settings. On the real
+// root it dials them on first use; WithDevlink, WithEthtool, WithRtnetlink and
+// WithNetNS inject or place them. Every change is read back: a kernel that
+// accepted a request but did not apply it gives ErrNotApplied. Representors
+// resolve from the devlink port dump when devlink is present and from a
+// bounded sysfs lookup otherwise.
+//
+// # Switchdev
+//
+// PlanSwitchdev computes, from the current state, the ordered steps that
+// bring a PF (or a bonded pair, for VF LAG) to a Spec: VF count, eswitch
+// mode, flow steering mode, hw-tc-offload, bond handling. Plan.String is the
+// dry run; Plan.Apply runs the steps with per-step timeouts, verifies each,
+// and rolls back what it changed when one fails, under a per-PF file lock
+// (<root>/run/offloadkit by default) so agents on one host take turns.
+// Vendor knowledge comes from the Backends given to Open with WithBackends
+// (vendor_mellanox, vendor_corigine, vendor_yusur); GenericBackend drives
+// other switchdev drivers. Doctor reports the prerequisites and pitfalls the
+// vendors' guides list, each with a fix hint.
+//
 // # Privileges
 //
 // Reading needs no privilege. Writing sriov_numvfs, bind/unbind and

@@ -18,7 +18,15 @@
 //	host := tree.Host(t)
 //	rep, err := host.VFRepresentor(ctx, offload.MustParsePCIAddress("0000:84:00.3"))
 //
-// Faults can be injected per path (FailWrite, HangWrite, FailRead) to test
-// error and rollback paths. Everything lives in the Tree value; trees are
+// Tree.Open and Tree.Host also give the Host fake devlink, ethtool and
+// rtnetlink connections that answer consistently with the tree: the eswitch
+// mode, a devlink port per representor with its flavour and numbers,
+// devlink params per PF, hw-tc-offload per netdev, VF MAC/VLAN/trust/spoofchk
+// per VF; switching the eswitch mode creates or removes the representor
+// netdevs in the tree.
+//
+// Faults can be injected per path (FailWrite, HangWrite, FailRead), per
+// devlink command (FailDevlink) and per feature (FixFeature) to test error
+// and rollback paths. Everything lives in the Tree value; trees are
 // independent and safe to use from parallel tests.
 package offloadtest
