@@ -2,122 +2,43 @@ package devlink
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
-	"sync"
-	"syscall"
-	"time"
 
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
 
 	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/internal/genl"
 )
-
-// dumpRetries bounds how often an interrupted dump (NLM_F_DUMP_INTR: the
-// kernel's list changed while it was being sent) is restarted.
-const dumpRetries = 5
 
 // Client sends devlink requests over one generic netlink connection. It is
 // safe for concurrent use; requests are serialised.
 type Client struct {
-	mu     sync.Mutex
-	c      *genetlink.Conn
-	family genetlink.Family
+	conn *genl.Conn
 }
 
 // New resolves the devlink family on c and returns a Client that owns c.
 // genltest connections work here, which is how the package is tested. A
 // kernel without devlink gives an error matching errs.ErrNotSupported.
 func New(c *genetlink.Conn) (*Client, error) {
-	f, err := c.GetFamily(GenlName)
+	conn, err := genl.Open(c, GenlName)
 	if err != nil {
-		_ = c.Close()
-		return nil, familyError(GenlName, err)
+		return nil, err
 	}
-	// The extended ack carries the driver's reason for a refusal ("Can't
-	// change mode when VFs are bound"); fake connections may not support
-	// the option, which only costs the message.
-	_ = c.SetOption(netlink.ExtendedAcknowledge, true)
-	return &Client{c: c, family: f}, nil
-}
-
-// familyError reports a missing family as ErrNotSupported. The cause's text
-// is kept but not wrapped: its ENOENT would otherwise also match
-// ErrNotFound, and "no such devlink device" is not what happened.
-func familyError(name string, err error) error {
-	if errors.Is(err, syscall.ENOENT) {
-		return &errs.Error{Op: "resolve generic netlink family " + name,
-			Err: fmt.Errorf("%w: the kernel has no %s family (%s)", errs.ErrNotSupported, name, err.Error())}
-	}
-	return &errs.Error{Op: "resolve generic netlink family " + name, Err: err}
+	return &Client{conn: conn}, nil
 }
 
 // Close closes the connection.
-func (c *Client) Close() error { return c.c.Close() }
+func (c *Client) Close() error { return c.conn.Close() }
 
 // Family returns the resolved generic netlink family (its ID and version).
-func (c *Client) Family() genetlink.Family { return c.family }
+func (c *Client) Family() genetlink.Family { return c.conn.Family() }
 
-// do sends one request and returns the replies. Dumps interrupted by a
-// concurrent change are restarted, up to dumpRetries times.
+// do sends one request and returns the replies; interrupted dumps are
+// restarted (genl.Conn.Do).
 func (c *Client) do(ctx context.Context, op, dev string, cmd uint8, flags netlink.HeaderFlags, body []byte) ([]genetlink.Message, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, &errs.Error{Op: op, Device: dev, Err: fmt.Errorf("%w: %w", errs.ErrTimeout, err)}
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if dl, ok := ctx.Deadline(); ok {
-		// Fake connections cannot set deadlines; real ones can.
-		if c.c.SetDeadline(dl) == nil {
-			defer c.c.SetDeadline(time.Time{})
-		}
-	}
-	req := genetlink.Message{Header: genetlink.Header{Command: cmd, Version: c.family.Version}, Data: body}
-	for attempt := 0; ; attempt++ {
-		sent, err := c.c.Send(req, c.family.ID, flags)
-		if err != nil {
-			return nil, opError(ctx, op, dev, err)
-		}
-		msgs, raw, err := c.c.Receive()
-		if err != nil {
-			return nil, opError(ctx, op, dev, err)
-		}
-		if err := netlink.Validate(sent, raw); err != nil {
-			return nil, opError(ctx, op, dev, err)
-		}
-		interrupted := false
-		for _, m := range raw {
-			interrupted = interrupted || m.Header.Flags&netlink.DumpInterrupted != 0
-		}
-		if !interrupted {
-			return msgs, nil
-		}
-		if attempt == dumpRetries {
-			return nil, &errs.Error{Op: op, Device: dev, Err: fmt.Errorf("%w: dump interrupted %d times in a row", errs.ErrBusy, attempt+1)}
-		}
-	}
-}
-
-// opError wraps a netlink error with the operation, the device and the
-// kernel's extended ack message; errs.Error maps the errno to the
-// sentinels.
-func opError(ctx context.Context, op, dev string, err error) error {
-	e := &errs.Error{Op: op, Device: dev, Err: err}
-	var oe *netlink.OpError
-	if errors.As(err, &oe) {
-		// Keep the errno and the kernel's message; the OpError's own text
-		// would repeat the message.
-		e.Message = oe.Message
-		if oe.Err != nil && oe.Message != "" {
-			e.Err = oe.Err
-		}
-		if oe.Timeout() && ctx.Err() != nil {
-			e.Err = fmt.Errorf("%w: %w", errs.ErrTimeout, err)
-		}
-	}
-	return e
+	return c.conn.Do(ctx, op, dev, cmd, flags, body)
 }
 
 func checkHandle(h Handle) error {

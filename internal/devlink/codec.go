@@ -7,6 +7,8 @@ import (
 
 	"github.com/mdlayher/netlink"
 	"github.com/mdlayher/netlink/nlenc"
+
+	"github.com/offloadkit/offloadkit/internal/genl"
 )
 
 // The requests below are what the devlink tool sends; each Decode*Request
@@ -76,7 +78,7 @@ func DecodeInstance(b []byte) (Instance, error) {
 		case attrDevName:
 			in.Device = ad.String()
 		case attrReloadFailed:
-			in.ReloadFailed = uintOf(ad.Bytes()) != 0
+			in.ReloadFailed = genl.Uint(ad.Bytes()) != 0
 		}
 	}
 	return in, ad.Err()
@@ -135,11 +137,11 @@ func DecodeESwitch(b []byte) (Handle, ESwitch, error) {
 		case attrDevName:
 			h.Device = ad.String()
 		case attrESwitchMode:
-			e.Mode, e.HasMode = ESwitchMode(uintOf(ad.Bytes())), true
+			e.Mode, e.HasMode = ESwitchMode(genl.Uint(ad.Bytes())), true
 		case attrESwitchInlineMode:
-			e.InlineMode, e.HasInlineMode = InlineMode(uintOf(ad.Bytes())), true
+			e.InlineMode, e.HasInlineMode = InlineMode(genl.Uint(ad.Bytes())), true
 		case attrESwitchEncapMode:
-			e.EncapMode, e.HasEncapMode = EncapMode(uintOf(ad.Bytes())), true
+			e.EncapMode, e.HasEncapMode = EncapMode(genl.Uint(ad.Bytes())), true
 		}
 	}
 	return h, e, ad.Err()
@@ -243,7 +245,7 @@ func (d paramData) value(typ ParamType) ParamValue {
 	case ParamTypeBool:
 		v.Bool = d.present
 	default:
-		v.Uint = uintOf(d.data)
+		v.Uint = genl.Uint(d.data)
 	}
 	return v
 }
@@ -271,7 +273,7 @@ func DecodeParam(b []byte) (Param, error) {
 					case attrParamGeneric:
 						p.Generic = true
 					case attrParamType:
-						p.Type = ParamType(uintOf(ad.Bytes()))
+						p.Type = ParamType(genl.Uint(ad.Bytes()))
 					case attrParamValuesList:
 						ad.Nested(func(ad *netlink.AttributeDecoder) error {
 							for ad.Next() {
@@ -283,7 +285,7 @@ func DecodeParam(b []byte) (Param, error) {
 									for ad.Next() {
 										switch ad.Type() {
 										case attrParamValueCMode:
-											d.cmode = CMode(uintOf(ad.Bytes()))
+											d.cmode = CMode(genl.Uint(ad.Bytes()))
 										case attrParamValueData:
 											d.data, d.present = ad.Bytes(), true
 										}
@@ -341,9 +343,9 @@ func DecodeParamRequest(b []byte) (ParamRequest, error) {
 		case attrParamName:
 			r.Name = ad.String()
 		case attrParamType:
-			r.Type, hasType = ParamType(uintOf(ad.Bytes())), true
+			r.Type, hasType = ParamType(genl.Uint(ad.Bytes())), true
 		case attrParamValueCMode:
-			d.cmode = CMode(uintOf(ad.Bytes()))
+			d.cmode = CMode(genl.Uint(ad.Bytes()))
 			r.CMode, r.HasCMode = d.cmode, true
 		case attrParamValueData:
 			d.data, d.present = ad.Bytes(), true
@@ -378,7 +380,7 @@ func DecodeReloadRequest(b []byte) (ReloadRequest, error) {
 		case attrDevName:
 			r.Handle.Device = ad.String()
 		case attrReloadAction:
-			r.Action = ReloadAction(uintOf(ad.Bytes()))
+			r.Action = ReloadAction(genl.Uint(ad.Bytes()))
 		}
 	}
 	return r, ad.Err()
@@ -495,29 +497,29 @@ func DecodePort(b []byte) (Port, error) {
 		case attrDevName:
 			p.Handle.Device = ad.String()
 		case attrPortIndex:
-			p.Index = uint32(uintOf(ad.Bytes()))
+			p.Index = uint32(genl.Uint(ad.Bytes()))
 		case attrPortType:
-			p.Type = PortType(uintOf(ad.Bytes()))
+			p.Type = PortType(genl.Uint(ad.Bytes()))
 		case attrPortNetdevIfindex:
-			p.NetdevIfindex = uint32(uintOf(ad.Bytes()))
+			p.NetdevIfindex = uint32(genl.Uint(ad.Bytes()))
 		case attrPortNetdevName:
 			p.Netdev = ad.String()
 		case attrPortFlavour:
-			p.Flavour, p.HasFlavour = PortFlavour(uintOf(ad.Bytes())), true
+			p.Flavour, p.HasFlavour = PortFlavour(genl.Uint(ad.Bytes())), true
 		case attrPortNumber:
-			p.Number, p.HasNumber = uint32(uintOf(ad.Bytes())), true
+			p.Number, p.HasNumber = uint32(genl.Uint(ad.Bytes())), true
 		case attrPortControllerNumber:
-			p.Controller, p.HasController = uint32(uintOf(ad.Bytes())), true
+			p.Controller, p.HasController = uint32(genl.Uint(ad.Bytes())), true
 		case attrPortPCIPFNumber:
-			p.PF, p.HasPF = uint16(uintOf(ad.Bytes())), true
+			p.PF, p.HasPF = uint16(genl.Uint(ad.Bytes())), true
 		case attrPortPCIVFNumber:
-			p.VF, p.HasVF = uint16(uintOf(ad.Bytes())), true
+			p.VF, p.HasVF = uint16(genl.Uint(ad.Bytes())), true
 		case attrPortPCISFNumber:
-			p.SF, p.HasSF = uint32(uintOf(ad.Bytes())), true
+			p.SF, p.HasSF = uint32(genl.Uint(ad.Bytes())), true
 		case attrPortExternal:
-			p.External = uintOf(ad.Bytes()) != 0
+			p.External = genl.Uint(ad.Bytes()) != 0
 		case attrPortSplittable:
-			p.Splittable = uintOf(ad.Bytes()) != 0
+			p.Splittable = genl.Uint(ad.Bytes()) != 0
 		case attrPortFunction:
 			f := &PortFunction{}
 			ad.Nested(func(ad *netlink.AttributeDecoder) error {
@@ -536,9 +538,9 @@ func decodeFunction(ad *netlink.AttributeDecoder, f *PortFunction) {
 		case attrPortFunctionHWAddr:
 			f.HWAddr = net.HardwareAddr(ad.Bytes())
 		case attrPortFnState:
-			f.State, f.HasState = PortFnState(uintOf(ad.Bytes())), true
+			f.State, f.HasState = PortFnState(genl.Uint(ad.Bytes())), true
 		case attrPortFnOpState:
-			f.OpState, f.HasOpState = PortFnOpState(uintOf(ad.Bytes())), true
+			f.OpState, f.HasOpState = PortFnOpState(genl.Uint(ad.Bytes())), true
 		}
 	}
 }
@@ -579,7 +581,7 @@ func DecodePortRequest(b []byte) (PortRequest, error) {
 		case attrDevName:
 			r.Handle.Device = ad.String()
 		case attrPortIndex:
-			r.Index, r.HasIndex = uint32(uintOf(ad.Bytes())), true
+			r.Index, r.HasIndex = uint32(genl.Uint(ad.Bytes())), true
 		case attrPortFunction:
 			var f PortFunction
 			ad.Nested(func(ad *netlink.AttributeDecoder) error {
@@ -598,23 +600,6 @@ func DecodePortRequest(b []byte) (PortRequest, error) {
 }
 
 // --- helpers ---------------------------------------------------------------
-
-// uintOf reads an unsigned integer of whatever width the kernel sent (1, 2,
-// 4 or 8 bytes, native endian), so a field that grows in a later kernel
-// still decodes. Other lengths read as 0.
-func uintOf(b []byte) uint64 {
-	switch len(b) {
-	case 1:
-		return uint64(b[0])
-	case 2:
-		return uint64(binary.NativeEndian.Uint16(b))
-	case 4:
-		return uint64(binary.NativeEndian.Uint32(b))
-	case 8:
-		return binary.NativeEndian.Uint64(b)
-	}
-	return 0
-}
 
 func boolU8(b bool) uint8 {
 	if b {

@@ -2,17 +2,14 @@ package ethtool
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
-	"sync"
-	"syscall"
-	"time"
 
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
 
 	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/internal/genl"
 )
 
 // NotAppliedError lists the features a FEATURES_SET request asked for that
@@ -45,62 +42,27 @@ func onOff(b bool) string {
 // Client sends ethtool feature requests over one generic netlink
 // connection. It is safe for concurrent use; requests are serialised.
 type Client struct {
-	mu     sync.Mutex
-	c      *genetlink.Conn
-	family genetlink.Family
+	conn *genl.Conn
 }
 
 // New resolves the ethtool family on c and returns a Client that owns c. A
 // kernel without it gives an error matching errs.ErrNotSupported.
 func New(c *genetlink.Conn) (*Client, error) {
-	f, err := c.GetFamily(GenlName)
+	conn, err := genl.Open(c, GenlName)
 	if err != nil {
-		_ = c.Close()
-		if errors.Is(err, syscall.ENOENT) {
-			// Not wrapped: its ENOENT would also match ErrNotFound.
-			return nil, &errs.Error{Op: "resolve generic netlink family " + GenlName,
-				Err: fmt.Errorf("%w: the kernel has no %s family (%s)", errs.ErrNotSupported, GenlName, err.Error())}
-		}
-		return nil, &errs.Error{Op: "resolve generic netlink family " + GenlName, Err: err}
+		return nil, err
 	}
-	_ = c.SetOption(netlink.ExtendedAcknowledge, true)
-	return &Client{c: c, family: f}, nil
+	return &Client{conn: conn}, nil
 }
 
 // Close closes the connection.
-func (c *Client) Close() error { return c.c.Close() }
+func (c *Client) Close() error { return c.conn.Close() }
 
+// do sends one request and returns the replies. No NLM_F_ACK: both
+// commands answer with a reply message, and an acknowledgement on top would
+// be left unread in the socket.
 func (c *Client) do(ctx context.Context, op, dev string, cmd uint8, body []byte) ([]genetlink.Message, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, &errs.Error{Op: op, Device: dev, Err: fmt.Errorf("%w: %w", errs.ErrTimeout, err)}
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if dl, ok := ctx.Deadline(); ok {
-		if c.c.SetDeadline(dl) == nil {
-			defer c.c.SetDeadline(time.Time{})
-		}
-	}
-	// No NLM_F_ACK: both commands answer with a reply message, and an
-	// acknowledgement on top would be left unread in the socket.
-	msgs, err := c.c.Execute(genetlink.Message{Header: genetlink.Header{Command: cmd, Version: c.family.Version}, Data: body}, c.family.ID, netlink.Request)
-	if err != nil {
-		e := &errs.Error{Op: op, Device: dev, Err: err}
-		var oe *netlink.OpError
-		if errors.As(err, &oe) {
-			// Keep the errno and the kernel's message; the OpError's own
-			// text would repeat the message.
-			e.Message = oe.Message
-			if oe.Err != nil && oe.Message != "" {
-				e.Err = oe.Err
-			}
-			if oe.Timeout() && ctx.Err() != nil {
-				e.Err = fmt.Errorf("%w: %w", errs.ErrTimeout, err)
-			}
-		}
-		return nil, e
-	}
-	return msgs, nil
+	return c.conn.Do(ctx, op, dev, cmd, netlink.Request, body)
 }
 
 func checkInterface(ifc Interface) error {

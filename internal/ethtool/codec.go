@@ -6,6 +6,8 @@ import (
 	"sort"
 
 	"github.com/mdlayher/netlink"
+
+	"github.com/offloadkit/offloadkit/internal/genl"
 )
 
 // Interface names a netdev by index or name; a zero Index means "by name".
@@ -100,11 +102,11 @@ func decodeHeader(ad *netlink.AttributeDecoder) (ifc Interface, flags uint32) {
 		for ad.Next() {
 			switch ad.Type() {
 			case attrHeaderDevIndex:
-				ifc.Index = int(uintOf(ad.Bytes()))
+				ifc.Index = int(genl.Uint(ad.Bytes()))
 			case attrHeaderDevName:
 				ifc.Name = ad.String()
 			case attrHeaderFlags:
-				flags = uint32(uintOf(ad.Bytes()))
+				flags = uint32(genl.Uint(ad.Bytes()))
 			}
 		}
 		return nil
@@ -157,7 +159,7 @@ func DecodeBitset(b []byte) (Bitset, error) {
 		case attrBitsetNoMask:
 			bs.NoMask = true
 		case attrBitsetSize:
-			bs.Size = int(uintOf(ad.Bytes()))
+			bs.Size = int(genl.Uint(ad.Bytes()))
 		case attrBitsetValue:
 			value, compact = ad.Bytes(), true
 		case attrBitsetMask:
@@ -173,7 +175,7 @@ func DecodeBitset(b []byte) (Bitset, error) {
 						for ad.Next() {
 							switch ad.Type() {
 							case attrBitIndex:
-								bit.Index = int(uintOf(ad.Bytes()))
+								bit.Index = int(genl.Uint(ad.Bytes()))
 							case attrBitName:
 								bit.Name = ad.String()
 							case attrBitValue:
@@ -400,18 +402,4 @@ func DecodeFeaturesSetReply(b []byte) (SetResult, error) {
 		}
 	}
 	return r, ad.Err()
-}
-
-func uintOf(b []byte) uint64 {
-	switch len(b) {
-	case 1:
-		return uint64(b[0])
-	case 2:
-		return uint64(binary.NativeEndian.Uint16(b))
-	case 4:
-		return uint64(binary.NativeEndian.Uint32(b))
-	case 8:
-		return binary.NativeEndian.Uint64(b)
-	}
-	return 0
 }

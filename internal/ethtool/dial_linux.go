@@ -3,22 +3,18 @@
 package ethtool
 
 import (
-	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/internal/genl"
 )
 
 // Dial opens a generic netlink socket and resolves the ethtool family. cfg
 // may be nil; cfg.NetNS selects the network namespace whose interfaces the
 // client sees.
 func Dial(cfg *netlink.Config) (*Client, error) {
-	if cfg == nil {
-		cfg = &netlink.Config{Strict: true}
-	}
-	c, err := genetlink.Dial(cfg)
+	c, err := genl.Dial(cfg)
 	if err != nil {
-		return nil, &errs.Error{Op: "dial generic netlink", Err: err}
+		return nil, err
 	}
 	return New(c)
 }
