@@ -15,9 +15,9 @@ type Model struct {
 	VF     bool
 }
 
-// Models are the Agilio functions, the same IDs under the Netronome (19ee)
+// models are the Agilio functions, the same IDs under the Netronome (19ee)
 // and Corigine (1da8) vendor IDs.
-var Models = []Model{
+var models = []Model{
 	{Device: 0x3800, Name: "NFP-3800"},
 	{Device: 0x4000, Name: "NFP-4000"},
 	{Device: 0x5000, Name: "NFP-5000"},
@@ -26,18 +26,25 @@ var Models = []Model{
 	{Device: 0x6003, Name: "NFP-6000 Virtual Function", VF: true},
 }
 
-// Vendors are the PCI vendor IDs of Agilio cards.
-var Vendors = []offload.VendorID{offload.VendorNetronome, offload.VendorCorigine}
+// vendors are the PCI vendor IDs of Agilio cards.
+var vendors = []offload.VendorID{offload.VendorNetronome, offload.VendorCorigine}
 
 // Lookup returns the model of id, ok false when unknown.
 func Lookup(id offload.PCIID) (Model, bool) {
 	if id.Vendor != offload.VendorNetronome && id.Vendor != offload.VendorCorigine {
 		return Model{}, false
 	}
-	for _, m := range Models {
+	for _, m := range models {
 		if m.Device == id.Device {
 			return m, true
 		}
 	}
 	return Model{}, false
 }
+
+// Models returns the Agilio functions the backend knows (a copy).
+func Models() []Model { return append([]Model(nil), models...) }
+
+// Vendors returns the PCI vendor IDs of Agilio cards: Netronome and
+// Corigine (a copy).
+func Vendors() []offload.VendorID { return append([]offload.VendorID(nil), vendors...) }

@@ -44,7 +44,7 @@ func TestMatches(t *testing.T) {
 // that is in the table as a VF, and only ConnectX-4 lacks ASAP².
 func TestModels(t *testing.T) {
 	seen := map[offload.DeviceID]bool{}
-	for _, m := range mellanox.Models {
+	for _, m := range mellanox.Models() {
 		if seen[m.Device] {
 			t.Errorf("%s listed twice", m.Device)
 		}

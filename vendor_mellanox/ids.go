@@ -20,9 +20,9 @@ type Model struct {
 // ConnectX-6 Dx and later (and BlueField-2/3) use.
 const genericVF offload.DeviceID = 0x101e
 
-// Models lists the PCI functions of vendor 15b3 the backend knows, from
+// models lists the PCI functions of vendor 15b3 the backend knows, from
 // pci.ids. Unknown 15b3 functions bound to mlx5_core are driven too.
-var Models = []Model{
+var models = []Model{
 	{Device: 0x1013, Name: "ConnectX-4", VFDevice: 0x1014},
 	{Device: 0x1014, Name: "ConnectX-4 Virtual Function", VF: true},
 	{Device: 0x1015, Name: "ConnectX-4 Lx", VFDevice: 0x1016},
@@ -45,10 +45,14 @@ var Models = []Model{
 
 // Lookup returns the model of device, ok false when unknown.
 func Lookup(device offload.DeviceID) (Model, bool) {
-	for _, m := range Models {
+	for _, m := range models {
 		if m.Device == device {
 			return m, true
 		}
 	}
 	return Model{}, false
 }
+
+// Models returns the PCI functions of vendor 15b3 the backend knows. The
+// slice is a copy: the table itself cannot be changed from outside.
+func Models() []Model { return append([]Model(nil), models...) }

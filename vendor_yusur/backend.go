@@ -15,11 +15,15 @@ const (
 	VF2200E offload.DeviceID = 0x110f
 )
 
-// DefaultHadosPaths are where a hados installation is looked for when
+// defaultHadosPaths are where a hados installation is looked for when
 // Options.HadosPaths is empty. The guide only says "ensure hados
 // installed", so these are conventional install locations; set
 // HadosPaths to what your installation uses.
-var DefaultHadosPaths = []string{"/opt/hados", "/usr/local/hados", "/etc/hados"}
+var defaultHadosPaths = []string{"/opt/hados", "/usr/local/hados", "/etc/hados"}
+
+// DefaultHadosPaths returns where a hados installation is looked for when
+// Options.HadosPaths is empty (a copy).
+func DefaultHadosPaths() []string { return append([]string(nil), defaultHadosPaths...) }
 
 // Options configure the backend.
 type Options struct {
@@ -39,7 +43,7 @@ type Backend struct {
 // New returns the YUSUR backend.
 func New(opts Options) *Backend {
 	if len(opts.HadosPaths) == 0 {
-		opts.HadosPaths = DefaultHadosPaths
+		opts.HadosPaths = DefaultHadosPaths()
 	}
 	if opts.HadosProcess == "" {
 		opts.HadosProcess = "hados"
