@@ -230,7 +230,14 @@ func (tr *Tree) injected(op DevlinkOp, attrs []byte) *kernelError {
 	}
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
-	return tr.devlinkState().fail[h.Device+"|"+string(op)]
+	f, due := tr.once.hit(devlinkFaultKey(h.Device, op))
+	if ke := tr.devlinkState().fail[h.Device+"|"+string(op)]; ke != nil {
+		return ke
+	}
+	if due {
+		return kerr(f.errno, f.msg)
+	}
+	return nil
 }
 
 func (tr *Tree) devlinkState() *devlinkState {

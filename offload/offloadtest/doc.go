@@ -28,5 +28,9 @@
 // Faults can be injected per path (FailWrite, HangWrite, FailRead), per
 // devlink command (FailDevlink) and per feature (FixFeature) to test error
 // and rollback paths. Everything lives in the Tree value; trees are
-// independent and safe to use from parallel tests.
+// independent and safe to use from parallel tests. The fake kernel also
+// answers bonding/slaves and bonding/mode writes as the bonding driver
+// does, and one-shot faults (FailWriteOnce, FailWriteNth, FailDevlinkNth,
+// FailFeaturesSetNth) fail only the n-th request, so the rollback that
+// repeats it succeeds.
 package offloadtest

@@ -149,6 +149,11 @@ func (tr *Tree) serveEthtool(cmd uint8, attrs []byte, dump bool) ([]genlReply, *
 	if name == "" {
 		return nil, kerr(syscall.EOPNOTSUPP, "the fake ethtool looks up devices by name only")
 	}
+	if cmd == ethtool.MsgFeaturesSet {
+		if f, due := tr.once.hit(featuresSetFaultKey(name)); due {
+			return nil, kerr(f.errno, f.msg)
+		}
+	}
 	idx, ok := tr.ifindexOf(name)
 	fs := tr.featuresOf(name)
 	if !ok || fs == nil {

@@ -29,6 +29,8 @@ type Tree struct {
 	hangW    map[string]bool
 	failR    map[string]syscall.Errno
 	writeLog []string
+	// once holds one-shot faults (faults.go).
+	once oneShots
 
 	// dl and feat are the fake devlink's and ethtool's own state
 	// (devlink.go, ethtool.go), created on first use.
@@ -457,33 +459,6 @@ func (tr *Tree) destroyVFs(p *pfState) error {
 	return tr.file(p.devDir+"/sriov_numvfs", "0\n")
 }
 
-func (tr *Tree) addBond(b BondSpec) error {
-	dir := "sys/devices/virtual/net/" + b.Name
-	if err := tr.netdevFiles(dir, b.Name, "", ""); err != nil {
-		return err
-	}
-	if err := tr.file(dir+"/bonding/mode", b.Mode+"\n"); err != nil {
-		return err
-	}
-	if err := tr.file(dir+"/bonding/slaves", strings.Join(b.Slaves, " ")+"\n"); err != nil {
-		return err
-	}
-	if err := tr.link("sys/class/net/"+b.Name, dir); err != nil {
-		return err
-	}
-	for _, s := range b.Slaves {
-		target, err := os.Readlink(tr.abs("sys/class/net/" + s))
-		if err != nil {
-			return fmt.Errorf("slave %s: %w", s, err)
-		}
-		slaveDir := path.Clean(path.Join("sys/class/net", filepath.ToSlash(target)))
-		if err := tr.link(slaveDir+"/master", dir); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // --- the fake kernel --------------------------------------------------------
 
 // ReadFile implements offload.SysfsHooks.
@@ -501,6 +476,9 @@ func (tr *Tree) WriteFile(ctx context.Context, rel string, data []byte) (bool, e
 	tr.mu.Lock()
 	hang := tr.hangW[rel]
 	errno, fail := tr.failW[rel]
+	if f, due := tr.once.hit("w|" + rel); due && !fail {
+		errno, fail = f.errno, true
+	}
 	tr.writeLog = append(tr.writeLog, rel+"="+strings.TrimSpace(string(data)))
 	tr.mu.Unlock()
 	if hang {
@@ -512,6 +490,9 @@ func (tr *Tree) WriteFile(ctx context.Context, rel string, data []byte) (bool, e
 	}
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
+	if bond, battr, ok := bondingAttr(rel); ok {
+		return true, tr.writeBonding(bond, battr, string(data))
+	}
 	val := strings.TrimSpace(string(data))
 	dir, attr := path.Split(rel)
 	dir = strings.TrimSuffix(dir, "/")
