@@ -215,19 +215,30 @@ func stepCommand(s offload.Step) (family string, cmd uint8) {
 
 // injectFault makes step i of steps fail once: its last sysfs write, or
 // its devlink or ethtool request. false when the fakes cannot fail it.
-func injectFault(f *faults, steps []offload.Step, i int) bool {
+func injectFault(tr *offloadtest.Tree, steps []offload.Step, i int) bool {
 	if fam, cmd := stepCommand(steps[i]); fam != "" {
+		// The fakes count requests per device: the PF for devlink, the
+		// netdev for ethtool.
+		dev := func(s offload.Step) string {
+			if fam == "ethtool" {
+				return s.Target
+			}
+			return s.PF.String()
+		}
 		before := 0
 		for _, s := range steps[:i] {
-			if f2, c2 := stepCommand(s); f2 == fam && c2 == cmd {
+			if f2, c2 := stepCommand(s); f2 == fam && c2 == cmd && dev(s) == dev(steps[i]) {
 				before++
 			}
 		}
-		g := f.devlink
-		if fam == "ethtool" {
-			g = f.ethtool
+		switch {
+		case fam == "ethtool":
+			tr.FailFeaturesSetNth(steps[i].Target, before+1, syscall.EOPNOTSUPP)
+		case cmd == devlink.CmdESwitchSet:
+			tr.FailDevlinkNth(steps[i].PF.String(), offloadtest.DevlinkESwitchSet, before+1, syscall.EOPNOTSUPP, "")
+		default:
+			tr.FailDevlinkNth(steps[i].PF.String(), offloadtest.DevlinkParamSet, before+1, syscall.EOPNOTSUPP, "")
 		}
-		g.failNth(cmd, before+1, syscall.EOPNOTSUPP)
 		return true
 	}
 	path, n := stepWrites(steps[i])
@@ -240,7 +251,7 @@ func injectFault(f *faults, steps []offload.Step, i int) bool {
 			before += m
 		}
 	}
-	f.sysfs.failNth(path, before+n, syscall.EIO)
+	tr.FailWriteNth(path, before+n, syscall.EIO)
 	return true
 }
 
@@ -255,7 +266,7 @@ func TestApplyRollbackEveryStep(t *testing.T) {
 	covered, skipped := 0, 0
 	kinds := map[offload.StepKind]int{}
 	for _, fc := range faultCases {
-		tr, fh, h := openTreeHooks(t, fc.tree)
+		tr, h := openTree(t, fc.tree)
 		if fc.setup != nil {
 			fc.setup(t, tr)
 		}
@@ -273,7 +284,7 @@ func TestApplyRollbackEveryStep(t *testing.T) {
 		for i, s := range steps {
 			name := fmt.Sprintf("%s/%s/step%02d-%s", fc.tree, fc.pf, i+1, s.Kind)
 			t.Run(name, func(t *testing.T) {
-				if !injectFault(fh, steps, i) {
+				if !injectFault(tr, steps, i) {
 					skipped++
 					t.Skipf("the fakes cannot fail a %s step", s.Kind)
 				}
@@ -362,7 +373,7 @@ func TestApplyTimeout(t *testing.T) {
 func TestConcurrentApply(t *testing.T) {
 	tr, h1 := openTree(t, "cx5-legacy")
 	// A second Host on the same tree: another agent.
-	h2 := tr.Host(t, testBackends(), offload.WithSysfsHooks(newFakeHooks(tr)))
+	h2 := tr.Host(t, testBackends())
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.1")
 	specs := []offload.Spec{{NumVFs: 3, HWTCOffload: true}, {NumVFs: 2, HWTCOffload: true}}

@@ -230,7 +230,7 @@ func openHost(o options) (*offload.Host, func(), error) {
 		os.RemoveAll(dir)
 		return nil, nil, err
 	}
-	h, err := tr.Open(backends(), offload.WithSysfsHooks(bondingHooks{tr}))
+	h, err := tr.Open(backends())
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, err
