@@ -17,7 +17,9 @@ var (
 	ErrNotSupported = errors.New("not supported")
 	// ErrNotSwitchdev: the operation needs the eswitch in switchdev mode.
 	ErrNotSwitchdev = errors.New("eswitch is not in switchdev mode")
-	// ErrBusy: the kernel refused because the device is in use (EBUSY).
+	// ErrBusy: the kernel refused because the device is in use (EBUSY;
+	// ENOTEMPTY, which the bonding driver answers for a change it only
+	// allows without slaves).
 	ErrBusy = errors.New("device or resource busy")
 	// ErrInvalidArgument: a value was rejected, by offloadkit's validation
 	// before anything was touched, or by the kernel (EINVAL, ERANGE).
@@ -91,7 +93,7 @@ func ErrnoIs(errno syscall.Errno, target error) bool {
 	case ErrNotSupported:
 		return errno == syscall.EOPNOTSUPP || errno == syscall.ENOTSUP || errno == syscall.ENOSYS
 	case ErrBusy:
-		return errno == syscall.EBUSY
+		return errno == syscall.EBUSY || errno == syscall.ENOTEMPTY
 	case ErrInvalidArgument:
 		return errno == syscall.EINVAL || errno == syscall.ERANGE
 	case ErrPermission:

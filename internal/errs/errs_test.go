@@ -17,6 +17,7 @@ func TestErrorIsMapsErrno(t *testing.T) {
 		{syscall.ENODEV, ErrNotFound},
 		{syscall.EOPNOTSUPP, ErrNotSupported},
 		{syscall.EBUSY, ErrBusy},
+		{syscall.ENOTEMPTY, ErrBusy},
 		{syscall.EINVAL, ErrInvalidArgument},
 		{syscall.EPERM, ErrPermission},
 		{syscall.EEXIST, ErrExists},
