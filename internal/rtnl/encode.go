@@ -14,6 +14,7 @@ import (
 func EncodeLink(l Link) ([]byte, error) {
 	hdr := make([]byte, ifinfomsgLen)
 	binary.NativeEndian.PutUint32(hdr[4:8], uint32(int32(l.Index)))
+	binary.NativeEndian.PutUint32(hdr[8:12], l.Flags)
 	ae := netlink.NewAttributeEncoder()
 	ae.String(iflaIfname, l.Name)
 	if l.NumVF > 0 || len(l.VFs) > 0 {
@@ -117,6 +118,16 @@ func DecodeSetVF(b []byte) (ifindex int, cfgs []VFConfig, err error) {
 		})
 	}
 	return ifindex, cfgs, ad.Err()
+}
+
+// DecodeSetFlags decodes the ifinfomsg of an RTM_SETLINK body: the target
+// ifindex, ifi_flags and ifi_change (the flags the request changes; 0 when
+// it changes none, as in EncodeSetVF's requests). Fakes of the kernel use it.
+func DecodeSetFlags(b []byte) (ifindex int, flags, change uint32, err error) {
+	if len(b) < ifinfomsgLen {
+		return 0, 0, 0, unix.EINVAL
+	}
+	return int(int32(binary.NativeEndian.Uint32(b[4:8]))), binary.NativeEndian.Uint32(b[8:12]), binary.NativeEndian.Uint32(b[12:16]), nil
 }
 
 // DecodeGetLink decodes the body of an RTM_GETLINK request as Client.Link

@@ -59,9 +59,15 @@ type VFInfo struct {
 type Link struct {
 	Index int
 	Name  string
+	// Flags is the ifinfomsg's ifi_flags (IFF_*); Up reads FlagUp of it.
+	Flags uint32
 	NumVF int
 	VFs   []VFInfo
 }
+
+// Up reports whether the link is administratively up (IFF_UP), what
+// `ip link set <dev> up` sets; it says nothing about carrier.
+func (l Link) Up() bool { return l.Flags&iffUp != 0 }
 
 // VFConfig changes a VF's settings on its PF; nil fields stay as they are.
 type VFConfig struct {
@@ -158,6 +164,38 @@ func (c *Client) SetVF(ctx context.Context, ifindex int, name string, cfg VFConf
 	return err
 }
 
+// SetUp sets or clears the administrative up flag (IFF_UP) of the link
+// with index ifindex, as `ip link set <dev> up|down` does; name is only for
+// errors. Only IFF_UP changes: ifi_change masks every other flag.
+func (c *Client) SetUp(ctx context.Context, ifindex int, name string, up bool) error {
+	if ifindex <= 0 {
+		return errs.Invalid("interface index", fmt.Sprint(ifindex), "want a positive ifindex")
+	}
+	req := netlink.Message{
+		Header: netlink.Header{Type: rtmSetLink, Flags: netlink.Request | netlink.Acknowledge},
+		Data:   EncodeSetUp(ifindex, up),
+	}
+	op := "rtnetlink set link down"
+	if up {
+		op = "rtnetlink set link up"
+	}
+	_, err := c.execute(ctx, op, name, req)
+	return err
+}
+
+// EncodeSetUp builds the body of the RTM_SETLINK SetUp sends: a bare
+// ifinfomsg for ifindex with ifi_change = IFF_UP and ifi_flags = IFF_UP or
+// 0. No IFLA_IFNAME: on RTM_SETLINK a name next to an index is a rename.
+func EncodeSetUp(ifindex int, up bool) []byte {
+	b := make([]byte, ifinfomsgLen)
+	binary.NativeEndian.PutUint32(b[4:8], uint32(int32(ifindex)))
+	if up {
+		binary.NativeEndian.PutUint32(b[8:12], iffUp)
+	}
+	binary.NativeEndian.PutUint32(b[12:16], iffUp)
+	return b
+}
+
 // EncodeSetVF builds the body of an RTM_SETLINK that applies cfg: an
 // ifinfomsg for ifindex and IFLA_VFINFO_LIST { IFLA_VF_INFO { ... } }.
 func EncodeSetVF(ifindex int, cfg VFConfig) ([]byte, error) {
@@ -221,7 +259,7 @@ func DecodeLink(b []byte) (Link, error) {
 	if len(b) < ifinfomsgLen {
 		return Link{}, fmt.Errorf("%w: ifinfomsg of %d bytes", errs.ErrInvalidArgument, len(b))
 	}
-	l := Link{Index: int(int32(binary.NativeEndian.Uint32(b[4:8])))}
+	l := Link{Index: int(int32(binary.NativeEndian.Uint32(b[4:8]))), Flags: binary.NativeEndian.Uint32(b[8:12])}
 	ad, err := netlink.NewAttributeDecoder(b[ifinfomsgLen:])
 	if err != nil {
 		return Link{}, err

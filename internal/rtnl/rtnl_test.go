@@ -2,8 +2,10 @@ package rtnl
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"net"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -17,7 +19,7 @@ import (
 func ptr[T any](v T) *T { return &v }
 
 func sampleLink() Link {
-	return Link{Index: 7, Name: "enp132s0f0np0", NumVF: 2, VFs: []VFInfo{
+	return Link{Index: 7, Name: "enp132s0f0np0", Flags: 0x1003, NumVF: 2, VFs: []VFInfo{
 		{VF: 0, MAC: net.HardwareAddr{0, 0, 0, 0, 0, 0}, SpoofChk: ptr(true), Trust: ptr(false), LinkState: LinkStateAuto},
 		{VF: 1, MAC: net.HardwareAddr{0x0a, 0xc9, 0x1c, 0x70, 0x01, 0x09}, VLAN: 100, QoS: 3, SpoofChk: nil, Trust: ptr(true), LinkState: LinkStateDisable},
 	}}
@@ -97,6 +99,87 @@ func TestClientAgainstFake(t *testing.T) {
 	}
 }
 
+// TestSetUpBytes checks the exact RTM_SETLINK SetUp sends: header type
+// and flags, and the ifinfomsg byte for byte (family 0, type 0, the
+// ifindex, ifi_flags IFF_UP or 0, ifi_change IFF_UP) with no attributes.
+func TestSetUpBytes(t *testing.T) {
+	var sent []netlink.Message
+	c := New(nltest.Dial(func(reqs []netlink.Message) ([]netlink.Message, error) {
+		sent = append(sent, reqs...)
+		return []netlink.Message{{Header: netlink.Header{Type: nlmsgError, Sequence: reqs[0].Header.Sequence, PID: reqs[0].Header.PID}, Data: make([]byte, 4)}}, nil
+	}))
+	ctx := context.Background()
+	for _, up := range []bool{true, false} {
+		sent = nil
+		if err := c.SetUp(ctx, 0x0102, "bond1", up); err != nil {
+			t.Fatal(err)
+		}
+		if len(sent) != 1 {
+			t.Fatalf("SetUp(%v) sent %d messages", up, len(sent))
+		}
+		m := sent[0]
+		if m.Header.Type != rtmSetLink || m.Header.Flags != netlink.Request|netlink.Acknowledge {
+			t.Fatalf("SetUp(%v) header %+v", up, m.Header)
+		}
+		want := []byte{
+			0, 0, 0, 0, // ifi_family AF_UNSPEC, pad, ifi_type
+			0, 0, 0, 0, // ifi_index (native endian, below)
+			0, 0, 0, 0, // ifi_flags
+			0, 0, 0, 0, // ifi_change
+		}
+		binary.NativeEndian.PutUint32(want[4:8], 0x0102)
+		if up {
+			binary.NativeEndian.PutUint32(want[8:12], 1)
+		}
+		binary.NativeEndian.PutUint32(want[12:16], 1)
+		if d := cmp.Diff(want, m.Data); d != "" {
+			t.Fatalf("SetUp(%v) body (-want +got):\n%s", up, d)
+		}
+		idx, flags, change, err := DecodeSetFlags(m.Data)
+		if err != nil || idx != 0x0102 || change != FlagUp || (flags&FlagUp != 0) != up {
+			t.Fatalf("DecodeSetFlags = %d, %#x, %#x, %v", idx, flags, change, err)
+		}
+	}
+	if err := c.SetUp(ctx, 0, "bond1", true); !errors.Is(err, errs.ErrInvalidArgument) || len(sent) != 1 {
+		t.Fatalf("SetUp with ifindex 0 = %v after %d messages; want ErrInvalidArgument and nothing sent", err, len(sent)-1)
+	}
+	if _, _, _, err := DecodeSetFlags(make([]byte, 15)); err == nil {
+		t.Fatal("DecodeSetFlags accepted a short ifinfomsg")
+	}
+}
+
+// TestSetUpKernelError: the kernel's refusal comes back with the device
+// named and the errno mapped (EPERM without CAP_NET_ADMIN).
+func TestSetUpKernelError(t *testing.T) {
+	c := New(nltest.Dial(func(reqs []netlink.Message) ([]netlink.Message, error) {
+		return nltest.Error(int(unix.EPERM), reqs)
+	}))
+	err := c.SetUp(context.Background(), 4, "bond1", false)
+	if !errors.Is(err, errs.ErrPermission) || !strings.Contains(err.Error(), "bond1") || !strings.Contains(err.Error(), "down") {
+		t.Fatalf("SetUp refused = %v; want ErrPermission naming bond1 and down", err)
+	}
+}
+
+// TestLinkFlags: Link reports ifi_flags and Up reads IFF_UP from them.
+func TestLinkFlags(t *testing.T) {
+	for _, c := range []struct {
+		flags uint32
+		up    bool
+	}{{0x1003, true}, {0x1002, false}, {0, false}, {1, true}} {
+		b, err := EncodeLink(Link{Index: 3, Name: "bond1", Flags: c.flags})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := DecodeLink(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Flags != c.flags || l.Up() != c.up {
+			t.Errorf("flags %#x: decoded %#x, Up %v; want Up %v", c.flags, l.Flags, l.Up(), c.up)
+		}
+	}
+}
+
 // TestLiveLoopback reads lo from the real kernel: no privilege needed, and
 // it checks the request framing against Linux rather than against ourselves.
 func TestLiveLoopback(t *testing.T) {
@@ -122,6 +205,7 @@ func FuzzDecodeLink(f *testing.F) {
 	f.Add(b)
 	f.Add(make([]byte, 16))
 	f.Add([]byte{1, 2, 3})
+	f.Add(EncodeSetUp(4, true))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		l, err := DecodeLink(b)
 		if err != nil {
@@ -135,6 +219,9 @@ func FuzzDecodeLink(f *testing.F) {
 		l2, err := DecodeLink(again)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if l2.Flags != l.Flags || l2.Index != l.Index {
+			t.Fatalf("ifinfomsg changed: index %d flags %#x -> index %d flags %#x", l.Index, l.Flags, l2.Index, l2.Flags)
 		}
 		if l.NumVF == 0 && len(l.VFs) == 0 {
 			return

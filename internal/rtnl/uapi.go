@@ -24,6 +24,8 @@ const (
 	iflaVFSpoofchk  = 4 // IFLA_VF_SPOOFCHK
 	iflaVFLinkState = 5 // IFLA_VF_LINK_STATE
 	iflaVFTrust     = 9 // IFLA_VF_TRUST
+
+	iffUp = 0x1 // IFF_UP (linux/if.h): the administrative up flag
 )
 
 // Message types, exported for fakes of this protocol (offloadtest) so they
@@ -34,3 +36,7 @@ const (
 	TypeSetLink = rtmSetLink // RTM_SETLINK
 	TypeError   = nlmsgError // NLMSG_ERROR
 )
+
+// FlagUp is IFF_UP, the bit of Link.Flags (ifi_flags) that says a link is
+// administratively up, exported for fakes like the message types.
+const FlagUp = iffUp

@@ -28,6 +28,7 @@ func TestUAPIConstants(t *testing.T) {
 		{"IFLA_VF_SPOOFCHK", iflaVFSpoofchk, unix.IFLA_VF_SPOOFCHK},
 		{"IFLA_VF_LINK_STATE", iflaVFLinkState, unix.IFLA_VF_LINK_STATE},
 		{"IFLA_VF_TRUST", iflaVFTrust, unix.IFLA_VF_TRUST},
+		{"IFF_UP", iffUp, unix.IFF_UP},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %d, x/sys/unix says %d", c.name, c.got, c.want)
