@@ -111,7 +111,7 @@ const (
 	StepSetCompat                          // MLNX_OFED compat/devlink sysfs file
 	StepReleaseSlave                       // take a netdev out of a bond
 	StepEnslave                            // put a netdev into a bond
-	StepSetBondMode                        // bonding/mode of an empty bond
+	StepSetBondMode                        // bonding/mode of an empty bond, taken down for it
 )
 
 var stepKindNames = [...]string{"", "set-numvfs", "set-autoprobe", "unbind-vf", "bind-vf", "set-eswitch-mode",

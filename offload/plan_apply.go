@@ -401,7 +401,19 @@ func (h *Host) doStep(ctx context.Context, s Step, undo bool) error {
 		}
 		return h.enslave(ctx, s.Bond, s.Target)
 	case StepSetBondMode:
-		return h.setBondMode(ctx, s.Target, ParseBondMode(to))
+		// SetBondMode takes the bond down for the write (the kernel
+		// refuses a mode change on an up bond with EBUSY) and restores its
+		// admin state; its own rollback restores mode and state when a
+		// sub-step fails, so the undo below finds the old mode and is a
+		// no-op.
+		m := ParseBondMode(to)
+		if m == BondModeUnknown {
+			if undo {
+				return errNothingToUndo // the mode was unknown before
+			}
+			return errs.Invalid("bond mode", to, "not a bonding mode")
+		}
+		return h.SetBondMode(ctx, s.Target, m)
 	}
 	return errs.Invalid("plan step", s.Kind.String(), "unknown kind")
 }
@@ -547,28 +559,6 @@ func (h *Host) writeBondSlaves(ctx context.Context, bond, op string) error {
 	}
 	if err := h.fs.WriteFile(ctx, p, []byte(op)); err != nil {
 		return &errs.Error{Op: "write bonding/slaves " + op, Device: bond, Path: h.fs.Abs(p), Err: err}
-	}
-	return nil
-}
-
-// setBondMode writes bonding/mode of an empty bond and reads it back.
-func (h *Host) setBondMode(ctx context.Context, bond string, m BondMode) error {
-	if m == BondModeUnknown {
-		return nil
-	}
-	p, err := netPath(bond, "bonding", "mode")
-	if err != nil {
-		return err
-	}
-	if err := h.fs.WriteFile(ctx, p, []byte(m.String())); err != nil {
-		return &errs.Error{Op: "write bonding/mode", Device: bond, Path: h.fs.Abs(p), Err: err}
-	}
-	s, err := h.fs.ReadString(p)
-	if err != nil {
-		return &errs.Error{Op: "read bonding/mode", Device: bond, Path: h.fs.Abs(p), Err: err}
-	}
-	if got := ParseBondMode(s); got != m {
-		return &errs.Error{Op: "write bonding/mode", Device: bond, Err: fmt.Errorf("%w: mode is %s after setting %s", ErrNotApplied, got, m)}
 	}
 	return nil
 }

@@ -276,11 +276,15 @@ func (b *PlanBuilder) Enslave(pf PCIAddress, bond, slave string, mode BondMode, 
 	}
 }
 
-// SetBondMode adds a step that sets the mode of an empty bond.
+// SetBondMode adds a step that sets the mode of an empty bond. Apply runs
+// it with Host.SetBondMode: the bond is taken down for the write (the
+// bonding driver refuses a mode change on an up bond) and its admin state
+// is restored, which the shell equivalent shows for the usual up bond.
 func (b *PlanBuilder) SetBondMode(pf PCIAddress, bond string, from, to BondMode, why string) {
 	b.mustLoad(pf)
 	b.add(Step{Kind: StepSetBondMode, PF: pf, Target: bond, VF: -1, From: from.String(), To: to.String(), Why: why, Bond: bond,
-		Command: fmt.Sprintf("echo %s > /sys/class/net/%s/bonding/mode", to, bond), Timeout: b.timeout(10 * time.Second)})
+		Command: fmt.Sprintf("ip link set dev %[2]s down && echo %[1]s > /sys/class/net/%[2]s/bonding/mode && ip link set dev %[2]s up", to, bond),
+		Timeout: b.timeout(10 * time.Second)})
 }
 
 // wantNumVFs resolves KeepNumVFs and checks the count against

@@ -255,6 +255,49 @@ func injectFault(tr *offloadtest.Tree, steps []offload.Step, i int) bool {
 	return true
 }
 
+// faultPoint is one way to make a step fail: arm sets up the fault; false
+// when the fakes cannot fail it.
+type faultPoint struct {
+	name string
+	arm  func() bool
+	// want, when set, is what the error must say failed: proof that the
+	// fault hit the sub-step it was meant for.
+	want string
+}
+
+// faultPoints lists the failure points of step i: one per step, and for a
+// set-bond-mode step each of its mutating sub-steps (bond down, mode
+// write, bond up), each a request of its own that the kernel can refuse.
+func faultPoints(tr *offloadtest.Tree, steps []offload.Step, i int) []faultPoint {
+	s := steps[i]
+	if s.Kind != offload.StepSetBondMode {
+		return []faultPoint{{"", func() bool { return injectFault(tr, steps, i) }, ""}}
+	}
+	// Only set-bond-mode steps take a bond down and up, twice each (as
+	// the fakes' bonds start up): count those before step i on this bond.
+	before := 0
+	for _, p := range steps[:i] {
+		if p.Kind == offload.StepSetBondMode && p.Target == s.Target {
+			before += 2
+		}
+	}
+	return []faultPoint{
+		{"-link-down", func() bool { tr.FailSetLinkNth(s.Target, before+1, syscall.EIO); return true }, "rtnetlink set link down " + s.Target},
+		{"-mode-write", func() bool { return injectFault(tr, steps, i) }, "write bonding/mode " + s.Target},
+		{"-link-up", func() bool { tr.FailSetLinkNth(s.Target, before+2, syscall.EIO); return true }, "rtnetlink set link up " + s.Target},
+	}
+}
+
+// bondsUp returns the administrative state of the tree's bonds, which
+// hostState does not show: a rollback must leave an up bond up.
+func bondsUp(tr *offloadtest.Tree) map[string]bool {
+	m := map[string]bool{}
+	for _, b := range tr.Spec.Bonds {
+		m[b.Name] = tr.LinkUp(b.Name)
+	}
+	return m
+}
+
 // TestApplyRollbackEveryStep fails each mutating step of each fault case
 // in turn and checks that Apply reports that step, that rollback
 // completed, and that the host is exactly as it was before. Since a
@@ -273,6 +316,7 @@ func TestApplyRollbackEveryStep(t *testing.T) {
 		ctx := context.Background()
 		pf := offload.MustParsePCIAddress(fc.pf)
 		before := hostState(t, h)
+		beforeUp := bondsUp(tr)
 		p, err := h.PlanSwitchdev(ctx, pf, fc.spec)
 		if err != nil {
 			t.Fatalf("%s %s: %v", fc.tree, fc.pf, err)
@@ -282,39 +326,47 @@ func TestApplyRollbackEveryStep(t *testing.T) {
 		}
 		steps := p.Steps
 		for i, s := range steps {
-			name := fmt.Sprintf("%s/%s/step%02d-%s", fc.tree, fc.pf, i+1, s.Kind)
-			t.Run(name, func(t *testing.T) {
-				if !injectFault(tr, steps, i) {
-					skipped++
-					t.Skipf("the fakes cannot fail a %s step", s.Kind)
-				}
-				p, err := h.PlanSwitchdev(ctx, pf, fc.spec)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if d := cmp.Diff(steps, p.Steps, cmp.Comparer(func(a, b offload.Step) bool { return a.String() == b.String() && a.Command == b.Command })); d != "" {
-					t.Fatalf("plan changed after the previous rollback (-first +now):\n%s", d)
-				}
-				err = p.Apply(ctx)
-				var ae *offload.ApplyError
-				if !errors.As(err, &ae) {
-					t.Fatalf("apply with step %d failing: %v", i+1, err)
-				}
-				if ae.Step != i+1 {
-					t.Errorf("failed at step %d, injected at %d: %v", ae.Step, i+1, err)
-				}
-				if ae.RollbackErr != nil {
-					t.Errorf("rollback incomplete: %v", ae.RollbackErr)
-				}
-				if !strings.Contains(err.Error(), fmt.Sprintf("step %d (", ae.Step)) || !strings.Contains(err.Error(), "rolled back") && ae.Step > 1 {
-					t.Errorf("error does not say which step failed and what was rolled back: %v", err)
-				}
-				if d := cmp.Diff(before, hostState(t, h)); d != "" {
-					t.Errorf("host state after rollback differs from before (-before +after):\n%s\nerror: %v", d, err)
-				}
-				covered++
-				kinds[s.Kind]++
-			})
+			for _, fp := range faultPoints(tr, steps, i) {
+				name := fmt.Sprintf("%s/%s/step%02d-%s%s", fc.tree, fc.pf, i+1, s.Kind, fp.name)
+				t.Run(name, func(t *testing.T) {
+					if !fp.arm() {
+						skipped++
+						t.Skipf("the fakes cannot fail a %s step", s.Kind)
+					}
+					p, err := h.PlanSwitchdev(ctx, pf, fc.spec)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if d := cmp.Diff(steps, p.Steps, cmp.Comparer(func(a, b offload.Step) bool { return a.String() == b.String() && a.Command == b.Command })); d != "" {
+						t.Fatalf("plan changed after the previous rollback (-first +now):\n%s", d)
+					}
+					err = p.Apply(ctx)
+					var ae *offload.ApplyError
+					if !errors.As(err, &ae) {
+						t.Fatalf("apply with step %d failing: %v", i+1, err)
+					}
+					if ae.Step != i+1 {
+						t.Errorf("failed at step %d, injected at %d: %v", ae.Step, i+1, err)
+					}
+					if fp.want != "" && !strings.Contains(err.Error(), fp.want) {
+						t.Errorf("error does not say %q failed: %v", fp.want, err)
+					}
+					if ae.RollbackErr != nil {
+						t.Errorf("rollback incomplete: %v", ae.RollbackErr)
+					}
+					if !strings.Contains(err.Error(), fmt.Sprintf("step %d (", ae.Step)) || !strings.Contains(err.Error(), "rolled back") && ae.Step > 1 {
+						t.Errorf("error does not say which step failed and what was rolled back: %v", err)
+					}
+					if d := cmp.Diff(before, hostState(t, h)); d != "" {
+						t.Errorf("host state after rollback differs from before (-before +after):\n%s\nerror: %v", d, err)
+					}
+					if d := cmp.Diff(beforeUp, bondsUp(tr)); d != "" {
+						t.Errorf("bond admin state after rollback differs from before (-before +after):\n%s\nerror: %v", d, err)
+					}
+					covered++
+					kinds[s.Kind]++
+				})
+			}
 		}
 		// With the faults spent, the plan applies.
 		if err := p.Apply(ctx); err != nil {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/offloadkit/offloadkit/internal/rtnl"
 )
 
 // The fake bonding driver. What it models, from the kernel's bonding sysfs
@@ -28,12 +30,13 @@ import (
 //   - bonding/mode takes a mode name or number ("active-backup",
 //     "802.3ad 4" reads as its first word, "4" as a number) and prints
 //     "name number". The kernel checks an option's dependencies before it
-//     parses the value: with slaves every mode write is ENOTEMPTY; an
-//     unknown mode is EINVAL.
+//     parses the value (bond_opt_check_deps), in this order: with slaves
+//     every mode write is ENOTEMPTY (BOND_OPTFLAG_NOSLAVES); on a bond that
+//     is administratively up it is EBUSY (BOND_OPTFLAG_IFDOWN); then an
+//     unknown mode is EINVAL. The up/down state is the fake rtnetlink's
+//     (rtnl.go): a bond starts up, as one configured by the distribution.
 //
-// Not modelled: the kernel also refuses a mode change with EBUSY while the
-// bond is administratively up (BOND_OPTFLAG_IFDOWN); the fake has no
-// up/down state for bonds. Slave MAC addresses do not change on enslave.
+// Not modelled: slave MAC addresses do not change on enslave.
 
 // bondModeName returns the kernel's name of bonding mode number n
 // (bond_mode_tbl), or "" when there is none.
@@ -204,6 +207,9 @@ func (tr *Tree) writeBonding(bond, attr, data string) error {
 func (tr *Tree) writeBondMode(bondDir, data string) error {
 	if len(tr.bondSlaves(bondDir)) > 0 {
 		return syscall.ENOTEMPTY
+	}
+	if tr.linkFlags(path.Base(bondDir))&rtnl.FlagUp != 0 {
+		return syscall.EBUSY
 	}
 	data, _, _ = strings.Cut(data, "\n")
 	f := strings.Fields(data)

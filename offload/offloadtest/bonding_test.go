@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/offloadkit/offloadkit/internal/rtnl"
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/offloadtest"
 )
@@ -138,6 +139,17 @@ func TestBondingMode(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Empty but up: BOND_OPTFLAG_IFDOWN refuses with EBUSY.
+	if !tr.LinkUp("bond1") {
+		t.Fatal("bond1 is not up as built")
+	}
+	if err := write(t, tr, bondModeFile, "active-backup 1"); !errors.Is(err, syscall.EBUSY) {
+		t.Errorf("mode change on an up bond: %v, want EBUSY", err)
+	}
+	if got := read(t, tr, bondModeFile); got != "802.3ad 4\n" {
+		t.Errorf("refused mode change on an up bond changed the mode to %q", got)
+	}
+	setUp(t, tr, "bond1", false)
 	for _, c := range []struct{ in, want string }{
 		{"active-backup 1\n", "active-backup 1\n"},
 		{"2", "balance-xor 2\n"},
@@ -186,6 +198,33 @@ func TestBondingMode(t *testing.T) {
 	}
 	if err := write(t, tr, bondModeFile, "802.3ad 4"); !errors.Is(err, syscall.ENOTEMPTY) {
 		t.Errorf("mode change with one slave: %v, want ENOTEMPTY", err)
+	}
+	// With slaves and up, the kernel checks the slaves first: ENOTEMPTY.
+	setUp(t, tr, "bond1", true)
+	if err := write(t, tr, bondModeFile, "802.3ad 4"); !errors.Is(err, syscall.ENOTEMPTY) {
+		t.Errorf("mode change with one slave on an up bond: %v, want ENOTEMPTY", err)
+	}
+	if got := read(t, tr, bondModeFile); got != "active-backup 1\n" {
+		t.Errorf("refused mode changes changed the mode to %q", got)
+	}
+}
+
+// setUp sets IFF_UP of netdev through the tree's fake rtnetlink, as
+// `ip link set <netdev> up|down` does, and checks it took.
+func setUp(t *testing.T, tr *offloadtest.Tree, netdev string, up bool) {
+	t.Helper()
+	c := rtnl.New(tr.RtnetlinkConn())
+	defer c.Close()
+	ctx := context.Background()
+	l, err := c.Link(ctx, netdev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetUp(ctx, l.Index, netdev, up); err != nil {
+		t.Fatal(err)
+	}
+	if tr.LinkUp(netdev) != up {
+		t.Fatalf("%s: up is %v after setting %v", netdev, !up, up)
 	}
 }
 

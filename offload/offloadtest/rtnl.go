@@ -1,10 +1,12 @@
 package offloadtest
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/mdlayher/netlink"
 	"github.com/mdlayher/netlink/nltest"
@@ -14,9 +16,15 @@ import (
 )
 
 // RtnetlinkConn returns a fake NETLINK_ROUTE connection that answers
-// RTM_GETLINK (with the PF's VF list) and RTM_SETLINK (VF MAC, VLAN,
-// spoofchk, trust, link state) from the tree's state, the way the kernel
-// does for an SR-IOV PF. Tree.Open passes one to the Host.
+// RTM_GETLINK (with the PF's VF list and the link's ifi_flags) and
+// RTM_SETLINK (VF MAC, VLAN, spoofchk, trust, link state; IFF_UP through
+// ifi_change) from the tree's state, the way the kernel does for an SR-IOV
+// PF and any netdev. Tree.Open passes one to the Host.
+//
+// The administrative state lives in the netdev's sysfs "flags" file, as
+// the kernel shows it ("0x1003"). A netdev without one (the builders do
+// not write it) reads as up when it is a PF uplink or a bond and down
+// otherwise; setting IFF_UP writes the file.
 func (tr *Tree) RtnetlinkConn() *netlink.Conn {
 	return nltest.Dial(tr.serveRtnl)
 }
@@ -42,7 +50,7 @@ func (tr *Tree) serveRtnl(reqs []netlink.Message) ([]netlink.Message, error) {
 		if !ok {
 			return nltest.Error(int(unix.ENODEV), reqs)
 		}
-		l := rtnl.Link{Index: idx, Name: name}
+		l := rtnl.Link{Index: idx, Name: name, Flags: tr.linkFlags(name)}
 		if p := tr.pfByNetdev(name); p != nil {
 			l.NumVF = p.numVFs
 			l.VFs = append([]rtnl.VFInfo(nil), p.vfInfo...)
@@ -53,6 +61,13 @@ func (tr *Tree) serveRtnl(reqs []netlink.Message) ([]netlink.Message, error) {
 		}
 		return reply(req, rtnl.TypeNewLink, b), nil
 	case rtnl.TypeSetLink:
+		idx, flags, change, err := rtnl.DecodeSetFlags(req.Data)
+		if err != nil {
+			return nltest.Error(int(unix.EINVAL), reqs)
+		}
+		if change != 0 {
+			return tr.setLinkFlags(reqs, idx, flags, change)
+		}
 		idx, cfgs, err := rtnl.DecodeSetVF(req.Data)
 		if err != nil {
 			return nltest.Error(int(unix.EINVAL), reqs)
@@ -89,6 +104,108 @@ func (tr *Tree) serveRtnl(reqs []netlink.Message) ([]netlink.Message, error) {
 		return reply(req, rtnl.TypeError, make([]byte, 4)), nil
 	}
 	return nltest.Error(int(unix.EOPNOTSUPP), reqs)
+}
+
+// Flags of the kernel's default link flags (linux/if.h).
+const (
+	iffBroadcast = 0x2
+	iffMulticast = 0x1000
+)
+
+// setLinkFlags answers an RTM_SETLINK whose ifi_change is not 0. Only
+// IFF_UP can change here; other bits of ifi_change are EOPNOTSUPP rather
+// than silently ignored, so a request the fake does not model shows up.
+// tr.mu is held.
+func (tr *Tree) setLinkFlags(reqs []netlink.Message, idx int, flags, change uint32) ([]netlink.Message, error) {
+	name, ok := tr.nameByIfindex(idx)
+	if !ok {
+		return nltest.Error(int(unix.ENODEV), reqs)
+	}
+	if change&^uint32(rtnl.FlagUp) != 0 {
+		return nltest.Error(int(unix.EOPNOTSUPP), reqs)
+	}
+	if f, due := tr.once.hit(setLinkFaultKey(name)); due {
+		return nltest.Error(int(f.errno), reqs)
+	}
+	cur := tr.linkFlags(name)
+	next := cur&^change | flags&change
+	if err := tr.file("sys/class/net/"+name+"/flags", fmt.Sprintf("0x%x\n", next)); err != nil {
+		return nil, err
+	}
+	return reply(reqs[0], rtnl.TypeError, make([]byte, 4)), nil
+}
+
+// FailSetLinkNth makes the n-th RTM_SETLINK that changes IFF_UP of netdev
+// (`ip link set <netdev> up|down`), counted from now, fail with errno; the
+// requests after it go through.
+func (tr *Tree) FailSetLinkNth(netdev string, n int, errno syscall.Errno) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	tr.once.arm(setLinkFaultKey(netdev), n, errno, "")
+}
+
+func setLinkFaultKey(netdev string) string { return "rt|" + netdev + "|set-up" }
+
+// LinkUp reports whether netdev is administratively up in the fake kernel
+// (what RTM_GETLINK answers); false when there is no such netdev.
+func (tr *Tree) LinkUp(netdev string) bool {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if _, ok := tr.ifindexOf(netdev); !ok {
+		return false
+	}
+	return tr.linkFlags(netdev)&rtnl.FlagUp != 0
+}
+
+// linkFlags returns netdev's ifi_flags: its sysfs flags file, or the
+// default when there is none (up for PF uplinks and bonds). tr.mu is held.
+func (tr *Tree) linkFlags(name string) uint32 {
+	if b, err := os.ReadFile(tr.abs("sys/class/net/" + name + "/flags")); err == nil {
+		if v, err := strconv.ParseUint(strings.TrimPrefix(strings.TrimSpace(string(b)), "0x"), 16, 32); err == nil {
+			return uint32(v)
+		}
+	}
+	f := uint32(iffBroadcast | iffMulticast)
+	if tr.isPFUplink(name) || tr.isBond(name) {
+		f |= rtnl.FlagUp
+	}
+	return f
+}
+
+// isPFUplink reports whether name is the netdev of a PF's function.
+func (tr *Tree) isPFUplink(name string) bool {
+	for _, p := range tr.pfs {
+		if p.spec.Netdev == name {
+			return true
+		}
+	}
+	return false
+}
+
+// isBond reports whether name is a bond (has a bonding/ directory).
+func (tr *Tree) isBond(name string) bool {
+	if !devValidName(name) {
+		return false
+	}
+	_, err := os.Stat(tr.abs("sys/class/net/" + name + "/bonding/mode"))
+	return err == nil
+}
+
+// nameByIfindex finds the netdev with ifindex idx. tr.mu is held.
+func (tr *Tree) nameByIfindex(idx int) (string, bool) {
+	if idx <= 0 {
+		return "", false
+	}
+	ents, err := os.ReadDir(tr.abs("sys/class/net"))
+	if err != nil {
+		return "", false
+	}
+	for _, e := range ents {
+		if i, ok := tr.ifindexOf(e.Name()); ok && i == idx {
+			return e.Name(), true
+		}
+	}
+	return "", false
 }
 
 func (tr *Tree) ifindexOf(name string) (int, bool) {

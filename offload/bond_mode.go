@@ -1,0 +1,132 @@
+package offload
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/internal/sysfs"
+)
+
+// SetBondMode sets the mode of bond (bonding/mode) the way the bonding
+// driver accepts it. The kernel takes a mode change only on a bond with
+// no slaves (ENOTEMPTY otherwise) that is administratively down (EBUSY
+// otherwise), so SetBondMode:
+//
+//   - refuses, with an error matching ErrBusy, a bond that has slaves:
+//     releasing them is the caller's decision (a switchdev plan does it in
+//     its own steps, so that each can be rolled back);
+//   - brings the bond down if it is up, writes the mode, reads it back
+//     (ErrNotApplied on a mismatch) and brings it up again;
+//   - on any failure restores the previous mode and admin state, and
+//     returns the failure joined with any error of that restoring.
+//
+// A bond already in mode is left alone. Bad input (a name ValidateIfName
+// refuses, BondModeUnknown or an out-of-range mode) touches nothing.
+// Bringing the bond down needs rtnetlink (ErrNotSupported without it).
+func (h *Host) SetBondMode(ctx context.Context, bond string, mode BondMode) error {
+	if err := ValidateIfName(bond); err != nil {
+		return err
+	}
+	if mode == BondModeUnknown || int(mode) >= len(bondModeNames) {
+		return errs.Invalid("bond mode", mode.String(), "want one of the bonding driver's modes")
+	}
+	const op = "set bond mode"
+	modePath, _ := netPath(bond, "bonding", "mode")
+	cur, err := h.readBondMode(bond, modePath)
+	if err != nil {
+		return err
+	}
+	if cur == mode {
+		return nil
+	}
+	slavesPath, _ := netPath(bond, "bonding", "slaves")
+	s, err := h.fs.ReadString(slavesPath)
+	if err != nil {
+		return &errs.Error{Op: "read bonding/slaves", Device: bond, Path: h.fs.Abs(slavesPath), Err: err}
+	}
+	if slaves := strings.Fields(s); len(slaves) > 0 {
+		return &errs.Error{Op: op, Device: bond, Path: h.fs.Abs(modePath),
+			Err: fmt.Errorf("%w: bond has slaves %s; the bonding driver changes the mode only of an empty bond: release them first", ErrBusy, strings.Join(slaves, " "))}
+	}
+	wasUp, err := h.LinkUp(ctx, bond)
+	if err != nil {
+		return err
+	}
+	if wasUp {
+		if err := h.SetLinkUp(ctx, bond, false); err != nil {
+			// SetLinkUp verified nothing took, or the read-back failed:
+			// make sure the bond is up as it was.
+			return h.restoreBond(ctx, bond, modePath, cur, wasUp, err)
+		}
+	}
+	if err := h.writeBondMode(ctx, bond, modePath, mode); err != nil {
+		return h.restoreBond(ctx, bond, modePath, cur, wasUp, err)
+	}
+	if wasUp {
+		if err := h.SetLinkUp(ctx, bond, true); err != nil {
+			return h.restoreBond(ctx, bond, modePath, cur, wasUp, err)
+		}
+	}
+	return nil
+}
+
+// readBondMode reads and parses bonding/mode; a netdev without one is not
+// a bond (ErrNotFound).
+func (h *Host) readBondMode(bond, p string) (BondMode, error) {
+	s, err := h.fs.ReadString(p)
+	if err != nil {
+		if sysfs.IsNotExist(err) {
+			return BondModeUnknown, &errs.Error{Op: "read bonding/mode", Device: bond, Path: h.fs.Abs(p), Err: fmt.Errorf("%w: no such bond: %w", ErrNotFound, err)}
+		}
+		return BondModeUnknown, &errs.Error{Op: "read bonding/mode", Device: bond, Path: h.fs.Abs(p), Err: err}
+	}
+	return ParseBondMode(s), nil
+}
+
+// writeBondMode writes bonding/mode and reads it back.
+func (h *Host) writeBondMode(ctx context.Context, bond, p string, m BondMode) error {
+	if err := h.fs.WriteFile(ctx, p, []byte(m.String())); err != nil {
+		return &errs.Error{Op: "write bonding/mode", Device: bond, Path: h.fs.Abs(p), Err: err}
+	}
+	got, err := h.readBondMode(bond, p)
+	if err != nil {
+		return err
+	}
+	if got != m {
+		return &errs.Error{Op: "write bonding/mode", Device: bond, Path: h.fs.Abs(p), Err: fmt.Errorf("%w: mode is %s after setting %s", ErrNotApplied, got, m)}
+	}
+	return nil
+}
+
+// restoreBond puts bond back in mode old and admin state wasUp after
+// cause, on a context of its own (the caller's may be what failed). The
+// mode is restored first, while the bond is still down if it was taken
+// down: the kernel would refuse it on an up bond.
+func (h *Host) restoreBond(ctx context.Context, bond, modePath string, old BondMode, wasUp bool, cause error) error {
+	rctx := context.WithoutCancel(ctx)
+	var rerrs []error
+	if cur, err := h.readBondMode(bond, modePath); err != nil {
+		rerrs = append(rerrs, err)
+	} else if cur != old && old != BondModeUnknown {
+		up, err := h.LinkUp(rctx, bond)
+		if err == nil && up {
+			err = h.SetLinkUp(rctx, bond, false)
+		}
+		if err == nil {
+			err = h.writeBondMode(rctx, bond, modePath, old)
+		}
+		if err != nil {
+			rerrs = append(rerrs, fmt.Errorf("restoring mode %s: %w", old, err))
+		}
+	}
+	if err := h.SetLinkUp(rctx, bond, wasUp); err != nil {
+		rerrs = append(rerrs, fmt.Errorf("restoring up=%v: %w", wasUp, err))
+	}
+	if len(rerrs) == 0 {
+		return cause
+	}
+	return fmt.Errorf("%w; ROLLBACK INCOMPLETE, bond %s needs attention: %w", cause, bond, errors.Join(rerrs...))
+}
