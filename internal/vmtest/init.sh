@@ -40,6 +40,11 @@ mount -t debugfs debugfs /host/sys/kernel/debug 2>/dev/null
 for d in /tmp /run /var/tmp /var/run /var/log /etc/openvswitch /var/lib/openvswitch; do
 	[ -d "/host$d" ] && [ ! -L "/host$d" ] && mount -t tmpfs tmpfs "/host$d"
 done
+# The repository, mounted again at its own path: a checkout under /tmp (or
+# another directory the loop above covered with tmpfs) would be hidden.
+mkdir -p "/host$VMTEST_SRC" 2>/dev/null
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose vmtestsrc "/host$VMTEST_SRC" ||
+	fail "cannot mount the repository at $VMTEST_SRC"
 mkdir -p "/host$VMTEST_WORK" 2>/dev/null
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 vmtestwork "/host$VMTEST_WORK" ||
 	fail "cannot mount the work share at $VMTEST_WORK"

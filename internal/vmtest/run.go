@@ -323,7 +323,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	initrd := filepath.Join(work, "initrd.gz")
-	if err := writeInitrd(initrd, busybox, k, work); err != nil {
+	if err := writeInitrd(initrd, busybox, k, work, o.RepoRoot); err != nil {
 		return nil, err
 	}
 	perBinary := o.Timeout - 2*time.Minute
@@ -379,12 +379,13 @@ func importPaths(pkgs []TestPackage) string {
 
 // writeInitrd assembles the initramfs: busybox, the init script, the
 // harness environment and, for a modular kernel, the modules that reach 9p.
-func writeInitrd(path, busybox string, k *Kernel, work string) error {
+// src is the repository, which the guest mounts at the same path (see boot).
+func writeInitrd(path, busybox string, k *Kernel, work, src string) error {
 	bb, err := os.ReadFile(busybox)
 	if err != nil {
 		return fmt.Errorf("vmtest: %w", err)
 	}
-	env := "VMTEST_WORK=" + shellQuote(work) + "\nVMTEST_MODROOT=" + shellQuote(k.ModRoot) + "\n"
+	env := "VMTEST_WORK=" + shellQuote(work) + "\nVMTEST_SRC=" + shellQuote(src) + "\nVMTEST_MODROOT=" + shellQuote(k.ModRoot) + "\n"
 	files := []InitramfsFile{
 		{Name: "bin", Mode: os.ModeDir | 0o755},
 		{Name: "bin/busybox", Mode: 0o755, Data: bb},
@@ -510,6 +511,11 @@ func boot(ctx context.Context, o Options, k *Kernel, initrd, work string) (strin
 		"-append", "console=ttyS0 panic=-1 rdinit=/init loglevel=4",
 		"-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap",
 		"-virtfs", "local,path=" + work + ",mount_tag=vmtestwork,security_model=none,multidevs=remap",
+		// The repository again, on its own: the guest puts tmpfs over /tmp
+		// and friends, which would hide a checkout living there (CI runners
+		// often clone under /tmp), and the test binaries run in their
+		// package directories.
+		"-virtfs", "local,path=" + o.RepoRoot + ",mount_tag=vmtestsrc,security_model=none,readonly=on,multidevs=remap",
 	}
 	cmd := exec.CommandContext(ctx, "qemu-system-x86_64", args...)
 	var console bytes.Buffer

@@ -380,7 +380,7 @@ func TestInitScriptParses(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("sh -n init.sh: %v: %s", err, out)
 	}
-	for _, want := range []string{"hostroot", "vmtestwork", "/proc/sys/kernel/modprobe", "reboot -f"} {
+	for _, want := range []string{"hostroot", "vmtestwork", "vmtestsrc", "/proc/sys/kernel/modprobe", "reboot -f"} {
 		if !bytes.Contains(initScript, []byte(want)) {
 			t.Errorf("init.sh lacks %q", want)
 		}
