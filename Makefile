@@ -26,6 +26,8 @@ vet:
 UNIT_TMPDIR ?= $(shell [ -d /dev/shm ] && [ -w /dev/shm ] && echo /dev/shm || echo $${TMPDIR:-/tmp})
 unit:
 	TMPDIR=$(UNIT_TMPDIR) $(GO) test -race -count=1 ./...
+	@echo "offload/kube/upstreamcheck (separate module: generated YAML vs k8s.io/api and CNI types)"
+	cd offload/kube/upstreamcheck && $(GO) test -count=1 ./...
 
 # Tier 3: boots a real kernel under qemu (TCG) and runs the vmtest-tagged tests
 # there (internal/vmtest, hack/vmtest/README.md). VMTEST_KERNEL=netdevsim (default: built
