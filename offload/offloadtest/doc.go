@@ -30,7 +30,9 @@
 // and rollback paths. Everything lives in the Tree value; trees are
 // independent and safe to use from parallel tests. The fake kernel also
 // answers bonding/slaves and bonding/mode writes as the bonding driver
-// does, and one-shot faults (FailWriteOnce, FailWriteNth, FailDevlinkNth,
-// FailFeaturesSetNth) fail only the n-th request, so the rollback that
-// repeats it succeeds.
+// does (a mode change needs the bond down and without slaves: EBUSY,
+// ENOTEMPTY), its rtnetlink answers admin up/down (IFF_UP) per netdev, and
+// one-shot faults (FailWriteOnce, FailWriteNth, FailDevlinkNth,
+// FailFeaturesSetNth, FailSetLinkNth) fail only the n-th request, so the
+// rollback that repeats it succeeds.
 package offloadtest
