@@ -3,6 +3,7 @@ package offload
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/offloadkit/offloadkit/internal/errs"
 )
@@ -183,13 +184,23 @@ func (GenericBackend) Name() string { return "generic" }
 // devlink instance to talk to.
 func (GenericBackend) Matches(_ PCIID, driver string) bool { return driver != "" }
 
-// genericVFDrivers are VF drivers of PF drivers the generic path knows.
-var genericVFDrivers = map[string]string{"ice": "iavf", "i40e": "iavf", "bnxt_en": "bnxt_en", "netdevsim": ""}
+// genericVFDriver returns the VF driver of a PF driver the generic path
+// knows ("" otherwise). A switch rather than a package-level map: the house
+// rules allow package-level vars only for sentinel errors.
+func genericVFDriver(pfDriver string) string {
+	switch pfDriver {
+	case "ice", "i40e":
+		return "iavf"
+	case "bnxt_en":
+		return "bnxt_en"
+	}
+	return ""
+}
 
 // Profile returns the generic profile: uplink from phys_port_name,
 // mode-first ordering, kernel representors.
 func (GenericBackend) Profile(pf *PF) Profile {
-	p := Profile{Order: OrderModeFirst, Representors: RepresentorNetdev, HWTCOffload: true, VFDriver: genericVFDrivers[pf.Driver]}
+	p := Profile{Order: OrderModeFirst, Representors: RepresentorNetdev, HWTCOffload: true, VFDriver: genericVFDriver(pf.Driver)}
 	if up, ok := pf.Uplink(); ok {
 		p.Admin, p.Uplink = up.Name, up.Name
 	}
@@ -277,15 +288,16 @@ func (h *Host) PCIAttrBytes(addr PCIAddress, attr string) ([]byte, error) {
 	return b, nil
 }
 
-// compatFiles are the MLNX_OFED compat/devlink files a plan may change.
-var compatFiles = map[string]bool{"mode": true, "steering_mode": true, "inline": true, "encap": true}
+// compatFiles returns the MLNX_OFED compat/devlink files a plan may change,
+// in a fixed order so that a plan reads them in the same order every time.
+func compatFiles() []string { return []string{"mode", "steering_mode", "inline", "encap"} }
 
 // CompatDevlink reads /sys/class/net/<netdev>/compat/devlink/<name>, the
 // MLNX_OFED (out-of-tree mlx5) sysfs face of devlink: "mode",
 // "steering_mode", "inline", "encap". Upstream kernels have none
 // (ErrNotFound).
 func (h *Host) CompatDevlink(netdev, name string) (string, error) {
-	if !compatFiles[name] {
+	if !slices.Contains(compatFiles(), name) {
 		return "", errs.Invalid("compat/devlink file", name, "want mode, steering_mode, inline or encap")
 	}
 	p, err := netPath(netdev, "compat", "devlink", name)
@@ -302,7 +314,7 @@ func (h *Host) CompatDevlink(netdev, name string) (string, error) {
 // SetCompatDevlink writes value to compat/devlink/<name> of netdev and reads
 // it back.
 func (h *Host) SetCompatDevlink(ctx context.Context, netdev, name, value string) error {
-	if !compatFiles[name] {
+	if !slices.Contains(compatFiles(), name) {
 		return errs.Invalid("compat/devlink file", name, "want mode, steering_mode, inline or encap")
 	}
 	if err := validateAttrValue(value); err != nil {

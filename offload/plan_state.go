@@ -201,7 +201,7 @@ func (h *Host) readState(ctx context.Context, pf *PF, prof Profile) (PFState, er
 		if st.Bond, err = h.BondOf(ctx, st.Uplink); err != nil {
 			return st, err
 		}
-		for name := range compatFiles {
+		for _, name := range compatFiles() {
 			if v, err := h.CompatDevlink(st.Uplink, name); err == nil {
 				if st.Compat == nil {
 					st.Compat = map[string]string{}

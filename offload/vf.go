@@ -244,9 +244,15 @@ func (h *Host) writeNumVFs(ctx context.Context, pf PCIAddress, n int) error {
 	return nil
 }
 
-// vfDriversWithoutNetdev are drivers that bind VFs for user space, so a
+// userSpaceVFDriver reports whether drv binds VFs for user space, so a
 // bound VF is not expected to get a netdev.
-var vfDriversWithoutNetdev = map[string]bool{"vfio-pci": true, "uio_pci_generic": true, "igb_uio": true, "pci-stub": true}
+func userSpaceVFDriver(drv string) bool {
+	switch drv {
+	case "vfio-pci", "uio_pci_generic", "igb_uio", "pci-stub":
+		return true
+	}
+	return false
+}
 
 // WaitVFs waits until the PF has n VFs, each with its physfn link and, where
 // a netdev driver is bound, its netdev. VF creation is asynchronous on mlx5
@@ -297,7 +303,7 @@ func (h *Host) vfsMissing(ctx context.Context, pf PCIAddress, n int) (string, er
 		if err != nil {
 			return "", err
 		}
-		if drv != "" && !vfDriversWithoutNetdev[drv] {
+		if drv != "" && !userSpaceVFDriver(drv) {
 			if names, err := h.fs.ReadDir(pciPath(addr, "net")); err != nil || len(names) == 0 {
 				return fmt.Sprintf("VF %s (%s) has no netdev yet", addr, drv), nil
 			}
