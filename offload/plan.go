@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/offloadkit/offloadkit/internal/errs"
 )
 
 // KeepNumVFs in Spec.NumVFs keeps the PF's current VF count.
@@ -93,7 +95,7 @@ func ParseBondPolicy(s string) (BondPolicy, error) {
 			return BondPolicy(i), nil
 		}
 	}
-	return 0, fmt.Errorf("%w: bond policy %q: want refuse, release or vf-lag", ErrInvalidArgument, s)
+	return 0, errs.Invalid("bond policy", s, "want refuse, release or vf-lag")
 }
 
 // StepKind is what a plan step changes.

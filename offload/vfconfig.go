@@ -84,12 +84,9 @@ func (h *Host) ConfigureVF(ctx context.Context, pf PCIAddress, vf int, cfg VFCon
 	} else if vf >= n {
 		return &errs.Error{Op: "configure VF", Device: pf.String(), Err: fmt.Errorf("%w: VF %d of %d", ErrNotFound, vf, n)}
 	}
-	c, err := h.rtnlClient()
+	c, err := h.linkClient("configure VF", pf.String())
 	if err != nil {
-		return &errs.Error{Op: "configure VF", Device: pf.String(), Err: err}
-	}
-	if c == nil {
-		return &errs.Error{Op: "configure VF", Device: pf.String(), Err: fmt.Errorf("%w: no rtnetlink connection on this host", ErrNotSupported)}
+		return err
 	}
 	name, err := h.pfNetdev(ctx, pf)
 	if err != nil {
