@@ -395,7 +395,9 @@ func TestApplyTimeout(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		// Cancel once the write hangs: the test does not depend on timing.
-		for {
+		// Stop too when Apply returned without reaching the write, so the
+		// goroutine does not outlive the test.
+		for ctx.Err() == nil {
 			for _, w := range tr.Writes() {
 				if strings.HasPrefix(w, numvfs+"=") {
 					cancel()
