@@ -46,15 +46,6 @@ const maxDumpRetries = 5
 // marked the dump inconsistent; the slice helpers retry instead.
 var errDumpInterrupted = fmt.Errorf("%w: dump interrupted by a concurrent change (NLM_F_DUMP_INTR), retry", errs.ErrBusy)
 
-func (c *Client) opError(op string, ifc Interface, err error) error {
-	e := &errs.Error{Op: op, Device: ifc.String(), Err: err}
-	var oe *netlink.OpError
-	if errors.As(err, &oe) {
-		e.Message = oe.Message
-	}
-	return e
-}
-
 // bind makes the socket honour ctx: its deadline becomes the socket's, and
 // cancelling it unblocks a pending read. The returned func undoes that.
 func (c *Client) bind(ctx context.Context) func() {
@@ -81,24 +72,17 @@ func (c *Client) bind(ctx context.Context) func() {
 	}
 }
 
-func ctxError(ctx context.Context, op string, ifc Interface, err error) error {
-	if ctx.Err() != nil {
-		return &errs.Error{Op: op, Device: ifc.String(), Err: fmt.Errorf("%w: %w", errs.ErrTimeout, ctx.Err())}
-	}
-	return err
-}
-
 // execute sends one request and collects the replies.
 func (c *Client) execute(ctx context.Context, op string, ifc Interface, m netlink.Message) ([]netlink.Message, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, ctxError(ctx, op, ifc, err)
+		return nil, errs.Netlink(ctx, op, ifc.String(), err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	defer c.bind(ctx)()
 	msgs, err := c.c.Execute(m)
 	if err != nil {
-		return nil, ctxError(ctx, op, ifc, c.opError(op, ifc, err))
+		return nil, errs.Netlink(ctx, op, ifc.String(), err)
 	}
 	return msgs, nil
 }
@@ -251,12 +235,12 @@ func (c *Client) Filters(ctx context.Context, ifc Interface, parent Handle) iter
 		defer c.mu.Unlock()
 		defer c.bind(ctx)()
 		if _, err := c.c.Send(dumpRequest(rtmGetTFilter, idx, parent)); err != nil {
-			yield(Filter{}, ctxError(ctx, op, ifc, c.opError(op, ifc, err)))
+			yield(Filter{}, errs.Netlink(ctx, op, ifc.String(), err))
 			return
 		}
 		for m, err := range c.c.ReceiveIter() {
 			if err != nil {
-				yield(Filter{}, ctxError(ctx, op, ifc, c.opError(op, ifc, err)))
+				yield(Filter{}, errs.Netlink(ctx, op, ifc.String(), err))
 				return
 			}
 			if m.Header.Flags&netlink.DumpInterrupted != 0 {

@@ -75,7 +75,7 @@ func (c *Conn) Close() error { return c.c.Close() }
 // deadline bounds the exchange on real sockets.
 func (c *Conn) Do(ctx context.Context, op, dev string, cmd uint8, flags netlink.HeaderFlags, body []byte) ([]genetlink.Message, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, &errs.Error{Op: op, Device: dev, Err: fmt.Errorf("%w: %w", errs.ErrTimeout, err)}
+		return nil, errs.Netlink(ctx, op, dev, err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -89,14 +89,14 @@ func (c *Conn) Do(ctx context.Context, op, dev string, cmd uint8, flags netlink.
 	for attempt := 0; ; attempt++ {
 		sent, err := c.c.Send(req, c.family.ID, flags)
 		if err != nil {
-			return nil, OpError(ctx, op, dev, err)
+			return nil, errs.Netlink(ctx, op, dev, err)
 		}
 		msgs, raw, err := c.c.Receive()
 		if err != nil {
-			return nil, OpError(ctx, op, dev, err)
+			return nil, errs.Netlink(ctx, op, dev, err)
 		}
 		if err := netlink.Validate(sent, raw); err != nil {
-			return nil, OpError(ctx, op, dev, err)
+			return nil, errs.Netlink(ctx, op, dev, err)
 		}
 		interrupted := false
 		for _, m := range raw {
@@ -109,26 +109,6 @@ func (c *Conn) Do(ctx context.Context, op, dev string, cmd uint8, flags netlink.
 			return nil, &errs.Error{Op: op, Device: dev, Err: fmt.Errorf("%w: dump interrupted %d times in a row", errs.ErrBusy, attempt+1)}
 		}
 	}
-}
-
-// OpError wraps a netlink error with the operation, the device and the
-// kernel's extended ack message; errs.Error maps the errno to the
-// sentinels. A socket timeout after the context ended matches ErrTimeout.
-func OpError(ctx context.Context, op, dev string, err error) error {
-	e := &errs.Error{Op: op, Device: dev, Err: err}
-	var oe *netlink.OpError
-	if errors.As(err, &oe) {
-		// Keep the errno and the kernel's message; the OpError's own text
-		// would repeat the message.
-		e.Message = oe.Message
-		if oe.Err != nil && oe.Message != "" {
-			e.Err = oe.Err
-		}
-		if oe.Timeout() && ctx.Err() != nil {
-			e.Err = fmt.Errorf("%w: %w", errs.ErrTimeout, err)
-		}
-	}
-	return e
 }
 
 // Uint reads an unsigned integer of whatever width the kernel sent (1, 2, 4

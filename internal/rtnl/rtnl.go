@@ -3,7 +3,6 @@ package rtnl
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"net"
 	"time"
@@ -103,7 +102,7 @@ func (c *Client) Close() error { return c.c.Close() }
 
 func (c *Client) execute(ctx context.Context, op, dev string, m netlink.Message) ([]netlink.Message, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, &errs.Error{Op: op, Device: dev, Err: fmt.Errorf("%w: %w", errs.ErrTimeout, err)}
+		return nil, errs.Netlink(ctx, op, dev, err)
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		_ = c.c.SetDeadline(dl)
@@ -111,12 +110,7 @@ func (c *Client) execute(ctx context.Context, op, dev string, m netlink.Message)
 	}
 	msgs, err := c.c.Execute(m)
 	if err != nil {
-		e := &errs.Error{Op: op, Device: dev, Err: err}
-		var oe *netlink.OpError
-		if errors.As(err, &oe) {
-			e.Message = oe.Message
-		}
-		return nil, e
+		return nil, errs.Netlink(ctx, op, dev, err)
 	}
 	return msgs, nil
 }
