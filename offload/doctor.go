@@ -224,33 +224,26 @@ func (h *Host) checkNetworkManager() Check {
 // processRunning reports whether a process whose comm is name exists in
 // proc below the root.
 func (h *Host) processRunning(name string) bool {
-	return len(h.processes(func(comm string) bool { return comm == name })) > 0
-}
-
-// processes returns the comm of processes matching keep.
-func (h *Host) processes(keep func(string) bool) []string {
-	names, err := h.fs.ReadDir("proc")
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, n := range names {
-		if _, err := strconv.Atoi(n); err != nil {
-			continue
-		}
-		comm, err := h.fs.ReadString("proc/" + n + "/comm")
-		if err == nil && keep(comm) {
-			out = append(out, comm)
-		}
-	}
-	return out
+	return h.ProcessRunning(func(comm string) bool { return comm == name })
 }
 
 // ProcessRunning reports whether a process whose name (comm) satisfies
 // match runs on the host (read from proc below the root). Backends use it
 // for daemons a card needs, such as YUSUR's hados.
 func (h *Host) ProcessRunning(match func(comm string) bool) bool {
-	return len(h.processes(match)) > 0
+	names, err := h.fs.ReadDir("proc")
+	if err != nil {
+		return false
+	}
+	for _, n := range names {
+		if _, err := strconv.Atoi(n); err != nil {
+			continue // not a pid directory
+		}
+		if comm, err := h.fs.ReadString("proc/" + n + "/comm"); err == nil && match(comm) {
+			return true
+		}
+	}
+	return false
 }
 
 // FileExists reports whether path (absolute, as on the host) exists below
@@ -260,6 +253,8 @@ func (h *Host) FileExists(p string) bool {
 	if rel == "" {
 		return true
 	}
+	// Lstat, not the FS's Exists (which follows links): an absolute link
+	// target would resolve on this machine, not below the Host's root.
 	_, err := os.Lstat(h.fs.Abs(rel))
 	return err == nil
 }

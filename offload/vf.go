@@ -3,6 +3,7 @@ package offload
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,7 +29,7 @@ func (h *Host) VFs(ctx context.Context, pf PCIAddress) ([]VF, error) {
 			}
 		}
 	}
-	sortInts(idx)
+	slices.Sort(idx)
 	vfs := make([]VF, 0, len(idx))
 	for _, i := range idx {
 		if err := ctx.Err(); err != nil {
@@ -41,14 +42,6 @@ func (h *Host) VFs(ctx context.Context, pf PCIAddress) ([]VF, error) {
 		vfs = append(vfs, vf)
 	}
 	return vfs, nil
-}
-
-func sortInts(a []int) {
-	for i := 1; i < len(a); i++ {
-		for j := i; j > 0 && a[j] < a[j-1]; j-- {
-			a[j], a[j-1] = a[j-1], a[j]
-		}
-	}
 }
 
 // vfAt describes VF index i of pf from its virtfn link.
