@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/mdlayher/netlink"
@@ -80,9 +81,13 @@ type VFConfig struct {
 }
 
 // Client sends rtnetlink requests over one netlink.Conn; it is safe for
-// concurrent use (netlink.Conn serialises requests).
+// concurrent use. Requests are serialised on mu, not only inside
+// netlink.Conn, because each one sets the socket deadline from its own
+// context: unserialised, one request's cleanup would clear another's
+// deadline while it waits.
 type Client struct {
-	c *netlink.Conn
+	mu sync.Mutex
+	c  *netlink.Conn
 }
 
 // Dial opens a NETLINK_ROUTE socket; cfg may set the network namespace.
@@ -91,6 +96,10 @@ func Dial(cfg *netlink.Config) (*Client, error) {
 	if err != nil {
 		return nil, &errs.Error{Op: "dial rtnetlink", Err: err}
 	}
+	// Ask for extended acks so that refusals carry the driver's reason
+	// (a VF setting the PF does not take); a kernel without the option
+	// only costs the message.
+	_ = c.SetOption(netlink.ExtendedAcknowledge, true)
 	return &Client{c: c}, nil
 }
 
@@ -104,6 +113,8 @@ func (c *Client) execute(ctx context.Context, op, dev string, m netlink.Message)
 	if err := ctx.Err(); err != nil {
 		return nil, errs.Netlink(ctx, op, dev, err)
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if dl, ok := ctx.Deadline(); ok {
 		_ = c.c.SetDeadline(dl)
 		defer c.c.SetDeadline(time.Time{})
