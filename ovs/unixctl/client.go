@@ -215,9 +215,6 @@ type request struct {
 	ID     uint64   `json:"id"`
 }
 
-// aLongTimeAgo is a deadline in the past, to interrupt blocked I/O.
-var aLongTimeAgo = time.Unix(1, 0)
-
 // roundTrip sends one request and reads its reply. got counts reply bytes
 // received, so a caller can tell a connection that died idle from one that
 // died mid-reply.
@@ -236,7 +233,8 @@ func (c *Client) roundTrip(ctx context.Context, method string, args []string) (R
 	if err := conn.SetDeadline(dl); err != nil {
 		return Reply{}, 0, err
 	}
-	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(aLongTimeAgo) })
+	// A deadline in the past interrupts the blocked Read or Write at once.
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	r, got, err := c.exchange(conn, req, id)
 	if !stop() && err == nil {
 		// The context ended while the reply arrived: the deadline may
