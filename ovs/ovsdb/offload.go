@@ -43,6 +43,14 @@ func (p TCPolicy) Valid() bool {
 	return false
 }
 
+// validate is Valid as the ErrInvalidArgument the setters return.
+func (p TCPolicy) validate() error {
+	if !p.Valid() {
+		return errs.Invalid("tc-policy", string(p), "want none, skip_sw or skip_hw")
+	}
+	return nil
+}
+
 // String returns the OVSDB value.
 func (p TCPolicy) String() string { return string(p) }
 
@@ -91,8 +99,8 @@ func (c *Client) SetHWOffload(ctx context.Context, on bool) (Generation, error) 
 // SetTCPolicy writes other_config:tc-policy; TCPolicyUnset removes it. Like
 // hw-offload, it is read when offload is initialised at startup.
 func (c *Client) SetTCPolicy(ctx context.Context, p TCPolicy) (Generation, error) {
-	if !p.Valid() {
-		return 0, errs.Invalid("tc-policy", string(p), "want none, skip_sw or skip_hw")
+	if err := p.validate(); err != nil {
+		return 0, err
 	}
 	return c.setOtherConfig(ctx, map[string]string{KeyTCPolicy: string(p)})
 }
@@ -101,30 +109,37 @@ func (c *Client) SetTCPolicy(ctx context.Context, p TCPolicy) (Generation, error
 // OVS enforces a 500 ms minimum itself; values below 1 ms or above
 // 2^32-1 ms are ErrInvalidArgument.
 func (c *Client) SetMaxIdle(ctx context.Context, d time.Duration) (Generation, error) {
+	v, err := maxIdleValue(d)
+	if err != nil {
+		return 0, err
+	}
+	return c.setOtherConfig(ctx, map[string]string{KeyMaxIdle: v})
+}
+
+// maxIdleValue is the other_config:max-idle text for d: "" (remove the
+// key) for 0, else whole milliseconds in the range OVS parses.
+func maxIdleValue(d time.Duration) (string, error) {
 	if d == 0 {
-		return c.setOtherConfig(ctx, map[string]string{KeyMaxIdle: ""})
+		return "", nil
 	}
 	ms := d.Milliseconds()
 	if ms < 1 || ms > 1<<32-1 {
-		return 0, errs.Invalid("max-idle", d.String(), "want 1 ms to 4294967295 ms")
+		return "", errs.Invalid("max-idle", d.String(), "want 1 ms to 4294967295 ms")
 	}
-	return c.setOtherConfig(ctx, map[string]string{KeyMaxIdle: strconv.FormatInt(ms, 10)})
+	return strconv.FormatInt(ms, 10), nil
 }
 
 // SetOffloadConfig writes all three keys in one transaction (unset values
 // are removed). hw-offload and tc-policy take effect when ovs-vswitchd
 // restarts.
 func (c *Client) SetOffloadConfig(ctx context.Context, cfg OffloadConfig) (Generation, error) {
-	if !cfg.TCPolicy.Valid() {
-		return 0, errs.Invalid("tc-policy", string(cfg.TCPolicy), "want none, skip_sw or skip_hw")
+	if err := cfg.TCPolicy.validate(); err != nil {
+		return 0, err
 	}
-	kv := map[string]string{KeyHWOffload: strconv.FormatBool(cfg.HWOffload), KeyTCPolicy: string(cfg.TCPolicy), KeyMaxIdle: ""}
-	if cfg.MaxIdle != 0 {
-		ms := cfg.MaxIdle.Milliseconds()
-		if ms < 1 || ms > 1<<32-1 {
-			return 0, errs.Invalid("max-idle", cfg.MaxIdle.String(), "want 1 ms to 4294967295 ms")
-		}
-		kv[KeyMaxIdle] = strconv.FormatInt(ms, 10)
+	idle, err := maxIdleValue(cfg.MaxIdle)
+	if err != nil {
+		return 0, err
 	}
-	return c.setOtherConfig(ctx, kv)
+	return c.setOtherConfig(ctx, map[string]string{
+		KeyHWOffload: strconv.FormatBool(cfg.HWOffload), KeyTCPolicy: string(cfg.TCPolicy), KeyMaxIdle: idle})
 }

@@ -94,6 +94,12 @@ func TestOffloadConfig(t *testing.T) {
 	if _, err := c.SetMaxIdle(ctx, time.Microsecond); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Errorf("bad max-idle: %v", err)
 	}
+	if _, err := c.SetOffloadConfig(ctx, OffloadConfig{TCPolicy: "skip_everything"}); !errors.Is(err, errs.ErrInvalidArgument) {
+		t.Errorf("SetOffloadConfig, bad tc-policy: %v", err)
+	}
+	if _, err := c.SetOffloadConfig(ctx, OffloadConfig{MaxIdle: -time.Second}); !errors.Is(err, errs.ErrInvalidArgument) {
+		t.Errorf("SetOffloadConfig, bad max-idle: %v", err)
+	}
 	oc2, _ := c.OtherConfig(ctx)
 	if !maps.Equal(oc, oc2) {
 		t.Errorf("a refused value changed other_config: %v", oc2)
