@@ -4,22 +4,19 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"os"
-	"runtime"
 	"strings"
 
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/offloadtest"
 	"github.com/offloadkit/offloadkit/offload/podnet"
+	"github.com/offloadkit/offloadkit/offload/podnet/podnettest"
 )
 
 // demo runs ADD and DEL once on the bundled tree, with veths standing in
@@ -51,22 +48,23 @@ func demo(w io.Writer, tree, vfAddr, ifName, containerID, mac string) error {
 	if err != nil {
 		return err
 	}
-	peer, repDesc := vf.Netdev+"x", "none in the kernel (OVS-DPDK port)" // the veth needs some peer
+	repName, repDesc := "", "none in the kernel (OVS-DPDK port)"
 	if rep, err := h.VFRepresentor(ctx, vf.Address); err == nil {
-		peer, repDesc = rep.Netdev, rep.Netdev
+		repName, repDesc = rep.Netdev, rep.Netdev
 	}
 
-	hostNS, delHost, err := namedNetNS("cni-attach-host")
+	hostNS, delHost, err := podnettest.NewNetNS("cni-attach-host")
 	if err != nil {
 		return err
 	}
 	defer delHost()
-	podNS, delPod, err := namedNetNS("cni-attach-pod")
+	podNS, delPod, err := podnettest.NewNetNS("cni-attach-pod")
 	if err != nil {
 		return err
 	}
 	defer delPod()
-	if err := addVeth(hostNS, vf.Netdev, peer); err != nil {
+	peer, err := podnettest.AddStandIn(hostNS, vf.Netdev, repName)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "tree %s: VF %s (index %d of %s), netdev %s, representor %s; veth %s/%s stands in, in %s; pod namespace %s\n\n",
@@ -125,66 +123,8 @@ func pickVF(ctx context.Context, h *offload.Host, addr string) (*offload.VF, err
 	return nil, fmt.Errorf("the tree has no VF with a netdev and a representor (try cx5-switchdev, agilio-flower or yusur-2200e)")
 }
 
-// namedNetNS creates /var/run/netns/<prefix>-<random> without leaving any
-// thread of this process in it.
-func namedNetNS(prefix string) (string, func(), error) {
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	name := fmt.Sprintf("%s-%s", prefix, hex.EncodeToString(b))
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer orig.Close()
-		ns, err := netns.NewNamed(name)
-		if err != nil {
-			runtime.UnlockOSThread()
-			errc <- err
-			return
-		}
-		ns.Close()
-		if err := netns.Set(orig); err != nil {
-			errc <- err // the thread stays locked and ends with the goroutine
-			return
-		}
-		runtime.UnlockOSThread()
-		errc <- nil
-	}()
-	if err := <-errc; err != nil {
-		return "", nil, fmt.Errorf("create network namespace %s: %w", name, err)
-	}
-	return "/var/run/netns/" + name, func() { _ = netns.DeleteNamed(name) }, nil
-}
-
-func inNS(path string, f func(h *netlink.Handle) error) error {
-	ns, err := netns.GetFromPath(path)
-	if err != nil {
-		return err
-	}
-	defer ns.Close()
-	h, err := netlink.NewHandleAt(ns)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	return f(h)
-}
-
-func addVeth(nsPath, name, peer string) error {
-	return inNS(nsPath, func(h *netlink.Handle) error {
-		if err := h.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: name}, PeerName: peer}); err != nil {
-			return fmt.Errorf("create veth %s/%s: %w", name, peer, err)
-		}
-		return nil
-	})
-}
-
 func show(w io.Writer, what, nsPath string) error {
-	return inNS(nsPath, func(h *netlink.Handle) error {
+	return podnettest.InNS(nsPath, func(h *netlink.Handle) error {
 		ls, err := h.LinkList()
 		if err != nil {
 			return err

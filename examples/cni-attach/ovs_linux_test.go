@@ -16,6 +16,7 @@ import (
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/offloadtest"
 	"github.com/offloadkit/offloadkit/offload/podnet"
+	"github.com/offloadkit/offloadkit/offload/podnet/podnettest"
 	"github.com/offloadkit/offloadkit/ovs/ovstest"
 )
 
@@ -30,22 +31,8 @@ func TestCNIWithOVS(t *testing.T) {
 	}
 	hostNS := "/proc/" + strings.TrimSpace(string(pid)) + "/ns/net"
 	o.AddBridge(t, "br-int")
-	if err := addVeth(hostNS, "enp132s0f0v1", "enp132s0f0r1"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = inNS(hostNS, func(h *netlink.Handle) error {
-			if l, err := h.LinkByName("enp132s0f0v1"); err == nil {
-				return h.LinkDel(l)
-			}
-			return nil
-		})
-	})
-	podNS, delPod, err := namedNetNS("cni-attach-test")
-	if err != nil {
-		t.Skipf("no network namespaces here: %v", err)
-	}
-	t.Cleanup(delPod)
+	podnettest.StandIn(t, hostNS, "enp132s0f0v1", "enp132s0f0r1")
+	podNS := podnettest.NetNS(t, "cni-attach-test")
 	h := offloadtest.NewByName(t, "cx5-switchdev").Host(t)
 	p := podnet.New(h, podnet.WithHostNetNS(hostNS))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -73,7 +60,7 @@ func TestCNIWithOVS(t *testing.T) {
 		t.Errorf("interface after DEL: %v", err)
 	}
 	var names []string
-	if err := inNS(hostNS, func(h *netlink.Handle) error {
+	if err := podnettest.InNS(hostNS, func(h *netlink.Handle) error {
 		ls, err := h.LinkList()
 		for _, l := range ls {
 			names = append(names, l.Attrs().Name)

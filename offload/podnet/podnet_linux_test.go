@@ -4,14 +4,10 @@ package podnet
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"sync"
 	"testing"
@@ -22,63 +18,8 @@ import (
 
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/offloadtest"
+	"github.com/offloadkit/offloadkit/offload/podnet/podnettest"
 )
-
-// newNamedNetNS creates a network namespace bind-mounted under
-// /var/run/netns for the test and returns its path. The creating thread is
-// switched back at once, so no test code runs inside it.
-func newNamedNetNS(t *testing.T, prefix string) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network namespaces and veth pairs (CAP_SYS_ADMIN, CAP_NET_ADMIN)")
-	}
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	name := fmt.Sprintf("%s-%d-%s", prefix, os.Getpid(), hex.EncodeToString(b))
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer orig.Close()
-		ns, err := netns.NewNamed(name)
-		if err != nil {
-			runtime.UnlockOSThread()
-			errc <- err
-			return
-		}
-		ns.Close()
-		if err := netns.Set(orig); err != nil {
-			errc <- err // the thread stays locked and dies with the goroutine
-			return
-		}
-		runtime.UnlockOSThread()
-		errc <- nil
-	}()
-	if err := <-errc; err != nil {
-		t.Skipf("cannot create a network namespace here (%v): the end-to-end tests need CAP_SYS_ADMIN and a writable /var/run/netns", err)
-	}
-	t.Cleanup(func() { _ = netns.DeleteNamed(name) })
-	return "/var/run/netns/" + name
-}
-
-func handleAt(t *testing.T, path string) *netlink.Handle {
-	t.Helper()
-	ns, err := netns.GetFromPath(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ns.Close()
-	h, err := netlink.NewHandleAt(ns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(h.Close)
-	return h
-}
 
 // rig is an offloadtest tree whose VF netdevs and representors also exist
 // as real links: for each VF under test, a veth pair in a private "host"
@@ -101,7 +42,7 @@ type rig struct {
 
 func newRig(t *testing.T, treeName, vf, vfName, repName string) *rig {
 	t.Helper()
-	return newRigIn(t, newNamedNetNS(t, "okt-host"), treeName, vf, vfName, repName)
+	return newRigIn(t, podnettest.NetNS(t, "okt-host"), treeName, vf, vfName, repName)
 }
 
 // newRigIn is newRig with the host namespace given (ovs-vswitchd's, say).
@@ -109,32 +50,12 @@ func newRig(t *testing.T, treeName, vf, vfName, repName string) *rig {
 func newRigIn(t *testing.T, hostNS, treeName, vf, vfName, repName string) *rig {
 	t.Helper()
 	r := &rig{hostNS: hostNS, vf: offload.MustParsePCIAddress(vf), vfName: vfName, repName: repName}
-	r.podNS = newNamedNetNS(t, "okt-pod")
+	r.podNS = podnettest.NetNS(t, "okt-pod")
 	r.tree = offloadtest.NewByName(t, treeName)
 	r.host = r.tree.Host(t)
-	r.hostH = handleAt(t, r.hostNS)
-	r.podH = handleAt(t, r.podNS)
-	peer := repName
-	if peer == "" {
-		peer = vfName + "x" // YUSUR has no kernel representor; the veth needs a peer all the same
-	}
-	if err := r.hostH.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: vfName}, PeerName: peer}); err != nil {
-		t.Fatalf("create veth %s/%s: %v", vfName, peer, err)
-	}
-	t.Cleanup(func() {
-		if l, err := r.hostH.LinkByName(vfName); err == nil {
-			_ = r.hostH.LinkDel(l)
-		}
-	})
-	if repName != "" {
-		l, err := r.hostH.LinkByName(repName)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := r.hostH.LinkSetUp(l); err != nil {
-			t.Fatal(err)
-		}
-	}
+	r.hostH = podnettest.Handle(t, r.hostNS)
+	r.podH = podnettest.Handle(t, r.podNS)
+	podnettest.StandIn(t, r.hostNS, vfName, repName) // YUSUR (repName "") has no kernel representor: the peer is vfName+"x"
 	r.p = New(r.host, WithHostNetNS(r.hostNS))
 	return r
 }
@@ -230,7 +151,7 @@ func TestAttachDetachEndToEnd(t *testing.T) {
 	}
 
 	// A second attach of the same VF must not steal it from the pod.
-	pod2 := newNamedNetNS(t, "okt-pod2")
+	pod2 := podnettest.NetNS(t, "okt-pod2")
 	if _, err := r.p.AttachVF(ctx, r.vf, pod2, "eth0", AttachOptions{}); !errors.Is(err, offload.ErrBusy) {
 		t.Errorf("attach of an attached VF: got %v, want ErrBusy", err)
 	}
@@ -303,8 +224,8 @@ func TestAttachRealFailures(t *testing.T) {
 	if d := cmp.Diff(before, r.state(t)); d != "" {
 		t.Errorf("(-before +after):\n%s", d)
 	}
-	pod2 := newNamedNetNS(t, "okt-pod2")
-	pod2H := handleAt(t, pod2)
+	pod2 := podnettest.NetNS(t, "okt-pod2")
+	pod2H := podnettest.Handle(t, pod2)
 	if err := r.hostH.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "d85b161b6840_h"}, PeerName: "peer1"}); err != nil {
 		t.Fatal(err)
 	}
@@ -383,8 +304,8 @@ func TestDetachFailureAtEveryStep(t *testing.T) {
 func TestDetachRacesReattach(t *testing.T) {
 	r := newRig(t, "cx5-switchdev", "0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0")
 	ctx := context.Background()
-	pod2 := newNamedNetNS(t, "okt-pod2")
-	pod2H := handleAt(t, pod2)
+	pod2 := podnettest.NetNS(t, "okt-pod2")
+	pod2H := podnettest.Handle(t, pod2)
 	before := r.state(t)
 	const rounds = 25
 	won := 0
@@ -501,10 +422,10 @@ func TestDetachLeavesForeignLink(t *testing.T) {
 // or confuse different VFs, and the Host's shared caches must hold up
 // under the race detector.
 func TestParallelAttachDifferentVFs(t *testing.T) {
-	hostNS := newNamedNetNS(t, "okt-host")
+	hostNS := podnettest.NetNS(t, "okt-host")
 	tree := offloadtest.NewByName(t, "cx5-switchdev")
 	host := tree.Host(t)
-	hostH := handleAt(t, hostNS)
+	hostH := podnettest.Handle(t, hostNS)
 	type vfCase struct {
 		vf, vfName, rep, pod, id string
 	}
@@ -513,15 +434,10 @@ func TestParallelAttachDifferentVFs(t *testing.T) {
 		{"0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0"}, {"0000:84:00.5", "enp132s0f0v3", "enp132s0f0r3"},
 		{"0000:84:00.7", "enp132s0f1v1", "enp132s0f1r1"}, {"0000:84:01.1", "enp132s0f1v3", "enp132s0f1r3"},
 	} {
-		if err := hostH.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: v.vfName}, PeerName: v.rep}); err != nil {
-			t.Fatal(err)
-		}
 		// Representors are up, as OVS and the CNIs leave them; DetachVF
 		// does not take them down.
-		if l, err := hostH.LinkByName(v.rep); err != nil || hostH.LinkSetUp(l) != nil {
-			t.Fatalf("set %s up: %v", v.rep, err)
-		}
-		cases = append(cases, vfCase{v.vf, v.vfName, v.rep, newNamedNetNS(t, "okt-pod"), fmt.Sprintf("%012d%s", i, "abcdef")})
+		podnettest.StandIn(t, hostNS, v.vfName, v.rep)
+		cases = append(cases, vfCase{v.vf, v.vfName, v.rep, podnettest.NetNS(t, "okt-pod"), fmt.Sprintf("%012d%s", i, "abcdef")})
 	}
 	// The tree's VF addresses must be what the table says.
 	for _, c := range cases {
@@ -553,7 +469,7 @@ func TestParallelAttachDifferentVFs(t *testing.T) {
 		t.Errorf("host after attach: %v", got)
 	}
 	for _, c := range cases {
-		if got := linkStates(t, handleAt(t, c.pod)); !cmp.Equal(got, []string{fmt.Sprintf("eth0 alias=%q up=true", c.vfName)}) {
+		if got := linkStates(t, podnettest.Handle(t, c.pod)); !cmp.Equal(got, []string{fmt.Sprintf("eth0 alias=%q up=true", c.vfName)}) {
 			t.Errorf("pod of %s: %v", c.vf, got)
 		}
 	}
