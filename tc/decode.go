@@ -545,7 +545,7 @@ func decodeFlower(f *Filter, b []byte) (Flower, error) {
 	}
 	for _, m := range []*MACMatch{&k.EthDst, &k.EthSrc, &k.ARPSHA, &k.ARPTHA} {
 		if m.Addr != nil && m.Mask == nil {
-			m.Mask = append(net.HardwareAddr(nil), fullMAC...)
+			m.Mask = net.HardwareAddr(fullMAC)
 		}
 		if m.Addr == nil && m.Mask != nil {
 			m.Addr = make(net.HardwareAddr, 6)

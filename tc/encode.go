@@ -146,7 +146,7 @@ func putMAC(w *builder, key, mask uint16, m MACMatch) error {
 	if m.Mask != nil {
 		w.put(mask, m.Mask)
 	} else {
-		w.put(mask, fullMAC)
+		w.put(mask, []byte(fullMAC))
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package tc
 
 import (
-	"bytes"
 	"encoding/hex"
 	"net"
 	"net/netip"
@@ -95,13 +94,15 @@ func (m MACMatch) String() string {
 	if m.Addr == nil {
 		return ""
 	}
-	if m.Mask == nil || bytes.Equal(m.Mask, fullMAC) {
+	if m.Mask == nil || string(m.Mask) == fullMAC {
 		return m.Addr.String()
 	}
 	return m.Addr.String() + "/" + m.Mask.String()
 }
 
-var fullMAC = []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+// fullMAC is the all-ones MAC mask: an exact match. A constant, not a
+// []byte var, so no code can change the mask every filter shares.
+const fullMAC = "\xff\xff\xff\xff\xff\xff"
 
 // MarshalText writes the String form.
 func (m MACMatch) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
@@ -128,15 +129,23 @@ const (
 	CTReply       CTState = 1 << 5
 )
 
-var ctNames = []struct {
+// ctName is tc's word for a CTState bit.
+type ctName struct {
 	s    CTState
 	name string
-}{{CTTracked, "trk"}, {CTNew, "new"}, {CTEstablished, "est"}, {CTRelated, "rel"}, {CTInvalid, "inv"}, {CTReply, "rpl"}}
+}
+
+// ctNames returns tc's words for the ct_state bits in the order tc prints
+// them. A function returning an array rather than a package var: the
+// house rule allows no package-level state but sentinel errors.
+func ctNames() [6]ctName {
+	return [6]ctName{{CTTracked, "trk"}, {CTNew, "new"}, {CTEstablished, "est"}, {CTRelated, "rel"}, {CTInvalid, "inv"}, {CTReply, "rpl"}}
+}
 
 // CTStateMatch formats a ct_state key with its mask as tc does: "+trk+est-new".
 func CTStateMatch(m Masked[CTState]) string {
 	s := ""
-	for _, n := range ctNames {
+	for _, n := range ctNames() {
 		if m.Mask&n.s == 0 {
 			continue
 		}

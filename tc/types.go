@@ -101,18 +101,26 @@ const (
 	FlagVerbose Flags = 1 << 4
 )
 
-var flagNames = []struct {
+// flagName is one of tc's words for a Flags bit.
+type flagName struct {
 	f    Flags
 	name string
-}{
-	{FlagSkipHW, "skip_hw"}, {FlagSkipSW, "skip_sw"}, {FlagInHW, "in_hw"},
-	{FlagNotInHW, "not_in_hw"}, {FlagVerbose, "verbose"},
+}
+
+// flagNames returns tc's words for the flag bits, in tc's order. A
+// function returning an array rather than a package var: the house rule
+// allows no package-level state but sentinel errors.
+func flagNames() [5]flagName {
+	return [5]flagName{
+		{FlagSkipHW, "skip_hw"}, {FlagSkipSW, "skip_sw"}, {FlagInHW, "in_hw"},
+		{FlagNotInHW, "not_in_hw"}, {FlagVerbose, "verbose"},
+	}
 }
 
 // String lists the set flags with tc's words, space separated.
 func (f Flags) String() string {
 	var parts []string
-	for _, n := range flagNames {
+	for _, n := range flagNames() {
 		if f&n.f != 0 {
 			parts = append(parts, n.name)
 			f &^= n.f
@@ -316,7 +324,7 @@ func (f *Flags) UnmarshalJSON(b []byte) error {
 	var v Flags
 	for _, w := range words {
 		found := false
-		for _, n := range flagNames {
+		for _, n := range flagNames() {
 			if n.name == w {
 				v |= n.f
 				found = true
