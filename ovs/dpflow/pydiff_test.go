@@ -11,6 +11,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -106,7 +108,7 @@ func TestPythonDifferential(t *testing.T) {
 				t.Fatal(err)
 			}
 			f := ours[p.Line]
-			where := name + ":" + itoa(p.Line)
+			where := name + ":" + strconv.Itoa(p.Line)
 			if p.Error != "" {
 				msg := p.Error
 				if p.ErrorCut != "" {
@@ -152,8 +154,6 @@ type pyStats struct {
 	actions, restructured, stripped int
 }
 
-func itoa(n int) string { return big.NewInt(int64(n)).String() }
-
 func comparePy(t *testing.T, where string, f *Flow, p *pyFlow, st *pyStats) {
 	t.Helper()
 	ufid := ""
@@ -181,7 +181,7 @@ func comparePy(t *testing.T, where string, f *Flow, p *pyFlow, st *pyStats) {
 	if p.Flags != "" && f.TCPFlags.String() != p.Flags {
 		t.Errorf("%s: flags %q, python %q", where, f.TCPFlags, p.Flags)
 	}
-	if slicesContain(p.Stripped, "offloaded") {
+	if slices.Contains(p.Stripped, "offloaded") {
 		p.Offloaded = string(f.Offloaded) // cut before Python parsed the line
 	}
 	if string(f.DP) != p.DP || string(f.Offloaded) != p.Offloaded {
@@ -248,29 +248,8 @@ var cmpEmpty = cmp.Comparer(func(a, b []string) bool {
 	if len(a) == 0 && len(b) == 0 {
 		return true
 	}
-	return slicesEqual(a, b)
+	return slices.Equal(a, b)
 })
-
-func slicesContain(a []string, s string) bool {
-	for _, x := range a {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func slicesEqual(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
 
 func bigOf(s string) (*big.Int, bool) {
 	base := 10
