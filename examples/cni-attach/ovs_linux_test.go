@@ -5,8 +5,7 @@ package main
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -25,11 +24,7 @@ import (
 // must appear with its iface-id on ADD and be gone after DEL.
 func TestCNIWithOVS(t *testing.T) {
 	o := ovstest.Start(t)
-	pid, err := os.ReadFile(filepath.Join(o.Dir, "ovs-vswitchd.pid"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hostNS := "/proc/" + strings.TrimSpace(string(pid)) + "/ns/net"
+	hostNS := fmt.Sprintf("/proc/%d/ns/net", o.VswitchdPID())
 	o.AddBridge(t, "br-int")
 	podnettest.StandIn(t, hostNS, "enp132s0f0v1", "enp132s0f0r1")
 	podNS := podnettest.NetNS(t, "cni-attach-test")

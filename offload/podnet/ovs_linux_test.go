@@ -5,9 +5,7 @@ package podnet
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
-	"strings"
+	"fmt"
 	"testing"
 	"time"
 
@@ -41,11 +39,7 @@ func TestPortSpec(t *testing.T) {
 // before the VF is detached.
 func TestAttachToOVS(t *testing.T) {
 	o := ovstest.Start(t)
-	pid, err := os.ReadFile(filepath.Join(o.Dir, "ovs-vswitchd.pid"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hostNS := "/proc/" + strings.TrimSpace(string(pid)) + "/ns/net"
+	hostNS := fmt.Sprintf("/proc/%d/ns/net", o.VswitchdPID())
 	o.AddBridge(t, "br-int")
 	r := newRigIn(t, hostNS, "cx5-switchdev", "0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
