@@ -50,8 +50,8 @@ func (p Placement) Offloaded() bool {
 	return p == PlacementHardware || p == PlacementDPDKPartial || p == PlacementDPDKFull
 }
 
-// Placement classifies the flow. An offloaded:yes flow with a dp: other
-// than tc, dpdk or ovs (a vendor layer) counts as hardware.
+// Placement classifies the flow. A dp: other than tc, dpdk or ovs (a vendor
+// layer) counts as hardware with offloaded:yes and as ovs without it.
 func (f *Flow) Placement() Placement {
 	switch {
 	case f.Offloaded == OffloadedPartial:
@@ -62,7 +62,9 @@ func (f *Flow) Placement() Placement {
 		return PlacementHardware
 	case f.DP == LayerTC:
 		return PlacementTCSoftware
-	case f.DP == LayerOVS || f.DP != LayerNone:
+	case f.DP != LayerNone:
+		// dp:ovs, or a layer this package does not know that did not
+		// claim offload: count it as software.
 		return PlacementOVS
 	}
 	return PlacementUnknown

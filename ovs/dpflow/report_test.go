@@ -91,6 +91,9 @@ func TestPlacement(t *testing.T) {
 		{"partial", "ovs", PlacementDPDKPartial},
 		{"", "dpdk", PlacementDPDKFull},
 		{"yes", "dpdk", PlacementDPDKFull},
+		// A layer this package does not know: offloaded:yes decides.
+		{"yes", "vendor", PlacementHardware},
+		{"", "vendor", PlacementOVS},
 	} {
 		f := Flow{Offloaded: tc.off, DP: tc.dp}
 		if got := f.Placement(); got != tc.want {
