@@ -2,6 +2,7 @@ package rtnl
 
 import (
 	"encoding/binary"
+	"net"
 
 	"github.com/mdlayher/netlink"
 	"github.com/mdlayher/netlink/nlenc"
@@ -23,21 +24,11 @@ func EncodeLink(l Link) ([]byte, error) {
 			for _, v := range l.VFs {
 				vf := uint32(v.VF)
 				ae.Nested(iflaVFInfo, func(ae *netlink.AttributeEncoder) error {
-					mac := make([]byte, 36)
-					nlenc.PutUint32(mac[0:4], vf)
-					copy(mac[4:], v.MAC)
-					ae.Bytes(iflaVFMAC, mac)
-					vlan := make([]byte, 12)
-					nlenc.PutUint32(vlan[0:4], vf)
-					nlenc.PutUint32(vlan[4:8], uint32(v.VLAN))
-					nlenc.PutUint32(vlan[8:12], uint32(v.QoS))
-					ae.Bytes(iflaVFVLAN, vlan)
-					ae.Bytes(iflaVFSpoofchk, setting(vf, v.SpoofChk))
-					ae.Bytes(iflaVFTrust, setting(vf, v.Trust))
-					ls := make([]byte, 8)
-					nlenc.PutUint32(ls[0:4], vf)
-					nlenc.PutUint32(ls[4:8], uint32(v.LinkState))
-					ae.Bytes(iflaVFLinkState, ls)
+					ae.Bytes(iflaVFMAC, vfMAC(vf, v.MAC))
+					ae.Bytes(iflaVFVLAN, vfVLAN(vf, v.VLAN, v.QoS))
+					ae.Bytes(iflaVFSpoofchk, vfValue(vf, setting(v.SpoofChk)))
+					ae.Bytes(iflaVFTrust, vfValue(vf, setting(v.Trust)))
+					ae.Bytes(iflaVFLinkState, vfValue(vf, uint32(v.LinkState)))
 					return nil
 				})
 			}
@@ -51,16 +42,43 @@ func EncodeLink(l Link) ([]byte, error) {
 	return append(hdr, attrs...), nil
 }
 
-func setting(vf uint32, b *bool) []byte {
-	out := make([]byte, 8)
-	nlenc.PutUint32(out[0:4], vf)
+// setting is the kernel's u32 for an on/off VF setting, (u32)-1 for one
+// the driver does not report (nil); optBool is its inverse.
+func setting(b *bool) uint32 {
 	switch {
 	case b == nil:
-		nlenc.PutUint32(out[4:8], ^uint32(0))
+		return ^uint32(0)
 	case *b:
-		nlenc.PutUint32(out[4:8], 1)
+		return 1
 	}
-	return out
+	return 0
+}
+
+// vfValue lays out the kernel's structs of a VF number and one u32 value
+// (ifla_vf_spoofchk, ifla_vf_trust, ifla_vf_link_state).
+func vfValue(vf, v uint32) []byte {
+	b := make([]byte, 8)
+	nlenc.PutUint32(b[0:4], vf)
+	nlenc.PutUint32(b[4:8], v)
+	return b
+}
+
+// vfMAC lays out struct ifla_vf_mac: the VF number and a 32-byte address
+// field of which Ethernet uses the first 6.
+func vfMAC(vf uint32, mac net.HardwareAddr) []byte {
+	b := make([]byte, 4+32)
+	nlenc.PutUint32(b[0:4], vf)
+	copy(b[4:], mac)
+	return b
+}
+
+// vfVLAN lays out struct ifla_vf_vlan: VF number, VLAN ID and QoS.
+func vfVLAN(vf uint32, vlan, qos int) []byte {
+	b := make([]byte, 12)
+	nlenc.PutUint32(b[0:4], vf)
+	nlenc.PutUint32(b[4:8], uint32(vlan))
+	nlenc.PutUint32(b[8:12], uint32(qos))
+	return b
 }
 
 // DecodeSetVF decodes the body EncodeSetVF builds: the target ifindex and

@@ -214,29 +214,19 @@ func EncodeSetVF(ifindex int, cfg VFConfig) ([]byte, error) {
 	ae.Nested(iflaVFInfoList, func(ae *netlink.AttributeEncoder) error {
 		ae.Nested(iflaVFInfo, func(ae *netlink.AttributeEncoder) error {
 			if cfg.MAC != nil {
-				b := make([]byte, 4+32) // struct ifla_vf_mac
-				nlenc.PutUint32(b[0:4], vf)
-				copy(b[4:], cfg.MAC)
-				ae.Bytes(iflaVFMAC, b)
+				ae.Bytes(iflaVFMAC, vfMAC(vf, cfg.MAC))
 			}
 			if cfg.VLAN != nil {
-				b := make([]byte, 12) // struct ifla_vf_vlan
-				nlenc.PutUint32(b[0:4], vf)
-				nlenc.PutUint32(b[4:8], uint32(*cfg.VLAN))
-				nlenc.PutUint32(b[8:12], uint32(cfg.QoS))
-				ae.Bytes(iflaVFVLAN, b)
+				ae.Bytes(iflaVFVLAN, vfVLAN(vf, *cfg.VLAN, cfg.QoS))
 			}
 			if cfg.SpoofChk != nil {
-				ae.Bytes(iflaVFSpoofchk, vfSetting(vf, *cfg.SpoofChk))
+				ae.Bytes(iflaVFSpoofchk, vfValue(vf, setting(cfg.SpoofChk)))
 			}
 			if cfg.Trust != nil {
-				ae.Bytes(iflaVFTrust, vfSetting(vf, *cfg.Trust))
+				ae.Bytes(iflaVFTrust, vfValue(vf, setting(cfg.Trust)))
 			}
 			if cfg.LinkState != nil {
-				b := make([]byte, 8)
-				nlenc.PutUint32(b[0:4], vf)
-				nlenc.PutUint32(b[4:8], uint32(*cfg.LinkState))
-				ae.Bytes(iflaVFLinkState, b)
+				ae.Bytes(iflaVFLinkState, vfValue(vf, uint32(*cfg.LinkState)))
 			}
 			return nil
 		})
@@ -247,15 +237,6 @@ func EncodeSetVF(ifindex int, cfg VFConfig) ([]byte, error) {
 		return nil, err
 	}
 	return append(hdr, attrs...), nil
-}
-
-func vfSetting(vf uint32, on bool) []byte {
-	b := make([]byte, 8)
-	nlenc.PutUint32(b[0:4], vf)
-	if on {
-		nlenc.PutUint32(b[4:8], 1)
-	}
-	return b
 }
 
 // DecodeLink decodes the body of an RTM_NEWLINK message. Attributes it does
