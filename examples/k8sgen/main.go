@@ -56,33 +56,37 @@ func main() {
 	}
 }
 
+// openHost opens the host at root, or a fresh build of the bundled tree
+// (removed by the returned cleanup) with its whole fake kernel attached,
+// as discover and switchdev do: sysfs alone would leave rtnetlink, devlink
+// and ethtool questions about the tree's devices to the real kernel.
 func openHost(root, tree string) (*offload.Host, func(), error) {
-	var opts []offload.Option
-	cleanup := func() {}
-	if tree != "" {
-		spec, ok := offloadtest.ByName(tree)
-		if !ok {
-			return nil, nil, fmt.Errorf("no bundled tree %q; -tree list shows them", tree)
-		}
-		dir, err := os.MkdirTemp("", "offloadkit-"+tree)
+	if tree == "" {
+		h, err := offload.Open(offload.WithRoot(root))
 		if err != nil {
 			return nil, nil, err
 		}
-		cleanup = func() { os.RemoveAll(dir) }
-		tr, err := offloadtest.Build(dir, spec)
-		if err != nil {
-			cleanup()
-			return nil, nil, err
-		}
-		root = dir
-		opts = append(opts, offload.WithSysfsHooks(tr))
+		return h, func() { h.Close() }, nil
 	}
-	h, err := offload.Open(append(opts, offload.WithRoot(root))...)
+	spec, ok := offloadtest.ByName(tree)
+	if !ok {
+		return nil, nil, fmt.Errorf("no bundled tree %q; -tree list shows them", tree)
+	}
+	dir, err := os.MkdirTemp("", "offloadkit-"+tree)
 	if err != nil {
-		cleanup()
 		return nil, nil, err
 	}
-	return h, func() { h.Close(); cleanup() }, nil
+	tr, err := offloadtest.Build(dir, spec)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	h, err := tr.Open()
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return h, func() { h.Close(); os.RemoveAll(dir) }, nil
 }
 
 func run(w, warn io.Writer, o options) error {
