@@ -242,28 +242,7 @@ func (o *OVS) RestartVswitchd(t testing.TB) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	// A child inherits the namespaces of the thread that forks it: start
 	// it from a thread moved into ovs-vswitchd's namespace.
-	err := func() error {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			runtime.UnlockOSThread()
-			return err
-		}
-		defer orig.Close()
-		if err := netns.Set(o.vswitchdNS); err != nil {
-			runtime.UnlockOSThread()
-			return err
-		}
-		serr := cmd.Start()
-		if err := netns.Set(orig); err != nil {
-			// Stay locked: the runtime discards the thread with the
-			// goroutine instead of reusing it in the wrong namespace.
-			return fmt.Errorf("returning to the original namespace: %w", err)
-		}
-		runtime.UnlockOSThread()
-		return serr
-	}()
-	if err != nil {
+	if err := inNetns(o.vswitchdNS, cmd.Start); err != nil {
 		t.Fatalf("restart ovs-vswitchd: %v", err)
 	}
 	o.vswitchd = cmd
@@ -469,7 +448,11 @@ func linkUp(ns netns.NsHandle, name string, addr netip.Prefix) error {
 
 // Do runs fn with the calling goroutine's thread in the port's far-end
 // namespace. Sockets fn opens stay in that namespace.
-func (p *Port) Do(fn func() error) error {
+func (p *Port) Do(fn func() error) error { return inNetns(p.ns, fn) }
+
+// inNetns runs fn on the calling goroutine's thread moved into ns, then
+// moves the thread back.
+func inNetns(ns netns.NsHandle, fn func() error) error {
 	runtime.LockOSThread()
 	orig, err := netns.Get()
 	if err != nil {
@@ -477,7 +460,7 @@ func (p *Port) Do(fn func() error) error {
 		return err
 	}
 	defer orig.Close()
-	if err := netns.Set(p.ns); err != nil {
+	if err := netns.Set(ns); err != nil {
 		runtime.UnlockOSThread()
 		return err
 	}
