@@ -18,9 +18,8 @@ import (
 // and a logger. A Host holds no global state; Hosts on different roots are
 // independent and safe to use side by side. A Host is safe for concurrent use.
 type Host struct {
-	fs    *sysfs.FS
-	log   *slog.Logger
-	hooks SysfsHooks
+	fs  *sysfs.FS
+	log *slog.Logger
 	// kernel talks devlink and ethtool; nil when the Host has neither (a
 	// fake root without WithDevlink/WithEthtool).
 	kernel *kernel
@@ -126,7 +125,7 @@ func Open(opts ...Option) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Host{fs: fs, log: c.log, hooks: c.hooks, reps: make(map[Device]*repIndex), geo: make(map[PCIAddress]sriovGeo), backends: c.backends}
+	h := &Host{fs: fs, log: c.log, reps: make(map[Device]*repIndex), geo: make(map[PCIAddress]sriovGeo), backends: c.backends}
 	// Only the running system's sysfs matches the kernel we would dial.
 	realRoot := filepath.Clean(fs.Root()) == "/"
 	if c.rtnl != nil {

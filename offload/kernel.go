@@ -20,20 +20,76 @@ type kernel struct {
 	dial  bool // dial the running kernel when no connection was given
 	netns int  // namespace to dial in (WithNetNS); 0: the caller's
 
-	mu    sync.Mutex
-	dlc   *genetlink.Conn // given, not yet wrapped
-	etc   *genetlink.Conn
-	dl    *devlink.Client
-	et    *ethtool.Client
-	dlErr error // sticky ErrNotSupported from a failed probe
-	etErr error
+	mu sync.Mutex
+	dl lazyClient[*devlink.Client]
+	et lazyClient[*ethtool.Client]
+}
+
+// lazyClient is one generic netlink client of the kernel, made on first
+// use from a given connection or by dialling. devlink and ethtool share it
+// so that the probe-once and close rules are written once.
+type lazyClient[C interface{ Close() error }] struct {
+	given  *genetlink.Conn // given, not yet wrapped
+	client C
+	ready  bool
+	err    error // sticky ErrNotSupported from a failed probe
+}
+
+// get returns the client, wrapping the given connection or dialling when
+// dial is set; none when there is neither. The caller holds kernel.mu.
+func (l *lazyClient[C]) get(dial bool, netns int, none error, wrap func(*genetlink.Conn) (C, error), dialFn func(*netlink.Config) (C, error)) (C, error) {
+	var zero C
+	if l.ready {
+		return l.client, nil
+	}
+	if l.err != nil {
+		return zero, l.err
+	}
+	var c C
+	var err error
+	given := l.given != nil
+	switch {
+	case given:
+		c, err = wrap(l.given)
+		l.given = nil
+	case dial:
+		c, err = dialFn(dialConfig(netns))
+	default:
+		return zero, none
+	}
+	if err != nil {
+		// A given connection was closed by the failed New; a missing
+		// family will not appear later.
+		if given || errors.Is(err, errs.ErrNotSupported) {
+			l.err = err
+		}
+		return zero, err
+	}
+	l.client, l.ready = c, true
+	return c, nil
+}
+
+// close closes the client or the given connection not yet wrapped.
+func (l *lazyClient[C]) close() error {
+	var err error
+	if l.given != nil {
+		err = l.given.Close()
+	}
+	if l.ready {
+		err = errors.Join(err, l.client.Close())
+	}
+	var zero C
+	l.given, l.client, l.ready = nil, zero, false
+	return err
 }
 
 func newKernel(dl, et *genetlink.Conn, dial bool, netns int) *kernel {
 	if dl == nil && et == nil && !dial {
 		return nil
 	}
-	return &kernel{dial: dial, netns: netns, dlc: dl, etc: et}
+	k := &kernel{dial: dial, netns: netns}
+	k.dl.given, k.et.given = dl, et
+	return k
 }
 
 // dialConfig is the netlink configuration of connections the Host dials:
@@ -50,34 +106,7 @@ func (k *kernel) devlink() (*devlink.Client, error) {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.dl != nil {
-		return k.dl, nil
-	}
-	if k.dlErr != nil {
-		return nil, k.dlErr
-	}
-	var c *devlink.Client
-	var err error
-	given := k.dlc != nil
-	switch {
-	case given:
-		c, err = devlink.New(k.dlc)
-		k.dlc = nil
-	case k.dial:
-		c, err = devlink.Dial(dialConfig(k.netns))
-	default:
-		return nil, errNoDevlink
-	}
-	if err != nil {
-		// A given connection was closed by the failed New; a missing
-		// family will not appear later.
-		if given || errors.Is(err, errs.ErrNotSupported) {
-			k.dlErr = err
-		}
-		return nil, err
-	}
-	k.dl = c
-	return c, nil
+	return k.dl.get(k.dial, k.netns, errNoDevlink, devlink.New, devlink.Dial)
 }
 
 // ethtool returns the ethtool client, like devlink.
@@ -87,32 +116,7 @@ func (k *kernel) ethtool() (*ethtool.Client, error) {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.et != nil {
-		return k.et, nil
-	}
-	if k.etErr != nil {
-		return nil, k.etErr
-	}
-	var c *ethtool.Client
-	var err error
-	given := k.etc != nil
-	switch {
-	case given:
-		c, err = ethtool.New(k.etc)
-		k.etc = nil
-	case k.dial:
-		c, err = ethtool.Dial(dialConfig(k.netns))
-	default:
-		return nil, errNoEthtool
-	}
-	if err != nil {
-		if given || errors.Is(err, errs.ErrNotSupported) {
-			k.etErr = err
-		}
-		return nil, err
-	}
-	k.et = c
-	return c, nil
+	return k.et.get(k.dial, k.netns, errNoEthtool, ethtool.New, ethtool.Dial)
 }
 
 func (k *kernel) close() error {
@@ -121,18 +125,5 @@ func (k *kernel) close() error {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	var errList []error
-	for _, c := range []*genetlink.Conn{k.dlc, k.etc} {
-		if c != nil {
-			errList = append(errList, c.Close())
-		}
-	}
-	if k.dl != nil {
-		errList = append(errList, k.dl.Close())
-	}
-	if k.et != nil {
-		errList = append(errList, k.et.Close())
-	}
-	k.dlc, k.etc, k.dl, k.et = nil, nil, nil, nil
-	return errors.Join(errList...)
+	return errors.Join(k.dl.close(), k.et.close())
 }
