@@ -102,11 +102,13 @@ func (h *Host) writeBondMode(ctx context.Context, bond, p string, m BondMode) er
 }
 
 // restoreBond puts bond back in mode old and admin state wasUp after
-// cause, on a context of its own (the caller's may be what failed). The
-// mode is restored first, while the bond is still down if it was taken
+// cause, on a context of its own (the caller's may be what failed) bounded
+// by rollbackTimeout, so that a hanging sysfs write cannot hold it forever.
+// The mode is restored first, while the bond is still down if it was taken
 // down: the kernel would refuse it on an up bond.
 func (h *Host) restoreBond(ctx context.Context, bond, modePath string, old BondMode, wasUp bool, cause error) error {
-	rctx := context.WithoutCancel(ctx)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+	defer cancel()
 	var rerrs []error
 	if cur, err := h.readBondMode(bond, modePath); err != nil {
 		rerrs = append(rerrs, err)
