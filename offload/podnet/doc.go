@@ -36,4 +36,9 @@
 // path, container ID) is offload.ErrInvalidArgument before anything is
 // touched; a VF whose netdev is not in the host namespace is
 // offload.ErrBusy; a name already taken in the pod is offload.ErrExists.
+//
+// To run a Plumber against the kernel without the NIC, as this package's
+// tests and examples/cni-attach do, offload/podnet/podnettest makes the
+// network namespaces and a veth pair standing in for a VF and its
+// representor, named as an offload/offloadtest tree names them.
 package podnet
