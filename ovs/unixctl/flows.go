@@ -107,11 +107,12 @@ func (c *Client) DumpFlows(ctx context.Context, o DumpOptions) (*dpflow.FlowDump
 
 // ScanFlows runs dpctl/dump-flows and returns a Scanner over the output,
 // for large dumps: one Flow is reused per line, so the parse does not
-// allocate per flow.
+// allocate per flow. The Scanner parses the reply in place (the reply is
+// ours alone), instead of copying it again through a reader.
 func (c *Client) ScanFlows(ctx context.Context, o DumpOptions) (*dpflow.Scanner, error) {
 	text, err := c.DumpFlowsText(ctx, o)
 	if err != nil {
 		return nil, err
 	}
-	return dpflow.NewScanner(bytes.NewReader(text), o.Parse), nil
+	return dpflow.ScanBytes(text, o.Parse), nil
 }
