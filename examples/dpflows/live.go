@@ -28,10 +28,9 @@ func dumpLive(ctx context.Context, c config) (*dpflow.Scanner, string, error) {
 		return nil, "", err
 	}
 	defer cl.Close()
-	text, err := cl.DumpFlowsText(ctx, o)
+	sc, err := cl.ScanFlows(ctx, o)
 	if err != nil {
 		return nil, "", err
 	}
-	src := "unixctl:" + cl.Path() + " dpctl/dump-flows " + strings.Join(args, " ")
-	return dpflow.ScanBytes(text, o.Parse), src, nil
+	return sc, "unixctl:" + cl.Path() + " dpctl/dump-flows " + strings.Join(args, " "), nil
 }
