@@ -69,21 +69,26 @@ type BondSpec struct {
 
 type builder func() Spec
 
-var trees = map[string]builder{
-	"cx5-legacy":    CX5Legacy,
-	"cx5-switchdev": CX5Switchdev,
-	"cx5-bond":      CX5Bond,
-	"bf2-dpu":       BlueField2DPU,
-	"agilio-flower": AgilioFlower,
-	"yusur-2200e":   Yusur2200E,
-	"e810-ice":      E810,
-	"large":         func() Spec { return Large(16, 256) },
+// trees returns the bundled trees' builders by name: a function, not a
+// package-level map, so no caller can change the set another one sees.
+func trees() map[string]builder {
+	return map[string]builder{
+		"cx5-legacy":    CX5Legacy,
+		"cx5-switchdev": CX5Switchdev,
+		"cx5-bond":      CX5Bond,
+		"bf2-dpu":       BlueField2DPU,
+		"agilio-flower": AgilioFlower,
+		"yusur-2200e":   Yusur2200E,
+		"e810-ice":      E810,
+		"large":         func() Spec { return Large(16, 256) },
+	}
 }
 
 // Names lists the bundled trees.
 func Names() []string {
-	n := make([]string, 0, len(trees))
-	for k := range trees {
+	all := trees()
+	n := make([]string, 0, len(all))
+	for k := range all {
 		n = append(n, k)
 	}
 	sort.Strings(n)
@@ -92,7 +97,7 @@ func Names() []string {
 
 // ByName returns the bundled tree called name.
 func ByName(name string) (Spec, bool) {
-	b, ok := trees[name]
+	b, ok := trees()[name]
 	if !ok {
 		return Spec{}, false
 	}
