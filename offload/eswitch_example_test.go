@@ -4,37 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/offloadtest"
 )
 
-// treeHost builds a bundled offloadtest tree in a temporary directory and
-// opens a Host on it with the fake kernel (sysfs, rtnetlink, devlink,
-// ethtool); a real program calls offload.Open() with no options instead.
-func treeHost(name string) (*offload.Host, func()) {
-	dir, err := os.MkdirTemp("", "offloadkit-eswitch-example")
-	if err != nil {
-		panic(err)
-	}
-	spec, _ := offloadtest.ByName(name)
-	tr, err := offloadtest.Build(dir, spec)
-	if err != nil {
-		panic(err)
-	}
-	h, err := tr.Open()
-	if err != nil {
-		panic(err)
-	}
-	return h, func() { h.Close(); os.RemoveAll(dir) }
-}
-
 // Switch a ConnectX-5 PF to switchdev, the guides' `devlink dev eswitch
 // set pci/0000:84:00.0 mode switchdev`, and find the representor that
 // appears for VF 0.
 func ExampleHost_SetESwitchMode() {
-	h, done := treeHost("cx5-legacy")
+	h, done := fakeHost("cx5-legacy")
 	defer done()
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
@@ -59,7 +38,7 @@ func ExampleHost_SetESwitchMode() {
 // `devlink dev param set pci/0000:84:00.0 name flow_steering_mode value
 // smfs cmode runtime`; SetParam reads the value back.
 func ExampleHost_SetParam() {
-	h, done := treeHost("cx5-switchdev")
+	h, done := fakeHost("cx5-switchdev")
 	defer done()
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
@@ -82,7 +61,7 @@ func ExampleHost_SetParam() {
 // hw-tc-offload on`); a netdev that cannot offload tc reports the feature
 // as not applied instead of failing silently.
 func ExampleHost_SetHWTCOffload() {
-	h, done := treeHost("cx5-switchdev")
+	h, done := fakeHost("cx5-switchdev")
 	defer done()
 	ctx := context.Background()
 
@@ -103,7 +82,7 @@ func ExampleHost_SetHWTCOffload() {
 // List the devlink ports of a BlueField-2 DPU: the uplink, the host PF,
 // the host VFs on external controller 1 and a local SF.
 func ExampleHost_Ports() {
-	h, done := treeHost("bf2-dpu")
+	h, done := fakeHost("bf2-dpu")
 	defer done()
 	ports, err := h.Ports(context.Background(), offload.PCIDevice(offload.MustParsePCIAddress("0000:03:00.0")))
 	if err != nil {
