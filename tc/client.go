@@ -12,6 +12,7 @@ import (
 	"github.com/mdlayher/netlink"
 
 	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/internal/rtnl"
 )
 
 // Config configures Dial. The zero value works in the calling thread's
@@ -96,8 +97,8 @@ func (c *Client) resolve(ctx context.Context, ifc Interface) (int, error) {
 	if ifc.Index > 0 {
 		return ifc.Index, nil
 	}
-	if ifc.Name == "" || len(ifc.Name) >= 16 {
-		return 0, errInvalid("interface name", ifc.Name, "want 1 to 15 bytes")
+	if err := rtnl.ValidateIfName(ifc.Name); err != nil {
+		return 0, err
 	}
 	w := builder{b: make([]byte, ifinfomsgLen)}
 	w.str(3, ifc.Name) // IFLA_IFNAME

@@ -222,6 +222,25 @@ func TestUnknownInterface(t *testing.T) {
 	}
 }
 
+// TestBadInterfaceNameTouchesNothing: a name the kernel could never have
+// (rtnl.ValidateIfName's rule) is refused before any request is sent.
+func TestBadInterfaceNameTouchesNothing(t *testing.T) {
+	sent := 0
+	cl := NewClient(nltest.Dial(func(req []netlink.Message) ([]netlink.Message, error) {
+		sent++
+		return nltest.Error(19, req) // ENODEV
+	}))
+	defer cl.Close()
+	for _, name := range []string{"", "..", "v0:1", "v 0", "0123456789abcdef"} {
+		if _, err := cl.FilterList(context.Background(), Interface{Name: name}, ParentIngress); !errors.Is(err, errs.ErrInvalidArgument) {
+			t.Errorf("FilterList on %q: %v, want ErrInvalidArgument", name, err)
+		}
+	}
+	if sent != 0 {
+		t.Errorf("%d requests reached the kernel for bad names", sent)
+	}
+}
+
 func TestCancelledContext(t *testing.T) {
 	cl := fakeKernel(t, func(req []netlink.Message) ([]netlink.Message, error) { return nil, nil })
 	ctx, cancel := context.WithCancel(context.Background())

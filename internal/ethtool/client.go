@@ -10,6 +10,7 @@ import (
 
 	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/internal/genl"
+	"github.com/offloadkit/offloadkit/internal/rtnl"
 )
 
 // NotAppliedError lists the features a FEATURES_SET request asked for that
@@ -72,8 +73,8 @@ func checkInterface(ifc Interface) error {
 	if ifc.Index == 0 && ifc.Name == "" {
 		return errs.Invalid("interface", "", "want a name or an index")
 	}
-	if len(ifc.Name) > 15 || strings.ContainsAny(ifc.Name, "/\x00 \t\n:") {
-		return errs.Invalid("interface name", ifc.Name, "not a valid interface name")
+	if ifc.Name != "" {
+		return rtnl.ValidateIfName(ifc.Name)
 	}
 	return nil
 }

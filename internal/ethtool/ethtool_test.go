@@ -242,6 +242,8 @@ func TestFeaturesSetErrors(t *testing.T) {
 	}{
 		{Interface{}, map[string]bool{"x": true}},
 		{Interface{Name: "../../etc"}, map[string]bool{"x": true}},
+		{Interface{Name: ".."}, map[string]bool{"x": true}},
+		{Interface{Name: "veth\v0"}, map[string]bool{"x": true}},
 		{Interface{Name: "veth0"}, nil},
 		{Interface{Name: "veth0"}, map[string]bool{"": true}},
 		{Interface{Name: "veth0", Index: -1}, map[string]bool{"x": true}},
