@@ -29,36 +29,31 @@ go test -run '^$' -bench '^BenchmarkDump10k$' -benchmem -count "$count" ./ovs/un
 echo
 echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 awk '
-/^BenchmarkDump10k\// {
-	split($1, p, "/"); name = p[2] "/" p[3]; sub(/-[0-9]+$/, "", name)
-	n[name]++; v[name, n[name]] = $3
-	for (i = 4; i < NF; i++) {
-		if ($(i + 1) == "client-cpu-ms/op") { cn[name]++; cv[name, cn[name]] = $i }
-		if ($(i + 1) == "vswitchd-cpu-ms/op") { sn[name]++; sv[name, sn[name]] = $i }
-	}
-}
-function median(k,   i, j, t, m, a) {
-	m = n[k]; for (i = 1; i <= m; i++) a[i] = v[k, i]
-	return sorted_median(a, m)
-}
-function cmedian(k,   i, m, a) {
-	m = cn[k]; for (i = 1; i <= m; i++) a[i] = cv[k, i]
-	return sorted_median(a, m)
-}
-function smedian(k,   i, m, a) {
-	m = sn[k]; for (i = 1; i <= m; i++) a[i] = sv[k, i]
-	return sorted_median(a, m)
-}
-function sorted_median(a, m,   i, j, t) {
+# One table per metric: cnt[metric, case] runs, val[metric, case, i] values.
+function add(metric, k, x) { cnt[metric, k]++; val[metric, k, cnt[metric, k]] = x }
+function median(metric, k,   i, j, t, m, a) {
+	m = cnt[metric, k]
+	if (!m) return 0
+	for (i = 1; i <= m; i++) a[i] = val[metric, k, i]
 	for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
 	return (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
 }
+/^BenchmarkDump10k\// {
+	split($1, p, "/"); name = p[2] "/" p[3]; sub(/-[0-9]+$/, "", name)
+	cases[name] = 1; add("wall", name, $3)
+	for (i = 4; i < NF; i++) {
+		if ($(i + 1) == "client-cpu-ms/op") add("client", name, $i)
+		if ($(i + 1) == "vswitchd-cpu-ms/op") add("vswitchd", name, $i)
+	}
+}
 END {
-	for (k in n) med[k] = median(k)
-	for (k in cn) cmed[k] = cmedian(k)
-	for (k in sn) smed[k] = smedian(k)
+	for (k in cases) {
+		med[k] = median("wall", k)
+		if (cnt["client", k]) cmed[k] = median("client", k)
+		if (cnt["vswitchd", k]) smed[k] = median("vswitchd", k)
+	}
 	printf "%-28s %14s %16s %18s\n", "case (median of runs)", "wall ms/dump", "client CPU ms", "vswitchd CPU ms"
-	for (k in n) printf "%-28s %14.1f %16s %18s\n", k, med[k] / 1e6, (k in cmed) ? sprintf("%.1f", cmed[k]) : "-", (k in smed) ? sprintf("%.1f", smed[k]) : "-"
+	for (k in cases) printf "%-28s %14.1f %16s %18s\n", k, med[k] / 1e6, (k in cmed) ? sprintf("%.1f", cmed[k]) : "-", (k in smed) ? sprintf("%.1f", smed[k]) : "-"
 	for (m = 1; m <= 2; m++) {
 		d = (m == 1) ? "plain" : "m"
 		u = med[d "/unixctl"]
