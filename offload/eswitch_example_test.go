@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/offloadkit/offloadkit/offload"
-	"github.com/offloadkit/offloadkit/offload/offloadtest"
 )
 
 // Switch a ConnectX-5 PF to switchdev, the guides' `devlink dev eswitch
