@@ -159,11 +159,7 @@ func (h *Host) eswitchModeFromDevlink(ctx context.Context, addr PCIAddress) (ESw
 // eswitchModeFromSysfs reads the MLNX_OFED compat file; upstream kernels
 // have none, and devlink is the way there.
 func (h *Host) eswitchModeFromSysfs(netdev string) ESwitchMode {
-	p, err := netPath(netdev, "compat", "devlink", "mode")
-	if err != nil {
-		return ESwitchModeUnknown
-	}
-	s, err := h.fs.ReadString(p)
+	s, err := h.CompatDevlink(netdev, "mode")
 	if err != nil {
 		return ESwitchModeUnknown
 	}
