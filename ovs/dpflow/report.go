@@ -257,12 +257,16 @@ func Share(part, total Counters) (flows, packets, bytes float64) {
 		frac(float64(part.Bytes), float64(total.Bytes))
 }
 
-// unsupportedActions are top-level actions the TC offload path of OVS
-// does not translate (it returns EOPNOTSUPP for them), by name.
-var unsupportedActions = map[string]bool{
-	"check_pkt_len": true, "trunc": true, "push_nsh": true, "pop_nsh": true,
-	"lb_output": true, "tnl_push": true, "tnl_pop": true, "push_eth": true,
-	"pop_eth": true, "add_mpls": true, "dec_ttl": true, "meter": true,
+// unsupportedAction reports the actions the TC offload path of OVS does
+// not translate (it returns EOPNOTSUPP for them), at any nesting depth. A
+// switch rather than a package-level map, which callers could modify.
+func unsupportedAction(name string) bool {
+	switch name {
+	case "check_pkt_len", "trunc", "push_nsh", "pop_nsh", "lb_output", "tnl_push",
+		"tnl_pop", "push_eth", "pop_eth", "add_mpls", "dec_ttl", "meter":
+		return true
+	}
+	return false
 }
 
 // Why returns the likely reason a flow is not in hardware and the
@@ -276,7 +280,7 @@ func Why(f *Flow) (Reason, string) {
 	}
 	var found Reason
 	var detail string
-	visit(f.Actions, func(a Attr) bool {
+	WalkActions(f.Actions, func(a Attr) bool {
 		switch {
 		case a.Name == "hash":
 			found, detail = ReasonHash, a.Text
@@ -284,7 +288,7 @@ func Why(f *Flow) (Reason, string) {
 			found, detail = ReasonUserspace, a.Text
 		case a.Name == "sample" || a.Name == "psample":
 			found, detail = ReasonSample, a.Text
-		case unsupportedActions[a.Name]:
+		case unsupportedAction(a.Name):
 			found, detail = ReasonUnsupportedAction, a.Text
 		default:
 			return true
@@ -309,10 +313,6 @@ func Why(f *Flow) (Reason, string) {
 // returns false. It reports whether the walk ran to the end. Nested lists
 // that do not parse are not entered.
 func WalkActions(actions []Attr, fn func(Attr) bool) bool {
-	return visit(actions, fn)
-}
-
-func visit(actions []Attr, fn func(Attr) bool) bool {
 	for _, a := range actions {
 		if !fn(a) {
 			return false
@@ -337,7 +337,7 @@ func visit(actions []Attr, fn func(Attr) bool) bool {
 				continue
 			}
 			nested, err := ParseActions(text)
-			if err == nil && !visit(nested, fn) {
+			if err == nil && !WalkActions(nested, fn) {
 				return false
 			}
 		}

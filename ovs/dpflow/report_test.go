@@ -158,3 +158,29 @@ func TestReportHints(t *testing.T) {
 		t.Errorf("all offloaded: hints %q, want none", h)
 	}
 }
+
+// TestWhyActions pins the reason for each kind of action, nested ones
+// included, and that plain outputs give none.
+func TestWhyActions(t *testing.T) {
+	for _, tc := range []struct {
+		actions string
+		want    Reason
+		detail  string
+	}{
+		{"2", ReasonUnknown, ""},
+		{"meter(0),2", ReasonUnsupportedAction, "meter(0)"},
+		{"clone(trunc(100),2),3", ReasonUnsupportedAction, "trunc(100)"},
+		{"dec_ttl(le_1(drop)),2", ReasonUnsupportedAction, "dec_ttl(le_1(drop))"},
+		{"hash(l4(0)),recirc(0x1)", ReasonHash, "hash(l4(0))"},
+		{"clone(userspace(pid=1,slow_path(action)))", ReasonUserspace, "userspace(pid=1,slow_path(action))"},
+		{"sample(sample=50.0%,actions(2))", ReasonSample, "sample(sample=50.0%,actions(2))"},
+	} {
+		f, err := Parse("in_port(1), packets:1, bytes:1, used:never, dp:ovs, actions:" + tc.actions)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.actions, err)
+		}
+		if r, d := Why(f); r != tc.want || d != tc.detail {
+			t.Errorf("actions:%s: Why = %q, %q; want %q, %q", tc.actions, r, d, tc.want, tc.detail)
+		}
+	}
+}
