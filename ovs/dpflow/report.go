@@ -259,7 +259,7 @@ func Share(part, total Counters) (flows, packets, bytes float64) {
 
 // unsupportedAction reports the actions the TC offload path of OVS does
 // not translate (it returns EOPNOTSUPP for them), at any nesting depth. A
-// switch rather than a package-level map, which callers could modify.
+// switch, so the set is not package-level mutable state.
 func unsupportedAction(name string) bool {
 	switch name {
 	case "check_pkt_len", "trunc", "push_nsh", "pop_nsh", "lb_output", "tnl_push",
