@@ -256,7 +256,8 @@ func (c *Client) AddPort(ctx context.Context, spec PortSpec) error {
 }
 
 // applyError is ovs-vswitchd's Interface error column. It matches
-// ErrNotApplied and, from its text, ErrNotFound or ErrPermission.
+// ErrNotApplied and, from the strerror text OVS appends, ErrNotFound,
+// ErrPermission or ErrBusy.
 type applyError struct{ msg string }
 
 func (e *applyError) Error() string { return "ovs-vswitchd: " + e.msg }
