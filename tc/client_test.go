@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/mdlayher/netlink"
 	"github.com/mdlayher/netlink/nltest"
 
@@ -152,6 +153,7 @@ func TestFilterListAndOffloadFromRecordedDump(t *testing.T) {
 			replies = append(replies, m)
 		}
 	}
+	interruptNext := false // mark the next filter dump NLM_F_DUMP_INTR
 	cl := fakeKernel(t, func(req []netlink.Message) ([]netlink.Message, error) {
 		switch req[0].Header.Type {
 		case rtmGetQdisc:
@@ -170,8 +172,12 @@ func TestFilterListAndOffloadFromRecordedDump(t *testing.T) {
 			out := make([]netlink.Message, len(replies))
 			for i, m := range replies {
 				m.Header.Sequence, m.Header.PID = req[0].Header.Sequence, req[0].Header.PID
+				if interruptNext && i == len(replies)-1 {
+					m.Header.Flags |= netlink.DumpInterrupted
+				}
 				out[i] = m
 			}
+			interruptNext = false
 			// Multipart turns the last message into NLMSG_DONE.
 			out = append(out, netlink.Message{Data: make([]byte, 4)})
 			return nltest.Multipart(out)
@@ -211,6 +217,19 @@ func TestFilterListAndOffloadFromRecordedDump(t *testing.T) {
 	}
 	if o.Filters[1].Chain != 3 || o.Filters[1].Actions != "mirred egress redirect ifindex 3" {
 		t.Errorf("second filter %+v", o.Filters[1])
+	}
+	// A dump interrupted after some filters were summarised is restarted
+	// and counted once.
+	interruptNext = true
+	again, err := cl.Offload(ctx, Interface{Name: "v0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if interruptNext {
+		t.Fatal("the fake never served the interrupted dump")
+	}
+	if d := cmp.Diff(o, again); d != "" {
+		t.Errorf("report after a restarted dump (-first +again):\n%s", d)
 	}
 }
 

@@ -95,11 +95,19 @@ func NewOffload(ifname string, ifindex int, filters []Filter) Offload {
 
 // add summarises one filter into the report.
 func (o *Offload) add(f Filter) {
+	if of, ok := summarise(o.Interface, f); ok {
+		o.count(of)
+	}
+}
+
+// summarise returns the report line of f; false for the per-priority head
+// entry a dump contains (handle 0, no options), which is no filter.
+func summarise(ifname string, f Filter) (OffloadFilter, bool) {
 	if f.Handle == 0 && f.Flower == nil && len(f.Actions) == 0 && f.Options == nil {
-		return
+		return OffloadFilter{}, false
 	}
 	of := OffloadFilter{
-		Interface: o.Interface, Parent: f.Parent, Chain: f.Chain, Priority: f.Priority,
+		Interface: ifname, Parent: f.Parent, Chain: f.Chain, Priority: f.Priority,
 		Handle: f.Handle, Protocol: f.Protocol, Kind: f.Kind,
 		State: StateOf(f), Flags: f.Flags, InHWCount: -1,
 		Actions: ActionsString(f.Actions),
@@ -123,6 +131,12 @@ func (o *Offload) add(f Filter) {
 			break
 		}
 	}
+	return of, true
+}
+
+// count adds one report line and its state and hardware counters to the
+// totals.
+func (o *Offload) count(of OffloadFilter) {
 	switch of.State {
 	case StateInHW:
 		o.InHW++
@@ -197,14 +211,18 @@ func (c *Client) Offload(ctx context.Context, ifc Interface) (Offload, error) {
 // when the kernel marks the dump interrupted.
 func (c *Client) offloadParent(ctx context.Context, o *Offload, ifc Interface, parent Handle) error {
 	for range maxDumpRetries {
-		part := Offload{Interface: o.Interface}
+		// Lines are counted only once the dump completes, so a restarted
+		// dump does not count its filters twice.
+		var lines []OffloadFilter
 		var derr error
 		for f, err := range c.Filters(ctx, ifc, parent) {
 			if err != nil {
 				derr = err
 				break
 			}
-			part.add(f)
+			if of, ok := summarise(o.Interface, f); ok {
+				lines = append(lines, of)
+			}
 		}
 		if errors.Is(derr, errDumpInterrupted) {
 			continue
@@ -212,13 +230,9 @@ func (c *Client) offloadParent(ctx context.Context, o *Offload, ifc Interface, p
 		if derr != nil {
 			return derr
 		}
-		o.Filters = append(o.Filters, part.Filters...)
-		o.InHW += part.InHW
-		o.NotInHW += part.NotInHW
-		o.SkipHW += part.SkipHW
-		o.Unknown += part.Unknown
-		o.HWPackets += part.HWPackets
-		o.HWBytes += part.HWBytes
+		for _, of := range lines {
+			o.count(of)
+		}
 		return nil
 	}
 	return &errs.Error{Op: "dump filters", Device: ifc.String(), Err: errDumpInterrupted}
