@@ -15,26 +15,26 @@ type Model struct {
 	VF     bool
 }
 
-// models are the Agilio functions, the same IDs under the Netronome (19ee)
-// and Corigine (1da8) vendor IDs.
-var models = []Model{
-	{Device: 0x3800, Name: "NFP-3800"},
-	{Device: 0x4000, Name: "NFP-4000"},
-	{Device: 0x5000, Name: "NFP-5000"},
-	{Device: 0x6000, Name: "NFP-6000"},
-	{Device: 0x3803, Name: "NFP-3800 Virtual Function", VF: true},
-	{Device: 0x6003, Name: "NFP-6000 Virtual Function", VF: true},
+// Models returns the Agilio functions the backend knows, the same IDs
+// under the Netronome (19ee) and Corigine (1da8) vendor IDs. Each call
+// builds a fresh slice: no package-level table a caller could change.
+func Models() []Model {
+	return []Model{
+		{Device: 0x3800, Name: "NFP-3800"},
+		{Device: 0x4000, Name: "NFP-4000"},
+		{Device: 0x5000, Name: "NFP-5000"},
+		{Device: 0x6000, Name: "NFP-6000"},
+		{Device: 0x3803, Name: "NFP-3800 Virtual Function", VF: true},
+		{Device: 0x6003, Name: "NFP-6000 Virtual Function", VF: true},
+	}
 }
-
-// vendors are the PCI vendor IDs of Agilio cards.
-var vendors = []offload.VendorID{offload.VendorNetronome, offload.VendorCorigine}
 
 // Lookup returns the model of id, ok false when unknown.
 func Lookup(id offload.PCIID) (Model, bool) {
 	if id.Vendor != offload.VendorNetronome && id.Vendor != offload.VendorCorigine {
 		return Model{}, false
 	}
-	for _, m := range models {
+	for _, m := range Models() {
 		if m.Device == id.Device {
 			return m, true
 		}
@@ -42,9 +42,8 @@ func Lookup(id offload.PCIID) (Model, bool) {
 	return Model{}, false
 }
 
-// Models returns the Agilio functions the backend knows (a copy).
-func Models() []Model { return append([]Model(nil), models...) }
-
 // Vendors returns the PCI vendor IDs of Agilio cards: Netronome and
-// Corigine (a copy).
-func Vendors() []offload.VendorID { return append([]offload.VendorID(nil), vendors...) }
+// Corigine (a fresh slice each call).
+func Vendors() []offload.VendorID {
+	return []offload.VendorID{offload.VendorNetronome, offload.VendorCorigine}
+}

@@ -15,15 +15,11 @@ const (
 	VF2200E offload.DeviceID = 0x110f
 )
 
-// defaultHadosPaths are where a hados installation is looked for when
-// Options.HadosPaths is empty. The guide only says "ensure hados
-// installed", so these are conventional install locations; set
-// HadosPaths to what your installation uses.
-var defaultHadosPaths = []string{"/opt/hados", "/usr/local/hados", "/etc/hados"}
-
 // DefaultHadosPaths returns where a hados installation is looked for when
-// Options.HadosPaths is empty (a copy).
-func DefaultHadosPaths() []string { return append([]string(nil), defaultHadosPaths...) }
+// Options.HadosPaths is empty (a fresh slice each call). The guide only
+// says "ensure hados installed", so these are conventional install
+// locations; set HadosPaths to what your installation uses.
+func DefaultHadosPaths() []string { return []string{"/opt/hados", "/usr/local/hados", "/etc/hados"} }
 
 // Options configure the backend.
 type Options struct {
