@@ -18,6 +18,10 @@ import (
 // fixtures (flows, headers, log lines, prompts, a truncated flow).
 func addCorpus(f *testing.F) {
 	files, _ := filepath.Glob("../../testdata/ovs/*.txt")
+	if len(files) == 0 {
+		// Moved fixtures would otherwise leave the fuzzers with two seeds.
+		f.Fatal("no seed corpus in ../../testdata/ovs/*.txt")
+	}
 	for _, name := range files {
 		data, err := os.ReadFile(name)
 		if err != nil {
