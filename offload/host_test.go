@@ -558,3 +558,35 @@ func TestFiveDigitDomain(t *testing.T) {
 		t.Fatalf("VFRepresentor = %+v, %v", r, err)
 	}
 }
+
+// swallowWrite claims writes to rel succeed without changing anything: a
+// kernel that accepts a value and ignores it.
+type swallowWrite struct {
+	*offloadtest.Tree
+	rel string
+}
+
+func (f *swallowWrite) WriteFile(ctx context.Context, rel string, data []byte) (bool, error) {
+	if rel == f.rel {
+		return true, nil
+	}
+	return f.Tree.WriteFile(ctx, rel, data)
+}
+
+func TestSetDriversAutoprobeReadsBack(t *testing.T) {
+	ctx := context.Background()
+	tr := offloadtest.NewByName(t, "cx5-legacy")
+	pf := pci("0000:84:00.0")
+	hooks := &swallowWrite{Tree: tr, rel: "sys/bus/pci/devices/0000:84:00.0/sriov_drivers_autoprobe"}
+	h, err := offload.Open(offload.WithRoot(tr.Root), offload.WithSysfsHooks(hooks))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if on, err := h.DriversAutoprobe(ctx, pf); err != nil || !on {
+		t.Fatalf("DriversAutoprobe before = %v, %v; the tree starts with autoprobe on", on, err)
+	}
+	if err := h.SetDriversAutoprobe(ctx, pf, false); !errors.Is(err, offload.ErrNotApplied) {
+		t.Fatalf("SetDriversAutoprobe with the write ignored = %v, want ErrNotApplied", err)
+	}
+}

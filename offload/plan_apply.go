@@ -334,7 +334,7 @@ func (h *Host) doStep(ctx context.Context, s Step, undo bool) error {
 		}
 		return h.setNumVFsVerified(ctx, s.PF, n)
 	case StepSetAutoprobe:
-		return h.setAutoprobeVerified(ctx, s.PF, to == "1")
+		return h.SetDriversAutoprobe(ctx, s.PF, to == "1") // reads back
 	case StepUnbindVF, StepBindVF:
 		bind := (s.Kind == StepBindVF) != undo
 		drv := s.To
@@ -440,20 +440,6 @@ func (h *Host) setNumVFsVerified(ctx context.Context, pf PCIAddress, n int) erro
 		return err
 	}
 	return h.waitVFReps(ctx, pf, m)
-}
-
-func (h *Host) setAutoprobeVerified(ctx context.Context, pf PCIAddress, on bool) error {
-	if err := h.SetDriversAutoprobe(ctx, pf, on); err != nil {
-		return err
-	}
-	got, err := h.DriversAutoprobe(ctx, pf)
-	if err != nil {
-		return err
-	}
-	if got != on {
-		return &errs.Error{Op: "set sriov_drivers_autoprobe", Device: pf.String(), Err: fmt.Errorf("%w: reads %v after writing %v", ErrNotApplied, got, on)}
-	}
-	return nil
 }
 
 // waitVFReps waits, in switchdev mode, until every VF of pf has its

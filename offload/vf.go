@@ -391,8 +391,9 @@ func (h *Host) SetDriverOverride(ctx context.Context, vf PCIAddress, driver stri
 	return nil
 }
 
-// SetDriversAutoprobe writes the PF's sriov_drivers_autoprobe: with false,
-// new VFs are created unbound (what the mlx5 guides achieve by unbinding).
+// SetDriversAutoprobe writes the PF's sriov_drivers_autoprobe and reads it
+// back (ErrNotApplied on a mismatch): with false, new VFs are created
+// unbound (what the mlx5 guides achieve by unbinding).
 func (h *Host) SetDriversAutoprobe(ctx context.Context, pf PCIAddress, on bool) error {
 	p := pciPath(pf, "sriov_drivers_autoprobe")
 	v := "0"
@@ -407,6 +408,13 @@ func (h *Host) SetDriversAutoprobe(ctx context.Context, pf PCIAddress, on bool) 
 	}
 	if err := h.fs.WriteFile(ctx, p, []byte(v)); err != nil {
 		return &errs.Error{Op: "set sriov_drivers_autoprobe", Device: pf.String(), Path: h.fs.Abs(p), Err: err}
+	}
+	got, err := h.DriversAutoprobe(ctx, pf)
+	if err != nil {
+		return err
+	}
+	if got != on {
+		return &errs.Error{Op: "set sriov_drivers_autoprobe", Device: pf.String(), Path: h.fs.Abs(p), Err: fmt.Errorf("%w: reads %v after writing %v", ErrNotApplied, got, on)}
 	}
 	return nil
 }
