@@ -16,7 +16,9 @@ type oneShots struct {
 	pending map[string][]oneShot
 }
 
-// oneShot fails the request numbered at (counted since the tree was built).
+// oneShot fails the request numbered at in its key's count (oneShots.seen,
+// which starts when the first fault of the tree is armed, not when the
+// tree is built).
 type oneShot struct {
 	at    int
 	errno syscall.Errno
