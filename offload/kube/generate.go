@@ -7,24 +7,23 @@ import (
 	"github.com/offloadkit/offloadkit/offload"
 )
 
-// vendorResources holds the resource name the guides give each vendor's VFs.
-// Read-only.
-var vendorResources = map[offload.VendorID]ResourceName{
-	offload.VendorMellanox:  {Prefix: "mellanox.com", Name: "cx5_sriov_switchdev"},
-	offload.VendorNetronome: {Prefix: "corigine.com", Name: "agilio_sriov"},
-	offload.VendorCorigine:  {Prefix: "corigine.com", Name: "agilio_sriov"},
-	offload.VendorYUSUR:     {Prefix: "yusur.tech", Name: "sriov_dpu"},
-	offload.VendorIntel:     {Prefix: "intel.com", Name: "ice_sriov_switchdev"},
-}
-
 // DefaultResource returns the resource name the guides use for a vendor's
 // offload VFs: mellanox.com/cx5_sriov_switchdev (every ConnectX, as the
 // Kube-OVN and Antrea guides name it), corigine.com/agilio_sriov (both the
 // Netronome and the Corigine vendor ID), yusur.tech/sriov_dpu, and
 // intel.com/ice_sriov_switchdev. ok is false for other vendors.
 func DefaultResource(v offload.VendorID) (ResourceName, bool) {
-	r, ok := vendorResources[v]
-	return r, ok
+	switch v {
+	case offload.VendorMellanox:
+		return ResourceName{Prefix: "mellanox.com", Name: "cx5_sriov_switchdev"}, true
+	case offload.VendorNetronome, offload.VendorCorigine:
+		return ResourceName{Prefix: "corigine.com", Name: "agilio_sriov"}, true
+	case offload.VendorYUSUR:
+		return ResourceName{Prefix: "yusur.tech", Name: "sriov_dpu"}, true
+	case offload.VendorIntel:
+		return ResourceName{Prefix: "intel.com", Name: "ice_sriov_switchdev"}, true
+	}
+	return ResourceName{}, false
 }
 
 // offloadPF reports whether the PF's VFs are offload VFs: its eswitch is in

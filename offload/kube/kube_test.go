@@ -453,3 +453,21 @@ func TestResourcesMultiVendor(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestDefaultResource pins the resource name of every vendor the guides
+// name, both Agilio vendor IDs included, and refuses the others.
+func TestDefaultResource(t *testing.T) {
+	for v, want := range map[offload.VendorID]string{
+		offload.VendorMellanox: "mellanox.com/cx5_sriov_switchdev", offload.VendorNetronome: "corigine.com/agilio_sriov",
+		offload.VendorCorigine: "corigine.com/agilio_sriov", offload.VendorYUSUR: "yusur.tech/sriov_dpu",
+		offload.VendorIntel: "intel.com/ice_sriov_switchdev",
+	} {
+		r, ok := DefaultResource(v)
+		if !ok || r.String() != want {
+			t.Errorf("DefaultResource(%s) = %v, %v; want %s", v, r, ok, want)
+		}
+	}
+	if r, ok := DefaultResource(0x8086 + 1); ok {
+		t.Errorf("unknown vendor: got %v", r)
+	}
+}

@@ -224,10 +224,14 @@ func literalBlock(s string, indent int) (string, bool) {
 	return b.String(), true
 }
 
-// yamlKeywords are plain scalars YAML 1.1 or 1.2 would not read as strings.
-var yamlKeywords = map[string]bool{
-	"y": true, "yes": true, "n": true, "no": true, "true": true, "false": true, "on": true, "off": true,
-	"null": true, "~": true,
+// yamlKeyword reports whether s (lower-cased) is a plain scalar YAML 1.1
+// or 1.2 would not read as a string.
+func yamlKeyword(s string) bool {
+	switch s {
+	case "y", "yes", "n", "no", "true", "false", "on", "off", "null", "~":
+		return true
+	}
+	return false
 }
 
 // scalarString returns s plain when YAML reads it back as the same string,
@@ -243,7 +247,7 @@ func scalarString(s string) string {
 }
 
 func plainSafe(s string) bool {
-	if s == "" || yamlKeywords[strings.ToLower(s)] {
+	if s == "" || yamlKeyword(strings.ToLower(s)) {
 		return false
 	}
 	c0 := s[0]

@@ -17,9 +17,15 @@ import (
 	"github.com/offloadkit/offloadkit/offload"
 )
 
-// vfDriversForUserSpace bind VFs without a netdev; such VFs go to pods as
-// devices (DPDK, VMs), not through this package.
-var vfDriversForUserSpace = map[string]bool{"vfio-pci": true, "uio_pci_generic": true, "igb_uio": true, "pci-stub": true}
+// userSpaceDriver reports whether driver binds VFs without a netdev; such
+// VFs go to pods as devices (DPDK, VMs), not through this package.
+func userSpaceDriver(driver string) bool {
+	switch driver {
+	case "vfio-pci", "uio_pci_generic", "igb_uio", "pci-stub":
+		return true
+	}
+	return false
+}
 
 // nsLinks is a network namespace and an rtnetlink handle inside it.
 type nsLinks struct {
@@ -301,7 +307,7 @@ func (p *Plumber) AttachVF(ctx context.Context, vf offload.PCIAddress, podNetNS,
 		switch {
 		case v.Driver == "":
 			return fmt.Errorf("%w: the VF is not bound to a driver", offload.ErrNotSupported)
-		case vfDriversForUserSpace[v.Driver]:
+		case userSpaceDriver(v.Driver):
 			return fmt.Errorf("%w: the VF is bound to %s, for user space, and has no netdev", offload.ErrNotSupported, v.Driver)
 		case v.Netdev == "":
 			return fmt.Errorf("%w: the VF has no netdev in the host namespace (attached to another pod?)", offload.ErrBusy)

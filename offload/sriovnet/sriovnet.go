@@ -261,16 +261,28 @@ func (c *Client) GetPortIndexFromRepresentor(repNetDev string) (int, error) {
 		Err: fmt.Errorf("%w: unsupported port flavor %s (phys_port_name %q): only VF and SF representors have an index", offload.ErrInvalidArgument, r.Flavour, r.PortName)}
 }
 
-// flavours maps offload's flavours to devlink's numbers.
-var flavours = map[offload.PortFlavour]PortFlavour{
-	offload.PortFlavourPhysical: PORT_FLAVOUR_PHYSICAL,
-	offload.PortFlavourCPU:      PORT_FLAVOUR_CPU,
-	offload.PortFlavourDSA:      PORT_FLAVOUR_DSA,
-	offload.PortFlavourPCIPF:    PORT_FLAVOUR_PCI_PF,
-	offload.PortFlavourPCIVF:    PORT_FLAVOUR_PCI_VF,
-	offload.PortFlavourVirtual:  PORT_FLAVOUR_VIRTUAL,
-	offload.PortFlavourUnused:   PORT_FLAVOUR_UNUSED,
-	offload.PortFlavourPCISF:    PORT_FLAVOUR_PCI_SF,
+// flavour maps offload's flavours to devlink's numbers, unknown ones to
+// PORT_FLAVOUR_UNKNOWN.
+func flavour(f offload.PortFlavour) PortFlavour {
+	switch f {
+	case offload.PortFlavourPhysical:
+		return PORT_FLAVOUR_PHYSICAL
+	case offload.PortFlavourCPU:
+		return PORT_FLAVOUR_CPU
+	case offload.PortFlavourDSA:
+		return PORT_FLAVOUR_DSA
+	case offload.PortFlavourPCIPF:
+		return PORT_FLAVOUR_PCI_PF
+	case offload.PortFlavourPCIVF:
+		return PORT_FLAVOUR_PCI_VF
+	case offload.PortFlavourVirtual:
+		return PORT_FLAVOUR_VIRTUAL
+	case offload.PortFlavourUnused:
+		return PORT_FLAVOUR_UNUSED
+	case offload.PortFlavourPCISF:
+		return PORT_FLAVOUR_PCI_SF
+	}
+	return PORT_FLAVOUR_UNKNOWN
 }
 
 // GetRepresentorPortFlavour is the Client form of the package function.
@@ -282,10 +294,7 @@ func (c *Client) GetRepresentorPortFlavour(netdev string) (PortFlavour, error) {
 	if nd.PhysPortName == "" {
 		return PORT_FLAVOUR_UNKNOWN, &errs.Error{Op: "find port flavour", Device: netdev, Err: fmt.Errorf("%w: no phys_port_name", ErrDeviceNotFound)}
 	}
-	if f, ok := flavours[nd.PortName.Flavour]; ok {
-		return f, nil
-	}
-	return PORT_FLAVOUR_UNKNOWN, nil
+	return flavour(nd.PortName.Flavour), nil
 }
 
 // GetVfRepresentorDPU is the Client form of the package function. Like
