@@ -39,7 +39,7 @@ func NewClient(c *netlink.Conn) *Client { return &Client{c: c} }
 // Close closes the socket.
 func (c *Client) Close() error { return c.c.Close() }
 
-// maxDumpRetries bounds the restarts of a dump the kernel marked
+// maxDumpRetries bounds the attempts at a dump the kernel keeps marking
 // interrupted (NLM_F_DUMP_INTR: the table changed while it was read).
 const maxDumpRetries = 5
 
@@ -124,35 +124,48 @@ func dumpRequest(typ netlink.HeaderType, ifindex int, parent Handle) netlink.Mes
 	}
 }
 
+// restartInterrupted runs attempt, which reads one whole dump, again for
+// as long as it fails with errDumpInterrupted, up to maxDumpRetries times.
+// attempt must start from nothing each time: a restarted dump repeats the
+// objects the interrupted one already sent.
+func restartInterrupted(op string, ifc Interface, attempt func() error) error {
+	for range maxDumpRetries {
+		if err := attempt(); !errors.Is(err, errDumpInterrupted) {
+			return err
+		}
+	}
+	return &errs.Error{Op: op, Device: ifc.String(), Err: errDumpInterrupted}
+}
+
 // dump runs a dump request and decodes each reply of type want, retrying
 // when the kernel marks the dump interrupted.
 func dump[T any](ctx context.Context, c *Client, op string, ifc Interface, req netlink.Message, want netlink.HeaderType, dec func([]byte) (T, error)) ([]T, error) {
-	for range maxDumpRetries {
+	var out []T
+	err := restartInterrupted(op, ifc, func() error {
 		msgs, err := c.execute(ctx, op, ifc, req)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out := make([]T, 0, len(msgs))
-		intr := false
+		out = make([]T, 0, len(msgs))
 		for _, m := range msgs {
 			if m.Header.Flags&netlink.DumpInterrupted != 0 {
-				intr = true
-				break
+				return errDumpInterrupted
 			}
 			if m.Header.Type != want {
 				continue
 			}
 			v, err := dec(m.Data)
 			if err != nil {
-				return nil, &errs.Error{Op: "decode " + op, Device: ifc.String(), Err: err}
+				return &errs.Error{Op: "decode " + op, Device: ifc.String(), Err: err}
 			}
 			out = append(out, v)
 		}
-		if !intr {
-			return out, nil
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return nil, &errs.Error{Op: op, Device: ifc.String(), Err: errDumpInterrupted}
+	return out, nil
 }
 
 // Qdiscs lists the qdiscs of an interface (RTM_GETQDISC dump, filtered to
@@ -199,24 +212,21 @@ func (c *Client) FilterList(ctx context.Context, ifc Interface, parent Handle) (
 	// Decoded as the datagrams arrive (through Filters), so the raw dump
 	// is not held next to its decoded form: for 10k filters that halves
 	// the live heap the garbage collector has to walk.
-	for range maxDumpRetries {
-		var out []Filter
-		var derr error
+	var out []Filter
+	err = restartInterrupted("dump filters", ifc, func() error {
+		out = nil
 		for f, err := range c.Filters(ctx, byIdx, parent) {
 			if err != nil {
-				derr = err
-				break
+				return err
 			}
 			out = append(out, f)
 		}
-		if derr == nil {
-			return out, nil
-		}
-		if !errors.Is(derr, errDumpInterrupted) {
-			return nil, derr
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return nil, &errs.Error{Op: "dump filters", Device: ifc.String(), Err: errDumpInterrupted}
+	return out, nil
 }
 
 // Filters streams the filters of parent, decoding each as it arrives, so

@@ -378,3 +378,36 @@ func TestInterruptedDumpRetried(t *testing.T) {
 		t.Errorf("streamed interrupted dump ended with %v, want ErrBusy", last)
 	}
 }
+
+// TestInterruptedChainDump: the non-streamed dumps (chains, qdiscs) are
+// restarted too, and give up with ErrBusy after maxDumpRetries attempts
+// when the kernel keeps marking them interrupted.
+func TestInterruptedChainDump(t *testing.T) {
+	fx := loadFixture(t, "vm-dump-chain")
+	calls, interrupted := 0, 0
+	cl := fakeKernel(t, func(req []netlink.Message) ([]netlink.Message, error) {
+		calls++
+		var out []netlink.Message
+		for _, m := range fx.recv {
+			if m.Header.Type == rtmNewChain {
+				m.Header.Sequence, m.Header.PID = req[0].Header.Sequence, req[0].Header.PID
+				if calls <= interrupted {
+					m.Header.Flags |= netlink.DumpInterrupted
+				}
+				out = append(out, m)
+			}
+		}
+		out = append(out, netlink.Message{Header: netlink.Header{Sequence: req[0].Header.Sequence, PID: req[0].Header.PID}, Data: make([]byte, 4)})
+		return nltest.Multipart(out)
+	})
+	ctx := context.Background()
+	interrupted = 1
+	chains, err := cl.Chains(ctx, Interface{Index: 3}, ParentIngress)
+	if err != nil || len(chains) != 2 || calls != 2 {
+		t.Errorf("Chains after one interrupted dump: %d chains, %d dumps, %v; want 2 chains in 2 dumps", len(chains), calls, err)
+	}
+	calls, interrupted = 0, 1000
+	if _, err := cl.Chains(ctx, Interface{Index: 3}, ParentIngress); !errors.Is(err, errs.ErrBusy) || calls != maxDumpRetries {
+		t.Errorf("Chains, always interrupted: %v after %d dumps; want ErrBusy after %d", err, calls, maxDumpRetries)
+	}
+}

@@ -2,12 +2,9 @@ package tc
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
-
-	"github.com/offloadkit/offloadkit/internal/errs"
 )
 
 // State is where a filter runs, from its flags.
@@ -210,32 +207,28 @@ func (c *Client) Offload(ctx context.Context, ifc Interface) (Offload, error) {
 // offloadParent adds the filters of one parent to o, restarting the parent
 // when the kernel marks the dump interrupted.
 func (c *Client) offloadParent(ctx context.Context, o *Offload, ifc Interface, parent Handle) error {
-	for range maxDumpRetries {
-		// Lines are counted only once the dump completes, so a restarted
-		// dump does not count its filters twice.
-		var lines []OffloadFilter
-		var derr error
+	// Lines are counted only once the dump completes, so a restarted dump
+	// does not count its filters twice.
+	var lines []OffloadFilter
+	err := restartInterrupted("dump filters", ifc, func() error {
+		lines = lines[:0]
 		for f, err := range c.Filters(ctx, ifc, parent) {
 			if err != nil {
-				derr = err
-				break
+				return err
 			}
 			if of, ok := summarise(o.Interface, f); ok {
 				lines = append(lines, of)
 			}
 		}
-		if errors.Is(derr, errDumpInterrupted) {
-			continue
-		}
-		if derr != nil {
-			return derr
-		}
-		for _, of := range lines {
-			o.count(of)
-		}
 		return nil
+	})
+	if err != nil {
+		return err
 	}
-	return &errs.Error{Op: "dump filters", Device: ifc.String(), Err: errDumpInterrupted}
+	for _, of := range lines {
+		o.count(of)
+	}
+	return nil
 }
 
 // FlowOffload says, for one OVS flow, which tc filters carry it and whether
