@@ -124,9 +124,7 @@ func ParseDpifShow(s string) []DpifDatapath {
 			head, rest, _ := strings.Cut(line, ":")
 			dp := DpifDatapath{}
 			dp.Type, dp.Name, _ = strings.Cut(head, "@")
-			for _, f := range strings.Fields(rest) {
-				k, v, _ := strings.Cut(f, ":")
-				n, _ := strconv.ParseUint(v, 10, 64)
+			for k, n := range counters(rest) {
 				switch k {
 				case "hit":
 					dp.Hit = n
@@ -167,12 +165,19 @@ func parseDpifPort(line string) (DpifPort, bool) {
 		return p, false
 	}
 	p.OFPort, p.DPPort = portNum(of), portNum(dp)
-	tail = strings.TrimSpace(tail)
-	if strings.HasPrefix(tail, "(") && strings.HasSuffix(tail, ")") {
-		typ, cfg, _ := strings.Cut(tail[1:len(tail)-1], ":")
-		p.Type, p.Config = strings.TrimSpace(typ), strings.TrimSpace(cfg)
-	}
+	p.Type, p.Config = typeConfig(tail)
 	return p, true
+}
+
+// typeConfig splits the "(type: config)" both show commands print after a
+// port; both are "" when it is absent.
+func typeConfig(s string) (typ, config string) {
+	s = strings.TrimSpace(s)
+	if !strings.HasPrefix(s, "(") || !strings.HasSuffix(s, ")") {
+		return "", ""
+	}
+	typ, config, _ = strings.Cut(s[1:len(s)-1], ":")
+	return strings.TrimSpace(typ), strings.TrimSpace(config)
 }
 
 func portNum(s string) int64 {
@@ -274,11 +279,7 @@ func ParseDpctlShow(s string) []DpctlDatapath {
 			rest = strings.TrimSpace(rest)
 			name, tail, _ := strings.Cut(rest, " ")
 			p.Name = name
-			tail = strings.TrimSpace(tail)
-			if strings.HasPrefix(tail, "(") && strings.HasSuffix(tail, ")") {
-				typ, cfg, _ := strings.Cut(tail[1:len(tail)-1], ":")
-				p.Type, p.Config = strings.TrimSpace(typ), strings.TrimSpace(cfg)
-			}
+			p.Type, p.Config = typeConfig(tail)
 			dp.Ports = append(dp.Ports, p)
 		}
 	}
