@@ -263,24 +263,6 @@ func paramTypeFromDevlink(t devlink.ParamType) ParamType {
 	return 0
 }
 
-func paramTypeToDevlink(t ParamType) devlink.ParamType {
-	switch t {
-	case ParamTypeU8:
-		return devlink.ParamTypeU8
-	case ParamTypeU16:
-		return devlink.ParamTypeU16
-	case ParamTypeU32:
-		return devlink.ParamTypeU32
-	case ParamTypeU64:
-		return devlink.ParamTypeU64
-	case ParamTypeString:
-		return devlink.ParamTypeString
-	case ParamTypeBool:
-		return devlink.ParamTypeBool
-	}
-	return 0
-}
-
 func isUint(t ParamType) bool {
 	return t == ParamTypeU8 || t == ParamTypeU16 || t == ParamTypeU32 || t == ParamTypeU64
 }
