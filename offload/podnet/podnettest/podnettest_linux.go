@@ -41,6 +41,7 @@ func NewNetNS(prefix string) (path string, remove func(), err error) {
 		}
 		ns.Close()
 		if err := netns.Set(orig); err != nil {
+			_ = netns.DeleteNamed(name) // leave no namespace behind on failure
 			errc <- err
 			return
 		}
