@@ -205,8 +205,9 @@ func (f *FS) Exists(rel string) bool {
 // does, giving up when ctx expires. sysfs writes cannot be interrupted, so on
 // expiry the write goes on in the background and its result is dropped.
 func (f *FS) WriteFile(ctx context.Context, rel string, data []byte) error {
+	op := fmt.Sprintf("write %q", bytes.TrimSpace(data))
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("write %s: %w: %w", f.abs(rel), errs.ErrTimeout, err)
+		return &errs.Error{Op: op, Path: f.abs(rel), Err: fmt.Errorf("%w: %w", errs.ErrTimeout, err)}
 	}
 	done := make(chan error, 1)
 	go func() { done <- f.write(ctx, rel, data) }()
@@ -214,7 +215,7 @@ func (f *FS) WriteFile(ctx context.Context, rel string, data []byte) error {
 	case err := <-done:
 		return err
 	case <-ctx.Done():
-		return fmt.Errorf("write %q to %s: %w: %w", bytes.TrimSpace(data), f.abs(rel), errs.ErrTimeout, ctx.Err())
+		return &errs.Error{Op: op, Path: f.abs(rel), Err: fmt.Errorf("%w: %w", errs.ErrTimeout, ctx.Err())}
 	}
 }
 

@@ -98,8 +98,14 @@ func TestFS(t *testing.T) {
 	hfs, _ := New(dir, hangHooks{})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	if err := hfs.WriteFile(ctx, "sys/a/n", []byte("1")); !errors.Is(err, errs.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+	err = hfs.WriteFile(ctx, "sys/a/n", []byte("1"))
+	if !errors.Is(err, errs.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("hanging write = %v", err)
+	}
+	// The typed error names the file, as every error of the contract does.
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Path != filepath.Join(dir, "sys/a/n") {
+		t.Errorf("hanging write = %#v, want an *errs.Error with the file's path", err)
 	}
 	_, err = hfs.ReadFile("sys/a/n")
 	if !IsAbsentAttribute(err) {
