@@ -296,7 +296,7 @@ func (h *Host) VFPort(ctx context.Context, pf PCIAddress, vf int) (*Port, error)
 	if vf < 0 {
 		return nil, errs.Invalid("VF index", strconv.Itoa(vf), "negative")
 	}
-	return h.findPort(ctx, PCIDevice(pf), PortFlavourPCIVF, 0, int(pf.Function), vf, fmt.Sprintf("VF %d", vf))
+	return h.findVFPort(ctx, PCIDevice(pf), 0, int(pf.Function), vf, fmt.Sprintf("VF %d", vf))
 }
 
 // ExternalVFPort returns, on a DPU, the devlink port of VF vf of the host's
@@ -305,14 +305,15 @@ func (h *Host) ExternalVFPort(ctx context.Context, dpuPF PCIAddress, controller,
 	if controller < 1 || pfNum < 0 || vf < 0 {
 		return nil, errs.Invalid("external VF", fmt.Sprintf("c%dpf%dvf%d", controller, pfNum, vf), "controller must be >= 1, pf and vf >= 0")
 	}
-	return h.findPort(ctx, PCIDevice(dpuPF), PortFlavourPCIVF, controller, pfNum, vf, fmt.Sprintf("VF c%dpf%dvf%d", controller, pfNum, vf))
+	return h.findVFPort(ctx, PCIDevice(dpuPF), controller, pfNum, vf, fmt.Sprintf("VF c%dpf%dvf%d", controller, pfNum, vf))
 }
 
-// findPort picks the VF port with the given numbers. A port without a
-// controller number (older kernels) counts as local; when only one port
-// has the VF number, its PF number is not required to match (nfp numbers
-// differently from the PCI function).
-func (h *Host) findPort(ctx context.Context, dev Device, fl PortFlavour, controller, pfNum, vf int, what string) (*Port, error) {
+// findVFPort picks the VF port with the given numbers. A port without a
+// controller number (older kernels) counts as local; when only one local
+// port has the VF number, its PF number is not required to match (nfp
+// numbers differently from the PCI function). An external controller's
+// ports always need the PF number: a DPU shows several host PFs' VFs.
+func (h *Host) findVFPort(ctx context.Context, dev Device, controller, pfNum, vf int, what string) (*Port, error) {
 	ports, err := h.Ports(ctx, dev)
 	if err != nil {
 		return nil, err
@@ -320,7 +321,7 @@ func (h *Host) findPort(ctx context.Context, dev Device, fl PortFlavour, control
 	var cands []Port
 	for _, p := range ports {
 		c := max(p.Controller, 0)
-		if p.Flavour == fl && p.VFNum == vf && c == controller {
+		if p.Flavour == PortFlavourPCIVF && p.VFNum == vf && c == controller {
 			cands = append(cands, p)
 		}
 	}
