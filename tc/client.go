@@ -101,16 +101,16 @@ func (c *Client) resolve(ctx context.Context, ifc Interface) (int, error) {
 		return 0, err
 	}
 	w := builder{b: make([]byte, ifinfomsgLen)}
-	w.str(3, ifc.Name) // IFLA_IFNAME
+	w.str(iflaIfname, ifc.Name)
 	msgs, err := c.execute(ctx, "get link", ifc, netlink.Message{
-		Header: netlink.Header{Type: 18, Flags: netlink.Request}, // RTM_GETLINK
+		Header: netlink.Header{Type: rtmGetLink, Flags: netlink.Request},
 		Data:   w.b,
 	})
 	if err != nil {
 		return 0, err
 	}
 	for _, m := range msgs {
-		if m.Header.Type == 16 && len(m.Data) >= 8 { // RTM_NEWLINK
+		if m.Header.Type == rtmNewLink && len(m.Data) >= 8 {
 			return int(int32(binary.NativeEndian.Uint32(m.Data[4:8]))), nil
 		}
 	}

@@ -8,6 +8,8 @@ const tcmsgLen = 20 // sizeof(struct tcmsg)
 
 // rtnetlink message types.
 const (
+	rtmNewLink    = 16
+	rtmGetLink    = 18
 	rtmNewQdisc   = 36
 	rtmGetQdisc   = 38
 	rtmNewTFilter = 44
@@ -16,6 +18,9 @@ const (
 	rtmNewChain   = 100
 	rtmGetChain   = 102
 )
+
+// iflaIfname is IFLA_IFNAME, the one link attribute resolve sends.
+const iflaIfname = 3
 
 // TCA_* (top level of a tc message).
 const (
