@@ -220,13 +220,13 @@ type MaskedUint struct {
 // skb_mark(0/0) or eth_type(0x0800).
 func ParseMaskedUint(s string) (MaskedUint, error) {
 	var m MaskedUint
-	v, rest, _ := strings.Cut(s, "/")
+	v, rest, hasMask := strings.Cut(s, "/")
 	val, err := parseUint(v)
 	if err != nil {
 		return m, errs.Invalid("integer", s, err.Error())
 	}
 	m.Value = val
-	if rest != "" || strings.HasSuffix(s, "/") {
+	if hasMask {
 		m.Masked = true
 		if m.Mask, err = parseUint(rest); err != nil {
 			return MaskedUint{}, errs.Invalid("integer mask", s, err.Error())

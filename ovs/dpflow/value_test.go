@@ -108,4 +108,12 @@ func TestMaskedValues(t *testing.T) {
 	if err != nil || u.Value != 0x1234 || u.Mask != 0xfff0 || !u.Masked {
 		t.Errorf("uint %+v %v", u, err)
 	}
+	if u, err := ParseMaskedUint("24"); err != nil || u != (MaskedUint{Value: 24}) {
+		t.Errorf("unmasked uint %+v %v", u, err)
+	}
+	for _, bad := range []string{"1/", "/1", "1/2/3", "0x", "-1"} {
+		if u, err := ParseMaskedUint(bad); !errors.Is(err, errs.ErrInvalidArgument) {
+			t.Errorf("ParseMaskedUint(%q) = %+v, %v; want ErrInvalidArgument", bad, u, err)
+		}
+	}
 }
