@@ -46,6 +46,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/ovs/dpflow"
 	"github.com/offloadkit/offloadkit/ovs/unixctl"
@@ -131,7 +132,7 @@ func main1(ctx context.Context, w io.Writer, c config) error {
 	var cfg tc.Config
 	if c.netns != "" {
 		if strings.ContainsRune(c.netns, '/') || c.netns == "." || c.netns == ".." {
-			return fmt.Errorf("-netns %q: want a name under /run/netns", c.netns)
+			return errs.Invalid("-netns", c.netns, "want a name under /run/netns")
 		}
 		f, err := os.Open(filepath.Join("/run/netns", c.netns))
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -260,5 +261,20 @@ func TestUnixctlJoin(t *testing.T) {
 	}
 	if doc.Flows == nil || len(doc.Flows.Flows) != 8 || len(doc.Flows.Flows[0].Filters) != 1 {
 		t.Fatalf("joined over unixctl: %s", b.String())
+	}
+}
+
+// TestBadNetNSRefused: a -netns value that would leave /run/netns is
+// refused with ErrInvalidArgument before anything is opened.
+func TestBadNetNSRefused(t *testing.T) {
+	for _, ns := range []string{"../proc/1/ns/net", "a/b", ".", ".."} {
+		var out bytes.Buffer
+		err := main1(context.Background(), &out, config{netns: ns, ifaces: []string{"eth0"}})
+		if !errors.Is(err, errs.ErrInvalidArgument) {
+			t.Errorf("-netns %q: %v, want ErrInvalidArgument", ns, err)
+		}
+		if out.Len() != 0 {
+			t.Errorf("-netns %q printed %q", ns, out.String())
+		}
 	}
 }
