@@ -320,5 +320,3 @@ func (c *Client) OtherConfig(ctx context.Context) (map[string]string, error) {
 	}
 	return r.OtherConfig, nil
 }
-
-func parseBoolKey(v string) bool { return v == "true" }

@@ -3,6 +3,7 @@ package ovsdb
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/offloadkit/offloadkit/internal/errs"
@@ -57,8 +58,9 @@ func (p TCPolicy) String() string { return string(p) }
 // OffloadConfig is the offload-related part of the Open_vSwitch row's
 // other_config.
 type OffloadConfig struct {
-	// HWOffload is other_config:hw-offload == "true". It takes effect only
-	// when ovs-vswitchd restarts.
+	// HWOffload is other_config:hw-offload == "true" in any case, as
+	// ovs-vswitchd reads it. It takes effect only when ovs-vswitchd
+	// restarts.
 	HWOffload bool
 	// TCPolicy is other_config:tc-policy; TCPolicyUnset when absent.
 	TCPolicy TCPolicy
@@ -76,7 +78,9 @@ func (c *Client) OffloadConfig(ctx context.Context) (OffloadConfig, error) {
 		return OffloadConfig{}, err
 	}
 	cfg := OffloadConfig{
-		HWOffload: parseBoolKey(oc[KeyHWOffload]),
+		// ovs-vswitchd reads the key with smap_get_bool, which compares
+		// with "true" ignoring case: "True" (as some scripts write) is on.
+		HWOffload: strings.EqualFold(oc[KeyHWOffload], "true"),
 		TCPolicy:  TCPolicy(oc[KeyTCPolicy]),
 	}
 	if v, ok := oc[KeyMaxIdle]; ok {

@@ -286,3 +286,23 @@ func TestAddPortUnsupportedType(t *testing.T) {
 		t.Errorf("listed type vxlan: %v", err)
 	}
 }
+
+// TestHWOffloadAnyCase pins that hw-offload is read as ovs-vswitchd reads
+// it (smap_get_bool: "true" in any case), so a "True" written by another
+// tool is not reported as off while offload is on.
+func TestHWOffloadAnyCase(t *testing.T) {
+	ep := testServer(t)
+	fakeVswitchd(t, ep)
+	c := connect(t, ep)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for v, want := range map[string]bool{"True": true, "TRUE": true, "true": true, "yes": false, "1": false, "false": false} {
+		if _, err := c.setOtherConfig(ctx, map[string]string{KeyHWOffload: v}); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := c.OffloadConfig(ctx)
+		if err != nil || cfg.HWOffload != want {
+			t.Errorf("hw-offload=%q: HWOffload %v, %v; want %v", v, cfg.HWOffload, err, want)
+		}
+	}
+}
