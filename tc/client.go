@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"iter"
 	"sync"
-	"time"
 
 	"github.com/mdlayher/netlink"
 
 	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/internal/genl"
 	"github.com/offloadkit/offloadkit/internal/rtnl"
 )
 
@@ -47,32 +47,6 @@ const maxDumpRetries = 5
 // marked the dump inconsistent; the slice helpers retry instead.
 var errDumpInterrupted = fmt.Errorf("%w: dump interrupted by a concurrent change (NLM_F_DUMP_INTR), retry", errs.ErrBusy)
 
-// bind makes the socket honour ctx: its deadline becomes the socket's, and
-// cancelling it unblocks a pending read. The returned func undoes that.
-func (c *Client) bind(ctx context.Context) func() {
-	if dl, ok := ctx.Deadline(); ok {
-		_ = c.c.SetDeadline(dl)
-	}
-	// mu and done keep a cancellation that fires while the request ends
-	// from leaving a past deadline on the socket for the next caller.
-	var mu sync.Mutex
-	done := false
-	stop := context.AfterFunc(ctx, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if !done {
-			_ = c.c.SetDeadline(time.Unix(1, 0))
-		}
-	})
-	return func() {
-		stop()
-		mu.Lock()
-		done = true
-		_ = c.c.SetDeadline(time.Time{})
-		mu.Unlock()
-	}
-}
-
 // execute sends one request and collects the replies.
 func (c *Client) execute(ctx context.Context, op string, ifc Interface, m netlink.Message) ([]netlink.Message, error) {
 	if err := ctx.Err(); err != nil {
@@ -80,7 +54,7 @@ func (c *Client) execute(ctx context.Context, op string, ifc Interface, m netlin
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	defer c.bind(ctx)()
+	defer genl.BindContext(ctx, c.c)()
 	msgs, err := c.c.Execute(m)
 	if err != nil {
 		return nil, errs.Netlink(ctx, op, ifc.String(), err)
@@ -244,7 +218,7 @@ func (c *Client) Filters(ctx context.Context, ifc Interface, parent Handle) iter
 		const op = "dump filters"
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		defer c.bind(ctx)()
+		defer genl.BindContext(ctx, c.c)()
 		if _, err := c.c.Send(dumpRequest(rtmGetTFilter, idx, parent)); err != nil {
 			yield(Filter{}, errs.Netlink(ctx, op, ifc.String(), err))
 			return

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
@@ -71,20 +70,15 @@ func (c *Conn) Close() error { return c.c.Close() }
 
 // Do sends command cmd with body and returns the replies. op and dev name
 // the operation and device in errors. A dump the kernel marks interrupted is
-// restarted up to DumpRetries times, then fails with ErrBusy. The context's
-// deadline bounds the exchange on real sockets.
+// restarted up to DumpRetries times, then fails with ErrBusy. The context
+// bounds the exchange on real sockets: its deadline, and its cancellation.
 func (c *Conn) Do(ctx context.Context, op, dev string, cmd uint8, flags netlink.HeaderFlags, body []byte) ([]genetlink.Message, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, errs.Netlink(ctx, op, dev, err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if dl, ok := ctx.Deadline(); ok {
-		// Fake connections cannot set deadlines; real ones can.
-		if c.c.SetDeadline(dl) == nil {
-			defer c.c.SetDeadline(time.Time{})
-		}
-	}
+	defer BindContext(ctx, c.c)()
 	req := genetlink.Message{Header: genetlink.Header{Command: cmd, Version: c.family.Version}, Data: body}
 	for attempt := 0; ; attempt++ {
 		sent, err := c.c.Send(req, c.family.ID, flags)

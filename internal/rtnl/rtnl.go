@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"net"
 	"sync"
-	"time"
 
 	"github.com/mdlayher/netlink"
 	"github.com/mdlayher/netlink/nlenc"
 
 	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/internal/genl"
 )
 
 // rtextFilterVF asks RTM_GETLINK for IFLA_VFINFO_LIST (RTEXT_FILTER_VF).
@@ -115,10 +115,7 @@ func (c *Client) execute(ctx context.Context, op, dev string, m netlink.Message)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = c.c.SetDeadline(dl)
-		defer c.c.SetDeadline(time.Time{})
-	}
+	defer genl.BindContext(ctx, c.c)()
 	msgs, err := c.c.Execute(m)
 	if err != nil {
 		return nil, errs.Netlink(ctx, op, dev, err)
