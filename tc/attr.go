@@ -3,6 +3,8 @@ package tc
 import (
 	"encoding/binary"
 	"fmt"
+
+	"github.com/offloadkit/offloadkit/internal/errs"
 )
 
 // Attr is a netlink attribute the decoder did not recognise. It is kept,
@@ -132,7 +134,7 @@ type builder struct {
 
 func (w *builder) tooLong(typ uint16, l int) {
 	if w.err == nil {
-		w.err = errInvalid("netlink attribute", fmt.Sprint(typ&nlaTypeMask), fmt.Sprintf("%d bytes exceed the 65535 an attribute can hold", l))
+		w.err = errs.Invalid("netlink attribute", fmt.Sprint(typ&nlaTypeMask), fmt.Sprintf("%d bytes exceed the 65535 an attribute can hold", l))
 	}
 }
 

@@ -30,16 +30,16 @@ func htons(v uint16) uint16 {
 // attribute for attribute.
 func EncodeFilter(ifindex int, f Filter) ([]byte, error) {
 	if f.Kind != "flower" || f.Flower == nil {
-		return nil, errInvalid("filter kind", f.Kind, "only flower filters can be encoded")
+		return nil, errs.Invalid("filter kind", f.Kind, "only flower filters can be encoded")
 	}
 	if ifindex <= 0 {
-		return nil, errInvalid("ifindex", fmt.Sprint(ifindex), "must be positive")
+		return nil, errs.Invalid("ifindex", fmt.Sprint(ifindex), "must be positive")
 	}
 	if f.Flags&^(FlagSkipHW|FlagSkipSW|FlagVerbose) != 0 {
-		return nil, errInvalid("filter flags", f.Flags.String(), "only skip_hw, skip_sw and verbose can be requested")
+		return nil, errs.Invalid("filter flags", f.Flags.String(), "only skip_hw, skip_sw and verbose can be requested")
 	}
 	if f.Flags&FlagSkipHW != 0 && f.Flags&FlagSkipSW != 0 {
-		return nil, errInvalid("filter flags", f.Flags.String(), "skip_hw and skip_sw exclude each other")
+		return nil, errs.Invalid("filter flags", f.Flags.String(), "skip_hw and skip_sw exclude each other")
 	}
 	proto := f.Protocol
 	if proto == 0 {
@@ -72,10 +72,10 @@ func EncodeFilter(ifindex int, f Filter) ([]byte, error) {
 // X ingress prio N` does; Priority 0 deletes all filters of the parent.
 func EncodeDelete(ifindex int, f Filter) ([]byte, error) {
 	if ifindex <= 0 {
-		return nil, errInvalid("ifindex", fmt.Sprint(ifindex), "must be positive")
+		return nil, errs.Invalid("ifindex", fmt.Sprint(ifindex), "must be positive")
 	}
 	if f.Handle != 0 && (f.Priority == 0 || f.Kind == "") {
-		return nil, errInvalid("filter handle", fmt.Sprint(f.Handle), "deleting one handle needs its priority and kind")
+		return nil, errs.Invalid("filter handle", fmt.Sprint(f.Handle), "deleting one handle needs its priority and kind")
 	}
 	// Protocol 0 matches filters of any protocol.
 	b := appendTCMsg(nil, tcmsg{
@@ -123,7 +123,7 @@ func putIP(w *builder, v4, v4m, v6, v6m uint16, m IPMatch) error {
 		mask = fullMaskOf(m.Addr)
 	}
 	if mask.Is4() != m.Addr.Is4() {
-		return errInvalid("address mask", m.String(), "address and mask families differ")
+		return errs.Invalid("address mask", m.String(), "address and mask families differ")
 	}
 	if m.Addr.Is4() {
 		w.put(v4, m.Addr.AsSlice())
@@ -140,7 +140,7 @@ func putMAC(w *builder, key, mask uint16, m MACMatch) error {
 		return nil
 	}
 	if len(m.Addr) != 6 || (m.Mask != nil && len(m.Mask) != 6) {
-		return errInvalid("MAC address", m.String(), "want 6 bytes")
+		return errs.Invalid("MAC address", m.String(), "want 6 bytes")
 	}
 	w.put(key, m.Addr)
 	if m.Mask != nil {
@@ -177,7 +177,7 @@ func putGeneve(w *builder, outer, inner uint16, opts []GeneveOpt) error {
 	o := w.start(outer)
 	for _, g := range opts {
 		if len(g.Data)%4 != 0 || len(g.Data) > 124 {
-			return errInvalid("geneve option data", fmt.Sprintf("%x", []byte(g.Data)), "length must be a multiple of 4, at most 124")
+			return errs.Invalid("geneve option data", fmt.Sprintf("%x", []byte(g.Data)), "length must be a multiple of 4, at most 124")
 		}
 		n := w.start(inner)
 		w.be16(geneveClass, g.Class)
@@ -216,7 +216,7 @@ func encodeFlower(w *builder, f Filter) error {
 		}
 		if v.k.ID != nil {
 			if *v.k.ID > 4095 {
-				return errInvalid("vlan id", fmt.Sprint(*v.k.ID), "must be at most 4095")
+				return errs.Invalid("vlan id", fmt.Sprint(*v.k.ID), "must be at most 4095")
 			}
 			// Host order: the classic bug is sending this big-endian.
 			w.u16(v.id, *v.k.ID)
@@ -253,7 +253,7 @@ func encodeFlower(w *builder, f Filter) error {
 		case 132:
 			src, srcM, dst, dstM = flSCTPSrc, flSCTPSrcMask, flSCTPDst, flSCTPDstMask
 		default:
-			return errInvalid("ip_proto", fmt.Sprint(p), "ports need ip_proto tcp, udp or sctp")
+			return errs.Invalid("ip_proto", fmt.Sprint(p), "ports need ip_proto tcp, udp or sctp")
 		}
 		putPort(w, src, srcM, k.SrcPort)
 		putPort(w, dst, dstM, k.DstPort)
@@ -351,7 +351,7 @@ func ptrVal[T any](p *T) T {
 
 func encodeActions(w *builder, typ uint16, acts []Action) error {
 	if len(acts) > 32 { // TCA_ACT_MAX_PRIO
-		return errInvalid("actions", fmt.Sprint(len(acts)), "at most 32 actions")
+		return errs.Invalid("actions", fmt.Sprint(len(acts)), "at most 32 actions")
 	}
 	list := w.start(typ)
 	for i, act := range acts {
@@ -375,7 +375,7 @@ func appendTCGen(b []byte, act Action) []byte {
 
 func encodeAction(w *builder, act Action) error {
 	if act.Kind == "" {
-		return errInvalid("action kind", "", "empty")
+		return errs.Invalid("action kind", "", "empty")
 	}
 	w.str(tcaActKind, act.Kind)
 	o := w.start(tcaActOptions | nlaNested)
@@ -384,7 +384,7 @@ func encodeAction(w *builder, act Action) error {
 		w.put(gactParms, appendTCGen(nil, act))
 	case "mirred":
 		if act.Mirred == nil {
-			return errInvalid("mirred action", "", "Mirred is nil")
+			return errs.Invalid("mirred action", "", "Mirred is nil")
 		}
 		b := appendTCGen(nil, act)
 		b = binary.NativeEndian.AppendUint32(b, uint32(act.Mirred.Action))
@@ -393,7 +393,7 @@ func encodeAction(w *builder, act Action) error {
 	case "vlan":
 		v := act.VLAN
 		if v == nil {
-			return errInvalid("vlan action", "", "VLAN is nil")
+			return errs.Invalid("vlan action", "", "VLAN is nil")
 		}
 		w.put(vlanParms, binary.NativeEndian.AppendUint32(appendTCGen(nil, act), uint32(v.Op)))
 		if v.ID != nil {
@@ -411,12 +411,12 @@ func encodeAction(w *builder, act Action) error {
 		}
 	case "csum":
 		if act.Csum == nil {
-			return errInvalid("csum action", "", "Csum is nil")
+			return errs.Invalid("csum action", "", "Csum is nil")
 		}
 		w.put(csumParms, binary.NativeEndian.AppendUint32(appendTCGen(nil, act), act.Csum.UpdateFlags))
 	case "pedit":
 		if act.Pedit == nil || len(act.Pedit.Keys) == 0 || len(act.Pedit.Keys) > 128 {
-			return errInvalid("pedit action", "", "needs 1 to 128 keys")
+			return errs.Invalid("pedit action", "", "needs 1 to 128 keys")
 		}
 		b := appendTCGen(nil, act)
 		b = append(b, byte(len(act.Pedit.Keys)), 0, 0, 0)
@@ -501,7 +501,7 @@ func encodeAction(w *builder, act Action) error {
 	w.end(o)
 	if len(act.Cookie) > 0 {
 		if len(act.Cookie) > 16 {
-			return errInvalid("action cookie", fmt.Sprintf("%x", []byte(act.Cookie)), "at most 16 bytes")
+			return errs.Invalid("action cookie", fmt.Sprintf("%x", []byte(act.Cookie)), "at most 16 bytes")
 		}
 		w.put(tcaActCookie, act.Cookie)
 	}
@@ -522,7 +522,7 @@ func bitfield(value, selector uint32) []byte {
 func encodeTunnelKey(w *builder, act Action) error {
 	tk := act.TunnelKey
 	if tk == nil {
-		return errInvalid("tunnel_key action", "", "TunnelKey is nil")
+		return errs.Invalid("tunnel_key action", "", "TunnelKey is nil")
 	}
 	op := uint32(tunkeyActSet)
 	if tk.Release {

@@ -9,5 +9,3 @@ import (
 // errMalformed marks kernel input the decoder could not parse. It wraps
 // errs.ErrInvalidArgument so callers need only the shared sentinels.
 var errMalformed = fmt.Errorf("%w: malformed netlink message", errs.ErrInvalidArgument)
-
-func errInvalid(what, value, why string) error { return errs.Invalid(what, value, why) }

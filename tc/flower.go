@@ -4,6 +4,8 @@ import (
 	"encoding/hex"
 	"net"
 	"net/netip"
+
+	"github.com/offloadkit/offloadkit/internal/errs"
 )
 
 // Masked is a key matched under a mask: the packet field AND Mask must equal
@@ -180,7 +182,7 @@ func (h HexBytes) MarshalText() ([]byte, error) { return []byte(hex.EncodeToStri
 func (h *HexBytes) UnmarshalText(b []byte) error {
 	v, err := hex.DecodeString(string(b))
 	if err != nil {
-		return errInvalid("hex bytes", string(b), err.Error())
+		return errs.Invalid("hex bytes", string(b), err.Error())
 	}
 	*h = v
 	return nil

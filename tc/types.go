@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/offloadkit/offloadkit/internal/errs"
 )
 
 // Handle is a tc handle or parent, major:minor in one u32, printed as tc
@@ -69,18 +71,18 @@ func ParseHandle(s string) (Handle, error) {
 	}
 	maj, min, ok := strings.Cut(s, ":")
 	if !ok {
-		return 0, errInvalid("tc handle", s, "want major:minor in hex, root, ingress or egress")
+		return 0, errs.Invalid("tc handle", s, "want major:minor in hex, root, ingress or egress")
 	}
 	var a, b uint64
 	var err error
 	if maj != "" {
 		if a, err = strconv.ParseUint(maj, 16, 16); err != nil {
-			return 0, errInvalid("tc handle", s, "bad major")
+			return 0, errs.Invalid("tc handle", s, "bad major")
 		}
 	}
 	if min != "" {
 		if b, err = strconv.ParseUint(min, 16, 16); err != nil {
-			return 0, errInvalid("tc handle", s, "bad minor")
+			return 0, errs.Invalid("tc handle", s, "bad minor")
 		}
 	}
 	return MakeHandle(uint16(a), uint16(b)), nil
@@ -333,7 +335,7 @@ func (f *Flags) UnmarshalJSON(b []byte) error {
 		if !found {
 			x, err := strconv.ParseUint(strings.TrimPrefix(w, "0x"), 16, 32)
 			if err != nil || !strings.HasPrefix(w, "0x") {
-				return errInvalid("classifier flag", w, "unknown")
+				return errs.Invalid("classifier flag", w, "unknown")
 			}
 			v |= Flags(x)
 		}

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"github.com/offloadkit/offloadkit/internal/errs"
 )
 
 // UFID is an Open vSwitch datapath flow's unique flow identifier, as OVS
@@ -52,11 +54,11 @@ func (u UFID) IsZero() bool { return u == UFID{} }
 func ParseUFID(s string) (UFID, error) {
 	t := strings.TrimPrefix(s, "ufid:")
 	if len(t) != 36 || t[8] != '-' || t[13] != '-' || t[18] != '-' || t[23] != '-' {
-		return UFID{}, errInvalid("ufid", s, "want xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
+		return UFID{}, errs.Invalid("ufid", s, "want xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
 	}
 	h, err := hex.DecodeString(t[0:8] + t[9:13] + t[14:18] + t[19:23] + t[24:36])
 	if err != nil {
-		return UFID{}, errInvalid("ufid", s, "not hex")
+		return UFID{}, errs.Invalid("ufid", s, "not hex")
 	}
 	var u UFID
 	for i := range 4 {
