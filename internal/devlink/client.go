@@ -35,12 +35,6 @@ func (c *Client) Close() error { return c.conn.Close() }
 // Family returns the resolved generic netlink family (its ID and version).
 func (c *Client) Family() genetlink.Family { return c.conn.Family() }
 
-// do sends one request and returns the replies; interrupted dumps are
-// restarted (genl.Conn.Do).
-func (c *Client) do(ctx context.Context, op, dev string, cmd uint8, flags netlink.HeaderFlags, body []byte) ([]genetlink.Message, error) {
-	return c.conn.Do(ctx, op, dev, cmd, flags, body)
-}
-
 func checkHandle(h Handle) error {
 	if h.Bus == "" || h.Device == "" {
 		return errs.Invalid("devlink handle", h.String(), "want bus/device")
@@ -50,7 +44,7 @@ func checkHandle(h Handle) error {
 
 // Instances lists the devlink instances (`devlink dev show`).
 func (c *Client) Instances(ctx context.Context) ([]Instance, error) {
-	msgs, err := c.do(ctx, "devlink dev show", "", CmdGet, netlink.Request|netlink.Dump, nil)
+	msgs, err := c.conn.Do(ctx, "devlink dev show", "", CmdGet, netlink.Request|netlink.Dump, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +74,7 @@ func (c *Client) ESwitch(ctx context.Context, h Handle) (ESwitch, error) {
 	if err != nil {
 		return ESwitch{}, err
 	}
-	msgs, err := c.do(ctx, op, h.String(), CmdESwitchGet, netlink.Request, body)
+	msgs, err := c.conn.Do(ctx, op, h.String(), CmdESwitchGet, netlink.Request, body)
 	if err != nil {
 		return ESwitch{}, err
 	}
@@ -111,7 +105,7 @@ func (c *Client) SetESwitch(ctx context.Context, h Handle, cfg ESwitchConfig) er
 	if err != nil {
 		return err
 	}
-	_, err = c.do(ctx, op, h.String(), CmdESwitchSet, netlink.Request|netlink.Acknowledge, body)
+	_, err = c.conn.Do(ctx, op, h.String(), CmdESwitchSet, netlink.Request|netlink.Acknowledge, body)
 	return err
 }
 
@@ -128,7 +122,7 @@ func (c *Client) Param(ctx context.Context, h Handle, name string) (Param, error
 	if err != nil {
 		return Param{}, err
 	}
-	msgs, err := c.do(ctx, op, h.String(), CmdParamGet, netlink.Request, body)
+	msgs, err := c.conn.Do(ctx, op, h.String(), CmdParamGet, netlink.Request, body)
 	if err != nil {
 		return Param{}, err
 	}
@@ -158,7 +152,7 @@ func (c *Client) Params(ctx context.Context, h Handle) ([]Param, error) {
 			return nil, err
 		}
 	}
-	msgs, err := c.do(ctx, op, h.String(), CmdParamGet, netlink.Request|netlink.Dump, body)
+	msgs, err := c.conn.Do(ctx, op, h.String(), CmdParamGet, netlink.Request|netlink.Dump, body)
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +189,7 @@ func (c *Client) SetParam(ctx context.Context, h Handle, name string, typ ParamT
 	if err != nil {
 		return errs.Invalid("devlink parameter type", typ.String(), err.Error())
 	}
-	_, err = c.do(ctx, op, h.String(), CmdParamSet, netlink.Request|netlink.Acknowledge, body)
+	_, err = c.conn.Do(ctx, op, h.String(), CmdParamSet, netlink.Request|netlink.Acknowledge, body)
 	return err
 }
 
@@ -215,7 +209,7 @@ func (c *Client) Reload(ctx context.Context, h Handle, action ReloadAction) ([]R
 	if err != nil {
 		return nil, err
 	}
-	msgs, err := c.do(ctx, op, h.String(), CmdReload, netlink.Request, body)
+	msgs, err := c.conn.Do(ctx, op, h.String(), CmdReload, netlink.Request, body)
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +239,7 @@ func (c *Client) Ports(ctx context.Context, h Handle) ([]Port, error) {
 	if err != nil {
 		return nil, err
 	}
-	msgs, err := c.do(ctx, op, h.String(), CmdPortGet, netlink.Request|netlink.Dump, body)
+	msgs, err := c.conn.Do(ctx, op, h.String(), CmdPortGet, netlink.Request|netlink.Dump, body)
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +271,7 @@ func (c *Client) Port(ctx context.Context, h Handle, index uint32) (Port, error)
 	if err != nil {
 		return Port{}, err
 	}
-	msgs, err := c.do(ctx, op, dev, CmdPortGet, netlink.Request, body)
+	msgs, err := c.conn.Do(ctx, op, dev, CmdPortGet, netlink.Request, body)
 	if err != nil {
 		return Port{}, err
 	}
@@ -313,7 +307,7 @@ func (c *Client) SetPortFunction(ctx context.Context, h Handle, index uint32, cf
 	if err != nil {
 		return err
 	}
-	_, err = c.do(ctx, op, dev, CmdPortSet, netlink.Request|netlink.Acknowledge, body)
+	_, err = c.conn.Do(ctx, op, dev, CmdPortSet, netlink.Request|netlink.Acknowledge, body)
 	return err
 }
 
