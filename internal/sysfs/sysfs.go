@@ -281,7 +281,11 @@ func ParseInt(s string) (int, error) {
 
 // ParseHex16 parses "0x15b3" (with or without 0x) as a 16-bit value.
 func ParseHex16(s string) (uint16, error) {
-	t := strings.TrimPrefix(strings.TrimPrefix(s, "0x"), "0X")
+	// One prefix at most: trimming "0x" and then "0X" took "0x0Xab".
+	t := s
+	if len(t) >= 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X') {
+		t = t[2:]
+	}
 	if t == "" || len(t) > 4 {
 		return 0, errs.Invalid("16-bit hex value", s, "want 1 to 4 hex digits")
 	}

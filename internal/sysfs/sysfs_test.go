@@ -34,7 +34,7 @@ func TestParseHex16(t *testing.T) {
 			t.Errorf("ParseHex16(%q) = %#x, %v; want %#x", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "0x", "0x10000", "12345", "0xg", "-1", "0x-1", " 0x1"} {
+	for _, in := range []string{"", "0x", "0x10000", "12345", "0xg", "-1", "0x-1", " 0x1", "0x0Xab", "0X0x1"} {
 		if _, err := ParseHex16(in); !errors.Is(err, errs.ErrInvalidArgument) {
 			t.Errorf("ParseHex16(%q) = %v, want ErrInvalidArgument", in, err)
 		}
