@@ -17,6 +17,9 @@ vsctl --no-wait init
 if [ "$mode" = tc ]; then
 	vsctl --no-wait set Open_vSwitch . other_config:hw-offload=true other_config:tc-policy=skip_hw
 fi
+# OVS 3.1 started in the guest's first 10 s of uptime gets no per-CPU upcall
+# handlers (see waitUptime in internal/vmtest/ovs_vmtest_test.go).
+while [ "$(cut -d. -f1 /proc/uptime)" -lt 11 ]; do sleep 1; done
 ovs-vswitchd "$db" --pidfile --detach --log-file
 vsctl add-br br0
 for i in 1 2; do

@@ -72,8 +72,32 @@ func startOVS(t *testing.T, otherConfig ...string) *ovsInstance {
 		}
 		o.vsctl(t, args...)
 	}
+	waitUptime(t, 11*time.Second)
 	o.cmd(t, "ovs-vswitchd", "unix:"+dir+"/db.sock", "--pidfile", "--detach", "--log-file")
 	return o
+}
+
+// waitUptime waits until the guest has been up for d. OVS 3.1 with the
+// kernel's per-CPU upcall dispatch sizes its upcall handlers from a CPU count
+// it refreshes every 10 s of monotonic time; started in a guest's first 10 s
+// (a fast host boots the guest in about 2 s) it logs "Overriding
+// n-handler-threads to 0", no upcall is ever answered and every ping across
+// the kernel datapath is lost. Seen here on 2026-11-26: always failing when
+// OVS started at ~3 s of uptime, passing when it started after 12 s.
+func waitUptime(t *testing.T, d time.Duration) {
+	t.Helper()
+	b, err := os.ReadFile("/proc/uptime")
+	if err != nil {
+		t.Fatalf("read /proc/uptime: %v", err)
+	}
+	var up float64
+	if _, err := fmt.Sscanf(string(b), "%f", &up); err != nil {
+		t.Fatalf("parse /proc/uptime %q: %v", b, err)
+	}
+	if wait := d - time.Duration(up*float64(time.Second)); wait > 0 {
+		t.Logf("waiting %v: OVS started in the first 10 s of uptime gets no upcall handlers", wait.Round(time.Millisecond))
+		time.Sleep(wait)
+	}
 }
 
 // nsPair connects two fresh network namespaces to bridge br through veth
