@@ -55,37 +55,21 @@ func (v ParamValue) text() string {
 	return fmt.Sprint(v.Uint)
 }
 
-// ParamType is the type of a devlink parameter value.
-type ParamType uint8
+// ParamType is the type of a devlink parameter value, as the kernel's
+// devlink reports it (NLA_U8 ... NLA_FLAG); String names it ("u32",
+// "string"). It is the devlink client's own type, so values pass between
+// the two without translation.
+type ParamType = devlink.ParamType
 
 // devlink parameter types.
 const (
-	ParamTypeU8 ParamType = iota + 1
-	ParamTypeU16
-	ParamTypeU32
-	ParamTypeString
-	ParamTypeBool
-	ParamTypeU64
+	ParamTypeU8     = devlink.ParamTypeU8
+	ParamTypeU16    = devlink.ParamTypeU16
+	ParamTypeU32    = devlink.ParamTypeU32
+	ParamTypeU64    = devlink.ParamTypeU64
+	ParamTypeString = devlink.ParamTypeString
+	ParamTypeBool   = devlink.ParamTypeBool
 )
-
-// String returns the type name.
-func (t ParamType) String() string {
-	switch t {
-	case ParamTypeU8:
-		return "u8"
-	case ParamTypeU16:
-		return "u16"
-	case ParamTypeU32:
-		return "u32"
-	case ParamTypeU64:
-		return "u64"
-	case ParamTypeString:
-		return "string"
-	case ParamTypeBool:
-		return "bool"
-	}
-	return fmt.Sprintf("paramtype(%d)", uint8(t))
-}
 
 // StringParam returns a string parameter value (flow_steering_mode "smfs").
 func StringParam(s string) ParamValue { return ParamValue{Type: ParamTypeString, String: s} }
@@ -245,24 +229,6 @@ func (h *Host) forgetReps(dev Device) {
 
 func cmodeToDevlink(c ParamCMode) devlink.CMode { return devlink.CMode(c) }
 
-func paramTypeFromDevlink(t devlink.ParamType) ParamType {
-	switch t {
-	case devlink.ParamTypeU8:
-		return ParamTypeU8
-	case devlink.ParamTypeU16:
-		return ParamTypeU16
-	case devlink.ParamTypeU32:
-		return ParamTypeU32
-	case devlink.ParamTypeU64:
-		return ParamTypeU64
-	case devlink.ParamTypeString:
-		return ParamTypeString
-	case devlink.ParamTypeBool:
-		return ParamTypeBool
-	}
-	return 0
-}
-
 func isUint(t ParamType) bool {
 	return t == ParamTypeU8 || t == ParamTypeU16 || t == ParamTypeU32 || t == ParamTypeU64
 }
@@ -330,7 +296,7 @@ func (h *Host) DeviceParam(ctx context.Context, dev Device, name string, cmode P
 	if !ok {
 		return ParamValue{}, &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: no %s value", ErrNotSupported, cmode)}
 	}
-	return ParamValue{Type: paramTypeFromDevlink(p.Type), Uint: v.Uint, String: v.String, Bool: v.Bool}, nil
+	return ParamValue{Type: p.Type, Uint: v.Uint, String: v.String, Bool: v.Bool}, nil
 }
 
 // SetParam sets devlink parameter name of pf in cmode (`devlink dev param
@@ -363,9 +329,9 @@ func (h *Host) SetDeviceParam(ctx context.Context, dev Device, name string, cmod
 	if err != nil {
 		return err
 	}
-	typ := paramTypeFromDevlink(p.Type)
+	typ := p.Type
 	switch {
-	case typ == 0:
+	case !isUint(typ) && typ != ParamTypeString && typ != ParamTypeBool:
 		return &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: parameter type %s", ErrNotSupported, p.Type)}
 	case isUint(typ) && isUint(v.Type):
 		if !uintFits(typ, v.Uint) {
