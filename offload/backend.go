@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // Backend is one vendor's knowledge of its SmartNICs: which PCI functions it
@@ -262,7 +262,7 @@ func (h *Host) VFPortRef(ctx context.Context, vf PCIAddress) (PortRef, error) {
 
 // PCIAttr reads a sysfs attribute of PCI function addr (the YUSUR backend
 // reads "hw/plat_name"). attr is a relative path of plain names; absence
-// gives ErrNotFound.
+// gives errs.ErrNotFound.
 func (h *Host) PCIAttr(addr PCIAddress, attr string) (string, error) {
 	if err := validateAttrPath(attr); err != nil {
 		return "", err
@@ -295,7 +295,7 @@ func compatFiles() []string { return []string{"mode", "steering_mode", "inline",
 // CompatDevlink reads /sys/class/net/<netdev>/compat/devlink/<name>, the
 // MLNX_OFED (out-of-tree mlx5) sysfs face of devlink: "mode",
 // "steering_mode", "inline", "encap". Upstream kernels have none
-// (ErrNotFound).
+// (errs.ErrNotFound).
 func (h *Host) CompatDevlink(netdev, name string) (string, error) {
 	if !slices.Contains(compatFiles(), name) {
 		return "", errs.Invalid("compat/devlink file", name, "want mode, steering_mode, inline or encap")
@@ -332,7 +332,7 @@ func (h *Host) SetCompatDevlink(ctx context.Context, netdev, name, value string)
 		return err
 	}
 	if got != value {
-		return &errs.Error{Op: "write compat/devlink/" + name, Device: netdev, Path: h.fs.Abs(p), Err: fmt.Errorf("%w: reads %q after writing %q", ErrNotApplied, got, value)}
+		return &errs.Error{Op: "write compat/devlink/" + name, Device: netdev, Path: h.fs.Abs(p), Err: fmt.Errorf("%w: reads %q after writing %q", errs.ErrNotApplied, got, value)}
 	}
 	return nil
 }

@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/internal/sysfs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // BondOf returns the bond that netdev is enslaved to, or nil when it is not
@@ -25,8 +25,8 @@ func (h *Host) BondOf(ctx context.Context, netdev string) (*Bond, error) {
 		}
 		return nil, &errs.Error{Op: "read master link", Device: netdev, Err: err}
 	}
-	if ValidateIfName(master) != nil {
-		return nil, &errs.Error{Op: "read master link", Device: netdev, Err: fmt.Errorf("%w: odd master name %q", ErrInvalidArgument, master)}
+	if errs.ValidateIfName(master) != nil {
+		return nil, &errs.Error{Op: "read master link", Device: netdev, Err: fmt.Errorf("%w: odd master name %q", errs.ErrInvalidArgument, master)}
 	}
 	mp, _ := netPath(master, "bonding", "mode")
 	mode, err := h.fs.ReadString(mp)

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/internal/sysfs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // SetBondMode sets the mode of bond (bonding/mode) the way the bonding
@@ -15,19 +15,19 @@ import (
 // no slaves (ENOTEMPTY otherwise) that is administratively down (EBUSY
 // otherwise), so SetBondMode:
 //
-//   - refuses, with an error matching ErrBusy, a bond that has slaves:
+//   - refuses, with an error matching errs.ErrBusy, a bond that has slaves:
 //     releasing them is the caller's decision (a switchdev plan does it in
 //     its own steps, so that each can be rolled back);
 //   - brings the bond down if it is up, writes the mode, reads it back
-//     (ErrNotApplied on a mismatch) and brings it up again;
+//     (errs.ErrNotApplied on a mismatch) and brings it up again;
 //   - on any failure restores the previous mode and admin state, and
 //     returns the failure joined with any error of that restoring.
 //
-// A bond already in mode is left alone. Bad input (a name ValidateIfName
+// A bond already in mode is left alone. Bad input (a name errs.ValidateIfName
 // refuses, BondModeUnknown or an out-of-range mode) touches nothing.
-// Bringing the bond down needs rtnetlink (ErrNotSupported without it).
+// Bringing the bond down needs rtnetlink (errs.ErrNotSupported without it).
 func (h *Host) SetBondMode(ctx context.Context, bond string, mode BondMode) error {
-	if err := ValidateIfName(bond); err != nil {
+	if err := errs.ValidateIfName(bond); err != nil {
 		return err
 	}
 	if mode == BondModeUnknown || int(mode) >= len(bondModeNames) {
@@ -49,7 +49,7 @@ func (h *Host) SetBondMode(ctx context.Context, bond string, mode BondMode) erro
 	}
 	if slaves := strings.Fields(s); len(slaves) > 0 {
 		return &errs.Error{Op: op, Device: bond, Path: h.fs.Abs(modePath),
-			Err: fmt.Errorf("%w: bond has slaves %s; the bonding driver changes the mode only of an empty bond: release them first", ErrBusy, strings.Join(slaves, " "))}
+			Err: fmt.Errorf("%w: bond has slaves %s; the bonding driver changes the mode only of an empty bond: release them first", errs.ErrBusy, strings.Join(slaves, " "))}
 	}
 	wasUp, err := h.LinkUp(ctx, bond)
 	if err != nil {
@@ -74,12 +74,12 @@ func (h *Host) SetBondMode(ctx context.Context, bond string, mode BondMode) erro
 }
 
 // readBondMode reads and parses bonding/mode; a netdev without one is not
-// a bond (ErrNotFound).
+// a bond (errs.ErrNotFound).
 func (h *Host) readBondMode(bond, p string) (BondMode, error) {
 	s, err := h.fs.ReadString(p)
 	if err != nil {
 		if sysfs.IsNotExist(err) {
-			return BondModeUnknown, &errs.Error{Op: "read bonding/mode", Device: bond, Path: h.fs.Abs(p), Err: fmt.Errorf("%w: no such bond: %w", ErrNotFound, err)}
+			return BondModeUnknown, &errs.Error{Op: "read bonding/mode", Device: bond, Path: h.fs.Abs(p), Err: fmt.Errorf("%w: no such bond: %w", errs.ErrNotFound, err)}
 		}
 		return BondModeUnknown, &errs.Error{Op: "read bonding/mode", Device: bond, Path: h.fs.Abs(p), Err: err}
 	}
@@ -96,7 +96,7 @@ func (h *Host) writeBondMode(ctx context.Context, bond, p string, m BondMode) er
 		return err
 	}
 	if got != m {
-		return &errs.Error{Op: "write bonding/mode", Device: bond, Path: h.fs.Abs(p), Err: fmt.Errorf("%w: mode is %s after setting %s", ErrNotApplied, got, m)}
+		return &errs.Error{Op: "write bonding/mode", Device: bond, Path: h.fs.Abs(p), Err: fmt.Errorf("%w: mode is %s after setting %s", errs.ErrNotApplied, got, m)}
 	}
 	return nil
 }

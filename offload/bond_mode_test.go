@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/errs"
 	"github.com/offloadkit/offloadkit/offload/offloadtest"
 )
 
@@ -77,9 +78,9 @@ func TestSetBondModeUpBond(t *testing.T) {
 	}
 }
 
-// TestSetBondModeRefuses: slaves are ErrBusy, bad input is
-// ErrInvalidArgument, a netdev that is not a bond ErrNotFound, a host
-// without rtnetlink ErrNotSupported; none of them writes anything or
+// TestSetBondModeRefuses: slaves are errs.ErrBusy, bad input is
+// errs.ErrInvalidArgument, a netdev that is not a bond errs.ErrNotFound, a host
+// without rtnetlink errs.ErrNotSupported; none of them writes anything or
 // changes the bond's state.
 func TestSetBondModeRefuses(t *testing.T) {
 	tr := offloadtest.NewByName(t, "cx5-bond")
@@ -90,13 +91,13 @@ func TestSetBondModeRefuses(t *testing.T) {
 		mode offload.BondMode
 		want error
 	}{
-		{"bond1", offload.BondModeActiveBackup, offload.ErrBusy},
-		{"../bond1", offload.BondModeActiveBackup, offload.ErrInvalidArgument},
-		{"", offload.BondModeActiveBackup, offload.ErrInvalidArgument},
-		{"bond1", offload.BondModeUnknown, offload.ErrInvalidArgument},
-		{"bond1", offload.BondMode(99), offload.ErrInvalidArgument},
-		{"eno1", offload.BondModeActiveBackup, offload.ErrNotFound},
-		{"nosuch0", offload.BondModeActiveBackup, offload.ErrNotFound},
+		{"bond1", offload.BondModeActiveBackup, errs.ErrBusy},
+		{"../bond1", offload.BondModeActiveBackup, errs.ErrInvalidArgument},
+		{"", offload.BondModeActiveBackup, errs.ErrInvalidArgument},
+		{"bond1", offload.BondModeUnknown, errs.ErrInvalidArgument},
+		{"bond1", offload.BondMode(99), errs.ErrInvalidArgument},
+		{"eno1", offload.BondModeActiveBackup, errs.ErrNotFound},
+		{"nosuch0", offload.BondModeActiveBackup, errs.ErrNotFound},
 	} {
 		err := h.SetBondMode(ctx, c.bond, c.mode)
 		if !errors.Is(err, c.want) {
@@ -122,8 +123,8 @@ func TestSetBondModeRefuses(t *testing.T) {
 	}
 	defer bare.Close()
 	n := len(tr2.Writes())
-	if err := bare.SetBondMode(ctx, "bond1", offload.BondModeActiveBackup); !errors.Is(err, offload.ErrNotSupported) {
-		t.Errorf("without rtnetlink = %v, want ErrNotSupported", err)
+	if err := bare.SetBondMode(ctx, "bond1", offload.BondModeActiveBackup); !errors.Is(err, errs.ErrNotSupported) {
+		t.Errorf("without rtnetlink = %v, want errs.ErrNotSupported", err)
 	}
 	if len(tr2.Writes()) != n {
 		t.Errorf("without rtnetlink wrote %v", tr2.Writes()[n:])
@@ -216,25 +217,25 @@ func TestLinkUp(t *testing.T) {
 		t.Error("a refused request changed the state")
 	}
 	for _, bad := range []string{"", "../x", "a/b", strings.Repeat("x", 16)} {
-		if _, err := h.LinkUp(ctx, bad); !errors.Is(err, offload.ErrInvalidArgument) {
-			t.Errorf("LinkUp(%q) = %v, want ErrInvalidArgument", bad, err)
+		if _, err := h.LinkUp(ctx, bad); !errors.Is(err, errs.ErrInvalidArgument) {
+			t.Errorf("LinkUp(%q) = %v, want errs.ErrInvalidArgument", bad, err)
 		}
-		if err := h.SetLinkUp(ctx, bad, true); !errors.Is(err, offload.ErrInvalidArgument) {
-			t.Errorf("SetLinkUp(%q) = %v, want ErrInvalidArgument", bad, err)
+		if err := h.SetLinkUp(ctx, bad, true); !errors.Is(err, errs.ErrInvalidArgument) {
+			t.Errorf("SetLinkUp(%q) = %v, want errs.ErrInvalidArgument", bad, err)
 		}
 	}
-	if _, err := h.LinkUp(ctx, "nosuch0"); !errors.Is(err, offload.ErrNotFound) {
-		t.Errorf("LinkUp(nosuch0) = %v, want ErrNotFound", err)
+	if _, err := h.LinkUp(ctx, "nosuch0"); !errors.Is(err, errs.ErrNotFound) {
+		t.Errorf("LinkUp(nosuch0) = %v, want errs.ErrNotFound", err)
 	}
-	if err := h.SetLinkUp(ctx, "nosuch0", true); !errors.Is(err, offload.ErrNotFound) {
-		t.Errorf("SetLinkUp(nosuch0) = %v, want ErrNotFound", err)
+	if err := h.SetLinkUp(ctx, "nosuch0", true); !errors.Is(err, errs.ErrNotFound) {
+		t.Errorf("SetLinkUp(nosuch0) = %v, want errs.ErrNotFound", err)
 	}
 	bare, err := offload.Open(offload.WithRoot(tr.Root))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer bare.Close()
-	if _, err := bare.LinkUp(ctx, "bond1"); !errors.Is(err, offload.ErrNotSupported) {
-		t.Errorf("LinkUp without rtnetlink = %v, want ErrNotSupported", err)
+	if _, err := bare.LinkUp(ctx, "bond1"); !errors.Is(err, errs.ErrNotSupported) {
+		t.Errorf("LinkUp without rtnetlink = %v, want errs.ErrNotSupported", err)
 	}
 }

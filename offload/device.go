@@ -3,7 +3,7 @@ package offload
 import (
 	"strings"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // Device names a device the way devlink does, bus and name:

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 func TestParseDevice(t *testing.T) {
@@ -22,8 +23,8 @@ func TestParseDevice(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "pci", "pci/", "pci/zz", "PCI/0000:84:00.0", "netdevsim/..", "netdevsim/a/b", "../x", "netdevsim/a b", "x-y/z"} {
-		if _, err := offload.ParseDevice(bad); !errors.Is(err, offload.ErrInvalidArgument) {
-			t.Errorf("ParseDevice(%q) = %v, want ErrInvalidArgument", bad, err)
+		if _, err := offload.ParseDevice(bad); !errors.Is(err, errs.ErrInvalidArgument) {
+			t.Errorf("ParseDevice(%q) = %v, want errs.ErrInvalidArgument", bad, err)
 		}
 	}
 }
@@ -77,13 +78,13 @@ func TestFindPortNetdevsim(t *testing.T) {
 	if err != nil || len(ports) != 3 {
 		t.Fatalf("DevicePorts = %v, %v", ports, err)
 	}
-	if _, err := h.FindPort(ctx, d, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: 0, VF: 7}); !errors.Is(err, offload.ErrNotFound) {
-		t.Errorf("VF 7 = %v, want ErrNotFound", err)
+	if _, err := h.FindPort(ctx, d, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: 0, VF: 7}); !errors.Is(err, errs.ErrNotFound) {
+		t.Errorf("VF 7 = %v, want errs.ErrNotFound", err)
 	}
-	if _, err := h.FindPort(ctx, offload.Device{Bus: "netdevsim", Name: "netdevsim99"}, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, VF: 0}); !errors.Is(err, offload.ErrNotFound) {
-		t.Errorf("missing device = %v, want ErrNotFound", err)
+	if _, err := h.FindPort(ctx, offload.Device{Bus: "netdevsim", Name: "netdevsim99"}, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, VF: 0}); !errors.Is(err, errs.ErrNotFound) {
+		t.Errorf("missing device = %v, want errs.ErrNotFound", err)
 	}
-	if _, err := h.FindPort(ctx, offload.Device{Bus: "netdevsim", Name: ".."}, offload.PortQuery{Flavour: offload.PortFlavourPCIVF}); !errors.Is(err, offload.ErrInvalidArgument) {
+	if _, err := h.FindPort(ctx, offload.Device{Bus: "netdevsim", Name: ".."}, offload.PortQuery{Flavour: offload.PortFlavourPCIVF}); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Errorf("hostile device name = %v", err)
 	}
 }

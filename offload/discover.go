@@ -7,8 +7,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/internal/sysfs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // Filter selects PFs in Discover. Zero fields match anything.
@@ -77,7 +77,7 @@ func (h *Host) PF(ctx context.Context, addr PCIAddress) (*PF, error) {
 	pf := &PF{Address: addr, ID: id, NUMANode: -1}
 	if pf.TotalVFs, err = h.fs.ReadInt(pciPath(addr, "sriov_totalvfs")); err != nil {
 		if sysfs.IsNotExist(err) {
-			return nil, &errs.Error{Op: "read PF", Device: addr.String(), Err: fmt.Errorf("%w: not an SR-IOV physical function (no sriov_totalvfs)", ErrNotSupported)}
+			return nil, &errs.Error{Op: "read PF", Device: addr.String(), Err: fmt.Errorf("%w: not an SR-IOV physical function (no sriov_totalvfs)", errs.ErrNotSupported)}
 		}
 		return nil, &errs.Error{Op: "read sriov_totalvfs", Device: addr.String(), Path: h.fs.Abs(pciPath(addr, "sriov_totalvfs")), Err: err}
 	}
@@ -190,7 +190,7 @@ func (h *Host) pciID(addr PCIAddress) (PCIID, error) {
 	v, err := h.fs.ReadHex16(pciPath(addr, "vendor"))
 	if err != nil {
 		if sysfs.IsNotExist(err) {
-			return PCIID{}, &errs.Error{Op: "read PCI device", Device: addr.String(), Err: fmt.Errorf("%w: no such PCI device", ErrNotFound)}
+			return PCIID{}, &errs.Error{Op: "read PCI device", Device: addr.String(), Err: fmt.Errorf("%w: no such PCI device", errs.ErrNotFound)}
 		}
 		return PCIID{}, &errs.Error{Op: "read PCI vendor", Device: addr.String(), Err: err}
 	}
@@ -241,12 +241,12 @@ func (h *Host) netdevsOfDir(devDir string) ([]Netdev, error) {
 	}
 	out := make([]Netdev, 0, len(names))
 	for _, n := range names {
-		if ValidateIfName(n) != nil {
+		if errs.ValidateIfName(n) != nil {
 			continue
 		}
 		nd, err := h.Netdev(n)
 		if err != nil {
-			if errors.Is(err, ErrNotFound) {
+			if errors.Is(err, errs.ErrNotFound) {
 				continue // went away while we looked
 			}
 			return nil, err
@@ -268,7 +268,7 @@ func (h *Host) Netdev(name string) (Netdev, error) {
 	if mac, err := h.fs.ReadString(p + "/address"); err == nil {
 		nd.MAC = mac
 	} else if sysfs.IsNotExist(err) {
-		return nd, &errs.Error{Op: "read netdev", Device: name, Err: fmt.Errorf("%w: no such interface", ErrNotFound)}
+		return nd, &errs.Error{Op: "read netdev", Device: name, Err: fmt.Errorf("%w: no such interface", errs.ErrNotFound)}
 	}
 	ppn, err := h.readOptional(p + "/phys_port_name")
 	if err != nil {

@@ -13,7 +13,7 @@
 // functions, hw-tc-offload) and rtnetlink for per-VF settings. On the real
 // root it dials them on first use; WithDevlink, WithEthtool, WithRtnetlink and
 // WithNetNS inject or place them. Every change is read back: a kernel that
-// accepted a request but did not apply it gives ErrNotApplied. Representors
+// accepted a request but did not apply it gives errs.ErrNotApplied. Representors
 // resolve from the devlink port dump when devlink is present and from a
 // bounded sysfs lookup otherwise.
 //
@@ -34,7 +34,7 @@
 //
 // Reading needs no privilege. Writing sriov_numvfs, bind/unbind and
 // driver_override needs root (CAP_SYS_ADMIN); without it the errors match
-// ErrPermission.
+// errs.ErrPermission.
 //
 // # Network namespaces
 //
@@ -44,12 +44,12 @@
 //
 // # Errors
 //
-// Every error wraps a sentinel (ErrNotFound, ErrNotSupported,
-// ErrNotSwitchdev, ErrBusy, ErrInvalidArgument, ErrPermission, ErrTimeout,
+// Every error wraps a sentinel (errs.ErrNotFound, errs.ErrNotSupported,
+// errs.ErrNotSwitchdev, errs.ErrBusy, errs.ErrInvalidArgument, errs.ErrPermission, errs.ErrTimeout,
 // ...) usable with errors.Is, names the device or path, and keeps the
 // cause. Values that can come from a CNI request (PCI addresses, interface
 // names, VF indexes, driver names) are validated before any path is built;
-// a bad one returns ErrInvalidArgument and touches nothing.
+// a bad one returns errs.ErrInvalidArgument and touches nothing.
 //
 // # Testing
 //

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // CheckStatus is the outcome of one Doctor check.

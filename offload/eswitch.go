@@ -6,8 +6,8 @@ import (
 	"fmt"
 
 	"github.com/offloadkit/offloadkit/internal/devlink"
-	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/internal/ethtool"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // ParamCMode is the configuration mode of a devlink parameter.
@@ -94,7 +94,7 @@ const (
 	FlowSteeringHMFS FlowSteeringMode = "hmfs"
 )
 
-// errNoDevlink and errNoEthtool are returned (wrapped in *Error) when a Host
+// errNoDevlink and errNoEthtool are returned (wrapped in *errs.Error) when a Host
 // has no such connection: a fake root without a fake, or a kernel without
 // the generic netlink family.
 var (
@@ -107,7 +107,7 @@ const hwTCOffload = "hw-tc-offload"
 
 func devlinkHandle(dev Device) devlink.Handle { return devlink.Handle{Bus: dev.Bus, Device: dev.Name} }
 
-// devlinkClient returns the Host's devlink client or an *Error for op.
+// devlinkClient returns the Host's devlink client or an *errs.Error for op.
 func (h *Host) devlinkClient(op string, dev Device) (*devlink.Client, error) {
 	c, err := h.kernel.devlink()
 	if err != nil {
@@ -140,7 +140,7 @@ func modeToDevlink(m ESwitchMode) devlink.ESwitchMode {
 
 // ESwitchMode reads the eswitch mode of pf through devlink (`devlink dev
 // eswitch show pci/<pf>`), falling back to the MLNX_OFED compat file when
-// the Host has no devlink; ErrNotSupported when neither answers.
+// the Host has no devlink; errs.ErrNotSupported when neither answers.
 func (h *Host) ESwitchMode(ctx context.Context, pf PCIAddress) (ESwitchMode, error) {
 	return h.DeviceESwitchMode(ctx, PCIDevice(pf))
 }
@@ -159,14 +159,14 @@ func (h *Host) DeviceESwitchMode(ctx context.Context, dev Device) (ESwitchMode, 
 		case derr == nil && e.HasMode:
 			return modeFromDevlink(e.Mode), nil
 		case derr == nil:
-			return ESwitchModeUnknown, &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: the driver reports no eswitch mode", ErrNotSupported)}
+			return ESwitchModeUnknown, &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: the driver reports no eswitch mode", errs.ErrNotSupported)}
 		case !noDevlinkFor(derr):
 			return ESwitchModeUnknown, derr
 		}
 		// No devlink instance or no eswitch ops (an out-of-tree driver):
 		// the MLNX_OFED compat file may still say.
 		err = derr
-	} else if !errors.Is(err, ErrNotSupported) {
+	} else if !errors.Is(err, errs.ErrNotSupported) {
 		return ESwitchModeUnknown, &errs.Error{Op: op, Device: dev.String(), Err: err}
 	}
 	if nds, nerr := h.netdevsOfDir(dev.dir()); nerr == nil {
@@ -185,8 +185,8 @@ func (h *Host) DeviceESwitchMode(ctx context.Context, dev Device) (ESwitchMode, 
 
 // SetESwitchMode switches pf's eswitch (`devlink dev eswitch set pci/<pf>
 // mode switchdev`) and reads the mode back; a kernel that accepted the
-// request but reports another mode gives ErrNotApplied. mlx5 refuses
-// (ErrBusy, with the driver's reason in the error) while VFs are bound.
+// request but reports another mode gives errs.ErrNotApplied. mlx5 refuses
+// (errs.ErrBusy, with the driver's reason in the error) while VFs are bound.
 func (h *Host) SetESwitchMode(ctx context.Context, pf PCIAddress, mode ESwitchMode) error {
 	return h.SetDeviceESwitchMode(ctx, PCIDevice(pf), mode)
 }
@@ -215,7 +215,7 @@ func (h *Host) SetDeviceESwitchMode(ctx context.Context, dev Device, mode ESwitc
 		return err
 	}
 	if got := modeFromDevlink(e.Mode); got != mode {
-		return &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: mode is %s after setting %s", ErrNotApplied, got, mode)}
+		return &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: mode is %s after setting %s", errs.ErrNotApplied, got, mode)}
 	}
 	return nil
 }
@@ -266,8 +266,8 @@ func validParamName(name string) error {
 }
 
 // Param reads devlink parameter name of pf in cmode (`devlink dev param show
-// pci/<pf> name <name>`). A parameter the driver lacks is ErrNotFound; one
-// it has but not in cmode is ErrNotSupported.
+// pci/<pf> name <name>`). A parameter the driver lacks is errs.ErrNotFound; one
+// it has but not in cmode is errs.ErrNotSupported.
 func (h *Host) Param(ctx context.Context, pf PCIAddress, name string, cmode ParamCMode) (ParamValue, error) {
 	return h.DeviceParam(ctx, PCIDevice(pf), name, cmode)
 }
@@ -294,7 +294,7 @@ func (h *Host) DeviceParam(ctx context.Context, dev Device, name string, cmode P
 	}
 	v, ok := p.Value(cmodeToDevlink(cmode))
 	if !ok {
-		return ParamValue{}, &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: no %s value", ErrNotSupported, cmode)}
+		return ParamValue{}, &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: no %s value", errs.ErrNotSupported, cmode)}
 	}
 	return ParamValue{Type: p.Type, Uint: v.Uint, String: v.String, Bool: v.Bool}, nil
 }
@@ -304,7 +304,7 @@ func (h *Host) DeviceParam(ctx context.Context, dev Device, name string, cmode P
 // it back. Like the devlink tool it first reads the parameter to learn its
 // type; v must be of that type (any integer type fits an integer
 // parameter when the value does). A value read back different from v gives
-// ErrNotApplied. Driverinit values apply on the next ReloadDevice.
+// errs.ErrNotApplied. Driverinit values apply on the next ReloadDevice.
 func (h *Host) SetParam(ctx context.Context, pf PCIAddress, name string, cmode ParamCMode, v ParamValue) error {
 	return h.SetDeviceParam(ctx, PCIDevice(pf), name, cmode, v)
 }
@@ -332,7 +332,7 @@ func (h *Host) SetDeviceParam(ctx context.Context, dev Device, name string, cmod
 	typ := p.Type
 	switch {
 	case !isUint(typ) && typ != ParamTypeString && typ != ParamTypeBool:
-		return &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: parameter type %s", ErrNotSupported, p.Type)}
+		return &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: parameter type %s", errs.ErrNotSupported, p.Type)}
 	case isUint(typ) && isUint(v.Type):
 		if !uintFits(typ, v.Uint) {
 			return errs.Invalid("devlink parameter "+name, fmt.Sprint(v.Uint), "does not fit "+typ.String())
@@ -349,7 +349,7 @@ func (h *Host) SetDeviceParam(ctx context.Context, dev Device, name string, cmod
 		return err
 	}
 	if got.text() != v.text() {
-		return &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: value is %s after setting %s", ErrNotApplied, got.text(), v.text())}
+		return &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: value is %s after setting %s", errs.ErrNotApplied, got.text(), v.text())}
 	}
 	return nil
 }
@@ -374,13 +374,13 @@ func (h *Host) ReloadDevice(ctx context.Context, pf PCIAddress) error {
 			return nil
 		}
 	}
-	return &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: the kernel did not report driver_reinit as performed", ErrNotApplied)}
+	return &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: the kernel did not report driver_reinit as performed", errs.ErrNotApplied)}
 }
 
 // HWTCOffload reads the hw-tc-offload feature of netdev (`ethtool -k`):
 // whether tc flower rules on it may go to hardware.
 func (h *Host) HWTCOffload(ctx context.Context, netdev string) (bool, error) {
-	if err := ValidateIfName(netdev); err != nil {
+	if err := errs.ValidateIfName(netdev); err != nil {
 		return false, err
 	}
 	f, err := h.feature(ctx, netdev, hwTCOffload)
@@ -399,19 +399,19 @@ func (h *Host) feature(ctx context.Context, netdev, name string) (ethtool.Featur
 	}
 	f, ok := fs.Get(name)
 	if !ok {
-		return ethtool.Feature{}, &errs.Error{Op: op, Device: netdev, Err: fmt.Errorf("%w: the kernel has no feature %q", ErrNotSupported, name)}
+		return ethtool.Feature{}, &errs.Error{Op: op, Device: netdev, Err: fmt.Errorf("%w: the kernel has no feature %q", errs.ErrNotSupported, name)}
 	}
 	return f, nil
 }
 
 // SetHWTCOffload sets hw-tc-offload on netdev (`ethtool -K <dev>
 // hw-tc-offload on`) and reads it back. A device that cannot change it
-// (veth, a VF without offload) gives an error matching ErrNotApplied that
+// (veth, a VF without offload) gives an error matching errs.ErrNotApplied that
 // names the feature; the kernel's own not-applied report is checked, not
 // just the read-back.
 func (h *Host) SetHWTCOffload(ctx context.Context, netdev string, on bool) error {
 	const op = "ethtool -K hw-tc-offload"
-	if err := ValidateIfName(netdev); err != nil {
+	if err := errs.ValidateIfName(netdev); err != nil {
 		return err
 	}
 	c, err := h.kernel.ethtool()
@@ -426,7 +426,7 @@ func (h *Host) SetHWTCOffload(ctx context.Context, netdev string, on bool) error
 		return err
 	}
 	if f.Active != on {
-		return &errs.Error{Op: op, Device: netdev, Err: fmt.Errorf("%w: hw-tc-offload is %s after setting %s", ErrNotApplied, onOff(f.Active), onOff(on))}
+		return &errs.Error{Op: op, Device: netdev, Err: fmt.Errorf("%w: hw-tc-offload is %s after setting %s", errs.ErrNotApplied, onOff(f.Active), onOff(on))}
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // Switch a ConnectX-5 PF to switchdev, the guides' `devlink dev eswitch
@@ -72,7 +73,7 @@ func ExampleHost_SetHWTCOffload() {
 	fmt.Println("enp132s0f0np0 hw-tc-offload:", on)
 
 	err := h.SetHWTCOffload(ctx, "eno1", true)
-	fmt.Println("eno1 not applied:", errors.Is(err, offload.ErrNotApplied))
+	fmt.Println("eno1 not applied:", errors.Is(err, errs.ErrNotApplied))
 	// Output:
 	// enp132s0f0np0 hw-tc-offload: true
 	// eno1 not applied: true

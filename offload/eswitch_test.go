@@ -17,6 +17,7 @@ import (
 	vnetns "github.com/vishvananda/netns"
 
 	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/errs"
 	"github.com/offloadkit/offloadkit/offload/offloadtest"
 )
 
@@ -28,8 +29,8 @@ func TestSetESwitchModeCreatesRepresentors(t *testing.T) {
 	if m, err := h.ESwitchMode(ctx, pf); err != nil || m != offload.ESwitchModeLegacy {
 		t.Fatalf("ESwitchMode = %v, %v; want legacy", m, err)
 	}
-	if _, err := h.VFRepresentorByIndex(ctx, pf, 2); !errors.Is(err, offload.ErrNotSwitchdev) {
-		t.Fatalf("representor in legacy mode: %v, want ErrNotSwitchdev", err)
+	if _, err := h.VFRepresentorByIndex(ctx, pf, 2); !errors.Is(err, errs.ErrNotSwitchdev) {
+		t.Fatalf("representor in legacy mode: %v, want errs.ErrNotSwitchdev", err)
 	}
 	if err := h.SetESwitchMode(ctx, pf, offload.ESwitchModeSwitchdev); err != nil {
 		t.Fatal(err)
@@ -74,14 +75,14 @@ func TestParamFlowSteeringMode(t *testing.T) {
 		t.Fatalf("PF 1: %+v, %v", v, err)
 	}
 	err = h.SetParam(ctx, pf, "flow_steering_mode", offload.ParamCModeRuntime, offload.StringParam("bogus"))
-	var oe *offload.Error
-	if !errors.Is(err, offload.ErrInvalidArgument) || !errors.As(err, &oe) || oe.Message == "" {
-		t.Fatalf("bogus mode: %v, want ErrInvalidArgument with the kernel's message", err)
+	var oe *errs.Error
+	if !errors.Is(err, errs.ErrInvalidArgument) || !errors.As(err, &oe) || oe.Message == "" {
+		t.Fatalf("bogus mode: %v, want errs.ErrInvalidArgument with the kernel's message", err)
 	}
 	if err := h.SetParam(ctx, pf, "max_macs", offload.ParamCModeDriverInit, offload.UintParam(64)); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.SetParam(ctx, pf, "max_macs", offload.ParamCModeDriverInit, offload.StringParam("64")); !errors.Is(err, offload.ErrInvalidArgument) {
+	if err := h.SetParam(ctx, pf, "max_macs", offload.ParamCModeDriverInit, offload.StringParam("64")); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Fatalf("string for a u32: %v", err)
 	}
 	if _, err := h.Param(ctx, pf, "no_such_param", offload.ParamCModeRuntime); err == nil {
@@ -109,13 +110,13 @@ func TestHWTCOffload(t *testing.T) {
 		t.Fatalf("representor hw-tc-offload = %v, %v; want on", on, err)
 	}
 	err := h.SetHWTCOffload(ctx, "eno1", true)
-	if !errors.Is(err, offload.ErrNotApplied) {
-		t.Fatalf("eno1: %v, want ErrNotApplied", err)
+	if !errors.Is(err, errs.ErrNotApplied) {
+		t.Fatalf("eno1: %v, want errs.ErrNotApplied", err)
 	}
-	if _, err := h.HWTCOffload(ctx, "nope0"); !errors.Is(err, offload.ErrNotFound) {
-		t.Fatalf("missing netdev: %v, want ErrNotFound", err)
+	if _, err := h.HWTCOffload(ctx, "nope0"); !errors.Is(err, errs.ErrNotFound) {
+		t.Fatalf("missing netdev: %v, want errs.ErrNotFound", err)
 	}
-	if err := h.SetHWTCOffload(ctx, "../etc", true); !errors.Is(err, offload.ErrInvalidArgument) {
+	if err := h.SetHWTCOffload(ctx, "../etc", true); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Fatalf("hostile name: %v", err)
 	}
 }
@@ -129,10 +130,10 @@ func TestNoKernelOnPlainRoot(t *testing.T) {
 	defer h.Close()
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
-	if err := h.SetESwitchMode(ctx, pf, offload.ESwitchModeSwitchdev); !errors.Is(err, offload.ErrNotSupported) {
+	if err := h.SetESwitchMode(ctx, pf, offload.ESwitchModeSwitchdev); !errors.Is(err, errs.ErrNotSupported) {
 		t.Fatalf("SetESwitchMode without devlink: %v", err)
 	}
-	if _, err := h.HWTCOffload(ctx, "enp132s0f0np0"); !errors.Is(err, offload.ErrNotSupported) {
+	if _, err := h.HWTCOffload(ctx, "enp132s0f0np0"); !errors.Is(err, errs.ErrNotSupported) {
 		t.Fatalf("HWTCOffload without ethtool: %v", err)
 	}
 }
@@ -249,10 +250,10 @@ func TestPortsAndVFMAC(t *testing.T) {
 			t.Fatalf("VF 1 state over rtnetlink = %+v", vf.State)
 		}
 	}
-	if err := h.SetVFMACFromESwitch(ctx, pf, 1, net.HardwareAddr{0x01, 0, 0, 0, 0, 1}); !errors.Is(err, offload.ErrInvalidArgument) {
+	if err := h.SetVFMACFromESwitch(ctx, pf, 1, net.HardwareAddr{0x01, 0, 0, 0, 0, 1}); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Fatalf("multicast MAC: %v", err)
 	}
-	if _, err := h.VFPort(ctx, pf, 9); !errors.Is(err, offload.ErrNotFound) {
+	if _, err := h.VFPort(ctx, pf, 9); !errors.Is(err, errs.ErrNotFound) {
 		t.Fatalf("VF 9: %v", err)
 	}
 	st, err := h.ESwitch(ctx, offload.PCIDevice(pf))
@@ -275,7 +276,7 @@ func TestPortsAndVFMAC(t *testing.T) {
 	if st, err := ag.ESwitch(ctx, nfp); err != nil || st.InlineMode != nil || st.EncapMode != nil || st.Mode != offload.ESwitchModeSwitchdev {
 		t.Fatalf("nfp ESwitch = %+v, %v", st, err)
 	}
-	if err := ag.SetEncapMode(ctx, nfp, offload.EncapModeBasic); !errors.Is(err, offload.ErrNotSupported) {
+	if err := ag.SetEncapMode(ctx, nfp, offload.EncapModeBasic); !errors.Is(err, errs.ErrNotSupported) {
 		t.Fatalf("nfp encap: %v", err)
 	}
 }
@@ -298,7 +299,7 @@ func TestDiscoverReportsDevlinkMode(t *testing.T) {
 	if err != nil || len(ypfs) != 2 || ypfs[0].ESwitchMode != offload.ESwitchModeUnknown {
 		t.Fatalf("YUSUR Discover = %+v, %v", ypfs, err)
 	}
-	if _, err := y.ESwitchMode(ctx, ypfs[0].Address); !errors.Is(err, offload.ErrNotFound) && !errors.Is(err, offload.ErrNotSupported) {
+	if _, err := y.ESwitchMode(ctx, ypfs[0].Address); !errors.Is(err, errs.ErrNotFound) && !errors.Is(err, errs.ErrNotSupported) {
 		t.Fatalf("YUSUR ESwitchMode: %v", err)
 	}
 }
@@ -313,9 +314,9 @@ func TestInjectedRefusals(t *testing.T) {
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
 	tr.FailDevlink(pf.String(), offloadtest.DevlinkESwitchSet, syscall.EBUSY, "Can't change mode when VFs are bound")
 	err := h.SetESwitchMode(ctx, pf, offload.ESwitchModeSwitchdev)
-	var oe *offload.Error
-	if !errors.Is(err, offload.ErrBusy) || !errors.As(err, &oe) || oe.Message != "Can't change mode when VFs are bound" {
-		t.Fatalf("got %v, want ErrBusy with the driver's message", err)
+	var oe *errs.Error
+	if !errors.Is(err, errs.ErrBusy) || !errors.As(err, &oe) || oe.Message != "Can't change mode when VFs are bound" {
+		t.Fatalf("got %v, want errs.ErrBusy with the driver's message", err)
 	}
 	if m := tr.ESwitchMode(pf.String()); m != offload.ESwitchModeLegacy {
 		t.Fatalf("mode changed to %v despite the refusal", m)
@@ -327,8 +328,8 @@ func TestInjectedRefusals(t *testing.T) {
 	if !tr.FixFeature("enp132s0f0v0", "hw-tc-offload") {
 		t.Fatal("FixFeature: no such netdev or feature")
 	}
-	if err := h.SetHWTCOffload(ctx, "enp132s0f0v0", true); !errors.Is(err, offload.ErrNotApplied) || !strings.Contains(err.Error(), "hw-tc-offload") {
-		t.Fatalf("fixed feature: %v, want ErrNotApplied naming hw-tc-offload", err)
+	if err := h.SetHWTCOffload(ctx, "enp132s0f0v0", true); !errors.Is(err, errs.ErrNotApplied) || !strings.Contains(err.Error(), "hw-tc-offload") {
+		t.Fatalf("fixed feature: %v, want errs.ErrNotApplied naming hw-tc-offload", err)
 	}
 }
 
@@ -375,15 +376,15 @@ func TestLiveHostNetNSHWTCOffload(t *testing.T) {
 	defer h.Close()
 	ctx := context.Background()
 	on, err := h.HWTCOffload(ctx, "okt-hveth0")
-	if errors.Is(err, offload.ErrNotSupported) {
+	if errors.Is(err, errs.ErrNotSupported) {
 		t.Skipf("no ethtool generic netlink family on this kernel: %v", err)
 	}
 	if err != nil || on {
 		t.Fatalf("HWTCOffload(okt-hveth0) = %v, %v; want off", on, err)
 	}
 	err = h.SetHWTCOffload(ctx, "okt-hveth0", true)
-	if !errors.Is(err, offload.ErrNotApplied) || !strings.Contains(err.Error(), "hw-tc-offload") {
-		t.Fatalf("SetHWTCOffload(veth) = %v, want ErrNotApplied naming hw-tc-offload", err)
+	if !errors.Is(err, errs.ErrNotApplied) || !strings.Contains(err.Error(), "hw-tc-offload") {
+		t.Fatalf("SetHWTCOffload(veth) = %v, want errs.ErrNotApplied naming hw-tc-offload", err)
 	}
 	t.Logf("real kernel: %v", err)
 
@@ -392,8 +393,8 @@ func TestLiveHostNetNSHWTCOffload(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer here.Close()
-	if _, err := here.HWTCOffload(ctx, "okt-hveth0"); !errors.Is(err, offload.ErrNotFound) {
-		t.Fatalf("okt-hveth0 from the caller's namespace: %v, want ErrNotFound", err)
+	if _, err := here.HWTCOffload(ctx, "okt-hveth0"); !errors.Is(err, errs.ErrNotFound) {
+		t.Fatalf("okt-hveth0 from the caller's namespace: %v, want errs.ErrNotFound", err)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/errs"
 	"github.com/offloadkit/offloadkit/offload/offloadtest"
 )
 
@@ -111,11 +112,11 @@ func TestVFsAndIndex(t *testing.T) {
 			t.Errorf("PFOfVF(%s) = %s, %v", vf.Address, pf, err)
 		}
 	}
-	if _, err := h.PFOfVF(pci("0000:84:00.0")); !errors.Is(err, offload.ErrNotFound) {
-		t.Errorf("PFOfVF(PF) = %v, want ErrNotFound", err)
+	if _, err := h.PFOfVF(pci("0000:84:00.0")); !errors.Is(err, errs.ErrNotFound) {
+		t.Errorf("PFOfVF(PF) = %v, want errs.ErrNotFound", err)
 	}
-	if _, err := h.PFOfVF(pci("0000:99:00.0")); !errors.Is(err, offload.ErrNotFound) {
-		t.Errorf("PFOfVF(absent) = %v, want ErrNotFound", err)
+	if _, err := h.PFOfVF(pci("0000:99:00.0")); !errors.Is(err, errs.ErrNotFound) {
+		t.Errorf("PFOfVF(absent) = %v, want errs.ErrNotFound", err)
 	}
 }
 
@@ -213,8 +214,8 @@ func TestRepresentorNotSwitchdev(t *testing.T) {
 		}
 		vf := pfs[0].VFs[0].Address
 		_, err = h.VFRepresentor(ctx, vf)
-		if !errors.Is(err, offload.ErrNotSwitchdev) || !errors.Is(err, offload.ErrNotFound) {
-			t.Errorf("%s: VFRepresentor(%s) = %v, want ErrNotSwitchdev and ErrNotFound", tree, vf, err)
+		if !errors.Is(err, errs.ErrNotSwitchdev) || !errors.Is(err, errs.ErrNotFound) {
+			t.Errorf("%s: VFRepresentor(%s) = %v, want errs.ErrNotSwitchdev and errs.ErrNotFound", tree, vf, err)
 		}
 	}
 }
@@ -290,7 +291,7 @@ func TestSetNumVFs(t *testing.T) {
 	}
 	// Over the limit: refused before any write.
 	err = h.SetNumVFs(ctx, pf, 128)
-	if !errors.Is(err, offload.ErrInvalidArgument) || len(tr.Writes()) != 2 {
+	if !errors.Is(err, errs.ErrInvalidArgument) || len(tr.Writes()) != 2 {
 		t.Errorf("SetNumVFs(128 > 127) = %v, writes %v", err, tr.Writes())
 	}
 	if err := h.SetNumVFs(ctx, pf, 0); err != nil {
@@ -313,13 +314,13 @@ func TestSetNumVFsKernelEBUSY(t *testing.T) {
 	if !errors.Is(werr, syscall.EBUSY) {
 		t.Fatalf("fake kernel N->M = %v, want EBUSY", werr)
 	}
-	// And the library maps a kernel EBUSY to ErrBusy.
+	// And the library maps a kernel EBUSY to errs.ErrBusy.
 	tr.FailWrite("sys/bus/pci/devices/0000:84:00.1/sriov_numvfs", syscall.EBUSY)
 	err = h.SetNumVFs(context.Background(), pci("0000:84:00.1"), 2)
-	if !errors.Is(err, offload.ErrBusy) {
-		t.Errorf("SetNumVFs with EBUSY = %v, want ErrBusy", err)
+	if !errors.Is(err, errs.ErrBusy) {
+		t.Errorf("SetNumVFs with EBUSY = %v, want errs.ErrBusy", err)
 	}
-	var oe *offload.Error
+	var oe *errs.Error
 	if !errors.As(err, &oe) || oe.Device != "0000:84:00.1" || oe.Path == "" {
 		t.Errorf("error %v lacks device/path: %+v", err, oe)
 	}
@@ -337,7 +338,7 @@ func TestSetNumVFsRestoresOnFailure(t *testing.T) {
 	}
 	_ = h
 	err = h2.SetNumVFs(ctx, pf, 6)
-	if !errors.Is(err, offload.ErrInvalidArgument) {
+	if !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Fatalf("SetNumVFs = %v, want the injected EINVAL", err)
 	}
 	if n, _ := h2.NumVFs(ctx, pf); n != 4 {
@@ -367,8 +368,8 @@ func TestSetNumVFsHangsUntilDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	err := h.SetNumVFs(ctx, pci("0000:3b:00.0"), 4)
-	if !errors.Is(err, offload.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("SetNumVFs on a hanging write = %v, want ErrTimeout wrapping DeadlineExceeded", err)
+	if !errors.Is(err, errs.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("SetNumVFs on a hanging write = %v, want errs.ErrTimeout wrapping DeadlineExceeded", err)
 	}
 }
 
@@ -378,7 +379,7 @@ func TestWaitVFsTimesOutWithReason(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
 	err := h.WaitVFs(ctx, pci("0000:84:00.0"), 5)
-	if !errors.Is(err, offload.ErrTimeout) {
+	if !errors.Is(err, errs.ErrTimeout) {
 		t.Fatalf("WaitVFs = %v", err)
 	}
 }
@@ -407,8 +408,8 @@ func TestUnbindBind(t *testing.T) {
 	if err != nil || v.Driver != "mlx5_core" || v.Netdev != "enp132s0f0v1" {
 		t.Fatalf("after bind: %+v, %v", v, err)
 	}
-	if err := h.BindVF(ctx, vf, "vfio-pci"); !errors.Is(err, offload.ErrBusy) {
-		t.Errorf("BindVF to a second driver = %v, want ErrBusy", err)
+	if err := h.BindVF(ctx, vf, "vfio-pci"); !errors.Is(err, errs.ErrBusy) {
+		t.Errorf("BindVF to a second driver = %v, want errs.ErrBusy", err)
 	}
 	if err := h.SetDriverOverride(ctx, vf, "vfio-pci"); err != nil {
 		t.Error(err)
@@ -441,7 +442,7 @@ func TestBond(t *testing.T) {
 }
 
 // TestHostileInputs feeds values a CNI request could carry; each must be
-// refused with ErrInvalidArgument and no file may be written.
+// refused with errs.ErrInvalidArgument and no file may be written.
 func TestHostileInputs(t *testing.T) {
 	ctx := context.Background()
 	tr := offloadtest.NewByName(t, "cx5-switchdev")
@@ -458,38 +459,38 @@ func TestHostileInputs(t *testing.T) {
 			func() error { _, err := h.RepresentorOf(ctx, n); return err },
 			func() error { _, err := h.PCIAddressOfNetdev(ctx, n); return err },
 		} {
-			if err := call(); !errors.Is(err, offload.ErrInvalidArgument) {
-				t.Errorf("name %q: %v, want ErrInvalidArgument", n, err)
+			if err := call(); !errors.Is(err, errs.ErrInvalidArgument) {
+				t.Errorf("name %q: %v, want errs.ErrInvalidArgument", n, err)
 			}
 			checked++
 		}
 	}
 	vf := pci("0000:84:00.2")
 	for _, d := range drivers {
-		if err := h.BindVF(ctx, vf, d); !errors.Is(err, offload.ErrInvalidArgument) {
+		if err := h.BindVF(ctx, vf, d); !errors.Is(err, errs.ErrInvalidArgument) {
 			t.Errorf("BindVF driver %q: %v", d, err)
 		}
 		checked++
 		if d != "" {
-			if err := h.SetDriverOverride(ctx, vf, d); !errors.Is(err, offload.ErrInvalidArgument) {
+			if err := h.SetDriverOverride(ctx, vf, d); !errors.Is(err, errs.ErrInvalidArgument) {
 				t.Errorf("SetDriverOverride %q: %v", d, err)
 			}
 			checked++
 		}
 	}
 	for _, p := range pcis {
-		if _, err := offload.ParsePCIAddress(p); !errors.Is(err, offload.ErrInvalidArgument) {
+		if _, err := offload.ParsePCIAddress(p); !errors.Is(err, errs.ErrInvalidArgument) {
 			t.Errorf("PCI %q: %v", p, err)
 		}
 		checked++
 	}
 	for _, n := range []int{-1, 128, 1 << 30} {
-		if err := h.SetNumVFs(ctx, pci("0000:84:00.0"), n); !errors.Is(err, offload.ErrInvalidArgument) {
+		if err := h.SetNumVFs(ctx, pci("0000:84:00.0"), n); !errors.Is(err, errs.ErrInvalidArgument) {
 			t.Errorf("SetNumVFs(%d): %v", n, err)
 		}
 		checked++
 	}
-	if _, err := h.VFRepresentorByIndex(ctx, pci("0000:84:00.0"), -3); !errors.Is(err, offload.ErrInvalidArgument) {
+	if _, err := h.VFRepresentorByIndex(ctx, pci("0000:84:00.0"), -3); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Errorf("negative VF index: %v", err)
 	}
 	checked++
@@ -586,7 +587,7 @@ func TestSetDriversAutoprobeReadsBack(t *testing.T) {
 	if on, err := h.DriversAutoprobe(ctx, pf); err != nil || !on {
 		t.Fatalf("DriversAutoprobe before = %v, %v; the tree starts with autoprobe on", on, err)
 	}
-	if err := h.SetDriversAutoprobe(ctx, pf, false); !errors.Is(err, offload.ErrNotApplied) {
-		t.Fatalf("SetDriversAutoprobe with the write ignored = %v, want ErrNotApplied", err)
+	if err := h.SetDriversAutoprobe(ctx, pf, false); !errors.Is(err, errs.ErrNotApplied) {
+		t.Fatalf("SetDriversAutoprobe with the write ignored = %v, want errs.ErrNotApplied", err)
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // VendorID is a PCI vendor ID.

@@ -8,8 +8,8 @@ import (
 	"github.com/mdlayher/netlink"
 
 	"github.com/offloadkit/offloadkit/internal/devlink"
-	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/internal/ethtool"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // kernel holds the Host's devlink and ethtool clients. Connections given
@@ -32,7 +32,7 @@ type lazyClient[C interface{ Close() error }] struct {
 	given  *genetlink.Conn // given, not yet wrapped
 	client C
 	ready  bool
-	err    error // sticky ErrNotSupported from a failed probe
+	err    error // sticky errs.ErrNotSupported from a failed probe
 }
 
 // get returns the client, wrapping the given connection or dialling when
@@ -99,7 +99,7 @@ func dialConfig(netns int) *netlink.Config {
 }
 
 // devlink returns the devlink client, dialling it when allowed; an error
-// matching ErrNotSupported when the Host has none.
+// matching errs.ErrNotSupported when the Host has none.
 func (k *kernel) devlink() (*devlink.Client, error) {
 	if k == nil {
 		return nil, errNoDevlink

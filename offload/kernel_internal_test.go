@@ -8,7 +8,7 @@ import (
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 type fakeClient struct{ closed int }
@@ -30,7 +30,7 @@ func TestLazyClientProbesOnce(t *testing.T) {
 	var l lazyClient[*fakeClient]
 	for range 2 {
 		if _, err := l.get(true, 0, none, noWrap, missing); !errors.Is(err, errs.ErrNotSupported) {
-			t.Fatalf("get with the family missing = %v, want ErrNotSupported", err)
+			t.Fatalf("get with the family missing = %v, want errs.ErrNotSupported", err)
 		}
 	}
 	if dials != 1 {

@@ -4,16 +4,16 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/internal/rtnl"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // LinkUp reports whether netdev name is administratively up (IFF_UP, what
 // `ip link set <name> up` sets), read over rtnetlink. It says nothing
 // about carrier: an up bond without slaves is up here. It needs an
-// rtnetlink connection (ErrNotSupported on a fake root without one).
+// rtnetlink connection (errs.ErrNotSupported on a fake root without one).
 func (h *Host) LinkUp(ctx context.Context, name string) (bool, error) {
-	if err := ValidateIfName(name); err != nil {
+	if err := errs.ValidateIfName(name); err != nil {
 		return false, err
 	}
 	c, err := h.linkClient("read link state", name)
@@ -29,11 +29,11 @@ func (h *Host) LinkUp(ctx context.Context, name string) (bool, error) {
 
 // SetLinkUp brings netdev name administratively up or down over rtnetlink,
 // as the guides' `ip link set <pf> up` does, and reads the state back
-// (ErrNotApplied when it did not take). Only IFF_UP changes. A link
+// (errs.ErrNotApplied when it did not take). Only IFF_UP changes. A link
 // already in the wanted state is left alone. It needs CAP_NET_ADMIN and
-// an rtnetlink connection (ErrNotSupported on a fake root without one).
+// an rtnetlink connection (errs.ErrNotSupported on a fake root without one).
 func (h *Host) SetLinkUp(ctx context.Context, name string, up bool) error {
-	if err := ValidateIfName(name); err != nil {
+	if err := errs.ValidateIfName(name); err != nil {
 		return err
 	}
 	c, err := h.linkClient(upDownOp(up), name)
@@ -58,7 +58,7 @@ func (h *Host) SetLinkUp(ctx context.Context, name string, up bool) error {
 	}
 	if got.Index != l.Index || got.Up() != up {
 		return &errs.Error{Op: upDownOp(up), Device: name,
-			Err: fmt.Errorf("%w: link (ifindex %d) reads up=%v after setting up=%v", ErrNotApplied, got.Index, got.Up(), up)}
+			Err: fmt.Errorf("%w: link (ifindex %d) reads up=%v after setting up=%v", errs.ErrNotApplied, got.Index, got.Up(), up)}
 	}
 	return nil
 }
@@ -70,7 +70,7 @@ func upDownOp(up bool) string {
 	return "set link down"
 }
 
-// linkClient is the Host's rtnetlink client, or ErrNotSupported when it
+// linkClient is the Host's rtnetlink client, or errs.ErrNotSupported when it
 // has none.
 func (h *Host) linkClient(op, name string) (*rtnl.Client, error) {
 	c, err := h.rtnlClient()
@@ -78,7 +78,7 @@ func (h *Host) linkClient(op, name string) (*rtnl.Client, error) {
 		return nil, &errs.Error{Op: op, Device: name, Err: err}
 	}
 	if c == nil {
-		return nil, &errs.Error{Op: op, Device: name, Err: fmt.Errorf("%w: no rtnetlink connection on this host", ErrNotSupported)}
+		return nil, &errs.Error{Op: op, Device: name, Err: fmt.Errorf("%w: no rtnetlink connection on this host", errs.ErrNotSupported)}
 	}
 	return c, nil
 }

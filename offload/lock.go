@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // PFLock is an exclusive lock on one PF, held through a file lock (flock)
@@ -25,7 +25,7 @@ type PFLock struct {
 const lockPollInterval = 10 * time.Millisecond
 
 // LockPF takes the lock of pf under runDir (created 0755 if missing),
-// waiting until it is free or ctx ends (ErrTimeout).
+// waiting until it is free or ctx ends (errs.ErrTimeout).
 func LockPF(ctx context.Context, runDir string, pf PCIAddress) (*PFLock, error) {
 	if runDir == "" {
 		return nil, errs.Invalid("run directory", runDir, "empty")
@@ -57,7 +57,7 @@ func LockPF(ctx context.Context, runDir string, pf PCIAddress) (*PFLock, error) 
 		case <-ctx.Done():
 			f.Close()
 			return nil, &errs.Error{Op: "lock PF", Device: pf.String(), Path: path,
-				Err: fmt.Errorf("%w: another agent holds the lock: %w", ErrTimeout, ctx.Err())}
+				Err: fmt.Errorf("%w: another agent holds the lock: %w", errs.ErrTimeout, ctx.Err())}
 		case <-tick.C:
 		}
 	}

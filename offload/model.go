@@ -3,7 +3,7 @@ package offload
 import (
 	"strconv"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // ESwitchMode is the mode of a PF's embedded switch.

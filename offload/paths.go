@@ -2,11 +2,12 @@ package offload
 
 import (
 	"github.com/offloadkit/offloadkit/internal/sysfs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // sysfs locations, relative to the Host root. Every variable part is a
 // validated PCIAddress (whose String cannot contain a path separator) or an
-// interface name that passed ValidateIfName; sysfs.Join re-checks.
+// interface name that passed errs.ValidateIfName; sysfs.Join re-checks.
 const (
 	pciDevicesDir = "sys/bus/pci/devices"
 	pciDriversDir = "sys/bus/pci/drivers"
@@ -23,7 +24,7 @@ func pciPath(a PCIAddress, attr ...string) string {
 
 // netPath returns sys/class/net/<name>/<attr...>, validating name.
 func netPath(name string, attr ...string) (string, error) {
-	if err := ValidateIfName(name); err != nil {
+	if err := errs.ValidateIfName(name); err != nil {
 		return "", err
 	}
 	return sysfs.Join(append([]string{classNetDir, name}, attr...)...)

@@ -3,7 +3,7 @@ package offload
 import (
 	"fmt"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // PCIAddress is a PCI function address, domain:bus:device.function, as sysfs
@@ -19,7 +19,7 @@ type PCIAddress struct {
 // ParsePCIAddress parses "DDDD:BB:DD.F" or "DDDDD:BB:DD.F" (hex, either
 // case) and the lspci short form "BB:DD.F" (domain 0). Anything else,
 // including surrounding white space or path characters, is rejected with
-// ErrInvalidArgument: addresses arrive from CNI requests and are joined into
+// errs.ErrInvalidArgument: addresses arrive from CNI requests and are joined into
 // sysfs paths.
 func ParsePCIAddress(s string) (PCIAddress, error) {
 	var a PCIAddress

@@ -3,6 +3,8 @@ package offload
 import (
 	"errors"
 	"testing"
+
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 func TestParsePCIAddress(t *testing.T) {
@@ -46,8 +48,8 @@ func TestParsePCIAddressRejects(t *testing.T) {
 	for _, in := range hostilePCI {
 		if a, err := ParsePCIAddress(in); err == nil {
 			t.Errorf("ParsePCIAddress(%q) = %v, want error", in, a)
-		} else if !errors.Is(err, ErrInvalidArgument) {
-			t.Errorf("ParsePCIAddress(%q) error %v does not match ErrInvalidArgument", in, err)
+		} else if !errors.Is(err, errs.ErrInvalidArgument) {
+			t.Errorf("ParsePCIAddress(%q) error %v does not match errs.ErrInvalidArgument", in, err)
 		}
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // KeepNumVFs in Spec.NumVFs keeps the PF's current VF count.
@@ -54,7 +54,7 @@ type BondPolicy uint8
 
 // Bond policies.
 const (
-	// BondRefuse (default): planning fails with ErrBusy, naming the bond.
+	// BondRefuse (default): planning fails with errs.ErrBusy, naming the bond.
 	BondRefuse BondPolicy = iota
 	// BondRelease takes the uplink out of the bond (`ifenslave -d`) and
 	// leaves it out.

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/internal/sysfs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // PlanSwitchdev computes, from the current state, the ordered steps that
@@ -31,12 +31,12 @@ func (h *Host) PlanSwitchdev(ctx context.Context, pf PCIAddress, spec Spec) (*Pl
 	}
 	backend := h.backendForPF(p)
 	if !backend.Matches(p.ID, p.Driver) {
-		return nil, &errs.Error{Op: "plan switchdev", Device: pf.String(), Err: fmt.Errorf("%w: no backend drives %s (driver %q)", ErrNotSupported, p.ID, p.Driver)}
+		return nil, &errs.Error{Op: "plan switchdev", Device: pf.String(), Err: fmt.Errorf("%w: no backend drives %s (driver %q)", errs.ErrNotSupported, p.ID, p.Driver)}
 	}
 	for _, c := range backend.Check(ctx, h, p) {
 		if c.Status == CheckFail {
 			return nil, &errs.Error{Op: "plan switchdev", Device: pf.String(),
-				Err: fmt.Errorf("%w: prerequisite %q failed: %s (fix: %s)", ErrNotSupported, c.Name, c.Detail, c.Fix)}
+				Err: fmt.Errorf("%w: prerequisite %q failed: %s (fix: %s)", errs.ErrNotSupported, c.Name, c.Detail, c.Fix)}
 		}
 	}
 	b := &PlanBuilder{h: h, spec: spec, pf: p, backend: backend, pfs: map[PCIAddress]*pfPlan{}}
@@ -165,7 +165,7 @@ func (p *Plan) Apply(ctx context.Context) error {
 			return fmt.Errorf("host changed since the plan was made; planning again: %w", err)
 		}
 		if !reflect.DeepEqual(fresh.PFs, p.PFs) {
-			return &errs.Error{Op: "apply switchdev plan", Device: p.PF.String(), Err: fmt.Errorf("%w: the host changed since the plan was made and the new plan touches other PFs; plan again", ErrBusy)}
+			return &errs.Error{Op: "apply switchdev plan", Device: p.PF.String(), Err: fmt.Errorf("%w: the host changed since the plan was made and the new plan touches other PFs; plan again", errs.ErrBusy)}
 		}
 		p.h.log.Info("host changed since the plan was made; using a fresh plan", "pf", p.PF, "steps", len(fresh.Steps))
 		steps = fresh.Steps
@@ -181,7 +181,7 @@ func (p *Plan) Apply(ctx context.Context) error {
 	}
 	check, err := p.h.PlanSwitchdev(ctx, p.PF, p.Spec)
 	if err == nil && !check.Empty() {
-		err = fmt.Errorf("%w: after %d steps, %d remain: first is %s", ErrNotApplied, len(steps), len(check.Steps), check.Steps[0])
+		err = fmt.Errorf("%w: after %d steps, %d remain: first is %s", errs.ErrNotApplied, len(steps), len(check.Steps), check.Steps[0])
 	}
 	if err != nil {
 		return p.rollback(ctx, steps, len(steps)-1, Step{}, err)
@@ -297,8 +297,8 @@ func (h *Host) runStep(ctx context.Context, s Step) error {
 		defer cancel()
 	}
 	err := h.doStep(ctx, s, false)
-	if err != nil && ctx.Err() != nil && !errors.Is(err, ErrTimeout) {
-		err = fmt.Errorf("%w after %s: %w", ErrTimeout, s.Timeout, err)
+	if err != nil && ctx.Err() != nil && !errors.Is(err, errs.ErrTimeout) {
+		err = fmt.Errorf("%w after %s: %w", errs.ErrTimeout, s.Timeout, err)
 	}
 	return err
 }
@@ -343,7 +343,7 @@ func (h *Host) doStep(ctx context.Context, s Step, undo bool) error {
 		}
 		vf, err := h.vfAddrByIndex(s.PF, s.VF)
 		if err != nil {
-			if undo && errors.Is(err, ErrNotFound) {
+			if undo && errors.Is(err, errs.ErrNotFound) {
 				return nil // the VF is gone; a later undo recreates it bound
 			}
 			return err
@@ -429,7 +429,7 @@ func (h *Host) setNumVFsVerified(ctx context.Context, pf PCIAddress, n int) erro
 		return err
 	}
 	if got != n {
-		return &errs.Error{Op: "set sriov_numvfs", Device: pf.String(), Err: fmt.Errorf("%w: %d VFs after setting %d", ErrNotApplied, got, n)}
+		return &errs.Error{Op: "set sriov_numvfs", Device: pf.String(), Err: fmt.Errorf("%w: %d VFs after setting %d", errs.ErrNotApplied, got, n)}
 	}
 	p, err := h.PF(ctx, pf)
 	if err != nil {
@@ -479,7 +479,7 @@ func (h *Host) waitVFReps(ctx context.Context, pf PCIAddress, m ESwitchMode) err
 		select {
 		case <-ctx.Done():
 			return &errs.Error{Op: "wait for VF representors", Device: pf.String(),
-				Err: fmt.Errorf("%w: %d of %d representors: %w", ErrTimeout, got, n, ctx.Err())}
+				Err: fmt.Errorf("%w: %d of %d representors: %w", errs.ErrTimeout, got, n, ctx.Err())}
 		case <-tick.C:
 		}
 	}
@@ -494,7 +494,7 @@ func (h *Host) vfAddrByIndex(pf PCIAddress, i int) (PCIAddress, error) {
 	base, err := h.fs.LinkBase(link)
 	if err != nil {
 		if sysfs.IsNotExist(err) {
-			return PCIAddress{}, &errs.Error{Op: "find VF", Device: pf.String(), Path: h.fs.Abs(link), Err: fmt.Errorf("%w: no VF %d", ErrNotFound, i)}
+			return PCIAddress{}, &errs.Error{Op: "find VF", Device: pf.String(), Path: h.fs.Abs(link), Err: fmt.Errorf("%w: no VF %d", errs.ErrNotFound, i)}
 		}
 		return PCIAddress{}, &errs.Error{Op: "find VF", Device: pf.String(), Path: h.fs.Abs(link), Err: err}
 	}
@@ -510,7 +510,7 @@ func (h *Host) releaseSlave(ctx context.Context, bond, slave string) error {
 	if b, err := h.BondOf(ctx, slave); err != nil {
 		return err
 	} else if b != nil {
-		return &errs.Error{Op: "release bond slave", Device: slave, Err: fmt.Errorf("%w: still in bond %s", ErrNotApplied, b.Name)}
+		return &errs.Error{Op: "release bond slave", Device: slave, Err: fmt.Errorf("%w: still in bond %s", errs.ErrNotApplied, b.Name)}
 	}
 	return nil
 }
@@ -530,13 +530,13 @@ func (h *Host) enslave(ctx context.Context, bond, slave string) error {
 		return err
 	}
 	if b == nil || b.Name != bond {
-		return &errs.Error{Op: "enslave", Device: slave, Err: fmt.Errorf("%w: not in bond %s after enslaving", ErrNotApplied, bond)}
+		return &errs.Error{Op: "enslave", Device: slave, Err: fmt.Errorf("%w: not in bond %s after enslaving", errs.ErrNotApplied, bond)}
 	}
 	return nil
 }
 
 func (h *Host) writeBondSlaves(ctx context.Context, bond, op string) error {
-	if err := ValidateIfName(op[1:]); err != nil {
+	if err := errs.ValidateIfName(op[1:]); err != nil {
 		return err
 	}
 	p, err := netPath(bond, "bonding", "slaves")

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // PlanBuilder is what a Backend's Plan method uses to add steps. It keeps,
@@ -296,7 +296,7 @@ func (b *PlanBuilder) wantNumVFs(pp *pfPlan) (int, error) {
 	}
 	if n < 0 || n > pp.basis.TotalVFs {
 		return 0, &errs.Error{Op: "plan switchdev", Device: pp.pf.Address.String(),
-			Err: fmt.Errorf("%w: %d VFs wanted, sriov_totalvfs is %d", ErrInvalidArgument, n, pp.basis.TotalVFs)}
+			Err: fmt.Errorf("%w: %d VFs wanted, sriov_totalvfs is %d", errs.ErrInvalidArgument, n, pp.basis.TotalVFs)}
 	}
 	return n, nil
 }
@@ -339,9 +339,9 @@ func (b *PlanBuilder) hwtcNeeded(pp *pfPlan) bool {
 
 // HandleBond applies the spec's bond policy to pf when its uplink is a
 // bond slave and something is to change (extra: the backend has changes of
-// its own): BondRefuse fails with ErrBusy, BondRelease takes the uplink
+// its own): BondRefuse fails with errs.ErrBusy, BondRelease takes the uplink
 // out. BondVFLAG is for backends that implement it; here it fails with
-// ErrNotSupported.
+// errs.ErrNotSupported.
 func (b *PlanBuilder) HandleBond(ctx context.Context, pf PCIAddress, extra bool) error {
 	pp, err := b.load(ctx, pf)
 	if err != nil {
@@ -364,10 +364,10 @@ func (b *PlanBuilder) HandleBond(ctx context.Context, pf PCIAddress, extra bool)
 		return nil
 	case BondVFLAG:
 		return &errs.Error{Op: "plan switchdev", Device: pf.String(),
-			Err: fmt.Errorf("%w: VF LAG is not supported by the %s backend", ErrNotSupported, b.backend.Name())}
+			Err: fmt.Errorf("%w: VF LAG is not supported by the %s backend", errs.ErrNotSupported, b.backend.Name())}
 	}
 	return &errs.Error{Op: "plan switchdev", Device: pf.String(),
-		Err: fmt.Errorf("%w: uplink %s is enslaved to bond %s (%s); the NIC cannot switch modes while bonded: choose BondRelease to take it out, or BondVFLAG (mlx5) to keep the bond as a VF LAG", ErrBusy, pp.sim.Uplink, bond.Name, bond.Mode)}
+		Err: fmt.Errorf("%w: uplink %s is enslaved to bond %s (%s); the NIC cannot switch modes while bonded: choose BondRelease to take it out, or BondVFLAG (mlx5) to keep the bond as a VF LAG", errs.ErrBusy, pp.sim.Uplink, bond.Name, bond.Mode)}
 }
 
 // Switchdev adds the steps that bring pf's VF count and eswitch mode to the
@@ -404,7 +404,7 @@ func (b *PlanBuilder) Switchdev(ctx context.Context, pf PCIAddress) (*Pending, e
 	case OrderModeFixed:
 		if s.Mode != want {
 			return nil, &errs.Error{Op: "plan switchdev", Device: pf.String(),
-				Err: fmt.Errorf("%w: the loaded firmware fixes the eswitch mode at %s and the driver refuses to change it; %s needs other firmware and a driver reload", ErrNotSupported, s.Mode, want)}
+				Err: fmt.Errorf("%w: the loaded firmware fixes the eswitch mode at %s and the driver refuses to change it; %s needs other firmware and a driver reload", errs.ErrNotSupported, s.Mode, want)}
 		}
 		if s.NumVFs != n {
 			b.SetNumVFs(pf, n, "")
@@ -414,7 +414,7 @@ func (b *PlanBuilder) Switchdev(ctx context.Context, pf PCIAddress) (*Pending, e
 			b.SetNumVFs(pf, n, "")
 		}
 	default:
-		return nil, &errs.Error{Op: "plan switchdev", Device: pf.String(), Err: fmt.Errorf("%w: backend %s gave no ordering", ErrNotSupported, b.backend.Name())}
+		return nil, &errs.Error{Op: "plan switchdev", Device: pf.String(), Err: fmt.Errorf("%w: backend %s gave no ordering", errs.ErrNotSupported, b.backend.Name())}
 	}
 	if b.hwtcNeeded(pp) {
 		b.SetHWTCOffload(pf, s.Uplink, true, "OVS offloads flows through TC; without it the driver refuses tc flower rules")
@@ -447,7 +447,7 @@ func (b *PlanBuilder) vfsFirst(pp *pfPlan, want ESwitchMode, n int, p *Pending) 
 		return nil
 	}
 	if pp.prof.VFDriver == "" {
-		return &errs.Error{Op: "plan switchdev", Device: pf.String(), Err: fmt.Errorf("%w: the %s order needs the VF driver, and backend %s names none", ErrNotSupported, pp.prof.Order, b.backend.Name())}
+		return &errs.Error{Op: "plan switchdev", Device: pf.String(), Err: fmt.Errorf("%w: the %s order needs the VF driver, and backend %s names none", errs.ErrNotSupported, pp.prof.Order, b.backend.Name())}
 	}
 	autoprobe := !s.HasAutoprobe || s.Autoprobe
 	if want == ESwitchModeSwitchdev {
@@ -518,7 +518,7 @@ func (b *PlanBuilder) UnbindAll(ctx context.Context, pf PCIAddress, p *Pending, 
 		}
 		if d == autoprobeDriver {
 			if pp.prof.VFDriver == "" {
-				return &errs.Error{Op: "plan unbinding VFs", Device: pf.String(), Err: fmt.Errorf("%w: VF %d is bound by autoprobe to a driver backend %s does not name", ErrNotSupported, i, b.backend.Name())}
+				return &errs.Error{Op: "plan unbinding VFs", Device: pf.String(), Err: fmt.Errorf("%w: VF %d is bound by autoprobe to a driver backend %s does not name", errs.ErrNotSupported, i, b.backend.Name())}
 			}
 			d = pp.prof.VFDriver
 			pp.sim.VFDrivers[i] = d

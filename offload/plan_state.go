@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // PFState is what a switchdev plan reads and changes on one PF. Two reads
@@ -171,7 +173,7 @@ func (h *Host) readState(ctx context.Context, pf *PF, prof Profile) (PFState, er
 	}
 	if ap, err := h.DriversAutoprobe(ctx, pf.Address); err == nil {
 		st.Autoprobe, st.HasAutoprobe = ap, true
-	} else if !errors.Is(err, ErrNotSupported) {
+	} else if !errors.Is(err, errs.ErrNotSupported) {
 		return st, err
 	}
 	st.VFDrivers = make([]string, 0, len(pf.VFs))
@@ -192,7 +194,7 @@ func (h *Host) readState(ctx context.Context, pf *PF, prof Profile) (PFState, er
 			switch {
 			case err == nil:
 				st.HWTCOffload = &on
-			case errors.Is(err, ErrNotSupported), errors.Is(err, ErrNotFound):
+			case errors.Is(err, errs.ErrNotSupported), errors.Is(err, errs.ErrNotFound):
 			default:
 				return st, err
 			}
@@ -218,7 +220,7 @@ func (h *Host) readState(ctx context.Context, pf *PF, prof Profile) (PFState, er
 				st.Params = map[string]string{}
 			}
 			st.Params[name] = v.text()
-		case errors.Is(err, ErrNotSupported), errors.Is(err, ErrNotFound), errors.Is(err, ErrInvalidArgument):
+		case errors.Is(err, errs.ErrNotSupported), errors.Is(err, errs.ErrNotFound), errors.Is(err, errs.ErrInvalidArgument):
 			// The driver or kernel lacks the parameter; a backend that
 			// needs it falls back (compat sysfs) or refuses.
 		default:
@@ -239,7 +241,7 @@ func (h *Host) readMode(ctx context.Context, pf *PF) (ESwitchMode, string, error
 	}
 	// No devlink here, or no devlink instance for this device (ENODEV: an
 	// out-of-tree driver such as YUSUR's): infer.
-	if !errors.Is(err, ErrNotSupported) && !errors.Is(err, ErrNotFound) {
+	if !errors.Is(err, errs.ErrNotSupported) && !errors.Is(err, errs.ErrNotFound) {
 		return ESwitchModeUnknown, "", err
 	}
 	for _, nd := range pf.Netdevs {

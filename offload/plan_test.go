@@ -18,6 +18,7 @@ import (
 	"github.com/offloadkit/offloadkit/internal/devlink"
 	"github.com/offloadkit/offloadkit/internal/ethtool"
 	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/errs"
 	"github.com/offloadkit/offloadkit/offload/offloadtest"
 )
 
@@ -409,8 +410,8 @@ func TestApplyTimeout(t *testing.T) {
 	}()
 	err = p.Apply(ctx)
 	cancel()
-	if !errors.Is(err, offload.ErrTimeout) {
-		t.Fatalf("want ErrTimeout, got %v", err)
+	if !errors.Is(err, errs.ErrTimeout) {
+		t.Fatalf("want errs.ErrTimeout, got %v", err)
 	}
 	var ae *offload.ApplyError
 	if !errors.As(err, &ae) || ae.Failed.Kind != offload.StepSetNumVFs || ae.RollbackErr != nil {
@@ -487,8 +488,8 @@ func TestLockPF(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := offload.LockPF(ctx, dir, pf); !errors.Is(err, offload.ErrTimeout) {
-		t.Fatalf("second lock while held: %v, want ErrTimeout", err)
+	if _, err := offload.LockPF(ctx, dir, pf); !errors.Is(err, errs.ErrTimeout) {
+		t.Fatalf("second lock while held: %v, want errs.ErrTimeout", err)
 	}
 	other, err := offload.LockPF(context.Background(), dir, offload.MustParsePCIAddress("0000:84:00.1"))
 	if err != nil {
@@ -519,15 +520,15 @@ func TestPlanRefusals(t *testing.T) {
 		want     error
 		text     string
 	}{
-		{"cx5-bond", "0000:84:00.0", offload.Spec{NumVFs: 4}, offload.ErrBusy, "bond1"},
-		{"cx5-legacy", "0000:84:00.0", offload.Spec{NumVFs: 128}, offload.ErrInvalidArgument, "sriov_totalvfs is 127"},
-		{"cx5-legacy", "0000:84:00.0", offload.Spec{NumVFs: -2}, offload.ErrInvalidArgument, "VF count"},
-		{"cx5-legacy", "0000:84:00.0", offload.Spec{NumVFs: 1, FlowSteering: "fast"}, offload.ErrInvalidArgument, "flow steering"},
-		{"cx5-legacy", "0000:84:00.0", offload.Spec{NumVFs: 1, Mode: offload.ESwitchModeSwitchdevInactive}, offload.ErrInvalidArgument, "eswitch mode"},
-		{"cx5-bond", "0000:84:00.0", offload.Spec{NumVFs: 1, Bond: offload.BondVFLAG, BondMode: offload.BondModeBalanceRR}, offload.ErrInvalidArgument, "bond mode"},
-		{"agilio-flower", "0000:af:00.0", offload.Spec{NumVFs: 1, Mode: offload.ESwitchModeLegacy}, offload.ErrNotSupported, "firmware"},
+		{"cx5-bond", "0000:84:00.0", offload.Spec{NumVFs: 4}, errs.ErrBusy, "bond1"},
+		{"cx5-legacy", "0000:84:00.0", offload.Spec{NumVFs: 128}, errs.ErrInvalidArgument, "sriov_totalvfs is 127"},
+		{"cx5-legacy", "0000:84:00.0", offload.Spec{NumVFs: -2}, errs.ErrInvalidArgument, "VF count"},
+		{"cx5-legacy", "0000:84:00.0", offload.Spec{NumVFs: 1, FlowSteering: "fast"}, errs.ErrInvalidArgument, "flow steering"},
+		{"cx5-legacy", "0000:84:00.0", offload.Spec{NumVFs: 1, Mode: offload.ESwitchModeSwitchdevInactive}, errs.ErrInvalidArgument, "eswitch mode"},
+		{"cx5-bond", "0000:84:00.0", offload.Spec{NumVFs: 1, Bond: offload.BondVFLAG, BondMode: offload.BondModeBalanceRR}, errs.ErrInvalidArgument, "bond mode"},
+		{"agilio-flower", "0000:af:00.0", offload.Spec{NumVFs: 1, Mode: offload.ESwitchModeLegacy}, errs.ErrNotSupported, "firmware"},
 		{"e810-ice", "0000:3b:00.0", offload.Spec{NumVFs: 1, Bond: offload.BondVFLAG, FlowSteering: offload.FlowSteeringSMFS}, nil, ""},
-		{"cx5-legacy", "0000:84:00.2", offload.Spec{NumVFs: 1}, offload.ErrNotSupported, "not an SR-IOV physical function"},
+		{"cx5-legacy", "0000:84:00.2", offload.Spec{NumVFs: 1}, errs.ErrNotSupported, "not an SR-IOV physical function"},
 	}
 	for _, c := range cases {
 		tr, h := openTree(t, c.tree)
@@ -576,7 +577,7 @@ func TestApplyStalePlan(t *testing.T) {
 }
 
 // TestApplyWaitsForLock: while another agent holds the PF's lock, Apply
-// writes nothing; it gives up with ErrTimeout when its context ends.
+// writes nothing; it gives up with errs.ErrTimeout when its context ends.
 func TestApplyWaitsForLock(t *testing.T) {
 	tr, h := openTree(t, "cx5-legacy")
 	pf := offload.MustParsePCIAddress("0000:84:00.1")
@@ -591,7 +592,7 @@ func TestApplyWaitsForLock(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := p.Apply(ctx); !errors.Is(err, offload.ErrTimeout) {
+	if err := p.Apply(ctx); !errors.Is(err, errs.ErrTimeout) {
 		t.Fatalf("apply while locked: %v", err)
 	}
 	if w := tr.Writes(); len(w) != 0 {

@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // PortFlavour says what a switch port stands for, as devlink's port flavour

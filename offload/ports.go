@@ -8,7 +8,7 @@ import (
 	"strconv"
 
 	"github.com/offloadkit/offloadkit/internal/devlink"
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // InlineMode is how much of each packet's headers the NIC copies to the
@@ -101,7 +101,7 @@ func (h *Host) SetInlineMode(ctx context.Context, dev Device, m InlineMode) erro
 }
 
 // SetEncapMode sets the eswitch encap mode of dev and reads it back. mlx5
-// refuses a change while offloaded flows exist (ErrBusy).
+// refuses a change while offloaded flows exist (errs.ErrBusy).
 func (h *Host) SetEncapMode(ctx context.Context, dev Device, m EncapMode) error {
 	const op = "devlink dev eswitch set encap-mode"
 	if m > EncapModeBasic {
@@ -132,7 +132,7 @@ func (h *Host) setESwitch(ctx context.Context, op string, dev Device, cfg devlin
 		return err
 	}
 	if got, ok := check(st); !ok {
-		return &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: reads back %s", ErrNotApplied, got)}
+		return &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: reads back %s", errs.ErrNotApplied, got)}
 	}
 	return nil
 }
@@ -333,7 +333,7 @@ func (h *Host) findVFPort(ctx context.Context, dev Device, controller, pfNum, vf
 	if len(cands) == 1 && controller == 0 {
 		return &cands[0], nil
 	}
-	return nil, &errs.Error{Op: "find devlink port of " + what, Device: dev.String(), Err: fmt.Errorf("%w: no such port (is the eswitch in switchdev mode?)", ErrNotFound)}
+	return nil, &errs.Error{Op: "find devlink port of " + what, Device: dev.String(), Err: fmt.Errorf("%w: no such port (is the eswitch in switchdev mode?)", errs.ErrNotFound)}
 }
 
 func validMAC(mac net.HardwareAddr) error {
@@ -374,7 +374,7 @@ func (h *Host) SetPortFunctionMAC(ctx context.Context, dev Device, index uint32,
 		if p.Function != nil {
 			got = p.Function.MAC.String()
 		}
-		return &errs.Error{Op: op, Device: p.String(), Err: fmt.Errorf("%w: hw_addr reads back %s", ErrNotApplied, got)}
+		return &errs.Error{Op: op, Device: p.String(), Err: fmt.Errorf("%w: hw_addr reads back %s", errs.ErrNotApplied, got)}
 	}
 	return nil
 }
@@ -387,7 +387,7 @@ func (h *Host) PortFunctionMAC(ctx context.Context, pf PCIAddress, vf int) (net.
 		return nil, err
 	}
 	if p.Function == nil || p.Function.MAC == nil {
-		return nil, &errs.Error{Op: "devlink port function show", Device: p.String(), Err: fmt.Errorf("%w: the driver reports no function hw_addr", ErrNotSupported)}
+		return nil, &errs.Error{Op: "devlink port function show", Device: p.String(), Err: fmt.Errorf("%w: the driver reports no function hw_addr", errs.ErrNotSupported)}
 	}
 	return p.Function.MAC, nil
 }
@@ -430,7 +430,7 @@ func (h *Host) SetPortFunctionState(ctx context.Context, dev Device, index uint3
 		return err
 	}
 	if p.Function == nil || p.Function.State != want {
-		return &errs.Error{Op: op, Device: p.String(), Err: fmt.Errorf("%w: state does not read back %s", ErrNotApplied, want)}
+		return &errs.Error{Op: op, Device: p.String(), Err: fmt.Errorf("%w: state does not read back %s", errs.ErrNotApplied, want)}
 	}
 	return nil
 }
@@ -439,7 +439,7 @@ func (h *Host) SetPortFunctionState(ctx context.Context, dev Device, index uint3
 // the device simply has no devlink (no family, no instance), which
 // callers treat as "use sysfs".
 func noDevlinkFor(err error) bool {
-	return errors.Is(err, ErrNotSupported) || errors.Is(err, ErrNotFound)
+	return errors.Is(err, errs.ErrNotSupported) || errors.Is(err, errs.ErrNotFound)
 }
 
 // DevlinkDevices lists the devlink instances of the host (`devlink dev

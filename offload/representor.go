@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/internal/sysfs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // repKey identifies a switch port independently of its netdev name.
@@ -82,7 +82,7 @@ func (h *Host) buildRepIndexDevlink(ctx context.Context, dev Device) (*repIndex,
 	idx := &repIndex{byKey: make(map[repKey][]repEntry)}
 	for _, dp := range ports {
 		p := portFromDevlink(dev, dp)
-		if p.Netdev == "" || ValidateIfName(p.Netdev) != nil {
+		if p.Netdev == "" || errs.ValidateIfName(p.Netdev) != nil {
 			continue
 		}
 		k := repKey{flavour: p.Flavour, controller: max(p.Controller, 0), vf: -1, sf: -1}
@@ -200,13 +200,13 @@ func (h *Host) noRepError(dev Device, k repKey) error {
 		}
 	}
 	if !h.fs.Exists(dev.dir()) {
-		return &errs.Error{Op: "find representor of " + what, Device: dev.String(), Err: fmt.Errorf("%w: no such device", ErrNotFound)}
+		return &errs.Error{Op: "find representor of " + what, Device: dev.String(), Err: fmt.Errorf("%w: no such device", errs.ErrNotFound)}
 	}
 	if !hasReps && (k.flavour == PortFlavourPCIVF || k.flavour == PortFlavourPCISF) {
 		return &errs.Error{Op: "find representor of " + what, Device: dev.String(),
-			Err: fmt.Errorf("%w: the device has no VF representors (%w)", ErrNotSwitchdev, ErrNotFound)}
+			Err: fmt.Errorf("%w: the device has no VF representors (%w)", errs.ErrNotSwitchdev, errs.ErrNotFound)}
 	}
-	return &errs.Error{Op: "find representor of " + what, Device: dev.String(), Err: ErrNotFound}
+	return &errs.Error{Op: "find representor of " + what, Device: dev.String(), Err: errs.ErrNotFound}
 }
 
 func describeKey(k repKey) string {
@@ -385,7 +385,7 @@ func (h *Host) RepresentorOf(ctx context.Context, name string) (*Representor, er
 		return nil, err
 	}
 	if nd.PhysPortName == "" {
-		return nil, &errs.Error{Op: "describe representor", Device: name, Err: fmt.Errorf("%w: no phys_port_name, not a switchdev port", ErrNotFound)}
+		return nil, &errs.Error{Op: "describe representor", Device: name, Err: fmt.Errorf("%w: no phys_port_name, not a switchdev port", errs.ErrNotFound)}
 	}
 	p, _ := netPath(name, "device")
 	var pf PCIAddress
@@ -413,13 +413,13 @@ func (h *Host) PCIAddressOfNetdev(ctx context.Context, name string) (PCIAddress,
 			if _, nerr := h.Netdev(name); nerr != nil {
 				return PCIAddress{}, nerr
 			}
-			return PCIAddress{}, &errs.Error{Op: "find PCI device of netdev", Device: name, Err: fmt.Errorf("%w: not backed by a device", ErrNotFound)}
+			return PCIAddress{}, &errs.Error{Op: "find PCI device of netdev", Device: name, Err: fmt.Errorf("%w: not backed by a device", errs.ErrNotFound)}
 		}
 		return PCIAddress{}, &errs.Error{Op: "find PCI device of netdev", Device: name, Err: err}
 	}
 	a, err := ParsePCIAddress(base)
 	if err != nil {
-		return PCIAddress{}, &errs.Error{Op: "find PCI device of netdev", Device: name, Err: fmt.Errorf("%w: device %q is not a PCI device", ErrNotFound, base)}
+		return PCIAddress{}, &errs.Error{Op: "find PCI device of netdev", Device: name, Err: fmt.Errorf("%w: device %q is not a PCI device", errs.ErrNotFound, base)}
 	}
 	return a, nil
 }

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/internal/sysfs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // VFs lists the PF's virtual functions in index order, from its virtfnN links.
@@ -17,7 +17,7 @@ func (h *Host) VFs(ctx context.Context, pf PCIAddress) ([]VF, error) {
 	names, err := h.fs.ReadDir(pciPath(pf))
 	if err != nil {
 		if sysfs.IsNotExist(err) {
-			return nil, &errs.Error{Op: "list VFs", Device: pf.String(), Err: fmt.Errorf("%w: no such PCI device", ErrNotFound)}
+			return nil, &errs.Error{Op: "list VFs", Device: pf.String(), Err: fmt.Errorf("%w: no such PCI device", errs.ErrNotFound)}
 		}
 		return nil, &errs.Error{Op: "list VFs", Device: pf.String(), Err: err}
 	}
@@ -101,7 +101,7 @@ func (h *Host) PFOfVF(addr PCIAddress) (PCIAddress, error) {
 			if _, idErr := h.pciID(addr); idErr != nil {
 				return PCIAddress{}, idErr
 			}
-			return PCIAddress{}, &errs.Error{Op: "find PF of VF", Device: addr.String(), Err: fmt.Errorf("%w: not a virtual function (no physfn link)", ErrNotFound)}
+			return PCIAddress{}, &errs.Error{Op: "find PF of VF", Device: addr.String(), Err: fmt.Errorf("%w: not a virtual function (no physfn link)", errs.ErrNotFound)}
 		}
 		return PCIAddress{}, &errs.Error{Op: "find PF of VF", Device: addr.String(), Err: err}
 	}
@@ -160,7 +160,7 @@ func (h *Host) vfIndex(ctx context.Context, pf, addr PCIAddress) (int, error) {
 			}
 		}
 	}
-	return 0, &errs.Error{Op: "find VF index", Device: addr.String(), Err: fmt.Errorf("%w: %s has no virtfn link to it", ErrNotFound, pf)}
+	return 0, &errs.Error{Op: "find VF index", Device: addr.String(), Err: fmt.Errorf("%w: %s has no virtfn link to it", errs.ErrNotFound, pf)}
 }
 
 // TotalVFs reads sriov_totalvfs, the most VFs the PF can have.
@@ -180,7 +180,7 @@ func (h *Host) readPFInt(pf PCIAddress, attr string) (int, error) {
 			if _, idErr := h.pciID(pf); idErr != nil {
 				return 0, idErr
 			}
-			return 0, &errs.Error{Op: "read " + attr, Device: pf.String(), Err: fmt.Errorf("%w: not an SR-IOV physical function", ErrNotSupported)}
+			return 0, &errs.Error{Op: "read " + attr, Device: pf.String(), Err: fmt.Errorf("%w: not an SR-IOV physical function", errs.ErrNotSupported)}
 		}
 		return 0, &errs.Error{Op: "read " + attr, Device: pf.String(), Path: h.fs.Abs(pciPath(pf, attr)), Err: err}
 	}
@@ -199,7 +199,7 @@ func (h *Host) SetNumVFs(ctx context.Context, pf PCIAddress, n int) error {
 	}
 	if n < 0 || n > total {
 		return &errs.Error{Op: "set sriov_numvfs", Device: pf.String(),
-			Err: fmt.Errorf("%w: %d VFs requested, sriov_totalvfs is %d", ErrInvalidArgument, n, total)}
+			Err: fmt.Errorf("%w: %d VFs requested, sriov_totalvfs is %d", errs.ErrInvalidArgument, n, total)}
 	}
 	cur, err := h.NumVFs(ctx, pf)
 	if err != nil {
@@ -265,7 +265,7 @@ func (h *Host) WaitVFs(ctx context.Context, pf PCIAddress, n int) error {
 		select {
 		case <-ctx.Done():
 			return &errs.Error{Op: fmt.Sprintf("wait for %d VFs", n), Device: pf.String(),
-				Err: fmt.Errorf("%w: %s: %w", ErrTimeout, missing, ctx.Err())}
+				Err: fmt.Errorf("%w: %s: %w", errs.ErrTimeout, missing, ctx.Err())}
 		case <-tick.C:
 		}
 	}
@@ -339,7 +339,7 @@ func (h *Host) UnbindVF(ctx context.Context, vf PCIAddress) (string, error) {
 		return "", &errs.Error{Op: "unbind VF from " + drv, Device: vf.String(), Path: h.fs.Abs(p), Err: err}
 	}
 	if now, err := h.driverOf(vf); err != nil || now != "" {
-		return "", &errs.Error{Op: "unbind VF from " + drv, Device: vf.String(), Err: fmt.Errorf("%w: still bound to %q", ErrNotApplied, now)}
+		return "", &errs.Error{Op: "unbind VF from " + drv, Device: vf.String(), Err: fmt.Errorf("%w: still bound to %q", errs.ErrNotApplied, now)}
 	}
 	return drv, nil
 }
@@ -358,13 +358,13 @@ func (h *Host) BindVF(ctx context.Context, vf PCIAddress, driver string) error {
 	} else if cur == driver {
 		return nil
 	} else if cur != "" {
-		return &errs.Error{Op: "bind VF to " + driver, Device: vf.String(), Err: fmt.Errorf("%w: bound to %s", ErrBusy, cur)}
+		return &errs.Error{Op: "bind VF to " + driver, Device: vf.String(), Err: fmt.Errorf("%w: bound to %s", errs.ErrBusy, cur)}
 	}
 	if err := h.fs.WriteFile(ctx, p, []byte(vf.String())); err != nil {
 		return &errs.Error{Op: "bind VF to " + driver, Device: vf.String(), Path: h.fs.Abs(p), Err: err}
 	}
 	if now, err := h.driverOf(vf); err != nil || now != driver {
-		return &errs.Error{Op: "bind VF to " + driver, Device: vf.String(), Err: fmt.Errorf("%w: driver is %q", ErrNotApplied, now)}
+		return &errs.Error{Op: "bind VF to " + driver, Device: vf.String(), Err: fmt.Errorf("%w: driver is %q", errs.ErrNotApplied, now)}
 	}
 	return nil
 }
@@ -392,7 +392,7 @@ func (h *Host) SetDriverOverride(ctx context.Context, vf PCIAddress, driver stri
 }
 
 // SetDriversAutoprobe writes the PF's sriov_drivers_autoprobe and reads it
-// back (ErrNotApplied on a mismatch): with false, new VFs are created
+// back (errs.ErrNotApplied on a mismatch): with false, new VFs are created
 // unbound (what the mlx5 guides achieve by unbinding).
 func (h *Host) SetDriversAutoprobe(ctx context.Context, pf PCIAddress, on bool) error {
 	p := pciPath(pf, "sriov_drivers_autoprobe")
@@ -404,7 +404,7 @@ func (h *Host) SetDriversAutoprobe(ctx context.Context, pf PCIAddress, on bool) 
 		if _, err := h.pciID(pf); err != nil {
 			return err
 		}
-		return &errs.Error{Op: "set sriov_drivers_autoprobe", Device: pf.String(), Err: fmt.Errorf("%w: no sriov_drivers_autoprobe", ErrNotSupported)}
+		return &errs.Error{Op: "set sriov_drivers_autoprobe", Device: pf.String(), Err: fmt.Errorf("%w: no sriov_drivers_autoprobe", errs.ErrNotSupported)}
 	}
 	if err := h.fs.WriteFile(ctx, p, []byte(v)); err != nil {
 		return &errs.Error{Op: "set sriov_drivers_autoprobe", Device: pf.String(), Path: h.fs.Abs(p), Err: err}
@@ -414,7 +414,7 @@ func (h *Host) SetDriversAutoprobe(ctx context.Context, pf PCIAddress, on bool) 
 		return err
 	}
 	if got != on {
-		return &errs.Error{Op: "set sriov_drivers_autoprobe", Device: pf.String(), Path: h.fs.Abs(p), Err: fmt.Errorf("%w: reads %v after writing %v", ErrNotApplied, got, on)}
+		return &errs.Error{Op: "set sriov_drivers_autoprobe", Device: pf.String(), Path: h.fs.Abs(p), Err: fmt.Errorf("%w: reads %v after writing %v", errs.ErrNotApplied, got, on)}
 	}
 	return nil
 }

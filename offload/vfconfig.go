@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"net"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/internal/rtnl"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // VFConfig changes a VF's settings on its PF, as `ip link set <pf> vf N mac
@@ -38,7 +38,7 @@ func (h *Host) pfNetdev(ctx context.Context, pf PCIAddress) (string, error) {
 		if _, err := h.pciID(pf); err != nil {
 			return "", err
 		}
-		return "", &errs.Error{Op: "find PF netdev", Device: pf.String(), Err: fmt.Errorf("%w: the PF has no netdev", ErrNotFound)}
+		return "", &errs.Error{Op: "find PF netdev", Device: pf.String(), Err: fmt.Errorf("%w: the PF has no netdev", errs.ErrNotFound)}
 	}
 	return up.Name, nil
 }
@@ -67,7 +67,7 @@ func (h *Host) vfStates(ctx context.Context, pf PCIAddress) (map[int]*VFState, e
 
 // ConfigureVF applies cfg to VF index vf of pf through the PF netdev and
 // reads the settings back; a setting the kernel accepted but did not apply
-// gives ErrNotApplied. It needs an rtnetlink connection (ErrNotSupported
+// gives errs.ErrNotApplied. It needs an rtnetlink connection (errs.ErrNotSupported
 // without one) and CAP_NET_ADMIN.
 func (h *Host) ConfigureVF(ctx context.Context, pf PCIAddress, vf int, cfg VFConfig) error {
 	if vf < 0 {
@@ -82,7 +82,7 @@ func (h *Host) ConfigureVF(ctx context.Context, pf PCIAddress, vf int, cfg VFCon
 	if n, err := h.NumVFs(ctx, pf); err != nil {
 		return err
 	} else if vf >= n {
-		return &errs.Error{Op: "configure VF", Device: pf.String(), Err: fmt.Errorf("%w: VF %d of %d", ErrNotFound, vf, n)}
+		return &errs.Error{Op: "configure VF", Device: pf.String(), Err: fmt.Errorf("%w: VF %d of %d", errs.ErrNotFound, vf, n)}
 	}
 	c, err := h.linkClient("configure VF", pf.String())
 	if err != nil {
@@ -106,7 +106,7 @@ func (h *Host) ConfigureVF(ctx context.Context, pf PCIAddress, vf int, cfg VFCon
 	}
 	got := states[vf]
 	if got == nil {
-		return &errs.Error{Op: "configure VF", Device: name, Err: fmt.Errorf("%w: VF %d missing from the PF's VF list", ErrNotApplied, vf)}
+		return &errs.Error{Op: "configure VF", Device: name, Err: fmt.Errorf("%w: VF %d missing from the PF's VF list", errs.ErrNotApplied, vf)}
 	}
 	var diff []string
 	if cfg.MAC != nil && got.MAC != cfg.MAC.String() {
@@ -122,7 +122,7 @@ func (h *Host) ConfigureVF(ctx context.Context, pf PCIAddress, vf int, cfg VFCon
 		diff = append(diff, "trust")
 	}
 	if len(diff) > 0 {
-		return &errs.Error{Op: fmt.Sprintf("configure VF %d", vf), Device: name, Err: fmt.Errorf("%w: read back %v", ErrNotApplied, diff)}
+		return &errs.Error{Op: fmt.Sprintf("configure VF %d", vf), Device: name, Err: fmt.Errorf("%w: read back %v", errs.ErrNotApplied, diff)}
 	}
 	return nil
 }

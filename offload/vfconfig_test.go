@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/errs"
 	"github.com/offloadkit/offloadkit/offload/offloadtest"
 )
 
@@ -42,20 +43,20 @@ func TestVFStateAndConfigure(t *testing.T) {
 	}
 	bad := []offload.VFConfig{{MAC: net.HardwareAddr{1, 2, 3}}, {VLAN: ptr(4095)}, {VLAN: ptr(1), QoS: 8}}
 	for _, c := range bad {
-		if err := h.ConfigureVF(ctx, pf, 2, c); !errors.Is(err, offload.ErrInvalidArgument) {
-			t.Errorf("ConfigureVF(%+v) = %v, want ErrInvalidArgument", c, err)
+		if err := h.ConfigureVF(ctx, pf, 2, c); !errors.Is(err, errs.ErrInvalidArgument) {
+			t.Errorf("ConfigureVF(%+v) = %v, want errs.ErrInvalidArgument", c, err)
 		}
 	}
-	if err := h.ConfigureVF(ctx, pf, 9, offload.VFConfig{Trust: &on}); !errors.Is(err, offload.ErrNotFound) {
-		t.Errorf("ConfigureVF on VF 9 of 4 = %v, want ErrNotFound", err)
+	if err := h.ConfigureVF(ctx, pf, 9, offload.VFConfig{Trust: &on}); !errors.Is(err, errs.ErrNotFound) {
+		t.Errorf("ConfigureVF on VF 9 of 4 = %v, want errs.ErrNotFound", err)
 	}
 	// A Host on a fake root without rtnetlink has no VF state and says so.
 	h2, _ := offload.Open(offload.WithRoot(tr.Root))
 	if p, err := h2.PF(ctx, pf); err != nil || p.VFs[0].State != nil {
 		t.Errorf("without rtnetlink: %v, state %+v", err, p.VFs[0].State)
 	}
-	if err := h2.ConfigureVF(ctx, pf, 0, offload.VFConfig{Trust: &on}); !errors.Is(err, offload.ErrNotSupported) {
-		t.Errorf("ConfigureVF without rtnetlink = %v, want ErrNotSupported", err)
+	if err := h2.ConfigureVF(ctx, pf, 0, offload.VFConfig{Trust: &on}); !errors.Is(err, errs.ErrNotSupported) {
+		t.Errorf("ConfigureVF without rtnetlink = %v, want errs.ErrNotSupported", err)
 	}
 }
 

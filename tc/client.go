@@ -10,9 +10,9 @@ import (
 
 	"github.com/mdlayher/netlink"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/internal/genl"
-	"github.com/offloadkit/offloadkit/internal/rtnl"
+	"github.com/offloadkit/offloadkit/internal/nlerr"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // Config configures Dial. The zero value works in the calling thread's
@@ -50,14 +50,14 @@ var errDumpInterrupted = fmt.Errorf("%w: dump interrupted by a concurrent change
 // execute sends one request and collects the replies.
 func (c *Client) execute(ctx context.Context, op string, ifc Interface, m netlink.Message) ([]netlink.Message, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, errs.Netlink(ctx, op, ifc.String(), err)
+		return nil, nlerr.Netlink(ctx, op, ifc.String(), err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	defer genl.BindContext(ctx, c.c)()
 	msgs, err := c.c.Execute(m)
 	if err != nil {
-		return nil, errs.Netlink(ctx, op, ifc.String(), err)
+		return nil, nlerr.Netlink(ctx, op, ifc.String(), err)
 	}
 	return msgs, nil
 }
@@ -71,7 +71,7 @@ func (c *Client) resolve(ctx context.Context, ifc Interface) (int, error) {
 	if ifc.Index > 0 {
 		return ifc.Index, nil
 	}
-	if err := rtnl.ValidateIfName(ifc.Name); err != nil {
+	if err := errs.ValidateIfName(ifc.Name); err != nil {
 		return 0, err
 	}
 	w := builder{b: make([]byte, ifinfomsgLen)}
@@ -220,12 +220,12 @@ func (c *Client) Filters(ctx context.Context, ifc Interface, parent Handle) iter
 		defer c.mu.Unlock()
 		defer genl.BindContext(ctx, c.c)()
 		if _, err := c.c.Send(dumpRequest(rtmGetTFilter, idx, parent)); err != nil {
-			yield(Filter{}, errs.Netlink(ctx, op, ifc.String(), err))
+			yield(Filter{}, nlerr.Netlink(ctx, op, ifc.String(), err))
 			return
 		}
 		for m, err := range c.c.ReceiveIter() {
 			if err != nil {
-				yield(Filter{}, errs.Netlink(ctx, op, ifc.String(), err))
+				yield(Filter{}, nlerr.Netlink(ctx, op, ifc.String(), err))
 				return
 			}
 			if m.Header.Flags&netlink.DumpInterrupted != 0 {

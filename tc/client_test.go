@@ -11,7 +11,7 @@ import (
 	"github.com/mdlayher/netlink"
 	"github.com/mdlayher/netlink/nltest"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 	"github.com/offloadkit/offloadkit/tc/tctest"
 )
 
@@ -242,7 +242,7 @@ func TestUnknownInterface(t *testing.T) {
 }
 
 // TestBadInterfaceNameTouchesNothing: a name the kernel could never have
-// (rtnl.ValidateIfName's rule) is refused before any request is sent.
+// (errs.ValidateIfName's rule) is refused before any request is sent.
 func TestBadInterfaceNameTouchesNothing(t *testing.T) {
 	sent := 0
 	cl := NewClient(nltest.Dial(func(req []netlink.Message) ([]netlink.Message, error) {

@@ -6,7 +6,7 @@ import (
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // Dial opens a NETLINK_ROUTE socket in the namespace cfg names (nil: the

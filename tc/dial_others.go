@@ -5,7 +5,7 @@ package tc
 import (
 	"fmt"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // Dial returns an error matching errs.ErrNotSupported: tc is Linux-only.

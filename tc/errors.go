@@ -3,7 +3,7 @@ package tc
 import (
 	"fmt"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // errMalformed marks kernel input the decoder could not parse. It wraps

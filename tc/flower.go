@@ -5,7 +5,7 @@ import (
 	"net"
 	"net/netip"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // Masked is a key matched under a mask: the packet field AND Mask must equal

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/internal/vmtest"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // vmEnv is a fresh network namespace with a veth pair v0/v1 and an ingress

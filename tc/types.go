@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // Handle is a tc handle or parent, major:minor in one u32, printed as tc

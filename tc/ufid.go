@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // UFID is an Open vSwitch datapath flow's unique flow identifier, as OVS

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/offloadkit/offloadkit/offload/errs"
+
 	"github.com/offloadkit/offloadkit/offload"
 )
 
@@ -113,7 +115,7 @@ func DetectAssembly(ctx context.Context, h *offload.Host, pf offload.PCIAddress,
 	if opts.Assembly != "" {
 		a, ok := AssemblyFromText(opts.Assembly)
 		if !ok || a != opts.Assembly {
-			return "", "", fmt.Errorf("%w: assembly %q: want AMDA and four digits", offload.ErrInvalidArgument, opts.Assembly)
+			return "", "", fmt.Errorf("%w: assembly %q: want AMDA and four digits", errs.ErrInvalidArgument, opts.Assembly)
 		}
 		return a, "given", nil
 	}
@@ -144,8 +146,8 @@ func DetectAssembly(ctx context.Context, h *offload.Host, pf offload.PCIAddress,
 	} else {
 		tried = append(tried, "no devlink info")
 	}
-	return "", "", &offload.Error{Op: "detect Agilio assembly", Device: pf.String(),
-		Err: fmt.Errorf("%w: %s; read it by hand with `ethtool -W <dev> 0; ethtool -w <dev> data /dev/stdout | strings | grep ^SN:` and pass the AMDA number as FirmwareOptions.Assembly", offload.ErrNotFound, strings.Join(tried, "; "))}
+	return "", "", &errs.Error{Op: "detect Agilio assembly", Device: pf.String(),
+		Err: fmt.Errorf("%w: %s; read it by hand with `ethtool -W <dev> 0; ethtool -w <dev> data /dev/stdout | strings | grep ^SN:` and pass the AMDA number as FirmwareOptions.Assembly", errs.ErrNotFound, strings.Join(tried, "; "))}
 }
 
 // PlanFirmware computes the firmware selection of pf: nothing is changed.
@@ -155,14 +157,14 @@ func PlanFirmware(ctx context.Context, h *offload.Host, pf offload.PCIAddress, o
 		return nil, err
 	}
 	if _, ok := Lookup(id.ID); !ok {
-		return nil, &offload.Error{Op: "plan Agilio firmware", Device: pf.String(), Err: fmt.Errorf("%w: %s is not an Agilio PF", offload.ErrInvalidArgument, id.ID)}
+		return nil, &errs.Error{Op: "plan Agilio firmware", Device: pf.String(), Err: fmt.Errorf("%w: %s is not an Agilio PF", errs.ErrInvalidArgument, id.ID)}
 	}
 	app := opts.App
 	if app == "" {
 		app = "flower"
 	}
 	if app != "flower" && app != "flower-next" {
-		return nil, fmt.Errorf("%w: firmware app %q: want flower or flower-next", offload.ErrInvalidArgument, app)
+		return nil, fmt.Errorf("%w: firmware app %q: want flower or flower-next", errs.ErrInvalidArgument, app)
 	}
 	asm, src, err := DetectAssembly(ctx, h, pf, opts)
 	if err != nil {
@@ -213,18 +215,18 @@ func (s *Selection) Apply(ctx context.Context) error {
 		return err
 	}
 	if !s.ImageExists {
-		return &offload.Error{Op: "select Agilio firmware", Device: s.PF.String(), Path: s.Image,
-			Err: fmt.Errorf("%w: firmware image not installed", offload.ErrNotFound)}
+		return &errs.Error{Op: "select Agilio firmware", Device: s.PF.String(), Path: s.Image,
+			Err: fmt.Errorf("%w: firmware image not installed", errs.ErrNotFound)}
 	}
 	if s.Quirk != nil && !s.Quirk.UpToDate() {
 		if err := replaceLink(*s.Quirk); err != nil {
-			return &offload.Error{Op: "link AMDA0081 firmware", Device: s.PF.String(), Path: s.Quirk.Path, Err: err}
+			return &errs.Error{Op: "link AMDA0081 firmware", Device: s.PF.String(), Path: s.Quirk.Path, Err: err}
 		}
 		s.Quirk.Current = s.Quirk.Target
 	}
 	if !s.Link.UpToDate() {
 		if err := replaceLink(s.Link); err != nil {
-			return &offload.Error{Op: "select Agilio firmware", Device: s.PF.String(), Path: s.Link.Path, Err: err}
+			return &errs.Error{Op: "select Agilio firmware", Device: s.PF.String(), Path: s.Link.Path, Err: err}
 		}
 		s.Link.Current = s.Link.Target
 	}
@@ -233,7 +235,7 @@ func (s *Selection) Apply(ctx context.Context) error {
 
 func replaceLink(l Link) error {
 	if fi, err := os.Lstat(l.Path); err == nil && fi.Mode()&os.ModeSymlink == 0 {
-		return fmt.Errorf("%w: %s is a regular file, not a link; left alone", offload.ErrExists, l.Path)
+		return fmt.Errorf("%w: %s is a regular file, not a link; left alone", errs.ErrExists, l.Path)
 	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/offloadkit/offloadkit/offload/errs"
+
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/offloadtest"
 	corigine "github.com/offloadkit/offloadkit/vendor_corigine"
@@ -110,7 +112,7 @@ func TestFirmwareRefusals(t *testing.T) {
 	pf := offload.MustParsePCIAddress(agilioPF)
 	// Nothing exposes the assembly: the error says how to read it by hand.
 	_, err := corigine.PlanFirmware(ctx, h, pf, corigine.FirmwareOptions{Dir: t.TempDir()})
-	if !errors.Is(err, offload.ErrNotFound) || !strings.Contains(err.Error(), "ethtool -w") {
+	if !errors.Is(err, errs.ErrNotFound) || !strings.Contains(err.Error(), "ethtool -w") {
 		t.Errorf("no assembly: %v", err)
 	}
 	// devlink info board.id.
@@ -120,7 +122,7 @@ func TestFirmwareRefusals(t *testing.T) {
 		t.Fatalf("board.id: %+v, %v", sel, err)
 	}
 	// The image is not installed: Apply refuses and creates nothing.
-	if err := sel.Apply(ctx); !errors.Is(err, offload.ErrNotFound) {
+	if err := sel.Apply(ctx); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("missing image: %v", err)
 	}
 	if _, err := os.Lstat(sel.Link.Path); err == nil {
@@ -128,11 +130,11 @@ func TestFirmwareRefusals(t *testing.T) {
 	}
 	// A bad override and a path-like one are refused.
 	for _, a := range []string{"AMDA97", "../AMDA0097", "AMDA0097/x"} {
-		if _, err := corigine.PlanFirmware(ctx, h, pf, corigine.FirmwareOptions{Assembly: a}); !errors.Is(err, offload.ErrInvalidArgument) {
+		if _, err := corigine.PlanFirmware(ctx, h, pf, corigine.FirmwareOptions{Assembly: a}); !errors.Is(err, errs.ErrInvalidArgument) {
 			t.Errorf("assembly %q: %v", a, err)
 		}
 	}
-	if _, err := corigine.PlanFirmware(ctx, h, pf, corigine.FirmwareOptions{Assembly: "AMDA0097", App: "../nic"}); !errors.Is(err, offload.ErrInvalidArgument) {
+	if _, err := corigine.PlanFirmware(ctx, h, pf, corigine.FirmwareOptions{Assembly: "AMDA0097", App: "../nic"}); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Errorf("bad app: %v", err)
 	}
 }
@@ -157,7 +159,7 @@ func TestNoFlowerFirmware(t *testing.T) {
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress(agilioPF)
 	_, err := h.PlanSwitchdev(ctx, pf, offload.Spec{NumVFs: 2, HWTCOffload: true})
-	if !errors.Is(err, offload.ErrNotSupported) || !strings.Contains(err.Error(), "rmmod nfp; modprobe nfp") || !strings.Contains(err.Error(), "nic_AMDA0097.nffw") {
+	if !errors.Is(err, errs.ErrNotSupported) || !strings.Contains(err.Error(), "rmmod nfp; modprobe nfp") || !strings.Contains(err.Error(), "nic_AMDA0097.nffw") {
 		t.Fatalf("got %v", err)
 	}
 	if w := tr.Writes(); len(w) != 0 {

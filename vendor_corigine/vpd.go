@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"regexp"
 
-	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // VPD is a parsed PCI Vital Product Data image (the sysfs "vpd" file).
@@ -45,12 +45,12 @@ func ParseVPD(b []byte) (VPD, error) {
 			continue
 		}
 		if i+3 > len(b) {
-			return v, fmt.Errorf("%w: VPD resource 0x%02x at %d is truncated", offload.ErrInvalidArgument, tag, i)
+			return v, fmt.Errorf("%w: VPD resource 0x%02x at %d is truncated", errs.ErrInvalidArgument, tag, i)
 		}
 		n := int(b[i+1]) | int(b[i+2])<<8
 		start := i + 3
 		if start+n > len(b) {
-			return v, fmt.Errorf("%w: VPD resource 0x%02x at %d claims %d bytes, %d left", offload.ErrInvalidArgument, tag, i, n, len(b)-start)
+			return v, fmt.Errorf("%w: VPD resource 0x%02x at %d claims %d bytes, %d left", errs.ErrInvalidArgument, tag, i, n, len(b)-start)
 		}
 		data := b[start : start+n]
 		switch tag {
@@ -61,7 +61,7 @@ func ParseVPD(b []byte) (VPD, error) {
 				kw := string(data[j : j+2])
 				l := int(data[j+2])
 				if j+3+l > len(data) {
-					return v, fmt.Errorf("%w: VPD keyword %q claims %d bytes, %d left", offload.ErrInvalidArgument, printable([]byte(kw)), l, len(data)-j-3)
+					return v, fmt.Errorf("%w: VPD keyword %q claims %d bytes, %d left", errs.ErrInvalidArgument, printable([]byte(kw)), l, len(data)-j-3)
 				}
 				if kw != "RV" && kw != "RW" && validKeyword(kw) {
 					v.Fields[kw] = printable(data[j+3 : j+3+l])
@@ -72,7 +72,7 @@ func ParseVPD(b []byte) (VPD, error) {
 		i = start + n
 	}
 	// Still return what was read: a truncated image may hold the fields.
-	return v, fmt.Errorf("%w: VPD has no end tag", offload.ErrInvalidArgument)
+	return v, fmt.Errorf("%w: VPD has no end tag", errs.ErrInvalidArgument)
 }
 
 func validKeyword(kw string) bool {

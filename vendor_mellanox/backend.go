@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/offloadkit/offloadkit/offload/errs"
+
 	"github.com/offloadkit/offloadkit/offload"
 )
 
@@ -130,8 +132,8 @@ func steeringChange(ctx context.Context, b *offload.PlanBuilder, pf offload.PCIA
 	}
 	cur, via := steering(st)
 	if via == "" {
-		return false, &offload.Error{Op: "plan flow steering mode", Device: pf.String(),
-			Err: fmt.Errorf("%w: neither the devlink parameter %s nor compat/devlink/%s is available (kernel older than 5.13 without MLNX_OFED?)", offload.ErrNotSupported, steeringParam, steeringCompat)}
+		return false, &errs.Error{Op: "plan flow steering mode", Device: pf.String(),
+			Err: fmt.Errorf("%w: neither the devlink parameter %s nor compat/devlink/%s is available (kernel older than 5.13 without MLNX_OFED?)", errs.ErrNotSupported, steeringParam, steeringCompat)}
 	}
 	return cur != string(want), nil
 }
@@ -155,8 +157,8 @@ func planSteering(ctx context.Context, b *offload.PlanBuilder, pf offload.PCIAdd
 		// after the VFs were already taken down. An unreadable release is
 		// left to the kernel to judge.
 		if rel, major, minor, err := b.Host().KernelRelease(); err == nil && (major < 6 || major == 6 && minor < 14) {
-			return &offload.Error{Op: "plan flow steering mode", Device: pf.String(),
-				Err: fmt.Errorf("%w: hmfs needs Linux 6.14 or later, this is %s", offload.ErrNotSupported, rel)}
+			return &errs.Error{Op: "plan flow steering mode", Device: pf.String(),
+				Err: fmt.Errorf("%w: hmfs needs Linux 6.14 or later, this is %s", errs.ErrNotSupported, rel)}
 		}
 	}
 	if st.NumVFs > 0 {
@@ -182,16 +184,16 @@ func (be Backend) planVFLAG(ctx context.Context, b *offload.PlanBuilder, st offl
 	bond := st.Bond
 	h := b.Host()
 	if len(bond.Slaves) != 2 {
-		return &offload.Error{Op: "plan VF LAG", Device: pf.String(),
-			Err: fmt.Errorf("%w: bond %s has %d slaves; a VF LAG needs exactly the two PFs of one NIC", offload.ErrInvalidArgument, bond.Name, len(bond.Slaves))}
+		return &errs.Error{Op: "plan VF LAG", Device: pf.String(),
+			Err: fmt.Errorf("%w: bond %s has %d slaves; a VF LAG needs exactly the two PFs of one NIC", errs.ErrInvalidArgument, bond.Name, len(bond.Slaves))}
 	}
 	mode := bond.Mode
 	if m := b.Spec().BondMode; m != offload.BondModeUnknown {
 		mode = m
 	}
 	if !mode.VFLAGCapable() {
-		return &offload.Error{Op: "plan VF LAG", Device: pf.String(),
-			Err: fmt.Errorf("%w: bond %s is %s; a VF LAG needs active-backup, balance-xor or 802.3ad (set Spec.BondMode)", offload.ErrInvalidArgument, bond.Name, bond.Mode)}
+		return &errs.Error{Op: "plan VF LAG", Device: pf.String(),
+			Err: fmt.Errorf("%w: bond %s is %s; a VF LAG needs active-backup, balance-xor or 802.3ad (set Spec.BondMode)", errs.ErrInvalidArgument, bond.Name, bond.Mode)}
 	}
 	var pfs []offload.PCIAddress
 	for _, slave := range bond.Slaves {
@@ -204,16 +206,16 @@ func (be Backend) planVFLAG(ctx context.Context, b *offload.PlanBuilder, st offl
 			return fmt.Errorf("VF LAG: bond %s slave %s: %w", bond.Name, slave, err)
 		}
 		if !be.Matches(other.ID, other.Driver) {
-			return &offload.Error{Op: "plan VF LAG", Device: addr.String(), Err: fmt.Errorf("%w: bond %s slave %s is %s, not an mlx5 PF", offload.ErrInvalidArgument, bond.Name, slave, other.ID)}
+			return &errs.Error{Op: "plan VF LAG", Device: addr.String(), Err: fmt.Errorf("%w: bond %s slave %s is %s, not an mlx5 PF", errs.ErrInvalidArgument, bond.Name, slave, other.ID)}
 		}
 		if addr.Domain != pf.Domain || addr.Bus != pf.Bus || addr.Device != pf.Device {
-			return &offload.Error{Op: "plan VF LAG", Device: addr.String(), Err: fmt.Errorf("%w: bond %s mixes %s and %s, which are not ports of one NIC", offload.ErrInvalidArgument, bond.Name, pf, addr)}
+			return &errs.Error{Op: "plan VF LAG", Device: addr.String(), Err: fmt.Errorf("%w: bond %s mixes %s and %s, which are not ports of one NIC", errs.ErrInvalidArgument, bond.Name, pf, addr)}
 		}
 		pfs = append(pfs, addr)
 	}
 	sort.Slice(pfs, func(i, j int) bool { return pfs[i].String() < pfs[j].String() })
 	if pfs[0] == pfs[1] {
-		return &offload.Error{Op: "plan VF LAG", Device: pf.String(), Err: fmt.Errorf("%w: both slaves of bond %s are on %s", offload.ErrInvalidArgument, bond.Name, pfs[0])}
+		return &errs.Error{Op: "plan VF LAG", Device: pf.String(), Err: fmt.Errorf("%w: both slaves of bond %s are on %s", errs.ErrInvalidArgument, bond.Name, pfs[0])}
 	}
 	need := mode != bond.Mode
 	states := map[offload.PCIAddress]offload.PFState{}

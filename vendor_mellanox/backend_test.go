@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/offloadkit/offloadkit/offload/errs"
+
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/offloadtest"
 	mellanox "github.com/offloadkit/offloadkit/vendor_mellanox"
@@ -122,7 +124,7 @@ func TestSteeringUnavailable(t *testing.T) {
 	}
 	defer h.Close()
 	_, err = h.PlanSwitchdev(context.Background(), offload.MustParsePCIAddress("0000:84:00.1"), offload.Spec{NumVFs: 1, FlowSteering: offload.FlowSteeringDMFS})
-	if !errorsIs(err, offload.ErrNotSupported) || !strings.Contains(err.Error(), "flow_steering_mode") {
+	if !errorsIs(err, errs.ErrNotSupported) || !strings.Contains(err.Error(), "flow_steering_mode") {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -231,7 +233,7 @@ func TestHMFSNeedsNewKernel(t *testing.T) {
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
 	spec := offload.Spec{NumVFs: 4, FlowSteering: offload.FlowSteeringHMFS}
 	write("6.1.0-13-amd64")
-	if _, err := h.PlanSwitchdev(context.Background(), pf, spec); !errors.Is(err, offload.ErrNotSupported) || !strings.Contains(err.Error(), "6.14") {
+	if _, err := h.PlanSwitchdev(context.Background(), pf, spec); !errors.Is(err, errs.ErrNotSupported) || !strings.Contains(err.Error(), "6.14") {
 		t.Errorf("hmfs on 6.1: %v", err)
 	}
 	write("6.14.2")

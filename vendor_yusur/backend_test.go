@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/offloadkit/offloadkit/offload/errs"
+
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/offloadtest"
 	yusur "github.com/offloadkit/offloadkit/vendor_yusur"
@@ -32,7 +34,7 @@ func TestRepresentorDevArgs(t *testing.T) {
 	if ref != want {
 		t.Errorf("got %+v, want %+v", ref, want)
 	}
-	if _, err := h.VFPortRef(ctx, offload.MustParsePCIAddress("0000:00:0a.0")); !errors.Is(err, offload.ErrNotFound) {
+	if _, err := h.VFPortRef(ctx, offload.MustParsePCIAddress("0000:00:0a.0")); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("a PF has no VF representor: %v", err)
 	}
 }
@@ -88,7 +90,7 @@ func TestHados(t *testing.T) {
 		t.Errorf("no hados: %+v", c)
 	}
 	_, err := h.PlanSwitchdev(context.Background(), offload.MustParsePCIAddress("0000:00:0b.0"), offload.Spec{NumVFs: 2})
-	if !errors.Is(err, offload.ErrNotSupported) || !strings.Contains(err.Error(), "hados") {
+	if !errors.Is(err, errs.ErrNotSupported) || !strings.Contains(err.Error(), "hados") {
 		t.Errorf("plan without hados: %v", err)
 	}
 	write(t, tr.Root, "proc/4242/comm", "hados-agent\n")

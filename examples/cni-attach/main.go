@@ -33,6 +33,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/offloadkit/offloadkit/offload/errs"
+
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/podnet"
 	"github.com/offloadkit/offloadkit/ovs/ovsdb"
@@ -146,9 +148,9 @@ func cniMain(r io.Reader, w io.Writer, root string, env cniEnv) int {
 	if err != nil {
 		code := 100
 		switch {
-		case errors.Is(err, offload.ErrInvalidArgument):
+		case errors.Is(err, errs.ErrInvalidArgument):
 			code = 7 // invalid network config
-		case errors.Is(err, offload.ErrBusy):
+		case errors.Is(err, errs.ErrBusy):
 			code = 11 // try again later
 		}
 		return fail(code, err)
@@ -175,7 +177,7 @@ func cniCall(ctx context.Context, p *podnet.Plumber, db *ovsdb.Client, conf netC
 		opts := podnet.AttachOptions{VLAN: conf.VLAN, Trust: conf.Trust, SpoofChk: conf.SpoofChk, ContainerID: env.ContainerID, IfaceID: conf.IfaceID}
 		if conf.MAC != "" {
 			if opts.MAC, err = net.ParseMAC(conf.MAC); err != nil {
-				return nil, fmt.Errorf("mac %q: %w: %w", conf.MAC, offload.ErrInvalidArgument, err)
+				return nil, fmt.Errorf("mac %q: %w: %w", conf.MAC, errs.ErrInvalidArgument, err)
 			}
 		}
 		a, err := p.AttachVF(ctx, vf, env.NetNS, env.IfName, opts)
@@ -201,7 +203,7 @@ func cniCall(ctx context.Context, p *podnet.Plumber, db *ovsdb.Client, conf netC
 			if err != nil {
 				return nil, err
 			}
-			if err := db.DelPort(ctx, conf.Bridge, name); err != nil && !errors.Is(err, offload.ErrNotFound) {
+			if err := db.DelPort(ctx, conf.Bridge, name); err != nil && !errors.Is(err, errs.ErrNotFound) {
 				return nil, err
 			}
 		}
@@ -209,5 +211,5 @@ func cniCall(ctx context.Context, p *podnet.Plumber, db *ovsdb.Client, conf netC
 	case "CHECK":
 		return nil, nil
 	}
-	return nil, fmt.Errorf("%w: CNI_COMMAND %q", offload.ErrNotSupported, env.Command)
+	return nil, fmt.Errorf("%w: CNI_COMMAND %q", errs.ErrNotSupported, env.Command)
 }

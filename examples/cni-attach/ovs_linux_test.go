@@ -10,9 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/offloadkit/offloadkit/offload/errs"
+
 	"github.com/vishvananda/netlink"
 
-	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/offloadtest"
 	"github.com/offloadkit/offloadkit/offload/podnet"
 	"github.com/offloadkit/offloadkit/offload/podnet/podnettest"
@@ -51,7 +52,7 @@ func TestCNIWithOVS(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := o.DB.Interface(ctx, "d85b161b6840_h"); !errors.Is(err, offload.ErrNotFound) {
+	if _, err := o.DB.Interface(ctx, "d85b161b6840_h"); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("interface after DEL: %v", err)
 	}
 	var names []string

@@ -9,9 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/offloadkit/offloadkit/offload/errs"
+
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/offloadtest"
 )
 
@@ -70,7 +71,7 @@ func TestOptions(t *testing.T) {
 	}
 	o = defaults()
 	o.tree, o.nadName = "cx5-switchdev", "Bad_Name"
-	if err := run(&out, &warn, o); !errors.Is(err, offload.ErrInvalidArgument) {
+	if err := run(&out, &warn, o); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Errorf("bad NAD name: %v", err)
 	}
 	o = defaults()

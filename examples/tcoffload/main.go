@@ -46,8 +46,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/errs"
 	"github.com/offloadkit/offloadkit/ovs/dpflow"
 	"github.com/offloadkit/offloadkit/ovs/unixctl"
 	"github.com/offloadkit/offloadkit/tc"
@@ -125,7 +125,7 @@ func main1(ctx context.Context, w io.Writer, c config) error {
 		c.ifaces = append(c.ifaces, reps...)
 	}
 	for _, name := range c.ifaces {
-		if err := offload.ValidateIfName(name); err != nil {
+		if err := errs.ValidateIfName(name); err != nil {
 			return err
 		}
 	}
@@ -181,7 +181,7 @@ func unixctlFlows(ctx context.Context, ctl string) func() (*dpflow.FlowDump, err
 // representors lists the PF netdev itself and its representors, read from
 // the sysfs under root.
 func representors(ctx context.Context, root, pf string) ([]string, error) {
-	if err := offload.ValidateIfName(pf); err != nil {
+	if err := errs.ValidateIfName(pf); err != nil {
 		return nil, err
 	}
 	h, err := offload.Open(offload.WithRoot(root))

@@ -8,8 +8,8 @@ import (
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/internal/genl"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // Client sends devlink requests over one generic netlink connection. It is

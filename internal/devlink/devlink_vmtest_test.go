@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/offloadkit/offloadkit/internal/devlink"
-	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/internal/vmtest"
 	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // These tests run the client against a real kernel's devlink with a

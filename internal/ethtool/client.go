@@ -8,9 +8,8 @@ import (
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/internal/genl"
-	"github.com/offloadkit/offloadkit/internal/rtnl"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // NotAppliedError lists the features a FEATURES_SET request asked for that
@@ -74,7 +73,7 @@ func checkInterface(ifc Interface) error {
 		return errs.Invalid("interface", "", "want a name or an index")
 	}
 	if ifc.Name != "" {
-		return rtnl.ValidateIfName(ifc.Name)
+		return errs.ValidateIfName(ifc.Name)
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ import (
 	vnl "github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // privateNetNSWithVeth creates a network namespace holding a veth pair

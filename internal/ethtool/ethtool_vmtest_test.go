@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/internal/ethtool"
 	"github.com/offloadkit/offloadkit/internal/vmtest"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // TestVMEthtoolNetdevsimPort toggles hw-tc-offload on a netdevsim port,

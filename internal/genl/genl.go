@@ -11,7 +11,8 @@ import (
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/internal/nlerr"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // DumpRetries bounds how often an interrupted dump (NLM_F_DUMP_INTR: the
@@ -74,7 +75,7 @@ func (c *Conn) Close() error { return c.c.Close() }
 // bounds the exchange on real sockets: its deadline, and its cancellation.
 func (c *Conn) Do(ctx context.Context, op, dev string, cmd uint8, flags netlink.HeaderFlags, body []byte) ([]genetlink.Message, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, errs.Netlink(ctx, op, dev, err)
+		return nil, nlerr.Netlink(ctx, op, dev, err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -83,14 +84,14 @@ func (c *Conn) Do(ctx context.Context, op, dev string, cmd uint8, flags netlink.
 	for attempt := 0; ; attempt++ {
 		sent, err := c.c.Send(req, c.family.ID, flags)
 		if err != nil {
-			return nil, errs.Netlink(ctx, op, dev, err)
+			return nil, nlerr.Netlink(ctx, op, dev, err)
 		}
 		msgs, raw, err := c.c.Receive()
 		if err != nil {
-			return nil, errs.Netlink(ctx, op, dev, err)
+			return nil, nlerr.Netlink(ctx, op, dev, err)
 		}
 		if err := netlink.Validate(sent, raw); err != nil {
-			return nil, errs.Netlink(ctx, op, dev, err)
+			return nil, nlerr.Netlink(ctx, op, dev, err)
 		}
 		interrupted := false
 		for _, m := range raw {

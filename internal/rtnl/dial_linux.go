@@ -5,7 +5,7 @@ package rtnl
 import (
 	"github.com/mdlayher/netlink"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // Dial opens a NETLINK_ROUTE socket; cfg may set the network namespace.

@@ -7,7 +7,7 @@ import (
 
 	"github.com/mdlayher/netlink"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // Dial returns an error matching errs.ErrNotSupported: rtnetlink exists

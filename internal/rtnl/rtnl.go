@@ -10,8 +10,9 @@ import (
 	"github.com/mdlayher/netlink"
 	"github.com/mdlayher/netlink/nlenc"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/internal/genl"
+	"github.com/offloadkit/offloadkit/internal/nlerr"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // rtextFilterVF asks RTM_GETLINK for IFLA_VFINFO_LIST (RTEXT_FILTER_VF).
@@ -98,14 +99,14 @@ func (c *Client) Close() error { return c.c.Close() }
 
 func (c *Client) execute(ctx context.Context, op, dev string, m netlink.Message) ([]netlink.Message, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, errs.Netlink(ctx, op, dev, err)
+		return nil, nlerr.Netlink(ctx, op, dev, err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	defer genl.BindContext(ctx, c.c)()
 	msgs, err := c.c.Execute(m)
 	if err != nil {
-		return nil, errs.Netlink(ctx, op, dev, err)
+		return nil, nlerr.Netlink(ctx, op, dev, err)
 	}
 	return msgs, nil
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/mdlayher/netlink/nltest"
 	"golang.org/x/sys/unix"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -230,17 +230,4 @@ func FuzzDecodeLink(f *testing.F) {
 			t.Fatalf("VF count changed: %d -> %d", len(l.VFs), len(l2.VFs))
 		}
 	})
-}
-
-func TestValidateIfName(t *testing.T) {
-	for _, ok := range []string{"eth0", "enp132s0f0np0", "a", "123456789012345", "v-0_x.y@z"} {
-		if err := ValidateIfName(ok); err != nil {
-			t.Errorf("ValidateIfName(%q) = %v, want nil", ok, err)
-		}
-	}
-	for _, bad := range []string{"", ".", "..", "1234567890123456", "../x", "a/b", "eth0:1", "a b", "a\tb", "a\vb", "a\rb", "a\x00b"} {
-		if err := ValidateIfName(bad); !errors.Is(err, errs.ErrInvalidArgument) {
-			t.Errorf("ValidateIfName(%q) = %v, want ErrInvalidArgument", bad, err)
-		}
-	}
 }

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 func TestParseInt(t *testing.T) {

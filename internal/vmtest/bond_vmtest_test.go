@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/offloadkit/offloadkit/offload/errs"
+
 	"github.com/offloadkit/offloadkit/offload"
 )
 
@@ -111,7 +113,7 @@ func TestBondModeRealKernel(t *testing.T) {
 		t.Errorf("raw mode write on an up bond with slaves: %v, want ENOTEMPTY", err)
 	}
 	err := h.SetBondMode(ctx, bond, offload.BondMode8023AD)
-	if !errors.Is(err, offload.ErrBusy) || !strings.Contains(err.Error(), "vmtbmd0 vmtbmd1") {
+	if !errors.Is(err, errs.ErrBusy) || !strings.Contains(err.Error(), "vmtbmd0 vmtbmd1") {
 		t.Errorf("SetBondMode with slaves = %v, want ErrBusy naming the slaves", err)
 	}
 	if got := readSys(t, modeFile); got != "active-backup 1" || !ipLinkUp(t, bond) {
@@ -158,10 +160,10 @@ func TestBondLinkUpRealKernel(t *testing.T) {
 	if got, err := h.LinkUp(ctx, dev); err != nil || got {
 		t.Errorf("LinkUp after ip set it down = %v, %v", got, err)
 	}
-	if _, err := h.LinkUp(ctx, "vmtnosuch0"); !errors.Is(err, offload.ErrNotFound) {
+	if _, err := h.LinkUp(ctx, "vmtnosuch0"); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("LinkUp(missing) = %v, want ErrNotFound", err)
 	}
-	if err := h.SetLinkUp(ctx, "vmtnosuch0", true); !errors.Is(err, offload.ErrNotFound) {
+	if err := h.SetLinkUp(ctx, "vmtnosuch0", true); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("SetLinkUp(missing) = %v, want ErrNotFound", err)
 	}
 }

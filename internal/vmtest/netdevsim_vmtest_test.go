@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/offloadkit/offloadkit/internal/devlink"
-	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/internal/sysfs"
 	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 const nsimBus = "/sys/bus/netdevsim"
@@ -177,7 +177,7 @@ func TestNetdevsimSwitchdevRepresentors(t *testing.T) {
 			t.Errorf("RepresentorOf(%s) = %+v, want pcivf %d", r.Netdev, back, vf)
 		}
 	}
-	if _, err := h.FindPort(ctx, dev, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: 0, VF: 4, SF: -1}); !errors.Is(err, offload.ErrNotFound) {
+	if _, err := h.FindPort(ctx, dev, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: 0, VF: 4, SF: -1}); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("FindPort(pcivf 4) of 4 VFs: %v, want ErrNotFound", err)
 	}
 
@@ -222,14 +222,14 @@ func TestNetdevsimSwitchdevRepresentors(t *testing.T) {
 	}); err != nil {
 		t.Error(err)
 	}
-	if _, err := h.FindPort(ctx, dev, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: 0, VF: 0, SF: -1}); !errors.Is(err, offload.ErrNotFound) {
+	if _, err := h.FindPort(ctx, dev, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: 0, VF: 0, SF: -1}); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("FindPort(pcivf 0) in legacy: %v, want ErrNotFound", err)
 	}
 }
 
 // TestNetdevsimSRIOVNumVFs writes sriov_numvfs on the netdevsim bus device
 // through internal/sysfs and checks the kernel's answers map onto the error
-// contract: changing a non-zero count is EBUSY (offload.ErrBusy), more than
+// contract: changing a non-zero count is EBUSY (errs.ErrBusy), more than
 // max_vfs is refused, the same count is a no-op, garbage is EINVAL.
 func TestNetdevsimSRIOVNumVFs(t *testing.T) {
 	dev := newNetdevsim(t, 12, 1)
@@ -264,8 +264,8 @@ func TestNetdevsimSRIOVNumVFs(t *testing.T) {
 		t.Fatalf("sriov_numvfs reads %d after writing 2", n)
 	}
 	err = wrap(fs.WriteFile(ctx, attr, []byte("3")))
-	if !errors.Is(err, offload.ErrBusy) || !errors.Is(err, syscall.EBUSY) {
-		t.Errorf("2 -> 3 VFs: %v, want EBUSY / offload.ErrBusy", err)
+	if !errors.Is(err, errs.ErrBusy) || !errors.Is(err, syscall.EBUSY) {
+		t.Errorf("2 -> 3 VFs: %v, want EBUSY / errs.ErrBusy", err)
 	}
 	if n := numVFs(); n != 2 {
 		t.Errorf("sriov_numvfs reads %d after a refused change, want 2", n)
@@ -285,8 +285,8 @@ func TestNetdevsimSRIOVNumVFs(t *testing.T) {
 	if n := numVFs(); n != 0 {
 		t.Errorf("sriov_numvfs reads %d after an over-the-limit write, want 0", n)
 	}
-	if err := wrap(fs.WriteFile(ctx, attr, []byte("x"))); !errors.Is(err, offload.ErrInvalidArgument) {
-		t.Errorf("writing x: %v, want EINVAL / offload.ErrInvalidArgument", err)
+	if err := wrap(fs.WriteFile(ctx, attr, []byte("x"))); !errors.Is(err, errs.ErrInvalidArgument) {
+		t.Errorf("writing x: %v, want EINVAL / errs.ErrInvalidArgument", err)
 	}
 	if err := fs.WriteFile(ctx, attr, []byte(strconv.Itoa(maxVFs))); err != nil {
 		t.Errorf("sriov_numvfs=max_vfs (%d): %v", maxVFs, err)
@@ -323,7 +323,7 @@ func TestNetdevsimDevlinkParams(t *testing.T) {
 	// The kernel answers EINVAL for a parameter the driver does not
 	// register; either sentinel is an honest mapping, silence is not.
 	_, err = h.DeviceParam(ctx, dev, "no_such_param", offload.ParamCModeDriverInit)
-	if !errors.Is(err, offload.ErrNotFound) && !errors.Is(err, offload.ErrInvalidArgument) {
+	if !errors.Is(err, errs.ErrNotFound) && !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Errorf("DeviceParam(no_such_param): %v, want ErrNotFound or ErrInvalidArgument", err)
 	}
 	t.Logf("DeviceParam(no_such_param): %v", err)
@@ -377,7 +377,7 @@ func TestNetdevsimHWTCOffload(t *testing.T) {
 			t.Errorf("hw-tc-offload of %s reads %v after setting %v", port, got, on)
 		}
 	}
-	if _, err := h.HWTCOffload(ctx, "nosuchdev0"); !errors.Is(err, offload.ErrNotFound) {
+	if _, err := h.HWTCOffload(ctx, "nosuchdev0"); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("HWTCOffload(nosuchdev0): %v, want ErrNotFound", err)
 	}
 }

@@ -9,8 +9,8 @@ import (
 	"os"
 	"testing"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/internal/rtnl"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // TestNetdevsimVFSettingsOverRtnetlink runs the library's own rtnetlink

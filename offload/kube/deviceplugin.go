@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // DevicePluginConfig is the SR-IOV network device plugin's config.json
@@ -89,7 +89,7 @@ func (p PFName) String() string {
 func ParsePFName(s string) (PFName, error) {
 	name, ranges, hasRanges := strings.Cut(s, "#")
 	p := PFName{Netdev: name}
-	if err := offload.ValidateIfName(name); err != nil {
+	if err := errs.ValidateIfName(name); err != nil {
 		return PFName{}, err
 	}
 	if !hasRanges {

@@ -20,6 +20,6 @@
 //
 // Every name that reaches an object is validated first (DNS-1123 labels and
 // subdomains, extended resource names, PCI addresses, interface names);
-// errors match offload.ErrInvalidArgument. The package touches no files,
+// errors match errs.ErrInvalidArgument. The package touches no files,
 // sockets or namespaces and needs no privileges.
 package kube

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/offloadkit/offloadkit/offload/errs"
+
 	"github.com/offloadkit/offloadkit/offload"
 )
 
@@ -70,7 +72,7 @@ func ResourcesFromPFs(pfs []offload.PF) ([]ResourceConfig, error) {
 		}
 		rn, ok := DefaultResource(pf.ID.Vendor)
 		if !ok {
-			return nil, fmt.Errorf("PF %s: no resource name for vendor %s: %w", pf.Address, pf.ID.Vendor, offload.ErrNotSupported)
+			return nil, fmt.Errorf("PF %s: no resource name for vendor %s: %w", pf.Address, pf.ID.Vendor, errs.ErrNotSupported)
 		}
 		g := groups[rn.String()]
 		if g == nil {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/offloadkit/offloadkit/offload/errs"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/offloadkit/offloadkit/offload"
@@ -364,7 +366,7 @@ func TestValidation(t *testing.T) {
 		}()},
 	}
 	for _, c := range cases {
-		if !errors.Is(c.err, offload.ErrInvalidArgument) {
+		if !errors.Is(c.err, errs.ErrInvalidArgument) {
 			t.Errorf("%s: got %v, want ErrInvalidArgument", c.name, c.err)
 		}
 	}
@@ -402,7 +404,7 @@ func FuzzParseResourceName(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		r, err := ParseResourceName(s)
 		if err != nil {
-			if !errors.Is(err, offload.ErrInvalidArgument) {
+			if !errors.Is(err, errs.ErrInvalidArgument) {
 				t.Fatalf("error %v is not ErrInvalidArgument", err)
 			}
 			return

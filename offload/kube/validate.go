@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // ValidateDNS1123Label checks a Kubernetes object name of the label kind

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/offloadkit/offloadkit/offload/errs"
+
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/offloadtest"
 )
@@ -52,7 +54,7 @@ func TestFailWriteNth(t *testing.T) {
 	// Through the library, with two faults armed on one path.
 	tr.FailWriteOnce(numvfs, syscall.EBUSY)
 	tr.FailWriteNth(numvfs, 3, syscall.ENOMEM)
-	if err := h.SetNumVFs(ctx, pf, 1); !errors.Is(err, offload.ErrBusy) {
+	if err := h.SetNumVFs(ctx, pf, 1); !errors.Is(err, errs.ErrBusy) {
 		t.Errorf("SetNumVFs with the next write failing: %v, want ErrBusy", err)
 	}
 	if err := h.SetNumVFs(ctx, pf, 1); err != nil {
@@ -127,7 +129,7 @@ func TestFailDevlinkNth(t *testing.T) {
 		t.Fatalf("first eswitch set: %v", err)
 	}
 	err := h.SetESwitchMode(ctx, pf1, offload.ESwitchModeLegacy)
-	if !errors.Is(err, offload.ErrBusy) || !strings.Contains(err.Error(), "fake: VFs are busy") {
+	if !errors.Is(err, errs.ErrBusy) || !strings.Contains(err.Error(), "fake: VFs are busy") {
 		t.Fatalf("second eswitch set: %v, want ErrBusy with the extended ack", err)
 	}
 	if m := tr.ESwitchMode(pf1.String()); m != offload.ESwitchModeSwitchdev {
@@ -143,7 +145,7 @@ func TestFailDevlinkNth(t *testing.T) {
 	// for the request it names.
 	tr.FailDevlinkNth(pf0.String(), offloadtest.DevlinkESwitchGet, 2, syscall.EIO, "")
 	tr.FailDevlink(pf0.String(), offloadtest.DevlinkESwitchGet, syscall.EOPNOTSUPP, "")
-	if _, err := h.ESwitchMode(ctx, pf0); !errors.Is(err, offload.ErrNotSupported) {
+	if _, err := h.ESwitchMode(ctx, pf0); !errors.Is(err, errs.ErrNotSupported) {
 		t.Errorf("eswitch get with FailDevlink: %v, want ErrNotSupported", err)
 	}
 	tr.FailDevlink(pf0.String(), offloadtest.DevlinkESwitchGet, 0, "")
@@ -164,7 +166,7 @@ func TestFailFeaturesSetNth(t *testing.T) {
 	if err := h.SetHWTCOffload(ctx, "enp132s0f1np1", true); err != nil {
 		t.Fatalf("other netdev: %v", err)
 	}
-	if err := h.SetHWTCOffload(ctx, "enp132s0f0np0", true); !errors.Is(err, offload.ErrNotSupported) {
+	if err := h.SetHWTCOffload(ctx, "enp132s0f0np0", true); !errors.Is(err, errs.ErrNotSupported) {
 		t.Fatalf("first set: %v, want ErrNotSupported", err)
 	}
 	if on, ok := tr.Feature("enp132s0f0np0", "hw-tc-offload"); !ok || on {

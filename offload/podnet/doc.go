@@ -30,12 +30,12 @@
 // Privileges: CAP_NET_ADMIN in the host namespace and CAP_SYS_ADMIN to
 // create the temporary namespace and enter the pod's. Link changes go
 // through rtnetlink (github.com/vishvananda/netlink); nothing is executed.
-// Linux only: on other systems every call returns offload.ErrNotSupported.
+// Linux only: on other systems every call returns errs.ErrNotSupported.
 //
 // Errors wrap offload's sentinels: bad input (interface name, namespace
-// path, container ID) is offload.ErrInvalidArgument before anything is
+// path, container ID) is errs.ErrInvalidArgument before anything is
 // touched; a VF whose netdev is not in the host namespace is
-// offload.ErrBusy; a name already taken in the pod is offload.ErrExists.
+// errs.ErrBusy; a name already taken in the pod is errs.ErrExists.
 //
 // To run a Plumber against the kernel without the NIC, as this package's
 // tests and examples/cni-attach do, offload/podnet/podnettest makes the

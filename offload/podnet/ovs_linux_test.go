@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/offloadkit/offloadkit/offload/errs"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/offloadkit/offloadkit/offload"
@@ -59,13 +61,13 @@ func TestAttachToOVS(t *testing.T) {
 	if i.ExternalIDs["iface-id"] != "nginx.default" || i.OFPort == nil || *i.OFPort <= 0 || (i.Error != nil && *i.Error != "") {
 		t.Errorf("interface = %+v", i)
 	}
-	if err := a.AddToBridge(ctx, o.DB, "br-int"); !errors.Is(err, offload.ErrExists) {
+	if err := a.AddToBridge(ctx, o.DB, "br-int"); !errors.Is(err, errs.ErrExists) {
 		t.Errorf("second add: %v, want ErrExists", err)
 	}
 	if err := a.RemoveFromBridge(ctx, o.DB, "br-int"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := o.DB.Interface(ctx, "d85b161b6840_h"); !errors.Is(err, offload.ErrNotFound) {
+	if _, err := o.DB.Interface(ctx, "d85b161b6840_h"); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("interface after removal: %v", err)
 	}
 	if err := r.p.DetachVF(ctx, r.vf, r.podNS, "eth0"); err != nil {

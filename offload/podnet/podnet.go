@@ -11,8 +11,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/errs"
 	"github.com/offloadkit/offloadkit/ovs/ovsdb"
 )
 
@@ -126,7 +126,7 @@ type OVSPort struct {
 // KernelPort returns the port for a representor netdev: a system port of
 // that name.
 func KernelPort(rep offload.Representor, ifaceID string) (OVSPort, error) {
-	if err := offload.ValidateIfName(rep.Netdev); err != nil {
+	if err := errs.ValidateIfName(rep.Netdev); err != nil {
 		return OVSPort{}, err
 	}
 	return OVSPort{Name: rep.Netdev, ExternalIDs: ifaceIDs(ifaceID)}, nil
@@ -137,7 +137,7 @@ func KernelPort(rep offload.Representor, ifaceID string) (OVSPort, error) {
 // options:dpdk-devargs=<pf-pci>,representor=[vf]. name is the Interface
 // name; RepresentorName derives one from the container.
 func DPDKPort(name string, pf offload.PCIAddress, vf int, ifaceID string) (OVSPort, error) {
-	if err := offload.ValidateIfName(name); err != nil {
+	if err := errs.ValidateIfName(name); err != nil {
 		return OVSPort{}, err
 	}
 	if vf < 0 {
@@ -176,7 +176,7 @@ func RepresentorName(containerID, ifName string) (string, error) {
 			return "", errs.Invalid("container ID", containerID, "only letters, digits, '_', '-' and '.' are allowed")
 		}
 	}
-	if err := offload.ValidateIfName(ifName); err != nil {
+	if err := errs.ValidateIfName(ifName); err != nil {
 		return "", err
 	}
 	if ifName == "eth0" {
@@ -230,7 +230,7 @@ func (t *lockTable) lock(ctx context.Context, vf offload.PCIAddress) (func(), er
 		return func() { <-l.ch; release() }, nil
 	case <-ctx.Done():
 		release()
-		return nil, &errs.Error{Op: "lock VF", Device: vf.String(), Err: fmt.Errorf("%w: %w", offload.ErrTimeout, ctx.Err())}
+		return nil, &errs.Error{Op: "lock VF", Device: vf.String(), Err: fmt.Errorf("%w: %w", errs.ErrTimeout, ctx.Err())}
 	}
 }
 

@@ -13,8 +13,8 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // userSpaceDriver reports whether driver binds VFs without a netdev; such
@@ -108,7 +108,7 @@ func (n *nsLinks) linkByName(name string) (netlink.Link, error) {
 	l, err := n.h.LinkByName(name)
 	if err != nil {
 		if isLinkNotFound(err) {
-			return nil, &errs.Error{Op: "find link", Device: name, Err: fmt.Errorf("%w: no such link in the namespace", offload.ErrNotFound)}
+			return nil, &errs.Error{Op: "find link", Device: name, Err: fmt.Errorf("%w: no such link in the namespace", errs.ErrNotFound)}
 		}
 		return nil, &errs.Error{Op: "find link", Device: name, Err: err}
 	}
@@ -138,7 +138,7 @@ func (n *nsLinks) links() ([]netlink.Link, error) {
 // the kernel's (offloadtest trees).
 func (n *nsLinks) byNameOrAlias(name string) (netlink.Link, error) {
 	l, err := n.linkByName(name)
-	if err == nil || !errors.Is(err, offload.ErrNotFound) {
+	if err == nil || !errors.Is(err, errs.ErrNotFound) {
 		return l, err
 	}
 	ls, lerr := n.links()
@@ -162,7 +162,7 @@ func (n *nsLinks) rename(name, to string) error {
 		return &errs.Error{Op: "rename link to " + to, Device: name, Err: err}
 	}
 	if _, err := n.linkByName(to); err != nil {
-		return &errs.Error{Op: "rename link to " + to, Device: name, Err: fmt.Errorf("%w: %w", offload.ErrNotApplied, err)}
+		return &errs.Error{Op: "rename link to " + to, Device: name, Err: fmt.Errorf("%w: %w", errs.ErrNotApplied, err)}
 	}
 	return nil
 }
@@ -180,7 +180,7 @@ func (n *nsLinks) setAlias(name, alias string) error {
 		return err
 	}
 	if got := l.Attrs().Alias; got != alias {
-		return &errs.Error{Op: fmt.Sprintf("set alias %q", alias), Device: name, Err: fmt.Errorf("%w: alias reads %q", offload.ErrNotApplied, got)}
+		return &errs.Error{Op: fmt.Sprintf("set alias %q", alias), Device: name, Err: fmt.Errorf("%w: alias reads %q", errs.ErrNotApplied, got)}
 	}
 	return nil
 }
@@ -210,7 +210,7 @@ func (n *nsLinks) moveTo(name string, dst *nsLinks) error {
 		return &errs.Error{Op: "move link to another namespace", Device: name, Err: err}
 	}
 	if _, err := dst.linkByName(name); err != nil {
-		return &errs.Error{Op: "move link to another namespace", Device: name, Err: fmt.Errorf("%w: %w", offload.ErrNotApplied, err)}
+		return &errs.Error{Op: "move link to another namespace", Device: name, Err: fmt.Errorf("%w: %w", errs.ErrNotApplied, err)}
 	}
 	return nil
 }
@@ -251,7 +251,7 @@ func (p *Plumber) check(s Step) error {
 // undone, and the error says which step failed and, if the undo also
 // failed, why.
 func (p *Plumber) AttachVF(ctx context.Context, vf offload.PCIAddress, podNetNS, ifName string, opts AttachOptions) (*Attachment, error) {
-	if err := offload.ValidateIfName(ifName); err != nil {
+	if err := errs.ValidateIfName(ifName); err != nil {
 		return nil, err
 	}
 	if err := validateNetNSPath(podNetNS); err != nil {
@@ -306,11 +306,11 @@ func (p *Plumber) AttachVF(ctx context.Context, vf offload.PCIAddress, podNetNS,
 		a.VF = *v
 		switch {
 		case v.Driver == "":
-			return fmt.Errorf("%w: the VF is not bound to a driver", offload.ErrNotSupported)
+			return fmt.Errorf("%w: the VF is not bound to a driver", errs.ErrNotSupported)
 		case userSpaceDriver(v.Driver):
-			return fmt.Errorf("%w: the VF is bound to %s, for user space, and has no netdev", offload.ErrNotSupported, v.Driver)
+			return fmt.Errorf("%w: the VF is bound to %s, for user space, and has no netdev", errs.ErrNotSupported, v.Driver)
 		case v.Netdev == "":
-			return fmt.Errorf("%w: the VF has no netdev in the host namespace (attached to another pod?)", offload.ErrBusy)
+			return fmt.Errorf("%w: the VF has no netdev in the host namespace (attached to another pod?)", errs.ErrBusy)
 		}
 		a.HostIfName = v.Netdev
 		if host, err = openNS(p.hostNS); err != nil {
@@ -320,13 +320,13 @@ func (p *Plumber) AttachVF(ctx context.Context, vf offload.PCIAddress, podNetNS,
 			return err
 		}
 		if _, err := host.linkByName(v.Netdev); err != nil {
-			if errors.Is(err, offload.ErrNotFound) {
-				return fmt.Errorf("%w: netdev %s is not in the host namespace (attached to another pod?)", offload.ErrBusy, v.Netdev)
+			if errors.Is(err, errs.ErrNotFound) {
+				return fmt.Errorf("%w: netdev %s is not in the host namespace (attached to another pod?)", errs.ErrBusy, v.Netdev)
 			}
 			return err
 		}
 		if _, err := pod.linkByName(ifName); err == nil {
-			return fmt.Errorf("%w: the pod already has an interface %s", offload.ErrExists, ifName)
+			return fmt.Errorf("%w: the pod already has an interface %s", errs.ErrExists, ifName)
 		}
 		if dpdkRepresentors(*v) {
 			return nil
@@ -446,7 +446,7 @@ func (p *Plumber) AttachVF(ctx context.Context, vf offload.PCIAddress, podNetNS,
 // down first and up again after. A failure undoes the parts done.
 func renameRepresentor(host *nsLinks, orig, name string, wasUp bool) error {
 	if _, err := host.linkByName(name); err == nil {
-		return fmt.Errorf("%w: a link called %s already exists in the host namespace", offload.ErrExists, name)
+		return fmt.Errorf("%w: a link called %s already exists in the host namespace", errs.ErrExists, name)
 	}
 	if err := host.setUp(orig, false); err != nil {
 		return err
@@ -505,7 +505,7 @@ func (p *Plumber) configureVF(ctx context.Context, v offload.VF, o AttachOptions
 		return err
 	}
 	if prev == nil {
-		return fmt.Errorf("%w: cannot read the VF's settings from its PF (no rtnetlink or no PF netdev)", offload.ErrNotSupported)
+		return fmt.Errorf("%w: cannot read the VF's settings from its PF (no rtnetlink or no PF netdev)", errs.ErrNotSupported)
 	}
 	cfg := offload.VFConfig{MAC: o.MAC, VLAN: o.VLAN, QoS: o.QoS, Trust: o.Trust, SpoofChk: o.SpoofChk}
 	var back offload.VFConfig
@@ -551,7 +551,7 @@ func (p *Plumber) configureVF(ctx context.Context, v offload.VF, o AttachOptions
 // retried; the reset and the representor are attempted regardless, and
 // all failures are returned together.
 func (p *Plumber) DetachVF(ctx context.Context, vf offload.PCIAddress, podNetNS, ifName string) error {
-	if err := offload.ValidateIfName(ifName); err != nil {
+	if err := errs.ValidateIfName(ifName); err != nil {
 		return err
 	}
 	if podNetNS != "" {
@@ -598,7 +598,7 @@ func (p *Plumber) returnVF(ctx context.Context, v offload.VF, host *nsLinks, pod
 	var pod *nsLinks
 	if podNetNS != "" {
 		var err error
-		if pod, err = openNS(podNetNS); err != nil && !errors.Is(err, offload.ErrNotFound) {
+		if pod, err = openNS(podNetNS); err != nil && !errors.Is(err, errs.ErrNotFound) {
 			return stepError(v.Address, StepResolve, err)
 		}
 		defer pod.close()
@@ -606,7 +606,7 @@ func (p *Plumber) returnVF(ctx context.Context, v offload.VF, host *nsLinks, pod
 	var podLink netlink.Link
 	if pod != nil {
 		l, err := pod.linkByName(ifName)
-		if err != nil && !errors.Is(err, offload.ErrNotFound) {
+		if err != nil && !errors.Is(err, errs.ErrNotFound) {
 			return stepError(v.Address, StepResolve, err)
 		}
 		podLink = l
@@ -626,8 +626,8 @@ func (p *Plumber) returnVF(ctx context.Context, v offload.VF, host *nsLinks, pod
 		}
 		hostName = v.Netdev
 	}
-	if err := offload.ValidateIfName(hostName); err != nil {
-		return stepError(v.Address, StepResolve, fmt.Errorf("%w: %s in the pod carries no usable host name in its alias: %w", offload.ErrNotFound, ifName, err))
+	if err := errs.ValidateIfName(hostName); err != nil {
+		return stepError(v.Address, StepResolve, fmt.Errorf("%w: %s in the pod carries no usable host name in its alias: %w", errs.ErrNotFound, ifName, err))
 	}
 	var undo undoStack
 	fail := func(s Step, err error) error {
@@ -674,7 +674,7 @@ func (p *Plumber) returnVF(ctx context.Context, v offload.VF, host *nsLinks, pod
 	undo.push(StepAlias, func() error { return tmp.setAlias(hostName, oldAlias) })
 	if err := run(StepMoveToHost, func() error {
 		if _, err := host.linkByName(hostName); err == nil {
-			return fmt.Errorf("%w: a link called %s already exists in the host namespace", offload.ErrExists, hostName)
+			return fmt.Errorf("%w: a link called %s already exists in the host namespace", errs.ErrExists, hostName)
 		}
 		return tmp.moveTo(hostName, host)
 	}); err != nil {
@@ -693,13 +693,13 @@ func (p *Plumber) renameInHost(v offload.VF, host *nsLinks) error {
 	}
 	l, err := host.linkByName(v.Netdev)
 	if err != nil {
-		if errors.Is(err, offload.ErrNotFound) {
+		if errors.Is(err, errs.ErrNotFound) {
 			return nil
 		}
 		return stepError(v.Address, StepResolve, err)
 	}
 	alias := l.Attrs().Alias
-	if alias == "" || alias == v.Netdev || offload.ValidateIfName(alias) != nil {
+	if alias == "" || alias == v.Netdev || errs.ValidateIfName(alias) != nil {
 		return nil
 	}
 	if err := p.check(StepRename); err != nil {
@@ -772,17 +772,17 @@ func (p *Plumber) restoreRep(ctx context.Context, vf offload.PCIAddress, host *n
 	}
 	l, err := host.byNameOrAlias(r.Netdev)
 	if err != nil {
-		if errors.Is(err, offload.ErrNotFound) {
+		if errors.Is(err, errs.ErrNotFound) {
 			return nil // not in this namespace: not ours to rename
 		}
 		return err
 	}
 	name, alias := l.Attrs().Name, l.Attrs().Alias
-	if alias == "" || alias == name || offload.ValidateIfName(alias) != nil {
+	if alias == "" || alias == name || errs.ValidateIfName(alias) != nil {
 		return nil
 	}
 	if _, err := host.linkByName(alias); err == nil {
-		return fmt.Errorf("%w: cannot rename %s back to %s, the name is taken", offload.ErrExists, name, alias)
+		return fmt.Errorf("%w: cannot rename %s back to %s, the name is taken", errs.ErrExists, name, alias)
 	}
 	return restoreRepresentor(host, name, alias, isUp(l))
 }

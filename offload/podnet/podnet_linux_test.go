@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/offloadkit/offloadkit/offload/errs"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -152,7 +154,7 @@ func TestAttachDetachEndToEnd(t *testing.T) {
 
 	// A second attach of the same VF must not steal it from the pod.
 	pod2 := podnettest.NetNS(t, "okt-pod2")
-	if _, err := r.p.AttachVF(ctx, r.vf, pod2, "eth0", AttachOptions{}); !errors.Is(err, offload.ErrBusy) {
+	if _, err := r.p.AttachVF(ctx, r.vf, pod2, "eth0", AttachOptions{}); !errors.Is(err, errs.ErrBusy) {
 		t.Errorf("attach of an attached VF: got %v, want ErrBusy", err)
 	}
 
@@ -185,7 +187,7 @@ func TestAttachRollbackAtEveryStep(t *testing.T) {
 			if !errors.Is(err, r.injected) {
 				t.Fatalf("got %v, want the injected error", err)
 			}
-			var oe *offload.Error
+			var oe *errs.Error
 			if !errors.As(err, &oe) || oe.Op != string(step) || oe.Device != r.vf.String() {
 				t.Errorf("error %v does not name the step and the VF", err)
 			}
@@ -218,7 +220,7 @@ func TestAttachRealFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := r.state(t)
-	if _, err := r.p.AttachVF(ctx, r.vf, r.podNS, "eth0", attachOpts()); !errors.Is(err, offload.ErrExists) {
+	if _, err := r.p.AttachVF(ctx, r.vf, r.podNS, "eth0", attachOpts()); !errors.Is(err, errs.ErrExists) {
 		t.Errorf("pod has eth0: got %v, want ErrExists", err)
 	}
 	if d := cmp.Diff(before, r.state(t)); d != "" {
@@ -230,7 +232,7 @@ func TestAttachRealFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	before = r.state(t)
-	if _, err := r.p.AttachVF(ctx, r.vf, pod2, "eth0", attachOpts()); !errors.Is(err, offload.ErrExists) {
+	if _, err := r.p.AttachVF(ctx, r.vf, pod2, "eth0", attachOpts()); !errors.Is(err, errs.ErrExists) {
 		t.Errorf("representor name taken: got %v, want ErrExists", err)
 	}
 	if d := cmp.Diff(before, r.state(t)); d != "" {
@@ -241,11 +243,11 @@ func TestAttachRealFailures(t *testing.T) {
 	}
 	// Bad input touches nothing.
 	for _, bad := range []struct{ ns, ifn string }{{"relative/ns", "eth0"}, {r.podNS, "eth0/x"}, {r.podNS, ""}, {r.podNS + "/../x", "eth0"}} {
-		if _, err := r.p.AttachVF(ctx, r.vf, bad.ns, bad.ifn, AttachOptions{}); !errors.Is(err, offload.ErrInvalidArgument) {
+		if _, err := r.p.AttachVF(ctx, r.vf, bad.ns, bad.ifn, AttachOptions{}); !errors.Is(err, errs.ErrInvalidArgument) {
 			t.Errorf("AttachVF(%q, %q): got %v", bad.ns, bad.ifn, err)
 		}
 	}
-	if _, err := r.p.AttachVF(ctx, r.vf, pod2, "eth0", AttachOptions{ContainerID: "../../etc"}); !errors.Is(err, offload.ErrInvalidArgument) {
+	if _, err := r.p.AttachVF(ctx, r.vf, pod2, "eth0", AttachOptions{ContainerID: "../../etc"}); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Errorf("bad container ID: %v", err)
 	}
 	if w := r.tree.Writes(); len(w) != 0 {
@@ -337,7 +339,7 @@ func TestDetachRacesReattach(t *testing.T) {
 			if err := r.p.DetachVF(ctx, r.vf, pod2, "eth0"); err != nil {
 				t.Fatalf("round %d: detach from pod 2: %v", i, err)
 			}
-		case errors.Is(addErr, offload.ErrBusy):
+		case errors.Is(addErr, errs.ErrBusy):
 		default:
 			t.Fatalf("round %d: add: %v (want success or ErrBusy)", i, addErr)
 		}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/offloadkit/offloadkit/offload/errs"
+
 	"github.com/offloadkit/offloadkit/offload"
 )
 
@@ -28,7 +30,7 @@ func TestRepresentorName(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) >= offload.IFNAMSIZ || offload.ValidateIfName(got) != nil {
+		if len(got) >= errs.IFNAMSIZ || errs.ValidateIfName(got) != nil {
 			t.Errorf("%s: %q is not a valid interface name", ifn, got)
 		}
 		if other, dup := seen[got]; dup {
@@ -37,7 +39,7 @@ func TestRepresentorName(t *testing.T) {
 		seen[got] = ifn
 	}
 	for _, bad := range [][2]string{{"short", "eth0"}, {id[:20] + "/x", "eth0"}, {id, "eth0/"}, {id, ""}, {id, "sixteen-bytes-xx"}} {
-		if _, err := RepresentorName(bad[0], bad[1]); !errors.Is(err, offload.ErrInvalidArgument) {
+		if _, err := RepresentorName(bad[0], bad[1]); !errors.Is(err, errs.ErrInvalidArgument) {
 			t.Errorf("RepresentorName(%q, %q): got %v, want ErrInvalidArgument", bad[0], bad[1], err)
 		}
 	}
@@ -50,12 +52,12 @@ func FuzzRepresentorName(f *testing.F) {
 	f.Fuzz(func(t *testing.T, id, ifName string) {
 		got, err := RepresentorName(id, ifName)
 		if err != nil {
-			if !errors.Is(err, offload.ErrInvalidArgument) {
+			if !errors.Is(err, errs.ErrInvalidArgument) {
 				t.Fatalf("error %v is not ErrInvalidArgument", err)
 			}
 			return
 		}
-		if err := offload.ValidateIfName(got); err != nil {
+		if err := errs.ValidateIfName(got); err != nil {
 			t.Fatalf("RepresentorName(%q, %q) = %q: %v", id, ifName, got, err)
 		}
 	})
@@ -74,10 +76,10 @@ func TestPorts(t *testing.T) {
 	if err != nil || k.Name != "enp132s0f0r0" || k.Type != "" || k.ExternalIDs != nil {
 		t.Errorf("KernelPort = %+v, %v", k, err)
 	}
-	if _, err := DPDKPort("x", pf, -1, ""); !errors.Is(err, offload.ErrInvalidArgument) {
+	if _, err := DPDKPort("x", pf, -1, ""); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Errorf("negative VF: %v", err)
 	}
-	if _, err := KernelPort(offload.Representor{Netdev: "a/b"}, ""); !errors.Is(err, offload.ErrInvalidArgument) {
+	if _, err := KernelPort(offload.Representor{Netdev: "a/b"}, ""); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Errorf("bad name: %v", err)
 	}
 }
@@ -98,7 +100,7 @@ func TestLockTable(t *testing.T) {
 	unlockB()
 	short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
 	defer cancel()
-	if _, err := lt.lock(short, a); !errors.Is(err, offload.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := lt.lock(short, a); !errors.Is(err, errs.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("second lock of the same VF: got %v, want ErrTimeout wrapping the deadline", err)
 	}
 	got := make(chan struct{})
@@ -126,7 +128,7 @@ func TestValidateNetNSPath(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "netns/x", "/var/run/netns/../x", "/a//b", "/a/\x00"} {
-		if err := validateNetNSPath(bad); !errors.Is(err, offload.ErrInvalidArgument) || !strings.Contains(err.Error(), "network namespace path") {
+		if err := validateNetNSPath(bad); !errors.Is(err, errs.ErrInvalidArgument) || !strings.Contains(err.Error(), "network namespace path") {
 			t.Errorf("%q: got %v", bad, err)
 		}
 	}

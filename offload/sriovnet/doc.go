@@ -20,8 +20,8 @@
 // Where behaviour differs from sriovnet, on purpose:
 //
 //   - Errors wrap offload's sentinels and name the device, so
-//     errors.Is(err, ErrDeviceNotFound) (== offload.ErrNotFound),
-//     offload.ErrNotSwitchdev and offload.ErrInvalidArgument work;
+//     errors.Is(err, ErrDeviceNotFound) (== errs.ErrNotFound),
+//     errs.ErrNotSwitchdev and errs.ErrInvalidArgument work;
 //     sriovnet formats causes with %v and only some of its errors can be
 //     matched. Messages differ.
 //   - Addresses and names are validated before they are joined into sysfs

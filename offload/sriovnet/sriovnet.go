@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
 	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // PortFlavour is a devlink port flavour, numbered as devlink (and
@@ -33,12 +33,12 @@ const (
 
 // sriovnet's sentinel errors.
 var (
-	// ErrDeviceNotFound is offload.ErrNotFound, which every not-found
+	// ErrDeviceNotFound is errs.ErrNotFound, which every not-found
 	// error of this package wraps.
-	ErrDeviceNotFound = offload.ErrNotFound
-	// ErrRepresentorNotFound is offload.ErrNotFound too: a missing
+	ErrDeviceNotFound = errs.ErrNotFound
+	// ErrRepresentorNotFound is errs.ErrNotFound too: a missing
 	// representor matches both, as a missing device does.
-	ErrRepresentorNotFound = offload.ErrNotFound
+	ErrRepresentorNotFound = errs.ErrNotFound
 	// ErrMultipleRepresentorsFound is sriovnet's error for a VF index
 	// that devlink reports on several controllers. This package never
 	// returns it: lookups are by controller, and an ambiguous name is
@@ -159,7 +159,7 @@ func (c *Client) GetUplinkRepresentor(pciAddress string) (string, error) {
 	}
 	if r.SwitchID == "" {
 		return "", &errs.Error{Op: "find uplink representor", Device: pf.String(),
-			Err: fmt.Errorf("%w: uplink %s has no phys_switch_id (%w)", offload.ErrNotSwitchdev, r.Netdev, ErrDeviceNotFound)}
+			Err: fmt.Errorf("%w: uplink %s has no phys_switch_id (%w)", errs.ErrNotSwitchdev, r.Netdev, ErrDeviceNotFound)}
 	}
 	return r.Netdev, nil
 }
@@ -180,7 +180,7 @@ func (c *Client) GetVfIndexByPciAddress(vfPciAddress string) (int, error) {
 // switchPort reads netdev name and insists that it is a switchdev port
 // (has a phys_switch_id), as sriovnet's isSwitchdev does.
 func (c *Client) switchPort(op, name string) (offload.Netdev, error) {
-	if err := offload.ValidateIfName(name); err != nil {
+	if err := errs.ValidateIfName(name); err != nil {
 		return offload.Netdev{}, err
 	}
 	nd, err := c.h.Netdev(name)
@@ -188,7 +188,7 @@ func (c *Client) switchPort(op, name string) (offload.Netdev, error) {
 		return offload.Netdev{}, err
 	}
 	if nd.SwitchID == "" {
-		return offload.Netdev{}, &errs.Error{Op: op, Device: name, Err: fmt.Errorf("%w: net device %s does not represent an eswitch port (no phys_switch_id)", offload.ErrNotSwitchdev, name)}
+		return offload.Netdev{}, &errs.Error{Op: op, Device: name, Err: fmt.Errorf("%w: net device %s does not represent an eswitch port (no phys_switch_id)", errs.ErrNotSwitchdev, name)}
 	}
 	return nd, nil
 }
@@ -232,7 +232,7 @@ func (c *Client) GetPfPciFromVfPci(vfPciAddress string) (string, error) {
 
 // GetPciFromNetDevice is the Client form of the package function.
 func (c *Client) GetPciFromNetDevice(name string) (string, error) {
-	if err := offload.ValidateIfName(name); err != nil {
+	if err := errs.ValidateIfName(name); err != nil {
 		return "", err
 	}
 	a, err := c.h.PCIAddressOfNetdev(context.Background(), name)
@@ -258,7 +258,7 @@ func (c *Client) GetPortIndexFromRepresentor(repNetDev string) (int, error) {
 		return r.SFNum, nil
 	}
 	return 0, &errs.Error{Op: "find port index", Device: repNetDev,
-		Err: fmt.Errorf("%w: unsupported port flavor %s (phys_port_name %q): only VF and SF representors have an index", offload.ErrInvalidArgument, r.Flavour, r.PortName)}
+		Err: fmt.Errorf("%w: unsupported port flavor %s (phys_port_name %q): only VF and SF representors have an index", errs.ErrInvalidArgument, r.Flavour, r.PortName)}
 }
 
 // flavour maps offload's flavours to devlink's numbers, unknown ones to
@@ -316,12 +316,12 @@ func (c *Client) GetVfRepresentorDPU(pfID, vfIndex string) (string, error) {
 	}
 	var ports []offload.Netdev
 	for _, e := range ents {
-		if offload.ValidateIfName(e.Name()) != nil {
+		if errs.ValidateIfName(e.Name()) != nil {
 			continue
 		}
 		nd, err := c.h.Netdev(e.Name())
 		if err != nil {
-			if errors.Is(err, offload.ErrNotFound) {
+			if errors.Is(err, errs.ErrNotFound) {
 				continue // went away while we looked
 			}
 			return "", err

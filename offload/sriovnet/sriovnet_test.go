@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/offloadkit/offloadkit/offload/errs"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/offloadkit/offloadkit/offload"
@@ -330,7 +332,7 @@ func TestBadInputTouchesNothing(t *testing.T) {
 		func() error { _, err := cl.GetPortIndexFromRepresentor(""); return err }(),
 		func() error { _, err := cl.GetVfIndexByPciAddress(" 0000:03:00.4"); return err }(),
 	} {
-		if !errors.Is(err, offload.ErrInvalidArgument) {
+		if !errors.Is(err, errs.ErrInvalidArgument) {
 			t.Errorf("got %v, want ErrInvalidArgument", err)
 		}
 	}
@@ -346,7 +348,7 @@ func TestPackageFunctionsOnThisHost(t *testing.T) {
 	if _, err := GetPfPciFromVfPci("ffff:ff:1f.7"); err == nil {
 		t.Error("GetPfPciFromVfPci of a device that does not exist: no error")
 	}
-	if _, err := GetVfIndexByPciAddress("bad"); !errors.Is(err, offload.ErrInvalidArgument) {
+	if _, err := GetVfIndexByPciAddress("bad"); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Errorf("GetVfIndexByPciAddress(bad): %v", err)
 	}
 	if _, err := GetRepresentorPortFlavour("no-such-if0"); err == nil {

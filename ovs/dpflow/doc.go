@@ -48,7 +48,7 @@
 // # Errors
 //
 // Parse errors are *ParseError values; they match errs.ErrInvalidArgument
-// (offload.ErrInvalidArgument) with errors.Is. Read errors from the
+// (errs.ErrInvalidArgument) with errors.Is. Read errors from the
 // io.Reader are returned wrapped.
 //
 // # Report

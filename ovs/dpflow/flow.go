@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // Flow is one datapath flow as dpctl/dump-flows prints it. Strings in a

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // TCPFlags is a set of TCP header flags (FIN is bit 0, NS bit 8), as in

@@ -7,8 +7,7 @@ import (
 	"github.com/ovn-kubernetes/libovsdb/model"
 	libovsdb "github.com/ovn-kubernetes/libovsdb/ovsdb"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
-	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // Datapath types of the Bridge datapath_type column.
@@ -26,7 +25,7 @@ const (
 // ErrExists.
 func (c *Client) AddBridge(ctx context.Context, name, datapathType string) error {
 	op := "ovsdb add-br"
-	if err := offload.ValidateIfName(name); err != nil {
+	if err := errs.ValidateIfName(name); err != nil {
 		return &errs.Error{Op: op, Device: name, Path: c.endpoint, Err: err}
 	}
 	switch datapathType {

@@ -17,7 +17,7 @@ import (
 	"github.com/ovn-kubernetes/libovsdb/model"
 	libovsdb "github.com/ovn-kubernetes/libovsdb/ovsdb"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // DefaultRunDir is the OVS run directory when OVS_RUNDIR is not set.

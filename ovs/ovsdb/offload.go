@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // The other_config keys of the Open_vSwitch row this package manages.

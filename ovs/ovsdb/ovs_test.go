@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 	"github.com/offloadkit/offloadkit/ovs/ovsdb"
 	"github.com/offloadkit/offloadkit/ovs/ovstest"
 )

@@ -13,8 +13,7 @@ import (
 	"github.com/ovn-kubernetes/libovsdb/model"
 	libovsdb "github.com/ovn-kubernetes/libovsdb/ovsdb"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
-	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // KeyIfaceID is the Interface external_ids key OVN (and Kube-OVN,
@@ -78,10 +77,10 @@ func printable(s string, spaces bool) bool {
 // names follow the kernel's interface name rule (they are netdevs, and come
 // from CNI requests); the rest must be printable ASCII.
 func (s PortSpec) Validate() error {
-	if err := offload.ValidateIfName(s.Bridge); err != nil {
+	if err := errs.ValidateIfName(s.Bridge); err != nil {
 		return fmt.Errorf("bridge: %w", err)
 	}
-	if err := offload.ValidateIfName(s.Name); err != nil {
+	if err := errs.ValidateIfName(s.Name); err != nil {
 		return fmt.Errorf("port: %w", err)
 	}
 	if s.Type != "" {
@@ -141,7 +140,7 @@ func (c *Client) getPort(ctx context.Context, name string) (*Port, error) {
 // Interface returns the Interface row named name, with what ovs-vswitchd
 // reported (ofport, error).
 func (c *Client) Interface(ctx context.Context, name string) (Interface, error) {
-	if err := offload.ValidateIfName(name); err != nil {
+	if err := errs.ValidateIfName(name); err != nil {
 		return Interface{}, err
 	}
 	i := &Interface{Name: name}
@@ -286,10 +285,10 @@ func (c *Client) DelPort(ctx context.Context, bridge, name string) error {
 func (c *Client) delPort(ctx context.Context, bridge, name string, wait bool) error {
 	op := "ovsdb del-port"
 	obj := bridge + "/" + name
-	if err := offload.ValidateIfName(bridge); err != nil {
+	if err := errs.ValidateIfName(bridge); err != nil {
 		return &errs.Error{Op: op, Device: obj, Path: c.endpoint, Err: err}
 	}
-	if err := offload.ValidateIfName(name); err != nil {
+	if err := errs.ValidateIfName(name); err != nil {
 		return &errs.Error{Op: op, Device: obj, Path: c.endpoint, Err: err}
 	}
 	br, err := c.getBridge(ctx, bridge)

@@ -3,7 +3,7 @@ package ovstest
 import (
 	"fmt"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // errNotLinux is what the non-Linux stubs return.

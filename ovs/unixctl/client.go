@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // DefaultMaxResponseSize bounds a reply when no WithMaxResponseSize option

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // echoHandler answers like ovs-vswitchd for a few commands.

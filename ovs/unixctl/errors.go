@@ -4,7 +4,7 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // ErrResponseTooLarge is returned (wrapped) when a reply exceeds the

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 	"github.com/offloadkit/offloadkit/ovs/dpflow"
 	"github.com/offloadkit/offloadkit/ovs/ovstest"
 	"github.com/offloadkit/offloadkit/ovs/unixctl"

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/offloadkit/offloadkit/internal/errs"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // DefaultRunDir is where Debian, Red Hat and upstream builds put pidfiles

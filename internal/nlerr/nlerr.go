@@ -1,9 +1,11 @@
-package errs
+package nlerr
 
 import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/offloadkit/offloadkit/offload/errs"
 
 	"github.com/mdlayher/netlink"
 )
@@ -16,10 +18,10 @@ import (
 // The kernel's extended-ack text goes to Message and, when there is one,
 // the errno alone becomes the cause: the netlink.OpError's own text would
 // repeat the message. A failure once ctx has ended (its cancelled context,
-// or the socket deadline taken from it) matches ErrTimeout and wraps
+// or the socket deadline taken from it) matches errs.ErrTimeout and wraps
 // ctx.Err(), because the kernel refused nothing: the caller gave up.
 func Netlink(ctx context.Context, op, dev string, err error) error {
-	e := &Error{Op: op, Device: dev, Err: err}
+	e := &errs.Error{Op: op, Device: dev, Err: err}
 	var oe *netlink.OpError
 	if errors.As(err, &oe) {
 		e.Message = oe.Message
@@ -28,7 +30,7 @@ func Netlink(ctx context.Context, op, dev string, err error) error {
 		}
 	}
 	if cerr := ctx.Err(); cerr != nil && (errors.Is(err, cerr) || isTimeout(err)) {
-		e.Err = fmt.Errorf("%w: %w", ErrTimeout, cerr)
+		e.Err = fmt.Errorf("%w: %w", errs.ErrTimeout, cerr)
 	}
 	return e
 }
