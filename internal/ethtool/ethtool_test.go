@@ -2,6 +2,7 @@ package ethtool
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"testing"
 
@@ -169,7 +170,7 @@ func TestFeaturesGetCompact(t *testing.T) {
 	words := func(bits ...int) []byte {
 		b := make([]byte, 8)
 		for _, i := range bits {
-			w := nlenc.Uint32(b[i/32*4 : i/32*4+4])
+			w := binary.NativeEndian.Uint32(b[i/32*4 : i/32*4+4])
 			copy(b[i/32*4:], nlenc.Uint32Bytes(w|1<<(i%32)))
 		}
 		return b
