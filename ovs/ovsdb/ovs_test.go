@@ -67,6 +67,9 @@ func TestRealOffloadConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := c.WaitApplied(ctx, g); err != nil {
+		t.Fatal(err)
+	}
 	if g, err = c.SetMaxIdle(ctx, 20*time.Second); err != nil {
 		t.Fatal(err)
 	}
