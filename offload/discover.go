@@ -159,7 +159,7 @@ func (h *Host) eswitchModeFromDevlink(ctx context.Context, addr PCIAddress) (ESw
 // eswitchModeFromSysfs reads the MLNX_OFED compat file; upstream kernels
 // have none, and devlink is the way there.
 func (h *Host) eswitchModeFromSysfs(netdev string) ESwitchMode {
-	s, err := h.CompatDevlink(netdev, "mode")
+	s, err := h.compatDevlink(netdev, "mode")
 	if err != nil {
 		return ESwitchModeUnknown
 	}

@@ -45,7 +45,8 @@ type ParamValue struct {
 	Bool   bool
 }
 
-func (v ParamValue) text() string {
+// Text renders the value as devlink prints it ("smfs", "true", "4").
+func (v ParamValue) Text() string {
 	switch v.Type {
 	case ParamTypeString:
 		return v.String
@@ -338,7 +339,7 @@ func (h *Host) SetDeviceParam(ctx context.Context, dev Device, name string, cmod
 			return errs.Invalid("devlink parameter "+name, fmt.Sprint(v.Uint), "does not fit "+typ.String())
 		}
 	case typ != v.Type:
-		return errs.Invalid("devlink parameter "+name, v.text(), "the parameter is "+typ.String()+", the value "+v.Type.String())
+		return errs.Invalid("devlink parameter "+name, v.Text(), "the parameter is "+typ.String()+", the value "+v.Type.String())
 	}
 	dv := devlink.ParamValue{CMode: cmodeToDevlink(cmode), Uint: v.Uint, String: v.String, Bool: v.Bool}
 	if err := c.SetParam(ctx, devlinkHandle(dev), name, p.Type, dv); err != nil {
@@ -348,8 +349,8 @@ func (h *Host) SetDeviceParam(ctx context.Context, dev Device, name string, cmod
 	if err != nil {
 		return err
 	}
-	if got.text() != v.text() {
-		return &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: value is %s after setting %s", errs.ErrNotApplied, got.text(), v.text())}
+	if got.Text() != v.Text() {
+		return &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: value is %s after setting %s", errs.ErrNotApplied, got.Text(), v.Text())}
 	}
 	return nil
 }

@@ -153,12 +153,12 @@ func TestRepresentorsResolveThroughDevlink(t *testing.T) {
 	}
 	defer sysfsOnly.Close()
 	cold := func(h *offload.Host) (*offload.Representor, int64) {
-		start := h.SysfsReads()
+		start := h.FS().Reads()
 		r, err := h.VFRepresentorByIndex(ctx, pf, 63)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return r, h.SysfsReads() - start
+		return r, h.FS().Reads() - start
 	}
 	r1, n1 := cold(withDL)
 	r2, n2 := cold(sysfsOnly)

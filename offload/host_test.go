@@ -533,7 +533,7 @@ func TestTwoHostsInParallel(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if ha.Root() == hb.Root() {
+	if ha.FS().Root() == hb.FS().Root() {
 		t.Fatal("hosts share a root")
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/offloadkit/offloadkit/offload/switchdev"
+
 	"github.com/offloadkit/offloadkit/offload/errs"
 
 	"github.com/offloadkit/offloadkit/offload"
@@ -111,7 +113,7 @@ func orNone(s string) string {
 // DetectAssembly finds the PF's assembly number from the PCI VPD, then
 // devlink info's board.id (opts.BoardID). ErrNotFound when neither shows
 // it; the error says how to read it by hand.
-func DetectAssembly(ctx context.Context, h *offload.Host, pf offload.PCIAddress, opts FirmwareOptions) (asm, source string, err error) {
+func DetectAssembly(ctx context.Context, h switchdev.HostView, pf offload.PCIAddress, opts FirmwareOptions) (asm, source string, err error) {
 	if opts.Assembly != "" {
 		a, ok := AssemblyFromText(opts.Assembly)
 		if !ok || a != opts.Assembly {
@@ -151,7 +153,7 @@ func DetectAssembly(ctx context.Context, h *offload.Host, pf offload.PCIAddress,
 }
 
 // PlanFirmware computes the firmware selection of pf: nothing is changed.
-func PlanFirmware(ctx context.Context, h *offload.Host, pf offload.PCIAddress, opts FirmwareOptions) (*Selection, error) {
+func PlanFirmware(ctx context.Context, h switchdev.HostView, pf offload.PCIAddress, opts FirmwareOptions) (*Selection, error) {
 	id, err := h.PF(ctx, pf)
 	if err != nil {
 		return nil, err
@@ -193,8 +195,7 @@ func PlanFirmware(ctx context.Context, h *offload.Host, pf offload.PCIAddress, o
 	if m, err := filepath.Glob(filepath.Join(dir, "serial-*.nffw")); err == nil {
 		s.Shadowing = m
 	}
-	st, err := h.SwitchdevState(ctx, pf)
-	if err == nil && st.Mode == offload.ESwitchModeSwitchdev {
+	if cur, err := h.PF(ctx, pf); err == nil && cur.ESwitchMode == offload.ESwitchModeSwitchdev {
 		s.FlowerRunning = true
 	}
 	return s, nil

@@ -309,7 +309,7 @@ func (c *Client) GetVfRepresentorDPU(pfID, vfIndex string) (string, error) {
 		return "", errs.Invalid("VF index", vfIndex, "want an unsigned decimal number")
 	}
 	pfNum, _ := strconv.Atoi(pfID)
-	dir := filepath.Join(c.h.Root(), "sys", "class", "net")
+	dir := filepath.Join(c.h.FS().Root(), "sys", "class", "net")
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return "", &errs.Error{Op: "list netdevs", Path: dir, Err: err}
