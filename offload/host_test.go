@@ -154,28 +154,34 @@ func TestRepresentorKinds(t *testing.T) {
 	ctx := context.Background()
 	h := offloadtest.NewByName(t, "bf2-dpu").Host(t)
 	pf := pci("0000:03:00.0")
-	up, err := h.UplinkRepresentor(ctx, pf)
+	up, err := h.Devlink(offload.PCIDevice(pf)).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPhysical, PF: -1})
 	if err != nil || up.Netdev != "p0" || up.Flavour != offload.PortFlavourPhysical {
 		t.Errorf("uplink = %+v, %v", up, err)
 	}
-	hpf, err := h.PFRepresentor(ctx, pf, 1, 0)
+	hpf, err := h.Devlink(offload.PCIDevice(pf)).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIPF, Controller: 1, PF: 0})
 	if err != nil || hpf.Netdev != "pf0hpf" || hpf.Controller != 1 {
 		t.Errorf("host PF rep = %+v, %v", hpf, err)
 	}
-	ext, err := h.ExternalVFRepresentor(ctx, pf, 1, 0, 2)
+	ext, err := h.Devlink(offload.PCIDevice(pf)).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, Controller: 1, PF: 0, VF: 2})
 	if err != nil || ext.Netdev != "pf0vf2host" || ext.PortName != "c1pf0vf2" {
 		t.Errorf("host VF rep = %+v, %v", ext, err)
 	}
-	sf, err := h.SFRepresentor(ctx, pf, 88)
+	sf, err := h.Devlink(offload.PCIDevice(pf)).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCISF, PF: int(pf.Function), SF: 88})
 	if err != nil || sf.Netdev != "en3f0pf0sf88" || sf.SFNum != 88 {
 		t.Errorf("SF rep = %+v, %v", sf, err)
 	}
 	// VF 2 of the DPU itself does not exist (no local VFs): not found, and
 	// the host's c1pf0vf2 must not be mistaken for it.
-	if r, err := h.VFRepresentorByIndex(ctx, pf, 2); err == nil {
+	if r, err := h.Devlink(offload.PCIDevice(pf)).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: int(pf.Function), VF: 2}); err == nil {
 		t.Errorf("local VF 2 resolved to %+v", r)
 	}
-	reps, err := h.Representors(ctx, pf)
+	ports, err := h.Devlink(offload.PCIDevice(pf)).Representors(ctx)
+	var reps []offload.Representor
+	for _, r := range ports {
+		if r.Flavour != offload.PortFlavourPhysical {
+			reps = append(reps, r)
+		}
+	}
 	if err != nil || len(reps) != 6 {
 		t.Fatalf("Representors = %d, %v", len(reps), err)
 	}
@@ -490,7 +496,7 @@ func TestHostileInputs(t *testing.T) {
 		}
 		checked++
 	}
-	if _, err := h.VFRepresentorByIndex(ctx, pci("0000:84:00.0"), -3); !errors.Is(err, errs.ErrInvalidArgument) {
+	if _, err := h.Devlink(offload.PCIDevice(pci("0000:84:00.0"))).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: int(pci("0000:84:00.0").Function), VF: -3}); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Errorf("negative VF index: %v", err)
 	}
 	checked++

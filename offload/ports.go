@@ -56,66 +56,6 @@ type ESwitchState struct {
 	EncapMode  *EncapMode  `json:"encap_mode,omitempty"`
 }
 
-// ESwitch reads the eswitch state of dev over devlink.
-func (h *Host) ESwitch(ctx context.Context, dev Device) (ESwitchState, error) {
-	const op = "devlink dev eswitch show"
-	if err := dev.validate(); err != nil {
-		return ESwitchState{}, err
-	}
-	c, err := h.devlinkClient(op, dev)
-	if err != nil {
-		return ESwitchState{}, err
-	}
-	e, err := c.ESwitch(ctx, devlinkHandle(dev))
-	if err != nil {
-		return ESwitchState{}, err
-	}
-	st := ESwitchState{Mode: ESwitchModeUnknown}
-	if e.HasMode {
-		st.Mode = modeFromDevlink(e.Mode)
-	}
-	if e.HasInlineMode {
-		m := InlineMode(e.InlineMode)
-		st.InlineMode = &m
-	}
-	if e.HasEncapMode {
-		m := EncapMode(e.EncapMode)
-		st.EncapMode = &m
-	}
-	return st, nil
-}
-
-// SetInlineMode sets the eswitch inline mode of dev and reads it back.
-func (h *Host) SetInlineMode(ctx context.Context, dev Device, m InlineMode) error {
-	const op = "devlink dev eswitch set inline-mode"
-	if m > InlineModeTransport {
-		return errs.Invalid("inline mode", m.String(), "want none, link, network or transport")
-	}
-	dm := devlink.InlineMode(m)
-	return h.setESwitch(ctx, op, dev, devlink.ESwitchConfig{InlineMode: &dm}, func(st ESwitchState) (string, bool) {
-		if st.InlineMode == nil {
-			return "unreported", false
-		}
-		return st.InlineMode.String(), *st.InlineMode == m
-	})
-}
-
-// SetEncapMode sets the eswitch encap mode of dev and reads it back. mlx5
-// refuses a change while offloaded flows exist (errs.ErrBusy).
-func (h *Host) SetEncapMode(ctx context.Context, dev Device, m EncapMode) error {
-	const op = "devlink dev eswitch set encap-mode"
-	if m > EncapModeBasic {
-		return errs.Invalid("encap mode", m.String(), "want none or basic")
-	}
-	dm := devlink.EncapMode(m)
-	return h.setESwitch(ctx, op, dev, devlink.ESwitchConfig{EncapMode: &dm}, func(st ESwitchState) (string, bool) {
-		if st.EncapMode == nil {
-			return "unreported", false
-		}
-		return st.EncapMode.String(), *st.EncapMode == m
-	})
-}
-
 func (h *Host) setESwitch(ctx context.Context, op string, dev Device, cfg devlink.ESwitchConfig, check func(ESwitchState) (string, bool)) error {
 	if err := dev.validate(); err != nil {
 		return err
@@ -127,7 +67,7 @@ func (h *Host) setESwitch(ctx context.Context, op string, dev Device, cfg devlin
 	if err := c.SetESwitch(ctx, devlinkHandle(dev), cfg); err != nil {
 		return err
 	}
-	st, err := h.ESwitch(ctx, dev)
+	st, err := h.Devlink(dev).ESwitch(ctx)
 	if err != nil {
 		return err
 	}
@@ -251,70 +191,13 @@ func portFromDevlink(dev Device, p devlink.Port) Port {
 	return out
 }
 
-// Ports lists the devlink ports of dev (`devlink port show`), PCI or not.
-func (h *Host) Ports(ctx context.Context, dev Device) ([]Port, error) {
-	const op = "devlink port show"
-	if err := dev.validate(); err != nil {
-		return nil, err
-	}
-	c, err := h.devlinkClient(op, dev)
-	if err != nil {
-		return nil, err
-	}
-	ps, err := c.Ports(ctx, devlinkHandle(dev))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Port, 0, len(ps))
-	for _, p := range ps {
-		out = append(out, portFromDevlink(dev, p))
-	}
-	return out, nil
-}
-
-// Port reads port index of dev.
-func (h *Host) Port(ctx context.Context, dev Device, index uint32) (*Port, error) {
-	const op = "devlink port show"
-	if err := dev.validate(); err != nil {
-		return nil, err
-	}
-	c, err := h.devlinkClient(op, dev)
-	if err != nil {
-		return nil, err
-	}
-	p, err := c.Port(ctx, devlinkHandle(dev), index)
-	if err != nil {
-		return nil, err
-	}
-	out := portFromDevlink(dev, p)
-	return &out, nil
-}
-
-// VFPort returns the devlink port of VF vf of pf on the local controller,
-// the eswitch side of that VF (its representor and its function).
-func (h *Host) VFPort(ctx context.Context, pf PCIAddress, vf int) (*Port, error) {
-	if vf < 0 {
-		return nil, errs.Invalid("VF index", strconv.Itoa(vf), "negative")
-	}
-	return h.findVFPort(ctx, PCIDevice(pf), 0, int(pf.Function), vf, fmt.Sprintf("VF %d", vf))
-}
-
-// ExternalVFPort returns, on a DPU, the devlink port of VF vf of the host's
-// PF pfNum on external controller controller, under the DPU-side PF dpuPF.
-func (h *Host) ExternalVFPort(ctx context.Context, dpuPF PCIAddress, controller, pfNum, vf int) (*Port, error) {
-	if controller < 1 || pfNum < 0 || vf < 0 {
-		return nil, errs.Invalid("external VF", fmt.Sprintf("c%dpf%dvf%d", controller, pfNum, vf), "controller must be >= 1, pf and vf >= 0")
-	}
-	return h.findVFPort(ctx, PCIDevice(dpuPF), controller, pfNum, vf, fmt.Sprintf("VF c%dpf%dvf%d", controller, pfNum, vf))
-}
-
 // findVFPort picks the VF port with the given numbers. A port without a
 // controller number (older kernels) counts as local; when only one local
 // port has the VF number, its PF number is not required to match (nfp
 // numbers differently from the PCI function). An external controller's
 // ports always need the PF number: a DPU shows several host PFs' VFs.
 func (h *Host) findVFPort(ctx context.Context, dev Device, controller, pfNum, vf int, what string) (*Port, error) {
-	ports, err := h.Ports(ctx, dev)
+	ports, err := h.Devlink(dev).Ports(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -342,95 +225,6 @@ func validMAC(mac net.HardwareAddr) error {
 	}
 	if mac[0]&1 != 0 {
 		return errs.Invalid("MAC address", mac.String(), "multicast")
-	}
-	return nil
-}
-
-// SetPortFunctionMAC sets the hardware address of the function behind port
-// index of dev (`devlink port function set pci/<pf>/<index> hw_addr <mac>`)
-// and reads it back. This is how a VF's MAC is set from the eswitch side,
-// also for host VFs on a DPU.
-func (h *Host) SetPortFunctionMAC(ctx context.Context, dev Device, index uint32, mac net.HardwareAddr) error {
-	const op = "devlink port function set hw_addr"
-	if err := dev.validate(); err != nil {
-		return err
-	}
-	if err := validMAC(mac); err != nil {
-		return err
-	}
-	c, err := h.devlinkClient(op, dev)
-	if err != nil {
-		return err
-	}
-	if err := c.SetPortFunction(ctx, devlinkHandle(dev), index, devlink.PortFunctionConfig{HWAddr: mac}); err != nil {
-		return err
-	}
-	p, err := h.Port(ctx, dev, index)
-	if err != nil {
-		return err
-	}
-	if p.Function == nil || p.Function.MAC.String() != mac.String() {
-		got := "none"
-		if p.Function != nil {
-			got = p.Function.MAC.String()
-		}
-		return &errs.Error{Op: op, Device: p.String(), Err: fmt.Errorf("%w: hw_addr reads back %s", errs.ErrNotApplied, got)}
-	}
-	return nil
-}
-
-// PortFunctionMAC returns the hardware address of the function behind VF
-// vf of pf, as the eswitch manager sees it.
-func (h *Host) PortFunctionMAC(ctx context.Context, pf PCIAddress, vf int) (net.HardwareAddr, error) {
-	p, err := h.VFPort(ctx, pf, vf)
-	if err != nil {
-		return nil, err
-	}
-	if p.Function == nil || p.Function.MAC == nil {
-		return nil, &errs.Error{Op: "devlink port function show", Device: p.String(), Err: fmt.Errorf("%w: the driver reports no function hw_addr", errs.ErrNotSupported)}
-	}
-	return p.Function.MAC, nil
-}
-
-// SetVFMACFromESwitch sets the MAC of VF vf of pf through its devlink port
-// function and reads it back.
-func (h *Host) SetVFMACFromESwitch(ctx context.Context, pf PCIAddress, vf int, mac net.HardwareAddr) error {
-	if err := validMAC(mac); err != nil {
-		return err
-	}
-	p, err := h.VFPort(ctx, pf, vf)
-	if err != nil {
-		return err
-	}
-	return h.SetPortFunctionMAC(ctx, p.Device, p.Index, mac)
-}
-
-// SetPortFunctionState activates or deactivates the function behind port
-// index of dev (SFs: `devlink port function set ... state active`) and
-// reads it back.
-func (h *Host) SetPortFunctionState(ctx context.Context, dev Device, index uint32, active bool) error {
-	const op = "devlink port function set state"
-	if err := dev.validate(); err != nil {
-		return err
-	}
-	c, err := h.devlinkClient(op, dev)
-	if err != nil {
-		return err
-	}
-	s := devlink.PortFnStateInactive
-	want := PortFunctionInactive
-	if active {
-		s, want = devlink.PortFnStateActive, PortFunctionActive
-	}
-	if err := c.SetPortFunction(ctx, devlinkHandle(dev), index, devlink.PortFunctionConfig{State: &s}); err != nil {
-		return err
-	}
-	p, err := h.Port(ctx, dev, index)
-	if err != nil {
-		return err
-	}
-	if p.Function == nil || p.Function.State != want {
-		return &errs.Error{Op: op, Device: p.String(), Err: fmt.Errorf("%w: state does not read back %s", errs.ErrNotApplied, want)}
 	}
 	return nil
 }

@@ -153,7 +153,7 @@ func (c *Client) GetUplinkRepresentor(pciAddress string) (string, error) {
 		}
 		pf = a
 	}
-	r, err := c.h.UplinkRepresentor(context.Background(), pf)
+	r, err := c.h.Devlink(offload.PCIDevice(pf)).Representor(context.Background(), offload.PortQuery{Flavour: offload.PortFlavourPhysical, PF: -1})
 	if err != nil {
 		return "", err
 	}
@@ -210,7 +210,7 @@ func (c *Client) GetVfRepresentor(uplink string, vfIndex int) (string, error) {
 			return "", err
 		}
 	}
-	r, err := c.h.VFRepresentorByIndex(context.Background(), pf, vfIndex)
+	r, err := c.h.Devlink(offload.PCIDevice(pf)).Representor(context.Background(), offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: int(pf.Function), VF: vfIndex})
 	if err != nil {
 		return "", err
 	}

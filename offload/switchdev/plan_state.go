@@ -215,7 +215,7 @@ func (e *Engine) readState(ctx context.Context, pf *offload.PF, prof Profile) (P
 		}
 	}
 	for _, name := range prof.Params {
-		v, err := e.h.Param(ctx, pf.Address, name, offload.ParamCModeRuntime)
+		v, err := e.h.Devlink(offload.PCIDevice(pf.Address)).Param(ctx, name, offload.ParamCModeRuntime)
 		switch {
 		case err == nil:
 			if st.Params == nil {
@@ -237,7 +237,7 @@ func (e *Engine) readState(ctx context.Context, pf *offload.PF, prof Profile) (P
 // switchdev mode the uplink is a switch port with a phys_switch_id, in
 // legacy mode (and on nfp with NIC firmware) it has none.
 func (e *Engine) readMode(ctx context.Context, pf *offload.PF) (offload.ESwitchMode, string, error) {
-	m, err := e.h.ESwitchMode(ctx, pf.Address)
+	m, err := e.h.Devlink(offload.PCIDevice(pf.Address)).ESwitchMode(ctx)
 	if err == nil {
 		return m, "kernel", nil
 	}

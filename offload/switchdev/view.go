@@ -73,7 +73,7 @@ func (v view) PCIAddressOfNetdev(ctx context.Context, name string) (offload.PCIA
 	return v.h.PCIAddressOfNetdev(ctx, name)
 }
 func (v view) Param(ctx context.Context, pf offload.PCIAddress, name string, cmode offload.ParamCMode) (offload.ParamValue, error) {
-	return v.h.Param(ctx, pf, name, cmode)
+	return v.h.Devlink(offload.PCIDevice(pf)).Param(ctx, name, cmode)
 }
 func (v view) CompatDevlink(netdev, name string) (string, error) {
 	return CompatDevlink(v.h, netdev, name)
