@@ -458,7 +458,7 @@ func (d Devlink) Representors(ctx context.Context) ([]Representor, error) {
 	}
 	var out []Representor
 	for _, nd := range nds {
-		if nd.PhysPortName != "" && nd.PortName.Flavour != PortFlavourUnknown {
+		if nd.PortName.Raw != "" && nd.PortName.Flavour != PortFlavourUnknown {
 			out = append(out, newRepresentor(pf, nd))
 		}
 	}

@@ -118,16 +118,14 @@ type PortFunction struct {
 // a PF, VF or SF, with its representor netdev. Numbers the driver does not
 // report are -1.
 type Port struct {
-	Device     Device      `json:"device"`
-	Index      uint32      `json:"index"`
-	Flavour    PortFlavour `json:"flavour"`
-	Netdev     string      `json:"netdev,omitempty"`
-	Ifindex    int         `json:"ifindex,omitempty"`
-	Number     int         `json:"port_number"`
-	Controller int         `json:"controller"`
-	PFNum      int         `json:"pf_num"`
-	VFNum      int         `json:"vf_num"`
-	SFNum      int         `json:"sf_num"`
+	Device  Device `json:"device"`
+	Index   uint32 `json:"index"`
+	Netdev  string `json:"netdev,omitempty"`
+	Ifindex int    `json:"ifindex,omitempty"`
+	// PortName is the port's flavour and numbers as devlink reports them
+	// (-1 where it reports none), with Raw the phys_port_name the kernel
+	// derives from them ("pf0vf3", "c1pf0vf3", "p0").
+	PortName PhysPortName `json:"phys_port_name"`
 	// External is set for ports of functions on another host (a DPU's
 	// host PF and VFs, controller >= 1).
 	External   bool          `json:"external"`
@@ -171,13 +169,17 @@ func portFromDevlink(dev Device, p devlink.Port) Port {
 	}
 	out := Port{
 		Device: dev, Index: p.Index, Netdev: p.Netdev, Ifindex: int(p.NetdevIfindex),
-		Flavour: PortFlavourUnknown, Number: num(p.HasNumber, p.Number), Controller: num(p.HasController, p.Controller),
-		PFNum: num(p.HasPF, uint32(p.PF)), VFNum: num(p.HasVF, uint32(p.VF)), SFNum: num(p.HasSF, p.SF),
+		PortName: PhysPortName{
+			Flavour: PortFlavourUnknown, Port: num(p.HasNumber, p.Number), Controller: num(p.HasController, p.Controller),
+			PF: num(p.HasPF, uint32(p.PF)), VF: num(p.HasVF, uint32(p.VF)), SF: num(p.HasSF, p.SF),
+			Split: -1, // the devlink client does not decode the split subport
+		},
 		External: p.External, Splittable: p.Splittable,
 	}
 	if p.HasFlavour {
-		out.Flavour = flavourFromDevlink(p.Flavour)
+		out.PortName.Flavour = flavourFromDevlink(p.Flavour)
 	}
+	out.PortName.Raw = out.PortName.format(p.External)
 	if f := p.Function; f != nil {
 		pf := &PortFunction{MAC: f.HWAddr, HasOpState: f.HasOpState, Attached: f.OpState == devlink.PortFnOpStateAttached}
 		if f.HasState {
@@ -203,13 +205,13 @@ func (h *Host) findVFPort(ctx context.Context, dev Device, controller, pfNum, vf
 	}
 	var cands []Port
 	for _, p := range ports {
-		c := max(p.Controller, 0)
-		if p.Flavour == PortFlavourPCIVF && p.VFNum == vf && c == controller {
+		c := max(p.PortName.Controller, 0)
+		if p.PortName.Flavour == PortFlavourPCIVF && p.PortName.VF == vf && c == controller {
 			cands = append(cands, p)
 		}
 	}
 	for _, p := range cands {
-		if p.PFNum == pfNum {
+		if p.PortName.PF == pfNum {
 			return &p, nil
 		}
 	}

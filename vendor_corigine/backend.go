@@ -40,7 +40,7 @@ func (*Backend) Matches(id offload.PCIID, driver string) bool {
 func (*Backend) Profile(pf *offload.PF) switchdev.Profile {
 	p := switchdev.Profile{VFDriver: VFDriver, Order: switchdev.OrderModeFixed, Representors: switchdev.RepresentorNetdev, HWTCOffload: true}
 	for _, nd := range pf.Netdevs {
-		if nd.PhysPortName == "" && p.Admin == "" {
+		if nd.PortName.Raw == "" && p.Admin == "" {
 			p.Admin = nd.Name
 		}
 		if nd.PortName.Flavour == offload.PortFlavourPhysical && p.Uplink == "" {

@@ -228,7 +228,7 @@ func NetdevRepresentor(ctx context.Context, h HostView, vf offload.PCIAddress) (
 	if err != nil {
 		return PortRef{}, err
 	}
-	return PortRef{Kind: RepresentorNetdev, PF: r.PF, VF: r.VFNum, Netdev: r.Netdev}, nil
+	return PortRef{Kind: RepresentorNetdev, PF: r.PF, VF: r.PortName.VF, Netdev: r.Netdev}, nil
 }
 
 // VFPortRef returns how a switch reaches VF vf's representor, asking the
