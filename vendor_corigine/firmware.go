@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/offloadkit/offloadkit/offload/switchdev"
 
@@ -180,13 +181,18 @@ func PlanFirmware(ctx context.Context, h switchdev.HostView, pf offload.PCIAddre
 	image := "nic_" + asm + ".nffw"
 	if q := filepath.Join(dir, app, "nic_AMDA0081.nffw"); asm == "AMDA0081" && !fileExists(q) {
 		// The script links it only when no image (or a dangling link) is there.
-		cur, _ := os.Readlink(q)
+		cur, err := currentLink(q)
+		if err != nil {
+			return nil, &errs.Error{Op: "plan Agilio firmware", Device: pf.String(), Path: q, Err: err}
+		}
 		s.Quirk = &Link{Path: q, Target: "nic_AMDA0097.nffw", Current: cur}
 	}
 	// pf.String() is a validated PCI address and asm matched AMDA[0-9]{4}:
 	// neither can leave dir.
 	s.Link = Link{Path: filepath.Join(dir, "pci-"+pf.String()+".nffw"), Target: app + "/" + image}
-	s.Link.Current, _ = os.Readlink(s.Link.Path)
+	if s.Link.Current, err = currentLink(s.Link.Path); err != nil {
+		return nil, &errs.Error{Op: "plan Agilio firmware", Device: pf.String(), Path: s.Link.Path, Err: err}
+	}
 	s.Image = filepath.Join(dir, app, image)
 	if s.Quirk != nil {
 		s.Image = filepath.Join(dir, app, s.Quirk.Target)
@@ -199,6 +205,21 @@ func PlanFirmware(ctx context.Context, h switchdev.HostView, pf offload.PCIAddre
 		s.FlowerRunning = true
 	}
 	return s, nil
+}
+
+// currentLink returns what the link at p points to: "" when nothing is
+// there or p is not a link (Apply refuses to replace a regular file), an
+// error when p could not be read (permissions, I/O), which must not read
+// as "no link".
+func currentLink(p string) (string, error) {
+	cur, err := os.Readlink(p)
+	switch {
+	case err == nil:
+		return cur, nil
+	case errors.Is(err, os.ErrNotExist), errors.Is(err, syscall.EINVAL):
+		return "", nil
+	}
+	return "", err
 }
 
 func fileExists(p string) bool {
