@@ -42,7 +42,7 @@ func BenchmarkVFRepresentor(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			start := h.SysfsReads()
+			start := h.FS().Reads()
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -51,7 +51,7 @@ func BenchmarkVFRepresentor(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			b.ReportMetric(float64(h.SysfsReads()-start)/float64(b.N), "sysfs-reads/op")
+			b.ReportMetric(float64(h.FS().Reads()-start)/float64(b.N), "sysfs-reads/op")
 		})
 	}
 }
@@ -72,13 +72,13 @@ func TestRepresentorLookupCostIsBounded(t *testing.T) {
 		if _, err := h.VFRepresentor(ctx, all[0].Address); err != nil { // warm
 			t.Fatal(err)
 		}
-		start := h.SysfsReads()
+		start := h.FS().Reads()
 		last := all[len(all)-1]
 		r, err := h.VFRepresentor(ctx, last.Address)
-		if err != nil || r.VFNum != vfs-1 {
+		if err != nil || r.PortName.VF != vfs-1 {
 			t.Fatalf("VFRepresentor(%s) = %+v, %v", last.Address, r, err)
 		}
-		return h.SysfsReads() - start
+		return h.FS().Reads() - start
 	}
 	small, large := cost(4), cost(256)
 	if small != large || large > 3 {

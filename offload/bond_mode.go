@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/offloadkit/offloadkit/internal/sysfs"
 	"github.com/offloadkit/offloadkit/offload/errs"
@@ -103,11 +104,11 @@ func (h *Host) writeBondMode(ctx context.Context, bond, p string, m BondMode) er
 
 // restoreBond puts bond back in mode old and admin state wasUp after
 // cause, on a context of its own (the caller's may be what failed) bounded
-// by rollbackTimeout, so that a hanging sysfs write cannot hold it forever.
+// by restoreTimeout, so that a hanging sysfs write cannot hold it forever.
 // The mode is restored first, while the bond is still down if it was taken
 // down: the kernel would refuse it on an up bond.
 func (h *Host) restoreBond(ctx context.Context, bond, modePath string, old BondMode, wasUp bool, cause error) error {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restoreTimeout)
 	defer cancel()
 	var rerrs []error
 	if cur, err := h.readBondMode(bond, modePath); err != nil {
@@ -132,3 +133,8 @@ func (h *Host) restoreBond(ctx context.Context, bond, modePath string, old BondM
 	}
 	return fmt.Errorf("%w; ROLLBACK INCOMPLETE, bond %s needs attention: %w", cause, bond, errors.Join(rerrs...))
 }
+
+// restoreTimeout is the least time a restore gets once the caller's context
+// has ended: leaving a bond down or in the wrong mode is worse than
+// overrunning the caller's deadline by a bounded amount.
+const restoreTimeout = 30 * time.Second

@@ -19,16 +19,10 @@
 //
 // # Switchdev
 //
-// PlanSwitchdev computes, from the current state, the ordered steps that
-// bring a PF (or a bonded pair, for VF LAG) to a Spec: VF count, eswitch
-// mode, flow steering mode, hw-tc-offload, bond handling. Plan.String is the
-// dry run; Plan.Apply runs the steps with per-step timeouts, verifies each,
-// and rolls back what it changed when one fails, under a per-PF file lock
-// (<root>/run/offloadkit by default) so agents on one host take turns.
-// Vendor knowledge comes from the Backends given to Open with WithBackends
-// (vendor_mellanox, vendor_corigine, vendor_yusur); GenericBackend drives
-// other switchdev drivers. Doctor reports the prerequisites and pitfalls the
-// vendors' guides list, each with a fix hint.
+// Planning, applying and rolling back switchdev changes (VF count, eswitch
+// mode, steering mode, hw-tc-offload, bonds), the per-PF locks, the vendor
+// backend interface and the Doctor live in package offload/switchdev, which
+// builds on this package.
 //
 // # Privileges
 //

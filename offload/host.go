@@ -37,9 +37,6 @@ type Host struct {
 	repMu sync.Mutex
 	reps  map[Device]*repIndex
 	geo   map[PCIAddress]sriovGeo
-
-	// backends are the vendor backends given to Open, in preference order.
-	backends []Backend
 }
 
 // SysfsHooks lets a fake kernel give sysfs reads and writes the semantics of
@@ -66,8 +63,6 @@ type config struct {
 	// netns, when non-zero, is the network namespace the Host's own
 	// netlink connections are dialled in.
 	netns int
-
-	backends []Backend
 }
 
 // WithRoot roots the Host at dir: sysfs is read from dir/sys. The default is
@@ -125,7 +120,7 @@ func Open(opts ...Option) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Host{fs: fs, log: c.log, reps: make(map[Device]*repIndex), geo: make(map[PCIAddress]sriovGeo), backends: c.backends}
+	h := &Host{fs: fs, log: c.log, reps: make(map[Device]*repIndex), geo: make(map[PCIAddress]sriovGeo)}
 	// Only the running system's sysfs matches the kernel we would dial.
 	realRoot := filepath.Clean(fs.Root()) == "/"
 	if c.rtnl != nil {
@@ -172,12 +167,19 @@ func (h *Host) rtnlClient() (*rtnl.Client, error) {
 	return c, nil
 }
 
-// Root returns the directory the Host reads sysfs below.
-func (h *Host) Root() string { return h.fs.Root() }
+// FS is the file system every Host read and write goes through: the
+// directory the Host is rooted at (sys/, proc/, run/, lib/firmware below it),
+// with the paths below it checked (no "..", no absolute paths), the fake
+// kernel's hooks applied and a bounded, context-aware write. Its methods
+// take slash-separated paths relative to the root.
+type FS = sysfs.FS
 
-// SysfsReads returns how many sysfs files and links the Host has read. It
-// exists so benchmarks can show the cost of a lookup.
-func (h *Host) SysfsReads() int64 { return h.fs.Reads() }
+// FS returns the Host's rooted file system: FS().Root() is the root
+// directory, FS().Reads() counts files and links read so far (benchmarks
+// bound lookups with it). Vendor backends and the switchdev engine read
+// vendor files (MLNX_OFED compat, firmware links, /proc) through it so
+// that every access stays below the Host's root.
+func (h *Host) FS() *FS { return h.fs }
 
 // Logger returns the Host's logger.
 func (h *Host) Logger() *slog.Logger { return h.log }

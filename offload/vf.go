@@ -451,3 +451,31 @@ func (h *Host) sriovGeometry(pf PCIAddress, reload bool) (sriovGeo, bool) {
 	h.repMu.Unlock()
 	return g, true
 }
+
+// VFAddress returns the PCI address of VF i of pf. When the VF exists it is
+// read from pf's virtfn<i> link and exists is true. When it does not exist
+// yet, exists is false and addr is the address the kernel will give it
+// (pf's routing ID plus sriov_offset plus i times sriov_stride), which a
+// plan prints before creating the VF; ErrNotFound when the kernel has no
+// sriov_offset/sriov_stride to predict from.
+func (h *Host) VFAddress(pf PCIAddress, i int) (addr PCIAddress, exists bool, err error) {
+	if i < 0 {
+		return PCIAddress{}, false, errs.Invalid("VF index", strconv.Itoa(i), "negative")
+	}
+	link := pciPath(pf, "virtfn"+strconv.Itoa(i))
+	base, err := h.fs.LinkBase(link)
+	switch {
+	case err == nil:
+		a, err := ParsePCIAddress(base)
+		return a, err == nil, err
+	case !sysfs.IsNotExist(err):
+		return PCIAddress{}, false, &errs.Error{Op: "find VF", Device: pf.String(), Path: h.fs.Abs(link), Err: err}
+	}
+	if g, ok := h.sriovGeometry(pf, false); ok {
+		rid := int(pf.RoutingID()) + g.offset + i*g.stride
+		if rid >= 0 && rid <= 0xffff {
+			return pf.withRoutingID(uint16(rid)), false, nil
+		}
+	}
+	return PCIAddress{}, false, &errs.Error{Op: "find VF", Device: pf.String(), Path: h.fs.Abs(link), Err: fmt.Errorf("%w: no VF %d and no SR-IOV geometry to predict it", errs.ErrNotFound, i)}
+}

@@ -4,13 +4,20 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/offloadkit/offloadkit/offload/switchdev"
+
 	"github.com/offloadkit/offloadkit/offload"
 )
 
-// Backend is the Agilio offload.Backend.
+// Backend is the Agilio switchdev.Backend.
 type Backend struct {
+	// Defaults gives the generic plan (bond policy, VF count; the mode is
+	// checked in Profile's OrderModeFixed, since the firmware fixes it;
+	// hw-tc-offload on the physical port) and kernel-netdev representors
+	// (pf0vfN): Agilio needs nothing else.
+	switchdev.Defaults
 	// Firmware configures the firmware check of the Doctor and of
-	// PlanSwitchdev (directory, app, assembly override, board.id source).
+	// Engine.Plan (directory, app, assembly override, board.id source).
 	Firmware FirmwareOptions
 }
 
@@ -35,10 +42,10 @@ func (*Backend) Matches(id offload.PCIID, driver string) bool {
 // Profile: the admin PF is the PF vNIC, which has no phys_port_name; the
 // uplink is the physical port representor ("p0"); VFs bind to nfp_netvf;
 // the firmware fixes the mode.
-func (*Backend) Profile(pf *offload.PF) offload.Profile {
-	p := offload.Profile{VFDriver: VFDriver, Order: offload.OrderModeFixed, Representors: offload.RepresentorNetdev, HWTCOffload: true}
+func (*Backend) Profile(pf *offload.PF) switchdev.Profile {
+	p := switchdev.Profile{VFDriver: VFDriver, Order: switchdev.OrderModeFixed, Representors: switchdev.RepresentorNetdev, HWTCOffload: true}
 	for _, nd := range pf.Netdevs {
-		if nd.PhysPortName == "" && p.Admin == "" {
+		if nd.PortName.Raw == "" && p.Admin == "" {
 			p.Admin = nd.Name
 		}
 		if nd.PortName.Flavour == offload.PortFlavourPhysical && p.Uplink == "" {
@@ -58,49 +65,28 @@ func (*Backend) Profile(pf *offload.PF) offload.Profile {
 
 // Check reports whether the flower firmware runs, and if not, the
 // firmware selection that would load it.
-func (be *Backend) Check(ctx context.Context, h *offload.Host, pf *offload.PF) []offload.Check {
-	c := offload.Check{Name: "corigine-firmware", Subject: pf.Address.String()}
+func (be *Backend) Check(ctx context.Context, h switchdev.HostView, pf *offload.PF) []switchdev.Check {
+	c := switchdev.Check{Name: "corigine-firmware", Subject: pf.Address.String()}
 	if m, ok := Lookup(pf.ID); ok && m.VF {
-		c.Status, c.Detail, c.Fix = offload.CheckFail, m.Name+" is a virtual function, not a PF", "plan the PF the VF belongs to"
-		return []offload.Check{c}
+		c.Status, c.Detail, c.Fix = switchdev.CheckFail, m.Name+" is a virtual function, not a PF", "plan the PF the VF belongs to"
+		return []switchdev.Check{c}
 	}
-	st, err := h.SwitchdevState(ctx, pf.Address)
-	if err == nil && st.Mode == offload.ESwitchModeSwitchdev {
-		c.Status, c.Detail = offload.CheckOK, "flower firmware running (eswitch switchdev, "+st.ModeSource+")"
-		return []offload.Check{c}
+	if pf.ESwitchMode == offload.ESwitchModeSwitchdev {
+		c.Status, c.Detail = switchdev.CheckOK, "flower firmware running (eswitch switchdev)"
+		return []switchdev.Check{c}
 	}
-	c.Status = offload.CheckFail
+	c.Status = switchdev.CheckFail
 	c.Detail = "the flower firmware is not running: the eswitch is not switchdev, and only the firmware can change it"
 	sel, serr := PlanFirmware(ctx, h, pf.Address, be.Firmware)
 	if serr != nil {
 		c.Fix = fmt.Sprintf("select the flower firmware (agilio-tc-fw-select.sh <dev> scan) and reload nfp (rmmod nfp; modprobe nfp); %v", serr)
-		return []offload.Check{c}
+		return []switchdev.Check{c}
 	}
 	c.Fix = fmt.Sprintf("link %s -> %s (corigine.PlanFirmware + Selection.Apply), then reload the driver: rmmod nfp; modprobe nfp", sel.Link.Path, sel.Link.Target)
 	if !sel.ImageExists {
 		c.Fix = "install the Agilio firmware package (" + sel.Image + " is missing), then " + c.Fix
 	}
-	return []offload.Check{c}
+	return []switchdev.Check{c}
 }
 
-// Plan: bond policy, VF count (the mode is checked: the firmware fixes it),
-// hw-tc-offload on the physical port representor.
-func (*Backend) Plan(ctx context.Context, b *offload.PlanBuilder) error {
-	pf := b.PF().Address
-	if err := b.HandleBond(ctx, pf, false); err != nil {
-		return err
-	}
-	p, err := b.Switchdev(ctx, pf)
-	if err != nil {
-		return err
-	}
-	b.Finish(p)
-	return nil
-}
-
-// Representor returns the VF's representor netdev (pf0vfN).
-func (*Backend) Representor(ctx context.Context, h *offload.Host, vf offload.PCIAddress) (offload.PortRef, error) {
-	return offload.NetdevRepresentor(ctx, h, vf)
-}
-
-var _ offload.Backend = (*Backend)(nil)
+var _ switchdev.Backend = (*Backend)(nil)

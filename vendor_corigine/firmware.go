@@ -7,6 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
+
+	"github.com/offloadkit/offloadkit/offload/switchdev"
 
 	"github.com/offloadkit/offloadkit/offload/errs"
 
@@ -111,7 +114,7 @@ func orNone(s string) string {
 // DetectAssembly finds the PF's assembly number from the PCI VPD, then
 // devlink info's board.id (opts.BoardID). ErrNotFound when neither shows
 // it; the error says how to read it by hand.
-func DetectAssembly(ctx context.Context, h *offload.Host, pf offload.PCIAddress, opts FirmwareOptions) (asm, source string, err error) {
+func DetectAssembly(ctx context.Context, h switchdev.HostView, pf offload.PCIAddress, opts FirmwareOptions) (asm, source string, err error) {
 	if opts.Assembly != "" {
 		a, ok := AssemblyFromText(opts.Assembly)
 		if !ok || a != opts.Assembly {
@@ -151,7 +154,7 @@ func DetectAssembly(ctx context.Context, h *offload.Host, pf offload.PCIAddress,
 }
 
 // PlanFirmware computes the firmware selection of pf: nothing is changed.
-func PlanFirmware(ctx context.Context, h *offload.Host, pf offload.PCIAddress, opts FirmwareOptions) (*Selection, error) {
+func PlanFirmware(ctx context.Context, h switchdev.HostView, pf offload.PCIAddress, opts FirmwareOptions) (*Selection, error) {
 	id, err := h.PF(ctx, pf)
 	if err != nil {
 		return nil, err
@@ -178,13 +181,18 @@ func PlanFirmware(ctx context.Context, h *offload.Host, pf offload.PCIAddress, o
 	image := "nic_" + asm + ".nffw"
 	if q := filepath.Join(dir, app, "nic_AMDA0081.nffw"); asm == "AMDA0081" && !fileExists(q) {
 		// The script links it only when no image (or a dangling link) is there.
-		cur, _ := os.Readlink(q)
+		cur, err := currentLink(q)
+		if err != nil {
+			return nil, &errs.Error{Op: "plan Agilio firmware", Device: pf.String(), Path: q, Err: err}
+		}
 		s.Quirk = &Link{Path: q, Target: "nic_AMDA0097.nffw", Current: cur}
 	}
 	// pf.String() is a validated PCI address and asm matched AMDA[0-9]{4}:
 	// neither can leave dir.
 	s.Link = Link{Path: filepath.Join(dir, "pci-"+pf.String()+".nffw"), Target: app + "/" + image}
-	s.Link.Current, _ = os.Readlink(s.Link.Path)
+	if s.Link.Current, err = currentLink(s.Link.Path); err != nil {
+		return nil, &errs.Error{Op: "plan Agilio firmware", Device: pf.String(), Path: s.Link.Path, Err: err}
+	}
 	s.Image = filepath.Join(dir, app, image)
 	if s.Quirk != nil {
 		s.Image = filepath.Join(dir, app, s.Quirk.Target)
@@ -193,11 +201,25 @@ func PlanFirmware(ctx context.Context, h *offload.Host, pf offload.PCIAddress, o
 	if m, err := filepath.Glob(filepath.Join(dir, "serial-*.nffw")); err == nil {
 		s.Shadowing = m
 	}
-	st, err := h.SwitchdevState(ctx, pf)
-	if err == nil && st.Mode == offload.ESwitchModeSwitchdev {
+	if cur, err := h.PF(ctx, pf); err == nil && cur.ESwitchMode == offload.ESwitchModeSwitchdev {
 		s.FlowerRunning = true
 	}
 	return s, nil
+}
+
+// currentLink returns what the link at p points to: "" when nothing is
+// there or p is not a link (Apply refuses to replace a regular file), an
+// error when p could not be read (permissions, I/O), which must not read
+// as "no link".
+func currentLink(p string) (string, error) {
+	cur, err := os.Readlink(p)
+	switch {
+	case err == nil:
+		return cur, nil
+	case errors.Is(err, os.ErrNotExist), errors.Is(err, syscall.EINVAL):
+		return "", nil
+	}
+	return "", err
 }
 
 func fileExists(p string) bool {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/offloadkit/offloadkit/offload/switchdev"
+
 	"github.com/offloadkit/offloadkit/offload/errs"
 
 	"github.com/offloadkit/offloadkit/offload"
@@ -48,11 +50,11 @@ func firmwareDir(t *testing.T, images ...string) string {
 func TestFirmwareFromVPD(t *testing.T) {
 	tr := offloadtest.NewByName(t, "agilio-flower")
 	writeVPD(t, tr, "AMDA0096-0001")
-	h := tr.Host(t, offload.WithBackends(corigine.New()))
+	h := withEngine(tr.Host(t), corigine.New())
 	dir := firmwareDir(t, "nic_AMDA0096.nffw")
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress(agilioPF)
-	sel, err := corigine.PlanFirmware(ctx, h, pf, corigine.FirmwareOptions{Dir: dir})
+	sel, err := corigine.PlanFirmware(ctx, switchdev.ViewOf(h.Host), pf, corigine.FirmwareOptions{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +71,7 @@ func TestFirmwareFromVPD(t *testing.T) {
 	if got, err := os.Readlink(sel.Link.Path); err != nil || got != "flower/nic_AMDA0096.nffw" {
 		t.Fatalf("link: %q, %v", got, err)
 	}
-	again, err := corigine.PlanFirmware(ctx, h, pf, corigine.FirmwareOptions{Dir: dir})
+	again, err := corigine.PlanFirmware(ctx, switchdev.ViewOf(h.Host), pf, corigine.FirmwareOptions{Dir: dir})
 	if err != nil || !again.UpToDate() {
 		t.Fatalf("second selection not up to date: %+v, %v", again, err)
 	}
@@ -85,7 +87,7 @@ func TestFirmwareQuirk(t *testing.T) {
 	h := tr.Host(t)
 	dir := firmwareDir(t, "nic_AMDA0097.nffw")
 	ctx := context.Background()
-	sel, err := corigine.PlanFirmware(ctx, h, offload.MustParsePCIAddress(agilioPF), corigine.FirmwareOptions{Dir: dir, Assembly: "AMDA0081"})
+	sel, err := corigine.PlanFirmware(ctx, switchdev.ViewOf(h), offload.MustParsePCIAddress(agilioPF), corigine.FirmwareOptions{Dir: dir, Assembly: "AMDA0081"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,12 +113,12 @@ func TestFirmwareRefusals(t *testing.T) {
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress(agilioPF)
 	// Nothing exposes the assembly: the error says how to read it by hand.
-	_, err := corigine.PlanFirmware(ctx, h, pf, corigine.FirmwareOptions{Dir: t.TempDir()})
+	_, err := corigine.PlanFirmware(ctx, switchdev.ViewOf(h), pf, corigine.FirmwareOptions{Dir: t.TempDir()})
 	if !errors.Is(err, errs.ErrNotFound) || !strings.Contains(err.Error(), "ethtool -w") {
 		t.Errorf("no assembly: %v", err)
 	}
 	// devlink info board.id.
-	sel, err := corigine.PlanFirmware(ctx, h, pf, corigine.FirmwareOptions{Dir: t.TempDir(),
+	sel, err := corigine.PlanFirmware(ctx, switchdev.ViewOf(h), pf, corigine.FirmwareOptions{Dir: t.TempDir(),
 		BoardID: func(context.Context, offload.PCIAddress) (string, error) { return "AMDA2001-1003", nil }})
 	if err != nil || sel.Assembly != "AMDA2001" || sel.Source != "devlink info board.id" {
 		t.Fatalf("board.id: %+v, %v", sel, err)
@@ -130,11 +132,11 @@ func TestFirmwareRefusals(t *testing.T) {
 	}
 	// A bad override and a path-like one are refused.
 	for _, a := range []string{"AMDA97", "../AMDA0097", "AMDA0097/x"} {
-		if _, err := corigine.PlanFirmware(ctx, h, pf, corigine.FirmwareOptions{Assembly: a}); !errors.Is(err, errs.ErrInvalidArgument) {
+		if _, err := corigine.PlanFirmware(ctx, switchdev.ViewOf(h), pf, corigine.FirmwareOptions{Assembly: a}); !errors.Is(err, errs.ErrInvalidArgument) {
 			t.Errorf("assembly %q: %v", a, err)
 		}
 	}
-	if _, err := corigine.PlanFirmware(ctx, h, pf, corigine.FirmwareOptions{Assembly: "AMDA0097", App: "../nic"}); !errors.Is(err, errs.ErrInvalidArgument) {
+	if _, err := corigine.PlanFirmware(ctx, switchdev.ViewOf(h), pf, corigine.FirmwareOptions{Assembly: "AMDA0097", App: "../nic"}); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Errorf("bad app: %v", err)
 	}
 }
@@ -155,10 +157,10 @@ func nicFirmware() offloadtest.Spec {
 func TestNoFlowerFirmware(t *testing.T) {
 	tr := offloadtest.New(t, nicFirmware())
 	writeVPD(t, tr, "AMDA0097-0001")
-	h := tr.Host(t, offload.WithBackends(corigine.New()))
+	h := withEngine(tr.Host(t), corigine.New())
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress(agilioPF)
-	_, err := h.PlanSwitchdev(ctx, pf, offload.Spec{NumVFs: 2, HWTCOffload: true})
+	_, err := h.Plan(ctx, pf, switchdev.Spec{NumVFs: 2, HWTCOffload: true})
 	if !errors.Is(err, errs.ErrNotSupported) || !strings.Contains(err.Error(), "rmmod nfp; modprobe nfp") || !strings.Contains(err.Error(), "nic_AMDA0097.nffw") {
 		t.Fatalf("got %v", err)
 	}
@@ -172,7 +174,7 @@ func TestNoFlowerFirmware(t *testing.T) {
 	found := false
 	for _, c := range rep.Checks {
 		if c.Name == "corigine-firmware" {
-			found = c.Status == offload.CheckFail && strings.Contains(c.Fix, "pci-0000:af:00.0.nffw")
+			found = c.Status == switchdev.CheckFail && strings.Contains(c.Fix, "pci-0000:af:00.0.nffw")
 		}
 	}
 	if !found {
@@ -191,7 +193,7 @@ func TestProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := corigine.New().Profile(pf)
-	if p.Admin != "ens47" || p.Uplink != "ens47np0" || p.VFDriver != "nfp_netvf" || p.Order != offload.OrderModeFixed {
+	if p.Admin != "ens47" || p.Uplink != "ens47np0" || p.VFDriver != "nfp_netvf" || p.Order != switchdev.OrderModeFixed {
 		t.Errorf("profile %+v: want admin ens47 (the PF vNIC, no phys_port_name), uplink ens47np0", p)
 	}
 	b := corigine.New()
@@ -209,4 +211,16 @@ func TestProfile(t *testing.T) {
 			t.Errorf("Matches(%s, %q) = %v", c.id, c.drv, got)
 		}
 	}
+}
+
+// testHost is a Host with its switchdev Engine, so a test calls h.PF and
+// h.Plan alike (the two method sets do not overlap).
+type testHost struct {
+	*offload.Host
+	*switchdev.Engine
+}
+
+// withEngine gives h an Engine with backends b.
+func withEngine(h *offload.Host, b ...switchdev.Backend) testHost {
+	return testHost{h, switchdev.New(h, switchdev.Config{Backends: b})}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/offloadkit/offloadkit/offload/switchdev"
+
 	"github.com/offloadkit/offloadkit/offload/errs"
 
 	"github.com/offloadkit/offloadkit/offload"
@@ -20,8 +22,12 @@ const (
 	steeringCompat = "steering_mode"
 )
 
-// Backend is the mlx5 offload.Backend. The zero value is ready to use.
-type Backend struct{}
+// Backend is the mlx5 switchdev.Backend. The zero value is ready to use.
+type Backend struct {
+	// Defaults gives kernel-netdev representors (pf0vfN); the plan and
+	// the checks are mlx5's own.
+	switchdev.Defaults
+}
 
 // New returns the mlx5 backend.
 func New() Backend { return Backend{} }
@@ -43,8 +49,8 @@ func (Backend) Matches(id offload.PCIID, driver string) bool {
 
 // Profile: the uplink (phys_port_name p<N>) is also the admin PF; VFs
 // bind to mlx5_core; VFs first; representors are netdevs.
-func (Backend) Profile(pf *offload.PF) offload.Profile {
-	p := offload.Profile{VFDriver: Driver, Order: offload.OrderVFsFirst, Representors: offload.RepresentorNetdev,
+func (Backend) Profile(pf *offload.PF) switchdev.Profile {
+	p := switchdev.Profile{VFDriver: Driver, Order: switchdev.OrderVFsFirst, Representors: switchdev.RepresentorNetdev,
 		HWTCOffload: true, Params: []string{steeringParam}}
 	if up, ok := pf.Uplink(); ok {
 		p.Admin, p.Uplink = up.Name, up.Name
@@ -53,34 +59,29 @@ func (Backend) Profile(pf *offload.PF) offload.Profile {
 }
 
 // Check warns about models the guides do not list for ASAP² offload.
-func (Backend) Check(ctx context.Context, h *offload.Host, pf *offload.PF) []offload.Check {
-	c := offload.Check{Name: "mellanox-model", Subject: pf.Address.String()}
+func (Backend) Check(ctx context.Context, h switchdev.HostView, pf *offload.PF) []switchdev.Check {
+	c := switchdev.Check{Name: "mellanox-model", Subject: pf.Address.String()}
 	m, ok := Lookup(pf.ID.Device)
 	switch {
 	case !ok:
-		c.Status, c.Detail = offload.CheckUnknown, fmt.Sprintf("%s is not in the model table; driven as a generic mlx5 device", pf.ID)
+		c.Status, c.Detail = switchdev.CheckUnknown, fmt.Sprintf("%s is not in the model table; driven as a generic mlx5 device", pf.ID)
 	case m.VF:
-		c.Status, c.Detail = offload.CheckFail, m.Name+" is a virtual function, not a PF"
+		c.Status, c.Detail = switchdev.CheckFail, m.Name+" is a virtual function, not a PF"
 		c.Fix = "plan the PF the VF belongs to"
 	case !m.ASAP2:
-		c.Status, c.Detail = offload.CheckWarn, m.Name+" has switchdev but not the full ASAP² offload the guides rely on (ConnectX-5 and later)"
+		c.Status, c.Detail = switchdev.CheckWarn, m.Name+" has switchdev but not the full ASAP² offload the guides rely on (ConnectX-5 and later)"
 		c.Fix = "use a ConnectX-5 or later, or a BlueField"
 	default:
-		c.Status, c.Detail = offload.CheckOK, m.Name+" supports ASAP² OVS offload"
+		c.Status, c.Detail = switchdev.CheckOK, m.Name+" supports ASAP² OVS offload"
 	}
-	return []offload.Check{c}
-}
-
-// Representor returns the VF's representor netdev.
-func (Backend) Representor(ctx context.Context, h *offload.Host, vf offload.PCIAddress) (offload.PortRef, error) {
-	return offload.NetdevRepresentor(ctx, h, vf)
+	return []switchdev.Check{c}
 }
 
 // Plan: bond policy (or VF LAG), flow steering mode, VFs in legacy mode,
 // unbind, switchdev, hw-tc-offload, rebind.
-func (be Backend) Plan(ctx context.Context, b *offload.PlanBuilder) error {
+func (be Backend) Plan(ctx context.Context, b *switchdev.PlanBuilder) error {
 	pf := b.PF().Address
-	if b.Spec().Bond == offload.BondVFLAG {
+	if b.Spec().Bond == switchdev.BondVFLAG {
 		st, err := b.State(ctx, pf)
 		if err != nil {
 			return err
@@ -110,7 +111,7 @@ func (be Backend) Plan(ctx context.Context, b *offload.PlanBuilder) error {
 
 // steering returns the current steering mode and how it can be set:
 // "devlink", "compat" or "" when neither is available.
-func steering(st offload.PFState) (cur, via string) {
+func steering(st switchdev.PFState) (cur, via string) {
 	if v, ok := st.Params[steeringParam]; ok {
 		return v, "devlink"
 	}
@@ -121,7 +122,7 @@ func steering(st offload.PFState) (cur, via string) {
 }
 
 // steeringChange reports whether the spec asks for another steering mode.
-func steeringChange(ctx context.Context, b *offload.PlanBuilder, pf offload.PCIAddress) (bool, error) {
+func steeringChange(ctx context.Context, b *switchdev.PlanBuilder, pf offload.PCIAddress) (bool, error) {
 	want := b.Spec().FlowSteering
 	if want == "" {
 		return false, nil
@@ -141,7 +142,7 @@ func steeringChange(ctx context.Context, b *offload.PlanBuilder, pf offload.PCIA
 // planSteering sets the flow steering mode. mlx5 only accepts a change in
 // legacy mode with no VFs, so the eswitch is taken there first; the
 // switchdev steps that follow bring it back.
-func planSteering(ctx context.Context, b *offload.PlanBuilder, pf offload.PCIAddress) error {
+func planSteering(ctx context.Context, b *switchdev.PlanBuilder, pf offload.PCIAddress) error {
 	change, err := steeringChange(ctx, b, pf)
 	if err != nil || !change {
 		return err
@@ -179,7 +180,7 @@ func planSteering(ctx context.Context, b *offload.PlanBuilder, pf offload.PCIAdd
 // the bond, each is switched (steering mode, VFs, switchdev,
 // hw-tc-offload) with its VFs unbound, the bond is formed again, and only
 // then are the VFs rebound (the guide's order).
-func (be Backend) planVFLAG(ctx context.Context, b *offload.PlanBuilder, st offload.PFState) error {
+func (be Backend) planVFLAG(ctx context.Context, b *switchdev.PlanBuilder, st switchdev.PFState) error {
 	pf := st.PF
 	bond := st.Bond
 	h := b.Host()
@@ -218,7 +219,7 @@ func (be Backend) planVFLAG(ctx context.Context, b *offload.PlanBuilder, st offl
 		return &errs.Error{Op: "plan VF LAG", Device: pf.String(), Err: fmt.Errorf("%w: both slaves of bond %s are on %s", errs.ErrInvalidArgument, bond.Name, pfs[0])}
 	}
 	need := mode != bond.Mode
-	states := map[offload.PCIAddress]offload.PFState{}
+	states := map[offload.PCIAddress]switchdev.PFState{}
 	for _, a := range pfs {
 		s, err := b.State(ctx, a)
 		if err != nil {
@@ -262,7 +263,7 @@ func (be Backend) planVFLAG(ctx context.Context, b *offload.PlanBuilder, st offl
 	if mode != bond.Mode {
 		b.SetBondMode(pf, bond.Name, bond.Mode, mode, "the bond mode can only change while the bond has no slaves")
 	}
-	pending := make([]*offload.Pending, 0, len(pfs))
+	pending := make([]*switchdev.Pending, 0, len(pfs))
 	for _, a := range pfs {
 		if err := planSteering(ctx, b, a); err != nil {
 			return err
@@ -287,4 +288,4 @@ func (be Backend) planVFLAG(ctx context.Context, b *offload.PlanBuilder, st offl
 	return nil
 }
 
-var _ offload.Backend = Backend{}
+var _ switchdev.Backend = Backend{}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/offloadkit/offloadkit/offload/switchdev"
+
 	"github.com/offloadkit/offloadkit/offload/errs"
 
 	"github.com/offloadkit/offloadkit/offload"
@@ -86,29 +88,30 @@ func TestSteeringCompatFallback(t *testing.T) {
 	}
 	// No WithDevlink: the Host has sysfs only, as with MLNX_OFED on an old
 	// kernel.
-	h, err := offload.Open(offload.WithRoot(tr.Root), offload.WithSysfsHooks(tr), offload.WithBackends(mellanox.New()))
+	h0, err := offload.Open(offload.WithRoot(tr.Root), offload.WithSysfsHooks(tr))
 	if err != nil {
 		t.Fatal(err)
 	}
+	h := withEngine(h0, mellanox.New())
 	defer h.Close()
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.1")
-	spec := offload.Spec{NumVFs: offload.KeepNumVFs, Mode: offload.ESwitchModeLegacy, FlowSteering: offload.FlowSteeringSMFS, RunDir: t.TempDir()}
-	p, err := h.PlanSwitchdev(ctx, pf, spec)
+	spec := switchdev.Spec{NumVFs: switchdev.KeepNumVFs, Mode: offload.ESwitchModeLegacy, FlowSteering: offload.FlowSteeringSMFS, RunDir: t.TempDir()}
+	p, err := h.Plan(ctx, pf, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Steps) != 1 || p.Steps[0].Kind != offload.StepSetCompat || !strings.Contains(p.String(), "echo smfs > /sys/class/net/enp132s0f1np1/compat/devlink/steering_mode") {
+	if len(p.Steps) != 1 || p.Steps[0].Kind != switchdev.StepSetCompat || !strings.Contains(p.String(), "echo smfs > /sys/class/net/enp132s0f1np1/compat/devlink/steering_mode") {
 		t.Fatalf("want one compat step:\n%s", p)
 	}
 	if err := p.Apply(ctx); err != nil {
 		t.Fatal(err)
 	}
-	got, err := h.CompatDevlink("enp132s0f1np1", "steering_mode")
+	got, err := switchdev.CompatDevlink(h.Host, "enp132s0f1np1", "steering_mode")
 	if err != nil || got != "smfs" {
 		t.Fatalf("steering_mode after apply: %q, %v", got, err)
 	}
-	p, err = h.PlanSwitchdev(ctx, pf, spec)
+	p, err = h.Plan(ctx, pf, spec)
 	if err != nil || !p.Empty() {
 		t.Fatalf("second plan: %v\n%v", err, p)
 	}
@@ -118,12 +121,13 @@ func TestSteeringCompatFallback(t *testing.T) {
 // steering mode cannot be planned, and the error says why.
 func TestSteeringUnavailable(t *testing.T) {
 	tr := offloadtest.NewByName(t, "cx5-legacy")
-	h, err := offload.Open(offload.WithRoot(tr.Root), offload.WithSysfsHooks(tr), offload.WithBackends(mellanox.New()))
+	h0, err := offload.Open(offload.WithRoot(tr.Root), offload.WithSysfsHooks(tr))
 	if err != nil {
 		t.Fatal(err)
 	}
+	h := withEngine(h0, mellanox.New())
 	defer h.Close()
-	_, err = h.PlanSwitchdev(context.Background(), offload.MustParsePCIAddress("0000:84:00.1"), offload.Spec{NumVFs: 1, FlowSteering: offload.FlowSteeringDMFS})
+	_, err = h.Plan(context.Background(), offload.MustParsePCIAddress("0000:84:00.1"), switchdev.Spec{NumVFs: 1, FlowSteering: offload.FlowSteeringDMFS})
 	if !errorsIs(err, errs.ErrNotSupported) || !strings.Contains(err.Error(), "flow_steering_mode") {
 		t.Fatalf("got %v", err)
 	}
@@ -133,11 +137,11 @@ func TestSteeringUnavailable(t *testing.T) {
 // through legacy mode with no VFs, then back.
 func TestSteeringInSwitchdev(t *testing.T) {
 	tr := offloadtest.NewByName(t, "cx5-switchdev")
-	h := tr.Host(t, offload.WithBackends(mellanox.New()))
+	h := withEngine(tr.Host(t), mellanox.New())
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
-	spec := offload.Spec{NumVFs: 4, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS}
-	p, err := h.PlanSwitchdev(ctx, pf, spec)
+	spec := switchdev.Spec{NumVFs: 4, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS}
+	p, err := h.Plan(ctx, pf, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +157,7 @@ func TestSteeringInSwitchdev(t *testing.T) {
 	if err := p.Apply(ctx); err != nil {
 		t.Fatal(err)
 	}
-	v, err := h.Param(ctx, pf, "flow_steering_mode", offload.ParamCModeRuntime)
+	v, err := h.Devlink(offload.PCIDevice(pf)).Param(ctx, "flow_steering_mode", offload.ParamCModeRuntime)
 	if err != nil || v.String != "smfs" {
 		t.Fatalf("flow_steering_mode after apply: %+v, %v", v, err)
 	}
@@ -162,8 +166,8 @@ func TestSteeringInSwitchdev(t *testing.T) {
 // TestVFLAGWithoutBond: BondVFLAG on a PF in no bond plans it alone.
 func TestVFLAGWithoutBond(t *testing.T) {
 	tr := offloadtest.NewByName(t, "cx5-legacy")
-	h := tr.Host(t, offload.WithBackends(mellanox.New()))
-	p, err := h.PlanSwitchdev(context.Background(), offload.MustParsePCIAddress("0000:84:00.1"), offload.Spec{NumVFs: 1, Bond: offload.BondVFLAG})
+	h := withEngine(tr.Host(t), mellanox.New())
+	p, err := h.Plan(context.Background(), offload.MustParsePCIAddress("0000:84:00.1"), switchdev.Spec{NumVFs: 1, Bond: switchdev.BondVFLAG})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,8 +181,8 @@ func TestCheck(t *testing.T) {
 	b := mellanox.New()
 	for _, c := range []struct {
 		dev  offload.DeviceID
-		want offload.CheckStatus
-	}{{0x1015, offload.CheckWarn}, {0x1017, offload.CheckOK}, {0x1018, offload.CheckFail}, {0x4242, offload.CheckUnknown}} {
+		want switchdev.CheckStatus
+	}{{0x1015, switchdev.CheckWarn}, {0x1017, switchdev.CheckOK}, {0x1018, switchdev.CheckFail}, {0x4242, switchdev.CheckUnknown}} {
 		pf := &offload.PF{ID: offload.PCIID{Vendor: offload.VendorMellanox, Device: c.dev}}
 		got := b.Check(context.Background(), nil, pf)
 		if len(got) != 1 || got[0].Status != c.want {
@@ -195,8 +199,8 @@ func TestVFLAGUnbindsBoundVFs(t *testing.T) {
 	spec := offloadtest.CX5Switchdev()
 	spec.Bonds = []offloadtest.BondSpec{{Name: "bond1", Mode: "active-backup 1", Slaves: []string{"enp132s0f0np0", "enp132s0f1np1"}}}
 	tr := offloadtest.New(t, spec)
-	h := tr.Host(t, offload.WithBackends(mellanox.New()))
-	p, err := h.PlanSwitchdev(context.Background(), offload.MustParsePCIAddress("0000:84:00.1"), offload.Spec{NumVFs: 4, HWTCOffload: true, Bond: offload.BondVFLAG})
+	h := withEngine(tr.Host(t), mellanox.New())
+	p, err := h.Plan(context.Background(), offload.MustParsePCIAddress("0000:84:00.1"), switchdev.Spec{NumVFs: 4, HWTCOffload: true, Bond: switchdev.BondVFLAG})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +224,7 @@ func TestVFLAGUnbindsBoundVFs(t *testing.T) {
 // 6.14, before any VF is taken down.
 func TestHMFSNeedsNewKernel(t *testing.T) {
 	tr := offloadtest.NewByName(t, "cx5-legacy")
-	h := tr.Host(t, offload.WithBackends(mellanox.New()))
+	h := withEngine(tr.Host(t), mellanox.New())
 	write := func(rel string) {
 		p := filepath.Join(tr.Root, "proc/sys/kernel/osrelease")
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -231,13 +235,25 @@ func TestHMFSNeedsNewKernel(t *testing.T) {
 		}
 	}
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
-	spec := offload.Spec{NumVFs: 4, FlowSteering: offload.FlowSteeringHMFS}
+	spec := switchdev.Spec{NumVFs: 4, FlowSteering: offload.FlowSteeringHMFS}
 	write("6.1.0-13-amd64")
-	if _, err := h.PlanSwitchdev(context.Background(), pf, spec); !errors.Is(err, errs.ErrNotSupported) || !strings.Contains(err.Error(), "6.14") {
+	if _, err := h.Plan(context.Background(), pf, spec); !errors.Is(err, errs.ErrNotSupported) || !strings.Contains(err.Error(), "6.14") {
 		t.Errorf("hmfs on 6.1: %v", err)
 	}
 	write("6.14.2")
-	if _, err := h.PlanSwitchdev(context.Background(), pf, spec); err != nil {
+	if _, err := h.Plan(context.Background(), pf, spec); err != nil {
 		t.Errorf("hmfs on 6.14: %v", err)
 	}
+}
+
+// testHost is a Host with its switchdev Engine, so a test calls h.PF and
+// h.Plan alike (the two method sets do not overlap).
+type testHost struct {
+	*offload.Host
+	*switchdev.Engine
+}
+
+// withEngine gives h an Engine with backends b.
+func withEngine(h *offload.Host, b ...switchdev.Backend) testHost {
+	return testHost{h, switchdev.New(h, switchdev.Config{Backends: b})}
 }

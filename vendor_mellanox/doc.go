@@ -6,10 +6,10 @@
 // VFs in legacy mode, unbind them, switch the eswitch to switchdev, turn
 // hw-tc-offload on, rebind the VFs.
 //
-// Pass it to the Host explicitly; nothing registers itself:
+// Pass it to the switchdev engine explicitly; nothing registers itself:
 //
-//	h, err := offload.Open(offload.WithBackends(mellanox.New()))
-//	plan, err := h.PlanSwitchdev(ctx, pf, offload.Spec{NumVFs: 4, HWTCOffload: true})
+//	eng := switchdev.New(h, switchdev.Config{Backends: []switchdev.Backend{mellanox.New()}})
+//	plan, err := eng.Plan(ctx, pf, switchdev.Spec{NumVFs: 4, HWTCOffload: true})
 //
 // The flow steering mode is set through the devlink parameter
 // flow_steering_mode, or, where devlink lacks it, through the MLNX_OFED

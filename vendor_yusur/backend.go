@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/offloadkit/offloadkit/offload/switchdev"
+
 	"github.com/offloadkit/offloadkit/offload"
 )
 
@@ -31,7 +33,7 @@ type Options struct {
 	HadosProcess string
 }
 
-// Backend is the YUSUR offload.Backend.
+// Backend is the YUSUR switchdev.Backend.
 type Backend struct {
 	opts Options
 }
@@ -56,8 +58,8 @@ func (*Backend) Matches(id offload.PCIID, _ string) bool { return id.Vendor == o
 // Profile: the PF netdev is admin and uplink; no kernel eswitch;
 // representors are DPDK devargs; hw-tc-offload does not apply (OVS-DPDK).
 // The VF driver is out of tree and left to autoprobe.
-func (*Backend) Profile(pf *offload.PF) offload.Profile {
-	p := offload.Profile{Order: offload.OrderNoESwitch, Representors: offload.RepresentorDPDK}
+func (*Backend) Profile(pf *offload.PF) switchdev.Profile {
+	p := switchdev.Profile{Order: switchdev.OrderNoESwitch, Representors: switchdev.RepresentorDPDK}
 	if up, ok := pf.Uplink(); ok {
 		p.Admin, p.Uplink = up.Name, up.Name
 	}
@@ -66,44 +68,44 @@ func (*Backend) Profile(pf *offload.PF) offload.Profile {
 
 // Check reports whether the card is recognised as a SmartNIC (hw/plat_name)
 // and whether hados is there.
-func (be *Backend) Check(ctx context.Context, h *offload.Host, pf *offload.PF) []offload.Check {
+func (be *Backend) Check(ctx context.Context, h switchdev.HostView, pf *offload.PF) []switchdev.Check {
 	subj := pf.Address.String()
-	card := offload.Check{Name: "yusur-card", Subject: subj}
+	card := switchdev.Check{Name: "yusur-card", Subject: subj}
 	if pn, err := h.PCIAttr(pf.Address, "hw/plat_name"); err == nil && strings.HasSuffix(pn, "smart-nic") {
-		card.Status, card.Detail = offload.CheckOK, fmt.Sprintf("%s, hw/plat_name %s", pf.ID, pn)
+		card.Status, card.Detail = switchdev.CheckOK, fmt.Sprintf("%s, hw/plat_name %s", pf.ID, pn)
 	} else if err == nil {
-		card.Status, card.Detail = offload.CheckWarn, fmt.Sprintf("%s hw/plat_name is %q, not a *smart-nic platform: offload is not expected to work", pf.ID, pn)
+		card.Status, card.Detail = switchdev.CheckWarn, fmt.Sprintf("%s hw/plat_name is %q, not a *smart-nic platform: offload is not expected to work", pf.ID, pn)
 		card.Fix = "use a CONFLUX-2200E SmartNIC and its hados software"
 	} else {
-		card.Status, card.Detail = offload.CheckWarn, fmt.Sprintf("%s has no readable hw/plat_name (%v): the YUSUR driver and hados may not be loaded", pf.ID, err)
+		card.Status, card.Detail = switchdev.CheckWarn, fmt.Sprintf("%s has no readable hw/plat_name (%v): the YUSUR driver and hados may not be loaded", pf.ID, err)
 		card.Fix = "install hados and load the YUSUR driver"
 	}
-	return []offload.Check{card, be.checkHados(h)}
+	return []switchdev.Check{card, be.checkHados(h)}
 }
 
-func (be *Backend) checkHados(h *offload.Host) offload.Check {
-	c := offload.Check{Name: "yusur-hados", Subject: "host"}
+func (be *Backend) checkHados(h switchdev.HostView) switchdev.Check {
+	c := switchdev.Check{Name: "yusur-hados", Subject: "host"}
 	if h.ProcessRunning(func(comm string) bool { return strings.HasPrefix(comm, be.opts.HadosProcess) }) {
-		c.Status, c.Detail = offload.CheckOK, "a "+be.opts.HadosProcess+"* process is running"
+		c.Status, c.Detail = switchdev.CheckOK, "a "+be.opts.HadosProcess+"* process is running"
 		return c
 	}
 	for _, p := range be.opts.HadosPaths {
 		if h.FileExists(p) {
-			c.Status, c.Detail = offload.CheckOK, "hados is installed ("+p+")"
+			c.Status, c.Detail = switchdev.CheckOK, "hados is installed ("+p+")"
 			return c
 		}
 	}
 	c.Fix = "install YUSUR hados (Heterogeneous Agile Developing & Operating System) as the guide requires; if it lives elsewhere, set yusur.Options.HadosPaths"
 	if !h.FileExists("/proc/self") && !h.FileExists("/proc/1") {
-		c.Status, c.Detail = offload.CheckUnknown, "no /proc below the root to look for a hados process, and none of "+strings.Join(be.opts.HadosPaths, ", ")+" exists"
+		c.Status, c.Detail = switchdev.CheckUnknown, "no /proc below the root to look for a hados process, and none of "+strings.Join(be.opts.HadosPaths, ", ")+" exists"
 		return c
 	}
-	c.Status, c.Detail = offload.CheckFail, "no hados process and none of "+strings.Join(be.opts.HadosPaths, ", ")+" exists"
+	c.Status, c.Detail = switchdev.CheckFail, "no hados process and none of "+strings.Join(be.opts.HadosPaths, ", ")+" exists"
 	return c
 }
 
 // Plan sets the VF count; there is no eswitch mode to change.
-func (*Backend) Plan(ctx context.Context, b *offload.PlanBuilder) error {
+func (*Backend) Plan(ctx context.Context, b *switchdev.PlanBuilder) error {
 	pf := b.PF().Address
 	if err := b.HandleBond(ctx, pf, false); err != nil {
 		return err
@@ -122,19 +124,19 @@ func (*Backend) Plan(ctx context.Context, b *offload.PlanBuilder) error {
 // Representor returns the OVS-DPDK devargs of VF vf: the PF's PCI address
 // (from the VF's physfn link) and the VF index (the PF's virtfn link that
 // points back at the VF).
-func (*Backend) Representor(ctx context.Context, h *offload.Host, vf offload.PCIAddress) (offload.PortRef, error) {
+func (*Backend) Representor(ctx context.Context, h switchdev.HostView, vf offload.PCIAddress) (switchdev.PortRef, error) {
 	pf, err := h.PFOfVF(vf)
 	if err != nil {
-		return offload.PortRef{}, err
+		return switchdev.PortRef{}, err
 	}
 	idx, err := h.VFIndex(ctx, vf)
 	if err != nil {
-		return offload.PortRef{}, err
+		return switchdev.PortRef{}, err
 	}
-	return offload.PortRef{Kind: offload.RepresentorDPDK, PF: pf, VF: idx, DevArgs: DevArgs(pf, idx)}, nil
+	return switchdev.PortRef{Kind: switchdev.RepresentorDPDK, PF: pf, VF: idx, DevArgs: DevArgs(pf, idx)}, nil
 }
 
 // DevArgs returns the OVS-DPDK devargs of VF index vf of pf.
 func DevArgs(pf offload.PCIAddress, vf int) string { return fmt.Sprintf("%s,representor=[%d]", pf, vf) }
 
-var _ offload.Backend = (*Backend)(nil)
+var _ switchdev.Backend = (*Backend)(nil)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/offloadkit/offloadkit/offload/switchdev"
+
 	"github.com/offloadkit/offloadkit/offload/errs"
 
 	"github.com/offloadkit/offloadkit/offload"
@@ -15,10 +17,10 @@ import (
 	yusur "github.com/offloadkit/offloadkit/vendor_yusur"
 )
 
-func open(t *testing.T, opts yusur.Options) (*offloadtest.Tree, *offload.Host) {
+func open(t *testing.T, opts yusur.Options) (*offloadtest.Tree, testHost) {
 	t.Helper()
 	tr := offloadtest.NewByName(t, "yusur-2200e")
-	return tr, tr.Host(t, offload.WithBackends(yusur.New(opts)))
+	return tr, withEngine(tr.Host(t), yusur.New(opts))
 }
 
 // TestRepresentorDevArgs: the representor of a VF is the PF's address and
@@ -30,7 +32,7 @@ func TestRepresentorDevArgs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := offload.PortRef{Kind: offload.RepresentorDPDK, PF: offload.MustParsePCIAddress("0000:00:0a.0"), VF: 2, DevArgs: "0000:00:0a.0,representor=[2]"}
+	want := switchdev.PortRef{Kind: switchdev.RepresentorDPDK, PF: offload.MustParsePCIAddress("0000:00:0a.0"), VF: 2, DevArgs: "0000:00:0a.0,representor=[2]"}
 	if ref != want {
 		t.Errorf("got %+v, want %+v", ref, want)
 	}
@@ -51,7 +53,7 @@ func TestMatchesVendor(t *testing.T) {
 	}
 }
 
-func hadosCheck(t *testing.T, h *offload.Host) offload.Check {
+func hadosCheck(t *testing.T, h testHost) switchdev.Check {
 	t.Helper()
 	rep, err := h.Doctor(context.Background())
 	if err != nil {
@@ -63,7 +65,7 @@ func hadosCheck(t *testing.T, h *offload.Host) offload.Check {
 		}
 	}
 	t.Fatalf("no hados check:\n%s", rep)
-	return offload.Check{}
+	return switchdev.Check{}
 }
 
 func write(t *testing.T, root, rel, data string) {
@@ -82,25 +84,25 @@ func write(t *testing.T, root, rel, data string) {
 // installation directory.
 func TestHados(t *testing.T) {
 	tr, h := open(t, yusur.Options{})
-	if c := hadosCheck(t, h); c.Status != offload.CheckUnknown {
+	if c := hadosCheck(t, h); c.Status != switchdev.CheckUnknown {
 		t.Errorf("no /proc: %+v", c)
 	}
 	write(t, tr.Root, "proc/1/comm", "systemd\n")
-	if c := hadosCheck(t, h); c.Status != offload.CheckFail || c.Fix == "" {
+	if c := hadosCheck(t, h); c.Status != switchdev.CheckFail || c.Fix == "" {
 		t.Errorf("no hados: %+v", c)
 	}
-	_, err := h.PlanSwitchdev(context.Background(), offload.MustParsePCIAddress("0000:00:0b.0"), offload.Spec{NumVFs: 2})
+	_, err := h.Plan(context.Background(), offload.MustParsePCIAddress("0000:00:0b.0"), switchdev.Spec{NumVFs: 2})
 	if !errors.Is(err, errs.ErrNotSupported) || !strings.Contains(err.Error(), "hados") {
 		t.Errorf("plan without hados: %v", err)
 	}
 	write(t, tr.Root, "proc/4242/comm", "hados-agent\n")
-	if c := hadosCheck(t, h); c.Status != offload.CheckOK {
+	if c := hadosCheck(t, h); c.Status != switchdev.CheckOK {
 		t.Errorf("hados process: %+v", c)
 	}
 	tr2, h2 := open(t, yusur.Options{HadosPaths: []string{"/srv/yusur/hados"}})
 	write(t, tr2.Root, "proc/1/comm", "systemd\n")
 	write(t, tr2.Root, "srv/yusur/hados/VERSION", "1.0\n")
-	if c := hadosCheck(t, h2); c.Status != offload.CheckOK || !strings.Contains(c.Detail, "/srv/yusur/hados") {
+	if c := hadosCheck(t, h2); c.Status != switchdev.CheckOK || !strings.Contains(c.Detail, "/srv/yusur/hados") {
 		t.Errorf("hados installed: %+v", c)
 	}
 }
@@ -111,18 +113,18 @@ func TestPlanVFsOnly(t *testing.T) {
 	_, h := open(t, yusur.Options{})
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:00:0b.0")
-	spec := offload.Spec{NumVFs: 7, HWTCOffload: true}
-	p, err := h.PlanSwitchdev(ctx, pf, spec)
+	spec := switchdev.Spec{NumVFs: 7, HWTCOffload: true}
+	p, err := h.Plan(ctx, pf, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Steps) != 1 || p.Steps[0].Kind != offload.StepSetNumVFs || !strings.Contains(p.String(), "representor=[N]") {
+	if len(p.Steps) != 1 || p.Steps[0].Kind != switchdev.StepSetNumVFs || !strings.Contains(p.String(), "representor=[N]") {
 		t.Fatalf("plan:\n%s", p)
 	}
 	if err := p.Apply(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if p, err = h.PlanSwitchdev(ctx, pf, spec); err != nil || !p.Empty() {
+	if p, err = h.Plan(ctx, pf, spec); err != nil || !p.Empty() {
 		t.Fatalf("second plan: %v\n%s", err, p)
 	}
 }
@@ -136,13 +138,25 @@ func TestPlatName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]offload.CheckStatus{}
+	got := map[string]switchdev.CheckStatus{}
 	for _, c := range rep.Checks {
 		if c.Name == "yusur-card" {
 			got[c.Subject] = c.Status
 		}
 	}
-	if got["0000:00:0a.0"] != offload.CheckOK || got["0000:00:0b.0"] != offload.CheckWarn {
+	if got["0000:00:0a.0"] != switchdev.CheckOK || got["0000:00:0b.0"] != switchdev.CheckWarn {
 		t.Errorf("card checks: %v", got)
 	}
+}
+
+// testHost is a Host with its switchdev Engine, so a test calls h.PF and
+// h.Plan alike (the two method sets do not overlap).
+type testHost struct {
+	*offload.Host
+	*switchdev.Engine
+}
+
+// withEngine gives h an Engine with backends b.
+func withEngine(h *offload.Host, b ...switchdev.Backend) testHost {
+	return testHost{h, switchdev.New(h, switchdev.Config{Backends: b})}
 }

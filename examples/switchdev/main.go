@@ -31,6 +31,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/offloadkit/offloadkit/offload/switchdev"
+
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/offloadtest"
 	corigine "github.com/offloadkit/offloadkit/vendor_corigine"
@@ -59,7 +61,7 @@ func main() {
 	flag.StringVar(&o.root, "root", "/", "read sysfs below `DIR` (DIR/sys)")
 	flag.StringVar(&o.tree, "tree", "", "use the bundled offloadtest tree `NAME` (\"list\" lists them)")
 	flag.StringVar(&o.pf, "pf", "", "plan the PF at `PCI` address (default: every SR-IOV PF)")
-	flag.IntVar(&o.vfs, "vfs", offload.KeepNumVFs, "wanted VF count `N` (-1 keeps the current count)")
+	flag.IntVar(&o.vfs, "vfs", switchdev.KeepNumVFs, "wanted VF count `N` (-1 keeps the current count)")
 	flag.BoolVar(&o.apply, "apply", false, "apply the plan (on a bundled tree: to its temporary copy)")
 	flag.BoolVar(&o.doctor, "doctor", false, "print the prerequisites and pitfalls report")
 	flag.BoolVar(&o.asJSON, "json", false, "print JSON")
@@ -82,7 +84,7 @@ func main() {
 // planOut is one PF's plan, or why there is none.
 type planOut struct {
 	PF    offload.PCIAddress `json:"pf"`
-	Plan  *offload.Plan      `json:"plan,omitempty"`
+	Plan  *switchdev.Plan    `json:"plan,omitempty"`
 	Error string             `json:"error,omitempty"`
 	// Applied is true when -apply ran the plan without error.
 	Applied    bool   `json:"applied,omitempty"`
@@ -93,14 +95,16 @@ type output struct {
 	Root   string               `json:"root,omitempty"`
 	Tree   string               `json:"tree,omitempty"`
 	Plans  []planOut            `json:"plans,omitempty"`
-	After  []*offload.PFState   `json:"after,omitempty"`
-	Doctor *offload.Report      `json:"doctor,omitempty"`
-	Spec   *offload.Spec        `json:"spec,omitempty"`
+	After  []*switchdev.PFState `json:"after,omitempty"`
+	Doctor *switchdev.Report    `json:"doctor,omitempty"`
+	Spec   *switchdev.Spec      `json:"spec,omitempty"`
 	PFs    []offload.PCIAddress `json:"-"`
 }
 
-func backends() offload.Option {
-	return offload.WithBackends(mellanox.New(), corigine.New(), yusur.New(yusur.Options{}))
+// engine gives h the switchdev engine with every vendor backend this
+// repository ships.
+func engine(h *offload.Host) *switchdev.Engine {
+	return switchdev.New(h, switchdev.Config{Backends: []switchdev.Backend{mellanox.New(), corigine.New(), yusur.New(yusur.Options{})}})
 }
 
 func run(w io.Writer, o options) error {
@@ -122,16 +126,17 @@ func run(w io.Writer, o options) error {
 		return err
 	}
 	defer cleanup()
+	e := engine(h)
 	out := output{Root: o.root, Tree: o.tree}
 	if o.tree != "" {
 		out.Root = ""
 	}
 	if o.doctor {
-		var dopts []offload.DoctorOption
+		var dopts []switchdev.DoctorOption
 		if o.ovsdb != "" || (o.tree == "" && filepath.Clean(o.root) == "/") {
 			dopts = append(dopts, ovsProbe(o.ovsdb))
 		}
-		rep, err := h.Doctor(ctx, dopts...)
+		rep, err := e.Doctor(ctx, dopts...)
 		if err != nil {
 			return err
 		}
@@ -153,7 +158,7 @@ func run(w io.Writer, o options) error {
 	touched := map[offload.PCIAddress]bool{}
 	for _, pf := range pfs {
 		po := planOut{PF: pf}
-		plan, err := h.PlanSwitchdev(ctx, pf, spec)
+		plan, err := e.Plan(ctx, pf, spec)
 		if err != nil {
 			po.Error = err.Error()
 			failed = true
@@ -181,7 +186,7 @@ func run(w io.Writer, o options) error {
 		}
 		sort.Slice(addrs, func(i, j int) bool { return addrs[i].String() < addrs[j].String() })
 		for _, a := range addrs {
-			st, err := h.SwitchdevState(ctx, a)
+			st, err := e.State(ctx, a)
 			if err != nil {
 				return err
 			}
@@ -197,9 +202,9 @@ func run(w io.Writer, o options) error {
 	return nil
 }
 
-func specOf(o options) (offload.Spec, error) {
-	spec := offload.Spec{NumVFs: o.vfs, HWTCOffload: !o.noTC, FlowSteering: offload.FlowSteeringMode(o.steering), RunDir: o.runDir}
-	bp, err := offload.ParseBondPolicy(o.bond)
+func specOf(o options) (switchdev.Spec, error) {
+	spec := switchdev.Spec{NumVFs: o.vfs, HWTCOffload: !o.noTC, FlowSteering: offload.FlowSteeringMode(o.steering), RunDir: o.runDir}
+	bp, err := switchdev.ParseBondPolicy(o.bond)
 	if err != nil {
 		return spec, err
 	}
@@ -211,7 +216,7 @@ func specOf(o options) (offload.Spec, error) {
 // tree (removed by cleanup).
 func openHost(o options) (*offload.Host, func(), error) {
 	if o.tree == "" {
-		h, err := offload.Open(offload.WithRoot(o.root), backends())
+		h, err := offload.Open(offload.WithRoot(o.root))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -230,7 +235,7 @@ func openHost(o options) (*offload.Host, func(), error) {
 		os.RemoveAll(dir)
 		return nil, nil, err
 	}
-	h, err := tr.Open(backends())
+	h, err := tr.Open()
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, err
@@ -328,7 +333,7 @@ func firmware(ctx context.Context, w io.Writer, h *offload.Host, o options) erro
 			continue
 		}
 		fo := fwOut{PF: a}
-		sel, err := corigine.PlanFirmware(ctx, h, a, corigine.FirmwareOptions{Dir: o.firmwareDir, Assembly: o.assembly})
+		sel, err := corigine.PlanFirmware(ctx, switchdev.ViewOf(h), a, corigine.FirmwareOptions{Dir: o.firmwareDir, Assembly: o.assembly})
 		if err != nil {
 			fo.Error = err.Error()
 		} else {

@@ -8,11 +8,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/switchdev"
 )
 
 func opts(tree string) options {
-	return options{root: "/", tree: tree, vfs: offload.KeepNumVFs, bond: "refuse", timeout: 60e9}
+	return options{root: "/", tree: tree, vfs: switchdev.KeepNumVFs, bond: "refuse", timeout: 60e9}
 }
 
 func TestDryRun(t *testing.T) {

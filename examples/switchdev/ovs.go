@@ -8,7 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/switchdev"
+
 	"github.com/offloadkit/offloadkit/ovs/ovsdb"
 )
 
@@ -18,22 +19,22 @@ import (
 // or, for other endpoints, when it has applied a configuration (cur_cfg >
 // 0). OVN load balancers live in the OVN northbound database, which this
 // example does not read (-1: unknown).
-func ovsProbe(endpoint string) offload.DoctorOption {
-	return offload.WithOVSProbe(func(ctx context.Context) (offload.OVSStatus, error) {
+func ovsProbe(endpoint string) switchdev.DoctorOption {
+	return switchdev.WithOVSProbe(func(ctx context.Context) (switchdev.OVSStatus, error) {
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
 		c, err := ovsdb.Connect(ctx, ovsdb.Config{Endpoint: endpoint})
 		if err != nil {
-			return offload.OVSStatus{}, err
+			return switchdev.OVSStatus{}, err
 		}
 		defer c.Close()
 		sys, err := c.System(ctx)
 		if err != nil {
-			return offload.OVSStatus{}, err
+			return switchdev.OVSStatus{}, err
 		}
 		oc, err := c.OffloadConfig(ctx)
 		if err != nil {
-			return offload.OVSStatus{}, err
+			return switchdev.OVSStatus{}, err
 		}
 		running := sys.CurCfg > 0
 		ep := endpoint
@@ -43,7 +44,7 @@ func ovsProbe(endpoint string) offload.DoctorOption {
 		if sock, ok := strings.CutPrefix(ep, "unix:"); ok {
 			running = running || vswitchdRunning(filepath.Dir(sock))
 		}
-		return offload.OVSStatus{Running: running, HWOffload: oc.HWOffload, TCPolicy: string(oc.TCPolicy), LoadBalancers: -1}, nil
+		return switchdev.OVSStatus{Running: running, HWOffload: oc.HWOffload, TCPolicy: string(oc.TCPolicy), LoadBalancers: -1}, nil
 	})
 }
 

@@ -56,7 +56,7 @@ func main() {
 				log.Fatal(err)
 			}
 		}
-		reads := h.SysfsReads()
+		reads := h.FS().Reads()
 		start := time.Now()
 		for i := 0; i < *n; i++ {
 			if _, err := h.VFRepresentor(ctx, vfs[i%len(vfs)]); err != nil {
@@ -65,7 +65,7 @@ func main() {
 		}
 		el := time.Since(start)
 		fmt.Printf("offloadkit VFRepresentor(vf PCI): %d lookups, %.1f us/lookup, %.1f sysfs reads/lookup\n",
-			*n, float64(el.Microseconds())/float64(*n), float64(h.SysfsReads()-reads)/float64(*n))
+			*n, float64(el.Microseconds())/float64(*n), float64(h.FS().Reads()-reads)/float64(*n))
 	case *sn:
 		start := time.Now()
 		for i := 0; i < *n; i++ {

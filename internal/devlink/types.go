@@ -367,3 +367,15 @@ type PortFunctionConfig struct {
 	HWAddr net.HardwareAddr
 	State  *PortFnState
 }
+
+// MarshalText renders the mode as the devlink tool prints it.
+func (m InlineMode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// MarshalText renders the mode as the devlink tool prints it.
+func (m EncapMode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// MarshalText renders the cmode as the devlink tool prints it.
+func (c CMode) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// MarshalText renders the state as the devlink tool prints it.
+func (s PortFnState) MarshalText() ([]byte, error) { return []byte(s.String()), nil }

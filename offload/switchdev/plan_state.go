@@ -1,4 +1,4 @@
-package offload
+package switchdev
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/offloadkit/offloadkit/offload"
+
 	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
@@ -15,8 +17,8 @@ import (
 // of an unchanged host compare equal, which is how rollback is checked and
 // how Apply notices that another agent changed the host after planning.
 type PFState struct {
-	PF     PCIAddress `json:"pf"`
-	Driver string     `json:"driver"`
+	PF     offload.PCIAddress `json:"pf"`
+	Driver string             `json:"driver"`
 	// Admin and Uplink are the netdevs the backend's Profile names.
 	Admin  string `json:"admin,omitempty"`
 	Uplink string `json:"uplink,omitempty"`
@@ -24,10 +26,10 @@ type PFState struct {
 	// "kernel" (devlink, or the MLNX_OFED compat file), "inferred" (from
 	// the uplink's phys_switch_id, on hosts without devlink) or "none"
 	// (the backend has no kernel eswitch: YUSUR).
-	Mode       ESwitchMode `json:"mode"`
-	ModeSource string      `json:"mode_source"`
-	TotalVFs   int         `json:"total_vfs"`
-	NumVFs     int         `json:"num_vfs"`
+	Mode       offload.ESwitchMode `json:"mode"`
+	ModeSource string              `json:"mode_source"`
+	TotalVFs   int                 `json:"total_vfs"`
+	NumVFs     int                 `json:"num_vfs"`
 	// Autoprobe is sriov_drivers_autoprobe; HasAutoprobe is false on
 	// kernels without the file.
 	Autoprobe    bool `json:"autoprobe"`
@@ -44,7 +46,7 @@ type PFState struct {
 	// exist (mode, steering_mode, ...).
 	Compat map[string]string `json:"compat,omitempty"`
 	// Bond is the bond the uplink is enslaved to, nil when none.
-	Bond *Bond `json:"bond,omitempty"`
+	Bond *offload.Bond `json:"bond,omitempty"`
 	// VFReps is how many local VF representor netdevs the PF has.
 	VFReps int `json:"vf_reps"`
 }
@@ -145,15 +147,15 @@ func cloneMap(m map[string]string) map[string]string {
 	return c
 }
 
-// SwitchdevState reads the switchdev-relevant state of pf, as the backend
+// State reads the switchdev-relevant state of pf, as the backend
 // that drives it sees it.
-func (h *Host) SwitchdevState(ctx context.Context, pf PCIAddress) (*PFState, error) {
-	p, err := h.PF(ctx, pf)
+func (e *Engine) State(ctx context.Context, pf offload.PCIAddress) (*PFState, error) {
+	p, err := e.h.PF(ctx, pf)
 	if err != nil {
 		return nil, err
 	}
-	b := h.backendForPF(p)
-	st, err := h.readState(ctx, p, b.Profile(p))
+	b := e.backendForPF(p)
+	st, err := e.readState(ctx, p, b.Profile(p))
 	if err != nil {
 		return nil, err
 	}
@@ -161,17 +163,17 @@ func (h *Host) SwitchdevState(ctx context.Context, pf PCIAddress) (*PFState, err
 }
 
 // readState reads the state of pf with the netdevs and params of prof.
-func (h *Host) readState(ctx context.Context, pf *PF, prof Profile) (PFState, error) {
+func (e *Engine) readState(ctx context.Context, pf *offload.PF, prof Profile) (PFState, error) {
 	st := PFState{PF: pf.Address, Driver: pf.Driver, Admin: prof.Admin, Uplink: prof.Uplink, TotalVFs: pf.TotalVFs, NumVFs: pf.NumVFs}
 	if prof.Order == OrderNoESwitch {
 		st.ModeSource = "none"
 	} else {
 		var err error
-		if st.Mode, st.ModeSource, err = h.readMode(ctx, pf); err != nil {
+		if st.Mode, st.ModeSource, err = e.readMode(ctx, pf); err != nil {
 			return st, err
 		}
 	}
-	if ap, err := h.DriversAutoprobe(ctx, pf.Address); err == nil {
+	if ap, err := e.h.DriversAutoprobe(ctx, pf.Address); err == nil {
 		st.Autoprobe, st.HasAutoprobe = ap, true
 	} else if !errors.Is(err, errs.ErrNotSupported) {
 		return st, err
@@ -184,13 +186,13 @@ func (h *Host) readState(ctx context.Context, pf *PF, prof Profile) (PFState, er
 		st.VFDrivers = append(st.VFDrivers, vf.Driver)
 	}
 	for _, r := range pf.Representors {
-		if r.Flavour == PortFlavourPCIVF && r.Controller <= 0 {
+		if r.PortName.Flavour == offload.PortFlavourPCIVF && r.PortName.Controller <= 0 {
 			st.VFReps++
 		}
 	}
 	if st.Uplink != "" {
 		if prof.HWTCOffload {
-			on, err := h.HWTCOffload(ctx, st.Uplink)
+			on, err := e.h.HWTCOffload(ctx, st.Uplink)
 			switch {
 			case err == nil:
 				st.HWTCOffload = &on
@@ -200,11 +202,11 @@ func (h *Host) readState(ctx context.Context, pf *PF, prof Profile) (PFState, er
 			}
 		}
 		var err error
-		if st.Bond, err = h.BondOf(ctx, st.Uplink); err != nil {
+		if st.Bond, err = e.h.BondOf(ctx, st.Uplink); err != nil {
 			return st, err
 		}
 		for _, name := range compatFiles() {
-			if v, err := h.CompatDevlink(st.Uplink, name); err == nil {
+			if v, err := CompatDevlink(e.h, st.Uplink, name); err == nil {
 				if st.Compat == nil {
 					st.Compat = map[string]string{}
 				}
@@ -213,13 +215,13 @@ func (h *Host) readState(ctx context.Context, pf *PF, prof Profile) (PFState, er
 		}
 	}
 	for _, name := range prof.Params {
-		v, err := h.Param(ctx, pf.Address, name, ParamCModeRuntime)
+		v, err := e.h.Devlink(offload.PCIDevice(pf.Address)).Param(ctx, name, offload.ParamCModeRuntime)
 		switch {
 		case err == nil:
 			if st.Params == nil {
 				st.Params = map[string]string{}
 			}
-			st.Params[name] = v.text()
+			st.Params[name] = v.Text()
 		case errors.Is(err, errs.ErrNotSupported), errors.Is(err, errs.ErrNotFound), errors.Is(err, errs.ErrInvalidArgument):
 			// The driver or kernel lacks the parameter; a backend that
 			// needs it falls back (compat sysfs) or refuses.
@@ -234,25 +236,25 @@ func (h *Host) readState(ctx context.Context, pf *PF, prof Profile) (PFState, er
 // file; on a host with neither it infers it from the PF netdevs: in
 // switchdev mode the uplink is a switch port with a phys_switch_id, in
 // legacy mode (and on nfp with NIC firmware) it has none.
-func (h *Host) readMode(ctx context.Context, pf *PF) (ESwitchMode, string, error) {
-	m, err := h.ESwitchMode(ctx, pf.Address)
+func (e *Engine) readMode(ctx context.Context, pf *offload.PF) (offload.ESwitchMode, string, error) {
+	m, err := e.h.Devlink(offload.PCIDevice(pf.Address)).ESwitchMode(ctx)
 	if err == nil {
 		return m, "kernel", nil
 	}
 	// No devlink here, or no devlink instance for this device (ENODEV: an
 	// out-of-tree driver such as YUSUR's): infer.
 	if !errors.Is(err, errs.ErrNotSupported) && !errors.Is(err, errs.ErrNotFound) {
-		return ESwitchModeUnknown, "", err
+		return offload.ESwitchModeUnknown, "", err
 	}
 	for _, nd := range pf.Netdevs {
 		if nd.SwitchID != "" {
-			return ESwitchModeSwitchdev, "inferred", nil
+			return offload.ESwitchModeSwitchdev, "inferred", nil
 		}
 	}
 	if len(pf.Representors) > 0 {
-		return ESwitchModeSwitchdev, "inferred", nil
+		return offload.ESwitchModeSwitchdev, "inferred", nil
 	}
-	return ESwitchModeLegacy, "inferred", nil
+	return offload.ESwitchModeLegacy, "inferred", nil
 }
 
 // boolText renders an optional bool for steps.

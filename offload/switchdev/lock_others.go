@@ -1,6 +1,6 @@
 //go:build !linux
 
-package offload
+package switchdev
 
 import (
 	"fmt"

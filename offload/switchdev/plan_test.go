@@ -1,4 +1,4 @@
-package offload_test
+package switchdev_test
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/offloadkit/offloadkit/offload/switchdev"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -48,9 +50,9 @@ func TestPlanGolden(t *testing.T) {
 			}
 			var b strings.Builder
 			fmt.Fprintf(&b, "# tree %s: %s\n# spec: %+v\n\n", name, tr.Spec.Description, spec)
-			var plans []*offload.Plan
+			var plans []*switchdev.Plan
 			for _, pf := range pfs {
-				p, err := h.PlanSwitchdev(ctx, pf.Address, spec)
+				p, err := h.Plan(ctx, pf.Address, spec)
 				if err != nil {
 					fmt.Fprintf(&b, "%s: cannot plan: %v\n\n", pf.Address, err)
 					continue
@@ -60,7 +62,7 @@ func TestPlanGolden(t *testing.T) {
 				plans = append(plans, p)
 			}
 			got := normalize(b.String(), tr.Root)
-			golden := filepath.Join("..", "testdata", "plans", name+".txt")
+			golden := filepath.Join("..", "..", "testdata", "plans", name+".txt")
 			if *update {
 				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
 					t.Fatal(err)
@@ -71,7 +73,7 @@ func TestPlanGolden(t *testing.T) {
 			}
 			want, err := os.ReadFile(golden)
 			if err != nil {
-				t.Fatalf("%v (run go test ./offload -run TestPlanGolden -update)", err)
+				t.Fatalf("%v (run go test ./offload/switchdev -run TestPlanGolden -update)", err)
 			}
 			if d := cmp.Diff(string(want), got); d != "" {
 				t.Errorf("plans differ from %s (-want +got):\n%s", golden, d)
@@ -89,7 +91,7 @@ func TestPlanGolden(t *testing.T) {
 				}
 			}
 			for _, pf := range pfs {
-				p, err := h.PlanSwitchdev(ctx, pf.Address, spec)
+				p, err := h.Plan(ctx, pf.Address, spec)
 				if err != nil {
 					t.Fatalf("second plan of %s: %v", pf.Address, err)
 				}
@@ -99,7 +101,7 @@ func TestPlanGolden(t *testing.T) {
 			}
 			for _, st := range hostState(t, h) {
 				want := spec.NumVFs
-				if want == offload.KeepNumVFs {
+				if want == switchdev.KeepNumVFs {
 					want = st.NumVFs
 				}
 				if st.NumVFs != want {
@@ -117,14 +119,14 @@ func TestApplyResult(t *testing.T) {
 	_, h := openTree(t, "cx5-legacy")
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
-	p, err := h.PlanSwitchdev(ctx, pf, goldenSpec("cx5-legacy"))
+	p, err := h.Plan(ctx, pf, goldenSpec("cx5-legacy"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := p.Apply(ctx); err != nil {
 		t.Fatal(err)
 	}
-	st, err := h.SwitchdevState(ctx, pf)
+	st, err := h.State(ctx, pf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +142,7 @@ func TestApplyResult(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Kind != offload.RepresentorNetdev || rep.VF != 1 || rep.Netdev == "" {
+	if rep.Kind != switchdev.RepresentorNetdev || rep.VF != 1 || rep.Netdev == "" {
 		t.Errorf("representor of VF 1: %+v", rep)
 	}
 }
@@ -149,7 +151,7 @@ func TestApplyResult(t *testing.T) {
 type faultCase struct {
 	tree string
 	pf   string
-	spec offload.Spec
+	spec switchdev.Spec
 	// setup prepares the tree before the host state is first read.
 	setup func(t *testing.T, tr *offloadtest.Tree)
 }
@@ -162,53 +164,53 @@ func mlnxOFEDSteering(t *testing.T, tr *offloadtest.Tree) {
 }
 
 var faultCases = []faultCase{
-	{tree: "cx5-legacy", pf: "0000:84:00.0", spec: offload.Spec{NumVFs: 4, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS}},
-	{tree: "cx5-legacy", pf: "0000:84:00.1", spec: offload.Spec{NumVFs: 3, HWTCOffload: true}},
-	{tree: "cx5-switchdev", pf: "0000:84:00.0", spec: offload.Spec{NumVFs: 2, Mode: offload.ESwitchModeLegacy}},
-	{tree: "cx5-bond", pf: "0000:84:00.0", spec: offload.Spec{NumVFs: 2, HWTCOffload: true, Bond: offload.BondVFLAG}},
-	{tree: "cx5-bond", pf: "0000:84:00.1", spec: offload.Spec{NumVFs: 1, HWTCOffload: true, Bond: offload.BondRelease}},
-	{tree: "e810-ice", pf: "0000:3b:00.0", spec: offload.Spec{NumVFs: 4, HWTCOffload: true}},
-	{tree: "agilio-flower", pf: "0000:af:00.0", spec: offload.Spec{NumVFs: 2, HWTCOffload: true}},
-	{tree: "yusur-2200e", pf: "0000:00:0b.0", spec: offload.Spec{NumVFs: 3}},
-	{tree: "bf2-dpu", pf: "0000:03:00.0", spec: offload.Spec{NumVFs: 2, HWTCOffload: true}},
-	{tree: "cx5-switchdev-bond", pf: "0000:84:00.1", spec: offload.Spec{NumVFs: 4, HWTCOffload: true, Bond: offload.BondVFLAG}},
-	{tree: "cx5-switchdev-bond", pf: "0000:84:00.0", spec: offload.Spec{NumVFs: 2, Bond: offload.BondVFLAG, BondMode: offload.BondMode8023AD}},
-	{tree: "cx5-legacy", pf: "0000:84:00.1", spec: offload.Spec{NumVFs: 2, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS}, setup: mlnxOFEDSteering},
+	{tree: "cx5-legacy", pf: "0000:84:00.0", spec: switchdev.Spec{NumVFs: 4, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS}},
+	{tree: "cx5-legacy", pf: "0000:84:00.1", spec: switchdev.Spec{NumVFs: 3, HWTCOffload: true}},
+	{tree: "cx5-switchdev", pf: "0000:84:00.0", spec: switchdev.Spec{NumVFs: 2, Mode: offload.ESwitchModeLegacy}},
+	{tree: "cx5-bond", pf: "0000:84:00.0", spec: switchdev.Spec{NumVFs: 2, HWTCOffload: true, Bond: switchdev.BondVFLAG}},
+	{tree: "cx5-bond", pf: "0000:84:00.1", spec: switchdev.Spec{NumVFs: 1, HWTCOffload: true, Bond: switchdev.BondRelease}},
+	{tree: "e810-ice", pf: "0000:3b:00.0", spec: switchdev.Spec{NumVFs: 4, HWTCOffload: true}},
+	{tree: "agilio-flower", pf: "0000:af:00.0", spec: switchdev.Spec{NumVFs: 2, HWTCOffload: true}},
+	{tree: "yusur-2200e", pf: "0000:00:0b.0", spec: switchdev.Spec{NumVFs: 3}},
+	{tree: "bf2-dpu", pf: "0000:03:00.0", spec: switchdev.Spec{NumVFs: 2, HWTCOffload: true}},
+	{tree: "cx5-switchdev-bond", pf: "0000:84:00.1", spec: switchdev.Spec{NumVFs: 4, HWTCOffload: true, Bond: switchdev.BondVFLAG}},
+	{tree: "cx5-switchdev-bond", pf: "0000:84:00.0", spec: switchdev.Spec{NumVFs: 2, Bond: switchdev.BondVFLAG, BondMode: offload.BondMode8023AD}},
+	{tree: "cx5-legacy", pf: "0000:84:00.1", spec: switchdev.Spec{NumVFs: 2, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS}, setup: mlnxOFEDSteering},
 }
 
 // stepWrites returns the sysfs file step s writes and how many times.
-func stepWrites(s offload.Step) (string, int) {
+func stepWrites(s switchdev.Step) (string, int) {
 	dev := "sys/bus/pci/devices/" + s.PF.String() + "/"
 	switch s.Kind {
-	case offload.StepSetNumVFs:
+	case switchdev.StepSetNumVFs:
 		if s.From != "0" && s.To != "0" {
 			return dev + "sriov_numvfs", 2 // 0 first: N -> M is EBUSY
 		}
 		return dev + "sriov_numvfs", 1
-	case offload.StepSetAutoprobe:
+	case switchdev.StepSetAutoprobe:
 		return dev + "sriov_drivers_autoprobe", 1
-	case offload.StepUnbindVF:
+	case switchdev.StepUnbindVF:
 		return "sys/bus/pci/drivers/" + s.From + "/unbind", 1
-	case offload.StepBindVF:
+	case switchdev.StepBindVF:
 		return "sys/bus/pci/drivers/" + s.To + "/bind", 1
-	case offload.StepReleaseSlave, offload.StepEnslave:
+	case switchdev.StepReleaseSlave, switchdev.StepEnslave:
 		return "sys/class/net/" + s.Bond + "/bonding/slaves", 1
-	case offload.StepSetBondMode:
+	case switchdev.StepSetBondMode:
 		return "sys/class/net/" + s.Target + "/bonding/mode", 1
-	case offload.StepSetCompat:
+	case switchdev.StepSetCompat:
 		return "sys/class/net/" + s.Netdev + "/compat/devlink/" + s.Target, 1
 	}
 	return "", 0
 }
 
 // stepCommand returns the devlink or ethtool command step s sends.
-func stepCommand(s offload.Step) (family string, cmd uint8) {
+func stepCommand(s switchdev.Step) (family string, cmd uint8) {
 	switch s.Kind {
-	case offload.StepSetESwitchMode:
+	case switchdev.StepSetESwitchMode:
 		return "devlink", devlink.CmdESwitchSet
-	case offload.StepSetParam:
+	case switchdev.StepSetParam:
 		return "devlink", devlink.CmdParamSet
-	case offload.StepSetHWTCOffload:
+	case switchdev.StepSetHWTCOffload:
 		return "ethtool", ethtool.MsgFeaturesSet
 	}
 	return "", 0
@@ -216,11 +218,11 @@ func stepCommand(s offload.Step) (family string, cmd uint8) {
 
 // injectFault makes step i of steps fail once: its last sysfs write, or
 // its devlink or ethtool request. false when the fakes cannot fail it.
-func injectFault(tr *offloadtest.Tree, steps []offload.Step, i int) bool {
+func injectFault(tr *offloadtest.Tree, steps []switchdev.Step, i int) bool {
 	if fam, cmd := stepCommand(steps[i]); fam != "" {
 		// The fakes count requests per device: the PF for devlink, the
 		// netdev for ethtool.
-		dev := func(s offload.Step) string {
+		dev := func(s switchdev.Step) string {
 			if fam == "ethtool" {
 				return s.Target
 			}
@@ -269,16 +271,16 @@ type faultPoint struct {
 // faultPoints lists the failure points of step i: one per step, and for a
 // set-bond-mode step each of its mutating sub-steps (bond down, mode
 // write, bond up), each a request of its own that the kernel can refuse.
-func faultPoints(tr *offloadtest.Tree, steps []offload.Step, i int) []faultPoint {
+func faultPoints(tr *offloadtest.Tree, steps []switchdev.Step, i int) []faultPoint {
 	s := steps[i]
-	if s.Kind != offload.StepSetBondMode {
+	if s.Kind != switchdev.StepSetBondMode {
 		return []faultPoint{{"", func() bool { return injectFault(tr, steps, i) }, ""}}
 	}
 	// Only set-bond-mode steps take a bond down and up, twice each (as
 	// the fakes' bonds start up): count those before step i on this bond.
 	before := 0
 	for _, p := range steps[:i] {
-		if p.Kind == offload.StepSetBondMode && p.Target == s.Target {
+		if p.Kind == switchdev.StepSetBondMode && p.Target == s.Target {
 			before += 2
 		}
 	}
@@ -308,7 +310,7 @@ func bondsUp(tr *offloadtest.Tree) map[string]bool {
 func TestApplyRollbackEveryStep(t *testing.T) {
 	t.Parallel()
 	covered, skipped := 0, 0
-	kinds := map[offload.StepKind]int{}
+	kinds := map[switchdev.StepKind]int{}
 	for _, fc := range faultCases {
 		tr, h := openTree(t, fc.tree)
 		if fc.setup != nil {
@@ -318,7 +320,7 @@ func TestApplyRollbackEveryStep(t *testing.T) {
 		pf := offload.MustParsePCIAddress(fc.pf)
 		before := hostState(t, h)
 		beforeUp := bondsUp(tr)
-		p, err := h.PlanSwitchdev(ctx, pf, fc.spec)
+		p, err := h.Plan(ctx, pf, fc.spec)
 		if err != nil {
 			t.Fatalf("%s %s: %v", fc.tree, fc.pf, err)
 		}
@@ -334,15 +336,15 @@ func TestApplyRollbackEveryStep(t *testing.T) {
 						skipped++
 						t.Skipf("the fakes cannot fail a %s step", s.Kind)
 					}
-					p, err := h.PlanSwitchdev(ctx, pf, fc.spec)
+					p, err := h.Plan(ctx, pf, fc.spec)
 					if err != nil {
 						t.Fatal(err)
 					}
-					if d := cmp.Diff(steps, p.Steps, cmp.Comparer(func(a, b offload.Step) bool { return a.String() == b.String() && a.Command == b.Command })); d != "" {
+					if d := cmp.Diff(steps, p.Steps, cmp.Comparer(func(a, b switchdev.Step) bool { return a.String() == b.String() && a.Command == b.Command })); d != "" {
 						t.Fatalf("plan changed after the previous rollback (-first +now):\n%s", d)
 					}
 					err = p.Apply(ctx)
-					var ae *offload.ApplyError
+					var ae *switchdev.ApplyError
 					if !errors.As(err, &ae) {
 						t.Fatalf("apply with step %d failing: %v", i+1, err)
 					}
@@ -387,7 +389,7 @@ func TestApplyTimeout(t *testing.T) {
 	tr, h := openTree(t, "cx5-legacy")
 	pf := offload.MustParsePCIAddress("0000:84:00.1")
 	before := hostState(t, h)
-	p, err := h.PlanSwitchdev(context.Background(), pf, offload.Spec{NumVFs: 2, HWTCOffload: true})
+	p, err := h.Plan(context.Background(), pf, switchdev.Spec{NumVFs: 2, HWTCOffload: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -413,8 +415,8 @@ func TestApplyTimeout(t *testing.T) {
 	if !errors.Is(err, errs.ErrTimeout) {
 		t.Fatalf("want errs.ErrTimeout, got %v", err)
 	}
-	var ae *offload.ApplyError
-	if !errors.As(err, &ae) || ae.Failed.Kind != offload.StepSetNumVFs || ae.RollbackErr != nil {
+	var ae *switchdev.ApplyError
+	if !errors.As(err, &ae) || ae.Failed.Kind != switchdev.StepSetNumVFs || ae.RollbackErr != nil {
 		t.Fatalf("want a rolled back numvfs failure, got %v", err)
 	}
 	if d := cmp.Diff(before, hostState(t, h)); d != "" {
@@ -428,13 +430,13 @@ func TestApplyTimeout(t *testing.T) {
 func TestConcurrentApply(t *testing.T) {
 	tr, h1 := openTree(t, "cx5-legacy")
 	// A second Host on the same tree: another agent.
-	h2 := tr.Host(t, testBackends())
+	h2 := newTestHost(tr.Host(t))
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.1")
-	specs := []offload.Spec{{NumVFs: 3, HWTCOffload: true}, {NumVFs: 2, HWTCOffload: true}}
-	plans := make([]*offload.Plan, 2)
-	for i, h := range []*offload.Host{h1, h2} {
-		p, err := h.PlanSwitchdev(ctx, pf, specs[i])
+	specs := []switchdev.Spec{{NumVFs: 3, HWTCOffload: true}, {NumVFs: 2, HWTCOffload: true}}
+	plans := make([]*switchdev.Plan, 2)
+	for i, h := range []testHost{h1, h2} {
+		p, err := h.Plan(ctx, pf, specs[i])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -455,7 +457,7 @@ func TestConcurrentApply(t *testing.T) {
 			t.Errorf("apply %d: %v", i, err)
 		}
 	}
-	st, err := h1.SwitchdevState(ctx, pf)
+	st, err := h1.State(ctx, pf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -482,16 +484,16 @@ func TestConcurrentApply(t *testing.T) {
 func TestLockPF(t *testing.T) {
 	dir := t.TempDir()
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
-	l, err := offload.LockPF(context.Background(), dir, pf)
+	l, err := switchdev.LockPF(context.Background(), dir, pf)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := offload.LockPF(ctx, dir, pf); !errors.Is(err, errs.ErrTimeout) {
+	if _, err := switchdev.LockPF(ctx, dir, pf); !errors.Is(err, errs.ErrTimeout) {
 		t.Fatalf("second lock while held: %v, want errs.ErrTimeout", err)
 	}
-	other, err := offload.LockPF(context.Background(), dir, offload.MustParsePCIAddress("0000:84:00.1"))
+	other, err := switchdev.LockPF(context.Background(), dir, offload.MustParsePCIAddress("0000:84:00.1"))
 	if err != nil {
 		t.Fatalf("another PF's lock: %v", err)
 	}
@@ -499,7 +501,7 @@ func TestLockPF(t *testing.T) {
 	if err := l.Unlock(); err != nil {
 		t.Fatal(err)
 	}
-	l2, err := offload.LockPF(context.Background(), dir, pf)
+	l2, err := switchdev.LockPF(context.Background(), dir, pf)
 	if err != nil {
 		t.Fatalf("lock after unlock: %v", err)
 	}
@@ -516,23 +518,23 @@ func TestPlanRefusals(t *testing.T) {
 	ctx := context.Background()
 	cases := []struct {
 		tree, pf string
-		spec     offload.Spec
+		spec     switchdev.Spec
 		want     error
 		text     string
 	}{
-		{"cx5-bond", "0000:84:00.0", offload.Spec{NumVFs: 4}, errs.ErrBusy, "bond1"},
-		{"cx5-legacy", "0000:84:00.0", offload.Spec{NumVFs: 128}, errs.ErrInvalidArgument, "sriov_totalvfs is 127"},
-		{"cx5-legacy", "0000:84:00.0", offload.Spec{NumVFs: -2}, errs.ErrInvalidArgument, "VF count"},
-		{"cx5-legacy", "0000:84:00.0", offload.Spec{NumVFs: 1, FlowSteering: "fast"}, errs.ErrInvalidArgument, "flow steering"},
-		{"cx5-legacy", "0000:84:00.0", offload.Spec{NumVFs: 1, Mode: offload.ESwitchModeSwitchdevInactive}, errs.ErrInvalidArgument, "eswitch mode"},
-		{"cx5-bond", "0000:84:00.0", offload.Spec{NumVFs: 1, Bond: offload.BondVFLAG, BondMode: offload.BondModeBalanceRR}, errs.ErrInvalidArgument, "bond mode"},
-		{"agilio-flower", "0000:af:00.0", offload.Spec{NumVFs: 1, Mode: offload.ESwitchModeLegacy}, errs.ErrNotSupported, "firmware"},
-		{"e810-ice", "0000:3b:00.0", offload.Spec{NumVFs: 1, Bond: offload.BondVFLAG, FlowSteering: offload.FlowSteeringSMFS}, nil, ""},
-		{"cx5-legacy", "0000:84:00.2", offload.Spec{NumVFs: 1}, errs.ErrNotSupported, "not an SR-IOV physical function"},
+		{"cx5-bond", "0000:84:00.0", switchdev.Spec{NumVFs: 4}, errs.ErrBusy, "bond1"},
+		{"cx5-legacy", "0000:84:00.0", switchdev.Spec{NumVFs: 128}, errs.ErrInvalidArgument, "sriov_totalvfs is 127"},
+		{"cx5-legacy", "0000:84:00.0", switchdev.Spec{NumVFs: -2}, errs.ErrInvalidArgument, "VF count"},
+		{"cx5-legacy", "0000:84:00.0", switchdev.Spec{NumVFs: 1, FlowSteering: "fast"}, errs.ErrInvalidArgument, "flow steering"},
+		{"cx5-legacy", "0000:84:00.0", switchdev.Spec{NumVFs: 1, Mode: offload.ESwitchModeSwitchdevInactive}, errs.ErrInvalidArgument, "eswitch mode"},
+		{"cx5-bond", "0000:84:00.0", switchdev.Spec{NumVFs: 1, Bond: switchdev.BondVFLAG, BondMode: offload.BondModeBalanceRR}, errs.ErrInvalidArgument, "bond mode"},
+		{"agilio-flower", "0000:af:00.0", switchdev.Spec{NumVFs: 1, Mode: offload.ESwitchModeLegacy}, errs.ErrNotSupported, "firmware"},
+		{"e810-ice", "0000:3b:00.0", switchdev.Spec{NumVFs: 1, Bond: switchdev.BondVFLAG, FlowSteering: offload.FlowSteeringSMFS}, nil, ""},
+		{"cx5-legacy", "0000:84:00.2", switchdev.Spec{NumVFs: 1}, errs.ErrNotSupported, "not an SR-IOV physical function"},
 	}
 	for _, c := range cases {
 		tr, h := openTree(t, c.tree)
-		_, err := h.PlanSwitchdev(ctx, offload.MustParsePCIAddress(c.pf), c.spec)
+		_, err := h.Plan(ctx, offload.MustParsePCIAddress(c.pf), c.spec)
 		if c.want == nil {
 			if err != nil {
 				t.Errorf("%s %s %+v: %v", c.tree, c.pf, c.spec, err)
@@ -555,12 +557,12 @@ func TestApplyStalePlan(t *testing.T) {
 	tr, h := openTree(t, "cx5-legacy")
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.1")
-	spec := offload.Spec{NumVFs: 2, HWTCOffload: true}
-	stale, err := h.PlanSwitchdev(ctx, pf, spec)
+	spec := switchdev.Spec{NumVFs: 2, HWTCOffload: true}
+	stale, err := h.Plan(ctx, pf, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fresh, err := h.PlanSwitchdev(ctx, pf, spec)
+	fresh, err := h.Plan(ctx, pf, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -582,11 +584,11 @@ func TestApplyWaitsForLock(t *testing.T) {
 	tr, h := openTree(t, "cx5-legacy")
 	pf := offload.MustParsePCIAddress("0000:84:00.1")
 	runDir := t.TempDir()
-	p, err := h.PlanSwitchdev(context.Background(), pf, offload.Spec{NumVFs: 2, RunDir: runDir})
+	p, err := h.Plan(context.Background(), pf, switchdev.Spec{NumVFs: 2, RunDir: runDir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := offload.LockPF(context.Background(), runDir, pf)
+	l, err := switchdev.LockPF(context.Background(), runDir, pf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -611,13 +613,13 @@ func BenchmarkPlanSwitchdev(b *testing.B) {
 	_, h := openTree(b, "cx5-switchdev")
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
-	spec := offload.Spec{NumVFs: 4}
-	reads := h.SysfsReads()
+	spec := switchdev.Spec{NumVFs: 4}
+	reads := h.FS().Reads()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := h.PlanSwitchdev(ctx, pf, spec); err != nil {
+		if _, err := h.Plan(ctx, pf, spec); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(h.SysfsReads()-reads)/float64(b.N), "sysfs-reads/op")
+	b.ReportMetric(float64(h.FS().Reads()-reads)/float64(b.N), "sysfs-reads/op")
 }

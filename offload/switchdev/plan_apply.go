@@ -1,4 +1,4 @@
-package offload
+package switchdev
 
 import (
 	"context"
@@ -11,42 +11,49 @@ import (
 	"strings"
 	"time"
 
+	"github.com/offloadkit/offloadkit/offload"
+
 	"github.com/offloadkit/offloadkit/internal/sysfs"
 	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
-// PlanSwitchdev computes, from the current state, the ordered steps that
+// Plan computes, from the current state, the ordered steps that
 // bring pf to spec with the backend that drives it (GenericBackend when
-// none of the Host's backends matches). Nothing is changed. A host already
+// none of the Engine's backends matches; the plan then says so in a note). Nothing is changed. A host already
 // in the wanted state gives an empty plan. A prerequisite the backend
 // reports as failed (CheckFail), a bond under BondRefuse, or a wanted state
 // the driver cannot reach gives an error instead of a plan.
-func (h *Host) PlanSwitchdev(ctx context.Context, pf PCIAddress, spec Spec) (*Plan, error) {
+func (e *Engine) Plan(ctx context.Context, pf offload.PCIAddress, spec Spec) (*Plan, error) {
 	if err := spec.validate(); err != nil {
 		return nil, err
 	}
-	p, err := h.PF(ctx, pf)
+	p, err := e.h.PF(ctx, pf)
 	if err != nil {
 		return nil, err
 	}
-	backend := h.backendForPF(p)
+	backend := e.backendForPF(p)
 	if !backend.Matches(p.ID, p.Driver) {
 		return nil, &errs.Error{Op: "plan switchdev", Device: pf.String(), Err: fmt.Errorf("%w: no backend drives %s (driver %q)", errs.ErrNotSupported, p.ID, p.Driver)}
 	}
-	for _, c := range backend.Check(ctx, h, p) {
+	for _, c := range backend.Check(ctx, e.view(), p) {
 		if c.Status == CheckFail {
 			return nil, &errs.Error{Op: "plan switchdev", Device: pf.String(),
 				Err: fmt.Errorf("%w: prerequisite %q failed: %s (fix: %s)", errs.ErrNotSupported, c.Name, c.Detail, c.Fix)}
 		}
 	}
-	b := &PlanBuilder{h: h, spec: spec, pf: p, backend: backend, pfs: map[PCIAddress]*pfPlan{}}
+	b := &PlanBuilder{e: e, h: e.h, spec: spec, pf: p, backend: backend, pfs: map[offload.PCIAddress]*pfPlan{}}
 	if _, err := b.load(ctx, pf); err != nil {
 		return nil, err
+	}
+	if _, generic := backend.(GenericBackend); generic {
+		// Never silent: a card planned without its vendor's order may fail
+		// in ways the vendor backend would have avoided.
+		b.Note("generic kernel order (mode first, then VFs): no vendor backend for %s (%s) was given to the engine", p.Driver, p.ID)
 	}
 	if err := backend.Plan(ctx, b); err != nil {
 		return nil, err
 	}
-	plan := &Plan{PF: pf, Backend: backend.Name(), Profile: b.pfs[pf].prof, Spec: spec, Steps: b.steps, Notes: b.notes, h: h, backend: backend}
+	plan := &Plan{PF: pf, Backend: backend.Name(), Profile: b.pfs[pf].prof, Spec: spec, Steps: b.steps, Notes: b.notes, e: e, backend: backend}
 	for addr := range b.pfs {
 		plan.PFs = append(plan.PFs, addr)
 	}
@@ -62,19 +69,19 @@ func (s Spec) validate() error {
 		return errs.Invalid("VF count", strconv.Itoa(s.NumVFs), "want 0 or more, or KeepNumVFs")
 	}
 	switch s.Mode {
-	case ESwitchModeUnknown, ESwitchModeLegacy, ESwitchModeSwitchdev:
+	case offload.ESwitchModeUnknown, offload.ESwitchModeLegacy, offload.ESwitchModeSwitchdev:
 	default:
 		return errs.Invalid("eswitch mode", s.Mode.String(), "want legacy or switchdev")
 	}
 	switch s.FlowSteering {
-	case "", FlowSteeringSMFS, FlowSteeringDMFS, FlowSteeringHMFS:
+	case "", offload.FlowSteeringSMFS, offload.FlowSteeringDMFS, offload.FlowSteeringHMFS:
 	default:
 		return errs.Invalid("flow steering mode", string(s.FlowSteering), "want smfs, dmfs or hmfs")
 	}
 	if int(s.Bond) >= len(bondPolicyNames) {
 		return errs.Invalid("bond policy", s.Bond.String(), "want refuse, release or vf-lag")
 	}
-	if s.BondMode != BondModeUnknown && !s.BondMode.VFLAGCapable() {
+	if s.BondMode != offload.BondModeUnknown && !s.BondMode.VFLAGCapable() {
 		return errs.Invalid("bond mode", s.BondMode.String(), "VF LAG needs active-backup, balance-xor or 802.3ad")
 	}
 	if s.StepTimeout < 0 {
@@ -88,7 +95,7 @@ func (s Spec) validate() error {
 // and any rollback failure.
 type ApplyError struct {
 	// PF is the PF the plan was for.
-	PF PCIAddress
+	PF offload.PCIAddress
 	// Step is the 1-based number of the failed step; 0 when every step
 	// succeeded but the final read-back found the host not in the wanted
 	// state.
@@ -146,10 +153,10 @@ func (e *ApplyError) Unwrap() []error {
 // wanted state is rolled back too. On failure the error is an
 // *ApplyError.
 func (p *Plan) Apply(ctx context.Context) error {
-	if p.h == nil {
-		return errs.Invalid("plan", "", "not made by Host.PlanSwitchdev")
+	if p.e == nil {
+		return errs.Invalid("plan", "", "not made by Engine.Plan")
 	}
-	unlock, err := p.h.lockPFs(ctx, p.Spec.RunDir, p.PFs)
+	unlock, err := p.e.lockPFs(ctx, p.Spec.RunDir, p.PFs)
 	if err != nil {
 		return err
 	}
@@ -160,26 +167,26 @@ func (p *Plan) Apply(ctx context.Context) error {
 		return err
 	}
 	if changed {
-		fresh, err := p.h.PlanSwitchdev(ctx, p.PF, p.Spec)
+		fresh, err := p.e.Plan(ctx, p.PF, p.Spec)
 		if err != nil {
 			return fmt.Errorf("host changed since the plan was made; planning again: %w", err)
 		}
 		if !reflect.DeepEqual(fresh.PFs, p.PFs) {
 			return &errs.Error{Op: "apply switchdev plan", Device: p.PF.String(), Err: fmt.Errorf("%w: the host changed since the plan was made and the new plan touches other PFs; plan again", errs.ErrBusy)}
 		}
-		p.h.log.Info("host changed since the plan was made; using a fresh plan", "pf", p.PF, "steps", len(fresh.Steps))
+		p.e.log.Info("host changed since the plan was made; using a fresh plan", "pf", p.PF, "steps", len(fresh.Steps))
 		steps = fresh.Steps
 	}
 	for i, s := range steps {
-		p.h.log.Info("switchdev step", "pf", p.PF, "n", i+1, "of", len(steps), "step", s.String())
-		if err := p.h.runStep(ctx, s); err != nil {
+		p.e.log.Info("switchdev step", "pf", p.PF, "n", i+1, "of", len(steps), "step", s.String())
+		if err := p.e.runStep(ctx, s); err != nil {
 			return p.rollback(ctx, steps, i, s, err)
 		}
 	}
 	if len(steps) == 0 {
 		return nil
 	}
-	check, err := p.h.PlanSwitchdev(ctx, p.PF, p.Spec)
+	check, err := p.e.Plan(ctx, p.PF, p.Spec)
 	if err == nil && !check.Empty() {
 		err = fmt.Errorf("%w: after %d steps, %d remain: first is %s", errs.ErrNotApplied, len(steps), len(check.Steps), check.Steps[0])
 	}
@@ -192,11 +199,11 @@ func (p *Plan) Apply(ctx context.Context) error {
 // changedSince reports whether any PF of the plan differs from p.Before.
 func (p *Plan) changedSince(ctx context.Context) (bool, error) {
 	for _, before := range p.Before {
-		pf, err := p.h.PF(ctx, before.PF)
+		pf, err := p.e.h.PF(ctx, before.PF)
 		if err != nil {
 			return false, err
 		}
-		now, err := p.h.readState(ctx, pf, p.h.backendForPF(pf).Profile(pf))
+		now, err := p.e.readState(ctx, pf, p.e.backendForPF(pf).Profile(pf))
 		if err != nil {
 			return false, err
 		}
@@ -221,10 +228,10 @@ func (p *Plan) rollback(ctx context.Context, steps []Step, last int, failed Step
 	var rerrs []error
 	for i := last; i >= 0; i-- {
 		s := steps[i]
-		if failed.Kind != 0 && i == last && p.h.unchanged(rctx, s) {
+		if failed.Kind != 0 && i == last && p.e.unchanged(rctx, s) {
 			continue // the failed step changed nothing
 		}
-		if err := p.h.undoStep(rctx, s); err != nil {
+		if err := p.e.undoStep(rctx, s); err != nil {
 			if errors.Is(err, errNothingToUndo) {
 				continue
 			}
@@ -234,46 +241,46 @@ func (p *Plan) rollback(ctx context.Context, steps []Step, last int, failed Step
 		ae.RolledBack = append(ae.RolledBack, s)
 	}
 	ae.RollbackErr = errors.Join(rerrs...)
-	p.h.log.Error("switchdev plan failed", "pf", p.PF, "err", ae)
+	p.e.log.Error("switchdev plan failed", "pf", p.PF, "err", ae)
 	return ae
 }
 
 // unchanged reports whether what s changes still reads as s.From, so that
 // a failed step that changed nothing is not undone (its undo could fail
 // for the same reason the step did).
-func (h *Host) unchanged(ctx context.Context, s Step) bool {
+func (e *Engine) unchanged(ctx context.Context, s Step) bool {
 	switch s.Kind {
 	case StepSetNumVFs:
-		n, err := h.NumVFs(ctx, s.PF)
+		n, err := e.h.NumVFs(ctx, s.PF)
 		return err == nil && itoa(n) == s.From
 	case StepSetAutoprobe:
-		on, err := h.DriversAutoprobe(ctx, s.PF)
+		on, err := e.h.DriversAutoprobe(ctx, s.PF)
 		return err == nil && (on && s.From == "1" || !on && s.From == "0")
 	case StepUnbindVF, StepBindVF:
-		vf, err := h.vfAddrByIndex(s.PF, s.VF)
+		vf, err := e.vfAddrByIndex(s.PF, s.VF)
 		if err != nil {
 			return false
 		}
-		d, err := h.driverOf(vf)
-		return err == nil && d == s.From
+		v, err := e.h.VF(ctx, vf)
+		return err == nil && v.Driver == s.From
 	case StepSetESwitchMode:
-		pf, err := h.PF(ctx, s.PF)
+		pf, err := e.h.PF(ctx, s.PF)
 		if err != nil {
 			return false
 		}
-		m, _, err := h.readMode(ctx, pf)
+		m, _, err := e.readMode(ctx, pf)
 		return err == nil && m.String() == s.From
 	case StepSetHWTCOffload:
-		on, err := h.HWTCOffload(ctx, s.Target)
+		on, err := e.h.HWTCOffload(ctx, s.Target)
 		return err == nil && boolText(&on) == s.From
 	case StepSetParam:
-		v, err := h.Param(ctx, s.PF, s.Target, ParamCModeRuntime)
-		return err == nil && v.text() == s.From
+		v, err := e.h.Devlink(offload.PCIDevice(s.PF)).Param(ctx, s.Target, offload.ParamCModeRuntime)
+		return err == nil && v.Text() == s.From
 	case StepSetCompat:
-		v, err := h.CompatDevlink(s.Netdev, s.Target)
+		v, err := CompatDevlink(e.h, s.Netdev, s.Target)
 		return err == nil && v == s.From
 	case StepReleaseSlave, StepEnslave:
-		b, err := h.BondOf(ctx, s.Target)
+		b, err := e.h.BondOf(ctx, s.Target)
 		if err != nil {
 			return false
 		}
@@ -290,13 +297,13 @@ func (h *Host) unchanged(ctx context.Context, s Step) bool {
 var errNothingToUndo = errors.New("nothing to undo")
 
 // runStep does s under its timeout and verifies it.
-func (h *Host) runStep(ctx context.Context, s Step) error {
+func (e *Engine) runStep(ctx context.Context, s Step) error {
 	if s.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.Timeout)
 		defer cancel()
 	}
-	err := h.doStep(ctx, s, false)
+	err := e.doStep(ctx, s, false)
 	if err != nil && ctx.Err() != nil && !errors.Is(err, errs.ErrTimeout) {
 		err = fmt.Errorf("%w after %s: %w", errs.ErrTimeout, s.Timeout, err)
 	}
@@ -309,19 +316,19 @@ const rollbackTimeout = 30 * time.Second
 
 // undoStep restores what s changed, under s's timeout or rollbackTimeout,
 // whichever is longer.
-func (h *Host) undoStep(ctx context.Context, s Step) error {
+func (e *Engine) undoStep(ctx context.Context, s Step) error {
 	t := s.Timeout
 	if t < rollbackTimeout {
 		t = rollbackTimeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, t)
 	defer cancel()
-	return h.doStep(ctx, s, true)
+	return e.doStep(ctx, s, true)
 }
 
 // doStep does s, or its inverse when undo is set. Every branch verifies by
 // reading back.
-func (h *Host) doStep(ctx context.Context, s Step, undo bool) error {
+func (e *Engine) doStep(ctx context.Context, s Step, undo bool) error {
 	to := s.To
 	if undo {
 		to = s.From
@@ -332,16 +339,16 @@ func (h *Host) doStep(ctx context.Context, s Step, undo bool) error {
 		if err != nil {
 			return errs.Invalid("VF count", to, "not a number")
 		}
-		return h.setNumVFsVerified(ctx, s.PF, n)
+		return e.setNumVFsVerified(ctx, s.PF, n)
 	case StepSetAutoprobe:
-		return h.SetDriversAutoprobe(ctx, s.PF, to == "1") // reads back
+		return e.h.SetDriversAutoprobe(ctx, s.PF, to == "1") // reads back
 	case StepUnbindVF, StepBindVF:
 		bind := (s.Kind == StepBindVF) != undo
 		drv := s.To
 		if s.Kind == StepUnbindVF {
 			drv = s.From
 		}
-		vf, err := h.vfAddrByIndex(s.PF, s.VF)
+		vf, err := e.vfAddrByIndex(s.PF, s.VF)
 		if err != nil {
 			if undo && errors.Is(err, errs.ErrNotFound) {
 				return nil // the VF is gone; a later undo recreates it bound
@@ -352,124 +359,125 @@ func (h *Host) doStep(ctx context.Context, s Step, undo bool) error {
 			if drv == "" || drv == autoprobeDriver {
 				return nil
 			}
-			return h.BindVF(ctx, vf, drv)
+			return e.h.BindVF(ctx, vf, drv)
 		}
-		cur, err := h.driverOf(vf)
+		v, err := e.h.VF(ctx, vf)
 		if err != nil {
 			return err
 		}
+		cur := v.Driver
 		if cur == "" || (undo && cur != drv) {
 			return nil
 		}
-		_, err = h.UnbindVF(ctx, vf)
+		_, err = e.h.UnbindVF(ctx, vf)
 		return err
 	case StepSetESwitchMode:
-		m, ok := ParseESwitchMode(to)
+		m, ok := offload.ParseESwitchMode(to)
 		if !ok {
 			if undo {
 				return errNothingToUndo // the mode was unknown before
 			}
 			return errs.Invalid("eswitch mode", to, "want legacy or switchdev")
 		}
-		if err := h.SetESwitchMode(ctx, s.PF, m); err != nil {
+		if err := e.h.Devlink(offload.PCIDevice(s.PF)).SetESwitchMode(ctx, m); err != nil {
 			return err
 		}
-		return h.waitVFReps(ctx, s.PF, m)
+		return e.waitVFReps(ctx, s.PF, m)
 	case StepSetHWTCOffload:
 		if to != "on" && to != "off" {
 			return errNothingToUndo // unknown before
 		}
-		return h.SetHWTCOffload(ctx, s.Target, to == "on")
+		return e.h.SetHWTCOffload(ctx, s.Target, to == "on")
 	case StepSetParam:
 		if to == "unknown" {
 			return errNothingToUndo
 		}
-		return h.SetParam(ctx, s.PF, s.Target, ParamCModeRuntime, StringParam(to))
+		return e.h.Devlink(offload.PCIDevice(s.PF)).SetParam(ctx, s.Target, offload.ParamCModeRuntime, offload.StringParam(to))
 	case StepSetCompat:
 		if to == "unknown" {
 			return errNothingToUndo
 		}
-		return h.SetCompatDevlink(ctx, s.Netdev, s.Target, to)
+		return setCompatDevlink(ctx, e.h, s.Netdev, s.Target, to)
 	case StepReleaseSlave:
 		if undo {
-			return h.enslave(ctx, s.Bond, s.Target)
+			return e.enslave(ctx, s.Bond, s.Target)
 		}
-		return h.releaseSlave(ctx, s.Bond, s.Target)
+		return e.releaseSlave(ctx, s.Bond, s.Target)
 	case StepEnslave:
 		if undo {
-			return h.releaseSlave(ctx, s.Bond, s.Target)
+			return e.releaseSlave(ctx, s.Bond, s.Target)
 		}
-		return h.enslave(ctx, s.Bond, s.Target)
+		return e.enslave(ctx, s.Bond, s.Target)
 	case StepSetBondMode:
 		// SetBondMode takes the bond down for the write (the kernel
 		// refuses a mode change on an up bond with EBUSY) and restores its
 		// admin state; its own rollback restores mode and state when a
 		// sub-step fails, so the undo below finds the old mode and is a
 		// no-op.
-		m := ParseBondMode(to)
-		if m == BondModeUnknown {
+		m := offload.ParseBondMode(to)
+		if m == offload.BondModeUnknown {
 			if undo {
 				return errNothingToUndo // the mode was unknown before
 			}
 			return errs.Invalid("bond mode", to, "not a bonding mode")
 		}
-		return h.SetBondMode(ctx, s.Target, m)
+		return e.h.SetBondMode(ctx, s.Target, m)
 	}
 	return errs.Invalid("plan step", s.Kind.String(), "unknown kind")
 }
 
 // setNumVFsVerified sets the VF count (SetNumVFs waits for the VFs) and
 // reads it back, and, in switchdev mode, waits for the representors.
-func (h *Host) setNumVFsVerified(ctx context.Context, pf PCIAddress, n int) error {
-	if err := h.SetNumVFs(ctx, pf, n); err != nil {
+func (e *Engine) setNumVFsVerified(ctx context.Context, pf offload.PCIAddress, n int) error {
+	if err := e.h.SetNumVFs(ctx, pf, n); err != nil {
 		return err
 	}
-	got, err := h.NumVFs(ctx, pf)
+	got, err := e.h.NumVFs(ctx, pf)
 	if err != nil {
 		return err
 	}
 	if got != n {
 		return &errs.Error{Op: "set sriov_numvfs", Device: pf.String(), Err: fmt.Errorf("%w: %d VFs after setting %d", errs.ErrNotApplied, got, n)}
 	}
-	p, err := h.PF(ctx, pf)
+	p, err := e.h.PF(ctx, pf)
 	if err != nil {
 		return err
 	}
-	m, _, err := h.readMode(ctx, p)
+	m, _, err := e.readMode(ctx, p)
 	if err != nil {
 		return err
 	}
-	return h.waitVFReps(ctx, pf, m)
+	return e.waitVFReps(ctx, pf, m)
 }
 
 // waitVFReps waits, in switchdev mode, until every VF of pf has its
 // representor netdev: the driver creates them after the mode change or VF
 // creation returns. Backends whose representors are not netdevs skip it.
-func (h *Host) waitVFReps(ctx context.Context, pf PCIAddress, m ESwitchMode) error {
-	if m != ESwitchModeSwitchdev {
+func (e *Engine) waitVFReps(ctx context.Context, pf offload.PCIAddress, m offload.ESwitchMode) error {
+	if m != offload.ESwitchModeSwitchdev {
 		return nil
 	}
-	p, err := h.PF(ctx, pf)
+	p, err := e.h.PF(ctx, pf)
 	if err != nil {
 		return err
 	}
-	if h.backendForPF(p).Profile(p).Representors != RepresentorNetdev {
+	if e.backendForPF(p).Profile(p).Representors != RepresentorNetdev {
 		return nil
 	}
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		n, err := h.NumVFs(ctx, pf)
+		n, err := e.h.NumVFs(ctx, pf)
 		if err != nil {
 			return err
 		}
-		reps, err := h.netdevsOfDir(pciPath(pf))
+		cur, err := e.h.PF(ctx, pf)
 		if err != nil {
 			return &errs.Error{Op: "wait for VF representors", Device: pf.String(), Err: err}
 		}
 		got := 0
-		for _, r := range reps {
-			if r.PortName.Flavour == PortFlavourPCIVF && r.PortName.Controller <= 0 {
+		for _, r := range cur.Representors {
+			if r.PortName.Flavour == offload.PortFlavourPCIVF && r.PortName.Controller <= 0 {
 				got++
 			}
 		}
@@ -485,29 +493,26 @@ func (h *Host) waitVFReps(ctx context.Context, pf PCIAddress, m ESwitchMode) err
 	}
 }
 
-// vfAddrByIndex resolves VF i of pf through its virtfn link.
-func (h *Host) vfAddrByIndex(pf PCIAddress, i int) (PCIAddress, error) {
-	if i < 0 {
-		return PCIAddress{}, errs.Invalid("VF index", strconv.Itoa(i), "negative")
-	}
-	link := pciPath(pf, "virtfn"+strconv.Itoa(i))
-	base, err := h.fs.LinkBase(link)
+// vfAddrByIndex resolves VF i of pf through its virtfn link; a VF that
+// does not exist is ErrNotFound.
+func (e *Engine) vfAddrByIndex(pf offload.PCIAddress, i int) (offload.PCIAddress, error) {
+	a, exists, err := e.h.VFAddress(pf, i)
 	if err != nil {
-		if sysfs.IsNotExist(err) {
-			return PCIAddress{}, &errs.Error{Op: "find VF", Device: pf.String(), Path: h.fs.Abs(link), Err: fmt.Errorf("%w: no VF %d", errs.ErrNotFound, i)}
-		}
-		return PCIAddress{}, &errs.Error{Op: "find VF", Device: pf.String(), Path: h.fs.Abs(link), Err: err}
+		return offload.PCIAddress{}, err
 	}
-	return ParsePCIAddress(base)
+	if !exists {
+		return offload.PCIAddress{}, &errs.Error{Op: "find VF", Device: pf.String(), Err: fmt.Errorf("%w: no VF %d", errs.ErrNotFound, i)}
+	}
+	return a, nil
 }
 
 // releaseSlave takes slave out of bond through bonding/slaves and checks
 // that its master link is gone.
-func (h *Host) releaseSlave(ctx context.Context, bond, slave string) error {
-	if err := h.writeBondSlaves(ctx, bond, "-"+slave); err != nil {
+func (e *Engine) releaseSlave(ctx context.Context, bond, slave string) error {
+	if err := e.writeBondSlaves(ctx, bond, "-"+slave); err != nil {
 		return err
 	}
-	if b, err := h.BondOf(ctx, slave); err != nil {
+	if b, err := e.h.BondOf(ctx, slave); err != nil {
 		return err
 	} else if b != nil {
 		return &errs.Error{Op: "release bond slave", Device: slave, Err: fmt.Errorf("%w: still in bond %s", errs.ErrNotApplied, b.Name)}
@@ -516,16 +521,16 @@ func (h *Host) releaseSlave(ctx context.Context, bond, slave string) error {
 }
 
 // enslave adds slave to bond (idempotent) and checks its master link.
-func (h *Host) enslave(ctx context.Context, bond, slave string) error {
-	if b, err := h.BondOf(ctx, slave); err != nil {
+func (e *Engine) enslave(ctx context.Context, bond, slave string) error {
+	if b, err := e.h.BondOf(ctx, slave); err != nil {
 		return err
 	} else if b != nil && b.Name == bond {
 		return nil
 	}
-	if err := h.writeBondSlaves(ctx, bond, "+"+slave); err != nil {
+	if err := e.writeBondSlaves(ctx, bond, "+"+slave); err != nil {
 		return err
 	}
-	b, err := h.BondOf(ctx, slave)
+	b, err := e.h.BondOf(ctx, slave)
 	if err != nil {
 		return err
 	}
@@ -535,27 +540,27 @@ func (h *Host) enslave(ctx context.Context, bond, slave string) error {
 	return nil
 }
 
-func (h *Host) writeBondSlaves(ctx context.Context, bond, op string) error {
+func (e *Engine) writeBondSlaves(ctx context.Context, bond, op string) error {
 	if err := errs.ValidateIfName(op[1:]); err != nil {
 		return err
 	}
-	p, err := netPath(bond, "bonding", "slaves")
+	p, err := sysfs.NetPath(bond, "bonding", "slaves")
 	if err != nil {
 		return err
 	}
-	if err := h.fs.WriteFile(ctx, p, []byte(op)); err != nil {
-		return &errs.Error{Op: "write bonding/slaves " + op, Device: bond, Path: h.fs.Abs(p), Err: err}
+	if err := e.h.FS().WriteFile(ctx, p, []byte(op)); err != nil {
+		return &errs.Error{Op: "write bonding/slaves " + op, Device: bond, Path: e.h.FS().Abs(p), Err: err}
 	}
 	return nil
 }
 
 // lockPFs takes the per-PF file locks of pfs, in sorted order so that two
 // agents locking overlapping sets cannot deadlock.
-func (h *Host) lockPFs(ctx context.Context, runDir string, pfs []PCIAddress) (func(), error) {
+func (e *Engine) lockPFs(ctx context.Context, runDir string, pfs []offload.PCIAddress) (func(), error) {
 	if runDir == "" {
-		runDir = filepath.Join(h.Root(), "run", "offloadkit")
+		runDir = filepath.Join(e.h.FS().Root(), "run", "offloadkit")
 	}
-	sorted := append([]PCIAddress(nil), pfs...)
+	sorted := append([]offload.PCIAddress(nil), pfs...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].String() < sorted[j].String() })
 	var held []*PFLock
 	release := func() {

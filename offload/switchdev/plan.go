@@ -1,9 +1,11 @@
-package offload
+package switchdev
 
 import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/offloadkit/offloadkit/offload"
 
 	"github.com/offloadkit/offloadkit/offload/errs"
 )
@@ -19,9 +21,9 @@ type Spec struct {
 	// NumVFs is the VF count wanted; KeepNumVFs keeps the current one.
 	NumVFs int `json:"num_vfs"`
 	// Mode is the eswitch mode wanted; ESwitchModeUnknown means switchdev.
-	Mode ESwitchMode `json:"mode"`
+	Mode offload.ESwitchMode `json:"mode"`
 	// FlowSteering is the mlx5 flow_steering_mode wanted; "" keeps it.
-	FlowSteering FlowSteeringMode `json:"flow_steering,omitempty"`
+	FlowSteering offload.FlowSteeringMode `json:"flow_steering,omitempty"`
 	// HWTCOffload turns hw-tc-offload on on the uplink when true; false
 	// leaves it as it is (it is never turned off).
 	HWTCOffload bool `json:"hw_tc_offload"`
@@ -29,7 +31,7 @@ type Spec struct {
 	Bond BondPolicy `json:"bond"`
 	// BondMode, with BondVFLAG, sets the bond's mode while its slaves are
 	// out (active-backup, balance-xor or 802.3ad); 0 keeps it.
-	BondMode BondMode `json:"bond_mode,omitempty"`
+	BondMode offload.BondMode `json:"bond_mode,omitempty"`
 	// RunDir holds the per-PF lock files that serialise concurrent agents.
 	// The default is <root>/run/offloadkit (/run/offloadkit on the real
 	// root).
@@ -40,9 +42,9 @@ type Spec struct {
 	StepTimeout time.Duration `json:"step_timeout,omitempty"`
 }
 
-func (s Spec) mode() ESwitchMode {
-	if s.Mode == ESwitchModeUnknown {
-		return ESwitchModeSwitchdev
+func (s Spec) mode() offload.ESwitchMode {
+	if s.Mode == offload.ESwitchModeUnknown {
+		return offload.ESwitchModeSwitchdev
 	}
 	return s.Mode
 }
@@ -135,7 +137,7 @@ func (k StepKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil
 type Step struct {
 	Kind StepKind `json:"kind"`
 	// PF is the physical function the step belongs to.
-	PF PCIAddress `json:"pf"`
+	PF offload.PCIAddress `json:"pf"`
 	// Target is what the step acts on: a VF address, a netdev, a devlink
 	// parameter name, a bond.
 	Target string `json:"target"`
@@ -188,16 +190,16 @@ func (s Step) String() string {
 
 // Plan is the ordered list of steps that brings a PF (and, for a VF LAG,
 // its peer) from the state read when the plan was made to a Spec. An empty
-// plan means the host is already there. Make one with Host.PlanSwitchdev,
+// plan means the host is already there. Make one with Engine.Plan,
 // print it (String) for a dry run, run it with Apply.
 type Plan struct {
 	// PF is the PF the plan was asked for.
-	PF PCIAddress `json:"pf"`
+	PF offload.PCIAddress `json:"pf"`
 	// PFs are every PF the plan touches, sorted; Apply locks them all.
-	PFs     []PCIAddress `json:"pfs"`
-	Backend string       `json:"backend"`
-	Profile Profile      `json:"profile"`
-	Spec    Spec         `json:"spec"`
+	PFs     []offload.PCIAddress `json:"pfs"`
+	Backend string               `json:"backend"`
+	Profile Profile              `json:"profile"`
+	Spec    Spec                 `json:"spec"`
 	// Before is the state of each PF in PFs when the plan was made.
 	Before []PFState `json:"before"`
 	Steps  []Step    `json:"steps"`
@@ -205,7 +207,7 @@ type Plan struct {
 	// a kernel quirk worked around).
 	Notes []string `json:"notes,omitempty"`
 
-	h       *Host
+	e       *Engine
 	backend Backend
 }
 
@@ -257,7 +259,7 @@ func (s Spec) summary() string {
 		parts = append(parts, "hw-tc-offload on")
 	}
 	parts = append(parts, "bond policy "+s.Bond.String())
-	if s.BondMode != BondModeUnknown {
+	if s.BondMode != offload.BondModeUnknown {
 		parts = append(parts, "bond mode "+s.BondMode.String())
 	}
 	return strings.Join(parts, ", ")

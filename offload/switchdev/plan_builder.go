@@ -1,4 +1,4 @@
-package offload
+package switchdev
 
 import (
 	"context"
@@ -6,25 +6,28 @@ import (
 	"sort"
 	"time"
 
+	"github.com/offloadkit/offloadkit/offload"
+
 	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // PlanBuilder is what a Backend's Plan method uses to add steps. It keeps,
 // per PF, the state read from the host and the state the steps added so
 // far will leave, so each decision sees the effect of the previous steps.
-// Builders are made by Host.PlanSwitchdev; a backend never makes one.
+// Builders are made by Engine.Plan; a backend never makes one.
 type PlanBuilder struct {
-	h       *Host
+	e       *Engine
+	h       *offload.Host
 	spec    Spec
-	pf      *PF
+	pf      *offload.PF
 	backend Backend
-	pfs     map[PCIAddress]*pfPlan
+	pfs     map[offload.PCIAddress]*pfPlan
 	steps   []Step
 	notes   []string
 }
 
 type pfPlan struct {
-	pf    *PF
+	pf    *offload.PF
 	prof  Profile
 	basis PFState // as read
 	sim   PFState // after the steps so far
@@ -33,7 +36,7 @@ type pfPlan struct {
 // Pending are the steps Switchdev leaves for Finish: rebinding VFs and
 // restoring sriov_drivers_autoprobe. A VF LAG forms the bond in between.
 type Pending struct {
-	pf        PCIAddress
+	pf        offload.PCIAddress
 	binds     []pendingBind
 	autoprobe bool // restore sriov_drivers_autoprobe to on
 }
@@ -48,13 +51,13 @@ type pendingBind struct {
 const autoprobeDriver = "(autoprobe)"
 
 // Host returns the host being planned for.
-func (b *PlanBuilder) Host() *Host { return b.h }
+func (b *PlanBuilder) Host() HostView { return b.e.view() }
 
 // Spec returns the wanted state.
 func (b *PlanBuilder) Spec() Spec { return b.spec }
 
 // PF returns the PF the plan is for, as read when planning started.
-func (b *PlanBuilder) PF() *PF { return b.pf }
+func (b *PlanBuilder) PF() *offload.PF { return b.pf }
 
 // Note adds an explanation to the plan (printed in the dry run).
 func (b *PlanBuilder) Note(format string, args ...any) {
@@ -64,7 +67,7 @@ func (b *PlanBuilder) Note(format string, args ...any) {
 // State returns the state pf will be in after the steps added so far. A
 // PF other than the plan's own (a VF LAG peer) is read on first use, with
 // the profile of the backend that drives it, and is then locked by Apply.
-func (b *PlanBuilder) State(ctx context.Context, pf PCIAddress) (PFState, error) {
+func (b *PlanBuilder) State(ctx context.Context, pf offload.PCIAddress) (PFState, error) {
 	pp, err := b.load(ctx, pf)
 	if err != nil {
 		return PFState{}, err
@@ -73,7 +76,7 @@ func (b *PlanBuilder) State(ctx context.Context, pf PCIAddress) (PFState, error)
 }
 
 // Profile returns the profile of pf's backend.
-func (b *PlanBuilder) Profile(ctx context.Context, pf PCIAddress) (Profile, error) {
+func (b *PlanBuilder) Profile(ctx context.Context, pf offload.PCIAddress) (Profile, error) {
 	pp, err := b.load(ctx, pf)
 	if err != nil {
 		return Profile{}, err
@@ -81,7 +84,7 @@ func (b *PlanBuilder) Profile(ctx context.Context, pf PCIAddress) (Profile, erro
 	return pp.prof, nil
 }
 
-func (b *PlanBuilder) load(ctx context.Context, addr PCIAddress) (*pfPlan, error) {
+func (b *PlanBuilder) load(ctx context.Context, addr offload.PCIAddress) (*pfPlan, error) {
 	if pp, ok := b.pfs[addr]; ok {
 		return pp, nil
 	}
@@ -92,8 +95,8 @@ func (b *PlanBuilder) load(ctx context.Context, addr PCIAddress) (*pfPlan, error
 			return nil, err
 		}
 	}
-	prof := b.h.backendForPF(pf).Profile(pf)
-	st, err := b.h.readState(ctx, pf, prof)
+	prof := b.e.backendForPF(pf).Profile(pf)
+	st, err := b.e.readState(ctx, pf, prof)
 	if err != nil {
 		return nil, err
 	}
@@ -103,14 +106,14 @@ func (b *PlanBuilder) load(ctx context.Context, addr PCIAddress) (*pfPlan, error
 }
 
 // mustLoad returns an already loaded PF; step adders need one.
-func (b *PlanBuilder) mustLoad(addr PCIAddress) *pfPlan {
+func (b *PlanBuilder) mustLoad(addr offload.PCIAddress) *pfPlan {
 	pp, ok := b.pfs[addr]
 	if !ok {
 		// A backend must read State before adding steps for a PF; reading
 		// here keeps the builder usable if it did not.
 		pp, _ = b.load(context.Background(), addr)
 		if pp == nil {
-			pp = &pfPlan{pf: &PF{Address: addr}}
+			pp = &pfPlan{pf: &offload.PF{Address: addr}}
 			b.pfs[addr] = pp
 		}
 	}
@@ -134,17 +137,14 @@ func (b *PlanBuilder) predictVF(pp *pfPlan, i int) string {
 			return vf.Address.String()
 		}
 	}
-	if g, ok := b.h.sriovGeometry(pp.pf.Address, false); ok {
-		rid := int(pp.pf.Address.RoutingID()) + g.offset + i*g.stride
-		if rid >= 0 && rid <= 0xffff {
-			return pp.pf.Address.withRoutingID(uint16(rid)).String()
-		}
+	if a, _, err := b.h.VFAddress(pp.pf.Address, i); err == nil {
+		return a.String()
 	}
 	return fmt.Sprintf("virtfn%d", i)
 }
 
 // SetNumVFs adds a step that writes sriov_numvfs and waits for the VFs.
-func (b *PlanBuilder) SetNumVFs(pf PCIAddress, n int, why string) {
+func (b *PlanBuilder) SetNumVFs(pf offload.PCIAddress, n int, why string) {
 	pp := b.mustLoad(pf)
 	s := &pp.sim
 	cmd := fmt.Sprintf("echo %d > /sys/bus/pci/devices/%s/sriov_numvfs", n, pf)
@@ -165,13 +165,13 @@ func (b *PlanBuilder) SetNumVFs(pf PCIAddress, n int, why string) {
 	for i := range s.VFDrivers {
 		s.VFDrivers[i] = drv
 	}
-	if s.Mode == ESwitchModeSwitchdev && pp.prof.Representors == RepresentorNetdev {
+	if s.Mode == offload.ESwitchModeSwitchdev && pp.prof.Representors == RepresentorNetdev {
 		s.VFReps = n
 	}
 }
 
 // SetAutoprobe adds a step that writes sriov_drivers_autoprobe.
-func (b *PlanBuilder) SetAutoprobe(pf PCIAddress, on bool, why string) {
+func (b *PlanBuilder) SetAutoprobe(pf offload.PCIAddress, on bool, why string) {
 	pp := b.mustLoad(pf)
 	v := map[bool]string{false: "0", true: "1"}
 	b.add(Step{Kind: StepSetAutoprobe, PF: pf, Target: pf.String(), VF: -1, From: v[pp.sim.Autoprobe], To: v[on], Why: why,
@@ -180,7 +180,7 @@ func (b *PlanBuilder) SetAutoprobe(pf PCIAddress, on bool, why string) {
 }
 
 // UnbindVF adds a step that unbinds VF i of pf from its driver.
-func (b *PlanBuilder) UnbindVF(pf PCIAddress, i int, why string) {
+func (b *PlanBuilder) UnbindVF(pf offload.PCIAddress, i int, why string) {
 	pp := b.mustLoad(pf)
 	drv := pp.sim.vfDriver(i)
 	addr := b.predictVF(pp, i)
@@ -192,7 +192,7 @@ func (b *PlanBuilder) UnbindVF(pf PCIAddress, i int, why string) {
 }
 
 // BindVF adds a step that binds VF i of pf to driver.
-func (b *PlanBuilder) BindVF(pf PCIAddress, i int, driver, why string) {
+func (b *PlanBuilder) BindVF(pf offload.PCIAddress, i int, driver, why string) {
 	pp := b.mustLoad(pf)
 	addr := b.predictVF(pp, i)
 	b.add(Step{Kind: StepBindVF, PF: pf, Target: addr, VF: i, From: pp.sim.vfDriver(i), To: driver, Why: why,
@@ -204,19 +204,19 @@ func (b *PlanBuilder) BindVF(pf PCIAddress, i int, driver, why string) {
 
 // SetESwitchMode adds a step that switches pf's eswitch and waits for the
 // VF representors.
-func (b *PlanBuilder) SetESwitchMode(pf PCIAddress, m ESwitchMode, why string) {
+func (b *PlanBuilder) SetESwitchMode(pf offload.PCIAddress, m offload.ESwitchMode, why string) {
 	pp := b.mustLoad(pf)
 	b.add(Step{Kind: StepSetESwitchMode, PF: pf, Target: pf.String(), VF: -1, From: pp.sim.Mode.String(), To: m.String(), Why: why,
 		Command: fmt.Sprintf("devlink dev eswitch set pci/%s mode %s", pf, m), Timeout: b.timeout(time.Minute)})
 	pp.sim.Mode = m
 	pp.sim.VFReps = 0
-	if m == ESwitchModeSwitchdev && pp.prof.Representors == RepresentorNetdev {
+	if m == offload.ESwitchModeSwitchdev && pp.prof.Representors == RepresentorNetdev {
 		pp.sim.VFReps = pp.sim.NumVFs
 	}
 }
 
 // SetHWTCOffload adds a step that sets hw-tc-offload on netdev.
-func (b *PlanBuilder) SetHWTCOffload(pf PCIAddress, netdev string, on bool, why string) {
+func (b *PlanBuilder) SetHWTCOffload(pf offload.PCIAddress, netdev string, on bool, why string) {
 	pp := b.mustLoad(pf)
 	b.add(Step{Kind: StepSetHWTCOffload, PF: pf, Target: netdev, VF: -1, From: boolText(pp.sim.HWTCOffload), To: boolText(&on), Why: why,
 		Command: fmt.Sprintf("ethtool -K %s hw-tc-offload %s", netdev, boolText(&on)), Timeout: b.timeout(10 * time.Second)})
@@ -226,7 +226,7 @@ func (b *PlanBuilder) SetHWTCOffload(pf PCIAddress, netdev string, on bool, why 
 }
 
 // SetParam adds a step that sets devlink runtime parameter name of pf.
-func (b *PlanBuilder) SetParam(pf PCIAddress, name, value, why string) {
+func (b *PlanBuilder) SetParam(pf offload.PCIAddress, name, value, why string) {
 	pp := b.mustLoad(pf)
 	from := "unknown"
 	if v, ok := pp.sim.Params[name]; ok {
@@ -242,7 +242,7 @@ func (b *PlanBuilder) SetParam(pf PCIAddress, name, value, why string) {
 
 // SetCompat adds a step that writes the MLNX_OFED compat/devlink file name
 // of netdev (the fallback where devlink lacks a parameter).
-func (b *PlanBuilder) SetCompat(pf PCIAddress, netdev, name, value, why string) {
+func (b *PlanBuilder) SetCompat(pf offload.PCIAddress, netdev, name, value, why string) {
 	pp := b.mustLoad(pf)
 	from := "unknown"
 	if v, ok := pp.sim.Compat[name]; ok {
@@ -257,7 +257,7 @@ func (b *PlanBuilder) SetCompat(pf PCIAddress, netdev, name, value, why string) 
 }
 
 // ReleaseSlave adds a step that takes slave (pf's uplink) out of bond.
-func (b *PlanBuilder) ReleaseSlave(pf PCIAddress, bond, slave, why string) {
+func (b *PlanBuilder) ReleaseSlave(pf offload.PCIAddress, bond, slave, why string) {
 	pp := b.mustLoad(pf)
 	b.add(Step{Kind: StepReleaseSlave, PF: pf, Target: slave, VF: -1, From: bond, To: "", Why: why, Bond: bond,
 		Command: fmt.Sprintf("echo -%s > /sys/class/net/%s/bonding/slaves", slave, bond), Timeout: b.timeout(30 * time.Second)})
@@ -267,12 +267,12 @@ func (b *PlanBuilder) ReleaseSlave(pf PCIAddress, bond, slave, why string) {
 }
 
 // Enslave adds a step that puts slave (pf's uplink) into bond.
-func (b *PlanBuilder) Enslave(pf PCIAddress, bond, slave string, mode BondMode, why string) {
+func (b *PlanBuilder) Enslave(pf offload.PCIAddress, bond, slave string, mode offload.BondMode, why string) {
 	pp := b.mustLoad(pf)
 	b.add(Step{Kind: StepEnslave, PF: pf, Target: slave, VF: -1, From: "", To: bond, Why: why, Bond: bond,
 		Command: fmt.Sprintf("echo +%s > /sys/class/net/%s/bonding/slaves", slave, bond), Timeout: b.timeout(30 * time.Second)})
 	if slave == pp.sim.Uplink {
-		pp.sim.Bond = &Bond{Name: bond, Mode: mode}
+		pp.sim.Bond = &offload.Bond{Name: bond, Mode: mode}
 	}
 }
 
@@ -280,7 +280,7 @@ func (b *PlanBuilder) Enslave(pf PCIAddress, bond, slave string, mode BondMode, 
 // it with Host.SetBondMode: the bond is taken down for the write (the
 // bonding driver refuses a mode change on an up bond) and its admin state
 // is restored, which the shell equivalent shows for the usual up bond.
-func (b *PlanBuilder) SetBondMode(pf PCIAddress, bond string, from, to BondMode, why string) {
+func (b *PlanBuilder) SetBondMode(pf offload.PCIAddress, bond string, from, to offload.BondMode, why string) {
 	b.mustLoad(pf)
 	b.add(Step{Kind: StepSetBondMode, PF: pf, Target: bond, VF: -1, From: from.String(), To: to.String(), Why: why, Bond: bond,
 		Command: fmt.Sprintf("ip link set dev %[2]s down && echo %[1]s > /sys/class/net/%[2]s/bonding/mode && ip link set dev %[2]s up", to, bond),
@@ -304,7 +304,7 @@ func (b *PlanBuilder) wantNumVFs(pp *pfPlan) (int, error) {
 // NeedsChange reports whether pf differs from the spec in VF count, eswitch
 // mode or hw-tc-offload (vendor settings such as the steering mode are the
 // backend's to check).
-func (b *PlanBuilder) NeedsChange(ctx context.Context, pf PCIAddress) (bool, error) {
+func (b *PlanBuilder) NeedsChange(ctx context.Context, pf offload.PCIAddress) (bool, error) {
 	pp, err := b.load(ctx, pf)
 	if err != nil {
 		return false, err
@@ -342,7 +342,7 @@ func (b *PlanBuilder) hwtcNeeded(pp *pfPlan) bool {
 // its own): BondRefuse fails with errs.ErrBusy, BondRelease takes the uplink
 // out. BondVFLAG is for backends that implement it; here it fails with
 // errs.ErrNotSupported.
-func (b *PlanBuilder) HandleBond(ctx context.Context, pf PCIAddress, extra bool) error {
+func (b *PlanBuilder) HandleBond(ctx context.Context, pf offload.PCIAddress, extra bool) error {
 	pp, err := b.load(ctx, pf)
 	if err != nil {
 		return err
@@ -374,7 +374,7 @@ func (b *PlanBuilder) HandleBond(ctx context.Context, pf PCIAddress, extra bool)
 // spec, in the order of its profile, and hw-tc-offload on the uplink. VF
 // rebinding is left in the returned Pending for Finish, so a VF LAG can
 // form its bond first.
-func (b *PlanBuilder) Switchdev(ctx context.Context, pf PCIAddress) (*Pending, error) {
+func (b *PlanBuilder) Switchdev(ctx context.Context, pf offload.PCIAddress) (*Pending, error) {
 	pp, err := b.load(ctx, pf)
 	if err != nil {
 		return nil, err
@@ -436,7 +436,7 @@ func (b *PlanBuilder) Switchdev(ctx context.Context, pf PCIAddress) (*Pending, e
 
 // vfsFirst is the mlx5 order: VFs are created in legacy mode, unbound,
 // the eswitch is switched, and the VFs are rebound (in Finish).
-func (b *PlanBuilder) vfsFirst(pp *pfPlan, want ESwitchMode, n int, p *Pending) error {
+func (b *PlanBuilder) vfsFirst(pp *pfPlan, want offload.ESwitchMode, n int, p *Pending) error {
 	s := &pp.sim
 	pf := pp.pf.Address
 	if s.Mode == want && s.NumVFs == n {
@@ -450,7 +450,7 @@ func (b *PlanBuilder) vfsFirst(pp *pfPlan, want ESwitchMode, n int, p *Pending) 
 		return &errs.Error{Op: "plan switchdev", Device: pf.String(), Err: fmt.Errorf("%w: the %s order needs the VF driver, and backend %s names none", errs.ErrNotSupported, pp.prof.Order, b.backend.Name())}
 	}
 	autoprobe := !s.HasAutoprobe || s.Autoprobe
-	if want == ESwitchModeSwitchdev {
+	if want == offload.ESwitchModeSwitchdev {
 		if s.NumVFs != n {
 			if s.NumVFs != 0 {
 				b.SetNumVFs(pf, 0, "sriov_numvfs cannot go from one non-zero count to another (EBUSY)")
@@ -503,7 +503,7 @@ func (b *PlanBuilder) vfsFirst(pp *pfPlan, want ESwitchMode, n int, p *Pending) 
 // UnbindAll adds steps that unbind every VF of pf still bound after the
 // steps so far, and queues their rebinding in p (for Finish). A VF LAG
 // needs every VF unbound while its bond forms.
-func (b *PlanBuilder) UnbindAll(ctx context.Context, pf PCIAddress, p *Pending, why string) error {
+func (b *PlanBuilder) UnbindAll(ctx context.Context, pf offload.PCIAddress, p *Pending, why string) error {
 	pp, err := b.load(ctx, pf)
 	if err != nil {
 		return err

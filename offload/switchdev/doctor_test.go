@@ -1,4 +1,4 @@
-package offload_test
+package switchdev_test
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/offloadkit/offloadkit/offload/switchdev"
 
 	"github.com/offloadkit/offloadkit/offload"
 )
@@ -22,8 +24,8 @@ func writeFile(t *testing.T, root, rel, data string) {
 }
 
 // statuses maps "name subject" to status.
-func statuses(r *offload.Report) map[string]offload.CheckStatus {
-	m := map[string]offload.CheckStatus{}
+func statuses(r *switchdev.Report) map[string]switchdev.CheckStatus {
+	m := map[string]switchdev.CheckStatus{}
 	for _, c := range r.Checks {
 		m[c.Name+" "+c.Subject] = c.Status
 	}
@@ -41,30 +43,30 @@ func TestDoctor(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := statuses(rep)
-	want := map[string]offload.CheckStatus{
-		"kernel host":                 offload.CheckFail,
-		"networkmanager host":         offload.CheckWarn,
-		"ovs host":                    offload.CheckUnknown,
-		"ovs-hw-offload host":         offload.CheckUnknown,
-		"ovn-lb host":                 offload.CheckUnknown,
-		"sriov 0000:84:00.0":          offload.CheckWarn, // no VFs yet
-		"eswitch-mode 0000:84:00.0":   offload.CheckWarn,
-		"hw-tc-offload enp132s0f0np0": offload.CheckWarn,
-		"bond enp132s0f0np0":          offload.CheckWarn,
-		"mellanox-model 0000:84:00.0": offload.CheckOK,
-		"uplink-up enp132s0f0np0":     offload.CheckOK,
-		"uplink-up enp132s0f1np1":     offload.CheckWarn,
+	want := map[string]switchdev.CheckStatus{
+		"kernel host":                 switchdev.CheckFail,
+		"networkmanager host":         switchdev.CheckWarn,
+		"ovs host":                    switchdev.CheckUnknown,
+		"ovs-hw-offload host":         switchdev.CheckUnknown,
+		"ovn-lb host":                 switchdev.CheckUnknown,
+		"sriov 0000:84:00.0":          switchdev.CheckWarn, // no VFs yet
+		"eswitch-mode 0000:84:00.0":   switchdev.CheckWarn,
+		"hw-tc-offload enp132s0f0np0": switchdev.CheckWarn,
+		"bond enp132s0f0np0":          switchdev.CheckWarn,
+		"mellanox-model 0000:84:00.0": switchdev.CheckOK,
+		"uplink-up enp132s0f0np0":     switchdev.CheckOK,
+		"uplink-up enp132s0f1np1":     switchdev.CheckWarn,
 	}
 	for k, w := range want {
 		if got[k] != w {
 			t.Errorf("%s: %s, want %s", k, got[k], w)
 		}
 	}
-	if rep.Worst() != offload.CheckFail {
+	if rep.Worst() != switchdev.CheckFail {
 		t.Errorf("worst %s", rep.Worst())
 	}
 	for _, c := range rep.Checks {
-		if c.Status != offload.CheckOK && c.Status != offload.CheckSkipped && c.Fix == "" {
+		if c.Status != switchdev.CheckOK && c.Status != switchdev.CheckSkipped && c.Fix == "" {
 			t.Errorf("%s %s is %s without a fix hint", c.Name, c.Subject, c.Status)
 		}
 	}
@@ -72,26 +74,26 @@ func TestDoctor(t *testing.T) {
 	// Fix what the guides say, then ask again.
 	writeFile(t, tr.Root, "proc/sys/kernel/osrelease", "6.1.0-13-amd64\n")
 	writeFile(t, tr.Root, "etc/NetworkManager/conf.d/offload.conf", "[keyfile]\nunmanaged-devices=driver:mlx5_core\n")
-	p, err := h.PlanSwitchdev(ctx, offload.MustParsePCIAddress("0000:84:00.0"), offload.Spec{NumVFs: 2, HWTCOffload: true, Bond: offload.BondVFLAG})
+	p, err := h.Plan(ctx, offload.MustParsePCIAddress("0000:84:00.0"), switchdev.Spec{NumVFs: 2, HWTCOffload: true, Bond: switchdev.BondVFLAG})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := p.Apply(ctx); err != nil {
 		t.Fatal(err)
 	}
-	probe := offload.WithOVSProbe(func(context.Context) (offload.OVSStatus, error) {
-		return offload.OVSStatus{Running: true, HWOffload: true, TCPolicy: "none", LoadBalancers: 3}, nil
+	probe := switchdev.WithOVSProbe(func(context.Context) (switchdev.OVSStatus, error) {
+		return switchdev.OVSStatus{Running: true, HWOffload: true, TCPolicy: "none", LoadBalancers: 3}, nil
 	})
 	rep, err = h.Doctor(ctx, probe)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got = statuses(rep)
-	for k, w := range map[string]offload.CheckStatus{
-		"kernel host": offload.CheckOK, "networkmanager host": offload.CheckOK, "ovs host": offload.CheckOK,
-		"ovs-hw-offload host": offload.CheckOK, "ovn-lb host": offload.CheckWarn,
-		"eswitch-mode 0000:84:00.0": offload.CheckOK, "hw-tc-offload enp132s0f0np0": offload.CheckOK,
-		"bond enp132s0f0np0": offload.CheckOK, "sriov 0000:84:00.1": offload.CheckOK,
+	for k, w := range map[string]switchdev.CheckStatus{
+		"kernel host": switchdev.CheckOK, "networkmanager host": switchdev.CheckOK, "ovs host": switchdev.CheckOK,
+		"ovs-hw-offload host": switchdev.CheckOK, "ovn-lb host": switchdev.CheckWarn,
+		"eswitch-mode 0000:84:00.0": switchdev.CheckOK, "hw-tc-offload enp132s0f0np0": switchdev.CheckOK,
+		"bond enp132s0f0np0": switchdev.CheckOK, "sriov 0000:84:00.1": switchdev.CheckOK,
 	} {
 		if got[k] != w {
 			t.Errorf("after fixing: %s: %s, want %s", k, got[k], w)
@@ -108,11 +110,11 @@ func TestDoctorEmptyHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer h.Close()
-	rep, err := h.Doctor(context.Background())
+	rep, err := switchdev.New(h, switchdev.Config{}).Doctor(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if statuses(rep)["sriov host"] != offload.CheckFail {
+	if statuses(rep)["sriov host"] != switchdev.CheckFail {
 		t.Errorf("no SR-IOV PF must fail:\n%s", rep)
 	}
 }

@@ -1,12 +1,12 @@
-package offload
+package switchdev
 
 import (
 	"context"
 	"fmt"
-	"os"
-	"path"
 	"strconv"
 	"strings"
+
+	"github.com/offloadkit/offloadkit/offload"
 
 	"github.com/offloadkit/offloadkit/offload/errs"
 )
@@ -21,7 +21,7 @@ const (
 	// CheckWarn: a known pitfall is present; offload may work, or work
 	// partly.
 	CheckWarn
-	// CheckFail: offload cannot work until this is fixed. PlanSwitchdev
+	// CheckFail: offload cannot work until this is fixed. Plan
 	// refuses a PF whose backend reports one.
 	CheckFail
 	// CheckUnknown: the check could not tell (nothing to read on this
@@ -125,16 +125,16 @@ func WithOVSProbe(f func(context.Context) (OVSStatus, error)) DoctorOption {
 // and each vendor backend's own checks (Corigine firmware, YUSUR hados).
 // It reads only; an unreadable item is CheckUnknown, not an error. The
 // error is for a host that cannot be read at all.
-func (h *Host) Doctor(ctx context.Context, opts ...DoctorOption) (*Report, error) {
+func (e *Engine) Doctor(ctx context.Context, opts ...DoctorOption) (*Report, error) {
 	var cfg doctorConfig
 	for _, o := range opts {
 		o(&cfg)
 	}
 	r := &Report{}
-	r.Checks = append(r.Checks, h.checkKernel())
-	r.Checks = append(r.Checks, h.checkNetworkManager())
-	r.Checks = append(r.Checks, h.checkOVS(ctx, cfg)...)
-	pfs, err := h.Discover(ctx)
+	r.Checks = append(r.Checks, e.checkKernel())
+	r.Checks = append(r.Checks, e.checkNetworkManager())
+	r.Checks = append(r.Checks, e.checkOVS(ctx, cfg)...)
+	pfs, err := e.h.Discover(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -144,15 +144,15 @@ func (h *Host) Doctor(ctx context.Context, opts ...DoctorOption) (*Report, error
 			Fix:    "enable SR-IOV (and VT-d/IOMMU) in the BIOS and in the NIC firmware, and load the NIC driver"})
 	}
 	for i := range pfs {
-		r.Checks = append(r.Checks, h.checkPF(ctx, &pfs[i])...)
+		r.Checks = append(r.Checks, e.checkPF(ctx, &pfs[i])...)
 	}
 	return r, nil
 }
 
 // checkKernel reads proc/sys/kernel/osrelease below the root.
-func (h *Host) checkKernel() Check {
+func (e *Engine) checkKernel() Check {
 	c := Check{Name: "kernel", Subject: "host"}
-	rel, major, minor, err := h.KernelRelease()
+	rel, major, minor, err := e.view().KernelRelease()
 	switch {
 	case err != nil && rel == "":
 		c.Status, c.Detail = CheckUnknown, "cannot read the kernel release: "+err.Error()
@@ -166,21 +166,6 @@ func (h *Host) checkKernel() Check {
 		c.Fix = "upgrade to Linux 5.7 or later (or a distribution kernel with the backports, such as CentOS 8 Stream)"
 	}
 	return c
-}
-
-// KernelRelease returns the running kernel's release ("6.1.0-13-amd64")
-// and its major and minor numbers, read from proc/sys/kernel/osrelease
-// below the root; an error when it cannot be read or parsed.
-func (h *Host) KernelRelease() (release string, major, minor int, err error) {
-	rel, err := h.fs.ReadString("proc/sys/kernel/osrelease")
-	if err != nil {
-		return "", 0, 0, &errs.Error{Op: "read kernel release", Path: h.fs.Abs("proc/sys/kernel/osrelease"), Err: err}
-	}
-	major, minor, ok := parseKernelRelease(rel)
-	if !ok {
-		return rel, 0, 0, errs.Invalid("kernel release", rel, "want major.minor...")
-	}
-	return rel, major, minor, nil
 }
 
 // parseKernelRelease parses "5.15.0-91-generic" into 5, 15.
@@ -205,14 +190,14 @@ func parseKernelRelease(s string) (major, minor int, ok bool) {
 // so in /proc, or its run directory) and for an unmanaged-devices setting.
 // The guides: "some behaviors of NetworkManager may cause driver
 // exceptions"; it also renames and configures VF and representor netdevs.
-func (h *Host) checkNetworkManager() Check {
+func (e *Engine) checkNetworkManager() Check {
 	c := Check{Name: "networkmanager", Subject: "host"}
-	running := h.processRunning("NetworkManager") || h.fs.Exists("run/NetworkManager/NetworkManager.pid")
+	running := e.processRunning("NetworkManager") || e.h.FS().Exists("run/NetworkManager/NetworkManager.pid")
 	if !running {
 		c.Status, c.Detail = CheckOK, "NetworkManager is not running"
 		return c
 	}
-	if h.nmUnmanaged() {
+	if e.nmUnmanaged() {
 		c.Status, c.Detail = CheckOK, "NetworkManager is running with an unmanaged-devices setting"
 		return c
 	}
@@ -223,45 +208,13 @@ func (h *Host) checkNetworkManager() Check {
 
 // processRunning reports whether a process whose comm is name exists in
 // proc below the root.
-func (h *Host) processRunning(name string) bool {
-	return h.ProcessRunning(func(comm string) bool { return comm == name })
+func (e *Engine) processRunning(name string) bool {
+	return e.view().ProcessRunning(func(comm string) bool { return comm == name })
 }
 
-// ProcessRunning reports whether a process whose name (comm) satisfies
-// match runs on the host (read from proc below the root). Backends use it
-// for daemons a card needs, such as YUSUR's hados.
-func (h *Host) ProcessRunning(match func(comm string) bool) bool {
-	names, err := h.fs.ReadDir("proc")
-	if err != nil {
-		return false
-	}
-	for _, n := range names {
-		if _, err := strconv.Atoi(n); err != nil {
-			continue // not a pid directory
-		}
-		if comm, err := h.fs.ReadString("proc/" + n + "/comm"); err == nil && match(comm) {
-			return true
-		}
-	}
-	return false
-}
-
-// FileExists reports whether path (absolute, as on the host) exists below
-// the Host's root. Backends use it for installed software and firmware.
-func (h *Host) FileExists(p string) bool {
-	rel := strings.TrimPrefix(path.Clean("/"+p), "/")
-	if rel == "" {
-		return true
-	}
-	// Lstat, not the FS's Exists (which follows links): an absolute link
-	// target would resolve on this machine, not below the Host's root.
-	_, err := os.Lstat(h.fs.Abs(rel))
-	return err == nil
-}
-
-func (h *Host) nmUnmanaged() bool {
+func (e *Engine) nmUnmanaged() bool {
 	for _, dir := range []string{"etc/NetworkManager/conf.d", "run/NetworkManager/conf.d", "usr/lib/NetworkManager/conf.d"} {
-		names, err := h.fs.ReadDir(dir)
+		names, err := e.h.FS().ReadDir(dir)
 		if err != nil {
 			continue
 		}
@@ -269,13 +222,13 @@ func (h *Host) nmUnmanaged() bool {
 			if !strings.HasSuffix(n, ".conf") {
 				continue
 			}
-			b, err := h.fs.ReadFile(dir + "/" + n)
+			b, err := e.h.FS().ReadFile(dir + "/" + n)
 			if err == nil && strings.Contains(string(b), "unmanaged-devices") {
 				return true
 			}
 		}
 	}
-	if b, err := h.fs.ReadFile("etc/NetworkManager/NetworkManager.conf"); err == nil && strings.Contains(string(b), "unmanaged-devices") {
+	if b, err := e.h.FS().ReadFile("etc/NetworkManager/NetworkManager.conf"); err == nil && strings.Contains(string(b), "unmanaged-devices") {
 		return true
 	}
 	return false
@@ -283,7 +236,7 @@ func (h *Host) nmUnmanaged() bool {
 
 // checkOVS reports OVS presence, its hw-offload switch and OVN load
 // balancers.
-func (h *Host) checkOVS(ctx context.Context, cfg doctorConfig) []Check {
+func (e *Engine) checkOVS(ctx context.Context, cfg doctorConfig) []Check {
 	ovs := Check{Name: "ovs", Subject: "host"}
 	hw := Check{Name: "ovs-hw-offload", Subject: "host"}
 	lb := Check{Name: "ovn-lb", Subject: "host", Status: CheckUnknown,
@@ -322,9 +275,9 @@ func (h *Host) checkOVS(ctx context.Context, cfg doctorConfig) []Check {
 		return []Check{ovs, hw, lb}
 	}
 	switch {
-	case h.fs.Exists("run/openvswitch/ovs-vswitchd.pid") || h.processRunning("ovs-vswitchd"):
+	case e.h.FS().Exists("run/openvswitch/ovs-vswitchd.pid") || e.processRunning("ovs-vswitchd"):
 		ovs.Status, ovs.Detail = CheckOK, "ovs-vswitchd is running"
-	case h.fs.Exists("run/openvswitch/db.sock"):
+	case e.h.FS().Exists("run/openvswitch/db.sock"):
 		ovs.Status, ovs.Detail, ovs.Fix = CheckWarn, "ovsdb-server is up but ovs-vswitchd is not", "start ovs-vswitchd"
 	default:
 		ovs.Status, ovs.Detail, ovs.Fix = CheckUnknown, "no ovs-vswitchd found (it may run in a container: Kube-OVN's ovs-ovn pod)", "install and start Open vSwitch 2.8 or later"
@@ -335,9 +288,9 @@ func (h *Host) checkOVS(ctx context.Context, cfg doctorConfig) []Check {
 }
 
 // checkPF runs the per-PF checks and the PF backend's own.
-func (h *Host) checkPF(ctx context.Context, pf *PF) []Check {
+func (e *Engine) checkPF(ctx context.Context, pf *offload.PF) []Check {
 	subj := pf.Address.String()
-	backend := h.backendForPF(pf)
+	backend := e.backendForPF(pf)
 	prof := backend.Profile(pf)
 	var out []Check
 	sriov := Check{Name: "sriov", Subject: subj}
@@ -346,21 +299,21 @@ func (h *Host) checkPF(ctx context.Context, pf *PF) []Check {
 		sriov.Detail = fmt.Sprintf("%s %s (%s, backend %s): %d of %d VFs", pf.ID, dashIfEmpty(pf.Driver), prof.Order, backend.Name(), pf.NumVFs, pf.TotalVFs)
 		if pf.NumVFs == 0 {
 			sriov.Status = CheckWarn
-			sriov.Fix = fmt.Sprintf("create VFs: echo N > /sys/bus/pci/devices/%s/sriov_numvfs, or plan them with PlanSwitchdev (examples/switchdev -pf %s -vfs N)", subj, subj)
+			sriov.Fix = fmt.Sprintf("create VFs: echo N > /sys/bus/pci/devices/%s/sriov_numvfs, or plan them with Plan (examples/switchdev -pf %s -vfs N)", subj, subj)
 		}
 	} else {
 		sriov.Status, sriov.Detail = CheckFail, "sriov_totalvfs is 0: SR-IOV is disabled"
 		sriov.Fix = "enable SR-IOV in the BIOS and in the NIC firmware (mlx5: mlxconfig SRIOV_EN=1 NUM_OF_VFS=N)"
 	}
 	out = append(out, sriov)
-	st, err := h.readState(ctx, pf, prof)
+	st, err := e.readState(ctx, pf, prof)
 	mode := Check{Name: "eswitch-mode", Subject: subj}
 	switch {
 	case err != nil:
 		mode.Status, mode.Detail = CheckUnknown, err.Error()
 	case prof.Order == OrderNoESwitch:
 		mode.Status, mode.Detail = CheckSkipped, "no kernel eswitch: the card's own software switches (VF representors are OVS-DPDK ports)"
-	case st.Mode == ESwitchModeSwitchdev:
+	case st.Mode == offload.ESwitchModeSwitchdev:
 		mode.Status, mode.Detail = CheckOK, "switchdev ("+st.ModeSource+")"
 	default:
 		mode.Status, mode.Detail = CheckWarn, fmt.Sprintf("%s (%s): OVS cannot offload to this PF", st.Mode, st.ModeSource)
@@ -371,7 +324,7 @@ func (h *Host) checkPF(ctx context.Context, pf *PF) []Check {
 	}
 	out = append(out, mode)
 	if err != nil {
-		return append(out, backend.Check(ctx, h, pf)...)
+		return append(out, backend.Check(ctx, e.view(), pf)...)
 	}
 	if prof.HWTCOffload && st.Uplink != "" {
 		tc := Check{Name: "hw-tc-offload", Subject: st.Uplink}
@@ -388,8 +341,9 @@ func (h *Host) checkPF(ctx context.Context, pf *PF) []Check {
 	}
 	if st.Uplink != "" {
 		up := Check{Name: "uplink-up", Subject: st.Uplink}
-		if p, err := netPath(st.Uplink, "operstate"); err == nil {
-			state, rerr := h.fs.ReadString(p)
+		if err := errs.ValidateIfName(st.Uplink); err == nil {
+			p := "sys/class/net/" + st.Uplink + "/operstate"
+			state, rerr := e.h.FS().ReadString(p)
 			switch {
 			case rerr != nil:
 				up.Status, up.Detail = CheckUnknown, "cannot read operstate: "+rerr.Error()
@@ -406,15 +360,15 @@ func (h *Host) checkPF(ctx context.Context, pf *PF) []Check {
 	switch {
 	case st.Bond == nil:
 		bond.Status, bond.Detail = CheckOK, "not in a bond"
-	case st.Mode == ESwitchModeSwitchdev && st.Bond.Mode.VFLAGCapable() && len(st.Bond.Slaves) == 2:
+	case st.Mode == offload.ESwitchModeSwitchdev && st.Bond.Mode.VFLAGCapable() && len(st.Bond.Slaves) == 2:
 		bond.Status, bond.Detail = CheckOK, fmt.Sprintf("in bond %s (%s) with %s: a VF LAG", st.Bond.Name, st.Bond.Mode, strings.Join(st.Bond.Slaves, ", "))
 	default:
 		bond.Status = CheckWarn
 		bond.Detail = fmt.Sprintf("in bond %s (%s): the NIC cannot change its eswitch mode while bonded", st.Bond.Name, st.Bond.Mode)
-		bond.Fix = "take the PF out of the bond (ifenslave -d " + st.Bond.Name + " " + st.Uplink + "; PlanSwitchdev with BondRelease) or, on mlx5, build a VF LAG of both PFs (BondVFLAG, bond mode active-backup, balance-xor or 802.3ad)"
+		bond.Fix = "take the PF out of the bond (ifenslave -d " + st.Bond.Name + " " + st.Uplink + "; Plan with BondRelease) or, on mlx5, build a VF LAG of both PFs (BondVFLAG, bond mode active-backup, balance-xor or 802.3ad)"
 	}
 	out = append(out, bond)
-	return append(out, backend.Check(ctx, h, pf)...)
+	return append(out, backend.Check(ctx, e.view(), pf)...)
 }
 
 func dashIfEmpty(s string) string {

@@ -1,4 +1,4 @@
-package offload
+package switchdev
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/offloadkit/offloadkit/offload"
 
 	"github.com/offloadkit/offloadkit/offload/errs"
 )
@@ -15,7 +17,7 @@ import (
 // the PF, in this process or in others; Plan.Apply takes it. The lock is
 // released with Unlock or when the process exits.
 type PFLock struct {
-	PF   PCIAddress
+	PF   offload.PCIAddress
 	Path string
 	f    *os.File
 }
@@ -26,7 +28,7 @@ const lockPollInterval = 10 * time.Millisecond
 
 // LockPF takes the lock of pf under runDir (created 0755 if missing),
 // waiting until it is free or ctx ends (errs.ErrTimeout).
-func LockPF(ctx context.Context, runDir string, pf PCIAddress) (*PFLock, error) {
+func LockPF(ctx context.Context, runDir string, pf offload.PCIAddress) (*PFLock, error) {
 	if runDir == "" {
 		return nil, errs.Invalid("run directory", runDir, "empty")
 	}

@@ -1,22 +1,22 @@
-package offload
+package switchdev
 
 import (
 	"context"
 	"fmt"
-	"slices"
 
-	"github.com/offloadkit/offloadkit/offload/errs"
+	"github.com/offloadkit/offloadkit/offload"
 )
 
 // Backend is one vendor's knowledge of its SmartNICs: which PCI functions it
 // drives, which of a PF's netdevs is the admin PF and which the uplink, the
 // order in which the driver wants VFs and the eswitch mode changed, the
 // prerequisites the vendor's guide lists, and how OVS reaches a VF's
-// representor. Backends are handed to Open explicitly with WithBackends;
-// there is no global registry, so two Hosts may use different sets. A PF no
-// backend matches is driven by the generic kernel path (GenericBackend).
+// representor. Backends are handed to New explicitly in Config.Backends;
+// there is no global registry, so two Engines may use different sets. A PF
+// no backend matches is driven by the generic kernel path (GenericBackend),
+// and its plan says so.
 //
-// The engine (PlanSwitchdev, Plan.Apply) owns execution, verification,
+// The engine (Plan, Plan.Apply) owns execution, verification,
 // rollback and locking; a backend only decides which typed steps to plan,
 // through the PlanBuilder it is given.
 type Backend interface {
@@ -24,19 +24,19 @@ type Backend interface {
 	Name() string
 	// Matches reports whether the backend drives a PCI function with this
 	// vendor:device ID bound to driver (driver may be empty when unbound).
-	Matches(id PCIID, driver string) bool
+	Matches(id offload.PCIID, driver string) bool
 	// Profile describes how the backend drives pf: admin and uplink
 	// netdevs, VF driver, ordering, representor kind. It reads nothing.
-	Profile(pf *PF) Profile
+	Profile(pf *offload.PF) Profile
 	// Check returns the vendor's prerequisites and pitfalls for pf (the
-	// Doctor prints them; PlanSwitchdev refuses on a CheckFail).
-	Check(ctx context.Context, h *Host, pf *PF) []Check
+	// Doctor prints them; Plan refuses on a CheckFail).
+	Check(ctx context.Context, h HostView, pf *offload.PF) []Check
 	// Plan adds to b, in the vendor's order, the steps that bring b.PF()
 	// to b.Spec(), starting from the state b reports.
 	Plan(ctx context.Context, b *PlanBuilder) error
 	// Representor says how a switch reaches the representor of VF vf: a
 	// kernel netdev (mlx5, nfp, ice) or OVS-DPDK devargs (YUSUR).
-	Representor(ctx context.Context, h *Host, vf PCIAddress) (PortRef, error)
+	Representor(ctx context.Context, h HostView, vf offload.PCIAddress) (PortRef, error)
 }
 
 // Order is the sequence in which a driver accepts VF creation and the
@@ -132,9 +132,9 @@ type Profile struct {
 
 // PortRef is how a switch reaches one VF's representor.
 type PortRef struct {
-	Kind RepresentorKind `json:"kind"`
-	PF   PCIAddress      `json:"pf"`
-	VF   int             `json:"vf"`
+	Kind RepresentorKind    `json:"kind"`
+	PF   offload.PCIAddress `json:"pf"`
+	VF   int                `json:"vf"`
 	// Netdev is the representor netdev (RepresentorNetdev).
 	Netdev string `json:"netdev,omitempty"`
 	// DevArgs are the OVS-DPDK devargs (RepresentorDPDK), for
@@ -142,19 +142,12 @@ type PortRef struct {
 	DevArgs string `json:"devargs,omitempty"`
 }
 
-// WithBackends gives the Host the vendor backends it may use, in order of
-// preference: the first that matches a PF drives it. PFs no backend matches
-// use GenericBackend.
-func WithBackends(b ...Backend) Option {
-	return func(c *config) { c.backends = append(c.backends, b...) }
-}
-
-// Backends returns the backends the Host was opened with.
-func (h *Host) Backends() []Backend { return append([]Backend(nil), h.backends...) }
+// Backends returns the backends the Engine was configured with.
+func (e *Engine) Backends() []Backend { return append([]Backend(nil), e.backends...) }
 
 // BackendFor returns the first backend that matches id and driver, or nil.
-func (h *Host) BackendFor(id PCIID, driver string) Backend {
-	for _, b := range h.backends {
+func (e *Engine) BackendFor(id offload.PCIID, driver string) Backend {
+	for _, b := range e.backends {
 		if b.Matches(id, driver) {
 			return b
 		}
@@ -163,8 +156,8 @@ func (h *Host) BackendFor(id PCIID, driver string) Backend {
 }
 
 // backendForPF returns the matching backend, or the generic one.
-func (h *Host) backendForPF(pf *PF) Backend {
-	if b := h.BackendFor(pf.ID, pf.Driver); b != nil {
+func (e *Engine) backendForPF(pf *offload.PF) Backend {
+	if b := e.BackendFor(pf.ID, pf.Driver); b != nil {
 		return b
 	}
 	return GenericBackend{}
@@ -175,14 +168,14 @@ func (h *Host) backendForPF(pf *PF) Backend {
 // backend claims, such as ice. It uses OrderModeFirst, which ice requires
 // and which the devlink model allows for any driver that creates
 // representors as VFs appear. It matches any PF with a bound driver.
-type GenericBackend struct{}
+type GenericBackend struct{ Defaults }
 
 // Name returns "generic".
 func (GenericBackend) Name() string { return "generic" }
 
 // Matches reports whether a driver is bound: without one there is no
 // devlink instance to talk to.
-func (GenericBackend) Matches(_ PCIID, driver string) bool { return driver != "" }
+func (GenericBackend) Matches(_ offload.PCIID, driver string) bool { return driver != "" }
 
 // genericVFDriver returns the VF driver of a PF driver the generic path
 // knows ("" otherwise). A switch rather than a package-level map: the house
@@ -199,7 +192,7 @@ func genericVFDriver(pfDriver string) string {
 
 // Profile returns the generic profile: uplink from phys_port_name,
 // mode-first ordering, kernel representors.
-func (GenericBackend) Profile(pf *PF) Profile {
+func (GenericBackend) Profile(pf *offload.PF) Profile {
 	p := Profile{Order: OrderModeFirst, Representors: RepresentorNetdev, HWTCOffload: true, VFDriver: genericVFDriver(pf.Driver)}
 	if up, ok := pf.Uplink(); ok {
 		p.Admin, p.Uplink = up.Name, up.Name
@@ -207,11 +200,19 @@ func (GenericBackend) Profile(pf *PF) Profile {
 	return p
 }
 
-// Check has no vendor prerequisites beyond the Doctor's common ones.
-func (GenericBackend) Check(ctx context.Context, h *Host, pf *PF) []Check { return nil }
+// Defaults is the generic behaviour of a Backend: no vendor
+// prerequisites, the generic plan (handle the bond policy, then the eswitch
+// mode and VFs in the order the Profile gives, then rebind and restore) and
+// kernel-netdev representors. A vendor backend embeds it and defines only
+// the methods where the vendor differs.
+type Defaults struct{}
 
-// Plan handles the bond policy, then sets the mode before the VFs.
-func (GenericBackend) Plan(ctx context.Context, b *PlanBuilder) error {
+// Check has no vendor prerequisites beyond the Doctor's common ones.
+func (Defaults) Check(ctx context.Context, h HostView, pf *offload.PF) []Check { return nil }
+
+// Plan handles the bond policy, then brings the eswitch mode and the VF
+// count to the Spec in the Profile's order.
+func (Defaults) Plan(ctx context.Context, b *PlanBuilder) error {
 	if err := b.HandleBond(ctx, b.PF().Address, false); err != nil {
 		return err
 	}
@@ -224,152 +225,31 @@ func (GenericBackend) Plan(ctx context.Context, b *PlanBuilder) error {
 }
 
 // Representor returns the VF's representor netdev.
-func (GenericBackend) Representor(ctx context.Context, h *Host, vf PCIAddress) (PortRef, error) {
+func (Defaults) Representor(ctx context.Context, h HostView, vf offload.PCIAddress) (PortRef, error) {
 	return NetdevRepresentor(ctx, h, vf)
 }
 
 // NetdevRepresentor is the Representor of backends whose representors are
 // kernel netdevs: it looks the netdev up with VFRepresentor.
-func NetdevRepresentor(ctx context.Context, h *Host, vf PCIAddress) (PortRef, error) {
+func NetdevRepresentor(ctx context.Context, h HostView, vf offload.PCIAddress) (PortRef, error) {
 	r, err := h.VFRepresentor(ctx, vf)
 	if err != nil {
 		return PortRef{}, err
 	}
-	return PortRef{Kind: RepresentorNetdev, PF: r.PF, VF: r.VFNum, Netdev: r.Netdev}, nil
+	return PortRef{Kind: RepresentorNetdev, PF: r.PF, VF: r.PortName.VF, Netdev: r.Netdev}, nil
 }
 
 // VFPortRef returns how a switch reaches VF vf's representor, asking the
 // backend that drives its PF.
-func (h *Host) VFPortRef(ctx context.Context, vf PCIAddress) (PortRef, error) {
-	pfAddr, err := h.PFOfVF(vf)
+func (e *Engine) VFPortRef(ctx context.Context, vf offload.PCIAddress) (PortRef, error) {
+	pfAddr, err := e.h.PFOfVF(vf)
 	if err != nil {
 		return PortRef{}, err
 	}
-	id, err := h.pciID(pfAddr)
+	pf, err := e.h.PF(ctx, pfAddr)
 	if err != nil {
 		return PortRef{}, err
 	}
-	drv, err := h.driverOf(pfAddr)
-	if err != nil {
-		return PortRef{}, err
-	}
-	b := h.BackendFor(id, drv)
-	if b == nil {
-		b = GenericBackend{}
-	}
-	return b.Representor(ctx, h, vf)
-}
-
-// PCIAttr reads a sysfs attribute of PCI function addr (the YUSUR backend
-// reads "hw/plat_name"). attr is a relative path of plain names; absence
-// gives errs.ErrNotFound.
-func (h *Host) PCIAttr(addr PCIAddress, attr string) (string, error) {
-	if err := validateAttrPath(attr); err != nil {
-		return "", err
-	}
-	p := pciPath(addr, attr)
-	s, err := h.fs.ReadString(p)
-	if err != nil {
-		return "", &errs.Error{Op: "read " + attr, Device: addr.String(), Path: h.fs.Abs(p), Err: err}
-	}
-	return s, nil
-}
-
-// PCIAttrBytes reads a binary sysfs attribute of PCI function addr ("vpd").
-func (h *Host) PCIAttrBytes(addr PCIAddress, attr string) ([]byte, error) {
-	if err := validateAttrPath(attr); err != nil {
-		return nil, err
-	}
-	p := pciPath(addr, attr)
-	b, err := h.fs.ReadFile(p)
-	if err != nil {
-		return nil, &errs.Error{Op: "read " + attr, Device: addr.String(), Path: h.fs.Abs(p), Err: err}
-	}
-	return b, nil
-}
-
-// compatFiles returns the MLNX_OFED compat/devlink files a plan may change,
-// in a fixed order so that a plan reads them in the same order every time.
-func compatFiles() []string { return []string{"mode", "steering_mode", "inline", "encap"} }
-
-// CompatDevlink reads /sys/class/net/<netdev>/compat/devlink/<name>, the
-// MLNX_OFED (out-of-tree mlx5) sysfs face of devlink: "mode",
-// "steering_mode", "inline", "encap". Upstream kernels have none
-// (errs.ErrNotFound).
-func (h *Host) CompatDevlink(netdev, name string) (string, error) {
-	if !slices.Contains(compatFiles(), name) {
-		return "", errs.Invalid("compat/devlink file", name, "want mode, steering_mode, inline or encap")
-	}
-	p, err := netPath(netdev, "compat", "devlink", name)
-	if err != nil {
-		return "", err
-	}
-	s, err := h.fs.ReadString(p)
-	if err != nil {
-		return "", &errs.Error{Op: "read compat/devlink/" + name, Device: netdev, Path: h.fs.Abs(p), Err: err}
-	}
-	return s, nil
-}
-
-// SetCompatDevlink writes value to compat/devlink/<name> of netdev and reads
-// it back.
-func (h *Host) SetCompatDevlink(ctx context.Context, netdev, name, value string) error {
-	if !slices.Contains(compatFiles(), name) {
-		return errs.Invalid("compat/devlink file", name, "want mode, steering_mode, inline or encap")
-	}
-	if err := validateAttrValue(value); err != nil {
-		return err
-	}
-	p, err := netPath(netdev, "compat", "devlink", name)
-	if err != nil {
-		return err
-	}
-	if err := h.fs.WriteFile(ctx, p, []byte(value)); err != nil {
-		return &errs.Error{Op: "write compat/devlink/" + name, Device: netdev, Path: h.fs.Abs(p), Err: err}
-	}
-	got, err := h.CompatDevlink(netdev, name)
-	if err != nil {
-		return err
-	}
-	if got != value {
-		return &errs.Error{Op: "write compat/devlink/" + name, Device: netdev, Path: h.fs.Abs(p), Err: fmt.Errorf("%w: reads %q after writing %q", errs.ErrNotApplied, got, value)}
-	}
-	return nil
-}
-
-// validateAttrPath accepts "a" or "a/b" of plain sysfs names.
-func validateAttrPath(attr string) error {
-	if attr == "" || len(attr) > 128 {
-		return errs.Invalid("sysfs attribute", attr, "empty or too long")
-	}
-	start := 0
-	for i := 0; i <= len(attr); i++ {
-		if i == len(attr) || attr[i] == '/' {
-			seg := attr[start:i]
-			if seg == "" || seg == "." || seg == ".." {
-				return errs.Invalid("sysfs attribute", attr, "empty, . or .. path element")
-			}
-			start = i + 1
-			continue
-		}
-		c := attr[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
-			return errs.Invalid("sysfs attribute", attr, "only letters, digits, '_', '-', '.' and '/'")
-		}
-	}
-	return nil
-}
-
-// validateAttrValue accepts a short single-line word.
-func validateAttrValue(v string) error {
-	if v == "" || len(v) > 64 {
-		return errs.Invalid("sysfs value", v, "empty or too long")
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c <= ' ' || c == 0x7f {
-			return errs.Invalid("sysfs value", v, "no spaces or control characters")
-		}
-	}
-	return nil
+	b := e.backendForPF(pf)
+	return b.Representor(ctx, e.view(), vf)
 }
