@@ -113,7 +113,9 @@ func cx5PF(fn int, numVFs int, mode offload.ESwitchMode) PFSpec {
 		VFNetdev: fmt.Sprintf("enp132s0f%dv%%d", fn), Mode: mode,
 	}
 	if mode == offload.ESwitchModeSwitchdev {
-		pf.SwitchID = fmt.Sprintf("b8cef60300%02x70d2", fn)
+		// mlx5 derives phys_switch_id from the card-wide system image
+		// GUID, so both ports of one card report the same ID.
+		pf.SwitchID = "b8cef603000070d2"
 		pf.RepNetdev = fmt.Sprintf("enp132s0f%dr%%d", fn)
 		pf.RepPortName = fmt.Sprintf("pf%dvf%%d", fn)
 	}
