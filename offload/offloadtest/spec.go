@@ -36,6 +36,9 @@ type PFSpec struct {
 	PortName string // its phys_port_name, "" for none (nfp PF vNIC, YUSUR)
 	SwitchID string // phys_switch_id in hex, "" for none; set in switchdev mode
 	Mode     offload.ESwitchMode
+	// BoardID is what `devlink dev info` reports as the fixed version
+	// board.id ("AMDA0097-0001" on an Agilio CX); "" reports none.
+	BoardID string
 
 	// ExtraNetdevs hang off the PF device besides Netdev (nfp's physical
 	// port representor "p0" next to the PF vNIC).
