@@ -465,3 +465,23 @@ func (d Devlink) Representors(ctx context.Context) ([]Representor, error) {
 	sortRepresentors(out)
 	return out, nil
 }
+
+// DevlinkInfo is what `devlink dev info` reports: the driver, the serial
+// number and the fixed (board: "board.id"), running and stored (firmware)
+// versions; FixedVersion("board.id") looks one up. It is the devlink
+// client's type.
+type DevlinkInfo = devlink.Info
+
+// Info reads the device's information (`devlink dev info pci/<pf>`). The
+// Agilio guide reads the card's assembly number from it (board.id).
+func (d Devlink) Info(ctx context.Context) (DevlinkInfo, error) {
+	const op = "devlink dev info"
+	if err := d.dev.validate(); err != nil {
+		return DevlinkInfo{}, err
+	}
+	c, err := d.h.devlinkClient(op, d.dev)
+	if err != nil {
+		return DevlinkInfo{}, err
+	}
+	return c.Info(ctx, devlinkHandle(d.dev))
+}

@@ -28,8 +28,8 @@ type FirmwareOptions struct {
 	// devlink info do not show it: take it from the guide's `ethtool -w`
 	// dump.
 	Assembly string
-	// BoardID returns devlink info's board.id of the PF
-	// ("AMDA2001-1003"); nil when the caller has no devlink info.
+	// BoardID returns the PF's board.id ("AMDA0097-0001"); nil reads it
+	// from `devlink dev info` through the host.
 	BoardID func(ctx context.Context, pf offload.PCIAddress) (string, error)
 }
 
@@ -112,7 +112,7 @@ func orNone(s string) string {
 }
 
 // DetectAssembly finds the PF's assembly number from the PCI VPD, then
-// devlink info's board.id (opts.BoardID). ErrNotFound when neither shows
+// from devlink info's board.id (`devlink dev info`, or opts.BoardID). ErrNotFound when neither shows
 // it; the error says how to read it by hand.
 func DetectAssembly(ctx context.Context, h switchdev.HostView, pf offload.PCIAddress, opts FirmwareOptions) (asm, source string, err error) {
 	if opts.Assembly != "" {
@@ -136,18 +136,28 @@ func DetectAssembly(ctx context.Context, h switchdev.HostView, pf offload.PCIAdd
 	} else {
 		tried = append(tried, "no readable vpd")
 	}
-	if opts.BoardID != nil {
-		id, err := opts.BoardID(ctx, pf)
-		if err == nil {
-			if a, ok := AssemblyFromText(id); ok {
-				return a, "devlink info board.id", nil
+	boardID := opts.BoardID
+	if boardID == nil {
+		boardID = func(ctx context.Context, pf offload.PCIAddress) (string, error) {
+			in, err := h.DevlinkInfo(ctx, pf)
+			if err != nil {
+				return "", err
 			}
-			tried = append(tried, fmt.Sprintf("board.id %q has no AMDA number", id))
-		} else {
-			tried = append(tried, "devlink info: "+err.Error())
+			id, ok := in.FixedVersion("board.id")
+			if !ok {
+				return "", fmt.Errorf("%w: no board.id among the fixed versions", errs.ErrNotFound)
+			}
+			return id, nil
 		}
+	}
+	id, err := boardID(ctx, pf)
+	if err == nil {
+		if a, ok := AssemblyFromText(id); ok {
+			return a, "devlink info board.id", nil
+		}
+		tried = append(tried, fmt.Sprintf("board.id %q has no AMDA number", id))
 	} else {
-		tried = append(tried, "no devlink info")
+		tried = append(tried, "devlink info: "+err.Error())
 	}
 	return "", "", &errs.Error{Op: "detect Agilio assembly", Device: pf.String(),
 		Err: fmt.Errorf("%w: %s; read it by hand with `ethtool -W <dev> 0; ethtool -w <dev> data /dev/stdout | strings | grep ^SN:` and pass the AMDA number as FirmwareOptions.Assembly", errs.ErrNotFound, strings.Join(tried, "; "))}

@@ -544,3 +544,48 @@ func TestPortsDumpOldKernelCommand(t *testing.T) {
 		t.Fatalf("(-want +got):\n%s", d)
 	}
 }
+
+// TestInfo: an INFO_GET reply as the nfp driver builds it (`devlink dev
+// info pci/0000:af:00.0` on an Agilio CX shows board.id AMDA2001-1003 among
+// the fixed versions), decoded from hand-built attributes.
+func TestInfo(t *testing.T) {
+	ver := func(attr uint16, name, value string) netlink.Attribute {
+		return netlink.Attribute{Type: attr | unixNLANested, Data: nltest.MustMarshalAttributes([]netlink.Attribute{
+			{Type: 0x67, Data: nlenc.Bytes(name)}, {Type: 0x68, Data: nlenc.Bytes(value)}})}
+	}
+	h := Handle{"pci", "0000:af:00.0"}
+	c := dial(t, exchange{cmd: 0x33, flags: netlink.Request, attrs: handleAttrs("pci", "0000:af:00.0"),
+		reply: []genetlink.Message{msg(0x33, append(handleAttrs("pci", "0000:af:00.0"),
+			netlink.Attribute{Type: 0x62, Data: nlenc.Bytes("nfp")},
+			netlink.Attribute{Type: 0x63, Data: nlenc.Bytes("CSAAMDA2001-1003")},
+			ver(0x64, "board.id", "AMDA2001-1003"),
+			ver(0x64, "board.rev", "05"),
+			ver(0x65, "fw.app", "flower"),
+			ver(0x66, "fw.app", "flower"),
+			u32(0xfff0, 7), // unknown attribute: skipped
+		)...)}})
+	got, err := c.Info(context.Background(), h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Info{Handle: h, Driver: "nfp", Serial: "CSAAMDA2001-1003",
+		Fixed:   []InfoVersion{{"board.id", "AMDA2001-1003"}, {"board.rev", "05"}},
+		Running: []InfoVersion{{"fw.app", "flower"}}, Stored: []InfoVersion{{"fw.app", "flower"}}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("(-want +got):\n%s", d)
+	}
+	if id, ok := got.FixedVersion("board.id"); !ok || id != "AMDA2001-1003" {
+		t.Errorf("board.id = %q, %v", id, ok)
+	}
+	b, err := EncodeInfo(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := DecodeInfo(b); err != nil || !cmp.Equal(want, again) {
+		t.Errorf("round trip: %+v, %v", again, err)
+	}
+}
+
+// unixNLANested is NLA_F_NESTED, which the kernel sets on nested devlink
+// attributes.
+const unixNLANested = 0x8000
