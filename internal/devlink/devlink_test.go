@@ -549,6 +549,7 @@ func TestPortsDumpOldKernelCommand(t *testing.T) {
 // info pci/0000:af:00.0` on an Agilio CX shows board.id AMDA2001-1003 among
 // the fixed versions), decoded from hand-built attributes.
 func TestInfo(t *testing.T) {
+	t.Parallel()
 	ver := func(attr uint16, name, value string) netlink.Attribute {
 		return netlink.Attribute{Type: attr | unixNLANested, Data: nltest.MustMarshalAttributes([]netlink.Attribute{
 			{Type: 0x67, Data: nlenc.Bytes(name)}, {Type: 0x68, Data: nlenc.Bytes(value)}})}

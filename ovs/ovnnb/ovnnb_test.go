@@ -101,6 +101,7 @@ func seed(t *testing.T, ep string, rows ...*loadBalancerRow) {
 }
 
 func TestLoadBalancersRealNB(t *testing.T) {
+	t.Parallel()
 	ep := startNB(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -144,6 +145,7 @@ func TestLoadBalancersRealNB(t *testing.T) {
 }
 
 func TestLoadBalancersNoServer(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	_, err := LoadBalancers(ctx, Config{Endpoint: "unix:" + filepath.Join(t.TempDir(), "missing.sock")})
