@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/offloadkit/offloadkit/ovs/dpflow"
 )
 
 // State is where a filter runs, from its flags.
@@ -58,9 +60,9 @@ type OffloadFilter struct {
 	HWBytes   uint64 `json:"hw_bytes"`
 	// UFID is the OVS flow id from the first action cookie of 16 bytes;
 	// nil for filters OVS did not install.
-	UFID    *UFID  `json:"ufid,omitempty"`
-	Match   string `json:"match"`
-	Actions string `json:"actions"`
+	UFID    *dpflow.UFID `json:"ufid,omitempty"`
+	Match   string       `json:"match"`
+	Actions string       `json:"actions"`
 }
 
 // Offload is the hardware-offload report of one interface: every filter
@@ -234,7 +236,7 @@ func (c *Client) offloadParent(ctx context.Context, o *Offload, ifc Interface, p
 // FlowOffload says, for one OVS flow, which tc filters carry it and whether
 // any of them is in hardware.
 type FlowOffload struct {
-	UFID    UFID            `json:"ufid"`
+	UFID    dpflow.UFID     `json:"ufid"`
 	InHW    bool            `json:"in_hw"`
 	Filters []OffloadFilter `json:"filters"`
 }
@@ -243,8 +245,8 @@ type FlowOffload struct {
 // action cookie carries the same UFID. Every UFID gets an entry, with no
 // filters when tc has none (the flow is in the kernel or userspace
 // datapath only). The order of ufids is kept.
-func JoinUFIDs(reports []Offload, ufids []UFID) []FlowOffload {
-	by := map[UFID][]OffloadFilter{}
+func JoinUFIDs(reports []Offload, ufids []dpflow.UFID) []FlowOffload {
+	by := map[dpflow.UFID][]OffloadFilter{}
 	for _, r := range reports {
 		for _, f := range r.Filters {
 			if f.UFID != nil {

@@ -34,8 +34,8 @@ func (f fakeTC) Offload(_ context.Context, ifc tc.Interface) (tc.Offload, error)
 	return o, nil
 }
 
-func ufid(t *testing.T, s string) *tc.UFID {
-	u, err := tc.ParseUFID(s)
+func ufid(t *testing.T, s string) *dpflow.UFID {
+	u, err := dpflow.ParseUFID(s)
 	if err != nil {
 		t.Fatal(err)
 	}
