@@ -59,7 +59,7 @@ func newVMEnv(t testing.TB) *vmEnv {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	c, err := Dial(&Config{NetNS: int(f.Fd())})
+	c, err := Dial(Config{NetNS: int(f.Fd())})
 	if err != nil {
 		t.Fatal(err)
 	}

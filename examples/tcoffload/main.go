@@ -141,7 +141,7 @@ func main1(ctx context.Context, w io.Writer, c config) error {
 		defer f.Close()
 		cfg.NetNS = int(f.Fd())
 	}
-	cl, err := tc.Dial(&cfg)
+	cl, err := tc.Dial(cfg)
 	if err != nil {
 		return err
 	}
@@ -169,7 +169,7 @@ func main1(ctx context.Context, w io.Writer, c config) error {
 // ovs-vswitchd (ctl: its control socket, "" to find it from the pidfile).
 func unixctlFlows(ctx context.Context, ctl string) func() (*dpflow.FlowDump, error) {
 	return func() (*dpflow.FlowDump, error) {
-		u, err := unixctl.Dial(ctx, unixctl.Target{Path: ctl})
+		u, err := unixctl.Dial(ctx, unixctl.Config{Path: ctl})
 		if err != nil {
 			return nil, err
 		}
