@@ -313,7 +313,7 @@ func TestRealKernelFlowerOffloadReport(t *testing.T) {
 	var found bool
 	for _, f := range o.Filters {
 		if f.UFID != nil && *f.UFID == u {
-			found = f.State == StateSkipHW && f.InHWCount == 0
+			found = f.State == StateSkipHW && f.InHWCount != nil && *f.InHWCount == 0
 		}
 	}
 	if !found {

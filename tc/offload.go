@@ -50,8 +50,11 @@ type OffloadFilter struct {
 	Kind      string `json:"kind"`
 	State     State  `json:"state"`
 	Flags     Flags  `json:"flags"`
-	// InHWCount is TCA_FLOWER_IN_HW_COUNT, -1 when not reported.
-	InHWCount int64 `json:"in_hw_count"`
+	// InHWCount is TCA_FLOWER_IN_HW_COUNT, the number of devices holding
+	// the filter in hardware; nil when the kernel did not report it (a
+	// kernel without the attribute, a classifier other than flower), null
+	// in JSON. A skip_hw filter reports 0, not nil.
+	InHWCount *uint32 `json:"in_hw_count"`
 	// Packets and Bytes count all packets of the first action (as tc and
 	// OVS read them); HWPackets and HWBytes the part counted in hardware.
 	Packets   uint64 `json:"packets"`
@@ -108,11 +111,8 @@ func summarise(ifname string, f Filter) (OffloadFilter, bool) {
 	of := OffloadFilter{
 		Interface: ifname, Parent: f.Parent, Chain: f.Chain, Priority: f.Priority,
 		Handle: f.Handle, Protocol: f.Protocol, Kind: f.Kind,
-		State: StateOf(f), Flags: f.Flags, InHWCount: -1,
+		State: StateOf(f), Flags: f.Flags, InHWCount: f.InHWCount,
 		Actions: ActionsString(f.Actions),
-	}
-	if f.InHWCount != nil {
-		of.InHWCount = int64(*f.InHWCount)
 	}
 	if f.Flower != nil {
 		of.Match = f.Flower.Key.String()

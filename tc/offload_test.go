@@ -83,7 +83,7 @@ func TestOffloadReportInHW(t *testing.T) {
 		t.Errorf("report totals %+v", o)
 	}
 	f := o.Filters[0]
-	if f.State != StateInHW || f.InHWCount != 1 || f.HWPackets != 7 || f.HWBytes != 700 || f.Packets != 3 || f.UFID == nil {
+	if f.State != StateInHW || f.InHWCount == nil || *f.InHWCount != 1 || f.HWPackets != 7 || f.HWBytes != 700 || f.Packets != 3 || f.UFID == nil {
 		t.Errorf("in_hw filter %+v", f)
 	}
 	j := JoinUFIDs([]Offload{o}, []dpflow.UFID{*f.UFID, {1}})
