@@ -7,9 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
+	"github.com/offloadkit/offloadkit/internal/sysfs"
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/errs"
+	devlinkflavour "github.com/offloadkit/offloadkit/offload/sriovnet/internal/flavour"
 )
 
 // PortFlavour is a devlink port flavour, numbered as devlink (and
@@ -66,8 +69,10 @@ func withHost[T any](f func(c *Client) (T, error)) (T, error) {
 }
 
 // GetNetDevicesFromPci returns the netdevs of PCI device pciAddress (on a
-// switchdev PF, its representors too). No netdevs is an error, as in
-// sriovnet.
+// switchdev PF, its representors too). As in sriovnet, a device without a
+// net/ directory is an error, and an empty net/ gives an empty list and no
+// error: that is what the host sees of a VF whose netdev is in a pod's
+// network namespace, and Antrea checks for it.
 func GetNetDevicesFromPci(pciAddress string) ([]string, error) {
 	return withHost(func(c *Client) ([]string, error) { return c.GetNetDevicesFromPci(pciAddress) })
 }
@@ -128,12 +133,23 @@ func (c *Client) GetNetDevicesFromPci(pciAddress string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	names, err := c.h.NetdevNames(context.Background(), a)
+	return c.netDir("list netdevs", a.String(), sysfs.PCIPath(a.String(), "net"))
+}
+
+// netDir lists the net/ directory rel of a device: an error when there is
+// none, an empty (non-nil) list when it is there but empty, as sriovnet's
+// getFileNamesFromPath does. An empty net/ is what the host sees of a
+// VF whose netdev has moved into a pod's network namespace.
+func (c *Client) netDir(op, dev, rel string) ([]string, error) {
+	names, err := c.h.FS().ReadDir(rel)
 	if err != nil {
-		return nil, err
+		if sysfs.IsNotExist(err) {
+			return nil, &errs.Error{Op: op, Device: dev, Path: c.h.FS().Abs(rel), Err: fmt.Errorf("%w: no net directory", ErrDeviceNotFound)}
+		}
+		return nil, &errs.Error{Op: op, Device: dev, Path: c.h.FS().Abs(rel), Err: err}
 	}
-	if len(names) == 0 {
-		return nil, &errs.Error{Op: "list netdevs", Device: a.String(), Err: fmt.Errorf("%w: the device has no netdevs", ErrDeviceNotFound)}
+	if names == nil {
+		names = []string{}
 	}
 	return names, nil
 }
@@ -230,16 +246,40 @@ func (c *Client) GetPfPciFromVfPci(vfPciAddress string) (string, error) {
 	return pf.String(), nil
 }
 
-// GetPciFromNetDevice is the Client form of the package function.
+// GetPciFromNetDevice is the Client form of the package function. Like
+// sriovnet it takes the first PCI address among the ancestors of the
+// netdev's sysfs directory, so an SF's netdev (below mlx5_core.sf.N) gives
+// its parent PCI function.
 func (c *Client) GetPciFromNetDevice(name string) (string, error) {
-	if err := errs.ValidateIfName(name); err != nil {
+	p, err := sysfs.NetPath(name)
+	if err != nil {
 		return "", err
 	}
-	a, err := c.h.PCIAddressOfNetdev(context.Background(), name)
+	target, err := c.h.FS().Readlink(p)
 	if err != nil {
-		return "", fmt.Errorf("netdev %s is not a PCI device: %w", name, err)
+		if sysfs.IsNotExist(err) {
+			return "", &errs.Error{Op: "find PCI device of netdev", Device: name, Err: fmt.Errorf("%w: no such interface", ErrDeviceNotFound)}
+		}
+		return "", &errs.Error{Op: "find PCI device of netdev", Device: name, Path: c.h.FS().Abs(p), Err: err}
 	}
-	return a.String(), nil
+	if a, ok := pciAncestor(target); ok {
+		return a, nil
+	}
+	return "", &errs.Error{Op: "find PCI device of netdev", Device: name,
+		Err: fmt.Errorf("%w: netdev %s is not a PCI device: %s", ErrDeviceNotFound, name, target)}
+}
+
+// pciAncestor returns the nearest element of the sysfs path target (the
+// netdev or device directory itself excluded) that is a PCI address. It
+// stops at the path's first element, relative or not.
+func pciAncestor(target string) (string, bool) {
+	elems := strings.Split(filepath.ToSlash(filepath.Clean(target)), "/")
+	for i := len(elems) - 2; i >= 0; i-- {
+		if a, err := offload.ParsePCIAddress(elems[i]); err == nil && a.String() == elems[i] {
+			return elems[i], true
+		}
+	}
+	return "", false
 }
 
 // GetPortIndexFromRepresentor is the Client form of the package function.
@@ -263,27 +303,7 @@ func (c *Client) GetPortIndexFromRepresentor(repNetDev string) (int, error) {
 
 // flavour maps offload's flavours to devlink's numbers, unknown ones to
 // PORT_FLAVOUR_UNKNOWN.
-func flavour(f offload.PortFlavour) PortFlavour {
-	switch f {
-	case offload.PortFlavourPhysical:
-		return PORT_FLAVOUR_PHYSICAL
-	case offload.PortFlavourCPU:
-		return PORT_FLAVOUR_CPU
-	case offload.PortFlavourDSA:
-		return PORT_FLAVOUR_DSA
-	case offload.PortFlavourPCIPF:
-		return PORT_FLAVOUR_PCI_PF
-	case offload.PortFlavourPCIVF:
-		return PORT_FLAVOUR_PCI_VF
-	case offload.PortFlavourVirtual:
-		return PORT_FLAVOUR_VIRTUAL
-	case offload.PortFlavourUnused:
-		return PORT_FLAVOUR_UNUSED
-	case offload.PortFlavourPCISF:
-		return PORT_FLAVOUR_PCI_SF
-	}
-	return PORT_FLAVOUR_UNKNOWN
-}
+func flavour(f offload.PortFlavour) PortFlavour { return PortFlavour(devlinkflavour.Devlink(f)) }
 
 // GetRepresentorPortFlavour is the Client form of the package function.
 func (c *Client) GetRepresentorPortFlavour(netdev string) (PortFlavour, error) {
