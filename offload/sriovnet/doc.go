@@ -60,7 +60,9 @@
 //   - GetRepresentorPortFlavour reads phys_port_name (sriovnet asks devlink
 //     first and falls back to the same parse).
 //   - GetVfRepresentorDPU keeps sriovnet's pfID rule (0 or 1) so callers see
-//     the same validation, and its scan of every switchdev netdev.
+//     the same validation, its scan of every switchdev netdev and its
+//     comparison of phys_port_name as a string (VF index "02" finds no
+//     "c1pf0vf2").
 //   - GetPciFromNetDevice returns an error for a netdev without a PCI
 //     device (lo, a bridge, a veth). sriovnet v1.3.0 never returns for
 //     those on a real /sys: it applies filepath.Dir to the relative target

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -324,38 +323,19 @@ func (c *Client) GetVfRepresentorDPU(pfID, vfIndex string) (string, error) {
 	if pfID != "0" && pfID != "1" {
 		return "", errs.Invalid("PF ID", pfID, "want 0 or 1")
 	}
-	vf, err := strconv.ParseUint(vfIndex, 10, 31)
-	if err != nil {
+	if _, err := strconv.ParseUint(vfIndex, 10, 32); err != nil {
 		return "", errs.Invalid("VF index", vfIndex, "want an unsigned decimal number")
 	}
-	pfNum, _ := strconv.Atoi(pfID)
-	dir := filepath.Join(c.h.FS().Root(), "sys", "class", "net")
-	ents, err := os.ReadDir(dir)
+	ports, err := c.switchPorts()
 	if err != nil {
-		return "", &errs.Error{Op: "list netdevs", Path: dir, Err: err}
-	}
-	var ports []offload.Netdev
-	for _, e := range ents {
-		if errs.ValidateIfName(e.Name()) != nil {
-			continue
-		}
-		nd, err := c.h.Netdev(e.Name())
-		if err != nil {
-			if errors.Is(err, errs.ErrNotFound) {
-				continue // went away while we looked
-			}
-			return "", err
-		}
-		p := nd.PortName
-		if nd.SwitchID != "" && p.Flavour == offload.PortFlavourPCIVF && p.PF == pfNum && p.VF == int(vf) {
-			ports = append(ports, nd)
-		}
+		return "", err
 	}
 	// Host VFs are on external controller 1; older firmware names them
-	// without the controller, like local VFs.
-	for _, external := range []bool{true, false} {
+	// without the controller, like local VFs. The names are compared as
+	// sriovnet compares them, so "02" finds no "pf0vf2".
+	for _, want := range []string{"c1pf" + pfID + "vf" + vfIndex, "pf" + pfID + "vf" + vfIndex} {
 		for _, nd := range ports {
-			if ctl := nd.PortName.Controller; (external && ctl == 1) || (!external && ctl <= 0) {
+			if nd.PortName.Raw == want {
 				return nd.Name, nil
 			}
 		}
