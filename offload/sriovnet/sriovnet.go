@@ -11,12 +11,11 @@ import (
 	"github.com/offloadkit/offloadkit/internal/sysfs"
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/errs"
-	devlinkflavour "github.com/offloadkit/offloadkit/offload/sriovnet/internal/flavour"
 )
 
 // PortFlavour is a devlink port flavour, numbered as devlink (and
-// sriovnet) number them.
-type PortFlavour uint16
+// sriovnet) number them: offload's PortFlavour, the one definition.
+type PortFlavour = offload.PortFlavour
 
 // Port flavours, with sriovnet's names and devlink's values.
 //
@@ -300,10 +299,6 @@ func (c *Client) GetPortIndexFromRepresentor(repNetDev string) (int, error) {
 		Err: fmt.Errorf("%w: unsupported port flavor %s (phys_port_name %q): only VF and SF representors have an index", errs.ErrInvalidArgument, r.PortName.Flavour, r.PortName)}
 }
 
-// flavour maps offload's flavours to devlink's numbers, unknown ones to
-// PORT_FLAVOUR_UNKNOWN.
-func flavour(f offload.PortFlavour) PortFlavour { return PortFlavour(devlinkflavour.Devlink(f)) }
-
 // GetRepresentorPortFlavour is the Client form of the package function.
 func (c *Client) GetRepresentorPortFlavour(netdev string) (PortFlavour, error) {
 	nd, err := c.switchPort("find port flavour", netdev)
@@ -313,7 +308,7 @@ func (c *Client) GetRepresentorPortFlavour(netdev string) (PortFlavour, error) {
 	if nd.PortName.Raw == "" {
 		return PORT_FLAVOUR_UNKNOWN, &errs.Error{Op: "find port flavour", Device: netdev, Err: fmt.Errorf("%w: no phys_port_name", ErrDeviceNotFound)}
 	}
-	return flavour(nd.PortName.Flavour), nil
+	return nd.PortName.Flavour, nil
 }
 
 // GetVfRepresentorDPU is the Client form of the package function. Like

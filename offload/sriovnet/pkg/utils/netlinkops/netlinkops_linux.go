@@ -10,7 +10,6 @@ import (
 
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/errs"
-	"github.com/offloadkit/offloadkit/offload/sriovnet/internal/flavour"
 )
 
 // NetlinkOps is the devlink part of sriovnet's netlinkops.NetlinkOps.
@@ -157,7 +156,7 @@ func toNetlink(p offload.Port) *netlink.DevlinkPort {
 	out := &netlink.DevlinkPort{
 		BusName: p.Device.Bus, DeviceName: p.Device.Name, PortIndex: p.Index,
 		PortType: portTypeNotSet, NetdeviceName: p.Netdev, NetdevIfIndex: uint32(p.Ifindex),
-		PortFlavour: flavour.Devlink(p.PortName.Flavour),
+		PortFlavour: uint16(p.PortName.Flavour), // devlink numbering: offload.PortFlavour is devlink's
 	}
 	if p.Netdev != "" {
 		out.PortType = portTypeEth
