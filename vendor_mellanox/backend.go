@@ -170,7 +170,7 @@ func planSteering(ctx context.Context, b *switchdev.PlanBuilder, pf offload.PCIA
 		b.SetESwitchMode(pf, offload.ESwitchModeLegacy, "smfs and hmfs cannot be chosen while the eswitch is in switchdev mode")
 	}
 	if via == "devlink" {
-		b.SetParam(pf, steeringParam, want, "")
+		b.SetParam(pf, steeringParam, offload.StringParam(want), "")
 	} else {
 		b.SetCompat(pf, st.Uplink, steeringCompat, want, "devlink has no flow_steering_mode here; the MLNX_OFED compat file stands in")
 	}

@@ -127,7 +127,7 @@ func TestSteeringUnavailable(t *testing.T) {
 	}
 	h := withEngine(h0, mellanox.New())
 	defer h.Close()
-	_, err = h.Plan(context.Background(), offload.MustParsePCIAddress("0000:84:00.1"), switchdev.Spec{NumVFs: 1, FlowSteering: offload.FlowSteeringDMFS})
+	_, err = h.Plan(context.Background(), offload.MustParsePCIAddress("0000:84:00.1"), switchdev.Spec{NumVFs: 1, FlowSteering: offload.FlowSteeringDMFS, Mode: offload.ESwitchModeSwitchdev})
 	if !errorsIs(err, errs.ErrNotSupported) || !strings.Contains(err.Error(), "flow_steering_mode") {
 		t.Fatalf("got %v", err)
 	}
@@ -140,14 +140,14 @@ func TestSteeringInSwitchdev(t *testing.T) {
 	h := withEngine(tr.Host(t), mellanox.New())
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
-	spec := switchdev.Spec{NumVFs: 4, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS}
+	spec := switchdev.Spec{NumVFs: 4, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS, Mode: offload.ESwitchModeSwitchdev}
 	p, err := h.Plan(ctx, pf, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var kinds []string
 	for _, s := range p.Steps {
-		kinds = append(kinds, s.Kind.String()+":"+s.To)
+		kinds = append(kinds, s.Kind.String()+":"+s.To())
 	}
 	got := strings.Join(kinds, " ")
 	want := "set-numvfs:0 set-eswitch-mode:legacy set-devlink-param:smfs set-autoprobe:0 set-numvfs:4 set-eswitch-mode:switchdev set-hw-tc-offload:on bind-vf:mlx5_core bind-vf:mlx5_core bind-vf:mlx5_core bind-vf:mlx5_core set-autoprobe:1"
@@ -167,7 +167,7 @@ func TestSteeringInSwitchdev(t *testing.T) {
 func TestVFLAGWithoutBond(t *testing.T) {
 	tr := offloadtest.NewByName(t, "cx5-legacy")
 	h := withEngine(tr.Host(t), mellanox.New())
-	p, err := h.Plan(context.Background(), offload.MustParsePCIAddress("0000:84:00.1"), switchdev.Spec{NumVFs: 1, Bond: switchdev.BondVFLAG})
+	p, err := h.Plan(context.Background(), offload.MustParsePCIAddress("0000:84:00.1"), switchdev.Spec{NumVFs: 1, Bond: switchdev.BondVFLAG, Mode: offload.ESwitchModeSwitchdev})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func TestVFLAGUnbindsBoundVFs(t *testing.T) {
 	spec.Bonds = []offloadtest.BondSpec{{Name: "bond1", Mode: "active-backup 1", Slaves: []string{"enp132s0f0np0", "enp132s0f1np1"}}}
 	tr := offloadtest.New(t, spec)
 	h := withEngine(tr.Host(t), mellanox.New())
-	p, err := h.Plan(context.Background(), offload.MustParsePCIAddress("0000:84:00.1"), switchdev.Spec{NumVFs: 4, HWTCOffload: true, Bond: switchdev.BondVFLAG})
+	p, err := h.Plan(context.Background(), offload.MustParsePCIAddress("0000:84:00.1"), switchdev.Spec{NumVFs: 4, HWTCOffload: true, Bond: switchdev.BondVFLAG, Mode: offload.ESwitchModeSwitchdev})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func TestHMFSNeedsNewKernel(t *testing.T) {
 		}
 	}
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
-	spec := switchdev.Spec{NumVFs: 4, FlowSteering: offload.FlowSteeringHMFS}
+	spec := switchdev.Spec{NumVFs: 4, FlowSteering: offload.FlowSteeringHMFS, Mode: offload.ESwitchModeSwitchdev}
 	write("6.1.0-13-amd64")
 	if _, err := h.Plan(context.Background(), pf, spec); !errors.Is(err, errs.ErrNotSupported) || !strings.Contains(err.Error(), "6.14") {
 		t.Errorf("hmfs on 6.1: %v", err)

@@ -43,6 +43,7 @@ import (
 type options struct {
 	root, tree, pf string
 	vfs            int
+	mode           string
 	apply, doctor  bool
 	asJSON         bool
 	steering       string
@@ -61,7 +62,8 @@ func main() {
 	flag.StringVar(&o.root, "root", "/", "read sysfs below `DIR` (DIR/sys)")
 	flag.StringVar(&o.tree, "tree", "", "use the bundled offloadtest tree `NAME` (\"list\" lists them)")
 	flag.StringVar(&o.pf, "pf", "", "plan the PF at `PCI` address (default: every SR-IOV PF)")
-	flag.IntVar(&o.vfs, "vfs", switchdev.KeepNumVFs, "wanted VF count `N` (-1 keeps the current count)")
+	flag.IntVar(&o.vfs, "vfs", -1, "wanted VF count `N` (-1 keeps the current count, 0 removes every VF)")
+	flag.StringVar(&o.mode, "mode", "switchdev", "wanted eswitch `MODE`: switchdev, legacy, or keep (leave it as it is)")
 	flag.BoolVar(&o.apply, "apply", false, "apply the plan (on a bundled tree: to its temporary copy)")
 	flag.BoolVar(&o.doctor, "doctor", false, "print the prerequisites and pitfalls report")
 	flag.BoolVar(&o.asJSON, "json", false, "print JSON")
@@ -202,8 +204,32 @@ func run(w io.Writer, o options) error {
 	return nil
 }
 
+// specOf turns the flags into a Spec. The library's zero values keep
+// (Spec{} changes nothing); the flags keep their own meaning: -vfs -1
+// keeps, -vfs 0 removes every VF, and -mode defaults to switchdev, which
+// is what this command is for.
 func specOf(o options) (switchdev.Spec, error) {
-	spec := switchdev.Spec{NumVFs: o.vfs, HWTCOffload: !o.noTC, FlowSteering: offload.FlowSteeringMode(o.steering), RunDir: o.runDir}
+	spec := switchdev.Spec{HWTCOffload: !o.noTC, FlowSteering: offload.FlowSteeringMode(o.steering), RunDir: o.runDir}
+	switch {
+	case o.vfs == -1:
+		spec.NumVFs = switchdev.KeepNumVFs
+	case o.vfs == 0:
+		spec.NumVFs = switchdev.NoVFs
+	case o.vfs > 0:
+		spec.NumVFs = o.vfs
+	default:
+		return spec, fmt.Errorf("-vfs %d: want -1 (keep), 0 (remove every VF) or a count", o.vfs)
+	}
+	switch o.mode {
+	case "", "switchdev":
+		spec.Mode = offload.ESwitchModeSwitchdev
+	case "legacy":
+		spec.Mode = offload.ESwitchModeLegacy
+	case "keep":
+		spec.Mode = offload.ESwitchModeUnknown
+	default:
+		return spec, fmt.Errorf("-mode %q: want switchdev, legacy or keep", o.mode)
+	}
 	bp, err := switchdev.ParseBondPolicy(o.bond)
 	if err != nil {
 		return spec, err

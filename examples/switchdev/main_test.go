@@ -7,12 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/offloadkit/offloadkit/offload/switchdev"
 )
 
 func opts(tree string) options {
-	return options{root: "/", tree: tree, vfs: switchdev.KeepNumVFs, bond: "refuse", timeout: 60e9}
+	return options{root: "/", tree: tree, vfs: -1, bond: "refuse", timeout: 60e9}
 }
 
 func TestDryRun(t *testing.T) {

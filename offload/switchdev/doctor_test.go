@@ -74,7 +74,7 @@ func TestDoctor(t *testing.T) {
 	// Fix what the guides say, then ask again.
 	writeFile(t, tr.Root, "proc/sys/kernel/osrelease", "6.1.0-13-amd64\n")
 	writeFile(t, tr.Root, "etc/NetworkManager/conf.d/offload.conf", "[keyfile]\nunmanaged-devices=driver:mlx5_core\n")
-	p, err := h.Plan(ctx, offload.MustParsePCIAddress("0000:84:00.0"), switchdev.Spec{NumVFs: 2, HWTCOffload: true, Bond: switchdev.BondVFLAG})
+	p, err := h.Plan(ctx, offload.MustParsePCIAddress("0000:84:00.0"), switchdev.Spec{NumVFs: 2, HWTCOffload: true, Bond: switchdev.BondVFLAG, Mode: offload.ESwitchModeSwitchdev})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -164,18 +164,18 @@ func mlnxOFEDSteering(t *testing.T, tr *offloadtest.Tree) {
 }
 
 var faultCases = []faultCase{
-	{tree: "cx5-legacy", pf: "0000:84:00.0", spec: switchdev.Spec{NumVFs: 4, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS}},
-	{tree: "cx5-legacy", pf: "0000:84:00.1", spec: switchdev.Spec{NumVFs: 3, HWTCOffload: true}},
+	{tree: "cx5-legacy", pf: "0000:84:00.0", spec: switchdev.Spec{NumVFs: 4, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS, Mode: offload.ESwitchModeSwitchdev}},
+	{tree: "cx5-legacy", pf: "0000:84:00.1", spec: switchdev.Spec{NumVFs: 3, HWTCOffload: true, Mode: offload.ESwitchModeSwitchdev}},
 	{tree: "cx5-switchdev", pf: "0000:84:00.0", spec: switchdev.Spec{NumVFs: 2, Mode: offload.ESwitchModeLegacy}},
-	{tree: "cx5-bond", pf: "0000:84:00.0", spec: switchdev.Spec{NumVFs: 2, HWTCOffload: true, Bond: switchdev.BondVFLAG}},
-	{tree: "cx5-bond", pf: "0000:84:00.1", spec: switchdev.Spec{NumVFs: 1, HWTCOffload: true, Bond: switchdev.BondRelease}},
-	{tree: "e810-ice", pf: "0000:3b:00.0", spec: switchdev.Spec{NumVFs: 4, HWTCOffload: true}},
-	{tree: "agilio-flower", pf: "0000:af:00.0", spec: switchdev.Spec{NumVFs: 2, HWTCOffload: true}},
-	{tree: "yusur-2200e", pf: "0000:00:0b.0", spec: switchdev.Spec{NumVFs: 3}},
-	{tree: "bf2-dpu", pf: "0000:03:00.0", spec: switchdev.Spec{NumVFs: 2, HWTCOffload: true}},
-	{tree: "cx5-switchdev-bond", pf: "0000:84:00.1", spec: switchdev.Spec{NumVFs: 4, HWTCOffload: true, Bond: switchdev.BondVFLAG}},
-	{tree: "cx5-switchdev-bond", pf: "0000:84:00.0", spec: switchdev.Spec{NumVFs: 2, Bond: switchdev.BondVFLAG, BondMode: offload.BondMode8023AD}},
-	{tree: "cx5-legacy", pf: "0000:84:00.1", spec: switchdev.Spec{NumVFs: 2, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS}, setup: mlnxOFEDSteering},
+	{tree: "cx5-bond", pf: "0000:84:00.0", spec: switchdev.Spec{NumVFs: 2, HWTCOffload: true, Bond: switchdev.BondVFLAG, Mode: offload.ESwitchModeSwitchdev}},
+	{tree: "cx5-bond", pf: "0000:84:00.1", spec: switchdev.Spec{NumVFs: 1, HWTCOffload: true, Bond: switchdev.BondRelease, Mode: offload.ESwitchModeSwitchdev}},
+	{tree: "e810-ice", pf: "0000:3b:00.0", spec: switchdev.Spec{NumVFs: 4, HWTCOffload: true, Mode: offload.ESwitchModeSwitchdev}},
+	{tree: "agilio-flower", pf: "0000:af:00.0", spec: switchdev.Spec{NumVFs: 2, HWTCOffload: true, Mode: offload.ESwitchModeSwitchdev}},
+	{tree: "yusur-2200e", pf: "0000:00:0b.0", spec: switchdev.Spec{NumVFs: 3, Mode: offload.ESwitchModeSwitchdev}},
+	{tree: "bf2-dpu", pf: "0000:03:00.0", spec: switchdev.Spec{NumVFs: 2, HWTCOffload: true, Mode: offload.ESwitchModeSwitchdev}},
+	{tree: "cx5-switchdev-bond", pf: "0000:84:00.1", spec: switchdev.Spec{NumVFs: 4, HWTCOffload: true, Bond: switchdev.BondVFLAG, Mode: offload.ESwitchModeSwitchdev}},
+	{tree: "cx5-switchdev-bond", pf: "0000:84:00.0", spec: switchdev.Spec{NumVFs: 2, Bond: switchdev.BondVFLAG, BondMode: offload.BondMode8023AD, Mode: offload.ESwitchModeSwitchdev}},
+	{tree: "cx5-legacy", pf: "0000:84:00.1", spec: switchdev.Spec{NumVFs: 2, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS, Mode: offload.ESwitchModeSwitchdev}, setup: mlnxOFEDSteering},
 }
 
 // stepWrites returns the sysfs file step s writes and how many times.
@@ -183,16 +183,16 @@ func stepWrites(s switchdev.Step) (string, int) {
 	dev := "sys/bus/pci/devices/" + s.PF.String() + "/"
 	switch s.Kind {
 	case switchdev.StepSetNumVFs:
-		if s.From != "0" && s.To != "0" {
+		if s.Before.NumVFs != 0 && s.After.NumVFs != 0 {
 			return dev + "sriov_numvfs", 2 // 0 first: N -> M is EBUSY
 		}
 		return dev + "sriov_numvfs", 1
 	case switchdev.StepSetAutoprobe:
 		return dev + "sriov_drivers_autoprobe", 1
 	case switchdev.StepUnbindVF:
-		return "sys/bus/pci/drivers/" + s.From + "/unbind", 1
+		return "sys/bus/pci/drivers/" + s.Before.Driver + "/unbind", 1
 	case switchdev.StepBindVF:
-		return "sys/bus/pci/drivers/" + s.To + "/bind", 1
+		return "sys/bus/pci/drivers/" + s.After.Driver + "/bind", 1
 	case switchdev.StepReleaseSlave, switchdev.StepEnslave:
 		return "sys/class/net/" + s.Bond + "/bonding/slaves", 1
 	case switchdev.StepSetBondMode:
@@ -389,7 +389,7 @@ func TestApplyTimeout(t *testing.T) {
 	tr, h := openTree(t, "cx5-legacy")
 	pf := offload.MustParsePCIAddress("0000:84:00.1")
 	before := hostState(t, h)
-	p, err := h.Plan(context.Background(), pf, switchdev.Spec{NumVFs: 2, HWTCOffload: true})
+	p, err := h.Plan(context.Background(), pf, switchdev.Spec{NumVFs: 2, HWTCOffload: true, Mode: offload.ESwitchModeSwitchdev})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -433,7 +433,7 @@ func TestConcurrentApply(t *testing.T) {
 	h2 := newTestHost(tr.Host(t))
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.1")
-	specs := []switchdev.Spec{{NumVFs: 3, HWTCOffload: true}, {NumVFs: 2, HWTCOffload: true}}
+	specs := []switchdev.Spec{{NumVFs: 3, HWTCOffload: true, Mode: offload.ESwitchModeSwitchdev}, {NumVFs: 2, HWTCOffload: true, Mode: offload.ESwitchModeSwitchdev}}
 	plans := make([]*switchdev.Plan, 2)
 	for i, h := range []testHost{h1, h2} {
 		p, err := h.Plan(ctx, pf, specs[i])
@@ -522,15 +522,15 @@ func TestPlanRefusals(t *testing.T) {
 		want     error
 		text     string
 	}{
-		{"cx5-bond", "0000:84:00.0", switchdev.Spec{NumVFs: 4}, errs.ErrBusy, "bond1"},
-		{"cx5-legacy", "0000:84:00.0", switchdev.Spec{NumVFs: 128}, errs.ErrInvalidArgument, "sriov_totalvfs is 127"},
-		{"cx5-legacy", "0000:84:00.0", switchdev.Spec{NumVFs: -2}, errs.ErrInvalidArgument, "VF count"},
-		{"cx5-legacy", "0000:84:00.0", switchdev.Spec{NumVFs: 1, FlowSteering: "fast"}, errs.ErrInvalidArgument, "flow steering"},
+		{"cx5-bond", "0000:84:00.0", switchdev.Spec{NumVFs: 4, Mode: offload.ESwitchModeSwitchdev}, errs.ErrBusy, "bond1"},
+		{"cx5-legacy", "0000:84:00.0", switchdev.Spec{NumVFs: 128, Mode: offload.ESwitchModeSwitchdev}, errs.ErrInvalidArgument, "sriov_totalvfs is 127"},
+		{"cx5-legacy", "0000:84:00.0", switchdev.Spec{NumVFs: -2, Mode: offload.ESwitchModeSwitchdev}, errs.ErrInvalidArgument, "VF count"},
+		{"cx5-legacy", "0000:84:00.0", switchdev.Spec{NumVFs: 1, FlowSteering: "fast", Mode: offload.ESwitchModeSwitchdev}, errs.ErrInvalidArgument, "flow steering"},
 		{"cx5-legacy", "0000:84:00.0", switchdev.Spec{NumVFs: 1, Mode: offload.ESwitchModeSwitchdevInactive}, errs.ErrInvalidArgument, "eswitch mode"},
-		{"cx5-bond", "0000:84:00.0", switchdev.Spec{NumVFs: 1, Bond: switchdev.BondVFLAG, BondMode: offload.BondModeBalanceRR}, errs.ErrInvalidArgument, "bond mode"},
+		{"cx5-bond", "0000:84:00.0", switchdev.Spec{NumVFs: 1, Bond: switchdev.BondVFLAG, BondMode: offload.BondModeBalanceRR, Mode: offload.ESwitchModeSwitchdev}, errs.ErrInvalidArgument, "bond mode"},
 		{"agilio-flower", "0000:af:00.0", switchdev.Spec{NumVFs: 1, Mode: offload.ESwitchModeLegacy}, errs.ErrNotSupported, "firmware"},
-		{"e810-ice", "0000:3b:00.0", switchdev.Spec{NumVFs: 1, Bond: switchdev.BondVFLAG, FlowSteering: offload.FlowSteeringSMFS}, nil, ""},
-		{"cx5-legacy", "0000:84:00.2", switchdev.Spec{NumVFs: 1}, errs.ErrNotSupported, "not an SR-IOV physical function"},
+		{"e810-ice", "0000:3b:00.0", switchdev.Spec{NumVFs: 1, Bond: switchdev.BondVFLAG, FlowSteering: offload.FlowSteeringSMFS, Mode: offload.ESwitchModeSwitchdev}, nil, ""},
+		{"cx5-legacy", "0000:84:00.2", switchdev.Spec{NumVFs: 1, Mode: offload.ESwitchModeSwitchdev}, errs.ErrNotSupported, "not an SR-IOV physical function"},
 	}
 	for _, c := range cases {
 		tr, h := openTree(t, c.tree)
@@ -557,7 +557,7 @@ func TestApplyStalePlan(t *testing.T) {
 	tr, h := openTree(t, "cx5-legacy")
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.1")
-	spec := switchdev.Spec{NumVFs: 2, HWTCOffload: true}
+	spec := switchdev.Spec{NumVFs: 2, HWTCOffload: true, Mode: offload.ESwitchModeSwitchdev}
 	stale, err := h.Plan(ctx, pf, spec)
 	if err != nil {
 		t.Fatal(err)
@@ -584,7 +584,7 @@ func TestApplyWaitsForLock(t *testing.T) {
 	tr, h := openTree(t, "cx5-legacy")
 	pf := offload.MustParsePCIAddress("0000:84:00.1")
 	runDir := t.TempDir()
-	p, err := h.Plan(context.Background(), pf, switchdev.Spec{NumVFs: 2, RunDir: runDir})
+	p, err := h.Plan(context.Background(), pf, switchdev.Spec{NumVFs: 2, RunDir: runDir, Mode: offload.ESwitchModeSwitchdev})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -613,7 +613,7 @@ func BenchmarkPlanSwitchdev(b *testing.B) {
 	_, h := openTree(b, "cx5-switchdev")
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
-	spec := switchdev.Spec{NumVFs: 4}
+	spec := switchdev.Spec{NumVFs: 4, Mode: offload.ESwitchModeSwitchdev}
 	reads := h.FS().Reads()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -622,4 +622,66 @@ func BenchmarkPlanSwitchdev(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(h.FS().Reads()-reads)/float64(b.N), "sysfs-reads/op")
+}
+
+// TestPlanZeroSpecKeeps: Spec{} keeps every part of the host as it is. On
+// every bundled tree (and the extra ones), the plan of every PF has no
+// step that removes VFs, changes the eswitch mode, unbinds a VF, turns
+// something off or takes a netdev out of a bond: it is empty, or it only
+// adds (rebinding VFs an interrupted manual run left unbound).
+func TestPlanZeroSpecKeeps(t *testing.T) {
+	names := append(offloadtest.Names(), "cx5-switchdev-bond")
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			if name == "large" && testing.Short() {
+				t.Skip("building the 16x256 tree writes ~60000 files (about a minute); -short skips it")
+			}
+			tr, h := openTree(t, name)
+			ctx := context.Background()
+			pfs, err := h.Discover(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			planned := 0
+			for _, pf := range pfs {
+				p, err := h.Plan(ctx, pf.Address, switchdev.Spec{})
+				if err != nil {
+					// A refusal (a failed prerequisite) changes nothing
+					// either; it must not be a bond refusal, which
+					// only a change would trigger.
+					if errors.Is(err, errs.ErrBusy) {
+						t.Errorf("%s: Spec{} refused as if it changed something: %v", pf.Address, err)
+					}
+					continue
+				}
+				planned++
+				for _, s := range p.Steps {
+					bad := ""
+					switch s.Kind {
+					case switchdev.StepSetNumVFs:
+						if s.After.NumVFs < s.Before.NumVFs {
+							bad = "removes VFs"
+						}
+					case switchdev.StepSetESwitchMode:
+						bad = "changes the eswitch mode"
+					case switchdev.StepUnbindVF, switchdev.StepReleaseSlave, switchdev.StepSetBondMode, switchdev.StepSetParam, switchdev.StepSetCompat:
+						bad = "changes a setting nobody asked for"
+					case switchdev.StepSetHWTCOffload, switchdev.StepSetAutoprobe:
+						if !s.After.On {
+							bad = "turns something off"
+						}
+					}
+					if bad != "" {
+						t.Errorf("%s: Spec{} plans %q, which %s", pf.Address, s, bad)
+					}
+				}
+			}
+			if planned == 0 && len(pfs) > 0 {
+				t.Errorf("no PF of %s could be planned with Spec{}", name)
+			}
+			if w := tr.Writes(); len(w) != 0 {
+				t.Errorf("planning wrote %v", w)
+			}
+		})
+	}
 }
