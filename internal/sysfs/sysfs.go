@@ -284,12 +284,12 @@ func (f *FS) WriteFile(ctx context.Context, rel string, data []byte) error {
 	f.mu.Lock()
 	select {
 	case <-p.done:
-		// It returned while the context ended: the outcome is known.
+		// It returned as the context ended: the outcome is known.
 		f.mu.Unlock()
 		if p.err == nil {
 			return nil
 		}
-		return p.err
+		return &errs.Error{Op: op, Path: f.abs(rel), Err: fmt.Errorf("%w: %w: %w", errs.ErrTimeout, ctx.Err(), p.err)}
 	default:
 	}
 	if f.inflight == nil {
