@@ -54,7 +54,8 @@ func (Backend) Profile(pf *offload.PF) switchdev.Profile {
 	return p
 }
 
-// Check warns about models the guides do not list for ASAP² offload.
+// Check reports models the guides do not list for ASAP² offload: a model
+// with partial offload is unknown (it offloads some flows), a VF fails.
 func (Backend) Check(ctx context.Context, h switchdev.HostView, pf *offload.PF) []switchdev.Check {
 	c := switchdev.Check{Name: "mellanox-model", Subject: pf.Address.String()}
 	m, ok := Lookup(pf.ID.Device)
@@ -65,7 +66,7 @@ func (Backend) Check(ctx context.Context, h switchdev.HostView, pf *offload.PF) 
 		c.Status, c.Detail = switchdev.CheckFail, m.Name+" is a virtual function, not a PF"
 		c.Fix = "plan the PF the VF belongs to"
 	case !m.ASAP2:
-		c.Status, c.Detail = switchdev.CheckWarn, m.Name+" has switchdev but not the full ASAP² offload the guides rely on (ConnectX-5 and later)"
+		c.Status, c.Detail = switchdev.CheckUnknown, m.Name+" has switchdev but not the full ASAP² offload the guides rely on (ConnectX-5 and later): which flows it offloads cannot be told from here"
 		c.Fix = "use a ConnectX-5 or later, or a BlueField"
 	default:
 		c.Status, c.Detail = switchdev.CheckOK, m.Name+" supports ASAP² OVS offload"

@@ -176,13 +176,13 @@ func TestVFLAGWithoutBond(t *testing.T) {
 	}
 }
 
-// TestCheck: ConnectX-4 gets a warning, ConnectX-5 passes.
+// TestCheck: ConnectX-4 (partial offload) is unknown, ConnectX-5 passes.
 func TestCheck(t *testing.T) {
 	b := mellanox.New()
 	for _, c := range []struct {
 		dev  offload.DeviceID
 		want switchdev.CheckStatus
-	}{{0x1015, switchdev.CheckWarn}, {0x1017, switchdev.CheckOK}, {0x1018, switchdev.CheckFail}, {0x4242, switchdev.CheckUnknown}} {
+	}{{0x1015, switchdev.CheckUnknown}, {0x1017, switchdev.CheckOK}, {0x1018, switchdev.CheckFail}, {0x4242, switchdev.CheckUnknown}} {
 		pf := &offload.PF{ID: offload.PCIID{Vendor: offload.VendorMellanox, Device: c.dev}}
 		got := b.Check(context.Background(), nil, pf)
 		if len(got) != 1 || got[0].Status != c.want {

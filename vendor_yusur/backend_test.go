@@ -144,7 +144,7 @@ func TestPlatName(t *testing.T) {
 			got[c.Subject] = c.Status
 		}
 	}
-	if got["0000:00:0a.0"] != switchdev.CheckOK || got["0000:00:0b.0"] != switchdev.CheckWarn {
+	if got["0000:00:0a.0"] != switchdev.CheckOK || got["0000:00:0b.0"] != switchdev.CheckFail {
 		t.Errorf("card checks: %v", got)
 	}
 }

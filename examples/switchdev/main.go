@@ -17,6 +17,13 @@
 //	go run ./examples/switchdev -tree agilio-flower -doctor
 //	go run ./examples/switchdev -tree agilio-flower -firmware -assembly AMDA0097
 //	go run ./examples/switchdev -pf 0000:84:00.0 -vfs 8 -json
+//
+// Exit codes: 0 when everything asked for was done (with -doctor: every
+// check is ok); 1 when something could not be planned, applied or run
+// (bad flags, an unreadable host, a failed plan); with -doctor, 2 when at
+// least one check failed and 3 when none failed but some could not tell
+// (unknown: on a bundled tree the host-only checks always are). -json
+// exits the same way.
 package main
 
 import (
@@ -77,10 +84,39 @@ func main() {
 	flag.StringVar(&o.assembly, "assembly", "", "Agilio assembly `AMDAxxxx` when the VPD does not show it (from `ethtool -w <dev> data /dev/stdout | strings | grep ^SN:`)")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "overall timeout")
 	flag.Parse()
-	if err := run(os.Stdout, o); err != nil {
+	err := run(os.Stdout, o)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "switchdev:", err)
-		os.Exit(1)
 	}
+	os.Exit(exitCode(err))
+}
+
+// Exit codes; see the package comment.
+const (
+	exitOK             = 0
+	exitError          = 1
+	exitDoctorFailed   = 2
+	exitDoctorUnknown  = 3
+	errDoctorFailed    = doctorResult("some checks failed (see above)")
+	errDoctorUncertain = doctorResult("no check failed, but some could not tell (unknown, see above)")
+)
+
+// doctorResult is run's error for a doctor report that is not all ok.
+type doctorResult string
+
+func (d doctorResult) Error() string { return string(d) }
+
+// exitCode maps run's error to the documented exit code.
+func exitCode(err error) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errDoctorFailed):
+		return exitDoctorFailed
+	case errors.Is(err, errDoctorUncertain):
+		return exitDoctorUnknown
+	}
+	return exitError
 }
 
 // planOut is one PF's plan, or why there is none.
@@ -143,7 +179,16 @@ func run(w io.Writer, o options) error {
 			return err
 		}
 		out.Doctor = rep
-		return emit(w, o, out)
+		if err := emit(w, o, out); err != nil {
+			return err
+		}
+		switch rep.Worst() {
+		case switchdev.CheckFail:
+			return errDoctorFailed
+		case switchdev.CheckUnknown:
+			return errDoctorUncertain
+		}
+		return nil
 	}
 	if o.firmware {
 		return firmware(ctx, w, h, o)
@@ -297,7 +342,8 @@ func emit(w io.Writer, o options, out output) error {
 	}
 	if out.Doctor != nil {
 		fmt.Fprint(w, out.Doctor)
-		fmt.Fprintf(w, "worst: %s\n", out.Doctor.Worst())
+		r := out.Doctor
+		fmt.Fprintf(w, "worst: %s (%d ok, %d FAIL, %d unknown)\n", r.Worst(), r.Count(switchdev.CheckOK), r.Count(switchdev.CheckFail), r.Count(switchdev.CheckUnknown))
 		return nil
 	}
 	if len(out.Plans) == 0 {
