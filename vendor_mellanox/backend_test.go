@@ -86,9 +86,9 @@ func TestSteeringCompatFallback(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// No WithDevlink: the Host has sysfs only, as with MLNX_OFED on an old
-	// kernel.
-	h0, err := offload.Open(offload.WithRoot(tr.Root), offload.WithSysfsHooks(tr))
+	// A kernel without devlink: the Host has sysfs only, as with
+	// MLNX_OFED on an old kernel.
+	h0, err := offload.Open(offload.WithRoot(tr.Root), offload.WithSysfsHooks(tr), offload.WithDevlink(offloadtest.NoFamilyConn()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,8 @@ func TestSteeringCompatFallback(t *testing.T) {
 // steering mode cannot be planned, and the error says why.
 func TestSteeringUnavailable(t *testing.T) {
 	tr := offloadtest.NewByName(t, "cx5-legacy")
-	h0, err := offload.Open(offload.WithRoot(tr.Root), offload.WithSysfsHooks(tr))
+	// A kernel without devlink (and no MLNX_OFED compat file).
+	h0, err := offload.Open(offload.WithRoot(tr.Root), offload.WithSysfsHooks(tr), offload.WithDevlink(offloadtest.NoFamilyConn()))
 	if err != nil {
 		t.Fatal(err)
 	}

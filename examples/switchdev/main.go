@@ -7,7 +7,9 @@
 // OVS's hw-offload read over OVSDB on the real root or with -ovsdb).
 //
 // It works on the host it runs on (root needed for -apply), a sysfs tree
-// copied elsewhere (-root DIR, plan only), or a bundled offloadtest tree
+// copied or mounted elsewhere (-root DIR, plan only; -netns PATH names the
+// network namespace whose kernel answers devlink and ethtool, otherwise the
+// plan says they are missing), or a bundled offloadtest tree
 // (-tree NAME; -tree list lists them), where -apply runs against a
 // temporary copy with a fake kernel and prints the state after.
 //
@@ -49,6 +51,7 @@ import (
 
 type options struct {
 	root, tree, pf string
+	netns          string
 	vfs            int
 	mode           string
 	apply, doctor  bool
@@ -67,6 +70,7 @@ type options struct {
 func main() {
 	var o options
 	flag.StringVar(&o.root, "root", "/", "read sysfs below `DIR` (DIR/sys)")
+	flag.StringVar(&o.netns, "netns", "", "with -root, dial devlink, ethtool and rtnetlink in the network namespace at `PATH` (e.g. /host/proc/1/ns/net); without it a -root other than / has no netlink and says so")
 	flag.StringVar(&o.tree, "tree", "", "use the bundled offloadtest tree `NAME` (\"list\" lists them)")
 	flag.StringVar(&o.pf, "pf", "", "plan the PF at `PCI` address (default: every SR-IOV PF)")
 	flag.IntVar(&o.vfs, "vfs", -1, "wanted VF count `N` (-1 keeps the current count, 0 removes every VF)")
@@ -287,7 +291,11 @@ func specOf(o options) (switchdev.Spec, error) {
 // tree (removed by cleanup).
 func openHost(o options) (*offload.Host, func(), error) {
 	if o.tree == "" {
-		h, err := offload.Open(offload.WithRoot(o.root))
+		hopts := []offload.Option{offload.WithRoot(o.root)}
+		if o.netns != "" {
+			hopts = append(hopts, offload.WithNetNSPath(o.netns))
+		}
+		h, err := offload.Open(hopts...)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -793,3 +793,15 @@ func (tr *Tree) devlinkPortSet(attrs []byte) *kernelError {
 	}
 	return nil
 }
+
+// NoFamilyConn returns a generic netlink connection to a kernel that has
+// no generic netlink family at all: resolving devlink or ethtool fails
+// with ENOENT, as on a kernel built without them (or an old one with
+// MLNX_OFED's sysfs files instead). Pass it as WithDevlink or WithEthtool
+// to model that kernel; a Host given no connection at all is a Host that
+// was not told which kernel to ask (offload.MissingCapabilityError).
+func NoFamilyConn() *genetlink.Conn {
+	return genetlink.NewConn(nltest.Dial(serveGenl(0, "", 0, func(uint8, []byte, bool) ([]genlReply, *kernelError) {
+		return nil, kerr(syscall.EOPNOTSUPP, "")
+	})))
+}

@@ -233,6 +233,8 @@ func (e *Engine) readStateTyped(ctx context.Context, pf *offload.PF, prof Profil
 				params = map[string]offload.ParamValue{}
 			}
 			params[name] = v
+		case isMissingCapability(err):
+			return st, params, err
 		case errors.Is(err, errs.ErrNotSupported), errors.Is(err, errs.ErrNotFound), errors.Is(err, errs.ErrInvalidArgument):
 			// The driver or kernel lacks the parameter; a backend that
 			// needs it falls back (compat sysfs) or refuses.
@@ -252,6 +254,12 @@ func (e *Engine) readMode(ctx context.Context, pf *offload.PF) (offload.ESwitchM
 	if err == nil {
 		return m, "kernel", nil
 	}
+	if isMissingCapability(err) {
+		// The Host was not given devlink (a root other than "/" without
+		// a network namespace): inferring would answer for a kernel
+		// nobody asked.
+		return offload.ESwitchModeUnknown, "", err
+	}
 	// No devlink here, or no devlink instance for this device (ENODEV: an
 	// out-of-tree driver such as YUSUR's): infer.
 	if !errors.Is(err, errs.ErrNotSupported) && !errors.Is(err, errs.ErrNotFound) {
@@ -266,4 +274,12 @@ func (e *Engine) readMode(ctx context.Context, pf *offload.PF) (offload.ESwitchM
 		return offload.ESwitchModeSwitchdev, "inferred", nil
 	}
 	return offload.ESwitchModeLegacy, "inferred", nil
+}
+
+// isMissingCapability reports whether err says the Host was opened without
+// a kernel interface (offload.MissingCapabilityError), as opposed to a
+// kernel or driver that lacks it.
+func isMissingCapability(err error) bool {
+	var m *offload.MissingCapabilityError
+	return errors.As(err, &m)
 }
