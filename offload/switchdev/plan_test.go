@@ -891,3 +891,26 @@ func TestApplySlowWriteGivesUp(t *testing.T) {
 		t.Errorf("%d VFs after the late write, want the 2 it wrote", n)
 	}
 }
+
+// strayBackend adds a step for a PF that cannot be read (an address with
+// no device), without reading its State first.
+type strayBackend struct{ switchdev.GenericBackend }
+
+func (strayBackend) Name() string { return "stray" }
+
+func (strayBackend) Plan(ctx context.Context, b *switchdev.PlanBuilder) error {
+	b.SetNumVFs(offload.MustParsePCIAddress("0000:99:00.0"), 2, "")
+	return nil
+}
+
+// TestPlanBuilderLoadError: a step added for a PF whose state cannot be
+// read makes Plan fail with that error, instead of a step computed from a
+// state nobody read (mustLoad used to swallow the error).
+func TestPlanBuilderLoadError(t *testing.T) {
+	tr, _ := openTree(t, "e810-ice")
+	e := switchdev.New(tr.Host(t), switchdev.Config{Backends: []switchdev.Backend{strayBackend{}}})
+	p, err := e.Plan(context.Background(), offload.MustParsePCIAddress("0000:3b:00.0"), switchdev.Spec{})
+	if err == nil || !errors.Is(err, errs.ErrNotFound) || !strings.Contains(err.Error(), "0000:99:00.0") {
+		t.Fatalf("plan with a step for an unreadable PF: %v, %v; want the PF's read error", p, err)
+	}
+}
