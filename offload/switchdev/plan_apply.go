@@ -391,11 +391,12 @@ func (p *Plan) rollback(ctx context.Context, steps []Step, last int, failed Step
 		if err := p.e.undoStep(rctx, s); err != nil {
 			if errors.Is(err, errNothingToUndo) {
 				// The value before Apply was never known, so there is
-				// nothing to restore; the state reader shows it unknown
-				// before and after alike.
+				// nothing to restore, and nothing proves the host is
+				// back: say so.
 				out.Outcome = OutcomeUnknown
 				out.Why = joinWhy(out.Why, "its value before Apply could not be read, so it was left as it is")
 				ae.Outcomes = append(ae.Outcomes, out)
+				rerrs = append(rerrs, fmt.Errorf("step %d (%s): not restored: %s", i+1, s, out.Why))
 				continue
 			}
 			out.Outcome = OutcomeUnknown
