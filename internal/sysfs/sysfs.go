@@ -54,6 +54,10 @@ type Pending struct {
 	abs  string
 	done chan struct{}
 	err  error // the write's own result, set before done is closed
+	// finished is set, under FS.mu, when the write returned; the
+	// goroutine then removes p from FS.inflight, so WriteFile adds p
+	// there only while finished is false.
+	finished bool
 }
 
 // Done is closed when the write has returned.
@@ -271,7 +275,7 @@ func (f *FS) WriteFile(ctx context.Context, rel string, data []byte) error {
 	go func() {
 		err := f.write(ctx, rel, data)
 		f.mu.Lock()
-		p.err = err
+		p.err, p.finished = err, true
 		delete(f.inflight, p)
 		f.mu.Unlock()
 		close(p.done)
@@ -282,15 +286,14 @@ func (f *FS) WriteFile(ctx context.Context, rel string, data []byte) error {
 	case <-ctx.Done():
 	}
 	f.mu.Lock()
-	select {
-	case <-p.done:
+	if p.finished {
 		// It returned as the context ended: the outcome is known.
+		err := p.err
 		f.mu.Unlock()
-		if p.err == nil {
+		if err == nil {
 			return nil
 		}
-		return &errs.Error{Op: op, Path: f.abs(rel), Err: fmt.Errorf("%w: %w: %w", errs.ErrTimeout, ctx.Err(), p.err)}
-	default:
+		return &errs.Error{Op: op, Path: f.abs(rel), Err: fmt.Errorf("%w: %w: %w", errs.ErrTimeout, ctx.Err(), err)}
 	}
 	if f.inflight == nil {
 		f.inflight = map[*Pending]struct{}{}
