@@ -12,7 +12,12 @@
 // devlink params such as mlx5 flow_steering_mode, devlink ports and port
 // functions, hw-tc-offload) and rtnetlink for per-VF settings. On the real
 // root it dials them on first use; WithDevlink, WithEthtool, WithRtnetlink and
-// WithNetNS inject or place them. Every change is read back: a kernel that
+// WithNetNS inject or place them. On any other root (a DaemonSet's /host) it
+// dials only in a network namespace it is named (WithNetNSPath, WithNetNS);
+// without one, Host.MissingCapabilities lists what it lacks and the calls
+// that need it fail with a *MissingCapabilityError (errs.ErrNotSupported,
+// saying how to get it) rather than answering from sysfs alone. Every
+// change is read back: a kernel that
 // accepted a request but did not apply it gives errs.ErrNotApplied. Representors
 // resolve from the devlink port dump when devlink is present and from a
 // bounded sysfs lookup otherwise.
@@ -35,6 +40,10 @@
 // sysfs shows the netdevs of the network namespace the process's sysfs
 // mount belongs to: run the Host in the host namespace. Representors and PF
 // netdevs live there; a VF moved into a pod disappears from this view.
+// Netlink connections are made in the namespace given with WithNetNSPath
+// or WithNetNS (each socket is created on a locked OS thread that enters
+// it, so no goroutine of the caller changes namespace), else in the
+// caller's own on the real root.
 //
 // # Errors
 //

@@ -29,7 +29,9 @@ type Host struct {
 	rtnlMu   sync.Mutex
 	rtnl     *rtnl.Client
 	rtnlDial bool
-	netns    int // WithNetNS: where dialled connections live; 0 = the caller's
+	netns    int // WithNetNS or WithNetNSPath: where dialled connections live; 0 = the caller's
+	// ownNetNS is the descriptor WithNetNSPath opened; Close closes it.
+	ownNetNS int
 
 	// reps caches, per PF, where each representor netdev was last seen, so a
 	// lookup costs a bounded number of sysfs reads instead of a scan of every
@@ -63,6 +65,8 @@ type config struct {
 	// netns, when non-zero, is the network namespace the Host's own
 	// netlink connections are dialled in.
 	netns int
+	// netnsPath names that namespace by path (WithNetNSPath).
+	netnsPath string
 }
 
 // WithRoot roots the Host at dir: sysfs is read from dir/sys. The default is
@@ -94,13 +98,31 @@ func WithDevlink(c *genetlink.Conn) Option { return func(cfg *config) { cfg.devl
 // features (hw-tc-offload), like WithDevlink. The Host closes it.
 func WithEthtool(c *genetlink.Conn) Option { return func(cfg *config) { cfg.ethtool = c } }
 
-// WithNetNS makes the netlink connections the Host dials itself on the real
-// root (rtnetlink, devlink, ethtool) talk in the network namespace open at
+// WithNetNS makes the netlink connections the Host dials itself
+// (rtnetlink, devlink, ethtool) talk in the network namespace open at
 // descriptor fd (/proc/<pid>/ns/net, /run/netns/<name>) instead of the
 // calling thread's: a CNI plugin running in a pod's namespace still sees
-// the host's PFs and representors. The Host does not close fd. Connections
-// given with WithRtnetlink/WithDevlink/WithEthtool are used as they are.
+// the host's PFs and representors. On a root other than "/" it is also
+// what allows the Host to dial at all (see WithNetNSPath). The Host does
+// not close fd. Connections given with WithRtnetlink/WithDevlink/WithEthtool
+// are used as they are.
 func WithNetNS(fd int) Option { return func(cfg *config) { cfg.netns = fd } }
+
+// WithNetNSPath names, by path, the network namespace in which the Host
+// dials rtnetlink, devlink and ethtool: a DaemonSet with the host's / at
+// /host opens Open(WithRoot("/host"), WithNetNSPath("/host/proc/1/ns/net")),
+// so the sysfs tree and the kernel that answers netlink are the same host's;
+// "/proc/self/ns/net" is the caller's own namespace (a hostNetwork pod).
+// Open opens the file and checks that it is a network namespace; each
+// connection enters it on a locked OS thread while its socket is made (the
+// netlink library's Config.NetNS), so no goroutine of the caller changes
+// namespace. Close closes the descriptor.
+//
+// Without it (or WithNetNS), a Host on a root other than "/" dials no
+// netlink: calls that need devlink, ethtool or rtnetlink fail with a
+// *MissingCapabilityError (errs.ErrNotSupported), and
+// Host.MissingCapabilities lists them.
+func WithNetNSPath(path string) Option { return func(cfg *config) { cfg.netnsPath = path } }
 
 // Open returns a Host. It checks that the root exists and does nothing else;
 // every query reads the current state.
@@ -120,20 +142,57 @@ func Open(opts ...Option) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Host{fs: fs, log: c.log, reps: make(map[Device]*repIndex), geo: make(map[PCIAddress]sriovGeo)}
-	// Only the running system's sysfs matches the kernel we would dial.
-	realRoot := filepath.Clean(fs.Root()) == "/"
+	h := &Host{fs: fs, log: c.log, reps: make(map[Device]*repIndex), geo: make(map[PCIAddress]sriovGeo), ownNetNS: -1}
+	netns := c.netns
+	if c.netnsPath != "" {
+		fd, err := openNetNS(c.netnsPath)
+		if err != nil {
+			return nil, err
+		}
+		h.ownNetNS, netns = fd, fd
+	}
+	// The running system's sysfs matches the kernel we would dial; on
+	// another root only a named namespace says which kernel to ask.
+	dial := filepath.Clean(fs.Root()) == "/" || netns != 0
 	if c.rtnl != nil {
 		h.rtnl = rtnl.New(c.rtnl)
 	} else {
-		h.rtnlDial = realRoot
+		h.rtnlDial = dial
 	}
-	h.kernel = newKernel(c.devlink, c.ethtool, realRoot, c.netns)
-	h.netns = c.netns
+	h.kernel = newKernel(c.devlink, c.ethtool, dial, netns, fs.Root())
+	h.netns = netns
+	if missing := h.MissingCapabilities(); len(missing) > 0 {
+		names := make([]string, len(missing))
+		for i, m := range missing {
+			names[i] = m.Capability
+		}
+		h.log.Warn("kernel access missing: calls that need it will fail with ErrNotSupported", "root", fs.Root(), "missing", names, "how", missing[0].How)
+	}
 	return h, nil
 }
 
-// Close releases the Host's kernel connections.
+// MissingCapabilities returns the kernel interfaces this Host has no
+// connection for and may not dial (see WithNetNSPath), each as the error a
+// call needing it returns; nil when it has them all. A capability the Host
+// may dial but the kernel lacks shows only when a call is made.
+func (h *Host) MissingCapabilities() []*MissingCapabilityError {
+	var out []*MissingCapabilityError
+	for _, c := range []string{capDevlink, capEthtool, capRtnetlink} {
+		has := h.kernel.has(c)
+		if c == capRtnetlink {
+			h.rtnlMu.Lock()
+			has = h.rtnl != nil || h.rtnlDial
+			h.rtnlMu.Unlock()
+		}
+		if !has {
+			out = append(out, h.kernel.missing(c))
+		}
+	}
+	return out
+}
+
+// Close releases the Host's kernel connections and the namespace
+// descriptor WithNetNSPath opened.
 func (h *Host) Close() error {
 	err := h.kernel.close()
 	h.rtnlMu.Lock()
@@ -143,6 +202,12 @@ func (h *Host) Close() error {
 			err = cerr
 		}
 		h.rtnl = nil
+	}
+	if h.ownNetNS >= 0 {
+		if cerr := closeFD(h.ownNetNS); err == nil {
+			err = cerr
+		}
+		h.ownNetNS = -1
 	}
 	return err
 }

@@ -2,6 +2,7 @@ package offload
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/mdlayher/genetlink"
@@ -17,8 +18,9 @@ import (
 // clients are dialled on first use. A family the kernel lacks is
 // remembered, so a host without devlink pays for the probe once.
 type kernel struct {
-	dial  bool // dial the running kernel when no connection was given
-	netns int  // namespace to dial in (WithNetNS); 0: the caller's
+	dial  bool   // dial the running kernel when no connection was given
+	netns int    // namespace to dial in (WithNetNS); 0: the caller's
+	root  string // the Host's root, for MissingCapabilityError
 
 	mu sync.Mutex
 	dl lazyClient[*devlink.Client]
@@ -36,7 +38,8 @@ type lazyClient[C interface{ Close() error }] struct {
 }
 
 // get returns the client, wrapping the given connection or dialling when
-// dial is set; none when there is neither. The caller holds kernel.mu.
+// dial is set; none when there is neither (a *MissingCapabilityError). The
+// caller holds kernel.mu.
 func (l *lazyClient[C]) get(dial bool, netns int, none error, wrap func(*genetlink.Conn) (C, error), dialFn func(*netlink.Config) (C, error)) (C, error) {
 	var zero C
 	if l.ready {
@@ -83,13 +86,50 @@ func (l *lazyClient[C]) close() error {
 	return err
 }
 
-func newKernel(dl, et *genetlink.Conn, dial bool, netns int) *kernel {
-	if dl == nil && et == nil && !dial {
-		return nil
-	}
-	k := &kernel{dial: dial, netns: netns}
+func newKernel(dl, et *genetlink.Conn, dial bool, netns int, root string) *kernel {
+	k := &kernel{dial: dial, netns: netns, root: root}
 	k.dl.given, k.et.given = dl, et
 	return k
+}
+
+// MissingCapabilityError is the error of a call that needs a kernel
+// interface the Host was opened without: a Host rooted elsewhere than "/"
+// dials no netlink unless told in which network namespace to (a sysfs tree
+// mounted at /host says nothing about which kernel answers netlink). It
+// matches errs.ErrNotSupported; How says how to get the capability. The
+// library never answers such a call from sysfs instead.
+type MissingCapabilityError struct {
+	// Capability names the client: "devlink", "ethtool" or "rtnetlink".
+	Capability string
+	// Root is the Host's root.
+	Root string
+	// How says how to open a Host that has the capability.
+	How string
+}
+
+// Error names the missing client and how to get it.
+func (e *MissingCapabilityError) Error() string {
+	return fmt.Sprintf("%s: no %s client: the Host is rooted at %s and was not told which network namespace to dial netlink in; %s",
+		errs.ErrNotSupported, e.Capability, e.Root, e.How)
+}
+
+// Is makes errors.Is(err, errs.ErrNotSupported) true.
+func (e *MissingCapabilityError) Is(target error) bool { return target == errs.ErrNotSupported }
+
+// The capabilities a Host reaches over netlink, as MissingCapabilityError
+// names them.
+const (
+	capDevlink   = "devlink"   // eswitch mode, parameters, ports
+	capEthtool   = "ethtool"   // features (hw-tc-offload)
+	capRtnetlink = "rtnetlink" // links and per-VF settings
+)
+
+// missing is the error of a call needing c on a Host that has neither a
+// connection for it nor leave to dial one.
+func (k *kernel) missing(c string) *MissingCapabilityError {
+	opt := map[string]string{capDevlink: "WithDevlink", capEthtool: "WithEthtool", capRtnetlink: "WithRtnetlink"}[c]
+	return &MissingCapabilityError{Capability: c, Root: k.root,
+		How: fmt.Sprintf("open it with offload.WithNetNSPath(\"/host/proc/1/ns/net\") (the host's network namespace; /proc/self/ns/net for the caller's own) or give a connection with offload.%s", opt)}
 }
 
 // dialConfig is the netlink configuration of connections the Host dials:
@@ -98,15 +138,16 @@ func dialConfig(netns int) *netlink.Config {
 	return &netlink.Config{NetNS: netns, Strict: true}
 }
 
-// devlink returns the devlink client, dialling it when allowed; an error
-// matching errs.ErrNotSupported when the Host has none.
+// devlink returns the devlink client, dialling it when allowed; a
+// *MissingCapabilityError when the Host may not, and an error matching
+// errs.ErrNotSupported when the kernel lacks devlink.
 func (k *kernel) devlink() (*devlink.Client, error) {
 	if k == nil {
 		return nil, errNoDevlink
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return k.dl.get(k.dial, k.netns, errNoDevlink, devlink.New, devlink.Dial)
+	return k.dl.get(k.dial, k.netns, k.missing(capDevlink), devlink.New, devlink.Dial)
 }
 
 // ethtool returns the ethtool client, like devlink.
@@ -116,7 +157,20 @@ func (k *kernel) ethtool() (*ethtool.Client, error) {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return k.et.get(k.dial, k.netns, errNoEthtool, ethtool.New, ethtool.Dial)
+	return k.et.get(k.dial, k.netns, k.missing(capEthtool), ethtool.New, ethtool.Dial)
+}
+
+// has reports whether the Host has, or may dial, each client.
+func (k *kernel) has(c string) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	switch c {
+	case capDevlink:
+		return k.dial || k.dl.given != nil || k.dl.ready
+	case capEthtool:
+		return k.dial || k.et.given != nil || k.et.ready
+	}
+	return false
 }
 
 func (k *kernel) close() error {

@@ -78,7 +78,7 @@ func (h *Host) linkClient(op, name string) (*rtnl.Client, error) {
 		return nil, &errs.Error{Op: op, Device: name, Err: err}
 	}
 	if c == nil {
-		return nil, &errs.Error{Op: op, Device: name, Err: fmt.Errorf("%w: no rtnetlink connection on this host", errs.ErrNotSupported)}
+		return nil, &errs.Error{Op: op, Device: name, Err: h.kernel.missing(capRtnetlink)}
 	}
 	return c, nil
 }

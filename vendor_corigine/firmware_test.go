@@ -160,7 +160,7 @@ func TestNoFlowerFirmware(t *testing.T) {
 	h := withEngine(tr.Host(t), corigine.New())
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress(agilioPF)
-	_, err := h.Plan(ctx, pf, switchdev.Spec{NumVFs: 2, HWTCOffload: true})
+	_, err := h.Plan(ctx, pf, switchdev.Spec{NumVFs: 2, HWTCOffload: true, Mode: offload.ESwitchModeSwitchdev})
 	if !errors.Is(err, errs.ErrNotSupported) || !strings.Contains(err.Error(), "rmmod nfp; modprobe nfp") || !strings.Contains(err.Error(), "nic_AMDA0097.nffw") {
 		t.Fatalf("got %v", err)
 	}

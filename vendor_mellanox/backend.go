@@ -58,7 +58,8 @@ func (Backend) Profile(pf *offload.PF) switchdev.Profile {
 	return p
 }
 
-// Check warns about models the guides do not list for ASAP² offload.
+// Check reports models the guides do not list for ASAP² offload: a model
+// with partial offload is unknown (it offloads some flows), a VF fails.
 func (Backend) Check(ctx context.Context, h switchdev.HostView, pf *offload.PF) []switchdev.Check {
 	c := switchdev.Check{Name: "mellanox-model", Subject: pf.Address.String()}
 	m, ok := Lookup(pf.ID.Device)
@@ -69,7 +70,7 @@ func (Backend) Check(ctx context.Context, h switchdev.HostView, pf *offload.PF) 
 		c.Status, c.Detail = switchdev.CheckFail, m.Name+" is a virtual function, not a PF"
 		c.Fix = "plan the PF the VF belongs to"
 	case !m.ASAP2:
-		c.Status, c.Detail = switchdev.CheckWarn, m.Name+" has switchdev but not the full ASAP² offload the guides rely on (ConnectX-5 and later)"
+		c.Status, c.Detail = switchdev.CheckUnknown, m.Name+" has switchdev but not the full ASAP² offload the guides rely on (ConnectX-5 and later): which flows it offloads cannot be told from here"
 		c.Fix = "use a ConnectX-5 or later, or a BlueField"
 	default:
 		c.Status, c.Detail = switchdev.CheckOK, m.Name+" supports ASAP² OVS offload"
@@ -169,7 +170,7 @@ func planSteering(ctx context.Context, b *switchdev.PlanBuilder, pf offload.PCIA
 		b.SetESwitchMode(pf, offload.ESwitchModeLegacy, "smfs and hmfs cannot be chosen while the eswitch is in switchdev mode")
 	}
 	if via == "devlink" {
-		b.SetParam(pf, steeringParam, want, "")
+		b.SetParam(pf, steeringParam, offload.StringParam(want), "")
 	} else {
 		b.SetCompat(pf, st.Uplink, steeringCompat, want, "devlink has no flow_steering_mode here; the MLNX_OFED compat file stands in")
 	}

@@ -86,9 +86,9 @@ func TestSteeringCompatFallback(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// No WithDevlink: the Host has sysfs only, as with MLNX_OFED on an old
-	// kernel.
-	h0, err := offload.Open(offload.WithRoot(tr.Root), offload.WithSysfsHooks(tr))
+	// A kernel without devlink: the Host has sysfs only, as with
+	// MLNX_OFED on an old kernel.
+	h0, err := offload.Open(offload.WithRoot(tr.Root), offload.WithSysfsHooks(tr), offload.WithDevlink(offloadtest.NoFamilyConn()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,13 +121,14 @@ func TestSteeringCompatFallback(t *testing.T) {
 // steering mode cannot be planned, and the error says why.
 func TestSteeringUnavailable(t *testing.T) {
 	tr := offloadtest.NewByName(t, "cx5-legacy")
-	h0, err := offload.Open(offload.WithRoot(tr.Root), offload.WithSysfsHooks(tr))
+	// A kernel without devlink (and no MLNX_OFED compat file).
+	h0, err := offload.Open(offload.WithRoot(tr.Root), offload.WithSysfsHooks(tr), offload.WithDevlink(offloadtest.NoFamilyConn()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := withEngine(h0, mellanox.New())
 	defer h.Close()
-	_, err = h.Plan(context.Background(), offload.MustParsePCIAddress("0000:84:00.1"), switchdev.Spec{NumVFs: 1, FlowSteering: offload.FlowSteeringDMFS})
+	_, err = h.Plan(context.Background(), offload.MustParsePCIAddress("0000:84:00.1"), switchdev.Spec{NumVFs: 1, FlowSteering: offload.FlowSteeringDMFS, Mode: offload.ESwitchModeSwitchdev})
 	if !errorsIs(err, errs.ErrNotSupported) || !strings.Contains(err.Error(), "flow_steering_mode") {
 		t.Fatalf("got %v", err)
 	}
@@ -140,14 +141,14 @@ func TestSteeringInSwitchdev(t *testing.T) {
 	h := withEngine(tr.Host(t), mellanox.New())
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
-	spec := switchdev.Spec{NumVFs: 4, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS}
+	spec := switchdev.Spec{NumVFs: 4, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS, Mode: offload.ESwitchModeSwitchdev}
 	p, err := h.Plan(ctx, pf, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var kinds []string
 	for _, s := range p.Steps {
-		kinds = append(kinds, s.Kind.String()+":"+s.To)
+		kinds = append(kinds, s.Kind.String()+":"+s.To())
 	}
 	got := strings.Join(kinds, " ")
 	want := "set-numvfs:0 set-eswitch-mode:legacy set-devlink-param:smfs set-autoprobe:0 set-numvfs:4 set-eswitch-mode:switchdev set-hw-tc-offload:on bind-vf:mlx5_core bind-vf:mlx5_core bind-vf:mlx5_core bind-vf:mlx5_core set-autoprobe:1"
@@ -167,7 +168,7 @@ func TestSteeringInSwitchdev(t *testing.T) {
 func TestVFLAGWithoutBond(t *testing.T) {
 	tr := offloadtest.NewByName(t, "cx5-legacy")
 	h := withEngine(tr.Host(t), mellanox.New())
-	p, err := h.Plan(context.Background(), offload.MustParsePCIAddress("0000:84:00.1"), switchdev.Spec{NumVFs: 1, Bond: switchdev.BondVFLAG})
+	p, err := h.Plan(context.Background(), offload.MustParsePCIAddress("0000:84:00.1"), switchdev.Spec{NumVFs: 1, Bond: switchdev.BondVFLAG, Mode: offload.ESwitchModeSwitchdev})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,13 +177,13 @@ func TestVFLAGWithoutBond(t *testing.T) {
 	}
 }
 
-// TestCheck: ConnectX-4 gets a warning, ConnectX-5 passes.
+// TestCheck: ConnectX-4 (partial offload) is unknown, ConnectX-5 passes.
 func TestCheck(t *testing.T) {
 	b := mellanox.New()
 	for _, c := range []struct {
 		dev  offload.DeviceID
 		want switchdev.CheckStatus
-	}{{0x1015, switchdev.CheckWarn}, {0x1017, switchdev.CheckOK}, {0x1018, switchdev.CheckFail}, {0x4242, switchdev.CheckUnknown}} {
+	}{{0x1015, switchdev.CheckUnknown}, {0x1017, switchdev.CheckOK}, {0x1018, switchdev.CheckFail}, {0x4242, switchdev.CheckUnknown}} {
 		pf := &offload.PF{ID: offload.PCIID{Vendor: offload.VendorMellanox, Device: c.dev}}
 		got := b.Check(context.Background(), nil, pf)
 		if len(got) != 1 || got[0].Status != c.want {
@@ -200,7 +201,7 @@ func TestVFLAGUnbindsBoundVFs(t *testing.T) {
 	spec.Bonds = []offloadtest.BondSpec{{Name: "bond1", Mode: "active-backup 1", Slaves: []string{"enp132s0f0np0", "enp132s0f1np1"}}}
 	tr := offloadtest.New(t, spec)
 	h := withEngine(tr.Host(t), mellanox.New())
-	p, err := h.Plan(context.Background(), offload.MustParsePCIAddress("0000:84:00.1"), switchdev.Spec{NumVFs: 4, HWTCOffload: true, Bond: switchdev.BondVFLAG})
+	p, err := h.Plan(context.Background(), offload.MustParsePCIAddress("0000:84:00.1"), switchdev.Spec{NumVFs: 4, HWTCOffload: true, Bond: switchdev.BondVFLAG, Mode: offload.ESwitchModeSwitchdev})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +236,7 @@ func TestHMFSNeedsNewKernel(t *testing.T) {
 		}
 	}
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
-	spec := switchdev.Spec{NumVFs: 4, FlowSteering: offload.FlowSteeringHMFS}
+	spec := switchdev.Spec{NumVFs: 4, FlowSteering: offload.FlowSteeringHMFS, Mode: offload.ESwitchModeSwitchdev}
 	write("6.1.0-13-amd64")
 	if _, err := h.Plan(context.Background(), pf, spec); !errors.Is(err, errs.ErrNotSupported) || !strings.Contains(err.Error(), "6.14") {
 		t.Errorf("hmfs on 6.1: %v", err)

@@ -9,7 +9,7 @@
 // Pass it to the switchdev engine explicitly; nothing registers itself:
 //
 //	eng := switchdev.New(h, switchdev.Config{Backends: []switchdev.Backend{mellanox.New()}})
-//	plan, err := eng.Plan(ctx, pf, switchdev.Spec{NumVFs: 4, HWTCOffload: true})
+//	plan, err := eng.Plan(ctx, pf, switchdev.Spec{NumVFs: 4, Mode: offload.ESwitchModeSwitchdev, HWTCOffload: true})
 //
 // The flow steering mode is set through the devlink parameter
 // flow_steering_mode, or, where devlink lacks it, through the MLNX_OFED

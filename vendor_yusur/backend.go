@@ -74,10 +74,10 @@ func (be *Backend) Check(ctx context.Context, h switchdev.HostView, pf *offload.
 	if pn, err := h.PCIAttr(pf.Address, "hw/plat_name"); err == nil && strings.HasSuffix(pn, "smart-nic") {
 		card.Status, card.Detail = switchdev.CheckOK, fmt.Sprintf("%s, hw/plat_name %s", pf.ID, pn)
 	} else if err == nil {
-		card.Status, card.Detail = switchdev.CheckWarn, fmt.Sprintf("%s hw/plat_name is %q, not a *smart-nic platform: offload is not expected to work", pf.ID, pn)
+		card.Status, card.Detail = switchdev.CheckFail, fmt.Sprintf("%s hw/plat_name is %q, not a *smart-nic platform: offload is not expected to work", pf.ID, pn)
 		card.Fix = "use a CONFLUX-2200E SmartNIC and its hados software"
 	} else {
-		card.Status, card.Detail = switchdev.CheckWarn, fmt.Sprintf("%s has no readable hw/plat_name (%v): the YUSUR driver and hados may not be loaded", pf.ID, err)
+		card.Status, card.Detail = switchdev.CheckUnknown, fmt.Sprintf("%s has no readable hw/plat_name (%v): the YUSUR driver and hados may not be loaded", pf.ID, err)
 		card.Fix = "install hados and load the YUSUR driver"
 	}
 	return []switchdev.Check{card, be.checkHados(h)}

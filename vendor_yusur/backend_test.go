@@ -91,7 +91,7 @@ func TestHados(t *testing.T) {
 	if c := hadosCheck(t, h); c.Status != switchdev.CheckFail || c.Fix == "" {
 		t.Errorf("no hados: %+v", c)
 	}
-	_, err := h.Plan(context.Background(), offload.MustParsePCIAddress("0000:00:0b.0"), switchdev.Spec{NumVFs: 2})
+	_, err := h.Plan(context.Background(), offload.MustParsePCIAddress("0000:00:0b.0"), switchdev.Spec{NumVFs: 2, Mode: offload.ESwitchModeSwitchdev})
 	if !errors.Is(err, errs.ErrNotSupported) || !strings.Contains(err.Error(), "hados") {
 		t.Errorf("plan without hados: %v", err)
 	}
@@ -113,7 +113,7 @@ func TestPlanVFsOnly(t *testing.T) {
 	_, h := open(t, yusur.Options{})
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:00:0b.0")
-	spec := switchdev.Spec{NumVFs: 7, HWTCOffload: true}
+	spec := switchdev.Spec{NumVFs: 7, HWTCOffload: true, Mode: offload.ESwitchModeSwitchdev}
 	p, err := h.Plan(ctx, pf, spec)
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +144,7 @@ func TestPlatName(t *testing.T) {
 			got[c.Subject] = c.Status
 		}
 	}
-	if got["0000:00:0a.0"] != switchdev.CheckOK || got["0000:00:0b.0"] != switchdev.CheckWarn {
+	if got["0000:00:0a.0"] != switchdev.CheckOK || got["0000:00:0b.0"] != switchdev.CheckFail {
 		t.Errorf("card checks: %v", got)
 	}
 }

@@ -7,7 +7,9 @@
 // OVS's hw-offload read over OVSDB on the real root or with -ovsdb).
 //
 // It works on the host it runs on (root needed for -apply), a sysfs tree
-// copied elsewhere (-root DIR, plan only), or a bundled offloadtest tree
+// copied or mounted elsewhere (-root DIR, plan only; -netns PATH names the
+// network namespace whose kernel answers devlink and ethtool, otherwise the
+// plan says they are missing), or a bundled offloadtest tree
 // (-tree NAME; -tree list lists them), where -apply runs against a
 // temporary copy with a fake kernel and prints the state after.
 //
@@ -17,6 +19,13 @@
 //	go run ./examples/switchdev -tree agilio-flower -doctor
 //	go run ./examples/switchdev -tree agilio-flower -firmware -assembly AMDA0097
 //	go run ./examples/switchdev -pf 0000:84:00.0 -vfs 8 -json
+//
+// Exit codes: 0 when everything asked for was done (with -doctor: every
+// check is ok); 1 when something could not be planned, applied or run
+// (bad flags, an unreadable host, a failed plan); with -doctor, 2 when at
+// least one check failed and 3 when none failed but some could not tell
+// (unknown: on a bundled tree the host-only checks always are). -json
+// exits the same way.
 package main
 
 import (
@@ -42,7 +51,9 @@ import (
 
 type options struct {
 	root, tree, pf string
+	netns          string
 	vfs            int
+	mode           string
 	apply, doctor  bool
 	asJSON         bool
 	steering       string
@@ -59,9 +70,11 @@ type options struct {
 func main() {
 	var o options
 	flag.StringVar(&o.root, "root", "/", "read sysfs below `DIR` (DIR/sys)")
+	flag.StringVar(&o.netns, "netns", "", "with -root, dial devlink, ethtool and rtnetlink in the network namespace at `PATH` (e.g. /host/proc/1/ns/net); without it a -root other than / has no netlink and says so")
 	flag.StringVar(&o.tree, "tree", "", "use the bundled offloadtest tree `NAME` (\"list\" lists them)")
 	flag.StringVar(&o.pf, "pf", "", "plan the PF at `PCI` address (default: every SR-IOV PF)")
-	flag.IntVar(&o.vfs, "vfs", switchdev.KeepNumVFs, "wanted VF count `N` (-1 keeps the current count)")
+	flag.IntVar(&o.vfs, "vfs", -1, "wanted VF count `N` (-1 keeps the current count, 0 removes every VF)")
+	flag.StringVar(&o.mode, "mode", "switchdev", "wanted eswitch `MODE`: switchdev, legacy, or keep (leave it as it is)")
 	flag.BoolVar(&o.apply, "apply", false, "apply the plan (on a bundled tree: to its temporary copy)")
 	flag.BoolVar(&o.doctor, "doctor", false, "print the prerequisites and pitfalls report")
 	flag.BoolVar(&o.asJSON, "json", false, "print JSON")
@@ -75,10 +88,39 @@ func main() {
 	flag.StringVar(&o.assembly, "assembly", "", "Agilio assembly `AMDAxxxx` when the VPD does not show it (from `ethtool -w <dev> data /dev/stdout | strings | grep ^SN:`)")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "overall timeout")
 	flag.Parse()
-	if err := run(os.Stdout, o); err != nil {
+	err := run(os.Stdout, o)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "switchdev:", err)
-		os.Exit(1)
 	}
+	os.Exit(exitCode(err))
+}
+
+// Exit codes; see the package comment.
+const (
+	exitOK             = 0
+	exitError          = 1
+	exitDoctorFailed   = 2
+	exitDoctorUnknown  = 3
+	errDoctorFailed    = doctorResult("some checks failed (see above)")
+	errDoctorUncertain = doctorResult("no check failed, but some could not tell (unknown, see above)")
+)
+
+// doctorResult is run's error for a doctor report that is not all ok.
+type doctorResult string
+
+func (d doctorResult) Error() string { return string(d) }
+
+// exitCode maps run's error to the documented exit code.
+func exitCode(err error) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errDoctorFailed):
+		return exitDoctorFailed
+	case errors.Is(err, errDoctorUncertain):
+		return exitDoctorUnknown
+	}
+	return exitError
 }
 
 // planOut is one PF's plan, or why there is none.
@@ -141,7 +183,16 @@ func run(w io.Writer, o options) error {
 			return err
 		}
 		out.Doctor = rep
-		return emit(w, o, out)
+		if err := emit(w, o, out); err != nil {
+			return err
+		}
+		switch rep.Worst() {
+		case switchdev.CheckFail:
+			return errDoctorFailed
+		case switchdev.CheckUnknown:
+			return errDoctorUncertain
+		}
+		return nil
 	}
 	if o.firmware {
 		return firmware(ctx, w, h, o)
@@ -202,8 +253,32 @@ func run(w io.Writer, o options) error {
 	return nil
 }
 
+// specOf turns the flags into a Spec. The library's zero values keep
+// (Spec{} changes nothing); the flags keep their own meaning: -vfs -1
+// keeps, -vfs 0 removes every VF, and -mode defaults to switchdev, which
+// is what this command is for.
 func specOf(o options) (switchdev.Spec, error) {
-	spec := switchdev.Spec{NumVFs: o.vfs, HWTCOffload: !o.noTC, FlowSteering: offload.FlowSteeringMode(o.steering), RunDir: o.runDir}
+	spec := switchdev.Spec{HWTCOffload: !o.noTC, FlowSteering: offload.FlowSteeringMode(o.steering), RunDir: o.runDir}
+	switch {
+	case o.vfs == -1:
+		spec.NumVFs = switchdev.KeepNumVFs
+	case o.vfs == 0:
+		spec.NumVFs = switchdev.NoVFs
+	case o.vfs > 0:
+		spec.NumVFs = o.vfs
+	default:
+		return spec, fmt.Errorf("-vfs %d: want -1 (keep), 0 (remove every VF) or a count", o.vfs)
+	}
+	switch o.mode {
+	case "", "switchdev":
+		spec.Mode = offload.ESwitchModeSwitchdev
+	case "legacy":
+		spec.Mode = offload.ESwitchModeLegacy
+	case "keep":
+		spec.Mode = offload.ESwitchModeUnknown
+	default:
+		return spec, fmt.Errorf("-mode %q: want switchdev, legacy or keep", o.mode)
+	}
 	bp, err := switchdev.ParseBondPolicy(o.bond)
 	if err != nil {
 		return spec, err
@@ -216,7 +291,11 @@ func specOf(o options) (switchdev.Spec, error) {
 // tree (removed by cleanup).
 func openHost(o options) (*offload.Host, func(), error) {
 	if o.tree == "" {
-		h, err := offload.Open(offload.WithRoot(o.root))
+		hopts := []offload.Option{offload.WithRoot(o.root)}
+		if o.netns != "" {
+			hopts = append(hopts, offload.WithNetNSPath(o.netns))
+		}
+		h, err := offload.Open(hopts...)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -271,7 +350,8 @@ func emit(w io.Writer, o options, out output) error {
 	}
 	if out.Doctor != nil {
 		fmt.Fprint(w, out.Doctor)
-		fmt.Fprintf(w, "worst: %s\n", out.Doctor.Worst())
+		r := out.Doctor
+		fmt.Fprintf(w, "worst: %s (%d ok, %d FAIL, %d unknown)\n", r.Worst(), r.Count(switchdev.CheckOK), r.Count(switchdev.CheckFail), r.Count(switchdev.CheckUnknown))
 		return nil
 	}
 	if len(out.Plans) == 0 {

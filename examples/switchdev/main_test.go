@@ -3,16 +3,17 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
-
-	"github.com/offloadkit/offloadkit/offload/switchdev"
 )
 
 func opts(tree string) options {
-	return options{root: "/", tree: tree, vfs: switchdev.KeepNumVFs, bond: "refuse", timeout: 60e9}
+	return options{root: "/", tree: tree, vfs: -1, bond: "refuse", timeout: 60e9}
 }
 
 func TestDryRun(t *testing.T) {
@@ -97,8 +98,9 @@ func TestDoctorFlag(t *testing.T) {
 	o := opts("yusur-2200e")
 	o.doctor = true
 	var buf bytes.Buffer
-	if err := run(&buf, o); err != nil {
-		t.Fatal(err)
+	// Port 1 has no VFs: a failed check, exit code 2.
+	if err := run(&buf, o); !errors.Is(err, errDoctorFailed) || exitCode(err) != 2 {
+		t.Fatalf("doctor on yusur-2200e: %v (exit %d), want the failed-check result (exit 2)", err, exitCode(err))
 	}
 	for _, want := range []string{"yusur-hados", "yusur-card", "ovn-lb", "worst:"} {
 		if !strings.Contains(buf.String(), want) {
@@ -161,5 +163,76 @@ func TestFirmwareFlag(t *testing.T) {
 	buf.Reset()
 	if err := run(&buf, o); err == nil || !strings.Contains(buf.String(), "ethtool -w") {
 		t.Errorf("%v\n%s", err, buf.String())
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	for err, want := range map[error]int{nil: 0, errDoctorFailed: 2, errDoctorUncertain: 3, errors.New("no such PF"): 1} {
+		if got := exitCode(err); got != want {
+			t.Errorf("exitCode(%v) = %d, want %d", err, got, want)
+		}
+	}
+}
+
+// TestDoctorBinary builds the command and runs -doctor (and -doctor
+// -json) on bundled trees: a tree with a failed check exits 2, the output
+// has no raw file error, and no host-only check says ok on a tree without
+// /proc.
+func TestDoctorBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the command with the go tool; -short skips it")
+	}
+	bin := filepath.Join(t.TempDir(), "switchdev")
+	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, tc := range []struct {
+		tree string
+		json bool
+	}{{"agilio-flower", false}, {"agilio-flower", true}, {"bf2-dpu", false}, {"cx5-legacy", false}} {
+		args := []string{"-tree", tc.tree, "-doctor"}
+		if tc.json {
+			args = append(args, "-json")
+		}
+		cmd := exec.Command(bin, args...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+			t.Errorf("%v: %v, want exit code 2 (a check fails on every bundled tree: hw-tc-offload off or no VFs)\n%s%s", args, err, stdout.String(), stderr.String())
+		}
+		out := stdout.String()
+		for _, bad := range []string{"no such file", "open /", "[ok     ] kernel", "[ok     ] networkmanager", "[ok     ] ovs ", "create VFs: echo N > /sys/bus/pci/devices/0000:03:00.0"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%v prints %q:\n%s", args, bad, out)
+			}
+		}
+		if tc.json {
+			var rep struct {
+				Doctor struct {
+					Notes  []string `json:"notes"`
+					Checks []struct {
+						Name, Status string
+					} `json:"checks"`
+				} `json:"doctor"`
+			}
+			if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+				t.Fatalf("%v: %v\n%s", args, err, out)
+			}
+			for _, c := range rep.Doctor.Checks {
+				if (c.Name == "kernel" || c.Name == "networkmanager") && c.Status != "unknown" {
+					t.Errorf("%v: %s is %s on a tree without /proc", args, c.Name, c.Status)
+				}
+			}
+			if len(rep.Doctor.Notes) == 0 || !strings.Contains(rep.Doctor.Notes[0], "host-only checks were not run") {
+				t.Errorf("%v: no note that host-only checks were not run: %v", args, rep.Doctor.Notes)
+			}
+			continue
+		}
+		if !strings.Contains(out, "host-only checks were not run") {
+			t.Errorf("%v does not say host-only checks were not run:\n%s", args, out)
+		}
 	}
 }

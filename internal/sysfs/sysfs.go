@@ -9,8 +9,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 
@@ -30,6 +32,52 @@ type FS struct {
 	root  string
 	hooks Hooks
 	reads atomic.Int64
+
+	// seq numbers writes; inflight are the writes that outlived their
+	// caller's context and have not returned yet (see WriteFile).
+	seq      atomic.Uint64
+	mu       sync.Mutex
+	inflight map[*Pending]struct{}
+}
+
+// Pending is a write that outlived its caller's context. A sysfs write
+// cannot be interrupted: the kernel may still apply it (sriov_numvfs on a
+// slow driver takes minutes), so it is state to wait for or report, not a
+// forgotten goroutine. It is also an error: WriteFile's timeout wraps it,
+// so errors.As finds it.
+type Pending struct {
+	// Path is the file, relative to the root; Data what was written.
+	Path string
+	Data string
+	// Seq is the write's number in this FS (see FS.WriteSeq).
+	Seq  uint64
+	abs  string
+	done chan struct{}
+	err  error // the write's own result, set before done is closed
+	// finished is set, under FS.mu, when the write returned; the
+	// goroutine then removes p from FS.inflight, so WriteFile adds p
+	// there only while finished is false.
+	finished bool
+}
+
+// Done is closed when the write has returned.
+func (p *Pending) Done() <-chan struct{} { return p.done }
+
+// Result is the write's own result once Done is closed (nil: the kernel
+// took the value, late); before that it is an error saying it is still in
+// flight.
+func (p *Pending) Result() error {
+	select {
+	case <-p.done:
+		return p.err
+	default:
+		return p
+	}
+}
+
+// Error says that the write is still in flight and may yet be applied.
+func (p *Pending) Error() string {
+	return fmt.Sprintf("write of %q to %s still in flight after the deadline: the kernel may still apply it", p.Data, p.abs)
 }
 
 // New returns an FS rooted at root ("/" for the real system). hooks may be nil.
@@ -202,21 +250,94 @@ func (f *FS) Exists(rel string) bool {
 }
 
 // WriteFile writes data to the existing file rel, as `echo data > file`
-// does, giving up when ctx expires. sysfs writes cannot be interrupted, so on
-// expiry the write goes on in the background and its result is dropped.
+// does, giving up when ctx expires. sysfs writes cannot be interrupted: on
+// expiry the write goes on in the background and is recorded as in flight
+// (InFlight lists it; the error wraps errs.ErrTimeout and the *Pending, so
+// the caller can wait for it with Done or report it). A later write to the
+// same file through this FS first waits for the one in flight, until its
+// own ctx ends (errs.ErrTimeout naming the earlier write), so two writes
+// of one process never reach the kernel out of order. Other processes are
+// kept out by the caller's locks (the switchdev engine keeps its per-PF
+// lock while a write of its own is in flight).
 func (f *FS) WriteFile(ctx context.Context, rel string, data []byte) error {
 	op := fmt.Sprintf("write %q", bytes.TrimSpace(data))
 	if err := ctx.Err(); err != nil {
 		return &errs.Error{Op: op, Path: f.abs(rel), Err: fmt.Errorf("%w: %w", errs.ErrTimeout, err)}
 	}
-	done := make(chan error, 1)
-	go func() { done <- f.write(ctx, rel, data) }()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		return &errs.Error{Op: op, Path: f.abs(rel), Err: fmt.Errorf("%w: %w", errs.ErrTimeout, ctx.Err())}
+	for _, p := range f.inFlightTo(rel) {
+		select {
+		case <-p.done:
+		case <-ctx.Done():
+			return &errs.Error{Op: op, Path: f.abs(rel), Err: fmt.Errorf("%w: waiting for an earlier write: %w: %w", errs.ErrTimeout, ctx.Err(), p)}
+		}
 	}
+	p := &Pending{Path: rel, Data: string(bytes.TrimSpace(data)), Seq: f.seq.Add(1), abs: f.abs(rel), done: make(chan struct{})}
+	go func() {
+		err := f.write(ctx, rel, data)
+		f.mu.Lock()
+		p.err, p.finished = err, true
+		delete(f.inflight, p)
+		f.mu.Unlock()
+		close(p.done)
+	}()
+	select {
+	case <-p.done:
+		return p.err
+	case <-ctx.Done():
+	}
+	f.mu.Lock()
+	if p.finished {
+		// It returned as the context ended: the outcome is known.
+		err := p.err
+		f.mu.Unlock()
+		if err == nil {
+			return nil
+		}
+		return &errs.Error{Op: op, Path: f.abs(rel), Err: fmt.Errorf("%w: %w: %w", errs.ErrTimeout, ctx.Err(), err)}
+	}
+	if f.inflight == nil {
+		f.inflight = map[*Pending]struct{}{}
+	}
+	f.inflight[p] = struct{}{}
+	f.mu.Unlock()
+	return &errs.Error{Op: op, Path: f.abs(rel), Err: fmt.Errorf("%w: %w: %w", errs.ErrTimeout, ctx.Err(), p)}
+}
+
+// WriteSeq returns the number of the last write started through this FS;
+// InFlight(WriteSeq()) taken before an operation lists, after it, the
+// writes of that operation still in flight.
+func (f *FS) WriteSeq() uint64 { return f.seq.Load() }
+
+// InFlight returns the writes numbered after seq that outlived their
+// caller's context and have not returned yet, oldest first.
+func (f *FS) InFlight(after uint64) []*Pending {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []*Pending
+	for p := range f.inflight {
+		if p.Seq > after {
+			out = append(out, p)
+		}
+	}
+	sortPending(out)
+	return out
+}
+
+func (f *FS) inFlightTo(rel string) []*Pending {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []*Pending
+	for p := range f.inflight {
+		if p.Path == rel {
+			out = append(out, p)
+		}
+	}
+	sortPending(out)
+	return out
+}
+
+func sortPending(ps []*Pending) {
+	sort.Slice(ps, func(i, j int) bool { return ps[i].Seq < ps[j].Seq })
 }
 
 func (f *FS) write(ctx context.Context, rel string, data []byte) error {

@@ -147,3 +147,74 @@ func FuzzParseHex16(f *testing.F) {
 		}
 	})
 }
+
+// gateHooks blocks writes to one file until release is closed, then lets
+// them through to the file system, recording their order.
+type gateHooks struct {
+	rel     string
+	release chan struct{}
+	order   chan string
+}
+
+func (g *gateHooks) ReadFile(string) ([]byte, bool, error) { return nil, false, nil }
+
+func (g *gateHooks) WriteFile(_ context.Context, rel string, data []byte) (bool, error) {
+	if rel == g.rel && string(data) == "late" {
+		<-g.release // a write the kernel cannot interrupt
+	}
+	g.order <- string(data)
+	return false, nil
+}
+
+// TestWriteInFlight: a write that outlives its context is reported as in
+// flight (errs.ErrTimeout wrapping a *Pending), listed by InFlight until
+// it returns, and a later write to the same file waits for it, so the
+// kernel sees the two in order and the file ends with the later value.
+func TestWriteInFlight(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "attr"), []byte("0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g := &gateHooks{rel: "attr", release: make(chan struct{}), order: make(chan string, 2)}
+	f, err := New(dir, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := f.WriteSeq()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	err = f.WriteFile(ctx, "attr", []byte("late"))
+	var p *Pending
+	if !errors.Is(err, errs.ErrTimeout) || !errors.As(err, &p) || p.Path != "attr" || p.Data != "late" {
+		t.Fatalf("WriteFile past its deadline: %v, want errs.ErrTimeout wrapping the pending write", err)
+	}
+	if got := f.InFlight(seq); len(got) != 1 || got[0] != p {
+		t.Fatalf("InFlight = %v, want the late write", got)
+	}
+	// A second write with a short deadline gives up waiting for the first,
+	// naming it, and writes nothing.
+	short, cancel2 := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel2()
+	if err := f.WriteFile(short, "attr", []byte("next")); !errors.Is(err, errs.ErrTimeout) || !errors.As(err, new(*Pending)) {
+		t.Fatalf("second write while the first is in flight: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- f.WriteFile(context.Background(), "attr", []byte("next")) }()
+	close(g.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	<-p.Done()
+	if p.Result() != nil {
+		t.Errorf("late write result: %v", p.Result())
+	}
+	if first, second := <-g.order, <-g.order; first != "late" || second != "next" {
+		t.Errorf("kernel saw %q then %q, want late then next", first, second)
+	}
+	if got := f.InFlight(seq); len(got) != 0 {
+		t.Errorf("InFlight after the write returned: %v", got)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "attr")); string(b) != "next" {
+		t.Errorf("file holds %q, want next", b)
+	}
+}

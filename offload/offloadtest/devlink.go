@@ -44,6 +44,9 @@ const (
 type kernelError struct {
 	errno syscall.Errno
 	msg   string
+	// sock, when set, is not a kernel answer but a socket error the
+	// caller gets instead of the answer (a read deadline that passed).
+	sock error
 }
 
 func kerr(errno syscall.Errno, msg string) *kernelError { return &kernelError{errno: errno, msg: msg} }
@@ -106,6 +109,9 @@ func serveGenl(id uint16, name string, version uint8, h genlHandler) nltest.Func
 		}
 		dump := req.Header.Flags&netlink.Dump == netlink.Dump
 		replies, ke := h(gm.Header.Command, gm.Data, dump)
+		if ke != nil && ke.sock != nil {
+			return nil, ke.sock
+		}
 		if ke != nil {
 			return errorReply(req, ke), nil
 		}
@@ -222,22 +228,36 @@ func (tr *Tree) FailDevlink(addr string, op DevlinkOp, errno syscall.Errno, msg 
 	st.fail[addr+"|"+string(op)] = kerr(errno, msg)
 }
 
-// injected returns the refusal injected for op on the handle in attrs.
-func (tr *Tree) injected(op DevlinkOp, attrs []byte) *kernelError {
+// injected returns the refusal injected for op on the handle in attrs,
+// or, for a fault that lets the request through, the error to answer with
+// after serving it (after).
+func (tr *Tree) injected(op DevlinkOp, attrs []byte) (refuse, after *kernelError) {
 	h, ok, _ := devlink.DecodeHandle(attrs)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	f, due := tr.once.hit(devlinkFaultKey(h.Device, op))
 	if ke := tr.devlinkState().fail[h.Device+"|"+string(op)]; ke != nil {
-		return ke
+		return ke, nil
 	}
-	if due {
-		return kerr(f.errno, f.msg)
+	if !due {
+		return nil, nil
 	}
-	return nil
+	return f.outcome()
+}
+
+// outcome splits a due one-shot fault into a refusal (nothing served) or
+// an error to answer with after serving the request.
+func (f oneShot) outcome() (refuse, after *kernelError) {
+	switch f.kind {
+	case FaultLate:
+		return nil, &kernelError{sock: lateSocketError()}
+	case FaultAppliedThenError:
+		return nil, kerr(f.errno, f.msg)
+	}
+	return kerr(f.errno, f.msg), nil
 }
 
 func (tr *Tree) devlinkState() *devlinkState {
@@ -308,10 +328,21 @@ func devlinkOpOf(cmd uint8) DevlinkOp {
 
 func (tr *Tree) serveDevlink(cmd uint8, attrs []byte, dump bool) ([]genlReply, *kernelError) {
 	if op := devlinkOpOf(cmd); op != "" {
-		if ke := tr.injected(op, attrs); ke != nil {
-			return nil, ke
+		refuse, after := tr.injected(op, attrs)
+		if refuse != nil {
+			return nil, refuse
+		}
+		if after != nil {
+			if _, ke := tr.devlinkRequest(cmd, attrs, dump); ke != nil {
+				return nil, ke
+			}
+			return nil, after
 		}
 	}
+	return tr.devlinkRequest(cmd, attrs, dump)
+}
+
+func (tr *Tree) devlinkRequest(cmd uint8, attrs []byte, dump bool) ([]genlReply, *kernelError) {
 	switch cmd {
 	case devlink.CmdGet:
 		return tr.devlinkInstances(attrs, dump)
@@ -787,4 +818,16 @@ func (tr *Tree) devlinkInfoGet(attrs []byte) ([]genlReply, *kernelError) {
 		return nil, kerr(syscall.EINVAL, err.Error())
 	}
 	return []genlReply{{cmd: devlink.CmdInfoGet, data: b}}, nil
+}
+
+// NoFamilyConn returns a generic netlink connection to a kernel that has
+// no generic netlink family at all: resolving devlink or ethtool fails
+// with ENOENT, as on a kernel built without them (or an old one with
+// MLNX_OFED's sysfs files instead). Pass it as WithDevlink or WithEthtool
+// to model that kernel; a Host given no connection at all is a Host that
+// was not told which kernel to ask (offload.MissingCapabilityError).
+func NoFamilyConn() *genetlink.Conn {
+	return genetlink.NewConn(nltest.Dial(serveGenl(0, "", 0, func(uint8, []byte, bool) ([]genlReply, *kernelError) {
+		return nil, kerr(syscall.EOPNOTSUPP, "")
+	})))
 }

@@ -149,11 +149,24 @@ func (tr *Tree) serveEthtool(cmd uint8, attrs []byte, dump bool) ([]genlReply, *
 	if name == "" {
 		return nil, kerr(syscall.EOPNOTSUPP, "the fake ethtool looks up devices by name only")
 	}
+	var after *kernelError
 	if cmd == ethtool.MsgFeaturesSet {
 		if f, due := tr.once.hit(featuresSetFaultKey(name)); due {
-			return nil, kerr(f.errno, f.msg)
+			var refuse *kernelError
+			if refuse, after = f.outcome(); refuse != nil {
+				return nil, refuse
+			}
 		}
 	}
+	replies, ke := tr.ethtoolRequest(cmd, r, name)
+	if ke == nil && after != nil {
+		return nil, after
+	}
+	return replies, ke
+}
+
+// ethtoolRequest serves a features request; the caller holds tr.mu.
+func (tr *Tree) ethtoolRequest(cmd uint8, r ethtool.FeaturesRequest, name string) ([]genlReply, *kernelError) {
 	idx, ok := tr.ifindexOf(name)
 	fs := tr.featuresOf(name)
 	if !ok || fs == nil {

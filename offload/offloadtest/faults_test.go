@@ -3,9 +3,11 @@ package offloadtest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/offloadkit/offloadkit/offload/errs"
 
@@ -177,5 +179,81 @@ func TestFailFeaturesSetNth(t *testing.T) {
 	}
 	if on, _ := tr.Feature("enp132s0f0np0", "hw-tc-offload"); !on {
 		t.Error("hw-tc-offload is off after the second request")
+	}
+}
+
+// TestFaultKinds: the late and half-applied faults change the fake
+// kernel's state, as real sysfs writes, devlink and ethtool requests can;
+// the refused one does not.
+func TestFaultKinds(t *testing.T) {
+	tr := offloadtest.NewByName(t, "cx5-legacy")
+	h := tr.Host(t)
+	ctx := context.Background()
+	pf := offload.MustParsePCIAddress("0000:84:00.1")
+	numvfs := "sys/bus/pci/devices/0000:84:00.1/sriov_numvfs"
+
+	// Applied, then an error: the VFs exist although the write failed.
+	tr.AppliedThenFailWriteNth(numvfs, 1, syscall.EIO)
+	if err := write(t, tr, numvfs, "2"); !errors.Is(err, syscall.EIO) {
+		t.Fatalf("applied-then-error write: %v, want EIO", err)
+	}
+	if n, _ := h.NumVFs(ctx, pf); n != 2 {
+		t.Errorf("after an applied-then-error write of 2: %d VFs", n)
+	}
+
+	// Late: the write outlives the writer's deadline and lands after it.
+	tr.LateWriteNth(numvfs, 1, 10*time.Millisecond)
+	dctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	handled, err := tr.WriteFile(dctx, numvfs, []byte("0"))
+	if !handled || err != nil || dctx.Err() == nil {
+		t.Fatalf("late write: handled %v, %v, writer's context %v; want it applied once the deadline had passed", handled, err, dctx.Err())
+	}
+	if n, _ := h.NumVFs(ctx, pf); n != 0 {
+		t.Errorf("after the late write of 0: %d VFs", n)
+	}
+
+	// devlink: late (a socket timeout, mode changed) and applied then an
+	// error.
+	dev := h.Devlink(offload.PCIDevice(pf))
+	tr.LateDevlinkNth(pf.String(), offloadtest.DevlinkESwitchSet, 1)
+	if err := dev.SetESwitchMode(ctx, offload.ESwitchModeSwitchdev); err == nil {
+		t.Error("late devlink request: no error")
+	}
+	if m := tr.ESwitchMode(pf.String()); m != offload.ESwitchModeSwitchdev {
+		t.Errorf("late devlink request: mode %s, want switchdev", m)
+	}
+	tr.AppliedThenFailDevlinkNth(pf.String(), offloadtest.DevlinkESwitchSet, 1, syscall.EIO, "representor creation failed")
+	if err := dev.SetESwitchMode(ctx, offload.ESwitchModeLegacy); !strings.Contains(fmt.Sprint(err), "representor creation failed") {
+		t.Errorf("applied-then-error devlink request: %v", err)
+	}
+	if m := tr.ESwitchMode(pf.String()); m != offload.ESwitchModeLegacy {
+		t.Errorf("applied-then-error devlink request: mode %s, want legacy", m)
+	}
+	tr.FailDevlinkNth(pf.String(), offloadtest.DevlinkESwitchSet, 1, syscall.EBUSY, "")
+	if err := dev.SetESwitchMode(ctx, offload.ESwitchModeSwitchdev); !errors.Is(err, errs.ErrBusy) {
+		t.Errorf("refused devlink request: %v", err)
+	}
+	if m := tr.ESwitchMode(pf.String()); m != offload.ESwitchModeLegacy {
+		t.Errorf("refused devlink request changed the mode to %s", m)
+	}
+
+	// ethtool: both kinds change hw-tc-offload and report an error.
+	uplink := "enp132s0f1np1"
+	for _, arm := range []func(){
+		func() { tr.LateFeaturesSetNth(uplink, 1) },
+		func() { tr.AppliedThenFailFeaturesSetNth(uplink, 1, syscall.EIO) },
+	} {
+		on, err := h.HWTCOffload(ctx, uplink)
+		if err != nil {
+			t.Fatal(err)
+		}
+		arm()
+		if err := h.SetHWTCOffload(ctx, uplink, !on); err == nil {
+			t.Error("faulted ethtool request: no error")
+		}
+		if now, _ := h.HWTCOffload(ctx, uplink); now == on {
+			t.Errorf("faulted ethtool request did not change hw-tc-offload (%v)", now)
+		}
 	}
 }

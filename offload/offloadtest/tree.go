@@ -11,6 +11,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/offloadkit/offloadkit/internal/rtnl"
 	"github.com/offloadkit/offloadkit/offload"
@@ -324,7 +325,9 @@ func (tr *Tree) pciDevice(dir string, a offload.PCIAddress, vendor offload.Vendo
 	return nil
 }
 
-func (tr *Tree) bindLinks(dir string, a offload.PCIAddress, driver string) error {
+// driverDir creates sys/bus/pci/drivers/<driver> with its bind, unbind
+// and new_id files, as loading the driver does.
+func (tr *Tree) driverDir(driver string) error {
 	drv := "sys/bus/pci/drivers/" + driver
 	for _, f := range []string{"bind", "unbind", "new_id"} {
 		if _, err := os.Stat(tr.abs(drv + "/" + f)); err != nil {
@@ -332,6 +335,14 @@ func (tr *Tree) bindLinks(dir string, a offload.PCIAddress, driver string) error
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+func (tr *Tree) bindLinks(dir string, a offload.PCIAddress, driver string) error {
+	drv := "sys/bus/pci/drivers/" + driver
+	if err := tr.driverDir(driver); err != nil {
+		return err
 	}
 	if err := tr.link(drv+"/"+a.String(), dir); err != nil {
 		return err
@@ -361,6 +372,13 @@ func (tr *Tree) addPF(s PFSpec) error {
 	}
 	for f, c := range s.Files {
 		if err := tr.file(p.devDir+"/"+f, c+"\n"); err != nil {
+			return err
+		}
+	}
+	if s.VFDriver != "" {
+		// The VF driver is loaded with the PF's (the kernel lists it
+		// whether or not a VF is bound), so its directory outlives VFs.
+		if err := tr.driverDir(s.VFDriver); err != nil {
 			return err
 		}
 	}
@@ -523,8 +541,9 @@ func (tr *Tree) WriteFile(ctx context.Context, rel string, data []byte) (bool, e
 	tr.mu.Lock()
 	hang := tr.hangW[rel]
 	errno, fail := tr.failW[rel]
-	if f, due := tr.once.hit("w|" + rel); due && !fail {
-		errno, fail = f.errno, true
+	f, due := tr.once.hit("w|" + rel)
+	if due && fail {
+		due = false // a standing refusal takes precedence
 	}
 	tr.writeLog = append(tr.writeLog, rel+"="+strings.TrimSpace(string(data)))
 	tr.mu.Unlock()
@@ -535,6 +554,31 @@ func (tr *Tree) WriteFile(ctx context.Context, rel string, data []byte) (bool, e
 	if fail {
 		return true, errno
 	}
+	if due {
+		switch f.kind {
+		case FaultRefused:
+			return true, f.errno
+		case FaultLate:
+			// The write cannot be interrupted: it is still in the kernel
+			// when the writer gives up, and lands after.
+			<-ctx.Done()
+			time.Sleep(f.delay)
+		case FaultSlow:
+			time.Sleep(f.delay)
+		case FaultAppliedThenError:
+			if _, err := tr.applyWrite(rel, data, true); err != nil {
+				return true, err
+			}
+			return true, f.errno
+		}
+	}
+	return tr.applyWrite(rel, data, false)
+}
+
+// applyWrite is what the fake kernel does with a write to rel: handled
+// false leaves plain files to the caller's FS, unless plain is set (the
+// write must be done here, before an error is returned for it).
+func (tr *Tree) applyWrite(rel string, data []byte, plain bool) (bool, error) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	if bond, battr, ok := bondingAttr(rel); ok {
@@ -550,11 +594,26 @@ func (tr *Tree) WriteFile(ctx context.Context, rel string, data []byte) (bool, e
 		if p := tr.pfs[path.Base(dir)]; p != nil {
 			p.autoprobe = val != "0"
 		}
-		return false, nil
 	case strings.HasPrefix(dir, "sys/bus/pci/drivers/") && (attr == "bind" || attr == "unbind"):
 		return true, tr.writeBind(path.Base(dir), attr == "bind", val)
 	}
-	return false, nil
+	if strings.HasPrefix(rel, "sys/") {
+		// A sysfs attribute reads back as the kernel renders it, one
+		// line with its newline, whatever the writer's spelling ("1"
+		// written reads "1\n").
+		data = []byte(val + "\n")
+	} else if !plain {
+		return false, nil
+	}
+	fh, err := os.OpenFile(tr.abs(rel), os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		return true, err
+	}
+	_, werr := fh.Write(data)
+	if cerr := fh.Close(); werr == nil {
+		werr = cerr
+	}
+	return true, werr
 }
 
 func (tr *Tree) writeNumVFs(pfAddr, val string) error {

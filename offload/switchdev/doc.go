@@ -12,13 +12,24 @@
 // so in a note. Backends see the host only through HostView, a read-only
 // view; every change is a typed step they add to a PlanBuilder.
 //
-// Engine.Plan computes the ordered steps from the current state and changes
-// nothing; Plan.String is the dry run with the equivalent manual commands.
-// Plan.Apply takes a per-PF file lock (Spec.RunDir, <root>/run/offloadkit by
-// default), so agents on one host (one process or several) take turns,
-// runs each step under its timeout, reads back what it changed, and undoes
-// the steps already done when one fails; an ApplyError says what failed
-// and whether the rollback succeeded.
+// A Spec's zero values keep: Spec{} changes nothing on the host, and
+// anything destructive (NoVFs, a mode) is asked for explicitly. Engine.Plan
+// computes the ordered steps from the current state and changes nothing;
+// each step carries typed before and after values, and Plan.String is the
+// dry run with the equivalent manual commands. Plan.Apply takes a per-PF
+// file lock (Spec.RunDir, <root>/run/offloadkit by default), so agents on
+// one host (one process or several) take turns, runs each step under its
+// timeout, reads back what it changed, and undoes the steps already done
+// when one fails, reading each back again. A sysfs write cannot be
+// interrupted: one still in the kernel after its step's deadline is waited
+// for (Config.MaxInFlightWait) before the rollback, and one that never
+// returns keeps the PF locked until it does. An ApplyError says what
+// failed and, per step, whether it was undone, never applied, or is
+// unknown and why.
+//
+// The Doctor's checks are ok (with the evidence), failed, or unknown (with
+// the reason it could not tell); on a root without proc/ the host-only
+// checks are unknown and the report says they were not run.
 //
 // # Privileges
 //

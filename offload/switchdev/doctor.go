@@ -2,6 +2,7 @@ package switchdev
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,28 +12,27 @@ import (
 	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
-// CheckStatus is the outcome of one Doctor check.
+// CheckStatus is the outcome of one Doctor check. There are three: a
+// check holds (with the evidence in Detail), fails, or could not tell
+// (with the reason in Detail). There is no "warning": a known pitfall that
+// is present is a failure of the guide's prerequisite (with a Fix), and
+// something the Doctor could not look at is unknown, never ok.
 type CheckStatus uint8
 
 // Check outcomes.
 const (
-	// CheckOK: the prerequisite holds.
+	// CheckOK: the prerequisite holds; Detail is the evidence.
 	CheckOK CheckStatus = iota + 1
-	// CheckWarn: a known pitfall is present; offload may work, or work
-	// partly.
-	CheckWarn
-	// CheckFail: offload cannot work until this is fixed. Plan
-	// refuses a PF whose backend reports one.
+	// CheckFail: a prerequisite of the guides does not hold, or a pitfall
+	// they name is present; offload does not work, or works only partly,
+	// until Fix is done. Plan refuses a PF whose backend reports one.
 	CheckFail
-	// CheckUnknown: the check could not tell (nothing to read on this
-	// host or root).
+	// CheckUnknown: the check could not tell; Detail says why (nothing to
+	// read below this root, not on the host, no access to OVS).
 	CheckUnknown
-	// CheckSkipped: the check does not apply (a YUSUR card has no kernel
-	// eswitch mode).
-	CheckSkipped
 )
 
-var checkStatusNames = [...]string{"", "ok", "warn", "FAIL", "unknown", "skipped"}
+var checkStatusNames = [...]string{"", "ok", "FAIL", "unknown"}
 
 // String names the status.
 func (s CheckStatus) String() string {
@@ -50,12 +50,14 @@ func (s CheckStatus) MarshalText() ([]byte, error) { return []byte(strings.ToLow
 type Check struct {
 	// Name is a stable identifier: "kernel", "sriov", "eswitch-mode",
 	// "hw-tc-offload", "bond", "networkmanager", "ovs", "ovs-hw-offload",
-	// "ovn-lb", "corigine-firmware", "yusur-hados", ...
+	// "ovs-offload-running", "ovn-lb", "corigine-firmware",
+	// "yusur-hados", ...
 	Name string `json:"name"`
 	// Subject is what was checked: a PCI address, a netdev, "host".
 	Subject string      `json:"subject"`
 	Status  CheckStatus `json:"status"`
-	// Detail says what was found.
+	// Detail says what was found: the evidence of an ok, what is wrong,
+	// or why the check could not tell.
 	Detail string `json:"detail"`
 	// Fix says what to do; "" when Status is CheckOK.
 	Fix string `json:"fix,omitempty"`
@@ -63,27 +65,46 @@ type Check struct {
 
 // Report is the Doctor's findings, host checks first, then per PF.
 type Report struct {
-	Checks []Check `json:"checks"`
+	// Notes say what the report could not cover as a whole (host-only
+	// checks not run on a copied or bundled tree).
+	Notes  []string `json:"notes,omitempty"`
+	Checks []Check  `json:"checks"`
 }
 
-// Worst returns the most severe status in the report (Fail > Warn >
-// Unknown > OK).
+// Worst returns the most severe status in the report (Fail > Unknown >
+// OK); OK for a report with no checks.
 func (r *Report) Worst() CheckStatus {
-	rank := map[CheckStatus]int{CheckSkipped: 0, CheckOK: 1, CheckUnknown: 2, CheckWarn: 3, CheckFail: 4}
 	worst := CheckOK
 	for _, c := range r.Checks {
-		if rank[c.Status] > rank[worst] {
-			worst = c.Status
+		switch {
+		case c.Status == CheckFail:
+			return CheckFail
+		case c.Status == CheckUnknown:
+			worst = CheckUnknown
 		}
 	}
 	return worst
 }
 
-// String renders the report as a table with fix hints.
+// Count returns how many checks have status s.
+func (r *Report) Count(s CheckStatus) int {
+	n := 0
+	for _, c := range r.Checks {
+		if c.Status == s {
+			n++
+		}
+	}
+	return n
+}
+
+// String renders the report as a table with fix hints, after its notes.
 func (r *Report) String() string {
 	var b strings.Builder
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
+	}
 	for _, c := range r.Checks {
-		fmt.Fprintf(&b, "[%-7s] %-18s %-16s %s\n", c.Status, c.Name, c.Subject, c.Detail)
+		fmt.Fprintf(&b, "[%-7s] %-19s %-16s %s\n", c.Status, c.Name, c.Subject, c.Detail)
 		if c.Fix != "" && c.Status != CheckOK {
 			fmt.Fprintf(&b, "          fix: %s\n", c.Fix)
 		}
@@ -109,7 +130,8 @@ type OVSStatus struct {
 type DoctorOption func(*doctorConfig)
 
 type doctorConfig struct {
-	ovs func(context.Context) (OVSStatus, error)
+	ovs        func(context.Context) (OVSStatus, error)
+	ovsRunning func(context.Context) Check
 }
 
 // WithOVSProbe gives the Doctor a way to read OVS's configuration (over
@@ -118,19 +140,34 @@ func WithOVSProbe(f func(context.Context) (OVSStatus, error)) DoctorOption {
 	return func(c *doctorConfig) { c.ovs = f }
 }
 
+// WithOVSRunningProbe gives the Doctor the check that the running
+// ovs-vswitchd offloads (from the daemon's own answers and the kernel's
+// ingress qdiscs, not only the configured other_config:hw-offload). f
+// returns the "ovs-offload-running" check. Without it that check is
+// CheckUnknown and says why.
+func WithOVSRunningProbe(f func(context.Context) Check) DoctorOption {
+	return func(c *doctorConfig) { c.ovsRunning = f }
+}
+
 // Doctor checks everything the offload guides list as a prerequisite or a
 // pitfall: kernel >= 5.7, SR-IOV enabled, eswitch mode, hw-tc-offload, PFs
 // in a bond, NetworkManager managing VF netdevs, OVS and its hw-offload
 // switch, OVN load balancers (their dp_hash/hash actions are not offloaded),
 // and each vendor backend's own checks (Corigine firmware, YUSUR hados).
-// It reads only; an unreadable item is CheckUnknown, not an error. The
-// error is for a host that cannot be read at all.
+// It reads only. Each check is ok (with its evidence), failed, or unknown
+// (with the reason it could not tell); an item it cannot read is unknown,
+// never ok. On a root without proc/ (a copied or bundled tree) the
+// host-only checks (kernel, processes) are unknown and Report.Notes says
+// they were not run. The error is for a host that cannot be read at all.
 func (e *Engine) Doctor(ctx context.Context, opts ...DoctorOption) (*Report, error) {
 	var cfg doctorConfig
 	for _, o := range opts {
 		o(&cfg)
 	}
 	r := &Report{}
+	if !e.hostProc() {
+		r.Notes = append(r.Notes, fmt.Sprintf("host-only checks were not run: %s has no proc/ (a copied or bundled tree, not the running host), so the kernel release and running processes (NetworkManager, ovs-vswitchd, hados) are unknown", e.h.FS().Root()))
+	}
 	r.Checks = append(r.Checks, e.checkKernel())
 	r.Checks = append(r.Checks, e.checkNetworkManager())
 	r.Checks = append(r.Checks, e.checkOVS(ctx, cfg)...)
@@ -149,16 +186,32 @@ func (e *Engine) Doctor(ctx context.Context, opts ...DoctorOption) (*Report, err
 	return r, nil
 }
 
+// hostProc reports whether proc/ below the root can be read: the running
+// host's /proc, or a copy of it.
+func (e *Engine) hostProc() bool {
+	_, err := e.h.FS().ReadDir("proc")
+	return err == nil
+}
+
+// notOnHost is the Detail of a host-only check that could not look.
+func (e *Engine) notOnHost(what string) string {
+	return fmt.Sprintf("not run: %s has no proc/ to read %s (not the running host)", e.h.FS().Root(), what)
+}
+
 // checkKernel reads proc/sys/kernel/osrelease below the root.
 func (e *Engine) checkKernel() Check {
 	c := Check{Name: "kernel", Subject: "host"}
 	rel, major, minor, err := e.view().KernelRelease()
 	switch {
+	case err != nil && rel == "" && !e.hostProc():
+		c.Status, c.Detail = CheckUnknown, e.notOnHost("the kernel release")
+		c.Fix = "run the doctor on the host (or mount its /proc below the root); the guides need Linux 5.7 or later"
 	case err != nil && rel == "":
-		c.Status, c.Detail = CheckUnknown, "cannot read the kernel release: "+err.Error()
-		c.Fix = "run on the host itself (or mount its /proc); the guides need Linux 5.7 or later"
+		c.Status, c.Detail = CheckUnknown, "cannot read proc/sys/kernel/osrelease: "+rootCause(err)
+		c.Fix = "the guides need Linux 5.7 or later: check uname -r"
 	case err != nil:
 		c.Status, c.Detail = CheckUnknown, fmt.Sprintf("cannot parse kernel release %q", rel)
+		c.Fix = "the guides need Linux 5.7 or later: check uname -r"
 	case major > 5 || major == 5 && minor >= 7:
 		c.Status, c.Detail = CheckOK, "Linux "+rel
 	default:
@@ -166,6 +219,18 @@ func (e *Engine) checkKernel() Check {
 		c.Fix = "upgrade to Linux 5.7 or later (or a distribution kernel with the backports, such as CentOS 8 Stream)"
 	}
 	return c
+}
+
+// rootCause is the innermost error's text (a path error's errno), for
+// details that already name the file.
+func rootCause(err error) string {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err.Error()
+		}
+		err = u
+	}
 }
 
 // parseKernelRelease parses "5.15.0-91-generic" into 5, 15.
@@ -187,29 +252,55 @@ func parseKernelRelease(s string) (major, minor int, ok bool) {
 }
 
 // checkNetworkManager looks for a running NetworkManager (a process named
-// so in /proc, or its run directory) and for an unmanaged-devices setting.
+// so in /proc, or its pid file) and for an unmanaged-devices setting.
 // The guides: "some behaviors of NetworkManager may cause driver
 // exceptions"; it also renames and configures VF and representor netdevs.
+// Not running is only ok when /proc could be read.
 func (e *Engine) checkNetworkManager() Check {
 	c := Check{Name: "networkmanager", Subject: "host"}
-	running := e.processRunning("NetworkManager") || e.h.FS().Exists("run/NetworkManager/NetworkManager.pid")
-	if !running {
-		c.Status, c.Detail = CheckOK, "NetworkManager is not running"
+	running, err := e.processRunning("NetworkManager")
+	if e.h.FS().Exists("run/NetworkManager/NetworkManager.pid") {
+		running, err = true, nil
+	}
+	switch {
+	case err != nil && !e.hostProc():
+		c.Status, c.Detail = CheckUnknown, e.notOnHost("the running processes")
+		c.Fix = "run the doctor on the host; the guides stop NetworkManager or keep it off the VF and representor netdevs"
+		return c
+	case err != nil:
+		c.Status, c.Detail = CheckUnknown, "cannot list processes: "+rootCause(err)
+		c.Fix = "systemctl is-active NetworkManager must not say active, or unmanaged-devices= must cover the VF and representor netdevs"
+		return c
+	case !running:
+		c.Status, c.Detail = CheckOK, "no NetworkManager process in /proc and no NetworkManager pid file"
 		return c
 	}
 	if e.nmUnmanaged() {
 		c.Status, c.Detail = CheckOK, "NetworkManager is running with an unmanaged-devices setting"
 		return c
 	}
-	c.Status, c.Detail = CheckWarn, "NetworkManager is running and may manage VF and representor netdevs"
+	c.Status, c.Detail = CheckFail, "NetworkManager is running and may manage VF and representor netdevs"
 	c.Fix = "systemctl stop NetworkManager && systemctl disable NetworkManager, or list the VF and representor netdevs in unmanaged-devices= (for example driver:mlx5_core) in /etc/NetworkManager/conf.d"
 	return c
 }
 
 // processRunning reports whether a process whose comm is name exists in
-// proc below the root.
-func (e *Engine) processRunning(name string) bool {
-	return e.view().ProcessRunning(func(comm string) bool { return comm == name })
+// proc below the root; an error when proc cannot be listed.
+func (e *Engine) processRunning(name string) (bool, error) {
+	names, err := e.h.FS().ReadDir("proc")
+	if err != nil {
+		return false, err
+	}
+	for _, n := range names {
+		if _, err := strconv.Atoi(n); err != nil {
+			continue // not a pid directory
+		}
+		// A process can exit between the listing and the read.
+		if comm, err := e.h.FS().ReadString("proc/" + n + "/comm"); err == nil && comm == name {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func (e *Engine) nmUnmanaged() bool {
@@ -237,6 +328,19 @@ func (e *Engine) nmUnmanaged() bool {
 // checkOVS reports OVS presence, its hw-offload switch and OVN load
 // balancers.
 func (e *Engine) checkOVS(ctx context.Context, cfg doctorConfig) []Check {
+	running := Check{Name: "ovs-offload-running", Subject: "host", Status: CheckUnknown,
+		Detail: "no probe of the running ovs-vswitchd was given (WithOVSRunningProbe): other_config:hw-offload only says what is configured, not what the running daemon does",
+		Fix:    "ovs-appctl dpctl/dump-flows type=offloaded must list flows while traffic runs"}
+	if cfg.ovsRunning != nil {
+		running = cfg.ovsRunning(ctx)
+	}
+	checks := e.checkOVSConfig(ctx, cfg)
+	return append(checks[:2:2], running, checks[2])
+}
+
+// checkOVSConfig reports OVS presence, its configured hw-offload switch
+// and OVN load balancers.
+func (e *Engine) checkOVSConfig(ctx context.Context, cfg doctorConfig) []Check {
 	ovs := Check{Name: "ovs", Subject: "host"}
 	hw := Check{Name: "ovs-hw-offload", Subject: "host"}
 	lb := Check{Name: "ovn-lb", Subject: "host", Status: CheckUnknown,
@@ -269,16 +373,22 @@ func (e *Engine) checkOVS(ctx context.Context, cfg doctorConfig) []Check {
 		case st.LoadBalancers == 0:
 			lb.Status, lb.Detail, lb.Fix = CheckOK, "no OVN load balancers", ""
 		case st.LoadBalancers > 0:
-			lb.Status = CheckWarn
+			lb.Status = CheckFail
 			lb.Detail = fmt.Sprintf("%d OVN load balancers: their dp_hash and hash actions cannot be offloaded, such flows stay in software", st.LoadBalancers)
 		}
 		return []Check{ovs, hw, lb}
 	}
+	vswitchd, perr := e.processRunning("ovs-vswitchd")
 	switch {
-	case e.h.FS().Exists("run/openvswitch/ovs-vswitchd.pid") || e.processRunning("ovs-vswitchd"):
-		ovs.Status, ovs.Detail = CheckOK, "ovs-vswitchd is running"
+	case e.h.FS().Exists("run/openvswitch/ovs-vswitchd.pid"):
+		ovs.Status, ovs.Detail = CheckOK, "ovs-vswitchd is running (run/openvswitch/ovs-vswitchd.pid)"
+	case perr == nil && vswitchd:
+		ovs.Status, ovs.Detail = CheckOK, "ovs-vswitchd is running (in /proc)"
 	case e.h.FS().Exists("run/openvswitch/db.sock"):
-		ovs.Status, ovs.Detail, ovs.Fix = CheckWarn, "ovsdb-server is up but ovs-vswitchd is not", "start ovs-vswitchd"
+		ovs.Status, ovs.Detail, ovs.Fix = CheckFail, "ovsdb-server is up but ovs-vswitchd is not", "start ovs-vswitchd"
+	case perr != nil && !e.hostProc():
+		ovs.Status, ovs.Detail = CheckUnknown, e.notOnHost("the running processes")
+		ovs.Fix = "run the doctor on the host; OVS 2.8 or later must run"
 	default:
 		ovs.Status, ovs.Detail, ovs.Fix = CheckUnknown, "no ovs-vswitchd found (it may run in a container: Kube-OVN's ovs-ovn pod)", "install and start Open vSwitch 2.8 or later"
 	}
@@ -287,42 +397,85 @@ func (e *Engine) checkOVS(ctx context.Context, cfg doctorConfig) []Check {
 	return []Check{ovs, hw, lb}
 }
 
+// dpuHostReps counts pf's representors of functions of an external host
+// (controller > 0): on the Arm side of a BlueField DPU the host's PF and
+// VFs appear only as such representors.
+func dpuHostReps(pf *offload.PF) (pfs, vfs int) {
+	for _, r := range pf.Representors {
+		if r.PortName.Controller <= 0 {
+			continue
+		}
+		switch r.PortName.Flavour {
+		case offload.PortFlavourPCIPF:
+			pfs++
+		case offload.PortFlavourPCIVF:
+			vfs++
+		}
+	}
+	return pfs, vfs
+}
+
+// checkSRIOV checks that SR-IOV is enabled and VFs exist; on a DPU's Arm
+// side the VFs that matter are the external host's.
+func checkSRIOV(pf *offload.PF, backend Backend, prof Profile) Check {
+	subj := pf.Address.String()
+	c := Check{Name: "sriov", Subject: subj}
+	if pf.TotalVFs <= 0 {
+		c.Status, c.Detail = CheckFail, "sriov_totalvfs is 0: SR-IOV is disabled"
+		c.Fix = "enable SR-IOV in the BIOS and in the NIC firmware (mlx5: mlxconfig SRIOV_EN=1 NUM_OF_VFS=N)"
+		return c
+	}
+	base := fmt.Sprintf("%s %s (%s, backend %s)", pf.ID, dashIfEmpty(pf.Driver), prof.Order, backend.Name())
+	if hostPFs, hostVFs := dpuHostReps(pf); hostPFs > 0 {
+		// The Arm side of a DPU: the host creates its VFs on its own PF;
+		// here they show up as representors of controller 1.
+		c.Detail = fmt.Sprintf("%s: the Arm side of a DPU managing an external host (%d host PF and %d host VF representors); %d of %d local VFs", base, hostPFs, hostVFs, pf.NumVFs, pf.TotalVFs)
+		if hostVFs > 0 {
+			c.Status = CheckOK
+			return c
+		}
+		c.Status = CheckFail
+		c.Fix = "create the VFs on the host side (echo N > /sys/bus/pci/devices/<host PF>/sriov_numvfs on the x86 host); their representors appear here as pf0vfNhost (controller 1), to be added to OVS on the DPU. Do not create VFs on the Arm side for the host's pods"
+		return c
+	}
+	c.Detail = fmt.Sprintf("%s: %d of %d VFs", base, pf.NumVFs, pf.TotalVFs)
+	if pf.NumVFs > 0 {
+		c.Status = CheckOK
+		return c
+	}
+	c.Status = CheckFail
+	c.Detail += ": no VFs, so nothing to offload yet"
+	c.Fix = fmt.Sprintf("create VFs: echo N > /sys/bus/pci/devices/%s/sriov_numvfs, or plan them with Plan (examples/switchdev -pf %s -vfs N)", subj, subj)
+	return c
+}
+
 // checkPF runs the per-PF checks and the PF backend's own.
 func (e *Engine) checkPF(ctx context.Context, pf *offload.PF) []Check {
 	subj := pf.Address.String()
 	backend := e.backendForPF(pf)
 	prof := backend.Profile(pf)
-	var out []Check
-	sriov := Check{Name: "sriov", Subject: subj}
-	if pf.TotalVFs > 0 {
-		sriov.Status = CheckOK
-		sriov.Detail = fmt.Sprintf("%s %s (%s, backend %s): %d of %d VFs", pf.ID, dashIfEmpty(pf.Driver), prof.Order, backend.Name(), pf.NumVFs, pf.TotalVFs)
-		if pf.NumVFs == 0 {
-			sriov.Status = CheckWarn
-			sriov.Fix = fmt.Sprintf("create VFs: echo N > /sys/bus/pci/devices/%s/sriov_numvfs, or plan them with Plan (examples/switchdev -pf %s -vfs N)", subj, subj)
-		}
-	} else {
-		sriov.Status, sriov.Detail = CheckFail, "sriov_totalvfs is 0: SR-IOV is disabled"
-		sriov.Fix = "enable SR-IOV in the BIOS and in the NIC firmware (mlx5: mlxconfig SRIOV_EN=1 NUM_OF_VFS=N)"
-	}
-	out = append(out, sriov)
+	out := []Check{checkSRIOV(pf, backend, prof)}
 	st, err := e.readState(ctx, pf, prof)
 	mode := Check{Name: "eswitch-mode", Subject: subj}
 	switch {
-	case err != nil:
-		mode.Status, mode.Detail = CheckUnknown, err.Error()
 	case prof.Order == OrderNoESwitch:
-		mode.Status, mode.Detail = CheckSkipped, "no kernel eswitch: the card's own software switches (VF representors are OVS-DPDK ports)"
+		// Nothing to check: the backend says the card has no kernel
+		// eswitch (the sriov check names the order).
+	case err != nil:
+		mode.Status, mode.Detail = CheckUnknown, "cannot read the eswitch mode: "+err.Error()
+		mode.Fix = "devlink dev eswitch show pci/" + subj + " must say mode switchdev"
 	case st.Mode == offload.ESwitchModeSwitchdev:
 		mode.Status, mode.Detail = CheckOK, "switchdev ("+st.ModeSource+")"
 	default:
-		mode.Status, mode.Detail = CheckWarn, fmt.Sprintf("%s (%s): OVS cannot offload to this PF", st.Mode, st.ModeSource)
+		mode.Status, mode.Detail = CheckFail, fmt.Sprintf("%s (%s): OVS cannot offload to this PF", st.Mode, st.ModeSource)
 		mode.Fix = fmt.Sprintf("examples/switchdev -pf %s -vfs N -apply (devlink dev eswitch set pci/%s mode switchdev, after unbinding the VFs on mlx5)", subj, subj)
 		if prof.Order == OrderModeFixed {
 			mode.Fix = "load the flower firmware and reload the driver (see corigine-firmware)"
 		}
 	}
-	out = append(out, mode)
+	if mode.Status != 0 {
+		out = append(out, mode)
+	}
 	if err != nil {
 		return append(out, backend.Check(ctx, e.view(), pf)...)
 	}
@@ -335,7 +488,7 @@ func (e *Engine) checkPF(ctx context.Context, pf *offload.PF) []Check {
 		case *st.HWTCOffload:
 			tc.Status, tc.Detail = CheckOK, "on"
 		default:
-			tc.Status, tc.Detail, tc.Fix = CheckWarn, "off: the driver refuses TC flower rules", "ethtool -K "+st.Uplink+" hw-tc-offload on"
+			tc.Status, tc.Detail, tc.Fix = CheckFail, "off: the driver refuses TC flower rules", "ethtool -K "+st.Uplink+" hw-tc-offload on"
 		}
 		out = append(out, tc)
 	}
@@ -346,12 +499,16 @@ func (e *Engine) checkPF(ctx context.Context, pf *offload.PF) []Check {
 			state, rerr := e.h.FS().ReadString(p)
 			switch {
 			case rerr != nil:
-				up.Status, up.Detail = CheckUnknown, "cannot read operstate: "+rerr.Error()
+				up.Status, up.Detail = CheckUnknown, "cannot read operstate: "+rootCause(rerr)
+				up.Fix = "ip link show " + st.Uplink + " must say state UP"
 			case state == "down":
-				up.Status, up.Detail = CheckWarn, "the uplink is down: the guides bring the PF up after creating the VFs"
+				up.Status, up.Detail = CheckFail, "the uplink is down: the guides bring the PF up after creating the VFs"
 				up.Fix = "ip link set " + st.Uplink + " up"
+			case state == "up":
+				up.Status, up.Detail = CheckOK, "operstate up"
 			default:
-				up.Status, up.Detail = CheckOK, "operstate "+state
+				up.Status, up.Detail = CheckUnknown, "operstate "+state+" (neither up nor down)"
+				up.Fix = "ip link show " + st.Uplink + " must say state UP"
 			}
 			out = append(out, up)
 		}
@@ -363,7 +520,7 @@ func (e *Engine) checkPF(ctx context.Context, pf *offload.PF) []Check {
 	case st.Mode == offload.ESwitchModeSwitchdev && st.Bond.Mode.VFLAGCapable() && len(st.Bond.Slaves) == 2:
 		bond.Status, bond.Detail = CheckOK, fmt.Sprintf("in bond %s (%s) with %s: a VF LAG", st.Bond.Name, st.Bond.Mode, strings.Join(st.Bond.Slaves, ", "))
 	default:
-		bond.Status = CheckWarn
+		bond.Status = CheckFail
 		bond.Detail = fmt.Sprintf("in bond %s (%s): the NIC cannot change its eswitch mode while bonded", st.Bond.Name, st.Bond.Mode)
 		bond.Fix = "take the PF out of the bond (ifenslave -d " + st.Bond.Name + " " + st.Uplink + "; Plan with BondRelease) or, on mlx5, build a VF LAG of both PFs (BondVFLAG, bond mode active-backup, balance-xor or 802.3ad)"
 	}

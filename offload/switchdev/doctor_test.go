@@ -10,6 +10,7 @@ import (
 	"github.com/offloadkit/offloadkit/offload/switchdev"
 
 	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/offloadtest"
 )
 
 func writeFile(t *testing.T, root, rel, data string) {
@@ -45,17 +46,17 @@ func TestDoctor(t *testing.T) {
 	got := statuses(rep)
 	want := map[string]switchdev.CheckStatus{
 		"kernel host":                 switchdev.CheckFail,
-		"networkmanager host":         switchdev.CheckWarn,
+		"networkmanager host":         switchdev.CheckFail,
 		"ovs host":                    switchdev.CheckUnknown,
 		"ovs-hw-offload host":         switchdev.CheckUnknown,
 		"ovn-lb host":                 switchdev.CheckUnknown,
-		"sriov 0000:84:00.0":          switchdev.CheckWarn, // no VFs yet
-		"eswitch-mode 0000:84:00.0":   switchdev.CheckWarn,
-		"hw-tc-offload enp132s0f0np0": switchdev.CheckWarn,
-		"bond enp132s0f0np0":          switchdev.CheckWarn,
+		"sriov 0000:84:00.0":          switchdev.CheckFail, // no VFs yet
+		"eswitch-mode 0000:84:00.0":   switchdev.CheckFail,
+		"hw-tc-offload enp132s0f0np0": switchdev.CheckFail,
+		"bond enp132s0f0np0":          switchdev.CheckFail,
 		"mellanox-model 0000:84:00.0": switchdev.CheckOK,
 		"uplink-up enp132s0f0np0":     switchdev.CheckOK,
-		"uplink-up enp132s0f1np1":     switchdev.CheckWarn,
+		"uplink-up enp132s0f1np1":     switchdev.CheckFail,
 	}
 	for k, w := range want {
 		if got[k] != w {
@@ -66,7 +67,7 @@ func TestDoctor(t *testing.T) {
 		t.Errorf("worst %s", rep.Worst())
 	}
 	for _, c := range rep.Checks {
-		if c.Status != switchdev.CheckOK && c.Status != switchdev.CheckSkipped && c.Fix == "" {
+		if c.Status != switchdev.CheckOK && c.Fix == "" {
 			t.Errorf("%s %s is %s without a fix hint", c.Name, c.Subject, c.Status)
 		}
 	}
@@ -74,7 +75,7 @@ func TestDoctor(t *testing.T) {
 	// Fix what the guides say, then ask again.
 	writeFile(t, tr.Root, "proc/sys/kernel/osrelease", "6.1.0-13-amd64\n")
 	writeFile(t, tr.Root, "etc/NetworkManager/conf.d/offload.conf", "[keyfile]\nunmanaged-devices=driver:mlx5_core\n")
-	p, err := h.Plan(ctx, offload.MustParsePCIAddress("0000:84:00.0"), switchdev.Spec{NumVFs: 2, HWTCOffload: true, Bond: switchdev.BondVFLAG})
+	p, err := h.Plan(ctx, offload.MustParsePCIAddress("0000:84:00.0"), switchdev.Spec{NumVFs: 2, HWTCOffload: true, Bond: switchdev.BondVFLAG, Mode: offload.ESwitchModeSwitchdev})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +92,7 @@ func TestDoctor(t *testing.T) {
 	got = statuses(rep)
 	for k, w := range map[string]switchdev.CheckStatus{
 		"kernel host": switchdev.CheckOK, "networkmanager host": switchdev.CheckOK, "ovs host": switchdev.CheckOK,
-		"ovs-hw-offload host": switchdev.CheckOK, "ovn-lb host": switchdev.CheckWarn,
+		"ovs-hw-offload host": switchdev.CheckOK, "ovn-lb host": switchdev.CheckFail,
 		"eswitch-mode 0000:84:00.0": switchdev.CheckOK, "hw-tc-offload enp132s0f0np0": switchdev.CheckOK,
 		"bond enp132s0f0np0": switchdev.CheckOK, "sriov 0000:84:00.1": switchdev.CheckOK,
 	} {
@@ -116,5 +117,64 @@ func TestDoctorEmptyHost(t *testing.T) {
 	}
 	if statuses(rep)["sriov host"] != switchdev.CheckFail {
 		t.Errorf("no SR-IOV PF must fail:\n%s", rep)
+	}
+}
+
+// TestDoctorNoProc: on a bundled tree (no proc/) the host-only checks are
+// unknown, never ok, with the reason, and the report says plainly that
+// they were not run; on the BlueField Arm side the advice is the DPU's
+// (VFs are made on the host), not "create VFs".
+func TestDoctorNoProc(t *testing.T) {
+	for _, name := range offloadtest.Names() {
+		if name == "large" {
+			continue // 16x256 VFs: the same checks, a minute to build
+		}
+		_, h := openTree(t, name)
+		rep, err := h.Doctor(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := statuses(rep)
+		for _, k := range []string{"kernel host", "networkmanager host", "ovs host", "ovs-offload-running host"} {
+			if got[k] != switchdev.CheckUnknown {
+				t.Errorf("%s: %s is %s on a tree without proc/", name, k, got[k])
+			}
+		}
+		if len(rep.Notes) == 0 || !strings.Contains(rep.Notes[0], "host-only checks were not run") {
+			t.Errorf("%s: no note that host-only checks were not run: %q", name, rep.Notes)
+		}
+		for _, c := range rep.Checks {
+			if c.Status == switchdev.CheckUnknown && c.Detail == "" {
+				t.Errorf("%s: %s %s is unknown without a reason", name, c.Name, c.Subject)
+			}
+			if strings.Contains(c.Detail, "no such file") {
+				t.Errorf("%s: %s %s shows a raw file error: %s", name, c.Name, c.Subject, c.Detail)
+			}
+		}
+		if name == "bf2-dpu" {
+			for _, c := range rep.Checks {
+				if c.Name == "sriov" && (c.Status != switchdev.CheckOK || !strings.Contains(c.Detail, "DPU") || strings.Contains(c.Fix, "create VFs")) {
+					t.Errorf("bf2-dpu sriov check gives no DPU view: %+v", c)
+				}
+			}
+		}
+	}
+}
+
+// TestDoctorDPUWithoutHostVFs: the Arm side with no host VF representors
+// fails with the DPU's advice: create the VFs on the host.
+func TestDoctorDPUWithoutHostVFs(t *testing.T) {
+	spec := offloadtest.BlueField2DPU()
+	spec.PFs[0].FixedReps = spec.PFs[0].FixedReps[:2] // host PF and SF representors only
+	tr := offloadtest.New(t, spec)
+	h := newTestHost(tr.Host(t))
+	rep, err := h.Doctor(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rep.Checks {
+		if c.Name == "sriov" && (c.Status != switchdev.CheckFail || !strings.Contains(c.Fix, "on the host side") || strings.HasPrefix(c.Fix, "create VFs: echo N > /sys/bus/pci/devices/0000:03:00.0")) {
+			t.Errorf("sriov check on a DPU without host VFs: %+v", c)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package switchdev
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -10,17 +11,27 @@ import (
 	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
-// KeepNumVFs in Spec.NumVFs keeps the PF's current VF count.
-const KeepNumVFs = -1
+// VF counts with a meaning of their own in Spec.NumVFs.
+const (
+	// KeepNumVFs (the zero value) keeps the PF's current VF count.
+	KeepNumVFs = 0
+	// NoVFs removes every VF of the PF: asking for zero VFs is
+	// destructive, so it is spelled out rather than being the zero value.
+	NoVFs = -1
+)
 
-// Spec is the switchdev state wanted for a PF. The zero value of each field
-// is the safe default: Mode 0 means switchdev, FlowSteering "" and
-// HWTCOffload false leave those settings as they are, Bond 0 refuses a PF
-// that is enslaved to a bond.
+// Spec is the switchdev state wanted for a PF. The zero value of every
+// field keeps that part of the host as it is, so Spec{} plans nothing
+// destructive: NumVFs 0 keeps the VF count (NoVFs removes the VFs), Mode
+// ESwitchModeUnknown keeps the eswitch mode, FlowSteering "" and
+// HWTCOffload false leave those settings alone, Bond 0 refuses a PF that is
+// enslaved to a bond and BondMode 0 keeps a bond's mode.
 type Spec struct {
-	// NumVFs is the VF count wanted; KeepNumVFs keeps the current one.
+	// NumVFs is the VF count wanted: N > 0 VFs, KeepNumVFs (0) keeps the
+	// current count, NoVFs removes every VF.
 	NumVFs int `json:"num_vfs"`
-	// Mode is the eswitch mode wanted; ESwitchModeUnknown means switchdev.
+	// Mode is the eswitch mode wanted (legacy or switchdev);
+	// ESwitchModeUnknown (the zero value) keeps the current mode.
 	Mode offload.ESwitchMode `json:"mode"`
 	// FlowSteering is the mlx5 flow_steering_mode wanted; "" keeps it.
 	FlowSteering offload.FlowSteeringMode `json:"flow_steering,omitempty"`
@@ -42,11 +53,25 @@ type Spec struct {
 	StepTimeout time.Duration `json:"step_timeout,omitempty"`
 }
 
-func (s Spec) mode() offload.ESwitchMode {
+// wantMode is the eswitch mode the spec asks of a PF whose mode was
+// current when planning started: the spec's, or the current one when the
+// spec keeps it.
+func (s Spec) wantMode(current offload.ESwitchMode) offload.ESwitchMode {
 	if s.Mode == offload.ESwitchModeUnknown {
-		return offload.ESwitchModeSwitchdev
+		return current
 	}
 	return s.Mode
+}
+
+// wantNumVFs is the VF count the spec asks of a PF that has current VFs.
+func (s Spec) wantNumVFs(current int) int {
+	switch s.NumVFs {
+	case KeepNumVFs:
+		return current
+	case NoVFs:
+		return 0
+	}
+	return s.NumVFs
 }
 
 // BondPolicy says what a plan does with a PF whose uplink is a bond slave.
@@ -143,10 +168,11 @@ type Step struct {
 	Target string `json:"target"`
 	// VF is the VF index for VF steps, -1 otherwise.
 	VF int `json:"vf"`
-	// From and To are the value before and after ("legacy" ->
-	// "switchdev", "4" -> "0", a driver name for bind/unbind).
-	From string `json:"from"`
-	To   string `json:"to"`
+	// Before and After are the values the step changes, typed by its
+	// kind (see Value): applying the step makes After true, undoing it
+	// restores Before. Nothing is parsed back from text.
+	Before Value `json:"before"`
+	After  Value `json:"after"`
 	// Why says why the step is there, when it is not obvious.
 	Why string `json:"why,omitempty"`
 	// Command is what an operator would type to do the same by hand.
@@ -159,31 +185,133 @@ type Step struct {
 	Bond   string `json:"bond,omitempty"`
 }
 
+// Value is what a step reads and writes, typed by the step's kind; only
+// the field of that kind is meaningful:
+//
+//	StepSetNumVFs                  NumVFs
+//	StepSetAutoprobe               On
+//	StepUnbindVF, StepBindVF       Driver ("" unbound; Autoprobe: bound by
+//	                               autoprobe to a driver the backend does
+//	                               not name, so there is nothing to bind)
+//	StepSetESwitchMode             Mode (ESwitchModeUnknown: not known)
+//	StepSetHWTCOffload             On
+//	StepSetParam                   Param
+//	StepSetCompat                  Word (a sysfs word such as "dmfs")
+//	StepReleaseSlave, StepEnslave  Bond ("" in no bond)
+//	StepSetBondMode                BondMode
+//
+// Known is false when the value could not be read when planning (no
+// ethtool, a devlink parameter the driver lacks, an eswitch mode that
+// could not be read): applying the step still works, undoing it has
+// nothing to restore and says so.
+type Value struct {
+	Known     bool                `json:"known"`
+	NumVFs    int                 `json:"num_vfs,omitempty"`
+	On        bool                `json:"on,omitempty"`
+	Driver    string              `json:"driver,omitempty"`
+	Autoprobe bool                `json:"autoprobe,omitempty"`
+	Mode      offload.ESwitchMode `json:"mode,omitempty"`
+	Param     offload.ParamValue  `json:"param,omitempty"`
+	Word      string              `json:"word,omitempty"`
+	Bond      string              `json:"bond,omitempty"`
+	BondMode  offload.BondMode    `json:"bond_mode,omitempty"`
+}
+
+// text renders v as a value of a step of kind k, for plans and logs.
+func (v Value) text(k StepKind) string {
+	if !v.Known {
+		return "unknown"
+	}
+	switch k {
+	case StepSetNumVFs:
+		return strconv.Itoa(v.NumVFs)
+	case StepSetAutoprobe:
+		if v.On {
+			return "1"
+		}
+		return "0"
+	case StepUnbindVF, StepBindVF:
+		if v.Autoprobe {
+			return autoprobeDriver
+		}
+		return v.Driver
+	case StepSetESwitchMode:
+		return v.Mode.String()
+	case StepSetHWTCOffload:
+		if v.On {
+			return "on"
+		}
+		return "off"
+	case StepSetParam:
+		return v.Param.Text()
+	case StepSetCompat:
+		return v.Word
+	case StepReleaseSlave, StepEnslave:
+		return v.Bond
+	case StepSetBondMode:
+		return v.BondMode.String()
+	}
+	return ""
+}
+
+// equal reports whether a and b are the same value for a step of kind k;
+// an unknown value equals nothing.
+func (v Value) equal(k StepKind, o Value) bool {
+	if !v.Known || !o.Known {
+		return false
+	}
+	switch k {
+	case StepSetNumVFs:
+		return v.NumVFs == o.NumVFs
+	case StepSetAutoprobe, StepSetHWTCOffload:
+		return v.On == o.On
+	case StepUnbindVF, StepBindVF:
+		return v.Driver == o.Driver && v.Autoprobe == o.Autoprobe
+	case StepSetESwitchMode:
+		return v.Mode == o.Mode
+	case StepSetParam:
+		return v.Param.Text() == o.Param.Text()
+	case StepSetCompat:
+		return v.Word == o.Word
+	case StepReleaseSlave, StepEnslave:
+		return v.Bond == o.Bond
+	case StepSetBondMode:
+		return v.BondMode == o.BondMode
+	}
+	return false
+}
+
+// From renders the value before the step ("legacy", "4", a driver).
+func (s Step) From() string { return s.Before.text(s.Kind) }
+
+// To renders the value after the step.
+func (s Step) To() string { return s.After.text(s.Kind) }
+
 // String describes the step in one line.
 func (s Step) String() string {
 	switch s.Kind {
 	case StepSetNumVFs:
-		return fmt.Sprintf("set sriov_numvfs of %s %s -> %s and wait for the VFs", s.PF, s.From, s.To)
+		return fmt.Sprintf("set sriov_numvfs of %s %s -> %s and wait for the VFs", s.PF, s.From(), s.To())
 	case StepSetAutoprobe:
-		return fmt.Sprintf("set sriov_drivers_autoprobe of %s %s -> %s", s.PF, s.From, s.To)
+		return fmt.Sprintf("set sriov_drivers_autoprobe of %s %s -> %s", s.PF, s.From(), s.To())
 	case StepUnbindVF:
-		return fmt.Sprintf("unbind VF %d (%s) from %s", s.VF, s.Target, s.From)
+		return fmt.Sprintf("unbind VF %d (%s) from %s", s.VF, s.Target, s.From())
 	case StepBindVF:
-		return fmt.Sprintf("bind VF %d (%s) to %s", s.VF, s.Target, s.To)
+		return fmt.Sprintf("bind VF %d (%s) to %s", s.VF, s.Target, s.To())
 	case StepSetESwitchMode:
-		return fmt.Sprintf("set eswitch mode of %s %s -> %s", s.PF, s.From, s.To)
+		return fmt.Sprintf("set eswitch mode of %s %s -> %s", s.PF, s.From(), s.To())
 	case StepSetHWTCOffload:
-		return fmt.Sprintf("set hw-tc-offload of %s %s -> %s", s.Target, s.From, s.To)
+		return fmt.Sprintf("set hw-tc-offload of %s %s -> %s", s.Target, s.From(), s.To())
 	case StepSetParam:
-		return fmt.Sprintf("set devlink param %s of %s %s -> %s", s.Target, s.PF, s.From, s.To)
+		return fmt.Sprintf("set devlink param %s of %s %s -> %s", s.Target, s.PF, s.From(), s.To())
 	case StepSetCompat:
-		return fmt.Sprintf("set compat/devlink/%s of %s %s -> %s", s.Target, s.Netdev, s.From, s.To)
+		return fmt.Sprintf("set compat/devlink/%s of %s %s -> %s", s.Target, s.Netdev, s.From(), s.To())
 	case StepReleaseSlave:
 		return fmt.Sprintf("take %s out of bond %s", s.Target, s.Bond)
 	case StepEnslave:
 		return fmt.Sprintf("enslave %s to bond %s", s.Target, s.Bond)
 	case StepSetBondMode:
-		return fmt.Sprintf("set mode of bond %s %s -> %s", s.Target, s.From, s.To)
+		return fmt.Sprintf("set mode of bond %s %s -> %s", s.Target, s.From(), s.To())
 	}
 	return s.Kind.String() + " " + s.Target
 }
@@ -222,7 +350,7 @@ func (p *Plan) String() string {
 	for _, st := range p.Before {
 		fmt.Fprintf(&b, "  now:    %s\n", st.Summary())
 	}
-	fmt.Fprintf(&b, "  wanted: %s\n", p.Spec.summary())
+	fmt.Fprintf(&b, "  wanted: %s\n", p.Spec.summary(p.Profile))
 	for _, n := range p.Notes {
 		fmt.Fprintf(&b, "  note: %s\n", n)
 	}
@@ -244,19 +372,36 @@ func (p *Plan) String() string {
 	return b.String()
 }
 
-func (s Spec) summary() string {
+// summary renders what the spec asks of a PF driven with prof: only what
+// the backend will do. A backend without a kernel eswitch (YUSUR) sets no
+// eswitch mode and needs no hw-tc-offload, so the plan does not claim them.
+func (s Spec) summary(prof Profile) string {
 	var parts []string
-	parts = append(parts, "eswitch "+s.mode().String())
-	if s.NumVFs == KeepNumVFs {
+	switch {
+	case prof.Order == OrderNoESwitch:
+		parts = append(parts, "no kernel eswitch (the backend sets no eswitch mode)")
+	case s.Mode == offload.ESwitchModeUnknown:
+		parts = append(parts, "eswitch mode unchanged")
+	default:
+		parts = append(parts, "eswitch "+s.Mode.String())
+	}
+	switch s.NumVFs {
+	case KeepNumVFs:
 		parts = append(parts, "VFs unchanged")
-	} else {
+	case NoVFs:
+		parts = append(parts, "0 VFs")
+	default:
 		parts = append(parts, fmt.Sprintf("%d VFs", s.NumVFs))
 	}
 	if s.FlowSteering != "" {
 		parts = append(parts, "flow_steering_mode "+string(s.FlowSteering))
 	}
 	if s.HWTCOffload {
-		parts = append(parts, "hw-tc-offload on")
+		if prof.HWTCOffload {
+			parts = append(parts, "hw-tc-offload on")
+		} else {
+			parts = append(parts, "hw-tc-offload not used by this backend")
+		}
 	}
 	parts = append(parts, "bond policy "+s.Bond.String())
 	if s.BondMode != offload.BondModeUnknown {

@@ -53,6 +53,9 @@ func (e *Engine) Plan(ctx context.Context, pf offload.PCIAddress, spec Spec) (*P
 	if err := backend.Plan(ctx, b); err != nil {
 		return nil, err
 	}
+	if b.err != nil {
+		return nil, &errs.Error{Op: "plan switchdev", Device: pf.String(), Err: b.err}
+	}
 	plan := &Plan{PF: pf, Backend: backend.Name(), Profile: b.pfs[pf].prof, Spec: spec, Steps: b.steps, Notes: b.notes, e: e, backend: backend}
 	for addr := range b.pfs {
 		plan.PFs = append(plan.PFs, addr)
@@ -65,8 +68,8 @@ func (e *Engine) Plan(ctx context.Context, pf offload.PCIAddress, spec Spec) (*P
 }
 
 func (s Spec) validate() error {
-	if s.NumVFs < KeepNumVFs {
-		return errs.Invalid("VF count", strconv.Itoa(s.NumVFs), "want 0 or more, or KeepNumVFs")
+	if s.NumVFs < NoVFs {
+		return errs.Invalid("VF count", strconv.Itoa(s.NumVFs), "want a count, KeepNumVFs (0) or NoVFs")
 	}
 	switch s.Mode {
 	case offload.ESwitchModeUnknown, offload.ESwitchModeLegacy, offload.ESwitchModeSwitchdev:
@@ -90,9 +93,56 @@ func (s Spec) validate() error {
 	return nil
 }
 
+// Outcome is what became of one step of a failed Apply, as read back
+// after the rollback.
+type Outcome uint8
+
+// Step outcomes.
+const (
+	// OutcomeUndone: the step had taken effect (or partly) and was undone;
+	// reading it back shows the value from before Apply.
+	OutcomeUndone Outcome = iota + 1
+	// OutcomeNeverApplied: the failed step did not take effect; reading it
+	// back, with no write of it still in flight, shows the value from
+	// before, so there was nothing to undo.
+	OutcomeNeverApplied
+	// OutcomeUnknown: the library cannot tell what the host holds (a write
+	// still in flight, an undo that failed, a value that could not be read
+	// back, a value before Apply that was never known); StepOutcome.Why
+	// says which.
+	OutcomeUnknown
+)
+
+// String names the outcome.
+func (o Outcome) String() string {
+	switch o {
+	case OutcomeUndone:
+		return "undone"
+	case OutcomeNeverApplied:
+		return "never applied"
+	case OutcomeUnknown:
+		return "unknown"
+	}
+	return fmt.Sprintf("outcome(%d)", uint8(o))
+}
+
+// MarshalText renders the outcome name.
+func (o Outcome) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
+
+// StepOutcome is the outcome of step N of a failed Apply.
+type StepOutcome struct {
+	// N is the 1-based step number in the plan that ran.
+	N       int     `json:"n"`
+	Step    Step    `json:"step"`
+	Outcome Outcome `json:"outcome"`
+	// Why explains an OutcomeUnknown, and how long Apply waited for a
+	// write in flight.
+	Why string `json:"why,omitempty"`
+}
+
 // ApplyError is the error of a failed Apply: which step failed and why,
-// and what was rolled back. errors.Is and errors.As see the step's cause
-// and any rollback failure.
+// and what became of every step that ran. errors.Is and errors.As see the
+// step's cause and any rollback failure.
 type ApplyError struct {
 	// PF is the PF the plan was for.
 	PF offload.PCIAddress
@@ -106,12 +156,22 @@ type ApplyError struct {
 	Err error
 	// RolledBack are the steps undone, in the order they were undone.
 	RolledBack []Step
-	// RollbackErr joins the errors of undo steps that failed; nil when the
-	// host is back in the state it was in before Apply.
+	// Outcomes says, for the failed step and each step before it, in the
+	// order the rollback visited them, whether it was undone, never
+	// applied, or is unknown (and why).
+	Outcomes []StepOutcome
+	// InFlight are writes of this Apply that had not returned when the
+	// rollback gave up waiting for them (after Config.MaxInFlightWait):
+	// the kernel may still apply them. The PF locks stay held until they
+	// return.
+	InFlight []string
+	// RollbackErr joins the errors of undo steps that failed and of steps
+	// whose outcome is unknown; nil only when every step read back as it
+	// was before Apply, so the host is back in that state.
 	RollbackErr error
 }
 
-// Error says which step failed, why, and what was rolled back.
+// Error says which step failed, why, and what became of each step.
 func (e *ApplyError) Error() string {
 	var b strings.Builder
 	if e.Step > 0 {
@@ -126,6 +186,17 @@ func (e *ApplyError) Error() string {
 		for _, s := range e.RolledBack {
 			fmt.Fprintf(&b, " [undo %s]", s)
 		}
+	}
+	for _, o := range e.Outcomes {
+		if o.N == e.Step && o.Outcome != OutcomeUnknown {
+			fmt.Fprintf(&b, "; step %d %s", o.N, o.Outcome)
+			if o.Why != "" {
+				fmt.Fprintf(&b, " (%s)", o.Why)
+			}
+		}
+	}
+	if len(e.InFlight) > 0 {
+		fmt.Fprintf(&b, "; OUTCOME UNKNOWN, the host might not be as before: still in flight: %s (the PF lock stays held until they return)", strings.Join(e.InFlight, "; "))
 	}
 	if e.RollbackErr != nil {
 		fmt.Fprintf(&b, "; ROLLBACK INCOMPLETE, the host needs attention: %v", e.RollbackErr)
@@ -151,7 +222,18 @@ func (e *ApplyError) Unwrap() []error {
 // VFs, restoring the mode and VF count), so the host is left as it was.
 // After the last step the plan is computed again: a host not in the
 // wanted state is rolled back too. On failure the error is an
-// *ApplyError.
+// *ApplyError, which says per step whether it was undone, never applied,
+// or is unknown.
+//
+// A sysfs write cannot be interrupted: when a step's deadline passes with
+// its write still in the kernel, the rollback first waits for the write
+// to return (at most Config.MaxInFlightWait), re-reads and undoes what it
+// did. A write still in flight after that is reported (ApplyError.InFlight,
+// OutcomeUnknown) and the PF locks stay held, in the background, until it
+// returns, so no other agent plans from a state that is about to change.
+// netlink requests (devlink, ethtool) are executed by the kernel within
+// the send, so when the call returns, even with a timeout, re-reading
+// tells what it did.
 func (p *Plan) Apply(ctx context.Context) error {
 	if p.e == nil {
 		return errs.Invalid("plan", "", "not made by Engine.Plan")
@@ -160,7 +242,8 @@ func (p *Plan) Apply(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer unlock()
+	release := unlock
+	defer func() { release() }()
 	steps := p.Steps
 	changed, err := p.changedSince(ctx)
 	if err != nil {
@@ -177,21 +260,43 @@ func (p *Plan) Apply(ctx context.Context) error {
 		p.e.log.Info("host changed since the plan was made; using a fresh plan", "pf", p.PF, "steps", len(fresh.Steps))
 		steps = fresh.Steps
 	}
+	holdUntil := func(stuck []*sysfs.Pending) {
+		if len(stuck) == 0 {
+			return
+		}
+		// The PF stays locked until the kernel has answered every write
+		// of ours; the caller is told (ApplyError.InFlight).
+		release = func() {
+			go func() {
+				for _, w := range stuck {
+					<-w.Done()
+				}
+				p.e.log.Warn("switchdev: late writes returned; releasing the PF locks", "pf", p.PF)
+				unlock()
+			}()
+		}
+	}
 	for i, s := range steps {
 		p.e.log.Info("switchdev step", "pf", p.PF, "n", i+1, "of", len(steps), "step", s.String())
+		seq := p.e.h.FS().WriteSeq()
 		if err := p.e.runStep(ctx, s); err != nil {
-			return p.rollback(ctx, steps, i, s, err)
+			err, stuck := p.rollback(ctx, steps, i, s, err, seq)
+			holdUntil(stuck)
+			return err
 		}
 	}
 	if len(steps) == 0 {
 		return nil
 	}
+	seq := p.e.h.FS().WriteSeq()
 	check, err := p.e.Plan(ctx, p.PF, p.Spec)
 	if err == nil && !check.Empty() {
 		err = fmt.Errorf("%w: after %d steps, %d remain: first is %s", errs.ErrNotApplied, len(steps), len(check.Steps), check.Steps[0])
 	}
 	if err != nil {
-		return p.rollback(ctx, steps, len(steps)-1, Step{}, err)
+		err, stuck := p.rollback(ctx, steps, len(steps)-1, Step{}, err, seq)
+		holdUntil(stuck)
+		return err
 	}
 	return nil
 }
@@ -214,82 +319,217 @@ func (p *Plan) changedSince(ctx context.Context) (bool, error) {
 	return false, nil
 }
 
-// rollback undoes steps[last] down to steps[0]. The failed step itself is
-// undone too: undo steps restore a recorded value and are harmless when
-// nothing changed, and a step can fail after changing something (a VF
-// count written but never verified).
-func (p *Plan) rollback(ctx context.Context, steps []Step, last int, failed Step, cause error) error {
+// waitInFlight waits, at most e.maxInFlight, for the writes numbered after
+// seq that outlived their step's deadline; it returns those still in
+// flight and a note of what it waited for.
+func (e *Engine) waitInFlight(seq uint64) (stuck []*sysfs.Pending, note string) {
+	pending := e.h.FS().InFlight(seq)
+	if len(pending) == 0 {
+		return nil, ""
+	}
+	start := time.Now()
+	limit := time.NewTimer(e.maxInFlight)
+	defer limit.Stop()
+	for _, w := range pending {
+		select {
+		case <-w.Done():
+		case <-limit.C:
+			// The timer fired: what is not done now stays stuck.
+			for _, w := range pending {
+				select {
+				case <-w.Done():
+				default:
+					stuck = append(stuck, w)
+				}
+			}
+			return stuck, fmt.Sprintf("waited %s for %d write(s) still in flight after the step's deadline; %d did not return", e.maxInFlight, len(pending), len(stuck))
+		}
+	}
+	return nil, fmt.Sprintf("waited %s for %d write(s) still in flight after the step's deadline", time.Since(start).Round(time.Millisecond), len(pending))
+}
+
+// rollback undoes steps[last] down to steps[0] and reads each back. The
+// failed step itself is undone too unless it reads back unchanged with no
+// write of it in flight: a step can fail after changing something (a VF
+// count written but never verified, a devlink request applied after the
+// deadline). It returns the *ApplyError and the writes still in flight.
+func (p *Plan) rollback(ctx context.Context, steps []Step, last int, failed Step, cause error, seq uint64) (error, []*sysfs.Pending) {
 	ae := &ApplyError{PF: p.PF, Err: cause}
 	if failed.Kind != 0 {
 		ae.Step, ae.Failed = last+1, failed
 	}
 	// The caller's context may be what failed; rollback gets its own.
 	rctx := context.WithoutCancel(ctx)
+	stuck, waited := p.e.waitInFlight(seq)
+	stuckPaths := map[string]bool{}
+	for _, w := range stuck {
+		stuckPaths[w.Path] = true
+		ae.InFlight = append(ae.InFlight, fmt.Sprintf("write of %q to %s", w.Data, p.e.h.FS().Abs(w.Path)))
+	}
 	var rerrs []error
 	for i := last; i >= 0; i-- {
 		s := steps[i]
-		if failed.Kind != 0 && i == last && p.e.unchanged(rctx, s) {
-			continue // the failed step changed nothing
+		out := StepOutcome{N: i + 1, Step: s}
+		isFailed := failed.Kind != 0 && i == last
+		if isFailed {
+			out.Why = waited
+		}
+		if stuckPaths[stepPath(s)] {
+			out.Outcome = OutcomeUnknown
+			out.Why = joinWhy(waited, "its write is still in flight and may yet be applied")
+			ae.Outcomes = append(ae.Outcomes, out)
+			rerrs = append(rerrs, fmt.Errorf("step %d (%s): outcome unknown: %s", i+1, s, out.Why))
+			continue
+		}
+		if isFailed {
+			if cur, err := p.e.readValue(rctx, s); err == nil && matches(s.Kind, cur, s.Before) {
+				out.Outcome = OutcomeNeverApplied
+				ae.Outcomes = append(ae.Outcomes, out)
+				continue
+			}
 		}
 		if err := p.e.undoStep(rctx, s); err != nil {
 			if errors.Is(err, errNothingToUndo) {
+				// The value before Apply was never known, so there is
+				// nothing to restore, and nothing proves the host is
+				// back: say so.
+				out.Outcome = OutcomeUnknown
+				out.Why = joinWhy(out.Why, "its value before Apply could not be read, so it was left as it is")
+				ae.Outcomes = append(ae.Outcomes, out)
+				rerrs = append(rerrs, fmt.Errorf("step %d (%s): not restored: %s", i+1, s, out.Why))
 				continue
 			}
+			out.Outcome = OutcomeUnknown
+			out.Why = joinWhy(out.Why, "undo failed: "+err.Error())
+			ae.Outcomes = append(ae.Outcomes, out)
 			rerrs = append(rerrs, fmt.Errorf("undo step %d (%s): %w", i+1, s, err))
 			continue
 		}
-		ae.RolledBack = append(ae.RolledBack, s)
+		// Re-read after every undo: the undo's own verification may not
+		// cover what another write (a late one) did meanwhile.
+		cur, err := p.e.readValue(rctx, s)
+		switch {
+		case errors.Is(err, errNoReadBack):
+			out.Outcome = OutcomeUndone // the undo verified itself
+		case err != nil:
+			out.Outcome = OutcomeUnknown
+			out.Why = joinWhy(out.Why, "cannot read it back after the undo: "+err.Error())
+			rerrs = append(rerrs, fmt.Errorf("undo step %d (%s): %w", i+1, s, err))
+		case !matches(s.Kind, cur, s.Before):
+			out.Outcome = OutcomeUnknown
+			out.Why = joinWhy(out.Why, fmt.Sprintf("reads %s after the undo, want %s", cur.text(s.Kind), s.From()))
+			rerrs = append(rerrs, fmt.Errorf("undo step %d (%s): %w: %s", i+1, s, errs.ErrNotApplied, out.Why))
+		default:
+			out.Outcome = OutcomeUndone
+		}
+		if out.Outcome == OutcomeUndone {
+			ae.RolledBack = append(ae.RolledBack, s)
+		}
+		ae.Outcomes = append(ae.Outcomes, out)
 	}
 	ae.RollbackErr = errors.Join(rerrs...)
 	p.e.log.Error("switchdev plan failed", "pf", p.PF, "err", ae)
-	return ae
+	return ae, stuck
 }
 
-// unchanged reports whether what s changes still reads as s.From, so that
-// a failed step that changed nothing is not undone (its undo could fail
-// for the same reason the step did).
-func (e *Engine) unchanged(ctx context.Context, s Step) bool {
+func joinWhy(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+// matches reports whether cur, read back, is want: equal, or for a VF that
+// autoprobe was to bind, bound to some driver.
+func matches(k StepKind, cur, want Value) bool {
+	if (k == StepBindVF || k == StepUnbindVF) && want.Known && want.Autoprobe {
+		return cur.Known && cur.Driver != ""
+	}
+	return cur.equal(k, want)
+}
+
+// stepPath is the sysfs file a step writes, relative to the root ("" for
+// netlink steps), to match writes still in flight.
+func stepPath(s Step) string {
+	dev := "sys/bus/pci/devices/" + s.PF.String() + "/"
+	switch s.Kind {
+	case StepSetNumVFs:
+		return dev + "sriov_numvfs"
+	case StepSetAutoprobe:
+		return dev + "sriov_drivers_autoprobe"
+	case StepUnbindVF:
+		return "sys/bus/pci/drivers/" + s.Before.Driver + "/unbind"
+	case StepBindVF:
+		return "sys/bus/pci/drivers/" + s.After.Driver + "/bind"
+	case StepReleaseSlave, StepEnslave:
+		return "sys/class/net/" + s.Bond + "/bonding/slaves"
+	case StepSetBondMode:
+		return "sys/class/net/" + s.Target + "/bonding/mode"
+	case StepSetCompat:
+		return "sys/class/net/" + s.Netdev + "/compat/devlink/" + s.Target
+	}
+	return ""
+}
+
+// errNoReadBack is returned by readValue for a step whose value is
+// verified by its own undo (the bond mode: Host.SetBondMode reads it back
+// and restores the bond's admin state).
+var errNoReadBack = errors.New("no separate read-back")
+
+// readValue reads what step s changes, now, as a typed Value.
+func (e *Engine) readValue(ctx context.Context, s Step) (Value, error) {
+	v := known()
 	switch s.Kind {
 	case StepSetNumVFs:
 		n, err := e.h.NumVFs(ctx, s.PF)
-		return err == nil && itoa(n) == s.From
+		v.NumVFs = n
+		return v, err
 	case StepSetAutoprobe:
 		on, err := e.h.DriversAutoprobe(ctx, s.PF)
-		return err == nil && (on && s.From == "1" || !on && s.From == "0")
+		v.On = on
+		return v, err
 	case StepUnbindVF, StepBindVF:
 		vf, err := e.vfAddrByIndex(s.PF, s.VF)
-		if err != nil {
-			return false
+		if errors.Is(err, errs.ErrNotFound) {
+			return v, nil // no such VF: nothing bound
 		}
-		v, err := e.h.VF(ctx, vf)
-		return err == nil && v.Driver == s.From
+		if err != nil {
+			return Value{}, err
+		}
+		cur, err := e.h.VF(ctx, vf)
+		if err != nil {
+			return Value{}, err
+		}
+		v.Driver = cur.Driver
+		return v, nil
 	case StepSetESwitchMode:
 		pf, err := e.h.PF(ctx, s.PF)
 		if err != nil {
-			return false
+			return Value{}, err
 		}
 		m, _, err := e.readMode(ctx, pf)
-		return err == nil && m.String() == s.From
+		v.Mode = m
+		return v, err
 	case StepSetHWTCOffload:
 		on, err := e.h.HWTCOffload(ctx, s.Target)
-		return err == nil && boolText(&on) == s.From
+		v.On = on
+		return v, err
 	case StepSetParam:
-		v, err := e.h.Devlink(offload.PCIDevice(s.PF)).Param(ctx, s.Target, offload.ParamCModeRuntime)
-		return err == nil && v.Text() == s.From
+		pv, err := e.h.Devlink(offload.PCIDevice(s.PF)).Param(ctx, s.Target, offload.ParamCModeRuntime)
+		v.Param = pv
+		return v, err
 	case StepSetCompat:
-		v, err := CompatDevlink(e.h, s.Netdev, s.Target)
-		return err == nil && v == s.From
+		w, err := CompatDevlink(e.h, s.Netdev, s.Target)
+		v.Word = w
+		return v, err
 	case StepReleaseSlave, StepEnslave:
 		b, err := e.h.BondOf(ctx, s.Target)
-		if err != nil {
-			return false
+		if b != nil {
+			v.Bond = b.Name
 		}
-		if b == nil {
-			return s.From == ""
-		}
-		return b.Name == s.From
+		return v, err
 	}
-	return false
+	return Value{}, errNoReadBack
 }
 
 // errNothingToUndo is returned by an undo whose step recorded no previous
@@ -326,27 +566,29 @@ func (e *Engine) undoStep(ctx context.Context, s Step) error {
 	return e.doStep(ctx, s, true)
 }
 
-// doStep does s, or its inverse when undo is set. Every branch verifies by
-// reading back.
+// doStep does s, or its inverse when undo is set, with the step's typed
+// values. Every branch verifies by reading back.
 func (e *Engine) doStep(ctx context.Context, s Step, undo bool) error {
-	to := s.To
+	val := s.After
 	if undo {
-		to = s.From
+		val = s.Before
+	}
+	if !val.Known {
+		if undo {
+			return errNothingToUndo // the value was unknown before
+		}
+		return errs.Invalid("plan step", s.String(), "no value to set")
 	}
 	switch s.Kind {
 	case StepSetNumVFs:
-		n, err := strconv.Atoi(to)
-		if err != nil {
-			return errs.Invalid("VF count", to, "not a number")
-		}
-		return e.setNumVFsVerified(ctx, s.PF, n)
+		return e.setNumVFsVerified(ctx, s.PF, val.NumVFs)
 	case StepSetAutoprobe:
-		return e.h.SetDriversAutoprobe(ctx, s.PF, to == "1") // reads back
+		return e.h.SetDriversAutoprobe(ctx, s.PF, val.On) // reads back
 	case StepUnbindVF, StepBindVF:
 		bind := (s.Kind == StepBindVF) != undo
-		drv := s.To
+		drv := s.After // the driver bound by a bind step
 		if s.Kind == StepUnbindVF {
-			drv = s.From
+			drv = s.Before // the driver an unbind step took the VF from
 		}
 		vf, err := e.vfAddrByIndex(s.PF, s.VF)
 		if err != nil {
@@ -356,48 +598,32 @@ func (e *Engine) doStep(ctx context.Context, s Step, undo bool) error {
 			return err
 		}
 		if bind {
-			if drv == "" || drv == autoprobeDriver {
+			if drv.Driver == "" || drv.Autoprobe {
 				return nil
 			}
-			return e.h.BindVF(ctx, vf, drv)
+			return e.h.BindVF(ctx, vf, drv.Driver)
 		}
 		v, err := e.h.VF(ctx, vf)
 		if err != nil {
 			return err
 		}
 		cur := v.Driver
-		if cur == "" || (undo && cur != drv) {
+		if cur == "" || (undo && !drv.Autoprobe && cur != drv.Driver) {
 			return nil
 		}
 		_, err = e.h.UnbindVF(ctx, vf)
 		return err
 	case StepSetESwitchMode:
-		m, ok := offload.ParseESwitchMode(to)
-		if !ok {
-			if undo {
-				return errNothingToUndo // the mode was unknown before
-			}
-			return errs.Invalid("eswitch mode", to, "want legacy or switchdev")
-		}
-		if err := e.h.Devlink(offload.PCIDevice(s.PF)).SetESwitchMode(ctx, m); err != nil {
+		if err := e.h.Devlink(offload.PCIDevice(s.PF)).SetESwitchMode(ctx, val.Mode); err != nil {
 			return err
 		}
-		return e.waitVFReps(ctx, s.PF, m)
+		return e.waitVFReps(ctx, s.PF, val.Mode)
 	case StepSetHWTCOffload:
-		if to != "on" && to != "off" {
-			return errNothingToUndo // unknown before
-		}
-		return e.h.SetHWTCOffload(ctx, s.Target, to == "on")
+		return e.h.SetHWTCOffload(ctx, s.Target, val.On)
 	case StepSetParam:
-		if to == "unknown" {
-			return errNothingToUndo
-		}
-		return e.h.Devlink(offload.PCIDevice(s.PF)).SetParam(ctx, s.Target, offload.ParamCModeRuntime, offload.StringParam(to))
+		return e.h.Devlink(offload.PCIDevice(s.PF)).SetParam(ctx, s.Target, offload.ParamCModeRuntime, val.Param)
 	case StepSetCompat:
-		if to == "unknown" {
-			return errNothingToUndo
-		}
-		return setCompatDevlink(ctx, e.h, s.Netdev, s.Target, to)
+		return setCompatDevlink(ctx, e.h, s.Netdev, s.Target, val.Word)
 	case StepReleaseSlave:
 		if undo {
 			return e.enslave(ctx, s.Bond, s.Target)
@@ -414,14 +640,7 @@ func (e *Engine) doStep(ctx context.Context, s Step, undo bool) error {
 		// admin state; its own rollback restores mode and state when a
 		// sub-step fails, so the undo below finds the old mode and is a
 		// no-op.
-		m := offload.ParseBondMode(to)
-		if m == offload.BondModeUnknown {
-			if undo {
-				return errNothingToUndo // the mode was unknown before
-			}
-			return errs.Invalid("bond mode", to, "not a bonding mode")
-		}
-		return e.h.SetBondMode(ctx, s.Target, m)
+		return e.h.SetBondMode(ctx, s.Target, val.BondMode)
 	}
 	return errs.Invalid("plan step", s.Kind.String(), "unknown kind")
 }

@@ -24,6 +24,9 @@ type PlanBuilder struct {
 	pfs     map[offload.PCIAddress]*pfPlan
 	steps   []Step
 	notes   []string
+	// err is the first error of a step adder (a PF whose state could not
+	// be read); Engine.Plan returns it instead of a plan.
+	err error
 }
 
 type pfPlan struct {
@@ -31,6 +34,9 @@ type pfPlan struct {
 	prof  Profile
 	basis PFState // as read
 	sim   PFState // after the steps so far
+	// params are the typed devlink parameter values of sim.Params, so a
+	// step restores a value as the kernel typed it, never parsed text.
+	params map[string]offload.ParamValue
 }
 
 // Pending are the steps Switchdev leaves for Finish: rebinding VFs and
@@ -96,28 +102,34 @@ func (b *PlanBuilder) load(ctx context.Context, addr offload.PCIAddress) (*pfPla
 		}
 	}
 	prof := b.e.backendForPF(pf).Profile(pf)
-	st, err := b.e.readState(ctx, pf, prof)
+	st, params, err := b.e.readStateTyped(ctx, pf, prof)
 	if err != nil {
 		return nil, err
 	}
-	pp := &pfPlan{pf: pf, prof: prof, basis: st, sim: st.clone()}
+	pp := &pfPlan{pf: pf, prof: prof, basis: st, sim: st.clone(), params: params}
 	b.pfs[addr] = pp
 	return pp, nil
 }
 
-// mustLoad returns an already loaded PF; step adders need one.
-func (b *PlanBuilder) mustLoad(addr offload.PCIAddress) *pfPlan {
-	pp, ok := b.pfs[addr]
-	if !ok {
-		// A backend must read State before adding steps for a PF; reading
-		// here keeps the builder usable if it did not.
-		pp, _ = b.load(context.Background(), addr)
-		if pp == nil {
-			pp = &pfPlan{pf: &offload.PF{Address: addr}}
-			b.pfs[addr] = pp
-		}
+// mustLoad returns the PF a step adder acts on, reading it when the
+// backend did not read its State first. A PF that cannot be read makes the
+// whole plan fail (Engine.Plan returns the error) rather than adding steps
+// computed from a state nobody read; the step adder then adds nothing.
+func (b *PlanBuilder) mustLoad(addr offload.PCIAddress) (*pfPlan, bool) {
+	if pp, ok := b.pfs[addr]; ok {
+		return pp, true
 	}
-	return pp
+	if b.err != nil {
+		return nil, false
+	}
+	// The adders take no context; a backend that reads State first (as
+	// the bundled ones do) never gets here.
+	pp, err := b.load(context.Background(), addr)
+	if err != nil {
+		b.err = fmt.Errorf("plan step for %s: %w", addr, err)
+		return nil, false
+	}
+	return pp, true
 }
 
 func (b *PlanBuilder) timeout(d time.Duration) time.Duration {
@@ -143,15 +155,24 @@ func (b *PlanBuilder) predictVF(pp *pfPlan, i int) string {
 	return fmt.Sprintf("virtfn%d", i)
 }
 
+// known returns a known Value; the step adders fill in the field of
+// their kind.
+func known() Value { return Value{Known: true} }
+
 // SetNumVFs adds a step that writes sriov_numvfs and waits for the VFs.
 func (b *PlanBuilder) SetNumVFs(pf offload.PCIAddress, n int, why string) {
-	pp := b.mustLoad(pf)
+	pp, ok := b.mustLoad(pf)
+	if !ok {
+		return
+	}
 	s := &pp.sim
 	cmd := fmt.Sprintf("echo %d > /sys/bus/pci/devices/%s/sriov_numvfs", n, pf)
 	if s.NumVFs != 0 && n != 0 {
 		cmd = fmt.Sprintf("echo 0 > /sys/bus/pci/devices/%s/sriov_numvfs; %s", pf, cmd)
 	}
-	b.add(Step{Kind: StepSetNumVFs, PF: pf, Target: pf.String(), VF: -1, From: itoa(s.NumVFs), To: itoa(n), Why: why,
+	before, after := known(), known()
+	before.NumVFs, after.NumVFs = s.NumVFs, n
+	b.add(Step{Kind: StepSetNumVFs, PF: pf, Target: pf.String(), VF: -1, Before: before, After: after, Why: why,
 		Command: cmd, Timeout: b.timeout(2 * time.Minute)})
 	drv := ""
 	if !s.HasAutoprobe || s.Autoprobe {
@@ -172,19 +193,38 @@ func (b *PlanBuilder) SetNumVFs(pf offload.PCIAddress, n int, why string) {
 
 // SetAutoprobe adds a step that writes sriov_drivers_autoprobe.
 func (b *PlanBuilder) SetAutoprobe(pf offload.PCIAddress, on bool, why string) {
-	pp := b.mustLoad(pf)
+	pp, ok := b.mustLoad(pf)
+	if !ok {
+		return
+	}
 	v := map[bool]string{false: "0", true: "1"}
-	b.add(Step{Kind: StepSetAutoprobe, PF: pf, Target: pf.String(), VF: -1, From: v[pp.sim.Autoprobe], To: v[on], Why: why,
+	before, after := known(), known()
+	before.On, after.On = pp.sim.Autoprobe, on
+	b.add(Step{Kind: StepSetAutoprobe, PF: pf, Target: pf.String(), VF: -1, Before: before, After: after, Why: why,
 		Command: fmt.Sprintf("echo %s > /sys/bus/pci/devices/%s/sriov_drivers_autoprobe", v[on], pf), Timeout: b.timeout(10 * time.Second)})
 	pp.sim.Autoprobe = on
 }
 
+// driverValue is the Value of a VF bound to drv in the simulated state.
+func driverValue(drv string) Value {
+	v := known()
+	if drv == autoprobeDriver {
+		v.Autoprobe = true
+	} else {
+		v.Driver = drv
+	}
+	return v
+}
+
 // UnbindVF adds a step that unbinds VF i of pf from its driver.
 func (b *PlanBuilder) UnbindVF(pf offload.PCIAddress, i int, why string) {
-	pp := b.mustLoad(pf)
+	pp, ok := b.mustLoad(pf)
+	if !ok {
+		return
+	}
 	drv := pp.sim.vfDriver(i)
 	addr := b.predictVF(pp, i)
-	b.add(Step{Kind: StepUnbindVF, PF: pf, Target: addr, VF: i, From: drv, To: "", Why: why,
+	b.add(Step{Kind: StepUnbindVF, PF: pf, Target: addr, VF: i, Before: driverValue(drv), After: known(), Why: why,
 		Command: fmt.Sprintf("echo %s > /sys/bus/pci/drivers/%s/unbind", addr, drv), Timeout: b.timeout(30 * time.Second)})
 	if i < len(pp.sim.VFDrivers) {
 		pp.sim.VFDrivers[i] = ""
@@ -193,9 +233,12 @@ func (b *PlanBuilder) UnbindVF(pf offload.PCIAddress, i int, why string) {
 
 // BindVF adds a step that binds VF i of pf to driver.
 func (b *PlanBuilder) BindVF(pf offload.PCIAddress, i int, driver, why string) {
-	pp := b.mustLoad(pf)
+	pp, ok := b.mustLoad(pf)
+	if !ok {
+		return
+	}
 	addr := b.predictVF(pp, i)
-	b.add(Step{Kind: StepBindVF, PF: pf, Target: addr, VF: i, From: pp.sim.vfDriver(i), To: driver, Why: why,
+	b.add(Step{Kind: StepBindVF, PF: pf, Target: addr, VF: i, Before: driverValue(pp.sim.vfDriver(i)), After: driverValue(driver), Why: why,
 		Command: fmt.Sprintf("echo %s > /sys/bus/pci/drivers/%s/bind", addr, driver), Timeout: b.timeout(30 * time.Second)})
 	if i < len(pp.sim.VFDrivers) {
 		pp.sim.VFDrivers[i] = driver
@@ -205,8 +248,13 @@ func (b *PlanBuilder) BindVF(pf offload.PCIAddress, i int, driver, why string) {
 // SetESwitchMode adds a step that switches pf's eswitch and waits for the
 // VF representors.
 func (b *PlanBuilder) SetESwitchMode(pf offload.PCIAddress, m offload.ESwitchMode, why string) {
-	pp := b.mustLoad(pf)
-	b.add(Step{Kind: StepSetESwitchMode, PF: pf, Target: pf.String(), VF: -1, From: pp.sim.Mode.String(), To: m.String(), Why: why,
+	pp, ok := b.mustLoad(pf)
+	if !ok {
+		return
+	}
+	before, after := Value{Known: pp.sim.Mode != offload.ESwitchModeUnknown, Mode: pp.sim.Mode}, known()
+	after.Mode = m
+	b.add(Step{Kind: StepSetESwitchMode, PF: pf, Target: pf.String(), VF: -1, Before: before, After: after, Why: why,
 		Command: fmt.Sprintf("devlink dev eswitch set pci/%s mode %s", pf, m), Timeout: b.timeout(time.Minute)})
 	pp.sim.Mode = m
 	pp.sim.VFReps = 0
@@ -217,38 +265,61 @@ func (b *PlanBuilder) SetESwitchMode(pf offload.PCIAddress, m offload.ESwitchMod
 
 // SetHWTCOffload adds a step that sets hw-tc-offload on netdev.
 func (b *PlanBuilder) SetHWTCOffload(pf offload.PCIAddress, netdev string, on bool, why string) {
-	pp := b.mustLoad(pf)
-	b.add(Step{Kind: StepSetHWTCOffload, PF: pf, Target: netdev, VF: -1, From: boolText(pp.sim.HWTCOffload), To: boolText(&on), Why: why,
-		Command: fmt.Sprintf("ethtool -K %s hw-tc-offload %s", netdev, boolText(&on)), Timeout: b.timeout(10 * time.Second)})
+	pp, ok := b.mustLoad(pf)
+	if !ok {
+		return
+	}
+	before, after := Value{}, known()
+	if cur := pp.sim.HWTCOffload; cur != nil && netdev == pp.sim.Uplink {
+		before = known()
+		before.On = *cur
+	}
+	after.On = on
+	b.add(Step{Kind: StepSetHWTCOffload, PF: pf, Target: netdev, VF: -1, Before: before, After: after, Why: why,
+		Command: fmt.Sprintf("ethtool -K %s hw-tc-offload %s", netdev, after.text(StepSetHWTCOffload)), Timeout: b.timeout(10 * time.Second)})
 	if netdev == pp.sim.Uplink {
 		pp.sim.HWTCOffload = &on
 	}
 }
 
 // SetParam adds a step that sets devlink runtime parameter name of pf.
-func (b *PlanBuilder) SetParam(pf offload.PCIAddress, name, value, why string) {
-	pp := b.mustLoad(pf)
-	from := "unknown"
-	if v, ok := pp.sim.Params[name]; ok {
-		from = v
+func (b *PlanBuilder) SetParam(pf offload.PCIAddress, name string, value offload.ParamValue, why string) {
+	pp, ok := b.mustLoad(pf)
+	if !ok {
+		return
 	}
-	b.add(Step{Kind: StepSetParam, PF: pf, Target: name, VF: -1, From: from, To: value, Why: why,
-		Command: fmt.Sprintf("devlink dev param set pci/%s name %s value %s cmode runtime", pf, name, value), Timeout: b.timeout(30 * time.Second)})
+	before, after := Value{}, known()
+	if v, ok := pp.params[name]; ok {
+		before = known()
+		before.Param = v
+	}
+	after.Param = value
+	b.add(Step{Kind: StepSetParam, PF: pf, Target: name, VF: -1, Before: before, After: after, Why: why,
+		Command: fmt.Sprintf("devlink dev param set pci/%s name %s value %s cmode runtime", pf, name, value.Text()), Timeout: b.timeout(30 * time.Second)})
 	if pp.sim.Params == nil {
 		pp.sim.Params = map[string]string{}
 	}
-	pp.sim.Params[name] = value
+	pp.sim.Params[name] = value.Text()
+	if pp.params == nil {
+		pp.params = map[string]offload.ParamValue{}
+	}
+	pp.params[name] = value
 }
 
 // SetCompat adds a step that writes the MLNX_OFED compat/devlink file name
 // of netdev (the fallback where devlink lacks a parameter).
 func (b *PlanBuilder) SetCompat(pf offload.PCIAddress, netdev, name, value, why string) {
-	pp := b.mustLoad(pf)
-	from := "unknown"
-	if v, ok := pp.sim.Compat[name]; ok {
-		from = v
+	pp, ok := b.mustLoad(pf)
+	if !ok {
+		return
 	}
-	b.add(Step{Kind: StepSetCompat, PF: pf, Target: name, VF: -1, From: from, To: value, Why: why, Netdev: netdev,
+	before, after := Value{}, known()
+	if v, ok := pp.sim.Compat[name]; ok {
+		before = known()
+		before.Word = v
+	}
+	after.Word = value
+	b.add(Step{Kind: StepSetCompat, PF: pf, Target: name, VF: -1, Before: before, After: after, Why: why, Netdev: netdev,
 		Command: fmt.Sprintf("echo %s > /sys/class/net/%s/compat/devlink/%s", value, netdev, name), Timeout: b.timeout(30 * time.Second)})
 	if pp.sim.Compat == nil {
 		pp.sim.Compat = map[string]string{}
@@ -258,8 +329,13 @@ func (b *PlanBuilder) SetCompat(pf offload.PCIAddress, netdev, name, value, why 
 
 // ReleaseSlave adds a step that takes slave (pf's uplink) out of bond.
 func (b *PlanBuilder) ReleaseSlave(pf offload.PCIAddress, bond, slave, why string) {
-	pp := b.mustLoad(pf)
-	b.add(Step{Kind: StepReleaseSlave, PF: pf, Target: slave, VF: -1, From: bond, To: "", Why: why, Bond: bond,
+	pp, ok := b.mustLoad(pf)
+	if !ok {
+		return
+	}
+	before := known()
+	before.Bond = bond
+	b.add(Step{Kind: StepReleaseSlave, PF: pf, Target: slave, VF: -1, Before: before, After: known(), Why: why, Bond: bond,
 		Command: fmt.Sprintf("echo -%s > /sys/class/net/%s/bonding/slaves", slave, bond), Timeout: b.timeout(30 * time.Second)})
 	if slave == pp.sim.Uplink {
 		pp.sim.Bond = nil
@@ -268,8 +344,13 @@ func (b *PlanBuilder) ReleaseSlave(pf offload.PCIAddress, bond, slave, why strin
 
 // Enslave adds a step that puts slave (pf's uplink) into bond.
 func (b *PlanBuilder) Enslave(pf offload.PCIAddress, bond, slave string, mode offload.BondMode, why string) {
-	pp := b.mustLoad(pf)
-	b.add(Step{Kind: StepEnslave, PF: pf, Target: slave, VF: -1, From: "", To: bond, Why: why, Bond: bond,
+	pp, ok := b.mustLoad(pf)
+	if !ok {
+		return
+	}
+	after := known()
+	after.Bond = bond
+	b.add(Step{Kind: StepEnslave, PF: pf, Target: slave, VF: -1, Before: known(), After: after, Why: why, Bond: bond,
 		Command: fmt.Sprintf("echo +%s > /sys/class/net/%s/bonding/slaves", slave, bond), Timeout: b.timeout(30 * time.Second)})
 	if slave == pp.sim.Uplink {
 		pp.sim.Bond = &offload.Bond{Name: bond, Mode: mode}
@@ -281,8 +362,12 @@ func (b *PlanBuilder) Enslave(pf offload.PCIAddress, bond, slave string, mode of
 // bonding driver refuses a mode change on an up bond) and its admin state
 // is restored, which the shell equivalent shows for the usual up bond.
 func (b *PlanBuilder) SetBondMode(pf offload.PCIAddress, bond string, from, to offload.BondMode, why string) {
-	b.mustLoad(pf)
-	b.add(Step{Kind: StepSetBondMode, PF: pf, Target: bond, VF: -1, From: from.String(), To: to.String(), Why: why, Bond: bond,
+	if _, ok := b.mustLoad(pf); !ok {
+		return
+	}
+	before, after := Value{Known: from != offload.BondModeUnknown, BondMode: from}, known()
+	after.BondMode = to
+	b.add(Step{Kind: StepSetBondMode, PF: pf, Target: bond, VF: -1, Before: before, After: after, Why: why, Bond: bond,
 		Command: fmt.Sprintf("ip link set dev %[2]s down && echo %[1]s > /sys/class/net/%[2]s/bonding/mode && ip link set dev %[2]s up", to, bond),
 		Timeout: b.timeout(10 * time.Second)})
 }
@@ -290,10 +375,7 @@ func (b *PlanBuilder) SetBondMode(pf offload.PCIAddress, bond string, from, to o
 // wantNumVFs resolves KeepNumVFs and checks the count against
 // sriov_totalvfs before anything is planned.
 func (b *PlanBuilder) wantNumVFs(pp *pfPlan) (int, error) {
-	n := b.spec.NumVFs
-	if n == KeepNumVFs {
-		n = pp.basis.NumVFs
-	}
+	n := b.spec.wantNumVFs(pp.basis.NumVFs)
 	if n < 0 || n > pp.basis.TotalVFs {
 		return 0, &errs.Error{Op: "plan switchdev", Device: pp.pf.Address.String(),
 			Err: fmt.Errorf("%w: %d VFs wanted, sriov_totalvfs is %d", errs.ErrInvalidArgument, n, pp.basis.TotalVFs)}
@@ -319,7 +401,7 @@ func (b *PlanBuilder) NeedsChange(ctx context.Context, pf offload.PCIAddress) (b
 	}
 	switch pp.prof.Order {
 	case OrderVFsFirst, OrderModeFirst:
-		if s.Mode != b.spec.mode() {
+		if s.Mode != b.spec.wantMode(pp.basis.Mode) {
 			return true, nil
 		}
 		// VFs left unbound by an interrupted manual procedure are rebound.
@@ -384,7 +466,7 @@ func (b *PlanBuilder) Switchdev(ctx context.Context, pf offload.PCIAddress) (*Pe
 		return nil, err
 	}
 	p := &Pending{pf: pf}
-	want := b.spec.mode()
+	want := b.spec.wantMode(pp.basis.Mode)
 	s := &pp.sim
 	switch pp.prof.Order {
 	case OrderVFsFirst:

@@ -63,7 +63,7 @@ func openTree(t testing.TB, name string) (*offloadtest.Tree, testHost) {
 // pair, smfs on the legacy ConnectX-5 (the newer Kube-OVN guide's
 // setting), and the current VF count on the 16x256 benchmark host.
 func goldenSpec(tree string) switchdev.Spec {
-	s := switchdev.Spec{NumVFs: 4, HWTCOffload: true}
+	s := switchdev.Spec{NumVFs: 4, HWTCOffload: true, Mode: offload.ESwitchModeSwitchdev}
 	switch tree {
 	case "cx5-bond":
 		s.Bond = switchdev.BondVFLAG

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/offloadkit/offloadkit/offload"
@@ -164,19 +163,27 @@ func (e *Engine) State(ctx context.Context, pf offload.PCIAddress) (*PFState, er
 
 // readState reads the state of pf with the netdevs and params of prof.
 func (e *Engine) readState(ctx context.Context, pf *offload.PF, prof Profile) (PFState, error) {
+	st, _, err := e.readStateTyped(ctx, pf, prof)
+	return st, err
+}
+
+// readStateTyped is readState that also returns the devlink parameters
+// as the kernel typed them (PFState holds their text).
+func (e *Engine) readStateTyped(ctx context.Context, pf *offload.PF, prof Profile) (PFState, map[string]offload.ParamValue, error) {
+	var params map[string]offload.ParamValue
 	st := PFState{PF: pf.Address, Driver: pf.Driver, Admin: prof.Admin, Uplink: prof.Uplink, TotalVFs: pf.TotalVFs, NumVFs: pf.NumVFs}
 	if prof.Order == OrderNoESwitch {
 		st.ModeSource = "none"
 	} else {
 		var err error
 		if st.Mode, st.ModeSource, err = e.readMode(ctx, pf); err != nil {
-			return st, err
+			return st, params, err
 		}
 	}
 	if ap, err := e.h.DriversAutoprobe(ctx, pf.Address); err == nil {
 		st.Autoprobe, st.HasAutoprobe = ap, true
 	} else if !errors.Is(err, errs.ErrNotSupported) {
-		return st, err
+		return st, params, err
 	}
 	st.VFDrivers = make([]string, 0, len(pf.VFs))
 	for _, vf := range pf.VFs {
@@ -198,12 +205,12 @@ func (e *Engine) readState(ctx context.Context, pf *offload.PF, prof Profile) (P
 				st.HWTCOffload = &on
 			case errors.Is(err, errs.ErrNotSupported), errors.Is(err, errs.ErrNotFound):
 			default:
-				return st, err
+				return st, params, err
 			}
 		}
 		var err error
 		if st.Bond, err = e.h.BondOf(ctx, st.Uplink); err != nil {
-			return st, err
+			return st, params, err
 		}
 		for _, name := range compatFiles() {
 			if v, err := CompatDevlink(e.h, st.Uplink, name); err == nil {
@@ -222,14 +229,20 @@ func (e *Engine) readState(ctx context.Context, pf *offload.PF, prof Profile) (P
 				st.Params = map[string]string{}
 			}
 			st.Params[name] = v.Text()
+			if params == nil {
+				params = map[string]offload.ParamValue{}
+			}
+			params[name] = v
+		case isMissingCapability(err):
+			return st, params, err
 		case errors.Is(err, errs.ErrNotSupported), errors.Is(err, errs.ErrNotFound), errors.Is(err, errs.ErrInvalidArgument):
 			// The driver or kernel lacks the parameter; a backend that
 			// needs it falls back (compat sysfs) or refuses.
 		default:
-			return st, err
+			return st, params, err
 		}
 	}
-	return st, nil
+	return st, params, nil
 }
 
 // readMode reads the eswitch mode through devlink or the MLNX_OFED compat
@@ -240,6 +253,12 @@ func (e *Engine) readMode(ctx context.Context, pf *offload.PF) (offload.ESwitchM
 	m, err := e.h.Devlink(offload.PCIDevice(pf.Address)).ESwitchMode(ctx)
 	if err == nil {
 		return m, "kernel", nil
+	}
+	if isMissingCapability(err) {
+		// The Host was not given devlink (a root other than "/" without
+		// a network namespace): inferring would answer for a kernel
+		// nobody asked.
+		return offload.ESwitchModeUnknown, "", err
 	}
 	// No devlink here, or no devlink instance for this device (ENODEV: an
 	// out-of-tree driver such as YUSUR's): infer.
@@ -257,15 +276,10 @@ func (e *Engine) readMode(ctx context.Context, pf *offload.PF) (offload.ESwitchM
 	return offload.ESwitchModeLegacy, "inferred", nil
 }
 
-// boolText renders an optional bool for steps.
-func boolText(b *bool) string {
-	switch {
-	case b == nil:
-		return "unknown"
-	case *b:
-		return "on"
-	}
-	return "off"
+// isMissingCapability reports whether err says the Host was opened without
+// a kernel interface (offload.MissingCapabilityError), as opposed to a
+// kernel or driver that lacks it.
+func isMissingCapability(err error) bool {
+	var m *offload.MissingCapabilityError
+	return errors.As(err, &m)
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -164,18 +165,18 @@ func mlnxOFEDSteering(t *testing.T, tr *offloadtest.Tree) {
 }
 
 var faultCases = []faultCase{
-	{tree: "cx5-legacy", pf: "0000:84:00.0", spec: switchdev.Spec{NumVFs: 4, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS}},
-	{tree: "cx5-legacy", pf: "0000:84:00.1", spec: switchdev.Spec{NumVFs: 3, HWTCOffload: true}},
+	{tree: "cx5-legacy", pf: "0000:84:00.0", spec: switchdev.Spec{NumVFs: 4, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS, Mode: offload.ESwitchModeSwitchdev}},
+	{tree: "cx5-legacy", pf: "0000:84:00.1", spec: switchdev.Spec{NumVFs: 3, HWTCOffload: true, Mode: offload.ESwitchModeSwitchdev}},
 	{tree: "cx5-switchdev", pf: "0000:84:00.0", spec: switchdev.Spec{NumVFs: 2, Mode: offload.ESwitchModeLegacy}},
-	{tree: "cx5-bond", pf: "0000:84:00.0", spec: switchdev.Spec{NumVFs: 2, HWTCOffload: true, Bond: switchdev.BondVFLAG}},
-	{tree: "cx5-bond", pf: "0000:84:00.1", spec: switchdev.Spec{NumVFs: 1, HWTCOffload: true, Bond: switchdev.BondRelease}},
-	{tree: "e810-ice", pf: "0000:3b:00.0", spec: switchdev.Spec{NumVFs: 4, HWTCOffload: true}},
-	{tree: "agilio-flower", pf: "0000:af:00.0", spec: switchdev.Spec{NumVFs: 2, HWTCOffload: true}},
-	{tree: "yusur-2200e", pf: "0000:00:0b.0", spec: switchdev.Spec{NumVFs: 3}},
-	{tree: "bf2-dpu", pf: "0000:03:00.0", spec: switchdev.Spec{NumVFs: 2, HWTCOffload: true}},
-	{tree: "cx5-switchdev-bond", pf: "0000:84:00.1", spec: switchdev.Spec{NumVFs: 4, HWTCOffload: true, Bond: switchdev.BondVFLAG}},
-	{tree: "cx5-switchdev-bond", pf: "0000:84:00.0", spec: switchdev.Spec{NumVFs: 2, Bond: switchdev.BondVFLAG, BondMode: offload.BondMode8023AD}},
-	{tree: "cx5-legacy", pf: "0000:84:00.1", spec: switchdev.Spec{NumVFs: 2, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS}, setup: mlnxOFEDSteering},
+	{tree: "cx5-bond", pf: "0000:84:00.0", spec: switchdev.Spec{NumVFs: 2, HWTCOffload: true, Bond: switchdev.BondVFLAG, Mode: offload.ESwitchModeSwitchdev}},
+	{tree: "cx5-bond", pf: "0000:84:00.1", spec: switchdev.Spec{NumVFs: 1, HWTCOffload: true, Bond: switchdev.BondRelease, Mode: offload.ESwitchModeSwitchdev}},
+	{tree: "e810-ice", pf: "0000:3b:00.0", spec: switchdev.Spec{NumVFs: 4, HWTCOffload: true, Mode: offload.ESwitchModeSwitchdev}},
+	{tree: "agilio-flower", pf: "0000:af:00.0", spec: switchdev.Spec{NumVFs: 2, HWTCOffload: true, Mode: offload.ESwitchModeSwitchdev}},
+	{tree: "yusur-2200e", pf: "0000:00:0b.0", spec: switchdev.Spec{NumVFs: 3, Mode: offload.ESwitchModeSwitchdev}},
+	{tree: "bf2-dpu", pf: "0000:03:00.0", spec: switchdev.Spec{NumVFs: 2, HWTCOffload: true, Mode: offload.ESwitchModeSwitchdev}},
+	{tree: "cx5-switchdev-bond", pf: "0000:84:00.1", spec: switchdev.Spec{NumVFs: 4, HWTCOffload: true, Bond: switchdev.BondVFLAG, Mode: offload.ESwitchModeSwitchdev}},
+	{tree: "cx5-switchdev-bond", pf: "0000:84:00.0", spec: switchdev.Spec{NumVFs: 2, Bond: switchdev.BondVFLAG, BondMode: offload.BondMode8023AD, Mode: offload.ESwitchModeSwitchdev}},
+	{tree: "cx5-legacy", pf: "0000:84:00.1", spec: switchdev.Spec{NumVFs: 2, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS, Mode: offload.ESwitchModeSwitchdev}, setup: mlnxOFEDSteering},
 }
 
 // stepWrites returns the sysfs file step s writes and how many times.
@@ -183,16 +184,16 @@ func stepWrites(s switchdev.Step) (string, int) {
 	dev := "sys/bus/pci/devices/" + s.PF.String() + "/"
 	switch s.Kind {
 	case switchdev.StepSetNumVFs:
-		if s.From != "0" && s.To != "0" {
+		if s.Before.NumVFs != 0 && s.After.NumVFs != 0 {
 			return dev + "sriov_numvfs", 2 // 0 first: N -> M is EBUSY
 		}
 		return dev + "sriov_numvfs", 1
 	case switchdev.StepSetAutoprobe:
 		return dev + "sriov_drivers_autoprobe", 1
 	case switchdev.StepUnbindVF:
-		return "sys/bus/pci/drivers/" + s.From + "/unbind", 1
+		return "sys/bus/pci/drivers/" + s.Before.Driver + "/unbind", 1
 	case switchdev.StepBindVF:
-		return "sys/bus/pci/drivers/" + s.To + "/bind", 1
+		return "sys/bus/pci/drivers/" + s.After.Driver + "/bind", 1
 	case switchdev.StepReleaseSlave, switchdev.StepEnslave:
 		return "sys/class/net/" + s.Bond + "/bonding/slaves", 1
 	case switchdev.StepSetBondMode:
@@ -216,9 +217,23 @@ func stepCommand(s switchdev.Step) (family string, cmd uint8) {
 	return "", 0
 }
 
-// injectFault makes step i of steps fail once: its last sysfs write, or
-// its devlink or ethtool request. false when the fakes cannot fail it.
-func injectFault(tr *offloadtest.Tree, steps []switchdev.Step, i int) bool {
+// faultKinds are the ways the fakes make a step go wrong: refused with no
+// effect, applied after the caller's deadline, and applied and then
+// reported as an error.
+var faultKinds = []offloadtest.FaultKind{offloadtest.FaultRefused, offloadtest.FaultLate, offloadtest.FaultAppliedThenError}
+
+// lateStepTimeout is the deadline a step gets when its sysfs write is to
+// land after it; lateWriteDelay is how long after the deadline it lands.
+const (
+	lateStepTimeout = 150 * time.Millisecond
+	lateWriteDelay  = 30 * time.Millisecond
+)
+
+// injectFault makes step i of steps go wrong once, the kind way: its last
+// sysfs write, or its devlink or ethtool request. ok is false when the
+// fakes cannot fail it; sysfsWrite says the fault is on a sysfs write
+// (a late one needs the step's deadline to pass).
+func injectFault(tr *offloadtest.Tree, steps []switchdev.Step, i int, kind offloadtest.FaultKind) (ok, sysfsWrite bool) {
 	if fam, cmd := stepCommand(steps[i]); fam != "" {
 		// The fakes count requests per device: the PF for devlink, the
 		// netdev for ethtool.
@@ -234,19 +249,29 @@ func injectFault(tr *offloadtest.Tree, steps []switchdev.Step, i int) bool {
 				before++
 			}
 		}
-		switch {
-		case fam == "ethtool":
-			tr.FailFeaturesSetNth(steps[i].Target, before+1, syscall.EOPNOTSUPP)
-		case cmd == devlink.CmdESwitchSet:
-			tr.FailDevlinkNth(steps[i].PF.String(), offloadtest.DevlinkESwitchSet, before+1, syscall.EOPNOTSUPP, "")
-		default:
-			tr.FailDevlinkNth(steps[i].PF.String(), offloadtest.DevlinkParamSet, before+1, syscall.EOPNOTSUPP, "")
+		op := offloadtest.DevlinkParamSet
+		if cmd == devlink.CmdESwitchSet {
+			op = offloadtest.DevlinkESwitchSet
 		}
-		return true
+		switch {
+		case fam == "ethtool" && kind == offloadtest.FaultRefused:
+			tr.FailFeaturesSetNth(steps[i].Target, before+1, syscall.EOPNOTSUPP)
+		case fam == "ethtool" && kind == offloadtest.FaultLate:
+			tr.LateFeaturesSetNth(steps[i].Target, before+1)
+		case fam == "ethtool":
+			tr.AppliedThenFailFeaturesSetNth(steps[i].Target, before+1, syscall.EIO)
+		case kind == offloadtest.FaultRefused:
+			tr.FailDevlinkNth(steps[i].PF.String(), op, before+1, syscall.EOPNOTSUPP, "")
+		case kind == offloadtest.FaultLate:
+			tr.LateDevlinkNth(steps[i].PF.String(), op, before+1)
+		default:
+			tr.AppliedThenFailDevlinkNth(steps[i].PF.String(), op, before+1, syscall.EIO, "")
+		}
+		return true, false
 	}
 	path, n := stepWrites(steps[i])
 	if path == "" {
-		return false
+		return false, false
 	}
 	before := 0
 	for _, s := range steps[:i] {
@@ -254,27 +279,38 @@ func injectFault(tr *offloadtest.Tree, steps []switchdev.Step, i int) bool {
 			before += m
 		}
 	}
-	tr.FailWriteNth(path, before+n, syscall.EIO)
-	return true
+	switch kind {
+	case offloadtest.FaultRefused:
+		tr.FailWriteNth(path, before+n, syscall.EIO)
+	case offloadtest.FaultLate:
+		tr.LateWriteNth(path, before+n, lateWriteDelay)
+	default:
+		tr.AppliedThenFailWriteNth(path, before+n, syscall.EIO)
+	}
+	return true, true
 }
 
-// faultPoint is one way to make a step fail: arm sets up the fault; false
-// when the fakes cannot fail it.
+// faultPoint is one way to make a step fail: arm sets up the fault; ok is
+// false when the fakes cannot fail it, sysfsWrite true when it is a sysfs
+// write.
 type faultPoint struct {
 	name string
-	arm  func() bool
+	arm  func() (ok, sysfsWrite bool)
 	// want, when set, is what the error must say failed: proof that the
 	// fault hit the sub-step it was meant for.
 	want string
 }
 
-// faultPoints lists the failure points of step i: one per step, and for a
-// set-bond-mode step each of its mutating sub-steps (bond down, mode
-// write, bond up), each a request of its own that the kernel can refuse.
-func faultPoints(tr *offloadtest.Tree, steps []switchdev.Step, i int) []faultPoint {
+// faultPoints lists the failure points of step i with fault kind: one
+// per step, and for a set-bond-mode step each of its mutating sub-steps
+// (bond down, mode write, bond up), each a request of its own that the
+// kernel can refuse. The rtnetlink link changes are only refused (the
+// fakes model late and half-applied faults for sysfs, devlink and
+// ethtool).
+func faultPoints(tr *offloadtest.Tree, steps []switchdev.Step, i int, kind offloadtest.FaultKind) []faultPoint {
 	s := steps[i]
 	if s.Kind != switchdev.StepSetBondMode {
-		return []faultPoint{{"", func() bool { return injectFault(tr, steps, i) }, ""}}
+		return []faultPoint{{"", func() (bool, bool) { return injectFault(tr, steps, i, kind) }, ""}}
 	}
 	// Only set-bond-mode steps take a bond down and up, twice each (as
 	// the fakes' bonds start up): count those before step i on this bond.
@@ -284,10 +320,14 @@ func faultPoints(tr *offloadtest.Tree, steps []switchdev.Step, i int) []faultPoi
 			before += 2
 		}
 	}
+	mode := faultPoint{"-mode-write", func() (bool, bool) { return injectFault(tr, steps, i, kind) }, "write bonding/mode " + s.Target}
+	if kind != offloadtest.FaultRefused {
+		return []faultPoint{mode}
+	}
 	return []faultPoint{
-		{"-link-down", func() bool { tr.FailSetLinkNth(s.Target, before+1, syscall.EIO); return true }, "rtnetlink set link down " + s.Target},
-		{"-mode-write", func() bool { return injectFault(tr, steps, i) }, "write bonding/mode " + s.Target},
-		{"-link-up", func() bool { tr.FailSetLinkNth(s.Target, before+2, syscall.EIO); return true }, "rtnetlink set link up " + s.Target},
+		{"-link-down", func() (bool, bool) { tr.FailSetLinkNth(s.Target, before+1, syscall.EIO); return true, false }, "rtnetlink set link down " + s.Target},
+		mode,
+		{"-link-up", func() (bool, bool) { tr.FailSetLinkNth(s.Target, before+2, syscall.EIO); return true, false }, "rtnetlink set link up " + s.Target},
 	}
 }
 
@@ -302,15 +342,19 @@ func bondsUp(tr *offloadtest.Tree) map[string]bool {
 }
 
 // TestApplyRollbackEveryStep fails each mutating step of each fault case
-// in turn and checks that Apply reports that step, that rollback
-// completed, and that the host is exactly as it was before. Since a
-// correct rollback restores the host, the failure points of one case run
-// one after the other on the same tree: a rollback that left anything
-// behind fails its own subtest and, most likely, the next.
+// in turn, in each way the fakes model (refused; applied after the
+// deadline; applied, then an error), and checks that Apply reports that
+// step, that rollback completed, and that the host is exactly as it was
+// before: by the library's own state reader, and by a raw snapshot of the
+// fake tree's files and the fake kernel's state. Since a correct rollback
+// restores the host, the failure points of one case run one after the
+// other on the same tree: a rollback that left anything behind fails its
+// own subtest and, most likely, the next.
 func TestApplyRollbackEveryStep(t *testing.T) {
 	t.Parallel()
 	covered, skipped := 0, 0
 	kinds := map[switchdev.StepKind]int{}
+	byFault := map[offloadtest.FaultKind]int{}
 	for _, fc := range faultCases {
 		tr, h := openTree(t, fc.tree)
 		if fc.setup != nil {
@@ -327,48 +371,86 @@ func TestApplyRollbackEveryStep(t *testing.T) {
 		if p.Empty() {
 			t.Fatalf("%s %s: empty plan, nothing to fail", fc.tree, fc.pf)
 		}
+		// Planning read the devlink and ethtool state the fakes fill in
+		// on first use; the raw snapshot is taken after it.
+		raw, err := tr.Snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
 		steps := p.Steps
 		for i, s := range steps {
-			for _, fp := range faultPoints(tr, steps, i) {
-				name := fmt.Sprintf("%s/%s/step%02d-%s%s", fc.tree, fc.pf, i+1, s.Kind, fp.name)
-				t.Run(name, func(t *testing.T) {
-					if !fp.arm() {
-						skipped++
-						t.Skipf("the fakes cannot fail a %s step", s.Kind)
-					}
-					p, err := h.Plan(ctx, pf, fc.spec)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if d := cmp.Diff(steps, p.Steps, cmp.Comparer(func(a, b switchdev.Step) bool { return a.String() == b.String() && a.Command == b.Command })); d != "" {
-						t.Fatalf("plan changed after the previous rollback (-first +now):\n%s", d)
-					}
-					err = p.Apply(ctx)
-					var ae *switchdev.ApplyError
-					if !errors.As(err, &ae) {
-						t.Fatalf("apply with step %d failing: %v", i+1, err)
-					}
-					if ae.Step != i+1 {
-						t.Errorf("failed at step %d, injected at %d: %v", ae.Step, i+1, err)
-					}
-					if fp.want != "" && !strings.Contains(err.Error(), fp.want) {
-						t.Errorf("error does not say %q failed: %v", fp.want, err)
-					}
-					if ae.RollbackErr != nil {
-						t.Errorf("rollback incomplete: %v", ae.RollbackErr)
-					}
-					if !strings.Contains(err.Error(), fmt.Sprintf("step %d (", ae.Step)) || !strings.Contains(err.Error(), "rolled back") && ae.Step > 1 {
-						t.Errorf("error does not say which step failed and what was rolled back: %v", err)
-					}
-					if d := cmp.Diff(before, hostState(t, h)); d != "" {
-						t.Errorf("host state after rollback differs from before (-before +after):\n%s\nerror: %v", d, err)
-					}
-					if d := cmp.Diff(beforeUp, bondsUp(tr)); d != "" {
-						t.Errorf("bond admin state after rollback differs from before (-before +after):\n%s\nerror: %v", d, err)
-					}
-					covered++
-					kinds[s.Kind]++
-				})
+			for _, fk := range faultKinds {
+				for _, fp := range faultPoints(tr, steps, i, fk) {
+					name := fmt.Sprintf("%s/%s/step%02d-%s%s/%s", fc.tree, fc.pf, i+1, s.Kind, fp.name, fk)
+					t.Run(name, func(t *testing.T) {
+						ok, sysfsWrite := fp.arm()
+						if !ok {
+							skipped++
+							t.Skipf("the fakes cannot fail a %s step", s.Kind)
+						}
+						p, err := h.Plan(ctx, pf, fc.spec)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if d := cmp.Diff(steps, p.Steps, cmp.Comparer(func(a, b switchdev.Step) bool { return a.String() == b.String() && a.Command == b.Command })); d != "" {
+							t.Fatalf("plan changed after the previous rollback (-first +now):\n%s", d)
+						}
+						if fk == offloadtest.FaultLate && sysfsWrite {
+							// The write is to land after the step's
+							// deadline: give the step a short one.
+							p.Steps[i].Timeout = lateStepTimeout
+						}
+						err = p.Apply(ctx)
+						var ae *switchdev.ApplyError
+						if !errors.As(err, &ae) {
+							t.Fatalf("apply with step %d failing: %v", i+1, err)
+						}
+						if ae.Step != i+1 {
+							t.Errorf("failed at step %d, injected at %d: %v", ae.Step, i+1, err)
+						}
+						if fp.want != "" && !strings.Contains(err.Error(), fp.want) {
+							t.Errorf("error does not say %q failed: %v", fp.want, err)
+						}
+						if ae.RollbackErr != nil || len(ae.InFlight) != 0 {
+							t.Errorf("rollback incomplete: %v", ae.RollbackErr)
+						}
+						if !strings.Contains(err.Error(), fmt.Sprintf("step %d (", ae.Step)) || !strings.Contains(err.Error(), "rolled back") && ae.Step > 1 {
+							t.Errorf("error does not say which step failed and what was rolled back: %v", err)
+						}
+						// Every step that ran has an outcome; the failed
+						// one was never applied, or was undone.
+						if len(ae.Outcomes) != i+1 {
+							t.Errorf("%d step outcomes for %d steps run: %+v", len(ae.Outcomes), i+1, ae.Outcomes)
+						}
+						for _, o := range ae.Outcomes {
+							if o.Outcome == switchdev.OutcomeUnknown {
+								t.Errorf("step %d outcome unknown: %s", o.N, o.Why)
+							}
+						}
+						if fk != offloadtest.FaultRefused && len(ae.Outcomes) > 0 && ae.Outcomes[0].Outcome != switchdev.OutcomeUndone && s.Kind != switchdev.StepSetBondMode {
+							// An applied fault changed the host: the
+							// failed step must have been undone, not
+							// taken as never applied.
+							t.Errorf("step %d was applied by a %s fault but its outcome is %s", i+1, fk, ae.Outcomes[0].Outcome)
+						}
+						if d := cmp.Diff(before, hostState(t, h)); d != "" {
+							t.Errorf("host state after rollback differs from before (-before +after):\n%s\nerror: %v", d, err)
+						}
+						if d := cmp.Diff(beforeUp, bondsUp(tr)); d != "" {
+							t.Errorf("bond admin state after rollback differs from before (-before +after):\n%s\nerror: %v", d, err)
+						}
+						now, serr := tr.Snapshot()
+						if serr != nil {
+							t.Fatal(serr)
+						}
+						if d := cmp.Diff(raw, now); d != "" {
+							t.Errorf("raw tree and kernel state after rollback differ from before (-before +after):\n%s\nerror: %v", d, err)
+						}
+						covered++
+						kinds[s.Kind]++
+						byFault[fk]++
+					})
+				}
 			}
 		}
 		// With the faults spent, the plan applies.
@@ -376,7 +458,7 @@ func TestApplyRollbackEveryStep(t *testing.T) {
 			t.Errorf("%s %s: apply without faults: %v", fc.tree, fc.pf, err)
 		}
 	}
-	t.Logf("fault injection: %d failure points covered, %d skipped; by kind: %v", covered, skipped, kinds)
+	t.Logf("fault injection: %d failure points covered, %d skipped; by step kind: %v; by fault kind: %v", covered, skipped, kinds, byFault)
 	if covered == 0 {
 		t.Error("no failure point covered")
 	}
@@ -389,7 +471,7 @@ func TestApplyTimeout(t *testing.T) {
 	tr, h := openTree(t, "cx5-legacy")
 	pf := offload.MustParsePCIAddress("0000:84:00.1")
 	before := hostState(t, h)
-	p, err := h.Plan(context.Background(), pf, switchdev.Spec{NumVFs: 2, HWTCOffload: true})
+	p, err := h.Plan(context.Background(), pf, switchdev.Spec{NumVFs: 2, HWTCOffload: true, Mode: offload.ESwitchModeSwitchdev})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -433,7 +515,7 @@ func TestConcurrentApply(t *testing.T) {
 	h2 := newTestHost(tr.Host(t))
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.1")
-	specs := []switchdev.Spec{{NumVFs: 3, HWTCOffload: true}, {NumVFs: 2, HWTCOffload: true}}
+	specs := []switchdev.Spec{{NumVFs: 3, HWTCOffload: true, Mode: offload.ESwitchModeSwitchdev}, {NumVFs: 2, HWTCOffload: true, Mode: offload.ESwitchModeSwitchdev}}
 	plans := make([]*switchdev.Plan, 2)
 	for i, h := range []testHost{h1, h2} {
 		p, err := h.Plan(ctx, pf, specs[i])
@@ -522,15 +604,15 @@ func TestPlanRefusals(t *testing.T) {
 		want     error
 		text     string
 	}{
-		{"cx5-bond", "0000:84:00.0", switchdev.Spec{NumVFs: 4}, errs.ErrBusy, "bond1"},
-		{"cx5-legacy", "0000:84:00.0", switchdev.Spec{NumVFs: 128}, errs.ErrInvalidArgument, "sriov_totalvfs is 127"},
-		{"cx5-legacy", "0000:84:00.0", switchdev.Spec{NumVFs: -2}, errs.ErrInvalidArgument, "VF count"},
-		{"cx5-legacy", "0000:84:00.0", switchdev.Spec{NumVFs: 1, FlowSteering: "fast"}, errs.ErrInvalidArgument, "flow steering"},
+		{"cx5-bond", "0000:84:00.0", switchdev.Spec{NumVFs: 4, Mode: offload.ESwitchModeSwitchdev}, errs.ErrBusy, "bond1"},
+		{"cx5-legacy", "0000:84:00.0", switchdev.Spec{NumVFs: 128, Mode: offload.ESwitchModeSwitchdev}, errs.ErrInvalidArgument, "sriov_totalvfs is 127"},
+		{"cx5-legacy", "0000:84:00.0", switchdev.Spec{NumVFs: -2, Mode: offload.ESwitchModeSwitchdev}, errs.ErrInvalidArgument, "VF count"},
+		{"cx5-legacy", "0000:84:00.0", switchdev.Spec{NumVFs: 1, FlowSteering: "fast", Mode: offload.ESwitchModeSwitchdev}, errs.ErrInvalidArgument, "flow steering"},
 		{"cx5-legacy", "0000:84:00.0", switchdev.Spec{NumVFs: 1, Mode: offload.ESwitchModeSwitchdevInactive}, errs.ErrInvalidArgument, "eswitch mode"},
-		{"cx5-bond", "0000:84:00.0", switchdev.Spec{NumVFs: 1, Bond: switchdev.BondVFLAG, BondMode: offload.BondModeBalanceRR}, errs.ErrInvalidArgument, "bond mode"},
+		{"cx5-bond", "0000:84:00.0", switchdev.Spec{NumVFs: 1, Bond: switchdev.BondVFLAG, BondMode: offload.BondModeBalanceRR, Mode: offload.ESwitchModeSwitchdev}, errs.ErrInvalidArgument, "bond mode"},
 		{"agilio-flower", "0000:af:00.0", switchdev.Spec{NumVFs: 1, Mode: offload.ESwitchModeLegacy}, errs.ErrNotSupported, "firmware"},
-		{"e810-ice", "0000:3b:00.0", switchdev.Spec{NumVFs: 1, Bond: switchdev.BondVFLAG, FlowSteering: offload.FlowSteeringSMFS}, nil, ""},
-		{"cx5-legacy", "0000:84:00.2", switchdev.Spec{NumVFs: 1}, errs.ErrNotSupported, "not an SR-IOV physical function"},
+		{"e810-ice", "0000:3b:00.0", switchdev.Spec{NumVFs: 1, Bond: switchdev.BondVFLAG, FlowSteering: offload.FlowSteeringSMFS, Mode: offload.ESwitchModeSwitchdev}, nil, ""},
+		{"cx5-legacy", "0000:84:00.2", switchdev.Spec{NumVFs: 1, Mode: offload.ESwitchModeSwitchdev}, errs.ErrNotSupported, "not an SR-IOV physical function"},
 	}
 	for _, c := range cases {
 		tr, h := openTree(t, c.tree)
@@ -557,7 +639,7 @@ func TestApplyStalePlan(t *testing.T) {
 	tr, h := openTree(t, "cx5-legacy")
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.1")
-	spec := switchdev.Spec{NumVFs: 2, HWTCOffload: true}
+	spec := switchdev.Spec{NumVFs: 2, HWTCOffload: true, Mode: offload.ESwitchModeSwitchdev}
 	stale, err := h.Plan(ctx, pf, spec)
 	if err != nil {
 		t.Fatal(err)
@@ -584,7 +666,7 @@ func TestApplyWaitsForLock(t *testing.T) {
 	tr, h := openTree(t, "cx5-legacy")
 	pf := offload.MustParsePCIAddress("0000:84:00.1")
 	runDir := t.TempDir()
-	p, err := h.Plan(context.Background(), pf, switchdev.Spec{NumVFs: 2, RunDir: runDir})
+	p, err := h.Plan(context.Background(), pf, switchdev.Spec{NumVFs: 2, RunDir: runDir, Mode: offload.ESwitchModeSwitchdev})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -613,7 +695,7 @@ func BenchmarkPlanSwitchdev(b *testing.B) {
 	_, h := openTree(b, "cx5-switchdev")
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
-	spec := switchdev.Spec{NumVFs: 4}
+	spec := switchdev.Spec{NumVFs: 4, Mode: offload.ESwitchModeSwitchdev}
 	reads := h.FS().Reads()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -622,4 +704,213 @@ func BenchmarkPlanSwitchdev(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(h.FS().Reads()-reads)/float64(b.N), "sysfs-reads/op")
+}
+
+// TestPlanZeroSpecKeeps: Spec{} keeps every part of the host as it is. On
+// every bundled tree (and the extra ones), the plan of every PF has no
+// step that removes VFs, changes the eswitch mode, unbinds a VF, turns
+// something off or takes a netdev out of a bond: it is empty, or it only
+// adds (rebinding VFs an interrupted manual run left unbound).
+func TestPlanZeroSpecKeeps(t *testing.T) {
+	names := append(offloadtest.Names(), "cx5-switchdev-bond")
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			if name == "large" && testing.Short() {
+				t.Skip("building the 16x256 tree writes ~60000 files (about a minute); -short skips it")
+			}
+			tr, h := openTree(t, name)
+			ctx := context.Background()
+			pfs, err := h.Discover(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			planned := 0
+			for _, pf := range pfs {
+				p, err := h.Plan(ctx, pf.Address, switchdev.Spec{})
+				if err != nil {
+					// A refusal (a failed prerequisite) changes nothing
+					// either; it must not be a bond refusal, which
+					// only a change would trigger.
+					if errors.Is(err, errs.ErrBusy) {
+						t.Errorf("%s: Spec{} refused as if it changed something: %v", pf.Address, err)
+					}
+					continue
+				}
+				planned++
+				for _, s := range p.Steps {
+					bad := ""
+					switch s.Kind {
+					case switchdev.StepSetNumVFs:
+						if s.After.NumVFs < s.Before.NumVFs {
+							bad = "removes VFs"
+						}
+					case switchdev.StepSetESwitchMode:
+						bad = "changes the eswitch mode"
+					case switchdev.StepUnbindVF, switchdev.StepReleaseSlave, switchdev.StepSetBondMode, switchdev.StepSetParam, switchdev.StepSetCompat:
+						bad = "changes a setting nobody asked for"
+					case switchdev.StepSetHWTCOffload, switchdev.StepSetAutoprobe:
+						if !s.After.On {
+							bad = "turns something off"
+						}
+					}
+					if bad != "" {
+						t.Errorf("%s: Spec{} plans %q, which %s", pf.Address, s, bad)
+					}
+				}
+			}
+			if planned == 0 && len(pfs) > 0 {
+				t.Errorf("no PF of %s could be planned with Spec{}", name)
+			}
+			if w := tr.Writes(); len(w) != 0 {
+				t.Errorf("planning wrote %v", w)
+			}
+		})
+	}
+}
+
+// slowWriteCase applies, on cx5-legacy's second port (legacy, no VFs), a
+// plan whose sriov_numvfs write takes 1.5 s while every step has 300 ms,
+// with maxWait as the engine's Config.MaxInFlightWait. It checks the PF
+// lock while the write is in flight and returns Apply's error and the
+// raw state from before.
+func slowWriteCase(t *testing.T, maxWait time.Duration) (*offloadtest.Tree, testHost, error, offloadtest.Snapshot, string) {
+	t.Helper()
+	tr, h := openTree(t, "cx5-legacy")
+	h.Engine = switchdev.New(h.Host, switchdev.Config{Backends: testBackends(), MaxInFlightWait: maxWait})
+	ctx := context.Background()
+	pf := offload.MustParsePCIAddress("0000:84:00.1")
+	runDir := t.TempDir()
+	spec := switchdev.Spec{NumVFs: 2, Mode: offload.ESwitchModeSwitchdev, HWTCOffload: true, StepTimeout: 300 * time.Millisecond, RunDir: runDir}
+	p, err := h.Plan(ctx, pf, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := tr.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	numvfs := "sys/bus/pci/devices/0000:84:00.1/sriov_numvfs"
+	tr.SlowWriteNth(numvfs, 1, 1500*time.Millisecond)
+	lockErr := make(chan error, 1)
+	go func() {
+		// Once the write has started, and after the step's deadline has
+		// passed, another agent tries the PF lock.
+		for !slices.ContainsFunc(tr.Writes(), func(w string) bool { return w == numvfs+"=2" }) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(600 * time.Millisecond)
+		lctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		l, err := switchdev.LockPF(lctx, runDir, pf)
+		if err == nil {
+			l.Unlock()
+			err = errors.New("the PF lock was free while the sriov_numvfs write was in flight")
+		} else if errors.Is(err, errs.ErrTimeout) {
+			err = nil
+		}
+		lockErr <- err
+	}()
+	applyErr := p.Apply(ctx)
+	if err := <-lockErr; err != nil {
+		t.Error(err)
+	}
+	return tr, h, applyErr, raw, runDir
+}
+
+// TestApplySlowWrite is issue 16's late write: sriov_numvfs takes 1.5 s,
+// the step's deadline is 300 ms. Apply keeps the PF locked while the
+// write is in flight, waits for it, undoes the VFs it created, and says
+// so; 2 s later the host is as before.
+func TestApplySlowWrite(t *testing.T) {
+	tr, h, err, raw, _ := slowWriteCase(t, 0)
+	t.Logf("apply: %v", err)
+	var ae *switchdev.ApplyError
+	if !errors.As(err, &ae) || ae.Failed.Kind != switchdev.StepSetNumVFs || !errors.Is(err, errs.ErrTimeout) {
+		t.Fatalf("want a timed-out numvfs step, got %v", err)
+	}
+	if ae.RollbackErr != nil || len(ae.InFlight) != 0 {
+		t.Fatalf("rollback incomplete: %v", err)
+	}
+	o := ae.Outcomes[0]
+	if o.N != ae.Step || o.Outcome != switchdev.OutcomeUndone || !strings.Contains(err.Error(), "waited") || !strings.Contains(err.Error(), "undone") {
+		t.Errorf("the error does not say it waited for the write and undid it: outcome %+v: %v", o, err)
+	}
+	time.Sleep(2 * time.Second)
+	now, serr := tr.Snapshot()
+	if serr != nil {
+		t.Fatal(serr)
+	}
+	if d := cmp.Diff(raw, now); d != "" {
+		t.Errorf("2 s after Apply the host is not as before (-before +after):\n%s\nerror: %v", d, err)
+	}
+	if n, _ := h.NumVFs(context.Background(), offload.MustParsePCIAddress("0000:84:00.1")); n != 0 {
+		t.Errorf("%d VFs 2 s after Apply, want 0", n)
+	}
+}
+
+// TestApplySlowWriteGivesUp: with MaxInFlightWait shorter than the write,
+// Apply stops waiting, says the outcome is unknown and that the host might
+// not be as before, and keeps the PF lock until the write returns.
+func TestApplySlowWriteGivesUp(t *testing.T) {
+	tr, h, err, raw, runDir := slowWriteCase(t, 200*time.Millisecond)
+	t.Logf("apply: %v", err)
+	pf := offload.MustParsePCIAddress("0000:84:00.1")
+	var ae *switchdev.ApplyError
+	if !errors.As(err, &ae) || ae.Failed.Kind != switchdev.StepSetNumVFs {
+		t.Fatalf("want a failed numvfs step, got %v", err)
+	}
+	if len(ae.InFlight) != 1 || ae.RollbackErr == nil || !strings.Contains(err.Error(), "might not be as before") {
+		t.Fatalf("the error does not say the outcome is unknown: %v", err)
+	}
+	if ae.Outcomes[0].Outcome != switchdev.OutcomeUnknown {
+		t.Errorf("failed step outcome %s, want unknown", ae.Outcomes[0].Outcome)
+	}
+	lctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	if l, lerr := switchdev.LockPF(lctx, runDir, pf); lerr == nil {
+		l.Unlock()
+		t.Error("the PF lock was free after Apply returned with its write in flight")
+	}
+	cancel()
+	time.Sleep(2 * time.Second)
+	// The write has landed: the host is not as before, which the error
+	// said it might not be, and the lock is free again.
+	lctx, cancel = context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	l, lerr := switchdev.LockPF(lctx, runDir, pf)
+	if lerr != nil {
+		t.Fatalf("the PF lock is still held 2 s after the write returned: %v", lerr)
+	}
+	l.Unlock()
+	now, serr := tr.Snapshot()
+	if serr != nil {
+		t.Fatal(serr)
+	}
+	if cmp.Equal(raw, now) {
+		t.Log("the host is as before after all")
+	} else if n, _ := h.NumVFs(context.Background(), pf); n != 2 {
+		t.Errorf("%d VFs after the late write, want the 2 it wrote", n)
+	}
+}
+
+// strayBackend adds a step for a PF that cannot be read (an address with
+// no device), without reading its State first.
+type strayBackend struct{ switchdev.GenericBackend }
+
+func (strayBackend) Name() string { return "stray" }
+
+func (strayBackend) Plan(ctx context.Context, b *switchdev.PlanBuilder) error {
+	b.SetNumVFs(offload.MustParsePCIAddress("0000:99:00.0"), 2, "")
+	return nil
+}
+
+// TestPlanBuilderLoadError: a step added for a PF whose state cannot be
+// read makes Plan fail with that error, instead of a step computed from a
+// state nobody read (mustLoad used to swallow the error).
+func TestPlanBuilderLoadError(t *testing.T) {
+	tr, _ := openTree(t, "e810-ice")
+	e := switchdev.New(tr.Host(t), switchdev.Config{Backends: []switchdev.Backend{strayBackend{}}})
+	p, err := e.Plan(context.Background(), offload.MustParsePCIAddress("0000:3b:00.0"), switchdev.Spec{})
+	if err == nil || !errors.Is(err, errs.ErrNotFound) || !strings.Contains(err.Error(), "0000:99:00.0") {
+		t.Fatalf("plan with a step for an unreadable PF: %v, %v; want the PF's read error", p, err)
+	}
 }
