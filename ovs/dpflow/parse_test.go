@@ -210,3 +210,64 @@ func TestUnknownKeysAndNestedActions(t *testing.T) {
 		t.Errorf("Why = %q %q", r, d)
 	}
 }
+
+// TestMaxDepth checks the nesting bound: MaxDepth parentheses deep is a
+// flow, one more is a *ParseError at the parenthesis past the bound, in
+// the match, in an info value and in the actions, closed or not.
+func TestMaxDepth(t *testing.T) {
+	nest := func(n int) string { return strings.Repeat("(", n) + "1" + strings.Repeat(")", n) }
+	tail := ", packets:1, bytes:1, used:never, actions:drop"
+	f, err := Parse("in_port(1),x" + nest(MaxDepth) + tail)
+	if err != nil {
+		t.Fatalf("nesting of MaxDepth: %v", err)
+	}
+	if a, _ := f.Key("x"); a.Text != "x"+nest(MaxDepth) {
+		t.Errorf("x = %q", a.Text)
+	}
+	if _, err := Parse("in_port(1)" + tail[:len(tail)-4] + "clone" + nest(MaxDepth)); err != nil {
+		t.Errorf("actions nested MaxDepth deep: %v", err)
+	}
+	for _, tc := range []struct{ name, head, rest string }{
+		{"match", "in_port(1),x", nest(MaxDepth+1) + tail},
+		{"match unclosed", "in_port(1),x", strings.Repeat("(", 3*MaxDepth)},
+		{"info", "in_port(1), packets:1, bytes:1, used:never, foo:x", nest(MaxDepth+1) + ", actions:drop"},
+		{"actions", "in_port(1), packets:1, bytes:1, used:never, actions:clone", nest(MaxDepth + 1)},
+		{"actions unclosed", "in_port(1), packets:1, bytes:1, used:never, actions:clone", strings.Repeat("(", MaxDepth+1)},
+	} {
+		_, err := Parse(tc.head + tc.rest)
+		var pe *ParseError
+		if !errors.As(err, &pe) || !strings.Contains(pe.Msg, "nested deeper than") {
+			t.Errorf("%s: err %v, want nested deeper than %d", tc.name, err, MaxDepth)
+			continue
+		}
+		if want := len(tc.head) + MaxDepth + 1; pe.Column != want {
+			t.Errorf("%s: column %d, want %d", tc.name, pe.Column, want)
+		}
+	}
+	if _, err := ParseActions("clone" + nest(MaxDepth+1)); err == nil {
+		t.Error("ParseActions accepted nesting past MaxDepth")
+	}
+}
+
+// TestWorstLines parses the benchmark's 1 MiB lines and checks what each
+// must give: the flat and nested lines are flows, the others errors.
+func TestWorstLines(t *testing.T) {
+	want := map[string]string{
+		"flat": "", "nested": "", "deep": "nested deeper than", "open": "nested deeper than",
+		"a(": "nested deeper than", "close": "expected ','", "commas": "expected key",
+	}
+	for _, tc := range worstLines() {
+		f, err := Parse(tc.line)
+		w, ok := want[tc.name]
+		switch {
+		case !ok:
+			t.Errorf("%s: no expectation", tc.name)
+		case w == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case w == "" && len(f.Match) < 1000:
+			t.Errorf("%s: only %d attributes", tc.name, len(f.Match))
+		case w != "" && (err == nil || !strings.Contains(err.Error(), w)):
+			t.Errorf("%s: err %v, want %q", tc.name, err, w)
+		}
+	}
+}
