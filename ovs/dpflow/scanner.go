@@ -19,6 +19,24 @@ type Options struct {
 	// MaxLineSize bounds a single line in bytes (default 1 MiB); a longer
 	// line is a *ParseError and the Scanner skips it.
 	MaxLineSize int
+	// Type is the type= filter the dump was taken with, when known (zero:
+	// not known). Parsing does not use it; the Scanner and FlowDump
+	// carry it to the Report (Report.Type). ovs/unixctl sets it from
+	// DumpOptions.Type.
+	Type DumpType
+}
+
+// Counts are what a Scanner has read so far, line by line.
+type Counts struct {
+	// Lines is the number of lines read.
+	Lines int
+	// Flows is the number of lines that parsed as flows.
+	Flows int
+	// Errors is the number of lines that did not parse (*ParseError).
+	Errors int
+	// Other is the number of lines skipped in tolerant mode that are not
+	// part of a dump: OVS log lines, prompts, any other text.
+	Other int
 }
 
 const (
@@ -39,6 +57,7 @@ type Scanner struct {
 	line  int
 	skip  bool // discarding the rest of an over-long line
 	flow  Flow
+	n     Counts
 }
 
 // NewScanner returns a Scanner reading r.
@@ -68,9 +87,18 @@ func (s *Scanner) Next() (*Flow, error) {
 	for {
 		line, err := s.nextLine()
 		if err != nil {
+			var pe *ParseError
+			if errors.As(err, &pe) {
+				s.n.Lines, s.n.Errors = s.line, s.n.Errors+1
+			}
 			return nil, err
 		}
+		s.n.Lines = s.line
+		if dumpLine(line) {
+			continue
+		}
 		if skipLine(line, s.opts.Strict) {
+			s.n.Other++
 			continue
 		}
 		p := parser{line: line, strict: s.opts.Strict}
@@ -79,9 +107,11 @@ func (s *Scanner) Next() (*Flow, error) {
 			if errors.As(err, &pe) {
 				pe.Line = s.line
 			}
+			s.n.Errors++
 			return nil, err
 		}
 		s.flow.Line = s.line
+		s.n.Flows++
 		return &s.flow, nil
 	}
 }
@@ -114,11 +144,18 @@ func (s *Scanner) All() iter.Seq2[*Flow, error] {
 // that starts like a flow is always parsed, so a truncated flow is
 // reported, not skipped.
 func skipLine(line string, strict bool) bool {
-	l := strings.TrimLeft(line, " \t")
-	if l == "" || l == "\r" || l[0] == '#' || strings.HasPrefix(l, "flow-dump from ") {
+	if dumpLine(line) {
 		return true
 	}
+	l := strings.TrimLeft(line, " \t")
 	return !strict && (isLogLine(l) || !startsLikeFlow(l))
+}
+
+// dumpLine reports the lines of a dump that are not flows: blank lines,
+// '#' comments and "flow-dump from ..." headers.
+func dumpLine(line string) bool {
+	l := strings.TrimLeft(line, " \t")
+	return l == "" || l == "\r" || l[0] == '#' || strings.HasPrefix(l, "flow-dump from ")
 }
 
 // startsLikeFlow reports lines beginning with "ufid:" or "name(".
@@ -248,6 +285,8 @@ type FlowDump struct {
 	// Filter is the dump's filter as given to dpctl/dump-flows (for example
 	// "type=offloaded"); set by the caller.
 	Filter string
+	// Type is the dump's type= filter when known (from Options.Type).
+	Type DumpType
 	// Flows are the parsed flows, each independent of the others.
 	Flows []Flow
 	// Errors are the lines that did not parse.
@@ -267,7 +306,7 @@ func ParseDump(dump string, opts Options) (*FlowDump, error) {
 }
 
 func collect(s *Scanner, strict bool) (*FlowDump, error) {
-	d := &FlowDump{}
+	d := &FlowDump{Type: s.Type()}
 	for f, err := range s.All() {
 		if err != nil {
 			var pe *ParseError
@@ -280,6 +319,25 @@ func collect(s *Scanner, strict bool) (*FlowDump, error) {
 		d.Flows = append(d.Flows, *f.Clone())
 	}
 	return d, nil
+}
+
+// Counts returns what the Scanner has read so far. After the last flow
+// it tells an empty dump (no lines, or only headers and blank lines)
+// from input that is not a dump at all (Flows 0, Other or Errors not).
+func (s *Scanner) Counts() Counts { return s.n }
+
+// Type returns Options.Type: the type= filter the dump was taken with,
+// zero when not known.
+func (s *Scanner) Type() DumpType { return s.opts.Type }
+
+// Report returns the report of the dump's flows, knowing its Type.
+func (d *FlowDump) Report() *Report {
+	r := NewReport()
+	r.Type = d.Type
+	for i := range d.Flows {
+		r.Add(&d.Flows[i])
+	}
+	return r
 }
 
 // Strict reports whether the Scanner parses in strict mode.
