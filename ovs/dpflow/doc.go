@@ -67,7 +67,10 @@
 // NewReport and Report.Add build the offload verification report the
 // guides ask a person to eyeball: flows per datapath layer, the offloaded
 // share by flows, packets and bytes, per in_port summaries, and the flows
-// not in hardware with the likely reason where the flow shows it.
+// not in hardware with the likely reason where the flow shows it. A dump
+// taken without -m shows neither offloaded: nor dp:; when its type= filter
+// is known (Options.Type, Report.Type, DumpType) the report places its
+// flows by it: every flow of a type=offloaded dump is in hardware.
 //
 // The package does no I/O of its own and needs no privilege; ovs/unixctl
 // fetches live dumps.
