@@ -2,6 +2,7 @@ package dpflow
 
 import (
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -268,6 +269,60 @@ func TestWorstLines(t *testing.T) {
 			t.Errorf("%s: only %d attributes", tc.name, len(f.Match))
 		case w != "" && (err == nil || !strings.Contains(err.Error(), w)):
 			t.Errorf("%s: err %v, want %q", tc.name, err, w)
+		}
+	}
+}
+
+// closeParenRef is the obvious byte loop closeParen must agree with.
+func closeParenRef(s string, open int) (end, deep int) {
+	depth := 1
+	for i := open + 1; i < len(s); i++ {
+		switch s[i] {
+		case '(':
+			if depth++; depth > MaxDepth {
+				return -1, i
+			}
+		case ')':
+			if depth--; depth == 0 {
+				return i + 1, -1
+			}
+		}
+	}
+	return -1, -1
+}
+
+// TestCloseParenReference compares closeParen, which jumps with IndexByte
+// and remembers the next ')', with the byte loop on random strings of
+// parentheses and runs of other bytes, at every '('.
+func TestCloseParenReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pieces := []string{"(", ")", "a", ",", strings.Repeat("x", 17), strings.Repeat("y", 40), "((", "))"}
+	for n := 0; n < 3000; n++ {
+		var b strings.Builder
+		for k := rng.IntN(200); k > 0; k-- {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		if n%10 == 5 { // deep, with quiet runs: the IndexByte jumps reach MaxDepth
+			for k := MaxDepth - 2 + rng.IntN(4); k > 0; k-- {
+				b.WriteString("(" + strings.Repeat("q", 16+rng.IntN(3)))
+			}
+			b.WriteString(strings.Repeat(")", rng.IntN(MaxDepth+2)))
+		}
+		if n%10 == 0 { // deep enough to reach MaxDepth
+			b.WriteString(strings.Repeat("(", MaxDepth+rng.IntN(3)-1))
+			b.WriteString(strings.Repeat("z", rng.IntN(40)))
+			b.WriteString(strings.Repeat(")", MaxDepth+rng.IntN(3)-1))
+		}
+		s := b.String()
+		for i := 0; i < len(s); i++ {
+			if s[i] != '(' {
+				continue
+			}
+			e, d := closeParen(s, i)
+			we, wd := closeParenRef(s, i)
+			if e != we || d != wd {
+				t.Fatalf("closeParen(%q, %d) = %d, %d; want %d, %d", s, i, e, d, we, wd)
+			}
 		}
 	}
 }
