@@ -92,7 +92,7 @@ const MaxDepth = 64
 // searched twice for the same parenthesis: the scan is linear in the
 // input, however deep or long the nesting.
 func closeParen(s string, open int) (end, deep int) {
-	const quietRun = 16 // bytes without a parenthesis before jumping
+	const quietRun = 8 // bytes without a parenthesis before jumping
 	depth, pos := 1, open+1
 	nextClose := -1 // index of the next ')' at or after pos, once searched
 	for {

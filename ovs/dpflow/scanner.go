@@ -94,11 +94,10 @@ func (s *Scanner) Next() (*Flow, error) {
 			return nil, err
 		}
 		s.n.Lines = s.line
-		if dumpLine(line) {
-			continue
-		}
-		if skipLine(line, s.opts.Strict) {
-			s.n.Other++
+		if dump, skip := classify(line, s.opts.Strict); skip {
+			if !dump {
+				s.n.Other++
+			}
 			continue
 		}
 		p := parser{line: line, strict: s.opts.Strict}
@@ -144,18 +143,21 @@ func (s *Scanner) All() iter.Seq2[*Flow, error] {
 // that starts like a flow is always parsed, so a truncated flow is
 // reported, not skipped.
 func skipLine(line string, strict bool) bool {
-	if dumpLine(line) {
-		return true
-	}
-	l := strings.TrimLeft(line, " \t")
-	return !strict && (isLogLine(l) || !startsLikeFlow(l))
+	_, skip := classify(line, strict)
+	return skip
 }
 
-// dumpLine reports the lines of a dump that are not flows: blank lines,
-// '#' comments and "flow-dump from ..." headers.
-func dumpLine(line string) bool {
-	l := strings.TrimLeft(line, " \t")
-	return l == "" || l == "\r" || l[0] == '#' || strings.HasPrefix(l, "flow-dump from ")
+// classify says whether line is skipped, and if so whether it is part of
+// a dump (blank, '#' comment, "flow-dump from" header) or other text.
+func classify(line string, strict bool) (dump, skip bool) {
+	l := line
+	for len(l) > 0 && (l[0] == ' ' || l[0] == '\t') {
+		l = l[1:]
+	}
+	if l == "" || l == "\r" || l[0] == '#' || strings.HasPrefix(l, "flow-dump from ") {
+		return true, true
+	}
+	return false, !strict && (isLogLine(l) || !startsLikeFlow(l))
 }
 
 // startsLikeFlow reports lines beginning with "ufid:" or "name(".
