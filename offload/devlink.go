@@ -211,7 +211,7 @@ func (d Devlink) Param(ctx context.Context, name string, cmode ParamCMode) (Para
 	if err != nil {
 		return ParamValue{}, err
 	}
-	v, ok := p.Value(cmodeToDevlink(cmode))
+	v, ok := p.Value(cmode)
 	if !ok {
 		return ParamValue{}, &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: no %s value", errs.ErrNotSupported, cmode)}
 	}
@@ -250,7 +250,7 @@ func (d Devlink) SetParam(ctx context.Context, name string, cmode ParamCMode, v 
 	case typ != v.Type:
 		return errs.Invalid("devlink parameter "+name, v.Text(), "the parameter is "+typ.String()+", the value "+v.Type.String())
 	}
-	dv := devlink.ParamValue{CMode: cmodeToDevlink(cmode), Uint: v.Uint, String: v.String, Bool: v.Bool}
+	dv := devlink.ParamValue{CMode: cmode, Uint: v.Uint, String: v.String, Bool: v.Bool}
 	if err := c.SetParam(ctx, devlinkHandle(dev), name, p.Type, dv); err != nil {
 		return err
 	}
@@ -390,7 +390,7 @@ func (d Devlink) SetPortFunctionState(ctx context.Context, index uint32, active 
 	if err != nil {
 		return err
 	}
-	if p.Function == nil || p.Function.State != want {
+	if p.Function == nil || p.Function.State == nil || *p.Function.State != want {
 		return &errs.Error{Op: op, Device: p.String(), Err: fmt.Errorf("%w: state does not read back %s", errs.ErrNotApplied, want)}
 	}
 	return nil
@@ -458,10 +458,30 @@ func (d Devlink) Representors(ctx context.Context) ([]Representor, error) {
 	}
 	var out []Representor
 	for _, nd := range nds {
-		if nd.PhysPortName != "" && nd.PortName.Flavour != PortFlavourUnknown {
+		if nd.PortName.Raw != "" && nd.PortName.Flavour != PortFlavourUnknown {
 			out = append(out, newRepresentor(pf, nd))
 		}
 	}
 	sortRepresentors(out)
 	return out, nil
+}
+
+// DevlinkInfo is what `devlink dev info` reports: the driver, the serial
+// number and the fixed (board: "board.id"), running and stored (firmware)
+// versions; FixedVersion("board.id") looks one up. It is the devlink
+// client's type.
+type DevlinkInfo = devlink.Info
+
+// Info reads the device's information (`devlink dev info pci/<pf>`). The
+// Agilio guide reads the card's assembly number from it (board.id).
+func (d Devlink) Info(ctx context.Context) (DevlinkInfo, error) {
+	const op = "devlink dev info"
+	if err := d.dev.validate(); err != nil {
+		return DevlinkInfo{}, err
+	}
+	c, err := d.h.devlinkClient(op, d.dev)
+	if err != nil {
+		return DevlinkInfo{}, err
+	}
+	return c.Info(ctx, devlinkHandle(d.dev))
 }

@@ -9,31 +9,16 @@ import (
 	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
-// ParamCMode is the configuration mode of a devlink parameter.
-type ParamCMode uint8
+// ParamCMode is the configuration mode of a devlink parameter; the devlink
+// client's type, numbered as the kernel numbers it.
+type ParamCMode = devlink.CMode
 
 // devlink parameter configuration modes.
 const (
-	ParamCModeRuntime    ParamCMode = iota // applies at once
-	ParamCModeDriverInit                   // applies on the next driver reload
-	ParamCModePermanent                    // stored in the device's NVM
+	ParamCModeRuntime    = devlink.CModeRuntime    // applies at once
+	ParamCModeDriverInit = devlink.CModeDriverInit // applies on the next driver reload
+	ParamCModePermanent  = devlink.CModePermanent  // stored in the device's NVM
 )
-
-// String returns the cmode as devlink prints it.
-func (c ParamCMode) String() string {
-	switch c {
-	case ParamCModeRuntime:
-		return "runtime"
-	case ParamCModeDriverInit:
-		return "driverinit"
-	case ParamCModePermanent:
-		return "permanent"
-	}
-	return fmt.Sprintf("cmode(%d)", uint8(c))
-}
-
-// MarshalText renders the cmode as devlink prints it.
-func (c ParamCMode) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
 // ParamValue is the value of a devlink parameter; exactly one of Uint,
 // String and Bool is meaningful, as Type says.
@@ -144,8 +129,6 @@ func (h *Host) forgetReps(dev Device) {
 	delete(h.reps, dev)
 	h.repMu.Unlock()
 }
-
-func cmodeToDevlink(c ParamCMode) devlink.CMode { return devlink.CMode(c) }
 
 func isUint(t ParamType) bool {
 	return t == ParamTypeU8 || t == ParamTypeU16 || t == ParamTypeU32 || t == ParamTypeU64

@@ -90,7 +90,7 @@ func ExampleDevlink_Ports() {
 		return
 	}
 	for _, p := range ports {
-		fmt.Printf("%-8s %-13s controller=%d pf=%d vf=%d sf=%d external=%v\n", p.Flavour, p.Netdev, p.Controller, p.PFNum, p.VFNum, p.SFNum, p.External)
+		fmt.Printf("%-8s %-13s controller=%d pf=%d vf=%d sf=%d external=%v\n", p.PortName.Flavour, p.Netdev, p.PortName.Controller, p.PortName.PF, p.PortName.VF, p.PortName.SF, p.External)
 	}
 	// Output:
 	// physical p0            controller=-1 pf=-1 vf=-1 sf=-1 external=false

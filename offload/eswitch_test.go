@@ -193,7 +193,7 @@ func TestDPUPortsFromDevlink(t *testing.T) {
 		t.Fatalf("SFRepresentor = %+v, %v", r, err)
 	}
 	p, err := h.Devlink(offload.PCIDevice(pf)).FindPort(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, Controller: 1, PF: 0, VF: 2})
-	if err != nil || !p.External || p.Controller != 1 || p.VFNum != 2 || p.Netdev != "pf0vf2host" {
+	if err != nil || !p.External || p.PortName.Controller != 1 || p.PortName.VF != 2 || p.Netdev != "pf0vf2host" {
 		t.Fatalf("ExternalVFPort = %+v, %v", p, err)
 	}
 	mac := net.HardwareAddr{0x0a, 0, 0, 0, 0, 0x42}
@@ -216,15 +216,15 @@ func TestPortsAndVFMAC(t *testing.T) {
 	}
 	var phys, vfs int
 	for _, p := range ports {
-		switch p.Flavour {
+		switch p.PortName.Flavour {
 		case offload.PortFlavourPhysical:
 			phys++
-			if p.Netdev != "enp132s0f0np0" || p.Number != 0 || p.VFNum != -1 {
+			if p.Netdev != "enp132s0f0np0" || p.PortName.Port != 0 || p.PortName.VF != -1 {
 				t.Errorf("uplink port %+v", p)
 			}
 		case offload.PortFlavourPCIVF:
 			vfs++
-			if p.PFNum != 0 || p.Controller != 0 || p.External || p.Netdev != fmt.Sprintf("enp132s0f0r%d", p.VFNum) {
+			if p.PortName.PF != 0 || p.PortName.Controller != 0 || p.External || p.Netdev != fmt.Sprintf("enp132s0f0r%d", p.PortName.VF) {
 				t.Errorf("VF port %+v", p)
 			}
 		}

@@ -13,39 +13,28 @@ import (
 
 // InlineMode is how much of each packet's headers the NIC copies to the
 // eswitch for matching (`devlink dev eswitch set ... inline-mode`);
-// ConnectX-4 Lx needs it raised to transport for L4 matches.
-type InlineMode uint8
+// ConnectX-4 Lx needs it raised to transport for L4 matches. It is the
+// devlink client's type: the kernel's numbering, defined once.
+type InlineMode = devlink.InlineMode
 
-// Inline modes, numbered as devlink numbers them.
+// Inline modes.
 const (
-	InlineModeNone      InlineMode = iota // none
-	InlineModeLink                        // L2
-	InlineModeNetwork                     // L3
-	InlineModeTransport                   // L4
+	InlineModeNone      = devlink.InlineModeNone      // none
+	InlineModeLink      = devlink.InlineModeLink      // L2
+	InlineModeNetwork   = devlink.InlineModeNetwork   // L3
+	InlineModeTransport = devlink.InlineModeTransport // L4
 )
-
-// String returns the mode as devlink prints it.
-func (m InlineMode) String() string { return devlink.InlineMode(m).String() }
-
-// MarshalText renders the mode as devlink prints it.
-func (m InlineMode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
 
 // EncapMode says whether the eswitch offloads tunnel encapsulation
 // (`devlink dev eswitch set ... encap-mode basic`), which VXLAN and Geneve
-// offload need.
-type EncapMode uint8
+// offload need. It is the devlink client's type.
+type EncapMode = devlink.EncapMode
 
-// Encap modes, numbered as devlink numbers them.
+// Encap modes.
 const (
-	EncapModeNone  EncapMode = iota // none
-	EncapModeBasic                  // basic
+	EncapModeNone  = devlink.EncapModeNone  // none
+	EncapModeBasic = devlink.EncapModeBasic // basic
 )
-
-// String returns the mode as devlink prints it.
-func (m EncapMode) String() string { return devlink.EncapMode(m).String() }
-
-// MarshalText renders the mode as devlink prints it.
-func (m EncapMode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
 
 // ESwitchState is what `devlink dev eswitch show` reports. InlineMode and
 // EncapMode are nil when the driver does not report them (nfp, ice,
@@ -78,56 +67,39 @@ func (h *Host) setESwitch(ctx context.Context, op string, dev Device, cfg devlin
 }
 
 // PortFunctionState is the administrative state of the function behind a
-// port (SFs are created inactive and activated).
-type PortFunctionState uint8
+// port (SFs are created inactive and activated); the devlink client's type.
+type PortFunctionState = devlink.PortFnState
 
-// Port function states. Unknown means the driver did not report one.
+// Port function states.
 const (
-	PortFunctionStateUnknown PortFunctionState = iota
-	PortFunctionInactive
-	PortFunctionActive
+	PortFunctionInactive = devlink.PortFnStateInactive
+	PortFunctionActive   = devlink.PortFnStateActive
 )
-
-// String returns the state as devlink prints it.
-func (s PortFunctionState) String() string {
-	switch s {
-	case PortFunctionInactive:
-		return "inactive"
-	case PortFunctionActive:
-		return "active"
-	}
-	return "unknown"
-}
-
-// MarshalText renders the state as devlink prints it.
-func (s PortFunctionState) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // PortFunction is the function (VF, SF, host PF) behind an eswitch port, as
 // the eswitch manager sees it: `devlink port function set ... hw_addr`.
 type PortFunction struct {
 	// MAC is the function's hardware address; nil when not reported.
-	MAC   net.HardwareAddr  `json:"hw_addr,omitempty"`
-	State PortFunctionState `json:"state"`
+	MAC net.HardwareAddr `json:"hw_addr,omitempty"`
+	// State is the administrative state; nil when the driver reports none.
+	State *PortFunctionState `json:"state,omitempty"`
 	// Attached reports whether a driver is bound to the function
-	// (opstate attached); meaningful only when HasOpState.
-	Attached   bool `json:"attached"`
-	HasOpState bool `json:"-"`
+	// (opstate attached); nil when the driver reports no opstate.
+	Attached *bool `json:"attached,omitempty"`
 }
 
 // Port is one devlink port of a device: an uplink, or the eswitch port of
 // a PF, VF or SF, with its representor netdev. Numbers the driver does not
 // report are -1.
 type Port struct {
-	Device     Device      `json:"device"`
-	Index      uint32      `json:"index"`
-	Flavour    PortFlavour `json:"flavour"`
-	Netdev     string      `json:"netdev,omitempty"`
-	Ifindex    int         `json:"ifindex,omitempty"`
-	Number     int         `json:"port_number"`
-	Controller int         `json:"controller"`
-	PFNum      int         `json:"pf_num"`
-	VFNum      int         `json:"vf_num"`
-	SFNum      int         `json:"sf_num"`
+	Device  Device `json:"device"`
+	Index   uint32 `json:"index"`
+	Netdev  string `json:"netdev,omitempty"`
+	Ifindex int    `json:"ifindex,omitempty"`
+	// PortName is the port's flavour and numbers as devlink reports them
+	// (-1 where it reports none), with Raw the phys_port_name the kernel
+	// derives from them ("pf0vf3", "c1pf0vf3", "p0").
+	PortName PhysPortName `json:"phys_port_name"`
 	// External is set for ports of functions on another host (a DPU's
 	// host PF and VFs, controller >= 1).
 	External   bool          `json:"external"`
@@ -140,28 +112,6 @@ func (p Port) String() string {
 	return p.Device.String() + "/" + strconv.FormatUint(uint64(p.Index), 10)
 }
 
-func flavourFromDevlink(f devlink.PortFlavour) PortFlavour {
-	switch f {
-	case devlink.PortFlavourPhysical:
-		return PortFlavourPhysical
-	case devlink.PortFlavourPCIPF:
-		return PortFlavourPCIPF
-	case devlink.PortFlavourPCIVF:
-		return PortFlavourPCIVF
-	case devlink.PortFlavourPCISF:
-		return PortFlavourPCISF
-	case devlink.PortFlavourVirtual:
-		return PortFlavourVirtual
-	case devlink.PortFlavourCPU:
-		return PortFlavourCPU
-	case devlink.PortFlavourDSA:
-		return PortFlavourDSA
-	case devlink.PortFlavourUnused:
-		return PortFlavourUnused
-	}
-	return PortFlavourUnknown
-}
-
 func portFromDevlink(dev Device, p devlink.Port) Port {
 	num := func(has bool, v uint32) int {
 		if !has {
@@ -171,20 +121,26 @@ func portFromDevlink(dev Device, p devlink.Port) Port {
 	}
 	out := Port{
 		Device: dev, Index: p.Index, Netdev: p.Netdev, Ifindex: int(p.NetdevIfindex),
-		Flavour: PortFlavourUnknown, Number: num(p.HasNumber, p.Number), Controller: num(p.HasController, p.Controller),
-		PFNum: num(p.HasPF, uint32(p.PF)), VFNum: num(p.HasVF, uint32(p.VF)), SFNum: num(p.HasSF, p.SF),
+		PortName: PhysPortName{
+			Flavour: PortFlavourUnknown, Port: num(p.HasNumber, p.Number), Controller: num(p.HasController, p.Controller),
+			PF: num(p.HasPF, uint32(p.PF)), VF: num(p.HasVF, uint32(p.VF)), SF: num(p.HasSF, p.SF),
+			Split: -1, // the devlink client does not decode the split subport
+		},
 		External: p.External, Splittable: p.Splittable,
 	}
 	if p.HasFlavour {
-		out.Flavour = flavourFromDevlink(p.Flavour)
+		out.PortName.Flavour = p.Flavour
 	}
+	out.PortName.Raw = out.PortName.format(p.External)
 	if f := p.Function; f != nil {
-		pf := &PortFunction{MAC: f.HWAddr, HasOpState: f.HasOpState, Attached: f.OpState == devlink.PortFnOpStateAttached}
+		pf := &PortFunction{MAC: f.HWAddr}
+		if f.HasOpState {
+			attached := f.OpState == devlink.PortFnOpStateAttached
+			pf.Attached = &attached
+		}
 		if f.HasState {
-			pf.State = PortFunctionInactive
-			if f.State == devlink.PortFnStateActive {
-				pf.State = PortFunctionActive
-			}
+			st := f.State
+			pf.State = &st
 		}
 		out.Function = pf
 	}
@@ -203,13 +159,13 @@ func (h *Host) findVFPort(ctx context.Context, dev Device, controller, pfNum, vf
 	}
 	var cands []Port
 	for _, p := range ports {
-		c := max(p.Controller, 0)
-		if p.Flavour == PortFlavourPCIVF && p.VFNum == vf && c == controller {
+		c := max(p.PortName.Controller, 0)
+		if p.PortName.Flavour == PortFlavourPCIVF && p.PortName.VF == vf && c == controller {
 			cands = append(cands, p)
 		}
 	}
 	for _, p := range cands {
-		if p.PFNum == pfNum {
+		if p.PortName.PF == pfNum {
 			return &p, nil
 		}
 	}

@@ -55,11 +55,11 @@ func (h *Host) buildRepIndex(ctx context.Context, dev Device) (*repIndex, error)
 	}
 	idx := &repIndex{byKey: make(map[repKey][]repEntry)}
 	for _, nd := range nds {
-		if nd.PhysPortName == "" || nd.PortName.Flavour == PortFlavourUnknown {
+		if nd.PortName.Raw == "" || nd.PortName.Flavour == PortFlavourUnknown {
 			continue
 		}
 		k := keyOf(nd.PortName)
-		idx.byKey[k] = append(idx.byKey[k], repEntry{pfNum: nd.PortName.PF, name: nd.Name, raw: nd.PhysPortName, sw: nd.SwitchID})
+		idx.byKey[k] = append(idx.byKey[k], repEntry{pfNum: nd.PortName.PF, name: nd.Name, raw: nd.PortName.Raw, sw: nd.SwitchID})
 	}
 	return idx, nil
 }
@@ -85,18 +85,18 @@ func (h *Host) buildRepIndexDevlink(ctx context.Context, dev Device) (*repIndex,
 		if p.Netdev == "" || errs.ValidateIfName(p.Netdev) != nil {
 			continue
 		}
-		k := repKey{flavour: p.Flavour, controller: max(p.Controller, 0), vf: -1, sf: -1}
-		switch p.Flavour {
+		k := repKey{flavour: p.PortName.Flavour, controller: max(p.PortName.Controller, 0), vf: -1, sf: -1}
+		switch p.PortName.Flavour {
 		case PortFlavourPCIVF:
-			k.vf = p.VFNum
+			k.vf = p.PortName.VF
 		case PortFlavourPCISF:
-			k.sf = p.SFNum
+			k.sf = p.PortName.SF
 		case PortFlavourPhysical, PortFlavourPCIPF:
 		default:
 			continue
 		}
-		pfNum := p.PFNum
-		if p.Flavour == PortFlavourPhysical {
+		pfNum := p.PortName.PF
+		if p.PortName.Flavour == PortFlavourPhysical {
 			pfNum = -1
 		}
 		// One read per port, on a miss only: drivers leave the uplink's
@@ -161,7 +161,7 @@ func (h *Host) lookupRep(ctx context.Context, dev Device, k repKey, wantPF int) 
 		if err != nil || !e.stillValid(raw, k) {
 			continue // renamed, moved or gone: rebuild
 		}
-		nd := Netdev{Name: e.name, PhysPortName: raw, PortName: ParsePhysPortName(raw), SwitchID: e.sw}
+		nd := Netdev{Name: e.name, PortName: ParsePhysPortName(raw), SwitchID: e.sw}
 		return nd, nil
 	}
 	return Netdev{}, h.noRepError(dev, k)
@@ -260,7 +260,7 @@ func (h *Host) RepresentorOf(ctx context.Context, name string) (*Representor, er
 	if err != nil {
 		return nil, err
 	}
-	if nd.PhysPortName == "" {
+	if nd.PortName.Raw == "" {
 		return nil, &errs.Error{Op: "describe representor", Device: name, Err: fmt.Errorf("%w: no phys_port_name, not a switchdev port", errs.ErrNotFound)}
 	}
 	p, _ := netPath(name, "device")

@@ -27,7 +27,7 @@ func dumpLive(ctx context.Context, c config) (*dpflow.Scanner, string, error) {
 		ctx, cancel = context.WithTimeoutCause(ctx, c.timeout, fmt.Errorf("-timeout %v expired", c.timeout))
 		defer cancel()
 	}
-	cl, err := unixctl.Dial(ctx, unixctl.Target{Path: c.ctl})
+	cl, err := unixctl.Dial(ctx, unixctl.Config{Path: c.ctl})
 	if err != nil {
 		return nil, "", deadline(ctx, err)
 	}

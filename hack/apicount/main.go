@@ -13,11 +13,12 @@ import (
 	"flag"
 	"fmt"
 	"go/ast"
+	"go/build"
 	"go/parser"
 	"go/token"
 	"os"
+	"path/filepath"
 	"sort"
-	"strings"
 )
 
 func main() {
@@ -28,47 +29,55 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: apicount [-type T] [-list] DIR")
 		os.Exit(2)
 	}
-	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, flag.Arg(0), func(fi os.FileInfo) bool {
-		return !strings.HasSuffix(fi.Name(), "_test.go")
-	}, 0)
+	// The files the current GOOS/GOARCH would build, tests excluded: a
+	// _linux.go file and its _others.go stubs declare the same names, and
+	// parser.ParseDir (deprecated) would count both.
+	bp, err := build.Default.ImportDir(flag.Arg(0), 0)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	fset := token.NewFileSet()
+	var files []*ast.File
+	for _, name := range bp.GoFiles {
+		f, err := parser.ParseFile(fset, filepath.Join(bp.Dir, name), nil, 0)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		files = append(files, f)
+	}
 	var names, methods []string
-	for _, p := range pkgs {
-		for _, f := range p.Files {
-			for _, d := range f.Decls {
-				switch d := d.(type) {
-				case *ast.FuncDecl:
-					if !d.Name.IsExported() {
-						continue
-					}
-					if d.Recv == nil {
-						names = append(names, d.Name.Name)
-						continue
-					}
-					recv := receiverName(d.Recv.List[0].Type)
-					if !ast.IsExported(recv) {
-						continue
-					}
-					names = append(names, recv+"."+d.Name.Name)
-					if recv == *typ {
-						methods = append(methods, d.Name.Name)
-					}
-				case *ast.GenDecl:
-					for _, s := range d.Specs {
-						switch s := s.(type) {
-						case *ast.TypeSpec:
-							if s.Name.IsExported() {
-								names = append(names, s.Name.Name)
-							}
-						case *ast.ValueSpec:
-							for _, n := range s.Names {
-								if n.IsExported() {
-									names = append(names, n.Name)
-								}
+	for _, f := range files {
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if !d.Name.IsExported() {
+					continue
+				}
+				if d.Recv == nil {
+					names = append(names, d.Name.Name)
+					continue
+				}
+				recv := receiverName(d.Recv.List[0].Type)
+				if !ast.IsExported(recv) {
+					continue
+				}
+				names = append(names, recv+"."+d.Name.Name)
+				if recv == *typ {
+					methods = append(methods, d.Name.Name)
+				}
+			case *ast.GenDecl:
+				for _, s := range d.Specs {
+					switch s := s.(type) {
+					case *ast.TypeSpec:
+						if s.Name.IsExported() {
+							names = append(names, s.Name.Name)
+						}
+					case *ast.ValueSpec:
+						for _, n := range s.Names {
+							if n.IsExported() {
+								names = append(names, n.Name)
 							}
 						}
 					}

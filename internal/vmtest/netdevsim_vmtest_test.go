@@ -110,8 +110,8 @@ func TestNetdevsimSwitchdevRepresentors(t *testing.T) {
 		t.Errorf("legacy: %d switch ports, want the 2 physical: %+v", len(ports), ports)
 	}
 	for i, p := range ports {
-		if p.Flavour != offload.PortFlavourPhysical || p.PortName != fmt.Sprintf("p%d", i+1) {
-			t.Errorf("legacy port %d: %s flavour %v, want physical p%d", i, p.PortName, p.Flavour, i+1)
+		if p.PortName.Flavour != offload.PortFlavourPhysical || p.PortName.Raw != fmt.Sprintf("p%d", i+1) {
+			t.Errorf("legacy port %d: %s flavour %v, want physical p%d", i, p.PortName, p.PortName.Flavour, i+1)
 		}
 	}
 
@@ -136,7 +136,7 @@ func TestNetdevsimSwitchdevRepresentors(t *testing.T) {
 	}
 	var vfs []offload.Representor
 	for _, p := range ports {
-		if p.Flavour == offload.PortFlavourPCIVF {
+		if p.PortName.Flavour == offload.PortFlavourPCIVF {
 			vfs = append(vfs, p)
 		}
 	}
@@ -147,7 +147,7 @@ func TestNetdevsimSwitchdevRepresentors(t *testing.T) {
 	for _, p := range ports {
 		// Cross-check every decoded field against the raw sysfs attributes.
 		raw := readTrim(t, "/sys/class/net/"+p.Netdev+"/phys_port_name")
-		if raw != p.PortName {
+		if raw != p.PortName.Raw {
 			t.Errorf("%s: library says phys_port_name %q, sysfs %q", p.Netdev, p.PortName, raw)
 		}
 		sid := readTrim(t, "/sys/class/net/"+p.Netdev+"/phys_switch_id")
@@ -167,13 +167,13 @@ func TestNetdevsimSwitchdevRepresentors(t *testing.T) {
 			continue
 		}
 		// Controller is -1 for a name without "c<N>": the local controller.
-		if r.PortName != fmt.Sprintf("pf0vf%d", vf) || r.VFNum != vf || r.PFNum != 0 || r.Controller > 0 || r.Flavour != offload.PortFlavourPCIVF {
+		if r.PortName.Raw != fmt.Sprintf("pf0vf%d", vf) || r.PortName.VF != vf || r.PortName.PF != 0 || r.PortName.Controller > 0 || r.PortName.Flavour != offload.PortFlavourPCIVF {
 			t.Errorf("FindPort(pcivf %d) = %+v", vf, r)
 		}
 		back, err := h.RepresentorOf(ctx, r.Netdev)
 		if err != nil {
 			t.Errorf("RepresentorOf(%s): %v", r.Netdev, err)
-		} else if back.Flavour != offload.PortFlavourPCIVF || back.VFNum != vf {
+		} else if back.PortName.Flavour != offload.PortFlavourPCIVF || back.PortName.VF != vf {
 			t.Errorf("RepresentorOf(%s) = %+v, want pcivf %d", r.Netdev, back, vf)
 		}
 	}
@@ -205,9 +205,9 @@ func TestNetdevsimSwitchdevRepresentors(t *testing.T) {
 			t.Errorf("devlink port dump has no port for representor %s", r.Netdev)
 			continue
 		}
-		if !p.HasFlavour || p.Flavour != devlink.PortFlavourPCIVF || !p.HasVF || p.VF != uint16(r.VFNum) ||
+		if !p.HasFlavour || p.Flavour != devlink.PortFlavourPCIVF || !p.HasVF || p.VF != uint16(r.PortName.VF) ||
 			!p.HasPF || p.PF != 0 || (p.HasController && p.Controller != 0) || p.External {
-			t.Errorf("devlink port of %s = %+v, want pcivf pf 0 vf %d local", r.Netdev, p, r.VFNum)
+			t.Errorf("devlink port of %s = %+v, want pcivf pf 0 vf %d local", r.Netdev, p, r.PortName.VF)
 		}
 	}
 

@@ -477,7 +477,7 @@ func (e *Engine) waitVFReps(ctx context.Context, pf offload.PCIAddress, m offloa
 		}
 		got := 0
 		for _, r := range cur.Representors {
-			if r.Flavour == offload.PortFlavourPCIVF && r.Controller <= 0 {
+			if r.PortName.Flavour == offload.PortFlavourPCIVF && r.PortName.Controller <= 0 {
 				got++
 			}
 		}

@@ -186,7 +186,7 @@ func (e *Engine) readState(ctx context.Context, pf *offload.PF, prof Profile) (P
 		st.VFDrivers = append(st.VFDrivers, vf.Driver)
 	}
 	for _, r := range pf.Representors {
-		if r.Flavour == offload.PortFlavourPCIVF && r.Controller <= 0 {
+		if r.PortName.Flavour == offload.PortFlavourPCIVF && r.PortName.Controller <= 0 {
 			st.VFReps++
 		}
 	}
