@@ -57,6 +57,7 @@ func runBinary(t *testing.T, stdin string, args ...string) (int, string, string)
 }
 
 func TestExitStatus(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	passwd := filepath.Join(dir, "passwd")
 	if err := os.WriteFile(passwd, []byte("root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"), 0o644); err != nil {
@@ -112,6 +113,7 @@ func TestExitStatus(t *testing.T) {
 // TestExitTimeout runs -unixctl against a socket that accepts and never
 // answers: the run fails (1) and names the -timeout that expired.
 func TestExitTimeout(t *testing.T) {
+	t.Parallel()
 	dir, err := os.MkdirTemp("", "dpflows")
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 )
 
 func TestParseDumpType(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in    string
 		want  DumpType
@@ -50,6 +51,7 @@ func TestParseDumpType(t *testing.T) {
 // type=offloaded` output (no -m: no offloaded:/dp: fields): knowing the
 // type, every flow is in hardware; not knowing it, none is shown to be.
 func TestReportDumpType(t *testing.T) {
+	t.Parallel()
 	d := readFixture(t, "antrea-cx5-names.txt", Options{Type: TypeOffloaded})
 	if d.Type != TypeOffloaded {
 		t.Fatalf("FlowDump.Type = %v", d.Type)
@@ -85,6 +87,7 @@ func TestReportDumpType(t *testing.T) {
 }
 
 func TestScannerCounts(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, in string
 		want     Counts

@@ -221,6 +221,7 @@ func TestUnknownKeysAndNestedActions(t *testing.T) {
 // flow, one more is a *ParseError at the parenthesis past the bound, in
 // the match, in an info value and in the actions, closed or not.
 func TestMaxDepth(t *testing.T) {
+	t.Parallel()
 	nest := func(n int) string { return strings.Repeat("(", n) + "1" + strings.Repeat(")", n) }
 	tail := ", packets:1, bytes:1, used:never, actions:drop"
 	f, err := Parse("in_port(1),x" + nest(MaxDepth) + tail)
@@ -258,6 +259,7 @@ func TestMaxDepth(t *testing.T) {
 // TestWorstLines parses the benchmark's 1 MiB lines and checks what each
 // must give: the flat and nested lines are flows, the others errors.
 func TestWorstLines(t *testing.T) {
+	t.Parallel()
 	want := map[string]string{
 		"flat": "", "nested": "", "deep": "nested deeper than", "open": "nested deeper than",
 		"a(": "nested deeper than", "close": "expected ','", "commas": "expected key",
@@ -300,6 +302,7 @@ func closeParenRef(s string, open int) (end, deep int) {
 // and remembers the next ')', with the byte loop on random strings of
 // parentheses and runs of other bytes, at every '('.
 func TestCloseParenReference(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	pieces := []string{"(", ")", "a", ",", strings.Repeat("x", 17), strings.Repeat("y", 40), "((", "))"}
 	for n := 0; n < 3000; n++ {

@@ -17,7 +17,7 @@ import (
 func ExampleCheck() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	uc, err := unixctl.Dial(ctx, unixctl.Target{}) // OVS_RUNDIR or /var/run/openvswitch
+	uc, err := unixctl.Dial(ctx, unixctl.Config{}) // OVS_RUNDIR or /var/run/openvswitch
 	if err != nil {
 		fmt.Println("unknown: cannot reach ovs-vswitchd:", err)
 		return
@@ -30,7 +30,7 @@ func ExampleCheck() {
 	}
 	// On the host (or a hostNetwork pod) ovs-vswitchd shares our network
 	// namespace; otherwise dial tc in /proc/<its pid>/ns/net.
-	if c, err := tc.Dial(nil); err == nil {
+	if c, err := tc.Dial(tc.Config{}); err == nil {
 		defer c.Close()
 		cfg.TC = c
 	}

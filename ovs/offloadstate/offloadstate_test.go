@@ -85,7 +85,7 @@ func fakeVswitchd(t *testing.T, replies map[string]string) *unixctl.Client {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := unixctl.Dial(ctx, unixctl.Target{Path: path})
+	c, err := unixctl.Dial(ctx, unixctl.Config{Path: path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,6 +94,7 @@ func fakeVswitchd(t *testing.T, replies map[string]string) *unixctl.Client {
 }
 
 func TestParseUpcallShow(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		want map[string]uint64
@@ -111,6 +112,7 @@ func TestParseUpcallShow(t *testing.T) {
 }
 
 func TestParseOffloadShow(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in          string
 		enabled, ok bool
@@ -129,6 +131,7 @@ func TestParseOffloadShow(t *testing.T) {
 // TestCheckFake runs Check against a fake control socket answering with
 // recorded and source-derived replies, one case per branch of the answer.
 func TestCheckFake(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		replies map[string]string
@@ -190,6 +193,7 @@ func TestCheckFake(t *testing.T) {
 }
 
 func TestCheckNoClient(t *testing.T) {
+	t.Parallel()
 	r := Check(context.Background(), Config{})
 	if r.State != Unknown || !strings.Contains(r.Reason, "no unixctl client") || r.Err() == nil {
 		t.Errorf("%+v", r)
@@ -199,6 +203,7 @@ func TestCheckNoClient(t *testing.T) {
 // TestCheckTimeout: a daemon that does not answer in time is Unknown,
 // and Err says it timed out.
 func TestCheckTimeout(t *testing.T) {
+	t.Parallel()
 	c := fakeVswitchd(t, map[string]string{"version": version31})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

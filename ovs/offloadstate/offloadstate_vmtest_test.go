@@ -77,7 +77,7 @@ func TestKernelDatapathOffloadState(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer ns.Close()
-			tcc, err := tc.Dial(&tc.Config{NetNS: int(ns.Fd())})
+			tcc, err := tc.Dial(tc.Config{NetNS: int(ns.Fd())})
 			if err != nil {
 				t.Fatal(err)
 			}

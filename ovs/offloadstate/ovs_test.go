@@ -18,6 +18,7 @@ import (
 // and then true: offload is not in effect either time, and the reason
 // says why. ovstest.Start skips when not root or without OVS.
 func TestRealOVSUserspace(t *testing.T) {
+	t.Parallel()
 	o := ovstest.Start(t)
 	o.AddBridge(t, "br-os")
 	o.AddNetnsPort(t, "br-os", "os-a", "10.79.0.1/24")
@@ -34,7 +35,7 @@ func TestRealOVSUserspace(t *testing.T) {
 	// leaving the ports without WantQdisc.
 	if ns, err := os.Open("/proc/" + strconv.Itoa(o.VswitchdPID()) + "/ns/net"); err == nil {
 		defer ns.Close()
-		if c, err := tc.Dial(&tc.Config{NetNS: int(ns.Fd())}); err == nil {
+		if c, err := tc.Dial(tc.Config{NetNS: int(ns.Fd())}); err == nil {
 			defer c.Close()
 			cfg.TC = c
 		}
