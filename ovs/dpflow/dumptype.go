@@ -106,8 +106,7 @@ func (t DumpType) Placement() Placement {
 		return PlacementUnknown
 	}
 	p := PlacementUnknown
-	for i := range dumpTypeNames() {
-		bit := DumpType(1 << i)
+	for bit := TypeOVS; bit <= TypePartiallyOffloaded; bit <<= 1 {
 		if t&bit == 0 {
 			continue
 		}

@@ -136,19 +136,12 @@ func (s *Scanner) All() iter.Seq2[*Flow, error] {
 	}
 }
 
-// skipLine reports lines that are part of a dump but not flows: blank
-// lines, '#' comments, the userspace datapath's "flow-dump from ..."
-// headers, and in tolerant mode OVS log lines and any line that does not
-// start like a flow (ufid: or key(...)), such as shell prompts. A line
-// that starts like a flow is always parsed, so a truncated flow is
-// reported, not skipped.
-func skipLine(line string, strict bool) bool {
-	_, skip := classify(line, strict)
-	return skip
-}
-
 // classify says whether line is skipped, and if so whether it is part of
-// a dump (blank, '#' comment, "flow-dump from" header) or other text.
+// a dump (blank, '#' comment, the userspace datapath's "flow-dump from"
+// header) or other text: in tolerant mode OVS log lines and any line that
+// does not start like a flow (ufid: or key(...)), such as shell prompts. A
+// line that starts like a flow is always parsed, so a truncated flow is
+// reported, not skipped.
 func classify(line string, strict bool) (dump, skip bool) {
 	l := line
 	for len(l) > 0 && (l[0] == ' ' || l[0] == '\t') {
