@@ -11,6 +11,9 @@
 //     ovs-appctl does), with helpers that return parsed dpflow flows.
 //   - ovs/ovsdb reads and writes the Open_vSwitch table's other_config
 //     (hw-offload, tc-policy, max-idle) and representor ports over OVSDB.
+//   - ovs/offloadstate checks whether the running ovs-vswitchd has hardware
+//     offload in effect (not only configured), from unixctl, OVSDB and the
+//     kernel's qdiscs: in effect, not in effect and why, or unknown and why.
 //   - ovs/ovstest starts real ovsdb-server and ovs-vswitchd processes in a
 //     temporary directory for tests.
 //

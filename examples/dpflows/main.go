@@ -7,6 +7,18 @@
 //	dpflows -json testdata/ovs/yusur-offloaded.txt
 //	dpflows -unixctl -type offloaded          # needs access to the socket
 //	dpflows -unixctl -ctl /run/openvswitch/ovs-vswitchd.1234.ctl
+//	dpflows -type offloaded dump.txt          # a dump taken with type=offloaded
+//
+// -type says what the dump holds: with -unixctl it is the type= filter
+// passed to OVS; for a FILE or stdin it says which filter the dump was
+// taken with, so a dump without -m (no offloaded:/dp: fields) is still
+// placed: every flow of a type=offloaded dump is in hardware.
+//
+// Exit status: 0 the report was printed; 1 the input could not be read,
+// no line of a non-empty input is a flow ("0 of N lines are flows"),
+// -unixctl failed or timed out (the message names the -timeout that
+// expired), or -strict and a line did not parse; 2 a bad flag (an unknown
+// -type, a -timeout that is not positive).
 //
 // Each JSON object has: line (1-based input line), ufid (if any), match
 // (attribute name to its text inside the parentheses, in input order),
@@ -56,8 +68,8 @@ func main() {
 	flag.BoolVar(&c.unixctl, "unixctl", false, "dump the flows of the running ovs-vswitchd over its control socket")
 	flag.StringVar(&c.ctl, "ctl", "", "control socket `PATH` for -unixctl (default: from OVS_RUNDIR or /var/run/openvswitch and the pidfile)")
 	flag.BoolVar(&c.verbose, "m", true, "with -unixctl, ask for -m output (ufid, offloaded, dp)")
-	flag.StringVar(&c.dumpType, "type", "", "with -unixctl, the dump-flows type= filter (offloaded, non-offloaded, ovs, tc, dpdk, ...)")
-	flag.DurationVar(&c.timeout, "timeout", 30*time.Second, "with -unixctl, how long to wait for the dump")
+	flag.StringVar(&c.dumpType, "type", "", "the dump-flows type= filter (offloaded, non-offloaded, partially-offloaded, ovs, tc, dpdk, all; comma separated): with -unixctl passed to OVS, for a FILE the filter it was taken with")
+	flag.DurationVar(&c.timeout, "timeout", 30*time.Second, "with -unixctl, how long to wait for the dump (positive)")
 	flag.IntVar(&c.findings, "findings", 50, "list at most `N` flows that are not offloaded in the report (0: all)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: dpflows [flags] [FILE]\n")
@@ -65,6 +77,11 @@ func main() {
 	}
 	flag.Parse()
 	if flag.NArg() > 1 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	if err := c.check(); err != nil {
+		fmt.Fprintln(os.Stderr, "dpflows:", err)
 		flag.Usage()
 		os.Exit(2)
 	}
@@ -80,9 +97,31 @@ func main() {
 	}
 }
 
+// check refuses flag values no run could use: they are usage errors
+// (exit 2), not failures of a run.
+func (c config) check() error {
+	if c.timeout <= 0 {
+		return fmt.Errorf("-timeout %v: want a positive duration", c.timeout)
+	}
+	if _, err := dpflow.ParseDumpType(c.dumpType); err != nil {
+		return fmt.Errorf("-type: %w", err)
+	}
+	return nil
+}
+
+// errNotADump is returned when no line of a non-empty input is a flow.
+var errNotADump = errors.New("not a datapath flow dump")
+
 // run reads the dump c names and writes the JSON lines or the report.
 func run(ctx context.Context, w io.Writer, stdin io.Reader, c config) error {
 	opts := dpflow.Options{Strict: c.strict}
+	if c.dumpType != "" {
+		t, err := dpflow.ParseDumpType(c.dumpType)
+		if err != nil {
+			return fmt.Errorf("-type: %w", err)
+		}
+		opts.Type = t
+	}
 	var sc *dpflow.Scanner
 	source := "stdin"
 	switch {
@@ -105,10 +144,28 @@ func run(ctx context.Context, w io.Writer, stdin io.Reader, c config) error {
 	default:
 		sc = dpflow.NewScanner(stdin, opts)
 	}
+	var err error
 	if c.json {
-		return writeJSON(w, sc)
+		err = writeJSON(w, sc)
+	} else {
+		err = writeReport(w, sc, source, c)
 	}
-	return writeReport(w, sc, source, c)
+	if err != nil {
+		return err
+	}
+	return notADump(sc, source)
+}
+
+// notADump returns an error when the input had lines but none of them was
+// a flow: a file that is not a dump, not an empty one. Blank lines,
+// comments and "flow-dump from" headers alone are an empty dump.
+func notADump(sc *dpflow.Scanner, source string) error {
+	n := sc.Counts()
+	if n.Flows > 0 || n.Other+n.Errors == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: 0 of %d lines are flows (%d did not parse, %d are other text): %w",
+		source, n.Lines, n.Errors, n.Other, errNotADump)
 }
 
 // writeJSON prints one object per flow or bad line.
@@ -144,6 +201,7 @@ func writeJSON(w io.Writer, sc *dpflow.Scanner) error {
 // writeReport streams the dump into a dpflow.Report and prints it.
 func writeReport(w io.Writer, sc *dpflow.Scanner, source string, c config) error {
 	r := dpflow.NewReport()
+	r.Type = sc.Type()
 	r.MaxFindings = c.findings
 	var bad []string
 	for f, err := range sc.All() {
@@ -161,6 +219,9 @@ func writeReport(w io.Writer, sc *dpflow.Scanner, source string, c config) error
 		}
 		r.Add(f)
 	}
+	if err := notADump(sc, source); err != nil {
+		return err // no report of a file that is not a dump
+	}
 	printReport(w, r, source, bad)
 	if len(bad) > 0 && c.strict {
 		return errLines
@@ -172,14 +233,17 @@ func pct(f float64) string { return strconv.FormatFloat(100*f, 'f', 1, 64) + "%"
 
 func printReport(w io.Writer, r *dpflow.Report, source string, bad []string) {
 	fmt.Fprintf(w, "Datapath flows from %s: %d flows, %d packets, %d bytes\n", source, r.Total.Flows, r.Total.Packets, r.Total.Bytes)
+	if r.Type.Known() && r.Type != dpflow.TypeAll {
+		fmt.Fprintf(w, "Dump type: %s (type= filter; flows whose line does not show offloaded:/dp: are placed by it)\n", r.Type)
+	}
 	fl, pk, by := dpflow.Share(r.Offloaded, r.Total)
-	fmt.Fprintf(w, "In hardware: %d flows (%s), %d packets (%s), %d bytes (%s)\n\n",
-		r.Offloaded.Flows, pct(fl), r.Offloaded.Packets, pct(pk), r.Offloaded.Bytes, pct(by))
+	fmt.Fprintf(w, "In hardware: %d of %d flows (%s), %d packets (%s), %d bytes (%s)\n\n",
+		r.Offloaded.Flows, r.Total.Flows, pct(fl), r.Offloaded.Packets, pct(pk), r.Offloaded.Bytes, pct(by))
 
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "PLACEMENT\tFLOWS\tPACKETS\tBYTES\tFLOWS%\tPACKETS%\tBYTES%\t\n")
-	for p := dpflow.PlacementUnknown; p <= dpflow.PlacementDPDKFull; p++ {
-		cnt := r.ByPlacement[p]
+	for i, cnt := range r.ByPlacement {
+		p := dpflow.Placement(i)
 		if cnt.Flows == 0 {
 			continue
 		}

@@ -137,7 +137,7 @@ func TestReportTable(t *testing.T) {
 	s := out.String()
 	for _, want := range []string{
 		"13 flows",
-		"In hardware: 7 flows (53.8%)",
+		"In hardware: 7 of 13 flows (53.8%)",
 		"tc-software",
 		"Not in hardware: 6 flows",
 		"hash(l4(0))",

@@ -47,6 +47,8 @@ func layers() []layer {
 			Why: "the error contract every layer imports, so it imports nothing"},
 		{Packages: "internal/...", May: []string{"internal/...", "offload/errs"},
 			Why: "kernel and sysfs clients under every public package (tests, such as internal/vmtest's, may drive any layer)"},
+		{Packages: "ovs/offloadstate", May: []string{"ovs/...", "tc/...", "internal/...", "offload/errs"}, Never: []string{"offload", "vendor_*"}, Tests: true,
+			Why: "whether the running ovs-vswitchd offloads: its own word (unixctl, OVSDB) and the kernel's (tc qdiscs)"},
 		{Packages: "ovs/...", May: []string{"ovs/...", "internal/...", "offload/errs"}, Never: []string{"offload", "vendor_*"}, Tests: true,
 			Why: "usable (and tested) without the SmartNIC core"},
 		{Packages: "tc/...", May: []string{"tc/...", "ovs/...", "internal/...", "offload/errs"}, Never: []string{"offload", "vendor_*"}, Tests: true,

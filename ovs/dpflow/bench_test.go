@@ -179,3 +179,71 @@ func BenchmarkFile(b *testing.B) {
 		b.ReportMetric(float64(len(data))*float64(b.N)/cpu.Seconds()/1e6, "cpu-MB/s")
 	}
 }
+
+// worstLines are 1 MiB lines for BenchmarkParse: the worst cases a
+// hostile or broken capture can hold, next to a flat line of the same
+// size. A parser quadratic in nesting or run length shows here as a
+// nested line costing many times the flat one.
+func worstLines() []struct{ name, line string } {
+	const size = 1 << 20
+	tail := ", packets:1, bytes:1, used:never, actions:drop"
+	fill := func(head, unit string) string {
+		var b strings.Builder
+		b.WriteString(head)
+		for b.Len()+len(unit)+len(tail) <= size {
+			b.WriteString(unit)
+		}
+		b.WriteString(tail[1:]) // the unit ends in a comma
+		return b.String()
+	}
+	// nested is MaxDepth-1 parentheses deep inside x(...): as deep as
+	// the parser accepts, so the whole line is parsed.
+	nested := "x" + strings.Repeat("(", MaxDepth) + "1" + strings.Repeat(")", MaxDepth) + ","
+	n := (size - len("in_port(")) / 2
+	return []struct{ name, line string }{
+		{"flat", fill("in_port(1),", "ipv4(src=10.0.0.1,dst=10.0.0.2),")},
+		{"nested", fill("in_port(1),", nested)},
+		{"deep", "in_port(" + strings.Repeat("(", n) + strings.Repeat(")", n+1) + tail},
+		{"open", "in_port(" + strings.Repeat("(", size-len("in_port("))},
+		{"a(", strings.Repeat("a(", size/2)},
+		{"close", "in_port(1" + strings.Repeat(")", size-len("in_port(1"))},
+		{"commas", "in_port(1)" + strings.Repeat(",", size-len("in_port(1)"))},
+	}
+}
+
+// BenchmarkParse parses 1 MiB lines: flat (32-byte attributes), nested
+// (attributes nested MaxDepth deep, all accepted), deep (one nest half a
+// MiB deep, rejected at MaxDepth), open (a '(' run that never closes),
+// a( repeated, a ')' run and a ',' run. Compare ns/op: every case must be
+// linear in the line, so none costs more than a small multiple of flat.
+func BenchmarkParse(b *testing.B) {
+	for _, tc := range worstLines() {
+		b.Run(tc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(tc.line)))
+			b.ReportAllocs()
+			var f Flow
+			for i := 0; i < b.N; i++ {
+				_ = ParseInto(&f, tc.line, Options{})
+			}
+		})
+	}
+}
+
+// BenchmarkScanWorst runs the same lines through a Scanner and a Report,
+// the path of examples/dpflows, so a quadratic step after parsing (Why,
+// WalkActions) shows too.
+func BenchmarkScanWorst(b *testing.B) {
+	for _, tc := range worstLines() {
+		b.Run(tc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(tc.line)))
+			for i := 0; i < b.N; i++ {
+				r := NewReport()
+				for f, err := range ScanString(tc.line, Options{MaxLineSize: 2 << 20}).All() {
+					if err == nil {
+						r.Add(f)
+					}
+				}
+			}
+		})
+	}
+}

@@ -35,6 +35,30 @@ func addCorpus(f *testing.F) {
 	}
 	f.Add(yusurLine)
 	f.Add("in_port(1), packets:1, bytes:1, used:-0.001s, flags:none, offloaded:, dp:, actions:,,drop, dp-extra-info:a, b")
+	for _, s := range largeSeeds() {
+		f.Add(s)
+	}
+}
+
+// largeSeeds are long adversarial lines (64 KiB, not the benchmarks' 1
+// MiB, so the seed run stays quick under -race): runs of '(', ')', "a(",
+// commas, nesting at and just past MaxDepth, and a long flat line.
+func largeSeeds() []string {
+	const n = 64 << 10
+	tail := ", packets:1, bytes:1, used:never, actions:drop"
+	nest := func(d int) string { return strings.Repeat("(", d) + "1" + strings.Repeat(")", d) }
+	return []string{
+		"in_port(" + strings.Repeat("(", n),
+		"in_port(" + strings.Repeat("(", n) + strings.Repeat(")", n+1) + tail,
+		strings.Repeat("a(", n/2),
+		"in_port(1" + strings.Repeat(")", n),
+		"in_port(1)" + strings.Repeat(",", n),
+		"in_port(1)," + strings.Repeat("x"+nest(MaxDepth)+",", n/(2*MaxDepth+3)) + tail[2:],
+		"in_port(1),x" + nest(MaxDepth+1) + tail,
+		"in_port(1)" + tail[:len(tail)-4] + strings.Repeat("clone(", MaxDepth) + "drop" + strings.Repeat(")", MaxDepth),
+		"in_port(1)," + strings.Repeat("ipv4(src=10.0.0.1,dst=10.0.0.2),", n/32) + tail[2:],
+		"in_port(" + strings.Repeat("x", n) + ")" + tail,
+	}
 }
 
 // FuzzParse checks that Parse never panics and that every line it accepts
@@ -83,6 +107,12 @@ func FuzzParse(f *testing.F) {
 func FuzzScanner(f *testing.F) {
 	f.Add("flow-dump from the main thread:\n" + yusurLine + "\n\n# c\n" + yusurLine)
 	f.Add("in_port(1),eth(, packets:1\r\nrecirc_id(0), packets:1, bytes:2, used:never, actions:drop")
+	for _, s := range largeSeeds() {
+		if len(s) < 4096 { // the target's MaxLineSize: longer lines only test skipping
+			f.Add(s + "\n" + yusurLine)
+		}
+	}
+	f.Add(strings.Repeat("in_port(", 512) + "\n" + yusurLine + "\n" + strings.Repeat("(", 8192) + "\n" + yusurLine)
 	f.Fuzz(func(t *testing.T, dump string) {
 		type res struct {
 			Text string

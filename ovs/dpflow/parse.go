@@ -56,6 +56,10 @@ func (p *parser) errAt(pos int, format string, args ...any) error {
 	return &ParseError{Column: pos + 1, Msg: fmt.Sprintf(format, args...)}
 }
 
+func (p *parser) errTooDeep(pos int) error {
+	return p.errAt(pos, "parentheses nested deeper than %d", MaxDepth)
+}
+
 // keyChars marks the bytes of attribute and info field names.
 var keyChars = func() (t [256]bool) {
 	for c := 0; c < 256; c++ {
@@ -67,62 +71,113 @@ var keyChars = func() (t [256]bool) {
 // isKeyChar reports the bytes of attribute and info field names.
 func isKeyChar(c byte) bool { return keyChars[c] }
 
+// MaxDepth is the deepest nesting of parentheses the parser accepts; a
+// line nested deeper is a *ParseError at the first parenthesis past it.
+// OVS itself refuses keys nested deeper than 32 (MAX_ODP_NESTED in
+// lib/odp-util.c) and the kernel action lists nested deeper than 16
+// (OVS_COPY_ACTIONS_MAX_DEPTH), each level printing one or two
+// parentheses, so no dump OVS prints comes near it. The bound keeps
+// the walks over nested actions (WalkActions, Why) linear in the line.
+const MaxDepth = 64
+
 // closeParen returns the index just past the parenthesis closing the one
-// at open, or -1. Short attributes (recirc_id(0x18)) are scanned byte by
-// byte; past the first bytes it jumps between parentheses with IndexByte,
-// which is much faster on the long flat attributes of -m dumps.
-func closeParen(s string, open int) int {
+// at open. It returns end -1 when none closes it; then deep is the index
+// of the first '(' nested deeper than MaxDepth, or -1 if there is none
+// (the parenthesis is simply unclosed).
+//
+// Where parentheses are dense (recirc_id(0x18), nested keys) it scans
+// byte by byte; after a run of quiet bytes it jumps between parentheses
+// with IndexByte, which is much faster on the long flat attributes of -m
+// dumps. The position of the next ')' is remembered, so no byte is
+// searched twice for the same parenthesis: the scan is linear in the
+// input, however deep or long the nesting.
+func closeParen(s string, open int) (end, deep int) {
+	const quietRun = 8 // bytes without a parenthesis before jumping
 	depth, pos := 1, open+1
-	for end := min(len(s), pos+24); pos < end; pos++ {
-		switch s[pos] {
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth == 0 {
-				return pos + 1
+	nextClose := -1 // index of the next ')' at or after pos, once searched
+	for {
+		for quiet := 0; quiet < quietRun; pos++ {
+			if pos == len(s) {
+				return -1, -1
+			}
+			switch s[pos] {
+			case '(':
+				if depth++; depth > MaxDepth {
+					return -1, pos
+				}
+				quiet = 0
+			case ')':
+				if depth--; depth == 0 {
+					return pos + 1, -1
+				}
+				quiet = 0
+			default:
+				quiet++
 			}
 		}
-	}
-	for {
-		c := strings.IndexByte(s[pos:], ')')
-		if c < 0 {
-			return -1
+		if nextClose < pos {
+			c := strings.IndexByte(s[pos:], ')')
+			if c < 0 {
+				return -1, deeperThanMax(s, pos, depth)
+			}
+			nextClose = pos + c
 		}
-		c += pos
-		if o := strings.IndexByte(s[pos:c], '('); o >= 0 {
-			depth++
+		if o := strings.IndexByte(s[pos:nextClose], '('); o >= 0 {
 			pos += o + 1
+			if depth++; depth > MaxDepth {
+				return -1, pos - 1
+			}
 			continue
 		}
-		depth--
-		pos = c + 1
-		if depth == 0 {
-			return pos
+		pos = nextClose + 1
+		if depth--; depth == 0 {
+			return pos, -1
 		}
 	}
 }
 
+// deeperThanMax returns the index of the '(' after pos that takes depth
+// past MaxDepth, or -1, for the error on an unclosed parenthesis: what
+// follows holds no ')', so every '(' nests one deeper.
+func deeperThanMax(s string, pos, depth int) int {
+	for ; depth < MaxDepth; depth++ {
+		o := strings.IndexByte(s[pos:], '(')
+		if o < 0 {
+			return -1
+		}
+		pos += o + 1
+	}
+	o := strings.IndexByte(s[pos:], '(')
+	if o < 0 {
+		return -1
+	}
+	return pos + o
+}
+
 // fieldEnd returns the index of the comma ending the element starting at
 // i (at parenthesis depth zero), or len(s); -1 for a stray ')', -2 for an
-// unclosed '('. Elements are short (info values, bare ports) or start
+// unclosed '(' and -3 for parentheses nested deeper than MaxDepth (then
+// deep is where). Elements are short (info values, bare ports) or start
 // with a name and a parenthesis, so a byte loop is enough.
-func fieldEnd(s string, i int) int {
+func fieldEnd(s string, i int) (end, deep int) {
 	for ; i < len(s); i++ {
 		switch s[i] {
 		case ',':
-			return i
+			return i, -1
 		case ')':
-			return -1
+			return -1, -1
 		case '(':
-			end := closeParen(s, i)
+			end, deep := closeParen(s, i)
+			if deep >= 0 {
+				return -3, deep
+			}
 			if end < 0 {
-				return -2
+				return -2, -1
 			}
 			i = end - 1
 		}
 	}
-	return i
+	return i, -1
 }
 
 // trimSpaceRight drops trailing blanks (strings.TrimRight with a cutset
@@ -173,7 +228,10 @@ func (p *parser) parse(f *Flow) error {
 		name := s[start:i]
 		switch s[i] {
 		case '(':
-			end := closeParen(s, i)
+			end, deep := closeParen(s, i)
+			if deep >= 0 {
+				return p.errTooDeep(deep)
+			}
 			if end < 0 {
 				return p.errAt(i, "unbalanced parentheses in %s(", name)
 			}
@@ -190,7 +248,10 @@ func (p *parser) parse(f *Flow) error {
 				return p.parseActions(f, s, i, seen)
 			}
 			vs := skipSpace(s, i)
-			end := fieldEnd(s, vs)
+			end, deep := fieldEnd(s, vs)
+			if end == -3 {
+				return p.errTooDeep(deep)
+			}
 			if end < 0 {
 				return p.errAt(vs, "unbalanced parentheses in %s:", name)
 			}
@@ -273,8 +334,10 @@ func (p *parser) parseActions(f *Flow, s string, i int, seen uint8) error {
 			f.DPExtraInfo = strings.TrimSpace(s[i+len("dp-extra-info:"):])
 			return nil
 		}
-		end := fieldEnd(s, i)
+		end, deep := fieldEnd(s, i)
 		switch end {
+		case -3:
+			return p.errTooDeep(deep)
 		case -1:
 			return p.errAt(i, "unbalanced ')' in actions")
 		case -2:

@@ -2,6 +2,7 @@ package dpflow
 
 import (
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -213,5 +214,123 @@ func TestUnknownKeysAndNestedActions(t *testing.T) {
 	fl.Actions = fl.Actions[2:]
 	if r, d := Why(fl); r != ReasonUnsupportedAction || d != "dec_ttl(le_1(drop))" {
 		t.Errorf("Why = %q %q", r, d)
+	}
+}
+
+// TestMaxDepth checks the nesting bound: MaxDepth parentheses deep is a
+// flow, one more is a *ParseError at the parenthesis past the bound, in
+// the match, in an info value and in the actions, closed or not.
+func TestMaxDepth(t *testing.T) {
+	t.Parallel()
+	nest := func(n int) string { return strings.Repeat("(", n) + "1" + strings.Repeat(")", n) }
+	tail := ", packets:1, bytes:1, used:never, actions:drop"
+	f, err := Parse("in_port(1),x" + nest(MaxDepth) + tail)
+	if err != nil {
+		t.Fatalf("nesting of MaxDepth: %v", err)
+	}
+	if a, _ := f.Key("x"); a.Text != "x"+nest(MaxDepth) {
+		t.Errorf("x = %q", a.Text)
+	}
+	if _, err := Parse("in_port(1)" + tail[:len(tail)-4] + "clone" + nest(MaxDepth)); err != nil {
+		t.Errorf("actions nested MaxDepth deep: %v", err)
+	}
+	for _, tc := range []struct{ name, head, rest string }{
+		{"match", "in_port(1),x", nest(MaxDepth+1) + tail},
+		{"match unclosed", "in_port(1),x", strings.Repeat("(", 3*MaxDepth)},
+		{"info", "in_port(1), packets:1, bytes:1, used:never, foo:x", nest(MaxDepth+1) + ", actions:drop"},
+		{"actions", "in_port(1), packets:1, bytes:1, used:never, actions:clone", nest(MaxDepth + 1)},
+		{"actions unclosed", "in_port(1), packets:1, bytes:1, used:never, actions:clone", strings.Repeat("(", MaxDepth+1)},
+	} {
+		_, err := Parse(tc.head + tc.rest)
+		var pe *ParseError
+		if !errors.As(err, &pe) || !strings.Contains(pe.Msg, "nested deeper than") {
+			t.Errorf("%s: err %v, want nested deeper than %d", tc.name, err, MaxDepth)
+			continue
+		}
+		if want := len(tc.head) + MaxDepth + 1; pe.Column != want {
+			t.Errorf("%s: column %d, want %d", tc.name, pe.Column, want)
+		}
+	}
+	if _, err := ParseActions("clone" + nest(MaxDepth+1)); err == nil {
+		t.Error("ParseActions accepted nesting past MaxDepth")
+	}
+}
+
+// TestWorstLines parses the benchmark's 1 MiB lines and checks what each
+// must give: the flat and nested lines are flows, the others errors.
+func TestWorstLines(t *testing.T) {
+	t.Parallel()
+	want := map[string]string{
+		"flat": "", "nested": "", "deep": "nested deeper than", "open": "nested deeper than",
+		"a(": "nested deeper than", "close": "expected ','", "commas": "expected key",
+	}
+	for _, tc := range worstLines() {
+		f, err := Parse(tc.line)
+		w, ok := want[tc.name]
+		switch {
+		case !ok:
+			t.Errorf("%s: no expectation", tc.name)
+		case w == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case w == "" && len(f.Match) < 1000:
+			t.Errorf("%s: only %d attributes", tc.name, len(f.Match))
+		case w != "" && (err == nil || !strings.Contains(err.Error(), w)):
+			t.Errorf("%s: err %v, want %q", tc.name, err, w)
+		}
+	}
+}
+
+// closeParenRef is the obvious byte loop closeParen must agree with.
+func closeParenRef(s string, open int) (end, deep int) {
+	depth := 1
+	for i := open + 1; i < len(s); i++ {
+		switch s[i] {
+		case '(':
+			if depth++; depth > MaxDepth {
+				return -1, i
+			}
+		case ')':
+			if depth--; depth == 0 {
+				return i + 1, -1
+			}
+		}
+	}
+	return -1, -1
+}
+
+// TestCloseParenReference compares closeParen, which jumps with IndexByte
+// and remembers the next ')', with the byte loop on random strings of
+// parentheses and runs of other bytes, at every '('.
+func TestCloseParenReference(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(1, 2))
+	pieces := []string{"(", ")", "a", ",", strings.Repeat("x", 17), strings.Repeat("y", 40), "((", "))"}
+	for n := 0; n < 3000; n++ {
+		var b strings.Builder
+		for k := rng.IntN(200); k > 0; k-- {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		if n%10 == 5 { // deep, with quiet runs: the IndexByte jumps reach MaxDepth
+			for k := MaxDepth - 2 + rng.IntN(4); k > 0; k-- {
+				b.WriteString("(" + strings.Repeat("q", 16+rng.IntN(3)))
+			}
+			b.WriteString(strings.Repeat(")", rng.IntN(MaxDepth+2)))
+		}
+		if n%10 == 0 { // deep enough to reach MaxDepth
+			b.WriteString(strings.Repeat("(", MaxDepth+rng.IntN(3)-1))
+			b.WriteString(strings.Repeat("z", rng.IntN(40)))
+			b.WriteString(strings.Repeat(")", MaxDepth+rng.IntN(3)-1))
+		}
+		s := b.String()
+		for i := 0; i < len(s); i++ {
+			if s[i] != '(' {
+				continue
+			}
+			e, d := closeParen(s, i)
+			we, wd := closeParenRef(s, i)
+			if e != we || d != wd {
+				t.Fatalf("closeParen(%q, %d) = %d, %d; want %d, %d", s, i, e, d, we, wd)
+			}
+		}
 	}
 }

@@ -20,20 +20,25 @@ const (
 	// PlacementTCSoftware: dp:tc without offloaded:yes, a TC rule that
 	// runs in software only.
 	PlacementTCSoftware
-	// PlacementHardware: offloaded:yes with dp:tc, in the NIC's eswitch.
+	// PlacementHardware: offloaded:yes with dp:tc, in the NIC's eswitch;
+	// also a line without offloaded:/dp: from a dump taken with
+	// type=offloaded (TC in hardware or DPDK full offload).
 	PlacementHardware
 	// PlacementDPDKPartial: offloaded:partial (dp:ovs), DPDK partial
 	// offload: the NIC classifies, the userspace datapath acts.
 	PlacementDPDKPartial
 	// PlacementDPDKFull: dp:dpdk, DPDK full offload (rte_flow).
 	PlacementDPDKFull
+	// PlacementSoftware: not in hardware, layer not shown: a line
+	// without offloaded:/dp: from a dump taken with type=non-offloaded.
+	PlacementSoftware
 	numPlacements
 )
 
-var placementNames = [numPlacements]string{"unknown", "ovs", "tc-software", "hardware", "dpdk-partial", "dpdk-full"}
+var placementNames = [numPlacements]string{"unknown", "ovs", "tc-software", "hardware", "dpdk-partial", "dpdk-full", "software"}
 
 // String returns a short name: "unknown", "ovs", "tc-software",
-// "hardware", "dpdk-partial" or "dpdk-full".
+// "hardware", "dpdk-partial", "dpdk-full" or "software".
 func (p Placement) String() string {
 	if p < numPlacements {
 		return placementNames[p]
@@ -157,6 +162,13 @@ type Finding struct {
 // Report is the offload verification report of a dump: what the guides
 // ask a person to check by eye after `dpctl/dump-flows -m`.
 type Report struct {
+	// Type is what the dump holds, the type= filter it was taken with,
+	// when known (zero: not known). Set it before Add: a line that shows
+	// neither offloaded: nor dp: is placed by the filter (see
+	// DumpType.Placement), and Hints do not ask a dump that excludes
+	// offloaded flows to show some. FlowDump.Report and
+	// Scanner.Type carry it from a dump the library ran.
+	Type DumpType
 	// Total counts every flow.
 	Total Counters
 	// Offloaded counts the flows in hardware (fully or partially).
@@ -178,6 +190,16 @@ func NewReport() *Report {
 	return &Report{ByLayer: map[Layer]Counters{}, ports: map[string]*PortSummary{}}
 }
 
+// Placement returns where f runs in this report: what its line shows,
+// or where the line shows nothing, what the dump's Type says.
+func (r *Report) Placement(f *Flow) Placement {
+	pl := f.Placement()
+	if pl == PlacementUnknown {
+		pl = r.Type.Placement()
+	}
+	return pl
+}
+
 // Add accounts one flow. It copies what it keeps, so flows from a Scanner
 // can be passed directly.
 func (r *Report) Add(f *Flow) {
@@ -187,7 +209,7 @@ func (r *Report) Add(f *Flow) {
 	if r.ByLayer == nil {
 		r.ByLayer = map[Layer]Counters{}
 	}
-	pl := f.Placement()
+	pl := r.Placement(f)
 	r.Total.add(f)
 	r.ByPlacement[pl].add(f)
 	lc := r.ByLayer[f.DP]
@@ -212,7 +234,7 @@ func (r *Report) Add(f *Flow) {
 		r.FindingsDropped++
 		return
 	}
-	reason, detail := Why(f)
+	reason, detail := why(f, pl)
 	fd := Finding{
 		Line: f.Line, InPort: ps.InPort, Placement: pl, Reason: reason,
 		Detail: strings.Clone(detail), Packets: f.Packets, Bytes: f.Bytes,
@@ -272,7 +294,10 @@ func unsupportedAction(name string) bool {
 // Why returns the likely reason a flow is not in hardware and the
 // attribute or action text that shows it. It looks at the flow only; it
 // does not check that the flow is in fact not offloaded.
-func Why(f *Flow) (Reason, string) {
+func Why(f *Flow) (Reason, string) { return why(f, f.Placement()) }
+
+// why is Why for a flow placed at pl (by its line or its dump's type).
+func why(f *Flow, pl Placement) (Reason, string) {
 	if a, ok := f.Key("dp_hash"); ok {
 		if m, err := ParseMaskedUint(a.Args()); err == nil && (!m.Masked || m.Mask != 0) {
 			return ReasonHash, a.Text
@@ -298,7 +323,7 @@ func Why(f *Flow) (Reason, string) {
 	if found != "" {
 		return found, detail
 	}
-	switch f.Placement() {
+	switch pl {
 	case PlacementTCSoftware:
 		return ReasonTCSoftware, "dp:tc"
 	case PlacementUnknown:
@@ -353,6 +378,9 @@ func (r *Report) Hints() []string {
 	switch {
 	case r.Total.Flows == 0:
 		h = append(h, "the dump is empty: no traffic yet, or the type= filter matched nothing")
+	case !r.Type.canHoldOffloaded():
+		h = append(h, "the dump was taken with type="+r.Type.String()+": it cannot show offloaded flows; "+
+			"take it without type= (or type=all) to see the offloaded share")
 	case known == 0:
 		h = append(h, "no flow shows offloaded:/dp: fields: take the dump with `dpctl/dump-flows -m`")
 	case r.Offloaded.Flows == 0 && r.ByLayer[LayerTC].Flows == 0 && r.ByPlacement[PlacementDPDKFull].Flows == 0:

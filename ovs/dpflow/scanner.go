@@ -19,6 +19,24 @@ type Options struct {
 	// MaxLineSize bounds a single line in bytes (default 1 MiB); a longer
 	// line is a *ParseError and the Scanner skips it.
 	MaxLineSize int
+	// Type is the type= filter the dump was taken with, when known (zero:
+	// not known). Parsing does not use it; the Scanner and FlowDump
+	// carry it to the Report (Report.Type). ovs/unixctl sets it from
+	// DumpOptions.Type.
+	Type DumpType
+}
+
+// Counts are what a Scanner has read so far, line by line.
+type Counts struct {
+	// Lines is the number of lines read.
+	Lines int
+	// Flows is the number of lines that parsed as flows.
+	Flows int
+	// Errors is the number of lines that did not parse (*ParseError).
+	Errors int
+	// Other is the number of lines skipped in tolerant mode that are not
+	// part of a dump: OVS log lines, prompts, any other text.
+	Other int
 }
 
 const (
@@ -39,6 +57,7 @@ type Scanner struct {
 	line  int
 	skip  bool // discarding the rest of an over-long line
 	flow  Flow
+	n     Counts
 }
 
 // NewScanner returns a Scanner reading r.
@@ -68,9 +87,17 @@ func (s *Scanner) Next() (*Flow, error) {
 	for {
 		line, err := s.nextLine()
 		if err != nil {
+			var pe *ParseError
+			if errors.As(err, &pe) {
+				s.n.Lines, s.n.Errors = s.line, s.n.Errors+1
+			}
 			return nil, err
 		}
-		if skipLine(line, s.opts.Strict) {
+		s.n.Lines = s.line
+		if dump, skip := classify(line, s.opts.Strict); skip {
+			if !dump {
+				s.n.Other++
+			}
 			continue
 		}
 		p := parser{line: line, strict: s.opts.Strict}
@@ -79,9 +106,11 @@ func (s *Scanner) Next() (*Flow, error) {
 			if errors.As(err, &pe) {
 				pe.Line = s.line
 			}
+			s.n.Errors++
 			return nil, err
 		}
 		s.flow.Line = s.line
+		s.n.Flows++
 		return &s.flow, nil
 	}
 }
@@ -107,18 +136,21 @@ func (s *Scanner) All() iter.Seq2[*Flow, error] {
 	}
 }
 
-// skipLine reports lines that are part of a dump but not flows: blank
-// lines, '#' comments, the userspace datapath's "flow-dump from ..."
-// headers, and in tolerant mode OVS log lines and any line that does not
-// start like a flow (ufid: or key(...)), such as shell prompts. A line
-// that starts like a flow is always parsed, so a truncated flow is
+// classify says whether line is skipped, and if so whether it is part of
+// a dump (blank, '#' comment, the userspace datapath's "flow-dump from"
+// header) or other text: in tolerant mode OVS log lines and any line that
+// does not start like a flow (ufid: or key(...)), such as shell prompts. A
+// line that starts like a flow is always parsed, so a truncated flow is
 // reported, not skipped.
-func skipLine(line string, strict bool) bool {
-	l := strings.TrimLeft(line, " \t")
-	if l == "" || l == "\r" || l[0] == '#' || strings.HasPrefix(l, "flow-dump from ") {
-		return true
+func classify(line string, strict bool) (dump, skip bool) {
+	l := line
+	for len(l) > 0 && (l[0] == ' ' || l[0] == '\t') {
+		l = l[1:]
 	}
-	return !strict && (isLogLine(l) || !startsLikeFlow(l))
+	if l == "" || l == "\r" || l[0] == '#' || strings.HasPrefix(l, "flow-dump from ") {
+		return true, true
+	}
+	return false, !strict && (isLogLine(l) || !startsLikeFlow(l))
 }
 
 // startsLikeFlow reports lines beginning with "ufid:" or "name(".
@@ -248,6 +280,8 @@ type FlowDump struct {
 	// Filter is the dump's filter as given to dpctl/dump-flows (for example
 	// "type=offloaded"); set by the caller.
 	Filter string
+	// Type is the dump's type= filter when known (from Options.Type).
+	Type DumpType
 	// Flows are the parsed flows, each independent of the others.
 	Flows []Flow
 	// Errors are the lines that did not parse.
@@ -267,7 +301,7 @@ func ParseDump(dump string, opts Options) (*FlowDump, error) {
 }
 
 func collect(s *Scanner, strict bool) (*FlowDump, error) {
-	d := &FlowDump{}
+	d := &FlowDump{Type: s.Type()}
 	for f, err := range s.All() {
 		if err != nil {
 			var pe *ParseError
@@ -280,6 +314,25 @@ func collect(s *Scanner, strict bool) (*FlowDump, error) {
 		d.Flows = append(d.Flows, *f.Clone())
 	}
 	return d, nil
+}
+
+// Counts returns what the Scanner has read so far. After the last flow
+// it tells an empty dump (no lines, or only headers and blank lines)
+// from input that is not a dump at all (Flows 0, Other or Errors not).
+func (s *Scanner) Counts() Counts { return s.n }
+
+// Type returns Options.Type: the type= filter the dump was taken with,
+// zero when not known.
+func (s *Scanner) Type() DumpType { return s.opts.Type }
+
+// Report returns the report of the dump's flows, knowing its Type.
+func (d *FlowDump) Report() *Report {
+	r := NewReport()
+	r.Type = d.Type
+	for i := range d.Flows {
+		r.Add(&d.Flows[i])
+	}
+	return r
 }
 
 // Strict reports whether the Scanner parses in strict mode.

@@ -12,7 +12,9 @@ import (
 // The other_config keys of the Open_vSwitch row this package manages.
 const (
 	// KeyHWOffload enables the netdev flow API (TC flower for the kernel
-	// datapath, rte_flow for DPDK). Read only when ovs-vswitchd starts.
+	// datapath, rte_flow for DPDK). ovs-vswitchd turns the flow API on the
+	// first time it sees the key true and never off again: turning it off
+	// takes a restart (ovs/offloadstate tells what is in effect).
 	KeyHWOffload = "hw-offload"
 	// KeyTCPolicy is the TC flower policy for offloaded flows.
 	KeyTCPolicy = "tc-policy"
@@ -59,8 +61,8 @@ func (p TCPolicy) String() string { return string(p) }
 // other_config.
 type OffloadConfig struct {
 	// HWOffload is other_config:hw-offload == "true" in any case, as
-	// ovs-vswitchd reads it. It takes effect only when ovs-vswitchd
-	// restarts.
+	// ovs-vswitchd reads it. This is the configuration, not what the
+	// running daemon does: ovs/offloadstate checks that.
 	HWOffload bool
 	// TCPolicy is other_config:tc-policy; TCPolicyUnset when absent.
 	TCPolicy TCPolicy
@@ -93,9 +95,12 @@ func (c *Client) OffloadConfig(ctx context.Context) (OffloadConfig, error) {
 	return cfg, nil
 }
 
-// SetHWOffload writes other_config:hw-offload. ovs-vswitchd reads it only
-// at startup: restart ovs-vswitchd for it to take effect. The returned
-// generation is for WaitApplied.
+// SetHWOffload writes other_config:hw-offload. A running ovs-vswitchd
+// turns its flow API on the first time it sees true (OVS 2.x-3.x,
+// netdev_set_flow_api_enabled), with the tc-policy of that moment, and
+// never off: turning it off, or changing tc-policy after, takes a restart,
+// which the guides do in any case. The returned generation is for
+// WaitApplied; ovs/offloadstate tells whether offload is then in effect.
 func (c *Client) SetHWOffload(ctx context.Context, on bool) (Generation, error) {
 	return c.setOtherConfig(ctx, map[string]string{KeyHWOffload: strconv.FormatBool(on)})
 }

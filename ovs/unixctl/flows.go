@@ -53,14 +53,25 @@ func (o DumpOptions) Args() ([]string, error) {
 		args = append(args, "filter="+o.Filter)
 	}
 	if o.Type != "" {
-		for i := 0; i < len(o.Type); i++ {
-			if c := o.Type[i]; !(c >= 'a' && c <= 'z' || c == '-' || c == ',') {
-				return nil, errs.Invalid("dump type", o.Type, "want offloaded, non-offloaded, ovs, tc, dpdk, partially-offloaded, all")
-			}
+		// The names dpctl/dump-flows accepts; anything else OVS refuses
+		// too, and could otherwise smuggle an argument.
+		if _, err := dpflow.ParseDumpType(o.Type); err != nil {
+			return nil, err
 		}
 		args = append(args, "type="+o.Type)
 	}
 	return args, nil
+}
+
+// parseOptions returns o.Parse with Type set from o.Type (which Args has
+// validated), so the dump and its Report know what the dump holds: a
+// dump the library ran is of a known type, TypeAll without a filter.
+func (o DumpOptions) parseOptions() dpflow.Options {
+	po := o.Parse
+	if t, err := dpflow.ParseDumpType(o.Type); err == nil && !po.Type.Known() {
+		po.Type = t
+	}
+	return po
 }
 
 // filterText returns the dump's filter as a FlowDump records it ("-m
@@ -89,7 +100,8 @@ func (c *Client) DumpFlowsText(ctx context.Context, o DumpOptions) ([]byte, erro
 }
 
 // DumpFlows runs dpctl/dump-flows and parses every line with package
-// dpflow. Header lines ("flow-dump from the main thread:") are skipped;
+// dpflow. The dump's Type is o.Type (TypeAll without one), so its Report
+// places flows the lines do not place. Header lines ("flow-dump from the main thread:") are skipped;
 // lines that do not parse are in the dump's Errors (in strict mode the
 // first is returned as the error). Source is "unixctl:<socket>".
 func (c *Client) DumpFlows(ctx context.Context, o DumpOptions) (*dpflow.FlowDump, error) {
@@ -97,7 +109,7 @@ func (c *Client) DumpFlows(ctx context.Context, o DumpOptions) (*dpflow.FlowDump
 	if err != nil {
 		return nil, err
 	}
-	d, err := dpflow.ReadDump(bytes.NewReader(text), o.Parse)
+	d, err := dpflow.ReadDump(bytes.NewReader(text), o.parseOptions())
 	if d != nil {
 		d.Source = "unixctl:" + c.Path()
 		d.Filter = o.filterText()
@@ -114,5 +126,5 @@ func (c *Client) ScanFlows(ctx context.Context, o DumpOptions) (*dpflow.Scanner,
 	if err != nil {
 		return nil, err
 	}
-	return dpflow.ScanBytes(text, o.Parse), nil
+	return dpflow.ScanBytes(text, o.parseOptions()), nil
 }

@@ -78,8 +78,8 @@ func TestDumpFlowsFake(t *testing.T) {
 	if len(d.Errors) != 1 || d.Errors[0].Line != 3 {
 		t.Errorf("errors %v, want line 3", d.Errors)
 	}
-	if d.Source != "unixctl:"+s.path || d.Filter != "-m type=offloaded" {
-		t.Errorf("source %q filter %q", d.Source, d.Filter)
+	if d.Source != "unixctl:"+s.path || d.Filter != "-m type=offloaded" || d.Type != dpflow.TypeOffloaded {
+		t.Errorf("source %q filter %q type %v", d.Source, d.Filter, d.Type)
 	}
 	if _, err := c.DumpFlows(ctx, DumpOptions{Parse: dpflow.Options{Strict: true}}); err == nil {
 		t.Error("strict mode accepted a line that is not a flow")
@@ -94,8 +94,11 @@ func TestDumpFlowsFake(t *testing.T) {
 			n++
 		}
 	}
-	if n != 1 {
-		t.Errorf("scanner yielded %d flows", n)
+	if n != 1 || sc.Type() != dpflow.TypeAll {
+		t.Errorf("scanner yielded %d flows, type %v (want all: no filter)", n, sc.Type())
+	}
+	if sc, err := c.ScanFlows(ctx, DumpOptions{Type: "non-offloaded"}); err != nil || sc.Type() != dpflow.TypeNonOffloaded {
+		t.Errorf("ScanFlows type=non-offloaded: scanner type %v, %v", sc.Type(), err)
 	}
 	if text, err := c.DumpFlowsText(ctx, DumpOptions{}); err != nil || string(text) != dump {
 		t.Errorf("text %q, %v", text, err)
