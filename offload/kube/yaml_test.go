@@ -83,6 +83,9 @@ func TestYAMLKeepsLineSeparatorsInCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The golden file is what offload/kube/upstreamcheck decodes into
+	// k8s.io/api's Pod.
+	golden(t, "pod-line-separators.yaml", y)
 	docs := decodeYAML3(t, y)
 	if len(docs) != 1 {
 		t.Fatalf("%d documents, want 1:\n%s", len(docs), y)
