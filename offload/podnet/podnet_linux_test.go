@@ -9,6 +9,7 @@ import (
 	"net"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -155,6 +156,15 @@ func TestAttachDetachEndToEnd(t *testing.T) {
 		t.Errorf("VF settings after attach: %+v", got.VF)
 	}
 
+	if err := r.p.CheckVF(ctx, r.vf, podA, r.podNS); err != nil {
+		t.Errorf("CHECK after ADD: %v", err)
+	}
+	if err := r.p.CheckVF(ctx, r.vf, podB, r.podNS); !errors.Is(err, errs.ErrNotFound) {
+		t.Errorf("CHECK for another container: got %v, want ErrNotFound", err)
+	}
+	if _, err := r.p.AttachVF(ctx, r.vf, podA, r.podNS, attachOpts()); !errors.Is(err, errs.ErrExists) {
+		t.Errorf("second ADD for the same container: got %v, want ErrExists", err)
+	}
 	// A second attach of the same VF must not steal it from the pod.
 	pod2 := podnettest.NetNS(t, "okt-pod2")
 	if _, err := r.p.AttachVF(ctx, r.vf, podB, pod2, AttachOptions{}); !errors.Is(err, errs.ErrBusy) {
@@ -487,5 +497,34 @@ func TestParallelAttachDifferentVFs(t *testing.T) {
 	after := linkStates(t, hostH)
 	if d := cmp.Diff(before, after); d != "" {
 		t.Errorf("(-before +after):\n%s", d)
+	}
+}
+
+// TestCheckAndDetachRespectOthersChanges: a VF setting changed by someone
+// else after ADD makes CHECK fail with ErrNotApplied naming it, and DEL
+// leaves that setting alone (it is no longer ADD's) while restoring the
+// rest.
+func TestCheckAndDetachRespectOthersChanges(t *testing.T) {
+	r := newRig(t, "cx5-switchdev", "0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0")
+	ctx := context.Background()
+	before := r.state(t)
+	if _, err := r.p.AttachVF(ctx, r.vf, podA, r.podNS, attachOpts()); err != nil {
+		t.Fatal(err)
+	}
+	other := net.HardwareAddr{0x02, 0, 0, 0, 0, 0x42}
+	if err := r.host.ConfigureVF(ctx, offload.MustParsePCIAddress("0000:84:00.0"), 0, offload.VFConfig{MAC: other}); err != nil {
+		t.Fatal(err)
+	}
+	err := r.p.CheckVF(ctx, r.vf, podA, r.podNS)
+	if !errors.Is(err, errs.ErrNotApplied) || !strings.Contains(err.Error(), "VF MAC 02:00:00:00:00:42") {
+		t.Errorf("CHECK after someone changed the MAC: %v", err)
+	}
+	if err := r.p.DetachVF(ctx, r.vf, podA, r.podNS); err != nil {
+		t.Fatal(err)
+	}
+	want := before
+	want.VF.MAC = other.String()
+	if d := cmp.Diff(want, r.state(t)); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
 	}
 }
