@@ -50,6 +50,7 @@ func FuzzRepresentorName(f *testing.F) {
 	f.Add("d85b161b6840aaf3e9d2b7c1f0e4a5b6", "eth0")
 	f.Add("d85b161b6840", "net1")
 	f.Add("xxxxxxxxxxxxxxxx", "a:b")
+	f.Add("------------abcd", "eth0")
 	f.Fuzz(func(t *testing.T, id, ifName string) {
 		got, err := RepresentorName(id, ifName)
 		if err != nil {
@@ -60,6 +61,9 @@ func FuzzRepresentorName(f *testing.F) {
 		}
 		if err := errs.ValidateIfName(got); err != nil {
 			t.Fatalf("RepresentorName(%q, %q) = %q: %v", id, ifName, got, err)
+		}
+		if c := got[0]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			t.Fatalf("RepresentorName(%q, %q) = %q starts with %q", id, ifName, got, c)
 		}
 	})
 }

@@ -249,8 +249,20 @@ func newProcRig(t *testing.T) *procRig {
 func (r *procRig) cmd(op string, c Container, netNS string, mac string, vlan int, trust bool, exitAt Step) (*exec.Cmd, *bytes.Buffer) {
 	arg, _ := json.Marshal(helperCall{Op: op, Tree: "cx5-switchdev", VF: r.vf, Container: c, NetNS: netNS, HostNS: r.hostNS,
 		RunDir: r.runDir, VFTable: r.vfTable, MAC: mac, VLAN: vlan, Trust: trust, ExitAt: exitAt})
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	// A helper still running after a minute is stuck (its own calls have
+	// a 30 s context): SIGQUIT makes it print its goroutines, which end
+	// up in the output the test reports.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	r.t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	cmd.Cancel = func() error { return cmd.Process.Signal(unix.SIGQUIT) }
+	cmd.WaitDelay = 10 * time.Second
 	cmd.Env = append(os.Environ(), helperEnv+"="+string(arg))
+	if os.Getenv("GORACE") == "" {
+		// Under -race a process sleeps a second at exit, waiting for
+		// reports; a test of a thousand processes cannot afford that.
+		cmd.Env = append(cmd.Env, "GORACE=atexit_sleep_ms=0")
+	}
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out
@@ -430,6 +442,9 @@ func TestSeparateProcessesDelRacesAdd(t *testing.T) {
 		}
 		if won > 1 {
 			badf(i, "both ADD(B) and ADD(C) succeeded")
+		}
+		if (i+1)%50 == 0 {
+			t.Logf("%d rounds in %v", i+1, time.Since(start).Round(time.Millisecond))
 		}
 		if got := r.state(t, pods); !cmp.Equal(before, got) {
 			badf(i, "end of round (-before +after):\n%s", cmp.Diff(before, got))
