@@ -233,12 +233,14 @@ func (p *Plumber) attachVF(ctx context.Context, vf offload.PCIAddress, c Contain
 		if _, err := pod.linkByName(c.IfName); err == nil {
 			return fmt.Errorf("%w: the pod already has an interface %s", errs.ErrExists, c.IfName)
 		}
-		if !vfSettingsAsked(opts) {
-			// nothing to read
-		} else if before, err = p.host.VFState(ctx, *v); err != nil {
-			return err
-		} else if before == nil {
-			return fmt.Errorf("%w: cannot read the VF's settings from its PF (no rtnetlink or no PF netdev)", errs.ErrNotSupported)
+		if vfSettingsAsked(opts) {
+			// What DEL will put back, read before anything changes.
+			if before, err = p.host.VFState(ctx, *v); err != nil {
+				return err
+			}
+			if before == nil {
+				return fmt.Errorf("%w: cannot read the VF's settings from its PF (no rtnetlink or no PF netdev)", errs.ErrNotSupported)
+			}
 		}
 		if dpdkRepresentors(*v) {
 			return nil
