@@ -473,11 +473,22 @@ func (p *Plumber) restore(ctx context.Context, v offload.VF, r *record, host, po
 }
 
 // returnVF brings the VF link back into the host namespace under its host
-// name, with its alias and up state from before ADD.
+// name, with its alias and up state from before ADD. A link that
+// disappears meanwhile (a veth stand-in destroyed with the pod's
+// namespace) has nothing left to restore.
 func (p *Plumber) returnVF(ctx context.Context, vf offload.PCIAddress, r *record, host, pod *nsLinks) error {
 	if err := p.check(StepMoveToHost); err != nil {
 		return err
 	}
+	err := p.returnVFLink(ctx, vf, r, host, pod)
+	if err != nil && errors.Is(err, errs.ErrNotFound) && host.gone(r.HostIfName, r.Container.IfName) &&
+		(pod == nil || pod.gone(r.Container.IfName)) {
+		return nil
+	}
+	return err
+}
+
+func (p *Plumber) returnVFLink(ctx context.Context, vf offload.PCIAddress, r *record, host, pod *nsLinks) error {
 	hostName, ifName := r.HostIfName, r.Container.IfName
 	// Where ADD may have left it: the temporary namespace (ADD died
 	// between the moves), the pod, or the host (before the first move, or
@@ -581,11 +592,33 @@ func (p *Plumber) restoreSettings(ctx context.Context, v offload.VF, r *record) 
 }
 
 // restoreRep gives the representor its name, alias and up state from
-// before ADD, if it still carries ADD's name and alias.
+// before ADD, if it still carries ADD's name and alias. A representor that
+// disappears meanwhile (a veth stand-in whose peer died with the pod's
+// namespace goes a moment later, asynchronously) has nothing left to
+// restore.
 func (p *Plumber) restoreRep(host *nsLinks, r *repRecord) error {
 	if err := p.check(StepRestoreRepresentor); err != nil {
 		return err
 	}
+	err := p.restoreRepLink(host, r)
+	if err != nil && errors.Is(err, errs.ErrNotFound) && host.gone(r.Name, r.HostName) {
+		return nil
+	}
+	return err
+}
+
+// gone reports whether no link of any of the names exists (and the
+// namespace could be asked).
+func (n *nsLinks) gone(names ...string) bool {
+	for _, name := range names {
+		if _, err := n.linkByName(name); !errors.Is(err, errs.ErrNotFound) {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *Plumber) restoreRepLink(host *nsLinks, r *repRecord) error {
 	if r.Name != r.HostName {
 		l, err := host.linkByName(r.Name)
 		switch {
