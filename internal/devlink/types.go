@@ -232,6 +232,10 @@ const (
 	PortFlavourVirtual  PortFlavour = 5 // DEVLINK_PORT_FLAVOUR_VIRTUAL
 	PortFlavourUnused   PortFlavour = 6 // DEVLINK_PORT_FLAVOUR_UNUSED
 	PortFlavourPCISF    PortFlavour = 7 // DEVLINK_PORT_FLAVOUR_PCI_SF: an SF representor
+	// PortFlavourUnknown is no kernel value: the name or attribute did not
+	// say (a legacy numeric representor name, no phys_port_name). It is
+	// sriovnet's PORT_FLAVOUR_UNKNOWN.
+	PortFlavourUnknown PortFlavour = 0xffff
 )
 
 // String returns the flavour as the devlink tool prints it.
@@ -253,8 +257,25 @@ func (f PortFlavour) String() string {
 		return "unused"
 	case PortFlavourPCISF:
 		return "pcisf"
+	case PortFlavourUnknown:
+		return "unknown"
 	}
 	return fmt.Sprintf("flavour(%d)", uint16(f))
+}
+
+// MarshalText renders the flavour as the devlink tool prints it.
+func (f PortFlavour) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
+
+// UnmarshalText parses the names MarshalText writes.
+func (f *PortFlavour) UnmarshalText(b []byte) error {
+	for _, c := range []PortFlavour{PortFlavourPhysical, PortFlavourCPU, PortFlavourDSA, PortFlavourPCIPF,
+		PortFlavourPCIVF, PortFlavourVirtual, PortFlavourUnused, PortFlavourPCISF, PortFlavourUnknown} {
+		if c.String() == string(b) {
+			*f = c
+			return nil
+		}
+	}
+	return fmt.Errorf("port flavour %q: unknown flavour", b)
 }
 
 // PortType is what kind of netdev a port carries (enum devlink_port_type).
@@ -366,4 +387,46 @@ type Port struct {
 type PortFunctionConfig struct {
 	HWAddr net.HardwareAddr
 	State  *PortFnState
+}
+
+// MarshalText renders the mode as the devlink tool prints it.
+func (m InlineMode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// MarshalText renders the mode as the devlink tool prints it.
+func (m EncapMode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// MarshalText renders the cmode as the devlink tool prints it.
+func (c CMode) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// MarshalText renders the state as the devlink tool prints it.
+func (s PortFnState) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Info is the reply to INFO_GET (`devlink dev info`): the driver, the
+// serial number and the versions the driver reports, by kind. Fixed
+// versions identify the hardware ("board.id" AMDA2001-1003 on an Agilio,
+// "board.id" MT_0000000012 on a ConnectX); running and stored ones are
+// firmware.
+type Info struct {
+	Handle  Handle
+	Driver  string
+	Serial  string
+	Fixed   []InfoVersion
+	Running []InfoVersion
+	Stored  []InfoVersion
+}
+
+// InfoVersion is one name/value pair of devlink info.
+type InfoVersion struct {
+	Name  string
+	Value string
+}
+
+// FixedVersion returns the fixed version called name ("board.id").
+func (in Info) FixedVersion(name string) (string, bool) {
+	for _, v := range in.Fixed {
+		if v.Name == name {
+			return v.Value, true
+		}
+	}
+	return "", false
 }

@@ -36,6 +36,9 @@ type PFSpec struct {
 	PortName string // its phys_port_name, "" for none (nfp PF vNIC, YUSUR)
 	SwitchID string // phys_switch_id in hex, "" for none; set in switchdev mode
 	Mode     offload.ESwitchMode
+	// BoardID is what `devlink dev info` reports as the fixed version
+	// board.id ("AMDA0097-0001" on an Agilio CX); "" reports none.
+	BoardID string
 
 	// ExtraNetdevs hang off the PF device besides Netdev (nfp's physical
 	// port representor "p0" next to the PF vNIC).
@@ -52,6 +55,20 @@ type PFSpec struct {
 	// Files are extra attribute files below the PF device directory
 	// ("hw/plat_name" on YUSUR).
 	Files map[string]string
+	// SFs are subfunctions of the PF, each an auxiliary device below it.
+	SFs []SFSpec
+}
+
+// SFSpec is an active subfunction as mlx5 lays it out in sysfs (kernel
+// 5.12+, "net/mlx5: SF, Add auxiliary device driver", commit 1958fc2f0712):
+// the auxiliary device <driver>.sf.<AuxIndex> below the PF device, linked
+// from /sys/bus/auxiliary/devices, with its sfnum file, the SF's netdev in
+// its net/ directory (the netdev's device link names the SF, not the PF),
+// and the SF's own eth and rdma auxiliary devices nested below it.
+type SFSpec struct {
+	AuxIndex int    // N of mlx5_core.sf.N (the kernel's auxiliary device ID)
+	SFNum    int    // the user's number: devlink port add ... sfnum 88
+	Netdev   string // the SF's netdev ("enp3s0f0s88"), "" for none
 }
 
 // NetdevSpec is a netdev with a phys_port_name.
@@ -113,7 +130,9 @@ func cx5PF(fn int, numVFs int, mode offload.ESwitchMode) PFSpec {
 		VFNetdev: fmt.Sprintf("enp132s0f%dv%%d", fn), Mode: mode,
 	}
 	if mode == offload.ESwitchModeSwitchdev {
-		pf.SwitchID = fmt.Sprintf("b8cef60300%02x70d2", fn)
+		// mlx5 derives phys_switch_id from the card-wide system image
+		// GUID, so both ports of one card report the same ID.
+		pf.SwitchID = "b8cef603000070d2"
 		pf.RepNetdev = fmt.Sprintf("enp132s0f%dr%%d", fn)
 		pf.RepPortName = fmt.Sprintf("pf%dvf%%d", fn)
 	}
@@ -155,7 +174,9 @@ func CX5Bond() Spec {
 
 // BlueField2DPU is the Arm side of a BlueField-2 DPU (15b3:a2d6): uplink p0,
 // the host PF representor c1pf0 ("pf0hpf") and host VF representors
-// c1pf0vf0..3, plus one local SF representor pf0sf88.
+// c1pf0vf0..3, plus one local SF (sfnum 88, auxiliary device
+// mlx5_core.sf.4, netdev enp3s0f0s88) and its representor pf0sf88: the SF
+// of the kernel's mlx5 subfunction example, on this PF.
 func BlueField2DPU() Spec {
 	pf := PFSpec{
 		Address: "0000:03:00.0", Vendor: offload.VendorMellanox, Device: 0xa2d6, VFDevice: 0x101e,
@@ -163,6 +184,7 @@ func BlueField2DPU() Spec {
 		VFOffset: 2, VFStride: 1, Netdev: "p0", PortName: "p0", SwitchID: "4cb9f3a2c0e1d7b5",
 		Mode: offload.ESwitchModeSwitchdev, VFNetdev: "enp3s0f0v%d", RepNetdev: "pf0vf%d", RepPortName: "pf0vf%d",
 		FixedReps: []NetdevSpec{{Name: "pf0hpf", PortName: "c1pf0"}, {Name: "en3f0pf0sf88", PortName: "pf0sf88"}},
+		SFs:       []SFSpec{{AuxIndex: 4, SFNum: 88, Netdev: "enp3s0f0s88"}},
 	}
 	for i := 0; i < 4; i++ {
 		pf.FixedReps = append(pf.FixedReps, NetdevSpec{Name: fmt.Sprintf("pf0vf%dhost", i), PortName: fmt.Sprintf("c1pf0vf%d", i)})

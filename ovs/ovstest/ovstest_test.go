@@ -13,6 +13,7 @@ import (
 // ports and checks that ICMP crosses the bridge, and that the ports are
 // where ovs-vswitchd says.
 func TestStartPing(t *testing.T) {
+	t.Parallel()
 	o := Start(t)
 	o.AddBridge(t, "br0")
 	a := o.AddNetnsPort(t, "br0", "ovt-a", "10.77.0.1/24")
@@ -41,7 +42,7 @@ func TestStartPing(t *testing.T) {
 		t.Fatalf("dpif/show: %+v", dps)
 	}
 	for _, p := range dps[0].Bridges[0].Ports[1:] {
-		if p.Type != "system" || p.OFPort <= 0 {
+		if p.Type != "system" || p.OFPort == nil || *p.OFPort == 0 {
 			t.Errorf("port %+v", p)
 		}
 	}

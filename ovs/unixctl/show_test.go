@@ -23,16 +23,18 @@ system@ovs-system: hit:14 missed:4
 `
 
 func TestParseDpifShow(t *testing.T) {
+	t.Parallel()
+	n := func(v uint32) *uint32 { return &v }
 	want := []DpifDatapath{
 		{Type: "netdev", Name: "ovs-netdev", Hit: 12, Missed: 9, Bridges: []DpifBridge{{Name: "br0", Ports: []DpifPort{
-			{Name: "br0", OFPort: 65534, DPPort: 1, Type: "tap"},
-			{Name: "ukv1", OFPort: 1, DPPort: 2, Type: "system"},
-			{Name: "ukv2", OFPort: 2, DPPort: 3, Type: "system"},
+			{Name: "br0", OFPort: n(65534), DPPort: n(1), Type: "tap"},
+			{Name: "ukv1", OFPort: n(1), DPPort: n(2), Type: "system"},
+			{Name: "ukv2", OFPort: n(2), DPPort: n(3), Type: "system"},
 		}}}},
 		{Type: "system", Name: "ovs-system", Hit: 14, Missed: 4, Bridges: []DpifBridge{{Name: "br-int", Ports: []DpifPort{
-			{Name: "br-int", OFPort: 65534, DPPort: 0, Type: "internal"},
-			{Name: "vxlan_sys_4789", OFPort: 2, DPPort: -1, Type: "vxlan", Config: "key=flow, remote_ip=flow"},
-			{Name: "pf0vf1_r", OFPort: 3, DPPort: 4},
+			{Name: "br-int", OFPort: n(65534), DPPort: n(0), Type: "internal"},
+			{Name: "vxlan_sys_4789", OFPort: n(2), DPPort: nil, Type: "vxlan", Config: "key=flow, remote_ip=flow"},
+			{Name: "pf0vf1_r", OFPort: n(3), DPPort: n(4)},
 		}}}},
 	}
 	if diff := cmp.Diff(want, ParseDpifShow(dpifShow31)); diff != "" {
@@ -54,6 +56,7 @@ const dpctlShow31 = `netdev@ovs-netdev:
 `
 
 func TestParseDpctlShow(t *testing.T) {
+	t.Parallel()
 	want := []DpctlDatapath{{Type: "netdev", Name: "ovs-netdev", Hit: 5, Missed: 7, Lost: 1, Flows: 9, MasksHit: 40, MasksTotal: 3,
 		Ports: []DpctlPort{
 			{Number: 0, Name: "ovs-netdev", Type: "tap"},
@@ -67,6 +70,7 @@ func TestParseDpctlShow(t *testing.T) {
 }
 
 func TestParseVersion(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]Version{
 		"ovs-vswitchd (Open vSwitch) 3.1.0\n":                {Program: "ovs-vswitchd", Version: "3.1.0", Major: 3, Minor: 1},
 		"ovs-vswitchd (Open vSwitch) 2.17.9\nDPDK 21.11.6\n": {Program: "ovs-vswitchd", Version: "2.17.9", Major: 2, Minor: 17, Patch: 9, DPDK: "21.11.6"},
@@ -110,6 +114,7 @@ func FuzzShowParsers(f *testing.F) {
 }
 
 func TestParseCommands(t *testing.T) {
+	t.Parallel()
 	// Head of ovs-vswitchd 3.1's list-commands output.
 	in := "The available commands are:\n  autoattach/show-isid    [bridge]\n  bfd/set-forwarding      [interface] normal|false|true\n  dpctl/dump-flows        [-m] [--names] [dp] [filter=..] [type=..] [pmd=..]\n  exit                    [--cleanup]\n"
 	want := []string{"autoattach/show-isid", "bfd/set-forwarding", "dpctl/dump-flows", "exit"}
