@@ -87,11 +87,30 @@ func demo(w io.Writer, tree, vfAddr, ifName, containerID, mac string) error {
 	if err := show(w, "pod", podNS); err != nil {
 		return err
 	}
-	env.Command = "DEL"
+	env.Command = "CHECK"
 	if _, err := cniCall(ctx, p, nil, conf, env); err != nil {
-		return fmt.Errorf("DEL: %w", err)
+		return fmt.Errorf("CHECK: %w", err)
 	}
-	fmt.Fprintln(w, "\nDEL done.")
+	fmt.Fprintln(w, "CHECK: the host agrees with what ADD recorded.")
+	// A late DEL from another container (its ADD never got this VF)
+	// must change nothing.
+	late := env
+	late.Command, late.ContainerID = "DEL", "0ther0container0id"
+	if _, err := cniCall(ctx, p, nil, conf, late); err != nil {
+		return fmt.Errorf("DEL of another container: %w", err)
+	}
+	env.Command = "CHECK"
+	if _, err := cniCall(ctx, p, nil, conf, env); err != nil {
+		return fmt.Errorf("CHECK after another container's DEL: %w", err)
+	}
+	fmt.Fprintln(w, "DEL of another container: nothing changed, CHECK still passes.")
+	env.Command = "DEL"
+	for i := 0; i < 2; i++ { // runtimes repeat DELs
+		if _, err := cniCall(ctx, p, nil, conf, env); err != nil {
+			return fmt.Errorf("DEL #%d: %w", i+1, err)
+		}
+	}
+	fmt.Fprintln(w, "\nDEL done (twice; the second found nothing to do).")
 	if err := show(w, "host", hostNS); err != nil {
 		return err
 	}

@@ -1,7 +1,9 @@
 // Command cni-attach is a minimal CNI-style plugin around offload/podnet:
 // ADD moves a VF into the pod's network namespace (configured, renamed,
 // its representor renamed after the container) and prints a CNI result
-// naming the representor to add to OVS; DEL gives everything back.
+// naming the representor to add to OVS; DEL gives back what that
+// container's ADD changed, and nothing for a container that no longer owns
+// the VF; CHECK compares the host with what ADD recorded.
 //
 // As a CNI plugin (CNI_COMMAND set) it reads the network configuration
 // from stdin, with the VF's PCI address in "deviceID" as Multus passes it
@@ -172,22 +174,23 @@ func cniCall(ctx context.Context, p *podnet.Plumber, db *ovsdb.Client, conf netC
 	if err != nil {
 		return nil, fmt.Errorf("deviceID: %w", err)
 	}
+	c := podnet.Container{ID: env.ContainerID, IfName: env.IfName}
 	switch env.Command {
 	case "ADD":
-		opts := podnet.AttachOptions{VLAN: conf.VLAN, Trust: conf.Trust, SpoofChk: conf.SpoofChk, ContainerID: env.ContainerID, IfaceID: conf.IfaceID}
+		opts := podnet.AttachOptions{VLAN: conf.VLAN, Trust: conf.Trust, SpoofChk: conf.SpoofChk, IfaceID: conf.IfaceID}
 		if conf.MAC != "" {
 			if opts.MAC, err = net.ParseMAC(conf.MAC); err != nil {
 				return nil, fmt.Errorf("mac %q: %w: %w", conf.MAC, errs.ErrInvalidArgument, err)
 			}
 		}
-		a, err := p.AttachVF(ctx, vf, env.NetNS, env.IfName, opts)
+		a, err := p.AttachVF(ctx, vf, c, env.NetNS, opts)
 		if err != nil {
 			return nil, err
 		}
 		if conf.Bridge != "" {
 			if err := a.AddToBridge(ctx, db, conf.Bridge); err != nil {
 				// Give the VF back: a pod without its port is no use.
-				return nil, errors.Join(err, p.DetachVF(context.WithoutCancel(ctx), vf, env.NetNS, env.IfName))
+				return nil, errors.Join(err, p.DetachVF(context.WithoutCancel(ctx), vf, c, env.NetNS))
 			}
 		}
 		res := &cniResult{CNIVersion: conf.CNIVersion, OVSPort: a.Port}
@@ -197,8 +200,10 @@ func cniCall(ctx context.Context, p *podnet.Plumber, db *ovsdb.Client, conf netC
 		res.Interfaces = append(res.Interfaces, cniInterface{Name: env.IfName, MAC: conf.MAC, Sandbox: env.NetNS})
 		return res, nil
 	case "DEL":
-		if conf.Bridge != "" && env.ContainerID != "" {
-			// ADD named the port after the container (RepresentorName).
+		// The port is named after this container (RepresentorName), so
+		// removing it never touches another pod's port, even on a late
+		// DEL; DetachVF acts only if this container still owns the VF.
+		if conf.Bridge != "" {
 			name, err := podnet.RepresentorName(env.ContainerID, env.IfName)
 			if err != nil {
 				return nil, err
@@ -207,8 +212,22 @@ func cniCall(ctx context.Context, p *podnet.Plumber, db *ovsdb.Client, conf netC
 				return nil, err
 			}
 		}
-		return nil, p.DetachVF(ctx, vf, env.NetNS, env.IfName)
+		return nil, p.DetachVF(ctx, vf, c, env.NetNS)
 	case "CHECK":
+		// The VF, its settings and representor as ADD left them, owned by
+		// this container; and the OVS port when a bridge is configured.
+		if err := p.CheckVF(ctx, vf, c, env.NetNS); err != nil {
+			return nil, err
+		}
+		if conf.Bridge != "" {
+			name, err := podnet.RepresentorName(env.ContainerID, env.IfName)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := db.Interface(ctx, name); err != nil {
+				return nil, fmt.Errorf("OVS port %s on %s: %w", name, conf.Bridge, err)
+			}
+		}
 		return nil, nil
 	}
 	return nil, fmt.Errorf("%w: CNI_COMMAND %q", errs.ErrNotSupported, env.Command)

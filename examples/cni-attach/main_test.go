@@ -31,7 +31,7 @@ func TestCNIErrors(t *testing.T) {
 	}{
 		{"bad json", `{`, cniEnv{Command: "ADD"}, 6, "decode"},
 		{"bad deviceID", `{"cniVersion":"1.0.0","deviceID":"../../x"}`, cniEnv{Command: "ADD", NetNS: "/var/run/netns/x", IfName: "eth0"}, 7, "deviceID"},
-		{"bad ifname", `{"cniVersion":"1.0.0","deviceID":"0000:84:00.2"}`, cniEnv{Command: "ADD", NetNS: "/var/run/netns/x", IfName: "eth0/.."}, 7, "interface name"},
+		{"bad ifname", `{"cniVersion":"1.0.0","deviceID":"0000:84:00.2"}`, cniEnv{Command: "ADD", ContainerID: "d85b161b6840aaf3", NetNS: "/var/run/netns/x", IfName: "eth0/.."}, 7, "interface name"},
 		{"bad mac", `{"cniVersion":"1.0.0","deviceID":"0000:84:00.2","mac":"zz"}`, cniEnv{Command: "ADD", NetNS: "/var/run/netns/x", IfName: "eth0"}, 7, "mac"},
 		{"no such VF", `{"cniVersion":"0.4.0","deviceID":"0000:84:00.2"}`, cniEnv{Command: "ADD", ContainerID: "d85b161b6840aaf3", NetNS: "/var/run/netns/x", IfName: "eth0"}, 100, "not found"},
 		{"unknown command", `{"cniVersion":"1.0.0","deviceID":"0000:84:00.2"}`, cniEnv{Command: "GC"}, 100, "not supported"},
@@ -69,7 +69,7 @@ func TestDemo(t *testing.T) {
 				t.Fatalf("%v\n%s", err, out.String())
 			}
 			s := out.String()
-			if !strings.Contains(s, c.want) || !strings.Contains(s, "DEL done.") || !strings.HasSuffix(s, "pod namespace:\n") {
+			if !strings.Contains(s, c.want) || !strings.Contains(s, "DEL done (twice") || !strings.Contains(s, "CHECK: the host agrees") || !strings.HasSuffix(s, "pod namespace:\n") {
 				t.Errorf("output lacks %q, or the pod is not empty after DEL:\n%s", c.want, s)
 			}
 		})

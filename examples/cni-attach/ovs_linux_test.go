@@ -46,6 +46,10 @@ func TestCNIWithOVS(t *testing.T) {
 	if err != nil || i.ExternalIDs["iface-id"] != "nginx.default" || i.OFPort == nil || *i.OFPort <= 0 {
 		t.Errorf("interface %+v, %v", i, err)
 	}
+	env.Command = "CHECK"
+	if _, err := cniCall(ctx, p, o.DB, conf, env); err != nil {
+		t.Errorf("CHECK after ADD: %v", err)
+	}
 	env.Command = "DEL"
 	for range 2 { // DEL twice: the second finds nothing to do
 		if _, err := cniCall(ctx, p, o.DB, conf, env); err != nil {
@@ -54,6 +58,10 @@ func TestCNIWithOVS(t *testing.T) {
 	}
 	if _, err := o.DB.Interface(ctx, "d85b161b6840_h"); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("interface after DEL: %v", err)
+	}
+	env.Command = "CHECK"
+	if _, err := cniCall(ctx, p, o.DB, conf, env); !errors.Is(err, errs.ErrNotFound) {
+		t.Errorf("CHECK after DEL: got %v, want ErrNotFound", err)
 	}
 	var names []string
 	if err := podnettest.InNS(hostNS, func(h *netlink.Handle) error {

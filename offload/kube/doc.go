@@ -19,7 +19,29 @@
 // sigs.k8s.io/yaml into the real k8s.io/api and CNI types.
 //
 // Every name that reaches an object is validated first (DNS-1123 labels and
-// subdomains, extended resource names, PCI addresses, interface names);
-// errors match errs.ErrInvalidArgument. The package touches no files,
-// sockets or namespaces and needs no privileges.
+// subdomains, extended resource names, annotation and label keys, label
+// values, PCI addresses, interface names, container images), and container
+// commands are checked for what no process argument can hold (NUL,
+// invalid UTF-8); errors match errs.ErrInvalidArgument. The package
+// touches no files, sockets or namespaces and needs no privileges.
+//
+// # YAML
+//
+// YAML is not written by hand here: objects are encoded with encoding/json
+// (so the JSON tags decide names and omissions), and the JSON is emitted as
+// YAML by go.yaml.in/yaml/v3, the YAML organisation's maintained
+// continuation of gopkg.in/yaml.v3 and the emitter sigs.k8s.io/yaml v1.6.0
+// itself builds on, pinned at v3.0.4. Every string is a !!str scalar
+// whose style this package picks from its content (plain only for simple
+// words, a literal block for multi-line printable ASCII, double quotes
+// with escapes for everything else), so no string value can become
+// structure: a command holding U+2028, U+2029 or U+0085, which YAML
+// parsers take for line breaks when written raw, is written "\L", "\P",
+// "\N". sigs.k8s.io/yaml's own functions were measured and not used:
+// JSONToYAML (yaml.v2's emitter) writes "\u0085y" as ' y', losing the
+// character, and refuses U+007F; its kyaml encoder writes U+00A0 or U+2028
+// at the start of a continuation line as a literal backslash sequence. The
+// fuzz target FuzzYAMLRoundTrip checks the property with arbitrary
+// strings, decoding with gopkg.in/yaml.v3 and sigs.k8s.io/yaml (test-only
+// dependencies), and the module upstreamcheck decodes into k8s.io/api.
 package kube

@@ -3,7 +3,7 @@ package kube
 import (
 	"bytes"
 	"encoding/json"
-	"strings"
+	"slices"
 
 	"github.com/offloadkit/offloadkit/offload/errs"
 )
@@ -106,12 +106,30 @@ type ResourceRequirements struct {
 	Limits   map[string]string `json:"limits,omitempty"`
 }
 
+// validate checks the name, the namespace, the annotation keys and the
+// labels where Kubernetes constrains them. Annotation values are free text:
+// YAML keeps them exactly.
 func (m ObjectMeta) validate(kind string) error {
 	if err := ValidateDNS1123Subdomain(kind+" name", m.Name); err != nil {
 		return err
 	}
 	if m.Namespace != "" {
-		return ValidateDNS1123Label(kind+" namespace", m.Namespace)
+		if err := ValidateDNS1123Label(kind+" namespace", m.Namespace); err != nil {
+			return err
+		}
+	}
+	for k := range m.Annotations {
+		if err := ValidateQualifiedName(kind+" annotation key", k); err != nil {
+			return err
+		}
+	}
+	for k, v := range m.Labels {
+		if err := ValidateQualifiedName(kind+" label key", k); err != nil {
+			return err
+		}
+		if err := ValidateLabelValue(kind+" label value", v); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -213,17 +231,28 @@ func VFPod(s VFPodSpec) (*Pod, error) {
 	if s.NAD == nil {
 		return nil, errs.Invalid("pod network", "", "no NetworkAttachmentDefinition given")
 	}
+	// The NAD may have been built by hand: its name and namespace go into
+	// an annotation value, so they are checked as a NAD's would be.
+	if err := s.NAD.Metadata.validate("NetworkAttachmentDefinition"); err != nil {
+		return nil, err
+	}
+	if s.NAD.Metadata.Namespace == "" {
+		return nil, errs.Invalid("NetworkAttachmentDefinition namespace", "", "empty: the pod's annotation must name it")
+	}
 	meta := ObjectMeta{Name: s.Name, Namespace: s.Namespace, Annotations: map[string]string{
 		AnnotationDefaultNetwork: s.NAD.Metadata.Namespace + "/" + s.NAD.Metadata.Name,
 	}}
 	if err := meta.validate("Pod"); err != nil {
 		return nil, err
 	}
+	if err := ValidateCommand("container command", s.Command); err != nil {
+		return nil, err
+	}
 	if err := ValidateDNS1123Label("Pod name", s.Name); err != nil {
 		return nil, err
 	}
-	if s.Image == "" || strings.ContainsAny(s.Image, " \t\n") {
-		return nil, errs.Invalid("container image", s.Image, "empty or contains white space")
+	if err := validateImage(s.Image); err != nil {
+		return nil, err
 	}
 	res, err := ParseResourceName(s.NAD.Metadata.Annotations[AnnotationResourceName])
 	if err != nil {
@@ -246,11 +275,17 @@ func VFPod(s VFPodSpec) (*Pod, error) {
 		if err := ValidateDNS1123Subdomain("logical switch", s.LogicalSwitch); err != nil {
 			return nil, err
 		}
-		meta.Annotations[provider+".kubernetes.io/logical_switch"] = s.LogicalSwitch
+		// The provider comes from the NAD's config, which may be hand-made:
+		// the key it makes must still be a Kubernetes annotation key.
+		key := provider + ".kubernetes.io/logical_switch"
+		if err := ValidateQualifiedName("Kube-OVN provider annotation key", key); err != nil {
+			return nil, err
+		}
+		meta.Annotations[key] = s.LogicalSwitch
 	}
 	q := map[string]string{res.String(): "1"}
 	return &Pod{APIVersion: "v1", Kind: "Pod", Metadata: meta, Spec: PodSpec{Containers: []Container{{
-		Name: s.Name, Image: s.Image, Command: s.Command,
+		Name: s.Name, Image: s.Image, Command: slices.Clone(s.Command),
 		Resources: ResourceRequirements{Requests: q, Limits: map[string]string{res.String(): "1"}},
 	}}}}, nil
 }

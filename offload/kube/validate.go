@@ -3,6 +3,7 @@ package kube
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/offloadkit/offloadkit/offload/errs"
 )
@@ -142,3 +143,75 @@ func validateDigits(what, s string) error {
 	}
 	return nil
 }
+
+// ValidateQualifiedName checks an annotation or label key as Kubernetes
+// does: an optional DNS-1123 subdomain prefix and '/', then a name of 1 to
+// 63 letters, digits, '-', '_' and '.', starting and ending with a letter
+// or digit.
+func ValidateQualifiedName(what, s string) error {
+	prefix, name, hasPrefix := strings.Cut(s, "/")
+	if !hasPrefix {
+		name = s
+	} else if err := ValidateDNS1123Subdomain(what+" prefix", prefix); err != nil {
+		return errs.Invalid(what, s, "the part before '/' must be a DNS-1123 subdomain")
+	}
+	if name == "" || len(name) > 63 {
+		return errs.Invalid(what, s, "the name part must be 1 to 63 characters")
+	}
+	if !alnum(name[0]) || !alnum(name[len(name)-1]) {
+		return errs.Invalid(what, s, "the name part must start and end with a letter or digit")
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !alnum(c) && c != '-' && c != '_' && c != '.' {
+			return errs.Invalid(what, s, fmt.Sprintf("character %q not allowed: only letters, digits, '-', '_' and '.'", c))
+		}
+	}
+	return nil
+}
+
+// ValidateLabelValue checks a label value: empty, or 1 to 63 letters,
+// digits, '-', '_' and '.', starting and ending with a letter or digit.
+func ValidateLabelValue(what, s string) error {
+	if s == "" {
+		return nil
+	}
+	if err := ValidateQualifiedName(what, s); err != nil || strings.Contains(s, "/") {
+		return errs.Invalid(what, s, "want at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit")
+	}
+	return nil
+}
+
+// ValidateCommand checks a container command (or args): every element is
+// valid UTF-8 (JSON would otherwise replace bytes, so the pod would run
+// something else than asked) and holds no NUL (execve(2) arguments are C
+// strings; the runtime would cut or refuse them). Anything else, line and
+// paragraph separators included, is a legitimate argument and is kept
+// exactly by YAML.
+func ValidateCommand(what string, cmd []string) error {
+	for i, a := range cmd {
+		if !utf8.ValidString(a) {
+			return errs.Invalid(what, a, fmt.Sprintf("element %d is not valid UTF-8", i))
+		}
+		if strings.IndexByte(a, 0) >= 0 {
+			return errs.Invalid(what, a, fmt.Sprintf("element %d contains NUL, which no process argument can hold", i))
+		}
+	}
+	return nil
+}
+
+// validateImage checks a container image reference loosely: non-empty,
+// printable ASCII without white space (registry, path, tag and digest are
+// all ASCII).
+func validateImage(s string) error {
+	if s == "" || len(s) > 4096 {
+		return errs.Invalid("container image", s, "empty or too long")
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c > '~' {
+			return errs.Invalid("container image", s, fmt.Sprintf("character %q not allowed: want printable ASCII without white space", c))
+		}
+	}
+	return nil
+}
+
+func alnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }

@@ -4,67 +4,65 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"strconv"
 	"strings"
+
+	yaml "go.yaml.in/yaml/v3"
 )
 
 // YAML renders objects as one YAML stream, documents separated by "---",
 // for `kubectl apply -f -`. Each object is marshalled to JSON first, so the
-// YAML carries exactly the JSON field names and order; strings with line
-// breaks (config.json, a NAD's config) become literal blocks. The output is
-// deterministic: map keys are sorted as encoding/json sorts them.
+// YAML carries exactly the JSON field names, omissions and order; the JSON
+// is then turned into a node tree of go.yaml.in/yaml/v3 and emitted by that
+// library (see the package documentation for why this one). Every string
+// is tagged !!str, so no value is read back as a number, boolean, null or
+// structure; a string is written plain only when it is a simple word, as a
+// literal block when it is multi-line printable ASCII (config.json, a NAD's
+// config), and double-quoted with escapes otherwise, so U+0085, U+2028,
+// U+2029, NUL and other line breaks or control characters stay characters.
+// The output is deterministic: map keys are sorted as encoding/json sorts
+// them.
 func YAML(objs ...any) ([]byte, error) {
 	var b bytes.Buffer
-	for i, o := range objs {
-		if i > 0 {
-			b.WriteString("---\n")
-		}
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	enc.CompactSeqIndent() // "- " at the key's indent, as kubectl prints
+	for _, o := range objs {
 		js, err := json.Marshal(o)
 		if err != nil {
 			return nil, err
 		}
 		dec := json.NewDecoder(bytes.NewReader(js))
 		dec.UseNumber()
-		n, err := decodeNode(dec)
+		n, err := jsonNode(dec)
 		if err != nil {
 			return nil, fmt.Errorf("yaml: %w", err)
 		}
-		if n.kind != kindMap {
-			return nil, fmt.Errorf("yaml: top-level value is not an object")
+		if n.Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("yaml: top-level value of %T is not an object", o)
 		}
-		writeMap(&b, n, 0)
+		if err := enc.Encode(n); err != nil {
+			return nil, fmt.Errorf("yaml: %w", err)
+		}
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("yaml: %w", err)
 	}
 	return b.Bytes(), nil
 }
 
-type nodeKind uint8
-
-const (
-	kindScalar nodeKind = iota // number, bool, null: raw text
-	kindString
-	kindMap
-	kindList
-)
-
-type node struct {
-	kind  nodeKind
-	text  string
-	keys  []string
-	vals  []*node
-	items []*node
-}
-
-func decodeNode(dec *json.Decoder) (*node, error) {
+// jsonNode reads one JSON value from dec as a YAML node, keeping the order
+// of object keys.
+func jsonNode(dec *json.Decoder) (*yaml.Node, error) {
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, err
 	}
 	switch t := tok.(type) {
 	case json.Delim:
+		var n *yaml.Node
 		switch t {
 		case '{':
-			n := &node{kind: kindMap}
+			n = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 			for dec.More() {
 				kt, err := dec.Token()
 				if err != nil {
@@ -74,180 +72,83 @@ func decodeNode(dec *json.Decoder) (*node, error) {
 				if !ok {
 					return nil, fmt.Errorf("object key is %T", kt)
 				}
-				v, err := decodeNode(dec)
+				v, err := jsonNode(dec)
 				if err != nil {
 					return nil, err
 				}
-				n.keys = append(n.keys, k)
-				n.vals = append(n.vals, v)
+				n.Content = append(n.Content, stringNode(k), v)
 			}
-			_, err := dec.Token()
-			return n, err
 		case '[':
-			n := &node{kind: kindList}
+			n = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 			for dec.More() {
-				v, err := decodeNode(dec)
+				v, err := jsonNode(dec)
 				if err != nil {
 					return nil, err
 				}
-				n.items = append(n.items, v)
+				n.Content = append(n.Content, v)
 			}
-			_, err := dec.Token()
-			return n, err
+		default:
+			return nil, fmt.Errorf("unexpected %v", t)
 		}
-		return nil, fmt.Errorf("unexpected %v", t)
+		if _, err := dec.Token(); err != nil { // the closing delimiter
+			return nil, err
+		}
+		if len(n.Content) == 0 {
+			n.Style = yaml.FlowStyle // {} and []
+		}
+		return n, nil
 	case string:
-		return &node{kind: kindString, text: t}, nil
+		return stringNode(t), nil
 	case json.Number:
-		return &node{kind: kindScalar, text: t.String()}, nil
+		tag := "!!int"
+		if strings.ContainsAny(t.String(), ".eE") {
+			tag = "!!float"
+		}
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: t.String()}, nil
 	case bool:
-		return &node{kind: kindScalar, text: strconv.FormatBool(t)}, nil
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: fmt.Sprint(t)}, nil
 	case nil:
-		return &node{kind: kindScalar, text: "null"}, nil
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}, nil
 	}
-	return nil, io.ErrUnexpectedEOF
+	return nil, fmt.Errorf("unexpected JSON token %v", tok)
 }
 
-func pad(b *bytes.Buffer, n int) {
-	for i := 0; i < n; i++ {
-		b.WriteByte(' ')
-	}
-}
-
-// writeMap writes the entries of a map at indent; the caller has already
-// positioned the first line when first is set.
-func writeMap(b *bytes.Buffer, n *node, indent int) {
-	for i, k := range n.keys {
-		if i > 0 || indent > 0 {
-			pad(b, indent)
-		}
-		writeEntry(b, k, n.vals[i], indent)
-	}
-}
-
-// writeEntry writes "key: value" whose key starts at indent.
-func writeEntry(b *bytes.Buffer, k string, v *node, indent int) {
-	b.WriteString(scalarString(k))
-	b.WriteByte(':')
-	writeValue(b, v, indent)
-}
-
-// writeValue writes the value part after "key:" or "-", ending the line.
-func writeValue(b *bytes.Buffer, v *node, indent int) {
-	switch v.kind {
-	case kindMap:
-		if len(v.keys) == 0 {
-			b.WriteString(" {}\n")
-			return
-		}
-		b.WriteByte('\n')
-		for i, k := range v.keys {
-			pad(b, indent+2)
-			writeEntry(b, k, v.vals[i], indent+2)
-		}
-	case kindList:
-		if len(v.items) == 0 {
-			b.WriteString(" []\n")
-			return
-		}
-		b.WriteByte('\n')
-		for _, it := range v.items {
-			pad(b, indent)
-			writeItem(b, it, indent)
-		}
-	case kindString:
-		if lit, ok := literalBlock(v.text, indent+2); ok {
-			b.WriteString(lit)
-			return
-		}
-		b.WriteByte(' ')
-		b.WriteString(scalarString(v.text))
-		b.WriteByte('\n')
-	default:
-		b.WriteByte(' ')
-		b.WriteString(v.text)
-		b.WriteByte('\n')
-	}
-}
-
-// writeItem writes a list item "- ..." whose dash is at indent.
-func writeItem(b *bytes.Buffer, v *node, indent int) {
-	b.WriteString("-")
+// stringNode returns a !!str scalar in the style described at YAML. The
+// library still refuses a style that would not keep the value (a literal
+// block with trailing spaces falls back to double quotes); choosing double
+// quotes for everything unusual keeps that decision out of its heuristics.
+func stringNode(s string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
 	switch {
-	case v.kind == kindMap && len(v.keys) > 0:
-		b.WriteByte(' ')
-		for i, k := range v.keys {
-			if i > 0 {
-				pad(b, indent+2)
-			}
-			writeEntry(b, k, v.vals[i], indent+2)
-		}
-	case v.kind == kindList && len(v.items) > 0:
-		b.WriteByte('\n')
-		for _, it := range v.items {
-			pad(b, indent+2)
-			writeItem(b, it, indent+2)
-		}
+	case plainSafe(s):
+	case strings.Contains(s, "\n") && printableASCIILines(s):
+		n.Style = yaml.LiteralStyle
 	default:
-		writeValue(b, v, indent)
+		n.Style = yaml.DoubleQuotedStyle
 	}
+	return n
 }
 
-// literalBlock renders a multi-line string as a "|" block when that keeps
-// it exact: no carriage returns or tabs, no trailing blanks on any line, a
-// first line that does not start with a space, and at most one final
-// newline ("|" keeps one, "|-" none).
-func literalBlock(s string, indent int) (string, bool) {
-	if !strings.Contains(strings.TrimSuffix(s, "\n"), "\n") {
-		return "", false
-	}
-	if strings.ContainsAny(s, "\r\t") || strings.HasPrefix(s, " ") || strings.HasSuffix(s, "\n\n") {
-		return "", false
-	}
-	header := " |\n"
-	body := s
-	if strings.HasSuffix(s, "\n") {
-		body = strings.TrimSuffix(s, "\n")
-	} else {
-		header = " |-\n"
-	}
-	var b strings.Builder
-	b.WriteString(header)
-	for _, line := range strings.Split(body, "\n") {
-		if line == "" || strings.HasSuffix(line, " ") {
-			return "", false
+// printableASCIILines reports whether s holds only printable ASCII and
+// line feeds.
+func printableASCIILines(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c != '\n' && (c < 0x20 || c > 0x7e) {
+			return false
 		}
-		b.WriteString(strings.Repeat(" ", indent))
-		b.WriteString(line)
-		b.WriteByte('\n')
 	}
-	return b.String(), true
+	return true
 }
 
-// yamlKeyword reports whether s (lower-cased) is a plain scalar YAML 1.1
-// or 1.2 would not read as a string.
-func yamlKeyword(s string) bool {
-	switch s {
-	case "y", "yes", "n", "no", "true", "false", "on", "off", "null", "~":
-		return true
-	}
-	return false
-}
-
-// scalarString returns s plain when YAML reads it back as the same string,
-// else double-quoted (JSON string syntax is valid YAML).
-func scalarString(s string) string {
-	if plainSafe(s) {
-		return s
-	}
-	q, _ := json.Marshal(s)
-	// encoding/json escapes <, > and & for HTML; YAML wants them plain.
-	r := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&")
-	return r.Replace(string(q))
-}
-
+// plainSafe reports whether s is a word YAML reads back as the same string
+// when written plain: letters, digits, '_', '-', '.', '/', starting with a
+// letter, '_' or '/', and no YAML 1.1 or 1.2 keyword.
 func plainSafe(s string) bool {
-	if s == "" || yamlKeyword(strings.ToLower(s)) {
+	if s == "" {
+		return false
+	}
+	switch strings.ToLower(s) {
+	case "y", "yes", "n", "no", "true", "false", "on", "off", "null", "~":
 		return false
 	}
 	c0 := s[0]

@@ -47,7 +47,7 @@ func TestAttachToOVS(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	before := r.state(t)
-	a, err := r.p.AttachVF(ctx, r.vf, r.podNS, "eth0", attachOpts())
+	a, err := r.p.AttachVF(ctx, r.vf, podA, r.podNS, attachOpts())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestAttachToOVS(t *testing.T) {
 	if _, err := o.DB.Interface(ctx, "d85b161b6840_h"); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("interface after removal: %v", err)
 	}
-	if err := r.p.DetachVF(ctx, r.vf, r.podNS, "eth0"); err != nil {
+	if err := r.p.DetachVF(ctx, r.vf, podA, r.podNS); err != nil {
 		t.Fatal(err)
 	}
 	if d := cmp.Diff(before, r.state(t)); d != "" {

@@ -9,7 +9,6 @@ import (
 	"net"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/errs"
@@ -23,14 +22,16 @@ import (
 const DefaultHostNetNS = "/proc/self/ns/net"
 
 // Plumber attaches VFs of one Host to pods and detaches them. It is safe
-// for concurrent use; calls for the same VF are serialised.
+// for concurrent use, and so are several Plumbers in several processes on
+// one run directory: every call for a VF holds that VF's file lock (see the
+// package documentation).
 type Plumber struct {
-	host   *offload.Host
+	host   vfHost
 	hostNS string
+	runDir string
 	log    *slog.Logger
-	locks  lockTable
 	// inject, when set by tests, is called before each step and fails
-	// the step with the error it returns.
+	// the step with the error it returns (or ends the process).
 	inject func(step Step) error
 }
 
@@ -44,13 +45,111 @@ func WithHostNetNS(path string) Option { return func(p *Plumber) { p.hostNS = pa
 // WithLogger sets the logger (default: the Host's).
 func WithLogger(l *slog.Logger) Option { return func(p *Plumber) { p.log = l } }
 
+// WithRunDir sets the directory of the per-VF lock and state files and of
+// the temporary namespaces' mount points (default <root>/run/offloadkit,
+// where <root> is the Host's root: /run/offloadkit on a real host, the
+// directory offload/switchdev keeps its per-PF locks in). Every process
+// that plumbs the same VFs must use the same directory. It should not
+// outlive a reboot (a tmpfs such as /run), since VF settings and network
+// namespaces do not.
+func WithRunDir(dir string) Option { return func(p *Plumber) { p.runDir = dir } }
+
 // New returns a Plumber for the VFs of host.
 func New(host *offload.Host, opts ...Option) *Plumber {
-	p := &Plumber{host: host, hostNS: DefaultHostNetNS, log: host.Logger(), locks: lockTable{m: map[offload.PCIAddress]*vfLock{}}}
+	p := &Plumber{host: offloadHost{host}, hostNS: DefaultHostNetNS, log: host.Logger(),
+		runDir: filepath.Join(host.FS().Root(), "run", "offloadkit")}
 	for _, o := range opts {
 		o(p)
 	}
 	return p
+}
+
+// Container identifies the owner of an attachment as a CNI runtime does:
+// the container ID (CNI_CONTAINERID) and the interface name inside it
+// (CNI_IFNAME). ADD records it; DEL and CHECK act only for the same pair.
+type Container struct {
+	ID     string `json:"id"`
+	IfName string `json:"ifname"`
+}
+
+// Validate checks the pair as the CNI specification constrains it: an ID
+// of letters, digits, '_', '.' and '-' starting with a letter or digit
+// (here also at least 12 and at most 256 long, since representor names
+// are made from it), and an interface name the kernel accepts.
+func (c Container) Validate() error {
+	id := c.ID
+	if len(id) < 12 || len(id) > 256 {
+		return errs.Invalid("container ID", id, "want 12 to 256 characters")
+	}
+	if !alnum(id[0]) {
+		return errs.Invalid("container ID", id, "must start with a letter or digit (CNI specification)")
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; !alnum(c) && c != '_' && c != '-' && c != '.' {
+			return errs.Invalid("container ID", id, "only letters, digits, '_', '-' and '.' are allowed")
+		}
+	}
+	return errs.ValidateIfName(c.IfName)
+}
+
+func alnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
+
+// AttachVF moves VF vf into the pod network namespace at podNetNS as
+// c.IfName, configured as opts says and with its representor renamed
+// after the container (RepresentorName), and records that c owns it (see
+// the package documentation for the steps and the record). A VF that
+// another container owns, or whose netdev is not in the host namespace,
+// is errs.ErrBusy; one this container already has is errs.ErrExists. On
+// failure everything done is undone, from the record, and the error says
+// which step failed and, if the undo also failed, why (the record then
+// stays, so DetachVF can finish the undo).
+func (p *Plumber) AttachVF(ctx context.Context, vf offload.PCIAddress, c Container, podNetNS string, opts AttachOptions) (*Attachment, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.MAC != nil && len(opts.MAC) != 6 {
+		return nil, errs.Invalid("VF MAC", opts.MAC.String(), "want a 6-byte Ethernet address")
+	}
+	if err := validateNetNSPath(podNetNS); err != nil {
+		return nil, err
+	}
+	return p.attachVF(ctx, vf, c, podNetNS, opts)
+}
+
+// DetachVF undoes what c's AttachVF did to VF vf, and only that, and only
+// while c still owns the VF: a DEL for another container, a repeated DEL,
+// or a DEL for a VF nothing attached returns nil and touches nothing.
+// podNetNS may be "" or name a namespace that is gone (the pod is gone);
+// a path that exists but is not a network namespace is
+// errs.ErrInvalidArgument, before anything is touched. When a step fails
+// the record stays, so a retried DEL finishes the job; all failures are
+// returned together.
+func (p *Plumber) DetachVF(ctx context.Context, vf offload.PCIAddress, c Container, podNetNS string) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if podNetNS != "" {
+		if err := validateNetNSPath(podNetNS); err != nil {
+			return err
+		}
+	}
+	return p.detachVF(ctx, vf, c, podNetNS)
+}
+
+// CheckVF is CNI CHECK: it returns nil when c owns VF vf and the host
+// agrees with the record (the VF in the pod namespace at podNetNS, up,
+// under c.IfName with its host name as alias; the VF settings as ADD set
+// them; the representor under its new name); errs.ErrNotFound when c has
+// no attachment of vf; and an error matching errs.ErrNotApplied that
+// names every difference otherwise.
+func (p *Plumber) CheckVF(ctx context.Context, vf offload.PCIAddress, c Container, podNetNS string) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if err := validateNetNSPath(podNetNS); err != nil {
+		return err
+	}
+	return p.checkVF(ctx, vf, c, podNetNS)
 }
 
 // Step names one step of AttachVF or DetachVF, for errors and logs.
@@ -59,6 +158,7 @@ type Step string
 // The steps of AttachVF, in order, and of DetachVF.
 const (
 	StepResolve            Step = "resolve VF and representor"
+	StepRecord             Step = "record ownership"
 	StepConfigureVF        Step = "configure VF"
 	StepTempNetNS          Step = "create temporary netns"
 	StepMoveToTemp         Step = "move VF to temporary netns"
@@ -70,28 +170,27 @@ const (
 	StepRepresentorUp      Step = "set representor up"
 	StepPort               Step = "describe OVS port"
 	StepMoveToHost         Step = "move VF to host netns"
-	StepResetVF            Step = "reset VF settings"
+	StepResetVF            Step = "restore VF settings"
 	StepRestoreRepresentor Step = "restore representor name"
+	StepForget             Step = "remove ownership record"
 )
 
 // AttachSteps lists the steps of AttachVF in the order they run.
 func AttachSteps() []Step {
-	return []Step{StepResolve, StepConfigureVF, StepTempNetNS, StepMoveToTemp, StepRename, StepAlias,
+	return []Step{StepResolve, StepRecord, StepConfigureVF, StepTempNetNS, StepMoveToTemp, StepRename, StepAlias,
 		StepMoveToPod, StepLinkUp, StepRenameRepresentor, StepRepresentorUp, StepPort}
 }
 
 // AttachOptions are the optional parts of AttachVF.
 type AttachOptions struct {
 	// MAC, VLAN (with QoS), Trust and SpoofChk are set on the VF through
-	// the PF; nil leaves a setting alone.
+	// the PF; nil leaves a setting alone. DetachVF puts back what was
+	// there before.
 	MAC      net.HardwareAddr
 	VLAN     *int
 	QoS      int
 	Trust    *bool
 	SpoofChk *bool
-	// ContainerID names the representor (RepresentorName); "" leaves the
-	// representor's name as it is.
-	ContainerID string
 	// IfaceID is the OVN logical port, written to external_ids:iface-id
 	// of the OVS port ("<pod>.<namespace>" in Kube-OVN).
 	IfaceID string
@@ -164,19 +263,11 @@ func dpdkRepresentors(vf offload.VF) bool { return vf.ID.Vendor == offload.Vendo
 // bytes). For eth0 it is Kube-OVN's "<first 12 of the ID>_h", the name the
 // guides' flow dumps show; for other interfaces the first 6 characters of
 // the ID, 6 hex digits of a SHA-256 over ID and interface name, and "_h",
-// so two interfaces of one pod never share a name. Container IDs are
-// letters, digits, '_', '-' and '.', at least 12 long.
+// so two interfaces of one pod never share a name. The container ID is
+// checked as Container.Validate does: it starts with a letter or digit, so
+// the name never starts with '-' (which tools would take for an option).
 func RepresentorName(containerID, ifName string) (string, error) {
-	if len(containerID) < 12 || len(containerID) > 256 {
-		return "", errs.Invalid("container ID", containerID, "want 12 to 256 characters")
-	}
-	for i := 0; i < len(containerID); i++ {
-		c := containerID[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
-			return "", errs.Invalid("container ID", containerID, "only letters, digits, '_', '-' and '.' are allowed")
-		}
-	}
-	if err := errs.ValidateIfName(ifName); err != nil {
+	if err := (Container{ID: containerID, IfName: ifName}).Validate(); err != nil {
 		return "", err
 	}
 	if ifName == "eth0" {
@@ -186,52 +277,14 @@ func RepresentorName(containerID, ifName string) (string, error) {
 	return containerID[:6] + hex.EncodeToString(sum[:3]) + "_h", nil
 }
 
-// validateNetNSPath checks a namespace path from a CNI request before it
-// is opened: absolute and clean.
+// validateNetNSPath checks a namespace path from a CNI request before
+// anything is opened: absolute, clean, no NUL. Whether it is a network
+// namespace is checked on the open file (openNetNS).
 func validateNetNSPath(p string) error {
 	if p == "" || !filepath.IsAbs(p) || filepath.Clean(p) != p || strings.ContainsRune(p, 0) {
 		return errs.Invalid("network namespace path", p, "want a clean absolute path such as /var/run/netns/cni-1234")
 	}
 	return nil
-}
-
-// lockTable holds one lock per VF for as long as someone holds or waits
-// for it.
-type lockTable struct {
-	mu sync.Mutex
-	m  map[offload.PCIAddress]*vfLock
-}
-
-type vfLock struct {
-	ch   chan struct{} // holds a token while locked
-	refs int
-}
-
-// lock takes the VF's lock, waiting at most until ctx ends.
-func (t *lockTable) lock(ctx context.Context, vf offload.PCIAddress) (func(), error) {
-	t.mu.Lock()
-	l := t.m[vf]
-	if l == nil {
-		l = &vfLock{ch: make(chan struct{}, 1)}
-		t.m[vf] = l
-	}
-	l.refs++
-	t.mu.Unlock()
-	release := func() {
-		t.mu.Lock()
-		l.refs--
-		if l.refs == 0 {
-			delete(t.m, vf)
-		}
-		t.mu.Unlock()
-	}
-	select {
-	case l.ch <- struct{}{}:
-		return func() { <-l.ch; release() }, nil
-	case <-ctx.Done():
-		release()
-		return nil, &errs.Error{Op: "lock VF", Device: vf.String(), Err: fmt.Errorf("%w: %w", errs.ErrTimeout, ctx.Err())}
-	}
 }
 
 // stepError wraps a step's failure with the VF and the step.

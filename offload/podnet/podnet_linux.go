@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"runtime"
+	"os"
+	"strings"
 	"syscall"
 
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/errs"
@@ -25,77 +25,6 @@ func userSpaceDriver(driver string) bool {
 		return true
 	}
 	return false
-}
-
-// nsLinks is a network namespace and an rtnetlink handle inside it.
-type nsLinks struct {
-	ns netns.NsHandle
-	h  *netlink.Handle
-}
-
-func openNS(path string) (*nsLinks, error) {
-	ns, err := netns.GetFromPath(path)
-	if err != nil {
-		return nil, &errs.Error{Op: "open network namespace", Path: path, Err: err}
-	}
-	return handleIn(ns, path)
-}
-
-func handleIn(ns netns.NsHandle, what string) (*nsLinks, error) {
-	h, err := netlink.NewHandleAt(ns, syscall.NETLINK_ROUTE)
-	if err != nil {
-		ns.Close()
-		return nil, &errs.Error{Op: "open rtnetlink in namespace", Path: what, Err: err}
-	}
-	return &nsLinks{ns: ns, h: h}, nil
-}
-
-func (n *nsLinks) close() {
-	if n == nil {
-		return
-	}
-	n.h.Close()
-	n.ns.Close()
-}
-
-// newTempNetNS creates an empty network namespace and returns a handle to
-// it without leaving any thread in it. unshare(2) moves the calling
-// thread, so it runs on a goroutine of its own with the thread locked; if
-// switching back fails, the thread stays locked and the runtime retires it
-// with the goroutine instead of running other code in the wrong namespace.
-func newTempNetNS() (*nsLinks, error) {
-	type result struct {
-		ns  netns.NsHandle
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			runtime.UnlockOSThread()
-			ch <- result{netns.None(), err}
-			return
-		}
-		defer orig.Close()
-		tmp, err := netns.New()
-		if err != nil {
-			runtime.UnlockOSThread()
-			ch <- result{netns.None(), err}
-			return
-		}
-		if err := netns.Set(orig); err != nil {
-			ch <- result{tmp, nil}
-			return
-		}
-		runtime.UnlockOSThread()
-		ch <- result{tmp, nil}
-	}()
-	r := <-ch
-	if r.err != nil {
-		return nil, &errs.Error{Op: string(StepTempNetNS), Err: r.err}
-	}
-	return handleIn(r.ns, "temporary namespace")
 }
 
 func isLinkNotFound(err error) bool {
@@ -217,25 +146,16 @@ func (n *nsLinks) moveTo(name string, dst *nsLinks) error {
 
 func isUp(l netlink.Link) bool { return l.Attrs().Flags&net.FlagUp != 0 }
 
-// undoStack runs compensations in reverse order.
-type undoStack struct {
-	steps []Step
-	fns   []func() error
-}
-
-func (u *undoStack) push(s Step, f func() error) {
-	u.steps = append(u.steps, s)
-	u.fns = append(u.fns, f)
-}
-
-func (u *undoStack) run() error {
-	var errsOut []error
-	for i := len(u.fns) - 1; i >= 0; i-- {
-		if err := u.fns[i](); err != nil {
-			errsOut = append(errsOut, fmt.Errorf("undo %s: %w", u.steps[i], err))
-		}
+// setUpIf brings link name up or down when it is not already so.
+func (n *nsLinks) setUpIf(name string, up bool) error {
+	l, err := n.linkByName(name)
+	if err != nil {
+		return err
 	}
-	return errors.Join(errsOut...)
+	if isUp(l) == up {
+		return nil
+	}
+	return n.setUp(name, up)
 }
 
 func (p *Plumber) check(s Step) error {
@@ -245,60 +165,48 @@ func (p *Plumber) check(s Step) error {
 	return nil
 }
 
-// AttachVF moves VF vf into the pod network namespace at podNetNS as
-// ifName, configured and with its representor renamed (see the package
-// documentation for the steps). On failure every step already taken is
-// undone, and the error says which step failed and, if the undo also
-// failed, why.
-func (p *Plumber) AttachVF(ctx context.Context, vf offload.PCIAddress, podNetNS, ifName string, opts AttachOptions) (*Attachment, error) {
-	if err := errs.ValidateIfName(ifName); err != nil {
+func (p *Plumber) tempPath(vf offload.PCIAddress) string { return vfFile(p.runDir, vf, ".netns") }
+
+func (p *Plumber) attachVF(ctx context.Context, vf offload.PCIAddress, c Container, podNetNS string, opts AttachOptions) (*Attachment, error) {
+	repName, err := RepresentorName(c.ID, c.IfName)
+	if err != nil {
 		return nil, err
 	}
-	if err := validateNetNSPath(podNetNS); err != nil {
+	// The pod's namespace is opened, and so proven to be one, before the
+	// lock is taken or anything touched.
+	pod, err := openLinks(ctx, podNetNS)
+	if err != nil {
 		return nil, err
 	}
-	if opts.MAC != nil && len(opts.MAC) != 6 {
-		return nil, errs.Invalid("VF MAC", opts.MAC.String(), "want a 6-byte Ethernet address")
-	}
-	repName := ""
-	if opts.ContainerID != "" {
-		var err error
-		if repName, err = RepresentorName(opts.ContainerID, ifName); err != nil {
-			return nil, err
-		}
-	}
-	unlock, err := p.locks.lock(ctx, vf)
+	defer pod.close()
+	unlock, err := lockVF(ctx, p.runDir, vf)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
 
-	a := &Attachment{PodIfName: ifName}
-	var undo undoStack
-	fail := func(s Step, err error) (*Attachment, error) {
-		err = stepError(vf, s, err)
-		if uerr := undo.run(); uerr != nil {
-			p.log.Error("rolling back a failed VF attach failed", "vf", vf, "step", s, "err", err, "undo", uerr)
-			return nil, fmt.Errorf("%w (rollback failed: %w)", err, uerr)
-		}
-		p.log.Info("VF attach failed and was rolled back", "vf", vf, "step", s, "err", err)
-		return nil, err
-	}
 	run := func(s Step, f func() error) error {
 		if err := ctx.Err(); err != nil {
-			return err
+			return fmt.Errorf("%w: %w", errs.ErrTimeout, err)
 		}
 		if err := p.check(s); err != nil {
 			return err
 		}
 		return f()
 	}
-
-	// Resolve the VF, its netdev in the host namespace and its representor.
-	var host, pod *nsLinks
-	defer func() { host.close(); pod.close() }()
+	a := &Attachment{PodIfName: c.IfName}
+	var host *nsLinks
+	defer func() { host.close() }()
 	var repLink netlink.Link
+	var before *offload.VFState
 	if err := run(StepResolve, func() error {
+		if r, err := loadRecord(p.runDir, vf); err != nil {
+			return err
+		} else if r != nil && r.Container == c {
+			return fmt.Errorf("%w: the VF is already attached to this container (%s %s); DEL first", errs.ErrExists, c.ID, c.IfName)
+		} else if r != nil {
+			return fmt.Errorf("%w: the VF belongs to container %s (%s) until its DEL", errs.ErrBusy, r.Container.ID, r.Container.IfName)
+		}
 		v, err := p.host.VF(ctx, vf)
 		if err != nil {
 			return err
@@ -313,10 +221,7 @@ func (p *Plumber) AttachVF(ctx context.Context, vf offload.PCIAddress, podNetNS,
 			return fmt.Errorf("%w: the VF has no netdev in the host namespace (attached to another pod?)", errs.ErrBusy)
 		}
 		a.HostIfName = v.Netdev
-		if host, err = openNS(p.hostNS); err != nil {
-			return err
-		}
-		if pod, err = openNS(podNetNS); err != nil {
+		if host, err = openLinks(ctx, p.hostNS); err != nil {
 			return err
 		}
 		if _, err := host.linkByName(v.Netdev); err != nil {
@@ -325,13 +230,22 @@ func (p *Plumber) AttachVF(ctx context.Context, vf offload.PCIAddress, podNetNS,
 			}
 			return err
 		}
-		if _, err := pod.linkByName(ifName); err == nil {
-			return fmt.Errorf("%w: the pod already has an interface %s", errs.ErrExists, ifName)
+		if _, err := pod.linkByName(c.IfName); err == nil {
+			return fmt.Errorf("%w: the pod already has an interface %s", errs.ErrExists, c.IfName)
+		}
+		if vfSettingsAsked(opts) {
+			// What DEL will put back, read before anything changes.
+			if before, err = p.host.VFState(ctx, *v); err != nil {
+				return err
+			}
+			if before == nil {
+				return fmt.Errorf("%w: cannot read the VF's settings from its PF (no rtnetlink or no PF netdev)", errs.ErrNotSupported)
+			}
 		}
 		if dpdkRepresentors(*v) {
 			return nil
 		}
-		r, err := p.host.VFRepresentor(ctx, vf)
+		r, err := p.host.Representor(ctx, vf)
 		if err != nil {
 			return err
 		}
@@ -342,78 +256,94 @@ func (p *Plumber) AttachVF(ctx context.Context, vf offload.PCIAddress, podNetNS,
 		a.RepresentorHostName = repLink.Attrs().Name
 		return nil
 	}); err != nil {
-		return fail(StepResolve, err)
+		return nil, stepError(vf, StepResolve, err)
 	}
 
-	if err := run(StepConfigureVF, func() error { return p.configureVF(ctx, a.VF, opts, &undo) }); err != nil {
+	// Write ahead: the record says what will change before anything does.
+	vfLink, err := host.linkByName(a.HostIfName)
+	if err != nil {
+		return nil, stepError(vf, StepResolve, err)
+	}
+	rec := &record{Version: recordVersion, VF: vf.String(), Container: c, NetNS: podNetNS, PID: os.Getpid(),
+		HostIfName: a.HostIfName, VFWasUp: isUp(vfLink), VFAlias: vfLink.Attrs().Alias}
+	if before != nil {
+		rec.Before, rec.Applied, err = settingsChange(*before, opts)
+		if err != nil {
+			return nil, stepError(vf, StepResolve, err)
+		}
+	}
+	if repLink != nil {
+		rec.Representor = &repRecord{HostName: a.RepresentorHostName, Name: repName, WasUp: isUp(repLink), Alias: repLink.Attrs().Alias}
+	}
+	if err := run(StepRecord, func() error { return saveRecord(p.runDir, vf, rec) }); err != nil {
+		return nil, stepError(vf, StepRecord, err)
+	}
+	fail := func(s Step, err error) (*Attachment, error) {
+		err = stepError(vf, s, err)
+		if uerr := p.restore(context.WithoutCancel(ctx), a.VF, rec, host, pod); uerr != nil {
+			p.log.Error("undoing a failed VF attach failed; the record stays for DEL", "vf", vf, "step", s, "err", err, "undo", uerr)
+			return nil, fmt.Errorf("%w (undo failed, DEL will retry it: %w)", err, uerr)
+		}
+		p.log.Info("VF attach failed and was undone", "vf", vf, "step", s, "err", err)
+		return nil, err
+	}
+
+	if err := run(StepConfigureVF, func() error {
+		if rec.Applied.empty() {
+			return nil
+		}
+		return p.host.ConfigureVF(ctx, a.VF, rec.Applied.config())
+	}); err != nil {
 		return fail(StepConfigureVF, err)
 	}
 
 	var tmp *nsLinks
 	defer func() { tmp.close() }()
-	if err := run(StepTempNetNS, func() (err error) { tmp, err = newTempNetNS(); return err }); err != nil {
+	if err := run(StepTempNetNS, func() (err error) { tmp, err = tempNetNS(ctx, p.tempPath(vf)); return err }); err != nil {
 		return fail(StepTempNetNS, err)
 	}
-
-	hostName := a.HostIfName
-	vfWasUp := false
+	hostName, ifName := a.HostIfName, c.IfName
 	if err := run(StepMoveToTemp, func() error {
-		l, err := host.linkByName(hostName)
-		if err != nil {
-			return err
-		}
-		vfWasUp = isUp(l)
-		if err := host.setUp(hostName, false); err != nil {
+		if err := host.setUpIf(hostName, false); err != nil {
 			return err
 		}
 		return host.moveTo(hostName, tmp)
 	}); err != nil {
-		return fail(StepMoveToTemp, errors.Join(err, upIf(host, hostName, vfWasUp)))
+		return fail(StepMoveToTemp, err)
 	}
-	undo.push(StepMoveToTemp, func() error {
-		if err := tmp.moveTo(hostName, host); err != nil {
-			return err
-		}
-		return upIf(host, hostName, vfWasUp)
-	})
-
 	if err := run(StepRename, func() error { return tmp.rename(hostName, ifName) }); err != nil {
 		return fail(StepRename, err)
 	}
-	undo.push(StepRename, func() error { return tmp.rename(ifName, hostName) })
-
 	if err := run(StepAlias, func() error { return tmp.setAlias(ifName, hostName) }); err != nil {
 		return fail(StepAlias, err)
 	}
-	undo.push(StepAlias, func() error { return tmp.setAlias(ifName, "") })
-
-	if err := run(StepMoveToPod, func() error { return tmp.moveTo(ifName, pod) }); err != nil {
-		return fail(StepMoveToPod, err)
-	}
-	undo.push(StepMoveToPod, func() error {
-		if err := pod.setUp(ifName, false); err != nil {
+	if err := run(StepMoveToPod, func() error {
+		if err := tmp.moveTo(ifName, pod); err != nil {
 			return err
 		}
-		return pod.moveTo(ifName, tmp)
-	})
-
+		tmp.close()
+		tmp = nil
+		removeTempNetNS(p.tempPath(vf))
+		return nil
+	}); err != nil {
+		return fail(StepMoveToPod, err)
+	}
 	if err := run(StepLinkUp, func() error { return pod.setUp(ifName, true) }); err != nil {
 		return fail(StepLinkUp, err)
 	}
-
-	if a.Representor != nil && repName != "" && repName != a.RepresentorHostName {
-		orig, wasUp := a.RepresentorHostName, isUp(repLink)
-		if err := run(StepRenameRepresentor, func() error { return renameRepresentor(host, orig, repName, wasUp) }); err != nil {
-			return fail(StepRenameRepresentor, err)
+	if err := run(StepRenameRepresentor, func() error {
+		if rec.Representor == nil || repName == a.RepresentorHostName {
+			return nil
 		}
-		undo.push(StepRenameRepresentor, func() error { return restoreRepresentor(host, repName, orig, wasUp) })
+		r := rec.Representor
+		if err := renameRepresentor(host, r.HostName, repName, r.WasUp); err != nil {
+			return err
+		}
 		a.Representor.Netdev = repName
-	} else if err := run(StepRenameRepresentor, func() error { return nil }); err != nil {
-		// Nothing to rename (no container ID, or no kernel representor),
-		// but the step still checks the context and the test hook.
+		return nil
+	}); err != nil {
 		return fail(StepRenameRepresentor, err)
 	}
-
 	if err := run(StepRepresentorUp, func() error {
 		if a.Representor == nil {
 			return nil
@@ -422,367 +352,459 @@ func (p *Plumber) AttachVF(ctx context.Context, vf offload.PCIAddress, podNetNS,
 	}); err != nil {
 		return fail(StepRepresentorUp, err)
 	}
-
 	if err := run(StepPort, func() (err error) {
 		if a.Representor != nil {
 			a.Port, err = KernelPort(*a.Representor, opts.IfaceID)
 			return err
 		}
-		name := repName
-		if name == "" {
-			name = fmt.Sprintf("%02x%02x%x_r%d", a.VF.PF.Bus, a.VF.PF.Device, a.VF.PF.Function, a.VF.Index)
-		}
-		a.Port, err = DPDKPort(name, a.VF.PF, a.VF.Index, opts.IfaceID)
+		a.Port, err = DPDKPort(repName, a.VF.PF, a.VF.Index, opts.IfaceID)
 		return err
 	}); err != nil {
 		return fail(StepPort, err)
 	}
-	p.log.Info("VF attached", "vf", vf, "netns", podNetNS, "ifname", ifName, "host_ifname", a.HostIfName, "port", a.Port.Name)
+	rec.Complete = true
+	if err := saveRecord(p.runDir, vf, rec); err != nil {
+		return fail(StepRecord, err)
+	}
+	p.log.Info("VF attached", "vf", vf, "container", c.ID, "netns", podNetNS, "ifname", ifName, "host_ifname", a.HostIfName, "port", a.Port.Name)
 	return a, nil
 }
 
-// renameRepresentor renames the representor orig to name, keeping orig as
-// its alias; the kernel refuses to rename a link that is up, so it is set
-// down first and up again after. A failure undoes the parts done.
-func renameRepresentor(host *nsLinks, orig, name string, wasUp bool) error {
-	if _, err := host.linkByName(name); err == nil {
-		return fmt.Errorf("%w: a link called %s already exists in the host namespace", errs.ErrExists, name)
-	}
-	if err := host.setUp(orig, false); err != nil {
-		return err
-	}
-	if err := host.setAlias(orig, orig); err != nil {
-		return errors.Join(err, upIf(host, orig, wasUp))
-	}
-	if err := host.rename(orig, name); err != nil {
-		return errors.Join(err, host.setAlias(orig, ""), upIf(host, orig, wasUp))
-	}
-	return upIf(host, name, wasUp)
+func vfSettingsAsked(o AttachOptions) bool {
+	return o.MAC != nil || o.VLAN != nil || o.Trust != nil || o.SpoofChk != nil
 }
 
-// restoreRepresentor gives the representor called name its own name orig
-// back and clears the alias.
-func restoreRepresentor(host *nsLinks, name, orig string, wasUp bool) error {
-	if err := host.setUp(name, false); err != nil {
-		return err
-	}
-	if err := host.rename(name, orig); err != nil {
-		return errors.Join(err, upIf(host, name, wasUp))
-	}
-	return errors.Join(host.setAlias(orig, ""), upIf(host, orig, wasUp))
-}
-
-func upIf(n *nsLinks, name string, up bool) error {
-	if !up {
-		return nil
-	}
-	return n.setUp(name, true)
-}
-
-// vfState reads the VF's settings from its PF; nil when the Host cannot
-// (no rtnetlink, or no PF netdev).
-func (p *Plumber) vfState(ctx context.Context, v offload.VF) (*offload.VFState, error) {
-	pf, err := p.host.PF(ctx, v.PF)
-	if err != nil {
-		return nil, err
-	}
-	for _, x := range pf.VFs {
-		if x.Index == v.Index {
-			return x.State, nil
-		}
-	}
-	return nil, nil
-}
-
-// configureVF applies the options' VF settings and pushes their undo: the
-// previous values, read from the PF first.
-func (p *Plumber) configureVF(ctx context.Context, v offload.VF, o AttachOptions, undo *undoStack) error {
-	if o.MAC == nil && o.VLAN == nil && o.Trust == nil && o.SpoofChk == nil {
-		return nil
-	}
-	prev, err := p.vfState(ctx, v)
-	if err != nil {
-		return err
-	}
-	if prev == nil {
-		return fmt.Errorf("%w: cannot read the VF's settings from its PF (no rtnetlink or no PF netdev)", errs.ErrNotSupported)
-	}
-	cfg := offload.VFConfig{MAC: o.MAC, VLAN: o.VLAN, QoS: o.QoS, Trust: o.Trust, SpoofChk: o.SpoofChk}
-	var back offload.VFConfig
+// settingsChange returns, for the settings opts asks for, the values the
+// PF reports now and the values to set.
+func settingsChange(prev offload.VFState, o AttachOptions) (before, applied vfSettings, err error) {
 	if o.MAC != nil {
-		if back.MAC, err = net.ParseMAC(prev.MAC); err != nil {
-			return fmt.Errorf("VF MAC %q as the PF reports it: %w", prev.MAC, err)
+		m, err := net.ParseMAC(prev.MAC)
+		if err != nil {
+			return before, applied, fmt.Errorf("VF MAC %q as the PF reports it: %w", prev.MAC, err)
 		}
+		before.MAC, applied.MAC = m.String(), o.MAC.String()
 	}
 	if o.VLAN != nil {
-		vlan := prev.VLAN
-		back.VLAN, back.QoS = &vlan, prev.QoS
+		vb, va := prev.VLAN, *o.VLAN
+		before.VLAN, before.QoS = &vb, prev.QoS
+		applied.VLAN, applied.QoS = &va, o.QoS
 	}
-	if o.Trust != nil && prev.Trust != nil {
-		t := *prev.Trust
-		back.Trust = &t
+	if o.Trust != nil {
+		if prev.Trust == nil {
+			return before, applied, fmt.Errorf("%w: the PF does not report the VF's trust setting", errs.ErrNotSupported)
+		}
+		tb, ta := *prev.Trust, *o.Trust
+		before.Trust, applied.Trust = &tb, &ta
 	}
-	if o.SpoofChk != nil && prev.SpoofChk != nil {
-		s := *prev.SpoofChk
-		back.SpoofChk = &s
+	if o.SpoofChk != nil {
+		if prev.SpoofChk == nil {
+			return before, applied, fmt.Errorf("%w: the PF does not report the VF's spoof checking", errs.ErrNotSupported)
+		}
+		sb, sa := *prev.SpoofChk, *o.SpoofChk
+		before.SpoofChk, applied.SpoofChk = &sb, &sa
 	}
-	if err := p.host.ConfigureVF(ctx, v.PF, v.Index, cfg); err != nil {
-		// ConfigureVF may have applied part of cfg before its read-back
-		// found the rest missing: put back what was there.
-		rctx := context.WithoutCancel(ctx)
-		return errors.Join(err, p.host.ConfigureVF(rctx, v.PF, v.Index, back))
-	}
-	undo.push(StepConfigureVF, func() error {
-		return p.host.ConfigureVF(context.WithoutCancel(ctx), v.PF, v.Index, back)
-	})
-	return nil
+	return before, applied, nil
 }
 
-// DetachVF gives the VF back to the host: out of the pod namespace at
-// podNetNS (where it is called ifName) through a temporary namespace,
-// under the name recorded in its alias, into the Plumber's host
-// namespace; then it resets the VF's MAC, VLAN, trust and spoof checking
-// to the kernel's defaults and restores the representor's name (the
-// representor stays up, as AttachVF left it; the VF comes back down). podNetNS
-// may be "" or name a namespace that is gone: the VF is then looked for in
-// the host namespace, where the kernel puts physical VFs of a destroyed
-// namespace. Calling DetachVF again after it succeeded does nothing. When a
-// step fails, the VF's move is rolled back so that the call can be
-// retried; the reset and the representor are attempted regardless, and
-// all failures are returned together.
-func (p *Plumber) DetachVF(ctx context.Context, vf offload.PCIAddress, podNetNS, ifName string) error {
-	if err := errs.ValidateIfName(ifName); err != nil {
-		return err
+// config turns settings into offload's VFConfig.
+func (s vfSettings) config() offload.VFConfig {
+	var c offload.VFConfig
+	if s.MAC != "" {
+		c.MAC, _ = net.ParseMAC(s.MAC) // written by settingsChange from a parsed MAC
 	}
-	if podNetNS != "" {
-		if err := validateNetNSPath(podNetNS); err != nil {
-			return err
+	c.VLAN, c.QoS, c.Trust, c.SpoofChk = s.VLAN, s.QoS, s.Trust, s.SpoofChk
+	return c
+}
+
+// undoSettings returns the settings to write back: for each setting ADD
+// changed, the value from before, but only where the PF still reports the
+// value ADD set (anything else was changed by someone else since, and is
+// theirs).
+func undoSettings(live offload.VFState, r *record) vfSettings {
+	var out vfSettings
+	b, a := r.Before, r.Applied
+	if a.MAC != "" && b.MAC != a.MAC {
+		if m, err := net.ParseMAC(live.MAC); err == nil && m.String() == a.MAC {
+			out.MAC = b.MAC
 		}
 	}
-	unlock, err := p.locks.lock(ctx, vf)
-	if err != nil {
-		return err
+	if a.VLAN != nil && b.VLAN != nil && (*b.VLAN != *a.VLAN || b.QoS != a.QoS) && live.VLAN == *a.VLAN && live.QoS == a.QoS {
+		out.VLAN, out.QoS = b.VLAN, b.QoS
 	}
-	defer unlock()
+	if a.Trust != nil && b.Trust != nil && *a.Trust != *b.Trust && live.Trust != nil && *live.Trust == *a.Trust {
+		out.Trust = b.Trust
+	}
+	if a.SpoofChk != nil && b.SpoofChk != nil && *a.SpoofChk != *b.SpoofChk && live.SpoofChk != nil && *live.SpoofChk == *a.SpoofChk {
+		out.SpoofChk = b.SpoofChk
+	}
+	return out
+}
 
-	v, err := p.host.VF(ctx, vf)
-	if err != nil {
-		return stepError(vf, StepResolve, err)
-	}
-	host, err := openNS(p.hostNS)
-	if err != nil {
-		return stepError(vf, StepResolve, err)
-	}
-	defer host.close()
-
+// restore undoes what the record says ADD did, from whatever point ADD
+// reached (it may have died between any two steps), touching only what
+// still carries ADD's marks: the VF link is the one whose alias is its
+// host name (or, in the host or the temporary namespace, the one with
+// that name), VF settings are put back only where they still hold ADD's
+// values, and the representor only while it carries ADD's name and
+// alias. It then removes the temporary namespace and the record. pod may
+// be nil (the pod's namespace is gone). Failures are collected; the record
+// stays unless everything succeeded.
+func (p *Plumber) restore(ctx context.Context, v offload.VF, r *record, host, pod *nsLinks) error {
 	var out []error
-	if err := p.returnVF(ctx, *v, host, podNetNS, ifName); err != nil {
-		out = append(out, err)
+	if err := p.returnVF(ctx, v.Address, r, host, pod); err != nil {
+		out = append(out, stepError(v.Address, StepMoveToHost, err))
 	}
-	if err := p.resetVF(ctx, *v); err != nil {
-		out = append(out, stepError(vf, StepResetVF, err))
+	if err := p.restoreSettings(ctx, v, r); err != nil {
+		out = append(out, stepError(v.Address, StepResetVF, err))
 	}
-	if !dpdkRepresentors(*v) {
-		if err := p.restoreRep(ctx, vf, host); err != nil {
-			out = append(out, stepError(vf, StepRestoreRepresentor, err))
+	if r.Representor != nil {
+		if err := p.restoreRep(host, r.Representor); err != nil {
+			out = append(out, stepError(v.Address, StepRestoreRepresentor, err))
 		}
 	}
-	if len(out) == 0 {
-		p.log.Info("VF detached", "vf", vf, "netns", podNetNS, "ifname", ifName)
+	if len(out) > 0 {
+		return errors.Join(out...)
 	}
-	return errors.Join(out...)
+	removeTempNetNS(p.tempPath(v.Address))
+	if err := p.check(StepForget); err != nil {
+		return stepError(v.Address, StepForget, err)
+	}
+	return removeRecord(p.runDir, v.Address)
 }
 
-// returnVF moves the VF from the pod back to the host under its own name.
-func (p *Plumber) returnVF(ctx context.Context, v offload.VF, host *nsLinks, podNetNS, ifName string) error {
-	var pod *nsLinks
-	if podNetNS != "" {
-		var err error
-		if pod, err = openNS(podNetNS); err != nil && !errors.Is(err, errs.ErrNotFound) {
-			return stepError(v.Address, StepResolve, err)
-		}
-		defer pod.close()
+// returnVF brings the VF link back into the host namespace under its host
+// name, with its alias and up state from before ADD. A link that
+// disappears meanwhile (a veth stand-in destroyed with the pod's
+// namespace) has nothing left to restore.
+func (p *Plumber) returnVF(ctx context.Context, vf offload.PCIAddress, r *record, host, pod *nsLinks) error {
+	if err := p.check(StepMoveToHost); err != nil {
+		return err
 	}
-	var podLink netlink.Link
-	if pod != nil {
-		l, err := pod.linkByName(ifName)
-		if err != nil && !errors.Is(err, errs.ErrNotFound) {
-			return stepError(v.Address, StepResolve, err)
-		}
-		podLink = l
+	err := p.returnVFLink(ctx, vf, r, host, pod)
+	if err != nil && errors.Is(err, errs.ErrNotFound) && host.gone(r.HostIfName, r.Container.IfName) &&
+		(pod == nil || pod.gone(r.Container.IfName)) {
+		return nil
 	}
-	if podLink == nil {
-		return p.renameInHost(v, host)
+	return err
+}
+
+func (p *Plumber) returnVFLink(ctx context.Context, vf offload.PCIAddress, r *record, host, pod *nsLinks) error {
+	hostName, ifName := r.HostIfName, r.Container.IfName
+	// Where ADD may have left it: the temporary namespace (ADD died
+	// between the moves), the pod, or the host (before the first move, or
+	// returned there by the kernel when the pod's namespace died).
+	tmp, err := openTempNetNS(ctx, p.tempPath(vf))
+	if err != nil {
+		return err
 	}
-	hostName := podLink.Attrs().Alias
-	if hostName == "" {
-		// Not attached by AttachVF, or not the VF at all: when the VF's
-		// netdev is in the host, the pod's ifName is some other link and
-		// is left alone.
-		if v.Netdev != "" {
-			if _, err := host.linkByName(v.Netdev); err == nil {
-				return p.renameInHost(v, host)
+	defer func() { tmp.close() }()
+	inTemp := ""
+	if tmp != nil {
+		// The temporary namespace is this VF's alone (made under its
+		// lock, at its path): a link there under either name is the VF.
+		for _, n := range []string{ifName, hostName} {
+			if _, err := tmp.linkByName(n); err == nil {
+				inTemp = n
+				break
 			}
 		}
-		hostName = v.Netdev
 	}
-	if err := errs.ValidateIfName(hostName); err != nil {
-		return stepError(v.Address, StepResolve, fmt.Errorf("%w: %s in the pod carries no usable host name in its alias: %w", errs.ErrNotFound, ifName, err))
-	}
-	var undo undoStack
-	fail := func(s Step, err error) error {
-		err = stepError(v.Address, s, err)
-		if uerr := undo.run(); uerr != nil {
-			return fmt.Errorf("%w (rollback failed: %w)", err, uerr)
-		}
-		return err
-	}
-	run := func(s Step, f func() error) error {
-		if err := p.check(s); err != nil {
+	if inTemp == "" && pod != nil {
+		l, err := pod.linkByName(ifName)
+		if err != nil && !errors.Is(err, errs.ErrNotFound) {
 			return err
 		}
-		return f()
-	}
-	var tmp *nsLinks
-	defer func() { tmp.close() }()
-	if err := run(StepTempNetNS, func() (err error) { tmp, err = newTempNetNS(); return err }); err != nil {
-		return fail(StepTempNetNS, err)
-	}
-	if err := run(StepMoveToTemp, func() error {
-		if err := pod.setUp(ifName, false); err != nil {
-			return err
+		if err == nil && l.Attrs().Alias == hostName {
+			// Out of the pod through a fresh temporary namespace, so the
+			// pod's name cannot clash with a host link on the way.
+			tmp.close()
+			if tmp, err = tempNetNS(ctx, p.tempPath(vf)); err != nil {
+				return err
+			}
+			if err := pod.setUpIf(ifName, false); err != nil {
+				return err
+			}
+			if err := pod.moveTo(ifName, tmp); err != nil {
+				return err
+			}
+			inTemp = ifName
 		}
-		return pod.moveTo(ifName, tmp)
-	}); err != nil {
-		return fail(StepMoveToTemp, err)
 	}
-	wasUp := isUp(podLink)
-	undo.push(StepMoveToTemp, func() error {
-		if err := tmp.moveTo(ifName, pod); err != nil {
-			return err
+	if inTemp != "" {
+		if inTemp != hostName {
+			if err := tmp.setUpIf(inTemp, false); err != nil {
+				return err
+			}
+			if err := tmp.rename(inTemp, hostName); err != nil {
+				return err
+			}
 		}
-		return upIf(pod, ifName, wasUp)
-	})
-	if err := run(StepRename, func() error { return tmp.rename(ifName, hostName) }); err != nil {
-		return fail(StepRename, err)
-	}
-	undo.push(StepRename, func() error { return tmp.rename(hostName, ifName) })
-	oldAlias := podLink.Attrs().Alias
-	if err := run(StepAlias, func() error { return tmp.setAlias(hostName, "") }); err != nil {
-		return fail(StepAlias, err)
-	}
-	undo.push(StepAlias, func() error { return tmp.setAlias(hostName, oldAlias) })
-	if err := run(StepMoveToHost, func() error {
 		if _, err := host.linkByName(hostName); err == nil {
 			return fmt.Errorf("%w: a link called %s already exists in the host namespace", errs.ErrExists, hostName)
 		}
-		return tmp.moveTo(hostName, host)
-	}); err != nil {
-		return fail(StepMoveToHost, err)
-	}
-	return nil
-}
-
-// renameInHost handles a VF that is not in the pod: already detached, or
-// returned to the host by the kernel when the pod's namespace died, still
-// under the pod's name. A link that carries its host name as alias gets
-// that name back.
-func (p *Plumber) renameInHost(v offload.VF, host *nsLinks) error {
-	if v.Netdev == "" {
-		return nil // unbound, or in some other namespace: nothing of ours to undo here
-	}
-	l, err := host.linkByName(v.Netdev)
-	if err != nil {
-		if errors.Is(err, errs.ErrNotFound) {
-			return nil
+		if err := tmp.moveTo(hostName, host); err != nil {
+			return err
 		}
-		return stepError(v.Address, StepResolve, err)
+	} else if l, err := host.linkByName(ifName); err == nil && ifName != hostName && l.Attrs().Alias == hostName {
+		// Returned by the kernel from a dead pod namespace, under the
+		// pod's name.
+		if err := host.setUpIf(ifName, false); err != nil {
+			return err
+		}
+		if err := host.rename(ifName, hostName); err != nil {
+			return err
+		}
 	}
-	alias := l.Attrs().Alias
-	if alias == "" || alias == v.Netdev || errs.ValidateIfName(alias) != nil {
-		return nil
+	l, err := host.linkByName(hostName)
+	if errors.Is(err, errs.ErrNotFound) {
+		return nil // gone with the pod's namespace (a veth), or elsewhere: nothing of ours to restore
+	} else if err != nil {
+		return err
 	}
-	if err := p.check(StepRename); err != nil {
-		return stepError(v.Address, StepRename, err)
+	if l.Attrs().Alias != r.VFAlias {
+		if err := host.setAlias(hostName, r.VFAlias); err != nil {
+			return err
+		}
 	}
-	if err := host.setUp(v.Netdev, false); err != nil {
-		return stepError(v.Address, StepRename, err)
-	}
-	if err := host.rename(v.Netdev, alias); err != nil {
-		return stepError(v.Address, StepRename, err)
-	}
-	if err := host.setAlias(alias, ""); err != nil {
-		return stepError(v.Address, StepAlias, err)
-	}
-	return nil
+	return host.setUpIf(hostName, r.VFWasUp)
 }
 
-// resetVF puts the VF's settings back to what the kernel gives a new VF:
-// zero MAC, no VLAN, trust off, spoof checking on; only settings that
-// differ are written.
-func (p *Plumber) resetVF(ctx context.Context, v offload.VF) error {
+// restoreSettings puts back the VF settings ADD changed (undoSettings).
+func (p *Plumber) restoreSettings(ctx context.Context, v offload.VF, r *record) error {
 	if err := p.check(StepResetVF); err != nil {
 		return err
 	}
-	st, err := p.vfState(ctx, v)
-	if err != nil || st == nil {
-		return err
-	}
-	var cfg offload.VFConfig
-	changed := false
-	if mac, err := net.ParseMAC(st.MAC); err == nil && !isZeroMAC(mac) {
-		cfg.MAC, changed = make(net.HardwareAddr, 6), true
-	}
-	if st.VLAN != 0 || st.QoS != 0 {
-		zero := 0
-		cfg.VLAN, changed = &zero, true
-	}
-	if st.Trust != nil && *st.Trust {
-		off := false
-		cfg.Trust, changed = &off, true
-	}
-	if st.SpoofChk != nil && !*st.SpoofChk {
-		on := true
-		cfg.SpoofChk, changed = &on, true
-	}
-	if !changed {
+	if r.Applied.empty() {
 		return nil
 	}
-	return p.host.ConfigureVF(context.WithoutCancel(ctx), v.PF, v.Index, cfg)
+	live, err := p.host.VFState(ctx, v)
+	if err != nil {
+		return err
+	}
+	if live == nil {
+		return fmt.Errorf("%w: cannot read the VF's settings from its PF", errs.ErrNotSupported)
+	}
+	back := undoSettings(*live, r)
+	if back.empty() {
+		return nil
+	}
+	return p.host.ConfigureVF(ctx, v, back.config())
 }
 
-func isZeroMAC(m net.HardwareAddr) bool {
-	for _, b := range m {
-		if b != 0 {
+// restoreRep gives the representor its name, alias and up state from
+// before ADD, if it still carries ADD's name and alias. A representor that
+// disappears meanwhile (a veth stand-in whose peer died with the pod's
+// namespace goes a moment later, asynchronously) has nothing left to
+// restore.
+func (p *Plumber) restoreRep(host *nsLinks, r *repRecord) error {
+	if err := p.check(StepRestoreRepresentor); err != nil {
+		return err
+	}
+	err := p.restoreRepLink(host, r)
+	if err != nil && errors.Is(err, errs.ErrNotFound) && host.gone(r.Name, r.HostName) {
+		return nil
+	}
+	return err
+}
+
+// gone reports whether no link of any of the names exists (and the
+// namespace could be asked).
+func (n *nsLinks) gone(names ...string) bool {
+	for _, name := range names {
+		if _, err := n.linkByName(name); !errors.Is(err, errs.ErrNotFound) {
 			return false
 		}
 	}
 	return true
 }
 
-// restoreRep gives the VF's representor its own name back if AttachVF
-// renamed it (its alias holds the name).
-func (p *Plumber) restoreRep(ctx context.Context, vf offload.PCIAddress, host *nsLinks) error {
-	if err := p.check(StepRestoreRepresentor); err != nil {
-		return err
-	}
-	r, err := p.host.VFRepresentor(ctx, vf)
-	if err != nil {
-		return err
-	}
-	l, err := host.byNameOrAlias(r.Netdev)
-	if err != nil {
-		if errors.Is(err, errs.ErrNotFound) {
-			return nil // not in this namespace: not ours to rename
+func (p *Plumber) restoreRepLink(host *nsLinks, r *repRecord) error {
+	if r.Name != r.HostName {
+		l, err := host.linkByName(r.Name)
+		switch {
+		case errors.Is(err, errs.ErrNotFound):
+		case err != nil:
+			return err
+		case l.Attrs().Alias == r.HostName:
+			if _, err := host.linkByName(r.HostName); err == nil {
+				return fmt.Errorf("%w: cannot rename %s back to %s, the name is taken", errs.ErrExists, r.Name, r.HostName)
+			}
+			if err := host.setUpIf(r.Name, false); err != nil {
+				return err
+			}
+			if err := host.rename(r.Name, r.HostName); err != nil {
+				return err
+			}
+		default:
+			return nil // someone else's link by that name
 		}
+	}
+	l, err := host.linkByName(r.HostName)
+	if errors.Is(err, errs.ErrNotFound) {
+		return nil // gone (a veth whose peer died with the pod's namespace)
+	} else if err != nil {
 		return err
 	}
-	name, alias := l.Attrs().Name, l.Attrs().Alias
-	if alias == "" || alias == name || errs.ValidateIfName(alias) != nil {
+	if a := l.Attrs().Alias; a != r.Alias && a == r.HostName {
+		if err := host.setAlias(r.HostName, r.Alias); err != nil {
+			return err
+		}
+	}
+	return host.setUpIf(r.HostName, r.WasUp)
+}
+
+// renameRepresentor renames the representor orig to name, keeping orig as
+// its alias; the kernel refuses to rename a link that is up, so it is set
+// down first and up again after. restoreRep undoes it from any point.
+func renameRepresentor(host *nsLinks, orig, name string, wasUp bool) error {
+	if _, err := host.linkByName(name); err == nil {
+		return fmt.Errorf("%w: a link called %s already exists in the host namespace", errs.ErrExists, name)
+	}
+	if err := host.setAlias(orig, orig); err != nil {
+		return err
+	}
+	if err := host.setUpIf(orig, false); err != nil {
+		return err
+	}
+	if err := host.rename(orig, name); err != nil {
+		return err
+	}
+	return host.setUpIf(name, wasUp)
+}
+
+func (p *Plumber) detachVF(ctx context.Context, vf offload.PCIAddress, c Container, podNetNS string) error {
+	var pod *nsLinks
+	if podNetNS != "" {
+		var err error
+		if pod, err = openLinks(ctx, podNetNS); err != nil && !errors.Is(err, errs.ErrNotFound) {
+			return err // not a network namespace: refused before anything is touched
+		}
+		defer pod.close()
+	}
+	unlock, err := lockVF(ctx, p.runDir, vf)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	r, err := loadRecord(p.runDir, vf)
+	if err != nil {
+		return stepError(vf, StepResolve, err)
+	}
+	if r == nil || r.Container != c {
+		// Not this container's: a repeated or late DEL, or a VF it never
+		// got. The CNI specification wants success, and nothing touched.
+		p.log.Info("DEL for a VF this container does not own: nothing to do", "vf", vf, "container", c.ID, "ifname", c.IfName)
 		return nil
 	}
-	if _, err := host.linkByName(alias); err == nil {
-		return fmt.Errorf("%w: cannot rename %s back to %s, the name is taken", errs.ErrExists, name, alias)
+	if pod == nil && podNetNS == "" && r.NetNS != "" {
+		// The runtime may leave CNI_NETNS empty on DEL; the record knows
+		// the namespace ADD used, if it is still there.
+		if pod, err = openLinks(ctx, r.NetNS); err != nil && !errors.Is(err, errs.ErrNotFound) && !errors.Is(err, errs.ErrInvalidArgument) {
+			return stepError(vf, StepResolve, err)
+		}
+		defer pod.close()
 	}
-	return restoreRepresentor(host, name, alias, isUp(l))
+	v, err := p.host.VF(ctx, vf)
+	if err != nil {
+		return stepError(vf, StepResolve, err)
+	}
+	host, err := openLinks(ctx, p.hostNS)
+	if err != nil {
+		return stepError(vf, StepResolve, err)
+	}
+	defer host.close()
+	if err := p.restore(ctx, *v, r, host, pod); err != nil {
+		return err
+	}
+	p.log.Info("VF detached", "vf", vf, "container", c.ID, "netns", podNetNS, "ifname", c.IfName)
+	return nil
 }
+
+func (p *Plumber) checkVF(ctx context.Context, vf offload.PCIAddress, c Container, podNetNS string) error {
+	pod, err := openLinks(ctx, podNetNS)
+	if err != nil {
+		return err
+	}
+	defer pod.close()
+	unlock, err := lockVF(ctx, p.runDir, vf)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	r, err := loadRecord(p.runDir, vf)
+	if err != nil {
+		return stepError(vf, StepResolve, err)
+	}
+	if r == nil || r.Container != c {
+		return &errs.Error{Op: "check VF", Device: vf.String(), Err: fmt.Errorf("%w: container %s (%s) has no attachment of this VF", errs.ErrNotFound, c.ID, c.IfName)}
+	}
+	var diffs []string
+	if !r.Complete {
+		diffs = append(diffs, "ADD did not finish")
+	}
+	if l, err := pod.linkByName(c.IfName); err != nil {
+		diffs = append(diffs, fmt.Sprintf("pod has no %s: %v", c.IfName, err))
+	} else {
+		if l.Attrs().Alias != r.HostIfName {
+			diffs = append(diffs, fmt.Sprintf("%s in the pod has alias %q, want %q", c.IfName, l.Attrs().Alias, r.HostIfName))
+		}
+		if !isUp(l) {
+			diffs = append(diffs, c.IfName+" in the pod is down")
+		}
+	}
+	v, err := p.host.VF(ctx, vf)
+	if err != nil {
+		return stepError(vf, StepResolve, err)
+	}
+	if !r.Applied.empty() {
+		live, err := p.host.VFState(ctx, *v)
+		if err != nil {
+			return stepError(vf, StepResolve, err)
+		}
+		if live == nil {
+			diffs = append(diffs, "cannot read the VF settings (unknown)")
+		} else if d := settingsDiff(*live, r.Applied); d != "" {
+			diffs = append(diffs, d)
+		}
+	}
+	if rr := r.Representor; rr != nil {
+		host, err := openLinks(ctx, p.hostNS)
+		if err != nil {
+			return stepError(vf, StepResolve, err)
+		}
+		defer host.close()
+		if l, err := host.linkByName(rr.Name); err != nil {
+			diffs = append(diffs, fmt.Sprintf("no representor %s in the host: %v", rr.Name, err))
+		} else if rr.Name != rr.HostName && l.Attrs().Alias != rr.HostName {
+			diffs = append(diffs, fmt.Sprintf("representor %s has alias %q, want %q", rr.Name, l.Attrs().Alias, rr.HostName))
+		} else if !isUp(l) {
+			diffs = append(diffs, "representor "+rr.Name+" is down")
+		}
+	}
+	if len(diffs) > 0 {
+		return &errs.Error{Op: "check VF", Device: vf.String(), Err: fmt.Errorf("%w: %s", errs.ErrNotApplied, joinDiffs(diffs))}
+	}
+	return nil
+}
+
+// settingsDiff says how live differs from the settings ADD applied.
+func settingsDiff(live offload.VFState, a vfSettings) string {
+	var d []string
+	if a.MAC != "" {
+		if m, err := net.ParseMAC(live.MAC); err != nil || m.String() != a.MAC {
+			d = append(d, fmt.Sprintf("VF MAC %s, want %s", live.MAC, a.MAC))
+		}
+	}
+	if a.VLAN != nil && (live.VLAN != *a.VLAN || live.QoS != a.QoS) {
+		d = append(d, fmt.Sprintf("VF VLAN %d qos %d, want %d qos %d", live.VLAN, live.QoS, *a.VLAN, a.QoS))
+	}
+	if a.Trust != nil && (live.Trust == nil || *live.Trust != *a.Trust) {
+		d = append(d, fmt.Sprintf("VF trust not %v", *a.Trust))
+	}
+	if a.SpoofChk != nil && (live.SpoofChk == nil || *live.SpoofChk != *a.SpoofChk) {
+		d = append(d, fmt.Sprintf("VF spoof checking not %v", *a.SpoofChk))
+	}
+	return joinDiffs(d)
+}
+
+func joinDiffs(d []string) string { return strings.Join(d, "; ") }

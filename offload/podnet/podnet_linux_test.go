@@ -9,6 +9,7 @@ import (
 	"net"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -117,10 +118,13 @@ func (r *rig) failAt(step Step) {
 
 const containerID = "d85b161b6840aaf3e9d2b7c1f0e4a5b6c7d8e9f0a1b2c3d4e5f60718293a4b5c"
 
+var podA = Container{ID: containerID, IfName: "eth0"}
+var podB = Container{ID: "aaaabbbbccccdddd", IfName: "eth0"}
+
 func attachOpts() AttachOptions {
 	vlan, on, off := 100, true, false
 	return AttachOptions{MAC: net.HardwareAddr{0x0a, 0xc9, 0x1c, 0x70, 0x01, 0x09}, VLAN: &vlan, QoS: 2, Trust: &on, SpoofChk: &off,
-		ContainerID: containerID, IfaceID: "nginx.default"}
+		IfaceID: "nginx.default"}
 }
 
 func TestAttachDetachEndToEnd(t *testing.T) {
@@ -128,7 +132,7 @@ func TestAttachDetachEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	before := r.state(t)
 
-	a, err := r.p.AttachVF(ctx, r.vf, r.podNS, "eth0", attachOpts())
+	a, err := r.p.AttachVF(ctx, r.vf, podA, r.podNS, attachOpts())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,23 +156,32 @@ func TestAttachDetachEndToEnd(t *testing.T) {
 		t.Errorf("VF settings after attach: %+v", got.VF)
 	}
 
+	if err := r.p.CheckVF(ctx, r.vf, podA, r.podNS); err != nil {
+		t.Errorf("CHECK after ADD: %v", err)
+	}
+	if err := r.p.CheckVF(ctx, r.vf, podB, r.podNS); !errors.Is(err, errs.ErrNotFound) {
+		t.Errorf("CHECK for another container: got %v, want ErrNotFound", err)
+	}
+	if _, err := r.p.AttachVF(ctx, r.vf, podA, r.podNS, attachOpts()); !errors.Is(err, errs.ErrExists) {
+		t.Errorf("second ADD for the same container: got %v, want ErrExists", err)
+	}
 	// A second attach of the same VF must not steal it from the pod.
 	pod2 := podnettest.NetNS(t, "okt-pod2")
-	if _, err := r.p.AttachVF(ctx, r.vf, pod2, "eth0", AttachOptions{}); !errors.Is(err, errs.ErrBusy) {
+	if _, err := r.p.AttachVF(ctx, r.vf, podB, pod2, AttachOptions{}); !errors.Is(err, errs.ErrBusy) {
 		t.Errorf("attach of an attached VF: got %v, want ErrBusy", err)
 	}
 
-	if err := r.p.DetachVF(ctx, r.vf, r.podNS, "eth0"); err != nil {
+	if err := r.p.DetachVF(ctx, r.vf, podA, r.podNS); err != nil {
 		t.Fatal(err)
 	}
 	if d := cmp.Diff(before, r.state(t)); d != "" {
 		t.Errorf("after detach, state differs from before attach (-before +after):\n%s", d)
 	}
 	// DEL is idempotent.
-	if err := r.p.DetachVF(ctx, r.vf, r.podNS, "eth0"); err != nil {
+	if err := r.p.DetachVF(ctx, r.vf, podA, r.podNS); err != nil {
 		t.Errorf("second detach: %v", err)
 	}
-	if err := r.p.DetachVF(ctx, r.vf, "", "eth0"); err != nil {
+	if err := r.p.DetachVF(ctx, r.vf, podA, ""); err != nil {
 		t.Errorf("detach without a namespace: %v", err)
 	}
 	if d := cmp.Diff(before, r.state(t)); d != "" {
@@ -183,7 +196,7 @@ func TestAttachRollbackAtEveryStep(t *testing.T) {
 	for _, step := range AttachSteps() {
 		t.Run(string(step), func(t *testing.T) {
 			r.failAt(step)
-			_, err := r.p.AttachVF(ctx, r.vf, r.podNS, "eth0", attachOpts())
+			_, err := r.p.AttachVF(ctx, r.vf, podA, r.podNS, attachOpts())
 			if !errors.Is(err, r.injected) {
 				t.Fatalf("got %v, want the injected error", err)
 			}
@@ -198,10 +211,10 @@ func TestAttachRollbackAtEveryStep(t *testing.T) {
 	}
 	// And the VF still attaches once nothing fails.
 	r.p.inject = nil
-	if _, err := r.p.AttachVF(ctx, r.vf, r.podNS, "eth0", attachOpts()); err != nil {
+	if _, err := r.p.AttachVF(ctx, r.vf, podA, r.podNS, attachOpts()); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.p.DetachVF(ctx, r.vf, r.podNS, "eth0"); err != nil {
+	if err := r.p.DetachVF(ctx, r.vf, podA, r.podNS); err != nil {
 		t.Fatal(err)
 	}
 	if d := cmp.Diff(before, r.state(t)); d != "" {
@@ -220,7 +233,7 @@ func TestAttachRealFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := r.state(t)
-	if _, err := r.p.AttachVF(ctx, r.vf, r.podNS, "eth0", attachOpts()); !errors.Is(err, errs.ErrExists) {
+	if _, err := r.p.AttachVF(ctx, r.vf, podA, r.podNS, attachOpts()); !errors.Is(err, errs.ErrExists) {
 		t.Errorf("pod has eth0: got %v, want ErrExists", err)
 	}
 	if d := cmp.Diff(before, r.state(t)); d != "" {
@@ -232,7 +245,7 @@ func TestAttachRealFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	before = r.state(t)
-	if _, err := r.p.AttachVF(ctx, r.vf, pod2, "eth0", attachOpts()); !errors.Is(err, errs.ErrExists) {
+	if _, err := r.p.AttachVF(ctx, r.vf, podA, pod2, attachOpts()); !errors.Is(err, errs.ErrExists) {
 		t.Errorf("representor name taken: got %v, want ErrExists", err)
 	}
 	if d := cmp.Diff(before, r.state(t)); d != "" {
@@ -243,11 +256,11 @@ func TestAttachRealFailures(t *testing.T) {
 	}
 	// Bad input touches nothing.
 	for _, bad := range []struct{ ns, ifn string }{{"relative/ns", "eth0"}, {r.podNS, "eth0/x"}, {r.podNS, ""}, {r.podNS + "/../x", "eth0"}} {
-		if _, err := r.p.AttachVF(ctx, r.vf, bad.ns, bad.ifn, AttachOptions{}); !errors.Is(err, errs.ErrInvalidArgument) {
+		if _, err := r.p.AttachVF(ctx, r.vf, Container{containerID, bad.ifn}, bad.ns, AttachOptions{}); !errors.Is(err, errs.ErrInvalidArgument) {
 			t.Errorf("AttachVF(%q, %q): got %v", bad.ns, bad.ifn, err)
 		}
 	}
-	if _, err := r.p.AttachVF(ctx, r.vf, pod2, "eth0", AttachOptions{ContainerID: "../../etc"}); !errors.Is(err, errs.ErrInvalidArgument) {
+	if _, err := r.p.AttachVF(ctx, r.vf, Container{"../../etc/passwd", "eth0"}, pod2, AttachOptions{}); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Errorf("bad container ID: %v", err)
 	}
 	if w := r.tree.Writes(); len(w) != 0 {
@@ -255,44 +268,35 @@ func TestAttachRealFailures(t *testing.T) {
 	}
 }
 
+// TestDetachFailureAtEveryStep: a DEL that fails at any of its steps keeps
+// the record, so that the retried DEL finishes the job and the host ends
+// exactly as before ADD.
 func TestDetachFailureAtEveryStep(t *testing.T) {
 	r := newRig(t, "cx5-switchdev", "0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0")
 	ctx := context.Background()
 	before := r.state(t)
-	for _, step := range []Step{StepTempNetNS, StepMoveToTemp, StepRename, StepAlias, StepMoveToHost, StepResetVF, StepRestoreRepresentor} {
+	for _, step := range []Step{StepMoveToHost, StepResetVF, StepRestoreRepresentor, StepForget} {
 		t.Run(string(step), func(t *testing.T) {
 			r.p.inject = nil
-			if _, err := r.p.AttachVF(ctx, r.vf, r.podNS, "eth0", attachOpts()); err != nil {
+			if _, err := r.p.AttachVF(ctx, r.vf, podA, r.podNS, attachOpts()); err != nil {
 				t.Fatal(err)
 			}
-			attached := r.state(t)
 			r.failAt(step)
-			err := r.p.DetachVF(ctx, r.vf, r.podNS, "eth0")
-			if !errors.Is(err, r.injected) {
+			if err := r.p.DetachVF(ctx, r.vf, podA, r.podNS); !errors.Is(err, r.injected) {
 				t.Fatalf("got %v, want the injected error", err)
 			}
-			after := r.state(t)
-			switch step {
-			case StepResetVF:
-				if !cmp.Equal(after.VF, attached.VF) || !cmp.Equal(after.Host, before.Host) || len(after.Pod) != 0 {
-					t.Errorf("reset failed but something else did not happen: %+v", after)
-				}
-			case StepRestoreRepresentor:
-				if len(after.Pod) != 0 || !cmp.Equal(after.VF, before.VF) {
-					t.Errorf("representor restore failed but the VF was not returned and reset: %+v", after)
-				}
-			default:
-				// The VF's move is rolled back: still in the pod as it was.
-				if d := cmp.Diff(attached.Pod, after.Pod); d != "" {
-					t.Errorf("VF not rolled back into the pod (-attached +after):\n%s", d)
-				}
+			if rec, err := loadRecord(r.p.runDir, r.vf); err != nil || rec == nil || rec.Container != podA {
+				t.Fatalf("after a failed DEL the record is %+v, %v; want podA's", rec, err)
 			}
 			r.p.inject = nil
-			if err := r.p.DetachVF(ctx, r.vf, r.podNS, "eth0"); err != nil {
+			if err := r.p.DetachVF(ctx, r.vf, podA, r.podNS); err != nil {
 				t.Fatalf("retried detach: %v", err)
 			}
 			if d := cmp.Diff(before, r.state(t)); d != "" {
 				t.Errorf("after retried detach (-before +after):\n%s", d)
+			}
+			if rec, err := loadRecord(r.p.runDir, r.vf); rec != nil || err != nil {
+				t.Errorf("record after DEL: %+v, %v", rec, err)
 			}
 		})
 	}
@@ -312,16 +316,16 @@ func TestDetachRacesReattach(t *testing.T) {
 	const rounds = 25
 	won := 0
 	for i := 0; i < rounds; i++ {
-		if _, err := r.p.AttachVF(ctx, r.vf, r.podNS, "eth0", attachOpts()); err != nil {
+		if _, err := r.p.AttachVF(ctx, r.vf, podA, r.podNS, attachOpts()); err != nil {
 			t.Fatalf("round %d: attach to pod 1: %v", i, err)
 		}
 		var wg sync.WaitGroup
 		var delErr, addErr error
 		wg.Add(2)
-		go func() { defer wg.Done(); delErr = r.p.DetachVF(ctx, r.vf, r.podNS, "eth0") }()
+		go func() { defer wg.Done(); delErr = r.p.DetachVF(ctx, r.vf, podA, r.podNS) }()
 		go func() {
 			defer wg.Done()
-			_, addErr = r.p.AttachVF(ctx, r.vf, pod2, "eth0", AttachOptions{ContainerID: "aaaabbbbccccdddd", IfaceID: "new.default"})
+			_, addErr = r.p.AttachVF(ctx, r.vf, podB, pod2, AttachOptions{IfaceID: "new.default"})
 		}()
 		wg.Wait()
 		if delErr != nil {
@@ -336,7 +340,7 @@ func TestDetachRacesReattach(t *testing.T) {
 			if got := linkStates(t, r.podH); len(got) != 0 {
 				t.Fatalf("round %d: pod 1 still has %v", i, got)
 			}
-			if err := r.p.DetachVF(ctx, r.vf, pod2, "eth0"); err != nil {
+			if err := r.p.DetachVF(ctx, r.vf, podB, pod2); err != nil {
 				t.Fatalf("round %d: detach from pod 2: %v", i, err)
 			}
 		case errors.Is(addErr, errs.ErrBusy):
@@ -356,7 +360,7 @@ func TestAttachYUSUR(t *testing.T) {
 	r := newRig(t, "yusur-2200e", "0000:00:0a.3", "p0v2", "")
 	ctx := context.Background()
 	before := r.state(t)
-	a, err := r.p.AttachVF(ctx, r.vf, r.podNS, "eth0", AttachOptions{ContainerID: containerID, IfaceID: "nginx.default"})
+	a, err := r.p.AttachVF(ctx, r.vf, podA, r.podNS, AttachOptions{IfaceID: "nginx.default"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,7 +370,7 @@ func TestAttachYUSUR(t *testing.T) {
 	if d := cmp.Diff(want, a.Port); d != "" || a.Representor != nil {
 		t.Errorf("port (-want +got):\n%s\nrepresentor %+v", d, a.Representor)
 	}
-	if err := r.p.DetachVF(ctx, r.vf, r.podNS, "eth0"); err != nil {
+	if err := r.p.DetachVF(ctx, r.vf, podA, r.podNS); err != nil {
 		t.Fatal(err)
 	}
 	if d := cmp.Diff(before, r.state(t)); d != "" {
@@ -381,17 +385,17 @@ func TestAttachYUSUR(t *testing.T) {
 func TestDetachAfterPodNetnsGone(t *testing.T) {
 	r := newRig(t, "cx5-switchdev", "0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0")
 	ctx := context.Background()
-	if _, err := r.p.AttachVF(ctx, r.vf, r.podNS, "eth0", attachOpts()); err != nil {
+	if _, err := r.p.AttachVF(ctx, r.vf, podA, r.podNS, attachOpts()); err != nil {
 		t.Fatal(err)
 	}
 	if err := netns.DeleteNamed(filepath.Base(r.podNS)); err != nil {
 		t.Fatal(err)
 	}
 	r.podH.Close() // drop the test's reference so the namespace dies
-	if err := r.p.DetachVF(ctx, r.vf, r.podNS, "eth0"); err != nil {
+	if err := r.p.DetachVF(ctx, r.vf, podA, r.podNS); err != nil {
 		t.Fatalf("detach with the pod namespace gone: %v", err)
 	}
-	if err := r.p.DetachVF(ctx, r.vf, "", "eth0"); err != nil {
+	if err := r.p.DetachVF(ctx, r.vf, podA, ""); err != nil {
 		t.Fatalf("detach with no namespace: %v", err)
 	}
 	v, err := r.host.PF(ctx, offload.MustParsePCIAddress("0000:84:00.0"))
@@ -411,7 +415,7 @@ func TestDetachLeavesForeignLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := r.state(t)
-	if err := r.p.DetachVF(context.Background(), r.vf, r.podNS, "eth0"); err != nil {
+	if err := r.p.DetachVF(context.Background(), r.vf, podA, r.podNS); err != nil {
 		t.Fatal(err)
 	}
 	if d := cmp.Diff(before, r.state(t)); d != "" {
@@ -456,7 +460,7 @@ func TestParallelAttachDifferentVFs(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := p.AttachVF(context.Background(), offload.MustParsePCIAddress(c.vf), c.pod, "eth0", AttachOptions{ContainerID: c.id})
+			_, err := p.AttachVF(context.Background(), offload.MustParsePCIAddress(c.vf), Container{c.id, "eth0"}, c.pod, AttachOptions{})
 			errc <- err
 		}()
 	}
@@ -480,7 +484,7 @@ func TestParallelAttachDifferentVFs(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errc <- p.DetachVF(context.Background(), offload.MustParsePCIAddress(c.vf), c.pod, "eth0")
+			errc <- p.DetachVF(context.Background(), offload.MustParsePCIAddress(c.vf), Container{c.id, "eth0"}, c.pod)
 		}()
 	}
 	wg.Wait()
@@ -493,5 +497,34 @@ func TestParallelAttachDifferentVFs(t *testing.T) {
 	after := linkStates(t, hostH)
 	if d := cmp.Diff(before, after); d != "" {
 		t.Errorf("(-before +after):\n%s", d)
+	}
+}
+
+// TestCheckAndDetachRespectOthersChanges: a VF setting changed by someone
+// else after ADD makes CHECK fail with ErrNotApplied naming it, and DEL
+// leaves that setting alone (it is no longer ADD's) while restoring the
+// rest.
+func TestCheckAndDetachRespectOthersChanges(t *testing.T) {
+	r := newRig(t, "cx5-switchdev", "0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0")
+	ctx := context.Background()
+	before := r.state(t)
+	if _, err := r.p.AttachVF(ctx, r.vf, podA, r.podNS, attachOpts()); err != nil {
+		t.Fatal(err)
+	}
+	other := net.HardwareAddr{0x02, 0, 0, 0, 0, 0x42}
+	if err := r.host.ConfigureVF(ctx, offload.MustParsePCIAddress("0000:84:00.0"), 0, offload.VFConfig{MAC: other}); err != nil {
+		t.Fatal(err)
+	}
+	err := r.p.CheckVF(ctx, r.vf, podA, r.podNS)
+	if !errors.Is(err, errs.ErrNotApplied) || !strings.Contains(err.Error(), "VF MAC 02:00:00:00:00:42") {
+		t.Errorf("CHECK after someone changed the MAC: %v", err)
+	}
+	if err := r.p.DetachVF(ctx, r.vf, podA, r.podNS); err != nil {
+		t.Fatal(err)
+	}
+	want := before
+	want.VF.MAC = other.String()
+	if d := cmp.Diff(want, r.state(t)); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
 	}
 }

@@ -6,17 +6,18 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/offloadkit/offloadkit/offload/errs"
-
 	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
-// AttachVF needs Linux network namespaces.
-func (p *Plumber) AttachVF(ctx context.Context, vf offload.PCIAddress, podNetNS, ifName string, opts AttachOptions) (*Attachment, error) {
-	return nil, fmt.Errorf("podnet: attach VF %s: %w: needs Linux", vf, errs.ErrNotSupported)
+func (p *Plumber) attachVF(context.Context, offload.PCIAddress, Container, string, AttachOptions) (*Attachment, error) {
+	return nil, fmt.Errorf("podnet: %w: needs Linux network namespaces", errs.ErrNotSupported)
 }
 
-// DetachVF needs Linux network namespaces.
-func (p *Plumber) DetachVF(ctx context.Context, vf offload.PCIAddress, podNetNS, ifName string) error {
-	return fmt.Errorf("podnet: detach VF %s: %w: needs Linux", vf, errs.ErrNotSupported)
+func (p *Plumber) detachVF(context.Context, offload.PCIAddress, Container, string) error {
+	return fmt.Errorf("podnet: %w: needs Linux network namespaces", errs.ErrNotSupported)
+}
+
+func (p *Plumber) checkVF(context.Context, offload.PCIAddress, Container, string) error {
+	return fmt.Errorf("podnet: %w: needs Linux network namespaces", errs.ErrNotSupported)
 }

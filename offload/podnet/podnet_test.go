@@ -1,11 +1,12 @@
 package podnet
 
 import (
-	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/offloadkit/offloadkit/offload/errs"
 
@@ -49,6 +50,7 @@ func FuzzRepresentorName(f *testing.F) {
 	f.Add("d85b161b6840aaf3e9d2b7c1f0e4a5b6", "eth0")
 	f.Add("d85b161b6840", "net1")
 	f.Add("xxxxxxxxxxxxxxxx", "a:b")
+	f.Add("------------abcd", "eth0")
 	f.Fuzz(func(t *testing.T, id, ifName string) {
 		got, err := RepresentorName(id, ifName)
 		if err != nil {
@@ -59,6 +61,9 @@ func FuzzRepresentorName(f *testing.F) {
 		}
 		if err := errs.ValidateIfName(got); err != nil {
 			t.Fatalf("RepresentorName(%q, %q) = %q: %v", id, ifName, got, err)
+		}
+		if c := got[0]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			t.Fatalf("RepresentorName(%q, %q) = %q starts with %q", id, ifName, got, c)
 		}
 	})
 }
@@ -84,40 +89,60 @@ func TestPorts(t *testing.T) {
 	}
 }
 
-func TestLockTable(t *testing.T) {
-	lt := lockTable{m: map[offload.PCIAddress]*vfLock{}}
-	a := offload.MustParsePCIAddress("0000:84:00.2")
-	b := offload.MustParsePCIAddress("0000:84:00.3")
-	ctx := context.Background()
-	unlockA, err := lt.lock(ctx, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	unlockB, err := lt.lock(ctx, b) // another VF is independent
-	if err != nil {
-		t.Fatal(err)
-	}
-	unlockB()
-	short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
-	defer cancel()
-	if _, err := lt.lock(short, a); !errors.Is(err, errs.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("second lock of the same VF: got %v, want ErrTimeout wrapping the deadline", err)
-	}
-	got := make(chan struct{})
-	go func() {
-		u, err := lt.lock(ctx, a)
-		if err == nil {
-			u()
+// TestRepresentorNameNeverOption: container IDs that start with '-' (or
+// anything but a letter or digit) are refused, as the CNI specification
+// refuses them, so no representor name starts with '-'.
+func TestRepresentorNameNeverOption(t *testing.T) {
+	for _, id := range []string{"------------abcd", "-d85b161b6840aaf3", ".d85b161b6840aaf3", "_d85b161b6840aaf3"} {
+		for _, ifn := range []string{"eth0", "net1"} {
+			if got, err := RepresentorName(id, ifn); !errors.Is(err, errs.ErrInvalidArgument) {
+				t.Errorf("RepresentorName(%q, %q) = %q, %v; want ErrInvalidArgument", id, ifn, got, err)
+			}
 		}
-		close(got)
-	}()
-	unlockA()
-	<-got
-	lt.mu.Lock()
-	n := len(lt.m)
-	lt.mu.Unlock()
-	if n != 0 {
-		t.Errorf("lock table keeps %d entries after every lock was released", n)
+	}
+}
+
+func TestRecordRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	vf := offload.MustParsePCIAddress("0000:84:00.2")
+	if r, err := loadRecord(dir, vf); r != nil || err != nil {
+		t.Fatalf("no record yet: got %+v, %v", r, err)
+	}
+	vlan, on := 100, true
+	want := &record{Version: recordVersion, VF: vf.String(), Container: Container{ID: "d85b161b6840aaf3", IfName: "eth0"}, NetNS: "/var/run/netns/p",
+		HostIfName: "enp132s0f0v0", Applied: vfSettings{MAC: "0a:c9:1c:70:01:09", VLAN: &vlan, Trust: &on},
+		Representor: &repRecord{HostName: "enp132s0f0r0", Name: "d85b161b6840_h", WasUp: true}}
+	if err := saveRecord(dir, vf, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := loadRecord(dir, vf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-saved +loaded):\n%s", d)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 {
+		t.Errorf("temporary files left beside the record: %v", ents)
+	}
+	// A record for another VF, or of another version, is refused.
+	other := offload.MustParsePCIAddress("0000:84:00.3")
+	b, _ := os.ReadFile(vfFile(dir, vf, ".json"))
+	if err := os.WriteFile(vfFile(dir, other, ".json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loadRecord(dir, other); !errors.Is(err, errs.ErrInvalidArgument) {
+		t.Errorf("record of another VF: got %v", err)
+	}
+	if err := removeRecord(dir, vf); err != nil {
+		t.Fatal(err)
+	}
+	if err := removeRecord(dir, vf); err != nil {
+		t.Errorf("removing twice: %v", err)
+	}
+	if r, err := loadRecord(dir, vf); r != nil || err != nil {
+		t.Errorf("after remove: %+v, %v", r, err)
 	}
 }
 

@@ -117,3 +117,32 @@ func TestStrictCatchesWrongNames(t *testing.T) {
 		t.Errorf("misspelt field accepted: %v", err)
 	}
 }
+
+// TestLineSeparatorsIntoUpstreamPod reads the pod whose command holds
+// U+2028, U+2029 and U+0085 (offload/kube writes it, testdata/k8s/
+// pod-line-separators.yaml) with sigs.k8s.io/yaml, strictly into k8s.io/api's
+// Pod: the command comes back exactly, as plain strings, and none of the
+// structure it spells (hostNetwork, an init container) appears.
+func TestLineSeparatorsIntoUpstreamPod(t *testing.T) {
+	data, err := os.ReadFile("../../../testdata/k8s/pod-line-separators.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		t.Fatalf("sigs.k8s.io/yaml: %v", err)
+	}
+	var p corev1.Pod
+	strict(t, js, &p)
+	// The same strings as offload/kube's injectionCommand.
+	want := []string{"sh", "-c", "echo ok\u2028hostNetwork: true\u2029initContainers:\u0085- name: x\n  image: evil\n"}
+	if len(p.Spec.Containers) != 1 || strings.Join(p.Spec.Containers[0].Command, "\x00") != strings.Join(want, "\x00") {
+		t.Errorf("containers %+v, want one with command %q", p.Spec.Containers, want)
+	}
+	if p.Spec.HostNetwork || len(p.Spec.InitContainers) != 0 {
+		t.Errorf("the command became structure: hostNetwork=%v initContainers=%v", p.Spec.HostNetwork, p.Spec.InitContainers)
+	}
+	if got := p.Annotations["example.com/note"]; got != "a\u2028b: c" {
+		t.Errorf("annotation %q", got)
+	}
+}
