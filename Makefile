@@ -12,6 +12,7 @@ deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		openvswitch-switch python3-openvswitch python3-netaddr iproute2 \
+		prometheus \
 		qemu-system-x86 busybox-static kmod cpio \
 		linux-source-6.1 bc flex bison libelf-dev libssl-dev make gcc libc6-dev xz-utils
 
