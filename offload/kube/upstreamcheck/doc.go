@@ -2,7 +2,9 @@
 // examples/k8sgen prints (the golden files in testdata/k8s) with the
 // Kubernetes YAML library and decode it strictly into the real upstream
 // types: core/v1 ConfigMap and Pod (k8s.io/api) and the CNI network
-// configuration list (containernetworking/cni). It is a module of its own
+// configuration list (containernetworking/cni); and the agent's deploy
+// files (deploy/daemonset.yaml into apps/v1 DaemonSet, deploy/configmap.yaml
+// into core/v1 ConfigMap). It is a module of its own
 // so offloadkit does not depend on them. The NetworkAttachmentDefinition
 // client module is not served by the module proxy, and the SR-IOV device
 // plugin's types import kubelet, gRPC and ghw: those two are checked
