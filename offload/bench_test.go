@@ -75,7 +75,7 @@ func TestRepresentorLookupCostIsBounded(t *testing.T) {
 		start := h.FS().Reads()
 		last := all[len(all)-1]
 		r, err := h.VFRepresentor(ctx, last.Address)
-		if err != nil || r.VFNum != vfs-1 {
+		if err != nil || r.PortName.VF != vfs-1 {
 			t.Fatalf("VFRepresentor(%s) = %+v, %v", last.Address, r, err)
 		}
 		return h.FS().Reads() - start

@@ -66,25 +66,25 @@ func TestFindPortNetdevsim(t *testing.T) {
 	}
 	ctx := context.Background()
 	d := offload.Device{Bus: "netdevsim", Name: "netdevsim10"}
-	r, err := h.FindPort(ctx, d, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: 0, VF: 1})
+	r, err := h.Devlink(d).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: 0, VF: 1})
 	if err != nil || r.Netdev != "eni10npf0vf1" || len(r.SwitchID) != 64 {
 		t.Fatalf("VF 1 = %+v, %v", r, err)
 	}
-	up, err := h.FindPort(ctx, d, offload.PortQuery{Flavour: offload.PortFlavourPhysical, PF: -1})
+	up, err := h.Devlink(d).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPhysical, PF: -1})
 	if err != nil || up.Netdev != "eni10np1" {
 		t.Fatalf("uplink = %+v, %v", up, err)
 	}
-	ports, err := h.DevicePorts(ctx, d)
+	ports, err := h.Devlink(d).Representors(ctx)
 	if err != nil || len(ports) != 3 {
 		t.Fatalf("DevicePorts = %v, %v", ports, err)
 	}
-	if _, err := h.FindPort(ctx, d, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: 0, VF: 7}); !errors.Is(err, errs.ErrNotFound) {
+	if _, err := h.Devlink(d).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: 0, VF: 7}); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("VF 7 = %v, want errs.ErrNotFound", err)
 	}
-	if _, err := h.FindPort(ctx, offload.Device{Bus: "netdevsim", Name: "netdevsim99"}, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, VF: 0}); !errors.Is(err, errs.ErrNotFound) {
+	if _, err := h.Devlink(offload.Device{Bus: "netdevsim", Name: "netdevsim99"}).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, VF: 0}); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("missing device = %v, want errs.ErrNotFound", err)
 	}
-	if _, err := h.FindPort(ctx, offload.Device{Bus: "netdevsim", Name: ".."}, offload.PortQuery{Flavour: offload.PortFlavourPCIVF}); !errors.Is(err, errs.ErrInvalidArgument) {
+	if _, err := h.Devlink(offload.Device{Bus: "netdevsim", Name: ".."}).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIVF}); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Errorf("hostile device name = %v", err)
 	}
 }

@@ -173,19 +173,19 @@ func (h *Host) eswitchModeFromSysfs(netdev string) ESwitchMode {
 func sortRepresentors(reps []Representor) {
 	sort.SliceStable(reps, func(i, j int) bool {
 		a, b := reps[i], reps[j]
-		if a.Controller != b.Controller {
-			return a.Controller < b.Controller
+		if a.PortName.Controller != b.PortName.Controller {
+			return a.PortName.Controller < b.PortName.Controller
 		}
-		if a.PFNum != b.PFNum {
-			return a.PFNum < b.PFNum
+		if a.PortName.PF != b.PortName.PF {
+			return a.PortName.PF < b.PortName.PF
 		}
-		if a.Flavour != b.Flavour {
-			return a.Flavour < b.Flavour
+		if a.PortName.Flavour != b.PortName.Flavour {
+			return a.PortName.Flavour < b.PortName.Flavour
 		}
-		if a.VFNum != b.VFNum {
-			return a.VFNum < b.VFNum
+		if a.PortName.VF != b.PortName.VF {
+			return a.PortName.VF < b.PortName.VF
 		}
-		return a.SFNum < b.SFNum
+		return a.PortName.SF < b.PortName.SF
 	})
 }
 
@@ -277,7 +277,7 @@ func (h *Host) Netdev(name string) (Netdev, error) {
 	if err != nil {
 		return nd, &errs.Error{Op: "read phys_port_name", Device: name, Path: h.fs.Abs(p + "/phys_port_name"), Err: err}
 	}
-	nd.PhysPortName = ppn
+	nd.PortName.Raw = ppn
 	nd.PortName = ParsePhysPortName(ppn)
 	if ppn == "" {
 		nd.PortName = PhysPortName{Controller: -1, PF: -1, VF: -1, SF: -1, Port: -1, Split: -1}

@@ -2,7 +2,6 @@ package offload
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/offloadkit/offloadkit/internal/devlink"
@@ -10,31 +9,16 @@ import (
 	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
-// ParamCMode is the configuration mode of a devlink parameter.
-type ParamCMode uint8
+// ParamCMode is the configuration mode of a devlink parameter; the devlink
+// client's type, numbered as the kernel numbers it.
+type ParamCMode = devlink.CMode
 
 // devlink parameter configuration modes.
 const (
-	ParamCModeRuntime    ParamCMode = iota // applies at once
-	ParamCModeDriverInit                   // applies on the next driver reload
-	ParamCModePermanent                    // stored in the device's NVM
+	ParamCModeRuntime    = devlink.CModeRuntime    // applies at once
+	ParamCModeDriverInit = devlink.CModeDriverInit // applies on the next driver reload
+	ParamCModePermanent  = devlink.CModePermanent  // stored in the device's NVM
 )
-
-// String returns the cmode as devlink prints it.
-func (c ParamCMode) String() string {
-	switch c {
-	case ParamCModeRuntime:
-		return "runtime"
-	case ParamCModeDriverInit:
-		return "driverinit"
-	case ParamCModePermanent:
-		return "permanent"
-	}
-	return fmt.Sprintf("cmode(%d)", uint8(c))
-}
-
-// MarshalText renders the cmode as devlink prints it.
-func (c ParamCMode) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
 // ParamValue is the value of a devlink parameter; exactly one of Uint,
 // String and Bool is meaningful, as Type says.
@@ -139,96 +123,12 @@ func modeToDevlink(m ESwitchMode) devlink.ESwitchMode {
 	return devlink.ESwitchModeLegacy
 }
 
-// ESwitchMode reads the eswitch mode of pf through devlink (`devlink dev
-// eswitch show pci/<pf>`), falling back to the MLNX_OFED compat file when
-// the Host has no devlink; errs.ErrNotSupported when neither answers.
-func (h *Host) ESwitchMode(ctx context.Context, pf PCIAddress) (ESwitchMode, error) {
-	return h.DeviceESwitchMode(ctx, PCIDevice(pf))
-}
-
-// DeviceESwitchMode is ESwitchMode for any devlink device, PCI or not
-// ("netdevsim/netdevsim10").
-func (h *Host) DeviceESwitchMode(ctx context.Context, dev Device) (ESwitchMode, error) {
-	const op = "devlink dev eswitch show"
-	if err := dev.validate(); err != nil {
-		return ESwitchModeUnknown, err
-	}
-	c, err := h.kernel.devlink()
-	if err == nil {
-		e, derr := c.ESwitch(ctx, devlinkHandle(dev))
-		switch {
-		case derr == nil && e.HasMode:
-			return modeFromDevlink(e.Mode), nil
-		case derr == nil:
-			return ESwitchModeUnknown, &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: the driver reports no eswitch mode", errs.ErrNotSupported)}
-		case !noDevlinkFor(derr):
-			return ESwitchModeUnknown, derr
-		}
-		// No devlink instance or no eswitch ops (an out-of-tree driver):
-		// the MLNX_OFED compat file may still say.
-		err = derr
-	} else if !errors.Is(err, errs.ErrNotSupported) {
-		return ESwitchModeUnknown, &errs.Error{Op: op, Device: dev.String(), Err: err}
-	}
-	if nds, nerr := h.netdevsOfDir(dev.dir()); nerr == nil {
-		for _, nd := range nds {
-			if m := h.eswitchModeFromSysfs(nd.Name); m != ESwitchModeUnknown {
-				return m, nil
-			}
-		}
-	}
-	var e *errs.Error
-	if errors.As(err, &e) {
-		return ESwitchModeUnknown, err
-	}
-	return ESwitchModeUnknown, &errs.Error{Op: op, Device: dev.String(), Err: err}
-}
-
-// SetESwitchMode switches pf's eswitch (`devlink dev eswitch set pci/<pf>
-// mode switchdev`) and reads the mode back; a kernel that accepted the
-// request but reports another mode gives errs.ErrNotApplied. mlx5 refuses
-// (errs.ErrBusy, with the driver's reason in the error) while VFs are bound.
-func (h *Host) SetESwitchMode(ctx context.Context, pf PCIAddress, mode ESwitchMode) error {
-	return h.SetDeviceESwitchMode(ctx, PCIDevice(pf), mode)
-}
-
-// SetDeviceESwitchMode is SetESwitchMode for any devlink device.
-func (h *Host) SetDeviceESwitchMode(ctx context.Context, dev Device, mode ESwitchMode) error {
-	const op = "devlink dev eswitch set"
-	if err := dev.validate(); err != nil {
-		return err
-	}
-	if mode != ESwitchModeLegacy && mode != ESwitchModeSwitchdev && mode != ESwitchModeSwitchdevInactive {
-		return errs.Invalid("eswitch mode", mode.String(), "want legacy, switchdev or switchdev_inactive")
-	}
-	c, err := h.devlinkClient(op, dev)
-	if err != nil {
-		return err
-	}
-	dm := modeToDevlink(mode)
-	if err := c.SetESwitch(ctx, devlinkHandle(dev), devlink.ESwitchConfig{Mode: &dm}); err != nil {
-		return err
-	}
-	// Representors appeared or went away: forget where they were.
-	h.forgetReps(dev)
-	e, err := c.ESwitch(ctx, devlinkHandle(dev))
-	if err != nil {
-		return err
-	}
-	if got := modeFromDevlink(e.Mode); got != mode {
-		return &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: mode is %s after setting %s", errs.ErrNotApplied, got, mode)}
-	}
-	return nil
-}
-
 // forgetReps drops the cached representor index of dev.
 func (h *Host) forgetReps(dev Device) {
 	h.repMu.Lock()
 	delete(h.reps, dev)
 	h.repMu.Unlock()
 }
-
-func cmodeToDevlink(c ParamCMode) devlink.CMode { return devlink.CMode(c) }
 
 func isUint(t ParamType) bool {
 	return t == ParamTypeU8 || t == ParamTypeU16 || t == ParamTypeU32 || t == ParamTypeU64
@@ -264,118 +164,6 @@ func validParamName(name string) error {
 		}
 	}
 	return nil
-}
-
-// Param reads devlink parameter name of pf in cmode (`devlink dev param show
-// pci/<pf> name <name>`). A parameter the driver lacks is errs.ErrNotFound; one
-// it has but not in cmode is errs.ErrNotSupported.
-func (h *Host) Param(ctx context.Context, pf PCIAddress, name string, cmode ParamCMode) (ParamValue, error) {
-	return h.DeviceParam(ctx, PCIDevice(pf), name, cmode)
-}
-
-// DeviceParam is Param for any devlink device.
-func (h *Host) DeviceParam(ctx context.Context, dev Device, name string, cmode ParamCMode) (ParamValue, error) {
-	op := "devlink dev param show " + name
-	if err := dev.validate(); err != nil {
-		return ParamValue{}, err
-	}
-	if err := validParamName(name); err != nil {
-		return ParamValue{}, err
-	}
-	if err := validCMode(cmode); err != nil {
-		return ParamValue{}, err
-	}
-	c, err := h.devlinkClient(op, dev)
-	if err != nil {
-		return ParamValue{}, err
-	}
-	p, err := c.Param(ctx, devlinkHandle(dev), name)
-	if err != nil {
-		return ParamValue{}, err
-	}
-	v, ok := p.Value(cmodeToDevlink(cmode))
-	if !ok {
-		return ParamValue{}, &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: no %s value", errs.ErrNotSupported, cmode)}
-	}
-	return ParamValue{Type: p.Type, Uint: v.Uint, String: v.String, Bool: v.Bool}, nil
-}
-
-// SetParam sets devlink parameter name of pf in cmode (`devlink dev param
-// set pci/<pf> name flow_steering_mode value smfs cmode runtime`) and reads
-// it back. Like the devlink tool it first reads the parameter to learn its
-// type; v must be of that type (any integer type fits an integer
-// parameter when the value does). A value read back different from v gives
-// errs.ErrNotApplied. Driverinit values apply on the next ReloadDevice.
-func (h *Host) SetParam(ctx context.Context, pf PCIAddress, name string, cmode ParamCMode, v ParamValue) error {
-	return h.SetDeviceParam(ctx, PCIDevice(pf), name, cmode, v)
-}
-
-// SetDeviceParam is SetParam for any devlink device.
-func (h *Host) SetDeviceParam(ctx context.Context, dev Device, name string, cmode ParamCMode, v ParamValue) error {
-	op := "devlink dev param set " + name
-	if err := dev.validate(); err != nil {
-		return err
-	}
-	if err := validParamName(name); err != nil {
-		return err
-	}
-	if err := validCMode(cmode); err != nil {
-		return err
-	}
-	c, err := h.devlinkClient(op, dev)
-	if err != nil {
-		return err
-	}
-	p, err := c.Param(ctx, devlinkHandle(dev), name)
-	if err != nil {
-		return err
-	}
-	typ := p.Type
-	switch {
-	case !isUint(typ) && typ != ParamTypeString && typ != ParamTypeBool:
-		return &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: parameter type %s", errs.ErrNotSupported, p.Type)}
-	case isUint(typ) && isUint(v.Type):
-		if !uintFits(typ, v.Uint) {
-			return errs.Invalid("devlink parameter "+name, fmt.Sprint(v.Uint), "does not fit "+typ.String())
-		}
-	case typ != v.Type:
-		return errs.Invalid("devlink parameter "+name, v.Text(), "the parameter is "+typ.String()+", the value "+v.Type.String())
-	}
-	dv := devlink.ParamValue{CMode: cmodeToDevlink(cmode), Uint: v.Uint, String: v.String, Bool: v.Bool}
-	if err := c.SetParam(ctx, devlinkHandle(dev), name, p.Type, dv); err != nil {
-		return err
-	}
-	got, err := h.DeviceParam(ctx, dev, name, cmode)
-	if err != nil {
-		return err
-	}
-	if got.Text() != v.Text() {
-		return &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: value is %s after setting %s", errs.ErrNotApplied, got.Text(), v.Text())}
-	}
-	return nil
-}
-
-// ReloadDevice reloads the driver of pf (`devlink dev reload pci/<pf>
-// action driver_reinit`), which applies driverinit parameters. The
-// device's netdevs and representors are recreated.
-func (h *Host) ReloadDevice(ctx context.Context, pf PCIAddress) error {
-	dev := PCIDevice(pf)
-	const op = "devlink dev reload"
-	c, err := h.devlinkClient(op, dev)
-	if err != nil {
-		return err
-	}
-	done, err := c.Reload(ctx, devlinkHandle(dev), devlink.ReloadDriverReinit)
-	h.forgetReps(dev)
-	if err != nil {
-		return err
-	}
-	for _, a := range done {
-		if a == devlink.ReloadDriverReinit {
-			return nil
-		}
-	}
-	return &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: the kernel did not report driver_reinit as performed", errs.ErrNotApplied)}
 }
 
 // HWTCOffload reads the hw-tc-offload feature of netdev (`ethtool -k`):

@@ -12,19 +12,19 @@ import (
 // Switch a ConnectX-5 PF to switchdev, the guides' `devlink dev eswitch
 // set pci/0000:84:00.0 mode switchdev`, and find the representor that
 // appears for VF 0.
-func ExampleHost_SetESwitchMode() {
+func ExampleDevlink_SetESwitchMode() {
 	h, done := fakeHost("cx5-legacy")
 	defer done()
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
 
-	before, _ := h.ESwitchMode(ctx, pf)
-	if err := h.SetESwitchMode(ctx, pf, offload.ESwitchModeSwitchdev); err != nil {
+	before, _ := h.Devlink(offload.PCIDevice(pf)).ESwitchMode(ctx)
+	if err := h.Devlink(offload.PCIDevice(pf)).SetESwitchMode(ctx, offload.ESwitchModeSwitchdev); err != nil {
 		fmt.Println(err)
 		return
 	}
-	after, _ := h.ESwitchMode(ctx, pf)
-	rep, err := h.VFRepresentorByIndex(ctx, pf, 0)
+	after, _ := h.Devlink(offload.PCIDevice(pf)).ESwitchMode(ctx)
+	rep, err := h.Devlink(offload.PCIDevice(pf)).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: int(pf.Function), VF: 0})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -37,20 +37,20 @@ func ExampleHost_SetESwitchMode() {
 // Set the mlx5 flow steering mode to software-managed, the guides'
 // `devlink dev param set pci/0000:84:00.0 name flow_steering_mode value
 // smfs cmode runtime`; SetParam reads the value back.
-func ExampleHost_SetParam() {
+func ExampleDevlink_SetParam() {
 	h, done := fakeHost("cx5-switchdev")
 	defer done()
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
 
-	v, _ := h.Param(ctx, pf, "flow_steering_mode", offload.ParamCModeRuntime)
+	v, _ := h.Devlink(offload.PCIDevice(pf)).Param(ctx, "flow_steering_mode", offload.ParamCModeRuntime)
 	fmt.Println("before:", v.String)
-	err := h.SetParam(ctx, pf, "flow_steering_mode", offload.ParamCModeRuntime, offload.StringParam(string(offload.FlowSteeringSMFS)))
+	err := h.Devlink(offload.PCIDevice(pf)).SetParam(ctx, "flow_steering_mode", offload.ParamCModeRuntime, offload.StringParam(string(offload.FlowSteeringSMFS)))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	v, _ = h.Param(ctx, pf, "flow_steering_mode", offload.ParamCModeRuntime)
+	v, _ = h.Devlink(offload.PCIDevice(pf)).Param(ctx, "flow_steering_mode", offload.ParamCModeRuntime)
 	fmt.Println("after:", v.String)
 	// Output:
 	// before: dmfs
@@ -81,16 +81,16 @@ func ExampleHost_SetHWTCOffload() {
 
 // List the devlink ports of a BlueField-2 DPU: the uplink, the host PF,
 // the host VFs on external controller 1 and a local SF.
-func ExampleHost_Ports() {
+func ExampleDevlink_Ports() {
 	h, done := fakeHost("bf2-dpu")
 	defer done()
-	ports, err := h.Ports(context.Background(), offload.PCIDevice(offload.MustParsePCIAddress("0000:03:00.0")))
+	ports, err := h.Devlink(offload.PCIDevice(offload.MustParsePCIAddress("0000:03:00.0"))).Ports(context.Background())
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	for _, p := range ports {
-		fmt.Printf("%-8s %-13s controller=%d pf=%d vf=%d sf=%d external=%v\n", p.Flavour, p.Netdev, p.Controller, p.PFNum, p.VFNum, p.SFNum, p.External)
+		fmt.Printf("%-8s %-13s controller=%d pf=%d vf=%d sf=%d external=%v\n", p.PortName.Flavour, p.Netdev, p.PortName.Controller, p.PortName.PF, p.PortName.VF, p.PortName.SF, p.External)
 	}
 	// Output:
 	// physical p0            controller=-1 pf=-1 vf=-1 sf=-1 external=false

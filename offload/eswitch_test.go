@@ -26,13 +26,13 @@ func TestSetESwitchModeCreatesRepresentors(t *testing.T) {
 	h := tr.Host(t)
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
-	if m, err := h.ESwitchMode(ctx, pf); err != nil || m != offload.ESwitchModeLegacy {
+	if m, err := h.Devlink(offload.PCIDevice(pf)).ESwitchMode(ctx); err != nil || m != offload.ESwitchModeLegacy {
 		t.Fatalf("ESwitchMode = %v, %v; want legacy", m, err)
 	}
-	if _, err := h.VFRepresentorByIndex(ctx, pf, 2); !errors.Is(err, errs.ErrNotSwitchdev) {
+	if _, err := h.Devlink(offload.PCIDevice(pf)).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: int(pf.Function), VF: 2}); !errors.Is(err, errs.ErrNotSwitchdev) {
 		t.Fatalf("representor in legacy mode: %v, want errs.ErrNotSwitchdev", err)
 	}
-	if err := h.SetESwitchMode(ctx, pf, offload.ESwitchModeSwitchdev); err != nil {
+	if err := h.Devlink(offload.PCIDevice(pf)).SetESwitchMode(ctx, offload.ESwitchModeSwitchdev); err != nil {
 		t.Fatal(err)
 	}
 	if got := tr.ESwitchMode(pf.String()); got != offload.ESwitchModeSwitchdev {
@@ -41,14 +41,14 @@ func TestSetESwitchModeCreatesRepresentors(t *testing.T) {
 	if _, err := os.Lstat(filepath.Join(tr.Root, "sys/class/net/enp132s0f0r2")); err != nil {
 		t.Fatalf("representor netdev not created in sysfs: %v", err)
 	}
-	r, err := h.VFRepresentorByIndex(ctx, pf, 2)
+	r, err := h.Devlink(offload.PCIDevice(pf)).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: int(pf.Function), VF: 2})
 	if err != nil || r.Netdev != "enp132s0f0r2" {
 		t.Fatalf("VFRepresentorByIndex = %+v, %v", r, err)
 	}
-	if err := h.SetESwitchMode(ctx, pf, offload.ESwitchModeLegacy); err != nil {
+	if err := h.Devlink(offload.PCIDevice(pf)).SetESwitchMode(ctx, offload.ESwitchModeLegacy); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.VFRepresentorByIndex(ctx, pf, 2); err == nil {
+	if _, err := h.Devlink(offload.PCIDevice(pf)).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: int(pf.Function), VF: 2}); err == nil {
 		t.Fatal("representor still found after going back to legacy")
 	}
 }
@@ -58,37 +58,37 @@ func TestParamFlowSteeringMode(t *testing.T) {
 	h := tr.Host(t)
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
-	v, err := h.Param(ctx, pf, "flow_steering_mode", offload.ParamCModeRuntime)
+	v, err := h.Devlink(offload.PCIDevice(pf)).Param(ctx, "flow_steering_mode", offload.ParamCModeRuntime)
 	if err != nil || v.String != "dmfs" || v.Type != offload.ParamTypeString {
 		t.Fatalf("Param = %+v, %v", v, err)
 	}
-	if err := h.SetParam(ctx, pf, "flow_steering_mode", offload.ParamCModeRuntime, offload.StringParam(string(offload.FlowSteeringSMFS))); err != nil {
+	if err := h.Devlink(offload.PCIDevice(pf)).SetParam(ctx, "flow_steering_mode", offload.ParamCModeRuntime, offload.StringParam(string(offload.FlowSteeringSMFS))); err != nil {
 		t.Fatal(err)
 	}
-	v, err = h.Param(ctx, pf, "flow_steering_mode", offload.ParamCModeRuntime)
+	v, err = h.Devlink(offload.PCIDevice(pf)).Param(ctx, "flow_steering_mode", offload.ParamCModeRuntime)
 	if err != nil || v.String != "smfs" {
 		t.Fatalf("after set: %+v, %v", v, err)
 	}
 	// The other PF keeps its own value.
-	v, err = h.Param(ctx, offload.MustParsePCIAddress("0000:84:00.1"), "flow_steering_mode", offload.ParamCModeRuntime)
+	v, err = h.Devlink(offload.PCIDevice(offload.MustParsePCIAddress("0000:84:00.1"))).Param(ctx, "flow_steering_mode", offload.ParamCModeRuntime)
 	if err != nil || v.String != "dmfs" {
 		t.Fatalf("PF 1: %+v, %v", v, err)
 	}
-	err = h.SetParam(ctx, pf, "flow_steering_mode", offload.ParamCModeRuntime, offload.StringParam("bogus"))
+	err = h.Devlink(offload.PCIDevice(pf)).SetParam(ctx, "flow_steering_mode", offload.ParamCModeRuntime, offload.StringParam("bogus"))
 	var oe *errs.Error
 	if !errors.Is(err, errs.ErrInvalidArgument) || !errors.As(err, &oe) || oe.Message == "" {
 		t.Fatalf("bogus mode: %v, want errs.ErrInvalidArgument with the kernel's message", err)
 	}
-	if err := h.SetParam(ctx, pf, "max_macs", offload.ParamCModeDriverInit, offload.UintParam(64)); err != nil {
+	if err := h.Devlink(offload.PCIDevice(pf)).SetParam(ctx, "max_macs", offload.ParamCModeDriverInit, offload.UintParam(64)); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.SetParam(ctx, pf, "max_macs", offload.ParamCModeDriverInit, offload.StringParam("64")); !errors.Is(err, errs.ErrInvalidArgument) {
+	if err := h.Devlink(offload.PCIDevice(pf)).SetParam(ctx, "max_macs", offload.ParamCModeDriverInit, offload.StringParam("64")); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Fatalf("string for a u32: %v", err)
 	}
-	if _, err := h.Param(ctx, pf, "no_such_param", offload.ParamCModeRuntime); err == nil {
+	if _, err := h.Devlink(offload.PCIDevice(pf)).Param(ctx, "no_such_param", offload.ParamCModeRuntime); err == nil {
 		t.Fatal("unknown parameter read without error")
 	}
-	if err := h.ReloadDevice(ctx, pf); err != nil || tr.Reloads(pf.String()) != 1 {
+	if err := h.Devlink(offload.PCIDevice(pf)).Reload(ctx); err != nil || tr.Reloads(pf.String()) != 1 {
 		t.Fatalf("ReloadDevice = %v, reloads %d", err, tr.Reloads(pf.String()))
 	}
 }
@@ -130,7 +130,7 @@ func TestNoKernelOnPlainRoot(t *testing.T) {
 	defer h.Close()
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
-	if err := h.SetESwitchMode(ctx, pf, offload.ESwitchModeSwitchdev); !errors.Is(err, errs.ErrNotSupported) {
+	if err := h.Devlink(offload.PCIDevice(pf)).SetESwitchMode(ctx, offload.ESwitchModeSwitchdev); !errors.Is(err, errs.ErrNotSupported) {
 		t.Fatalf("SetESwitchMode without devlink: %v", err)
 	}
 	if _, err := h.HWTCOffload(ctx, "enp132s0f0np0"); !errors.Is(err, errs.ErrNotSupported) {
@@ -154,7 +154,7 @@ func TestRepresentorsResolveThroughDevlink(t *testing.T) {
 	defer sysfsOnly.Close()
 	cold := func(h *offload.Host) (*offload.Representor, int64) {
 		start := h.FS().Reads()
-		r, err := h.VFRepresentorByIndex(ctx, pf, 63)
+		r, err := h.Devlink(offload.PCIDevice(pf)).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: int(pf.Function), VF: 63})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,7 +169,7 @@ func TestRepresentorsResolveThroughDevlink(t *testing.T) {
 		t.Fatalf("cold lookup read %d sysfs files with devlink, %d without; want fewer with devlink", n1, n2)
 	}
 	t.Logf("cold lookup: %d sysfs reads with devlink, %d without", n1, n2)
-	up, err := withDL.UplinkRepresentor(ctx, pf)
+	up, err := withDL.Devlink(offload.PCIDevice(pf)).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPhysical, PF: -1})
 	if err != nil || up.Netdev != tr.Spec.PFs[0].Netdev {
 		t.Fatalf("uplink = %+v, %v", up, err)
 	}
@@ -182,25 +182,25 @@ func TestDPUPortsFromDevlink(t *testing.T) {
 	h := tr.Host(t)
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:03:00.0")
-	r, err := h.ExternalVFRepresentor(ctx, pf, 1, 0, 2)
+	r, err := h.Devlink(offload.PCIDevice(pf)).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, Controller: 1, PF: 0, VF: 2})
 	if err != nil || r.Netdev != "pf0vf2host" {
 		t.Fatalf("ExternalVFRepresentor = %+v, %v", r, err)
 	}
-	if r, err := h.PFRepresentor(ctx, pf, 1, 0); err != nil || r.Netdev != "pf0hpf" {
+	if r, err := h.Devlink(offload.PCIDevice(pf)).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIPF, Controller: 1, PF: 0}); err != nil || r.Netdev != "pf0hpf" {
 		t.Fatalf("PFRepresentor = %+v, %v", r, err)
 	}
-	if r, err := h.SFRepresentor(ctx, pf, 88); err != nil || r.Netdev != "en3f0pf0sf88" {
+	if r, err := h.Devlink(offload.PCIDevice(pf)).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCISF, PF: int(pf.Function), SF: 88}); err != nil || r.Netdev != "en3f0pf0sf88" {
 		t.Fatalf("SFRepresentor = %+v, %v", r, err)
 	}
-	p, err := h.ExternalVFPort(ctx, pf, 1, 0, 2)
-	if err != nil || !p.External || p.Controller != 1 || p.VFNum != 2 || p.Netdev != "pf0vf2host" {
+	p, err := h.Devlink(offload.PCIDevice(pf)).FindPort(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, Controller: 1, PF: 0, VF: 2})
+	if err != nil || !p.External || p.PortName.Controller != 1 || p.PortName.VF != 2 || p.Netdev != "pf0vf2host" {
 		t.Fatalf("ExternalVFPort = %+v, %v", p, err)
 	}
 	mac := net.HardwareAddr{0x0a, 0, 0, 0, 0, 0x42}
-	if err := h.SetPortFunctionMAC(ctx, p.Device, p.Index, mac); err != nil {
+	if err := h.Devlink(p.Device).SetPortFunctionMAC(ctx, p.Index, mac); err != nil {
 		t.Fatal(err)
 	}
-	if p2, err := h.Port(ctx, p.Device, p.Index); err != nil || p2.Function == nil || p2.Function.MAC.String() != mac.String() {
+	if p2, err := h.Devlink(p.Device).Port(ctx, p.Index); err != nil || p2.Function == nil || p2.Function.MAC.String() != mac.String() {
 		t.Fatalf("after set: %+v, %v", p2, err)
 	}
 }
@@ -210,21 +210,21 @@ func TestPortsAndVFMAC(t *testing.T) {
 	h := tr.Host(t)
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
-	ports, err := h.Ports(ctx, offload.PCIDevice(pf))
+	ports, err := h.Devlink(offload.PCIDevice(pf)).Ports(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var phys, vfs int
 	for _, p := range ports {
-		switch p.Flavour {
+		switch p.PortName.Flavour {
 		case offload.PortFlavourPhysical:
 			phys++
-			if p.Netdev != "enp132s0f0np0" || p.Number != 0 || p.VFNum != -1 {
+			if p.Netdev != "enp132s0f0np0" || p.PortName.Port != 0 || p.PortName.VF != -1 {
 				t.Errorf("uplink port %+v", p)
 			}
 		case offload.PortFlavourPCIVF:
 			vfs++
-			if p.PFNum != 0 || p.Controller != 0 || p.External || p.Netdev != fmt.Sprintf("enp132s0f0r%d", p.VFNum) {
+			if p.PortName.PF != 0 || p.PortName.Controller != 0 || p.External || p.Netdev != fmt.Sprintf("enp132s0f0r%d", p.PortName.VF) {
 				t.Errorf("VF port %+v", p)
 			}
 		}
@@ -233,12 +233,17 @@ func TestPortsAndVFMAC(t *testing.T) {
 		t.Fatalf("ports: %d physical, %d pcivf; want 1 and 4 (%+v)", phys, vfs, ports)
 	}
 	mac := net.HardwareAddr{0x0a, 0xc9, 0x1c, 0x70, 0x01, 0x09}
-	if err := h.SetVFMACFromESwitch(ctx, pf, 1, mac); err != nil {
+	dl := h.Devlink(offload.PCIDevice(pf))
+	vf1, err := dl.FindPort(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: -1, VF: 1})
+	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := h.PortFunctionMAC(ctx, pf, 1)
-	if err != nil || got.String() != mac.String() {
-		t.Fatalf("PortFunctionMAC = %v, %v", got, err)
+	if err := dl.SetPortFunctionMAC(ctx, vf1.Index, mac); err != nil {
+		t.Fatal(err)
+	}
+	vf1, err = dl.FindPort(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: -1, VF: 1})
+	if err != nil || vf1.Function == nil || vf1.Function.MAC.String() != mac.String() {
+		t.Fatalf("port function of VF 1 = %+v, %v", vf1, err)
 	}
 	// The PF's rtnetlink view of the VF agrees: it is one MAC.
 	desc, err := h.PF(ctx, pf)
@@ -250,33 +255,33 @@ func TestPortsAndVFMAC(t *testing.T) {
 			t.Fatalf("VF 1 state over rtnetlink = %+v", vf.State)
 		}
 	}
-	if err := h.SetVFMACFromESwitch(ctx, pf, 1, net.HardwareAddr{0x01, 0, 0, 0, 0, 1}); !errors.Is(err, errs.ErrInvalidArgument) {
+	if err := dl.SetPortFunctionMAC(ctx, vf1.Index, net.HardwareAddr{0x01, 0, 0, 0, 0, 1}); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Fatalf("multicast MAC: %v", err)
 	}
-	if _, err := h.VFPort(ctx, pf, 9); !errors.Is(err, errs.ErrNotFound) {
+	if _, err := h.Devlink(offload.PCIDevice(pf)).FindPort(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: -1, VF: 9}); !errors.Is(err, errs.ErrNotFound) {
 		t.Fatalf("VF 9: %v", err)
 	}
-	st, err := h.ESwitch(ctx, offload.PCIDevice(pf))
+	st, err := h.Devlink(offload.PCIDevice(pf)).ESwitch(ctx)
 	if err != nil || st.Mode != offload.ESwitchModeSwitchdev || st.InlineMode == nil || st.EncapMode == nil || *st.EncapMode != offload.EncapModeBasic {
 		t.Fatalf("ESwitch = %+v, %v", st, err)
 	}
-	if err := h.SetInlineMode(ctx, offload.PCIDevice(pf), offload.InlineModeTransport); err != nil {
+	if err := h.Devlink(offload.PCIDevice(pf)).SetInlineMode(ctx, offload.InlineModeTransport); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.SetEncapMode(ctx, offload.PCIDevice(pf), offload.EncapModeNone); err != nil {
+	if err := h.Devlink(offload.PCIDevice(pf)).SetEncapMode(ctx, offload.EncapModeNone); err != nil {
 		t.Fatal(err)
 	}
-	st, _ = h.ESwitch(ctx, offload.PCIDevice(pf))
+	st, _ = h.Devlink(offload.PCIDevice(pf)).ESwitch(ctx)
 	if *st.InlineMode != offload.InlineModeTransport || *st.EncapMode != offload.EncapModeNone {
 		t.Fatalf("after set: inline %v encap %v", *st.InlineMode, *st.EncapMode)
 	}
 	// nfp reports neither mode and refuses to set them.
 	ag := offloadtest.NewByName(t, "agilio-flower").Host(t)
 	nfp := offload.PCIDevice(offload.MustParsePCIAddress("0000:af:00.0"))
-	if st, err := ag.ESwitch(ctx, nfp); err != nil || st.InlineMode != nil || st.EncapMode != nil || st.Mode != offload.ESwitchModeSwitchdev {
+	if st, err := ag.Devlink(nfp).ESwitch(ctx); err != nil || st.InlineMode != nil || st.EncapMode != nil || st.Mode != offload.ESwitchModeSwitchdev {
 		t.Fatalf("nfp ESwitch = %+v, %v", st, err)
 	}
-	if err := ag.SetEncapMode(ctx, nfp, offload.EncapModeBasic); !errors.Is(err, errs.ErrNotSupported) {
+	if err := ag.Devlink(nfp).SetEncapMode(ctx, offload.EncapModeBasic); !errors.Is(err, errs.ErrNotSupported) {
 		t.Fatalf("nfp encap: %v", err)
 	}
 }
@@ -286,7 +291,7 @@ func TestDiscoverReportsDevlinkMode(t *testing.T) {
 	h := tr.Host(t)
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:3b:00.0")
-	if err := h.SetESwitchMode(ctx, pf, offload.ESwitchModeSwitchdev); err != nil {
+	if err := h.Devlink(offload.PCIDevice(pf)).SetESwitchMode(ctx, offload.ESwitchModeSwitchdev); err != nil {
 		t.Fatal(err)
 	}
 	pfs, err := h.Discover(ctx)
@@ -299,7 +304,7 @@ func TestDiscoverReportsDevlinkMode(t *testing.T) {
 	if err != nil || len(ypfs) != 2 || ypfs[0].ESwitchMode != offload.ESwitchModeUnknown {
 		t.Fatalf("YUSUR Discover = %+v, %v", ypfs, err)
 	}
-	if _, err := y.ESwitchMode(ctx, ypfs[0].Address); !errors.Is(err, errs.ErrNotFound) && !errors.Is(err, errs.ErrNotSupported) {
+	if _, err := y.Devlink(offload.PCIDevice(ypfs[0].Address)).ESwitchMode(ctx); !errors.Is(err, errs.ErrNotFound) && !errors.Is(err, errs.ErrNotSupported) {
 		t.Fatalf("YUSUR ESwitchMode: %v", err)
 	}
 }
@@ -313,7 +318,7 @@ func TestInjectedRefusals(t *testing.T) {
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
 	tr.FailDevlink(pf.String(), offloadtest.DevlinkESwitchSet, syscall.EBUSY, "Can't change mode when VFs are bound")
-	err := h.SetESwitchMode(ctx, pf, offload.ESwitchModeSwitchdev)
+	err := h.Devlink(offload.PCIDevice(pf)).SetESwitchMode(ctx, offload.ESwitchModeSwitchdev)
 	var oe *errs.Error
 	if !errors.Is(err, errs.ErrBusy) || !errors.As(err, &oe) || oe.Message != "Can't change mode when VFs are bound" {
 		t.Fatalf("got %v, want errs.ErrBusy with the driver's message", err)
@@ -322,7 +327,7 @@ func TestInjectedRefusals(t *testing.T) {
 		t.Fatalf("mode changed to %v despite the refusal", m)
 	}
 	tr.FailDevlink(pf.String(), offloadtest.DevlinkESwitchSet, 0, "")
-	if err := h.SetESwitchMode(ctx, pf, offload.ESwitchModeSwitchdev); err != nil {
+	if err := h.Devlink(offload.PCIDevice(pf)).SetESwitchMode(ctx, offload.ESwitchModeSwitchdev); err != nil {
 		t.Fatal(err)
 	}
 	if !tr.FixFeature("enp132s0f0v0", "hw-tc-offload") {

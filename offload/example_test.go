@@ -83,7 +83,7 @@ func ExampleHost_VFRepresentor() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(rep.Netdev, rep.PortName, rep.Flavour, "VF", rep.VFNum, "of", rep.PF)
+	fmt.Println(rep.Netdev, rep.PortName, rep.PortName.Flavour, "VF", rep.PortName.VF, "of", rep.PF)
 	// Output:
 	// enp132s0f0r1 pf0vf1 pcivf VF 1 of 0000:84:00.0
 }

@@ -138,7 +138,7 @@ func TestVFRepresentor(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Netdev != tt.rep || r.PortName != tt.portName || r.Flavour != offload.PortFlavourPCIVF {
+			if r.Netdev != tt.rep || r.PortName.Raw != tt.portName || r.PortName.Flavour != offload.PortFlavourPCIVF {
 				t.Errorf("VFRepresentor(%s) = %+v, want %s (%s)", tt.vf, r, tt.rep, tt.portName)
 			}
 			// A second lookup comes from the cache and must agree.
@@ -154,33 +154,39 @@ func TestRepresentorKinds(t *testing.T) {
 	ctx := context.Background()
 	h := offloadtest.NewByName(t, "bf2-dpu").Host(t)
 	pf := pci("0000:03:00.0")
-	up, err := h.UplinkRepresentor(ctx, pf)
-	if err != nil || up.Netdev != "p0" || up.Flavour != offload.PortFlavourPhysical {
+	up, err := h.Devlink(offload.PCIDevice(pf)).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPhysical, PF: -1})
+	if err != nil || up.Netdev != "p0" || up.PortName.Flavour != offload.PortFlavourPhysical {
 		t.Errorf("uplink = %+v, %v", up, err)
 	}
-	hpf, err := h.PFRepresentor(ctx, pf, 1, 0)
-	if err != nil || hpf.Netdev != "pf0hpf" || hpf.Controller != 1 {
+	hpf, err := h.Devlink(offload.PCIDevice(pf)).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIPF, Controller: 1, PF: 0})
+	if err != nil || hpf.Netdev != "pf0hpf" || hpf.PortName.Controller != 1 {
 		t.Errorf("host PF rep = %+v, %v", hpf, err)
 	}
-	ext, err := h.ExternalVFRepresentor(ctx, pf, 1, 0, 2)
-	if err != nil || ext.Netdev != "pf0vf2host" || ext.PortName != "c1pf0vf2" {
+	ext, err := h.Devlink(offload.PCIDevice(pf)).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, Controller: 1, PF: 0, VF: 2})
+	if err != nil || ext.Netdev != "pf0vf2host" || ext.PortName.Raw != "c1pf0vf2" {
 		t.Errorf("host VF rep = %+v, %v", ext, err)
 	}
-	sf, err := h.SFRepresentor(ctx, pf, 88)
-	if err != nil || sf.Netdev != "en3f0pf0sf88" || sf.SFNum != 88 {
+	sf, err := h.Devlink(offload.PCIDevice(pf)).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCISF, PF: int(pf.Function), SF: 88})
+	if err != nil || sf.Netdev != "en3f0pf0sf88" || sf.PortName.SF != 88 {
 		t.Errorf("SF rep = %+v, %v", sf, err)
 	}
 	// VF 2 of the DPU itself does not exist (no local VFs): not found, and
 	// the host's c1pf0vf2 must not be mistaken for it.
-	if r, err := h.VFRepresentorByIndex(ctx, pf, 2); err == nil {
+	if r, err := h.Devlink(offload.PCIDevice(pf)).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: int(pf.Function), VF: 2}); err == nil {
 		t.Errorf("local VF 2 resolved to %+v", r)
 	}
-	reps, err := h.Representors(ctx, pf)
+	ports, err := h.Devlink(offload.PCIDevice(pf)).Representors(ctx)
+	var reps []offload.Representor
+	for _, r := range ports {
+		if r.PortName.Flavour != offload.PortFlavourPhysical {
+			reps = append(reps, r)
+		}
+	}
 	if err != nil || len(reps) != 6 {
 		t.Fatalf("Representors = %d, %v", len(reps), err)
 	}
 	r, err := h.RepresentorOf(ctx, "pf0vf3host")
-	if err != nil || r.VFNum != 3 || r.Controller != 1 || r.PF != pf {
+	if err != nil || r.PortName.VF != 3 || r.PortName.Controller != 1 || r.PF != pf {
 		t.Errorf("RepresentorOf = %+v, %v", r, err)
 	}
 }
@@ -193,7 +199,7 @@ func TestAgilioPFNetdevs(t *testing.T) {
 	}
 	var names []string
 	for _, n := range pf.Netdevs {
-		names = append(names, n.Name+"="+n.PhysPortName)
+		names = append(names, n.Name+"="+n.PortName.Raw)
 	}
 	// The PF vNIC has no phys_port_name; p0 is the physical port.
 	if !slices.Equal(names, []string{"ens47=", "ens47np0=p0"}) {
@@ -255,7 +261,7 @@ func TestPhysPortNameUnreadableMeansNone(t *testing.T) {
 			t.Errorf("%v: Netdev: %v", errno, err)
 			continue
 		}
-		if nd.PhysPortName != "" || nd.PortName.Flavour != offload.PortFlavourUnknown {
+		if nd.PortName.Raw != "" || nd.PortName.Flavour != offload.PortFlavourUnknown {
 			t.Errorf("%v: got %+v, want no phys_port_name", errno, nd)
 		}
 	}
@@ -490,7 +496,7 @@ func TestHostileInputs(t *testing.T) {
 		}
 		checked++
 	}
-	if _, err := h.VFRepresentorByIndex(ctx, pci("0000:84:00.0"), -3); !errors.Is(err, errs.ErrInvalidArgument) {
+	if _, err := h.Devlink(offload.PCIDevice(pci("0000:84:00.0"))).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: int(pci("0000:84:00.0").Function), VF: -3}); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Errorf("negative VF index: %v", err)
 	}
 	checked++
@@ -555,7 +561,7 @@ func TestFiveDigitDomain(t *testing.T) {
 		t.Fatalf("VF 3 = %s", vf.Address)
 	}
 	r, err := h.VFRepresentor(ctx, vf.Address)
-	if err != nil || r.VFNum != 3 || r.PF.String() != "10000:e1:00.0" {
+	if err != nil || r.PortName.VF != 3 || r.PF.String() != "10000:e1:00.0" {
 		t.Fatalf("VFRepresentor = %+v, %v", r, err)
 	}
 }

@@ -54,9 +54,7 @@ type Netdev struct {
 	Name string `json:"name"`
 	// PortName is the parsed phys_port_name; PortName.Raw is "" when the
 	// driver has none (an nfp PF vNIC, a legacy-mode VF).
-	PortName PhysPortName `json:"-"`
-	// PhysPortName is the raw phys_port_name, "" when absent.
-	PhysPortName string `json:"phys_port_name,omitempty"`
+	PortName PhysPortName `json:"phys_port_name"`
 	// SwitchID is phys_switch_id in hex, whole (8 bytes on mlx5, 32 on
 	// netdevsim); "" when the netdev is not a switch port.
 	SwitchID string `json:"phys_switch_id,omitempty"`
@@ -166,25 +164,16 @@ type VFState struct {
 // Representor is the switchdev port that stands for a VF, SF, PF or uplink
 // on the eswitch. Traffic sent to it reaches the function it represents.
 type Representor struct {
-	Netdev   string       `json:"netdev"`
-	PF       PCIAddress   `json:"pf"`
-	Flavour  PortFlavour  `json:"flavour"`
-	Port     PhysPortName `json:"-"`
-	PortName string       `json:"phys_port_name"`
+	Netdev string     `json:"netdev"`
+	PF     PCIAddress `json:"pf"`
+	// PortName is the representor's phys_port_name: its flavour and
+	// numbers (-1 where the name does not carry them).
+	PortName PhysPortName `json:"phys_port_name"`
 	SwitchID string       `json:"phys_switch_id,omitempty"`
-	// Controller, PFNum, VFNum and SFNum follow Port; -1 where absent.
-	Controller int `json:"controller"`
-	PFNum      int `json:"pf_num"`
-	VFNum      int `json:"vf_num"`
-	SFNum      int `json:"sf_num"`
 }
 
 func newRepresentor(pf PCIAddress, nd Netdev) Representor {
-	return Representor{
-		Netdev: nd.Name, PF: pf, Flavour: nd.PortName.Flavour, Port: nd.PortName,
-		PortName: nd.PhysPortName, SwitchID: nd.SwitchID,
-		Controller: nd.PortName.Controller, PFNum: nd.PortName.PF, VFNum: nd.PortName.VF, SFNum: nd.PortName.SF,
-	}
+	return Representor{Netdev: nd.Name, PF: pf, PortName: nd.PortName, SwitchID: nd.SwitchID}
 }
 
 // UnmarshalText parses the names MarshalText writes.

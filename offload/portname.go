@@ -52,14 +52,14 @@ func (f *PortFlavour) UnmarshalText(b []byte) error {
 // PhysPortName is a parsed phys_port_name. Fields that the format does not
 // carry are -1, so "pf0" (PF 0) and "pf0vf0" (VF 0 of PF 0) stay distinct.
 type PhysPortName struct {
-	Raw        string
-	Flavour    PortFlavour
-	Controller int // "c1pf0vf3": 1; -1 when absent (the local controller)
-	PF         int // "pf0...": 0
-	VF         int // "...vf3": 3
-	SF         int // "...sf88": 88
-	Port       int // physical port: "p1s2": 1
-	Split      int // split subport: "p1s2": 2; nfp "pf0s1": 1
+	Raw        string      `json:"name"`
+	Flavour    PortFlavour `json:"flavour"`
+	Controller int         `json:"controller"` // "c1pf0vf3": 1; -1 when absent (the local controller)
+	PF         int         `json:"pf"`         // "pf0...": 0
+	VF         int         `json:"vf"`         // "...vf3": 3
+	SF         int         `json:"sf"`         // "...sf88": 88
+	Port       int         `json:"port"`       // physical port: "p1s2": 1
+	Split      int         `json:"split"`      // split subport: "p1s2": 2; nfp "pf0s1": 1
 }
 
 // ParsePhysPortName parses every phys_port_name format the kernel's switchdev
@@ -132,3 +132,30 @@ func (p PhysPortName) String() string { return p.Raw }
 // IsExternal reports whether the port belongs to an external controller: on a
 // BlueField DPU, "c1pf0vf3" stands for VF 3 of the host, not of the DPU.
 func (p PhysPortName) IsExternal() bool { return p.Controller > 0 }
+
+// format renders the name the kernel derives from a devlink port's
+// attributes (net/devlink/port.c, __devlink_port_phys_port_name_get):
+// "p0", "p1s2", "pf0", "pf0vf3", "pf0sf88", with a "c<N>" prefix for the
+// functions of an external controller. Flavours that have no such name
+// (virtual, cpu, dsa, unused) give "".
+func (p PhysPortName) format(external bool) string {
+	prefix := ""
+	if external && p.Controller >= 0 {
+		prefix = "c" + strconv.Itoa(p.Controller)
+	}
+	switch {
+	case p.Flavour == PortFlavourPhysical && p.Port >= 0 && p.Split >= 0:
+		return "p" + strconv.Itoa(p.Port) + "s" + strconv.Itoa(p.Split)
+	case p.Flavour == PortFlavourPhysical && p.Port >= 0:
+		return "p" + strconv.Itoa(p.Port)
+	case p.PF < 0:
+		return ""
+	case p.Flavour == PortFlavourPCIPF:
+		return prefix + "pf" + strconv.Itoa(p.PF)
+	case p.Flavour == PortFlavourPCIVF && p.VF >= 0:
+		return prefix + "pf" + strconv.Itoa(p.PF) + "vf" + strconv.Itoa(p.VF)
+	case p.Flavour == PortFlavourPCISF && p.SF >= 0:
+		return prefix + "pf" + strconv.Itoa(p.PF) + "sf" + strconv.Itoa(p.SF)
+	}
+	return ""
+}

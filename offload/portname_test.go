@@ -65,3 +65,31 @@ func FuzzParsePhysPortName(f *testing.F) {
 		}
 	})
 }
+
+// TestFormatIsParseInverse: the name a devlink port's attributes give
+// (the kernel's __devlink_port_phys_port_name_get) parses back to the same
+// numbers, for every format the kernel derives from attributes. Names the
+// kernel does not derive (nfp's "pf0s1") are left out.
+func TestFormatIsParseInverse(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		external bool
+	}{
+		{"p0", false}, {"p1s2", false}, {"pf0", false}, {"c1pf0", true}, {"pf0vf3", false},
+		{"c1pf0vf3", true}, {"pf0sf88", false}, {"c2pf1sf7", true},
+	} {
+		p := ParsePhysPortName(tc.name)
+		p.Raw = ""
+		if got := p.format(tc.external); got != tc.name {
+			t.Errorf("format(%+v, external=%v) = %q, want %q", p, tc.external, got, tc.name)
+		}
+	}
+	// A local port whose controller devlink reports as 0 has no "c0"
+	// prefix; a flavour without a derived name has none.
+	if got := (PhysPortName{Flavour: PortFlavourPCIVF, Controller: 0, PF: 0, VF: 1}).format(false); got != "pf0vf1" {
+		t.Errorf("local VF = %q", got)
+	}
+	if got := (PhysPortName{Flavour: PortFlavourVirtual, PF: 0, VF: -1}).format(false); got != "" {
+		t.Errorf("virtual = %q", got)
+	}
+}

@@ -55,11 +55,11 @@ func (h *Host) buildRepIndex(ctx context.Context, dev Device) (*repIndex, error)
 	}
 	idx := &repIndex{byKey: make(map[repKey][]repEntry)}
 	for _, nd := range nds {
-		if nd.PhysPortName == "" || nd.PortName.Flavour == PortFlavourUnknown {
+		if nd.PortName.Raw == "" || nd.PortName.Flavour == PortFlavourUnknown {
 			continue
 		}
 		k := keyOf(nd.PortName)
-		idx.byKey[k] = append(idx.byKey[k], repEntry{pfNum: nd.PortName.PF, name: nd.Name, raw: nd.PhysPortName, sw: nd.SwitchID})
+		idx.byKey[k] = append(idx.byKey[k], repEntry{pfNum: nd.PortName.PF, name: nd.Name, raw: nd.PortName.Raw, sw: nd.SwitchID})
 	}
 	return idx, nil
 }
@@ -85,18 +85,18 @@ func (h *Host) buildRepIndexDevlink(ctx context.Context, dev Device) (*repIndex,
 		if p.Netdev == "" || errs.ValidateIfName(p.Netdev) != nil {
 			continue
 		}
-		k := repKey{flavour: p.Flavour, controller: max(p.Controller, 0), vf: -1, sf: -1}
-		switch p.Flavour {
+		k := repKey{flavour: p.PortName.Flavour, controller: max(p.PortName.Controller, 0), vf: -1, sf: -1}
+		switch p.PortName.Flavour {
 		case PortFlavourPCIVF:
-			k.vf = p.VFNum
+			k.vf = p.PortName.VF
 		case PortFlavourPCISF:
-			k.sf = p.SFNum
+			k.sf = p.PortName.SF
 		case PortFlavourPhysical, PortFlavourPCIPF:
 		default:
 			continue
 		}
-		pfNum := p.PFNum
-		if p.Flavour == PortFlavourPhysical {
+		pfNum := p.PortName.PF
+		if p.PortName.Flavour == PortFlavourPhysical {
 			pfNum = -1
 		}
 		// One read per port, on a miss only: drivers leave the uplink's
@@ -161,7 +161,7 @@ func (h *Host) lookupRep(ctx context.Context, dev Device, k repKey, wantPF int) 
 		if err != nil || !e.stillValid(raw, k) {
 			continue // renamed, moved or gone: rebuild
 		}
-		nd := Netdev{Name: e.name, PhysPortName: raw, PortName: ParsePhysPortName(raw), SwitchID: e.sw}
+		nd := Netdev{Name: e.name, PortName: ParsePhysPortName(raw), SwitchID: e.sw}
 		return nd, nil
 	}
 	return Netdev{}, h.noRepError(dev, k)
@@ -235,70 +235,6 @@ func (h *Host) representor(ctx context.Context, pf PCIAddress, k repKey, wantPF 
 	return &r, nil
 }
 
-// FindPort returns the switch port q of any device with switchdev ports,
-// PCI or not (netdevsim). The PCI helpers (VFRepresentorByIndex,
-// UplinkRepresentor, ...) are built on it. Representor.PF is set when dev is
-// a PCI device.
-func (h *Host) FindPort(ctx context.Context, dev Device, q PortQuery) (*Representor, error) {
-	if err := dev.validate(); err != nil {
-		return nil, err
-	}
-	if q.Controller < 0 {
-		q.Controller = 0
-	}
-	k := repKey{flavour: q.Flavour, controller: q.Controller, vf: q.VF, sf: q.SF}
-	switch q.Flavour {
-	case PortFlavourPhysical, PortFlavourPCIPF:
-		k.vf, k.sf = -1, -1
-	case PortFlavourPCIVF:
-		k.sf = -1
-		if q.VF < 0 {
-			return nil, errs.Invalid("VF number", fmt.Sprint(q.VF), "negative")
-		}
-	case PortFlavourPCISF:
-		k.vf = -1
-		if q.SF < 0 {
-			return nil, errs.Invalid("SF number", fmt.Sprint(q.SF), "negative")
-		}
-	default:
-		return nil, errs.Invalid("port flavour", q.Flavour.String(), "want physical, pcipf, pcivf or pcisf")
-	}
-	nd, err := h.lookupRep(ctx, dev, k, q.PF)
-	if err != nil {
-		return nil, err
-	}
-	var pf PCIAddress
-	if dev.Bus == "pci" {
-		pf, _ = ParsePCIAddress(dev.Name)
-	}
-	r := newRepresentor(pf, nd)
-	return &r, nil
-}
-
-// DevicePorts lists every switch port netdev below dev (uplinks and
-// representors), sorted, for devices that are not PCI functions.
-func (h *Host) DevicePorts(ctx context.Context, dev Device) ([]Representor, error) {
-	if err := dev.validate(); err != nil {
-		return nil, err
-	}
-	nds, err := h.netdevsOfDir(dev.dir())
-	if err != nil {
-		return nil, &errs.Error{Op: "list switch ports", Device: dev.String(), Err: err}
-	}
-	var pf PCIAddress
-	if dev.Bus == "pci" {
-		pf, _ = ParsePCIAddress(dev.Name)
-	}
-	var out []Representor
-	for _, nd := range nds {
-		if nd.PhysPortName != "" && nd.PortName.Flavour != PortFlavourUnknown {
-			out = append(out, newRepresentor(pf, nd))
-		}
-	}
-	sortRepresentors(out)
-	return out, nil
-}
-
 // VFRepresentor returns the representor netdev of the VF at vf (sriovnet's
 // GetVfRepresentor). In steady state it costs three sysfs reads whatever
 // the number of VFs: the physfn link, one virtfn link (to confirm the index
@@ -313,67 +249,7 @@ func (h *Host) VFRepresentor(ctx context.Context, vf PCIAddress) (*Representor, 
 	if err != nil {
 		return nil, err
 	}
-	return h.VFRepresentorByIndex(ctx, pf, i)
-}
-
-// VFRepresentorByIndex returns the representor of VF index vf of pf on the
-// local controller ("pf0vf3").
-func (h *Host) VFRepresentorByIndex(ctx context.Context, pf PCIAddress, vf int) (*Representor, error) {
-	if vf < 0 {
-		return nil, errs.Invalid("VF index", fmt.Sprint(vf), "negative")
-	}
-	return h.representor(ctx, pf, repKey{flavour: PortFlavourPCIVF, vf: vf, sf: -1}, int(pf.Function))
-}
-
-// ExternalVFRepresentor returns, on a DPU such as BlueField, the representor
-// of VF vf of the host's PF pfNum on external controller controller
-// ("c1pf0vf3"), looked up under the DPU-side PF dpuPF.
-func (h *Host) ExternalVFRepresentor(ctx context.Context, dpuPF PCIAddress, controller, pfNum, vf int) (*Representor, error) {
-	if controller < 1 || pfNum < 0 || vf < 0 {
-		return nil, errs.Invalid("external VF", fmt.Sprintf("c%dpf%dvf%d", controller, pfNum, vf), "controller must be >= 1, pf and vf >= 0")
-	}
-	return h.representor(ctx, dpuPF, repKey{flavour: PortFlavourPCIVF, controller: controller, vf: vf, sf: -1}, pfNum)
-}
-
-// UplinkRepresentor returns the uplink (phys_port_name "p<N>") of pf, the
-// port OVS attaches to reach the wire.
-func (h *Host) UplinkRepresentor(ctx context.Context, pf PCIAddress) (*Representor, error) {
-	return h.representor(ctx, pf, repKey{flavour: PortFlavourPhysical, vf: -1, sf: -1}, -1)
-}
-
-// PFRepresentor returns the representor of PF pfNum on controller (0 for the
-// local one, 1 for the host behind a DPU: "c1pf0").
-func (h *Host) PFRepresentor(ctx context.Context, pf PCIAddress, controller, pfNum int) (*Representor, error) {
-	if controller < 0 || pfNum < 0 {
-		return nil, errs.Invalid("PF representor", fmt.Sprintf("c%dpf%d", controller, pfNum), "negative number")
-	}
-	return h.representor(ctx, pf, repKey{flavour: PortFlavourPCIPF, controller: controller, vf: -1, sf: -1}, pfNum)
-}
-
-// SFRepresentor returns the representor of subfunction sf of pf ("pf0sf88").
-func (h *Host) SFRepresentor(ctx context.Context, pf PCIAddress, sf int) (*Representor, error) {
-	if sf < 0 {
-		return nil, errs.Invalid("SF number", fmt.Sprint(sf), "negative")
-	}
-	return h.representor(ctx, pf, repKey{flavour: PortFlavourPCISF, vf: -1, sf: sf}, int(pf.Function))
-}
-
-// Representors lists every representor of pf (VF, SF and PF ports), sorted
-// by controller, PF and VF/SF number.
-func (h *Host) Representors(ctx context.Context, pf PCIAddress) ([]Representor, error) {
-	nds, err := h.netdevsOfDir(pciPath(pf))
-	if err != nil {
-		return nil, &errs.Error{Op: "list representors", Device: pf.String(), Err: err}
-	}
-	var out []Representor
-	for _, nd := range nds {
-		switch nd.PortName.Flavour {
-		case PortFlavourPCIVF, PortFlavourPCISF, PortFlavourPCIPF:
-			out = append(out, newRepresentor(pf, nd))
-		}
-	}
-	sortRepresentors(out)
-	return out, nil
+	return h.representor(ctx, pf, repKey{flavour: PortFlavourPCIVF, vf: i, sf: -1}, int(pf.Function))
 }
 
 // RepresentorOf describes the representor netdev name: its PF (the device
@@ -384,7 +260,7 @@ func (h *Host) RepresentorOf(ctx context.Context, name string) (*Representor, er
 	if err != nil {
 		return nil, err
 	}
-	if nd.PhysPortName == "" {
+	if nd.PortName.Raw == "" {
 		return nil, &errs.Error{Op: "describe representor", Device: name, Err: fmt.Errorf("%w: no phys_port_name, not a switchdev port", errs.ErrNotFound)}
 	}
 	p, _ := netPath(name, "device")

@@ -2,10 +2,12 @@ package offload
 
 import "sort"
 
-// Switch is one embedded switch as the kernel shows it: every port whose
-// phys_switch_id is ID. Two PFs share a switch when the NIC merges their
-// eswitches (mlx5 VF LAG, a DPU's ECPF); the ID is compared whole (8 bytes
-// on mlx5, 32 on netdevsim), never truncated.
+// Switch is one switch ID as the kernel shows it: every port whose
+// phys_switch_id is ID. The driver chooses what shares an ID: mlx5 derives
+// it from the card-wide system image GUID, so both ports of one ConnectX
+// card (and a BlueField's ECPF) report the same ID, while two cards differ;
+// nfp and ice report one per PF. The ID is compared whole (8 bytes on mlx5,
+// 32 on netdevsim), never truncated.
 type Switch struct {
 	ID           string        `json:"phys_switch_id"`
 	PFs          []PCIAddress  `json:"pfs"`

@@ -40,6 +40,7 @@ func fakeKernel(t *testing.T, fn nltest.Func) *Client {
 }
 
 func TestAddFilterSendsIproute2Bytes(t *testing.T) {
+	t.Parallel()
 	fx := loadFixture(t, "add-ipv6-tcp-mirred")
 	want := sentOfType(fx, rtmNewTFilter)[0]
 	f, err := DecodeFilter(want.Data)
@@ -64,6 +65,7 @@ func TestAddFilterSendsIproute2Bytes(t *testing.T) {
 }
 
 func TestAddFilterKernelRefusal(t *testing.T) {
+	t.Parallel()
 	// The host kernel (no cls_flower) answered iproute2's request with
 	// ENOENT and the extended ack "TC classifier not found".
 	fx := loadFixture(t, "add-ipv4-vlan-drop")
@@ -94,6 +96,7 @@ func TestAddFilterKernelRefusal(t *testing.T) {
 }
 
 func TestBadInputTouchesNothing(t *testing.T) {
+	t.Parallel()
 	cl := fakeKernel(t, func(req []netlink.Message) ([]netlink.Message, error) {
 		t.Errorf("request sent for bad input: %+v", req[0].Header)
 		return nltest.Error(0, req)
@@ -121,6 +124,7 @@ func TestBadInputTouchesNothing(t *testing.T) {
 }
 
 func TestDeleteMatchesIproute2(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		fixture string
 		f       Filter
@@ -145,6 +149,7 @@ func TestDeleteMatchesIproute2(t *testing.T) {
 }
 
 func TestFilterListAndOffloadFromRecordedDump(t *testing.T) {
+	t.Parallel()
 	fx := loadFixture(t, "dump-bpf-mirred-real")
 	var replies []netlink.Message
 	for _, m := range fx.recv {
@@ -234,6 +239,7 @@ func TestFilterListAndOffloadFromRecordedDump(t *testing.T) {
 }
 
 func TestUnknownInterface(t *testing.T) {
+	t.Parallel()
 	cl := fakeKernel(t, func(req []netlink.Message) ([]netlink.Message, error) { return nil, nil })
 	_, err := cl.FilterList(context.Background(), Interface{Name: "nope"}, ParentIngress)
 	if !errors.Is(err, errs.ErrNotFound) {
@@ -244,6 +250,7 @@ func TestUnknownInterface(t *testing.T) {
 // TestBadInterfaceNameTouchesNothing: a name the kernel could never have
 // (errs.ValidateIfName's rule) is refused before any request is sent.
 func TestBadInterfaceNameTouchesNothing(t *testing.T) {
+	t.Parallel()
 	sent := 0
 	cl := NewClient(nltest.Dial(func(req []netlink.Message) ([]netlink.Message, error) {
 		sent++
@@ -261,6 +268,7 @@ func TestBadInterfaceNameTouchesNothing(t *testing.T) {
 }
 
 func TestCancelledContext(t *testing.T) {
+	t.Parallel()
 	cl := fakeKernel(t, func(req []netlink.Message) ([]netlink.Message, error) { return nil, nil })
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -288,6 +296,7 @@ func replay(t *testing.T, name string) *Client {
 }
 
 func TestRecordedKernelRefusals(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	// skip_sw on a veth: the kernel has no device to offload to.
 	cl := replay(t, "vm-add-skipsw-refused")
@@ -307,6 +316,7 @@ func TestRecordedKernelRefusals(t *testing.T) {
 }
 
 func TestChainsAndQdiscsFromRecordedReplies(t *testing.T) {
+	t.Parallel()
 	serve := func(name string, typ netlink.HeaderType) nltest.Func {
 		fx := loadFixture(t, name)
 		return func(req []netlink.Message) ([]netlink.Message, error) {
@@ -347,6 +357,7 @@ func TestChainsAndQdiscsFromRecordedReplies(t *testing.T) {
 }
 
 func TestInterruptedDumpRetried(t *testing.T) {
+	t.Parallel()
 	fx := loadFixture(t, "vm-dump-flower")
 	var filters []netlink.Message
 	for _, m := range fx.recv {
@@ -383,6 +394,7 @@ func TestInterruptedDumpRetried(t *testing.T) {
 // restarted too, and give up with ErrBusy after maxDumpRetries attempts
 // when the kernel keeps marking them interrupted.
 func TestInterruptedChainDump(t *testing.T) {
+	t.Parallel()
 	fx := loadFixture(t, "vm-dump-chain")
 	calls, interrupted := 0, 0
 	cl := fakeKernel(t, func(req []netlink.Message) ([]netlink.Message, error) {

@@ -11,6 +11,7 @@ import (
 // the flower, action or stats attributes: those are checked against a real
 // kernel by the recorded fixtures and TestVMFlowerRoundTrip.
 func TestUAPIConstants(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name      string
 		got, want int

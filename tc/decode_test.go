@@ -29,6 +29,7 @@ func decodeSent(t *testing.T, name string) Filter {
 }
 
 func TestDecodeIproute2VLANAndFlags(t *testing.T) {
+	t.Parallel()
 	// tc ... prio 1 protocol 802.1Q flower skip_hw vlan_id 100 vlan_prio 3
 	// vlan_ethtype ip dst_ip 10.0.0.1 action drop
 	f := decodeSent(t, "add-ipv4-vlan-drop")
@@ -51,6 +52,7 @@ func TestDecodeIproute2VLANAndFlags(t *testing.T) {
 }
 
 func TestDecodeIproute2Keys(t *testing.T) {
+	t.Parallel()
 	ip6 := decodeSent(t, "add-ipv6-tcp-mirred")
 	k := ip6.Flower.Key
 	if k.Src.String() != "2001:db8::1" || k.Dst.String() != "2001:db8::/64" {
@@ -136,6 +138,7 @@ func TestDecodeIproute2Keys(t *testing.T) {
 // (ovs-dump-p2 is not compared: OVS removed two filters between the
 // recorded dump and the tc -j run.)
 func TestDecodeRealKernelDump(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"dump-bpf-mirred-real", "vm-dump-flower", "ovs-dump-p1"} {
 		t.Run(name, func(t *testing.T) { compareWithTCJSON(t, name) })
 	}
@@ -303,6 +306,7 @@ func mustText(t *testing.T, h HexBytes) []byte {
 }
 
 func TestRealKernelFlowerOffloadReport(t *testing.T) {
+	t.Parallel()
 	fs := compareWithTCJSON(t, "vm-dump-flower")
 	o := NewOffload("v0", fs[0].Ifindex, fs)
 	if len(o.Filters) != 5 || o.SkipHW != 1 || o.NotInHW != 4 || o.InHW != 0 {
@@ -321,6 +325,7 @@ func TestRealKernelFlowerOffloadReport(t *testing.T) {
 }
 
 func TestDecodeRealKernelQdiscsAndChains(t *testing.T) {
+	t.Parallel()
 	fx := loadFixture(t, "dump-qdisc-real")
 	var kinds []string
 	for _, m := range fx.recv {
@@ -361,6 +366,7 @@ func TestDecodeRealKernelQdiscsAndChains(t *testing.T) {
 }
 
 func TestDecodeMalformed(t *testing.T) {
+	t.Parallel()
 	good := decodeSentBytes(t, "add-tunnel-geneve")
 	for n := 0; n < len(good); n++ {
 		_, err := DecodeFilter(good[:n])
@@ -379,6 +385,7 @@ func decodeSentBytes(t *testing.T, name string) []byte {
 }
 
 func TestUnknownAttributesKept(t *testing.T) {
+	t.Parallel()
 	f := Filter{Kind: "flower", Parent: ParentIngress, Priority: 1, Protocol: EthPIPv4, Flower: &Flower{}}
 	b, err := EncodeFilter(2, f)
 	if err != nil {

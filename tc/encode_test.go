@@ -57,6 +57,7 @@ func canonical(t *testing.T, body []byte) []string {
 }
 
 func TestEncodeMatchesIproute2(t *testing.T) {
+	t.Parallel()
 	for _, name := range addFixtures(t) {
 		t.Run(name, func(t *testing.T) {
 			fx := loadFixture(t, name)
@@ -106,6 +107,7 @@ func lineDiff(want, got []string) string {
 // VLAN ids and the classifier flags are host order, ports and EtherTypes
 // big-endian.
 func TestByteOrderTraps(t *testing.T) {
+	t.Parallel()
 	id := uint16(100)
 	f := Filter{Kind: "flower", Parent: ParentIngress, Priority: 1, Protocol: EthP8021Q, Flags: FlagSkipSW,
 		Flower: &Flower{Key: FlowerKey{

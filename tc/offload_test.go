@@ -56,6 +56,7 @@ func withHW(body []byte, flags Flags, count uint32, hwPkts uint32, hwBytes uint6
 }
 
 func TestOffloadReportInHW(t *testing.T) {
+	t.Parallel()
 	fx := loadFixture(t, "vm-dump-flower")
 	var fs []Filter
 	for _, m := range fx.recv {
@@ -91,6 +92,7 @@ func TestOffloadReportInHW(t *testing.T) {
 }
 
 func TestUFIDText(t *testing.T) {
+	t.Parallel()
 	const s = "67c2e10f-92d4-4574-be70-d072815ff166"
 	u, err := ParseUFID("ufid:" + s)
 	if err != nil {
@@ -115,6 +117,7 @@ func TestUFIDText(t *testing.T) {
 }
 
 func TestStringers(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ got, want string }{
 		{Handle(0xfffffff2).String(), "ffff:fff2"},
 		{HandleRoot.String(), "root"},
@@ -137,6 +140,7 @@ func TestStringers(t *testing.T) {
 }
 
 func TestStatsSoftwarePart(t *testing.T) {
+	t.Parallel()
 	s := Stats{Packets: 10, Bytes: 1000, HWPackets: 7, HWBytes: 700}
 	if s.SWPackets() != 3 || s.SWBytes() != 300 {
 		t.Errorf("software part %d %d", s.SWPackets(), s.SWBytes())
@@ -147,6 +151,7 @@ func TestStatsSoftwarePart(t *testing.T) {
 }
 
 func TestFlagsJSONRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, f := range []Flags{0, FlagSkipHW | FlagNotInHW, FlagInHW | FlagSkipSW | 0x100} {
 		b, err := f.MarshalJSON()
 		if err != nil {

@@ -11,6 +11,11 @@ import (
 
 // Backend is the Agilio switchdev.Backend.
 type Backend struct {
+	// Defaults gives the generic plan (bond policy, VF count; the mode is
+	// checked in Profile's OrderModeFixed, since the firmware fixes it;
+	// hw-tc-offload on the physical port) and kernel-netdev representors
+	// (pf0vfN): Agilio needs nothing else.
+	switchdev.Defaults
 	// Firmware configures the firmware check of the Doctor and of
 	// Engine.Plan (directory, app, assembly override, board.id source).
 	Firmware FirmwareOptions
@@ -40,7 +45,7 @@ func (*Backend) Matches(id offload.PCIID, driver string) bool {
 func (*Backend) Profile(pf *offload.PF) switchdev.Profile {
 	p := switchdev.Profile{VFDriver: VFDriver, Order: switchdev.OrderModeFixed, Representors: switchdev.RepresentorNetdev, HWTCOffload: true}
 	for _, nd := range pf.Netdevs {
-		if nd.PhysPortName == "" && p.Admin == "" {
+		if nd.PortName.Raw == "" && p.Admin == "" {
 			p.Admin = nd.Name
 		}
 		if nd.PortName.Flavour == offload.PortFlavourPhysical && p.Uplink == "" {
@@ -82,26 +87,6 @@ func (be *Backend) Check(ctx context.Context, h switchdev.HostView, pf *offload.
 		c.Fix = "install the Agilio firmware package (" + sel.Image + " is missing), then " + c.Fix
 	}
 	return []switchdev.Check{c}
-}
-
-// Plan: bond policy, VF count (the mode is checked: the firmware fixes it),
-// hw-tc-offload on the physical port representor.
-func (*Backend) Plan(ctx context.Context, b *switchdev.PlanBuilder) error {
-	pf := b.PF().Address
-	if err := b.HandleBond(ctx, pf, false); err != nil {
-		return err
-	}
-	p, err := b.Switchdev(ctx, pf)
-	if err != nil {
-		return err
-	}
-	b.Finish(p)
-	return nil
-}
-
-// Representor returns the VF's representor netdev (pf0vfN).
-func (*Backend) Representor(ctx context.Context, h switchdev.HostView, vf offload.PCIAddress) (switchdev.PortRef, error) {
-	return switchdev.NetdevRepresentor(ctx, h, vf)
 }
 
 var _ switchdev.Backend = (*Backend)(nil)

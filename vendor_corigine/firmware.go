@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/offloadkit/offloadkit/offload/switchdev"
 
@@ -27,8 +28,8 @@ type FirmwareOptions struct {
 	// devlink info do not show it: take it from the guide's `ethtool -w`
 	// dump.
 	Assembly string
-	// BoardID returns devlink info's board.id of the PF
-	// ("AMDA2001-1003"); nil when the caller has no devlink info.
+	// BoardID returns the PF's board.id ("AMDA0097-0001"); nil reads it
+	// from `devlink dev info` through the host.
 	BoardID func(ctx context.Context, pf offload.PCIAddress) (string, error)
 }
 
@@ -111,7 +112,7 @@ func orNone(s string) string {
 }
 
 // DetectAssembly finds the PF's assembly number from the PCI VPD, then
-// devlink info's board.id (opts.BoardID). ErrNotFound when neither shows
+// from devlink info's board.id (`devlink dev info`, or opts.BoardID). ErrNotFound when neither shows
 // it; the error says how to read it by hand.
 func DetectAssembly(ctx context.Context, h switchdev.HostView, pf offload.PCIAddress, opts FirmwareOptions) (asm, source string, err error) {
 	if opts.Assembly != "" {
@@ -135,18 +136,28 @@ func DetectAssembly(ctx context.Context, h switchdev.HostView, pf offload.PCIAdd
 	} else {
 		tried = append(tried, "no readable vpd")
 	}
-	if opts.BoardID != nil {
-		id, err := opts.BoardID(ctx, pf)
-		if err == nil {
-			if a, ok := AssemblyFromText(id); ok {
-				return a, "devlink info board.id", nil
+	boardID := opts.BoardID
+	if boardID == nil {
+		boardID = func(ctx context.Context, pf offload.PCIAddress) (string, error) {
+			in, err := h.DevlinkInfo(ctx, pf)
+			if err != nil {
+				return "", err
 			}
-			tried = append(tried, fmt.Sprintf("board.id %q has no AMDA number", id))
-		} else {
-			tried = append(tried, "devlink info: "+err.Error())
+			id, ok := in.FixedVersion("board.id")
+			if !ok {
+				return "", fmt.Errorf("%w: no board.id among the fixed versions", errs.ErrNotFound)
+			}
+			return id, nil
 		}
+	}
+	id, err := boardID(ctx, pf)
+	if err == nil {
+		if a, ok := AssemblyFromText(id); ok {
+			return a, "devlink info board.id", nil
+		}
+		tried = append(tried, fmt.Sprintf("board.id %q has no AMDA number", id))
 	} else {
-		tried = append(tried, "no devlink info")
+		tried = append(tried, "devlink info: "+err.Error())
 	}
 	return "", "", &errs.Error{Op: "detect Agilio assembly", Device: pf.String(),
 		Err: fmt.Errorf("%w: %s; read it by hand with `ethtool -W <dev> 0; ethtool -w <dev> data /dev/stdout | strings | grep ^SN:` and pass the AMDA number as FirmwareOptions.Assembly", errs.ErrNotFound, strings.Join(tried, "; "))}
@@ -180,13 +191,18 @@ func PlanFirmware(ctx context.Context, h switchdev.HostView, pf offload.PCIAddre
 	image := "nic_" + asm + ".nffw"
 	if q := filepath.Join(dir, app, "nic_AMDA0081.nffw"); asm == "AMDA0081" && !fileExists(q) {
 		// The script links it only when no image (or a dangling link) is there.
-		cur, _ := os.Readlink(q)
+		cur, err := currentLink(q)
+		if err != nil {
+			return nil, &errs.Error{Op: "plan Agilio firmware", Device: pf.String(), Path: q, Err: err}
+		}
 		s.Quirk = &Link{Path: q, Target: "nic_AMDA0097.nffw", Current: cur}
 	}
 	// pf.String() is a validated PCI address and asm matched AMDA[0-9]{4}:
 	// neither can leave dir.
 	s.Link = Link{Path: filepath.Join(dir, "pci-"+pf.String()+".nffw"), Target: app + "/" + image}
-	s.Link.Current, _ = os.Readlink(s.Link.Path)
+	if s.Link.Current, err = currentLink(s.Link.Path); err != nil {
+		return nil, &errs.Error{Op: "plan Agilio firmware", Device: pf.String(), Path: s.Link.Path, Err: err}
+	}
 	s.Image = filepath.Join(dir, app, image)
 	if s.Quirk != nil {
 		s.Image = filepath.Join(dir, app, s.Quirk.Target)
@@ -199,6 +215,21 @@ func PlanFirmware(ctx context.Context, h switchdev.HostView, pf offload.PCIAddre
 		s.FlowerRunning = true
 	}
 	return s, nil
+}
+
+// currentLink returns what the link at p points to: "" when nothing is
+// there or p is not a link (Apply refuses to replace a regular file), an
+// error when p could not be read (permissions, I/O), which must not read
+// as "no link".
+func currentLink(p string) (string, error) {
+	cur, err := os.Readlink(p)
+	switch {
+	case err == nil:
+		return cur, nil
+	case errors.Is(err, os.ErrNotExist), errors.Is(err, syscall.EINVAL):
+		return "", nil
+	}
+	return "", err
 }
 
 func fileExists(p string) bool {

@@ -224,3 +224,23 @@ type testHost struct {
 func withEngine(h *offload.Host, b ...switchdev.Backend) testHost {
 	return testHost{h, switchdev.New(h, switchdev.Config{Backends: b})}
 }
+
+// TestAssemblyFromDevlinkInfo: with no VPD, the assembly comes from
+// `devlink dev info`'s board.id, as the Agilio guide reads it; without
+// either the error says what was tried.
+func TestAssemblyFromDevlinkInfo(t *testing.T) {
+	spec := nicFirmware()
+	spec.PFs[0].BoardID = "AMDA0081-0001"
+	tr := offloadtest.New(t, spec)
+	h := tr.Host(t)
+	pf := offload.MustParsePCIAddress(agilioPF)
+	asm, src, err := corigine.DetectAssembly(context.Background(), switchdev.ViewOf(h), pf, corigine.FirmwareOptions{})
+	if err != nil || asm != "AMDA0081" || src != "devlink info board.id" {
+		t.Fatalf("DetectAssembly = %q, %q, %v", asm, src, err)
+	}
+	bare := offloadtest.New(t, nicFirmware()).Host(t)
+	_, _, err = corigine.DetectAssembly(context.Background(), switchdev.ViewOf(bare), pf, corigine.FirmwareOptions{})
+	if !errors.Is(err, errs.ErrNotFound) || !strings.Contains(err.Error(), "no board.id") {
+		t.Fatalf("without VPD and board.id: %v", err)
+	}
+}

@@ -23,7 +23,11 @@ const (
 )
 
 // Backend is the mlx5 switchdev.Backend. The zero value is ready to use.
-type Backend struct{}
+type Backend struct {
+	// Defaults gives kernel-netdev representors (pf0vfN); the plan and
+	// the checks are mlx5's own.
+	switchdev.Defaults
+}
 
 // New returns the mlx5 backend.
 func New() Backend { return Backend{} }
@@ -71,11 +75,6 @@ func (Backend) Check(ctx context.Context, h switchdev.HostView, pf *offload.PF) 
 		c.Status, c.Detail = switchdev.CheckOK, m.Name+" supports ASAP² OVS offload"
 	}
 	return []switchdev.Check{c}
-}
-
-// Representor returns the VF's representor netdev.
-func (Backend) Representor(ctx context.Context, h switchdev.HostView, vf offload.PCIAddress) (switchdev.PortRef, error) {
-	return switchdev.NetdevRepresentor(ctx, h, vf)
 }
 
 // Plan: bond policy (or VF LAG), flow steering mode, VFs in legacy mode,

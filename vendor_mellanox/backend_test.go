@@ -157,7 +157,7 @@ func TestSteeringInSwitchdev(t *testing.T) {
 	if err := p.Apply(ctx); err != nil {
 		t.Fatal(err)
 	}
-	v, err := h.Param(ctx, pf, "flow_steering_mode", offload.ParamCModeRuntime)
+	v, err := h.Devlink(offload.PCIDevice(pf)).Param(ctx, "flow_steering_mode", offload.ParamCModeRuntime)
 	if err != nil || v.String != "smfs" {
 		t.Fatalf("flow_steering_mode after apply: %+v, %v", v, err)
 	}

@@ -58,7 +58,7 @@ func runDiscover(ctx context.Context, e env, args []string) error {
 		for _, vf := range pf.VFs {
 			vo := vfOut{VF: vf}
 			for _, r := range pf.Representors {
-				if r.Flavour == offload.PortFlavourPCIVF && r.Controller <= 0 && r.VFNum == vf.Index {
+				if r.PortName.Flavour == offload.PortFlavourPCIVF && r.PortName.Controller <= 0 && r.PortName.VF == vf.Index {
 					vo.Representor = r.Netdev
 				}
 			}
@@ -110,8 +110,8 @@ func printDiscover(w io.Writer, out discoverOut) error {
 		tw.Flush()
 		var other []string
 		for _, r := range pf.Representors {
-			if !(r.Flavour == offload.PortFlavourPCIVF && r.Controller <= 0) {
-				other = append(other, fmt.Sprintf("%s (%s, %s)", r.Netdev, r.PortName, r.Flavour))
+			if !(r.PortName.Flavour == offload.PortFlavourPCIVF && r.PortName.Controller <= 0) {
+				other = append(other, fmt.Sprintf("%s (%s, %s)", r.Netdev, r.PortName, r.PortName.Flavour))
 			}
 		}
 		if len(other) > 0 {

@@ -92,7 +92,7 @@ func tcDevices(ctx context.Context, c common, devs string) ([]string, error) {
 	var out []string
 	for _, pf := range pfs {
 		for _, r := range pf.Representors {
-			if r.Flavour == offload.PortFlavourPCIVF {
+			if r.PortName.Flavour == offload.PortFlavourPCIVF {
 				out = append(out, r.Netdev)
 			}
 		}

@@ -100,7 +100,7 @@ func run(w io.Writer, root, tree string, asJSON bool) error {
 		for _, vf := range pf.VFs {
 			vo := vfOut{VF: vf}
 			for _, r := range pf.Representors {
-				if r.Flavour == offload.PortFlavourPCIVF && r.Controller <= 0 && r.VFNum == vf.Index {
+				if r.PortName.Flavour == offload.PortFlavourPCIVF && r.PortName.Controller <= 0 && r.PortName.VF == vf.Index {
 					vo.Representor = r.Netdev
 				}
 			}
@@ -153,8 +153,8 @@ func printTable(w io.Writer, out output) error {
 		}
 		var other []string
 		for _, r := range pf.Representors {
-			if !(r.Flavour == offload.PortFlavourPCIVF && r.Controller <= 0) {
-				other = append(other, fmt.Sprintf("%s (%s, %s)", r.Netdev, r.PortName, r.Flavour))
+			if !(r.PortName.Flavour == offload.PortFlavourPCIVF && r.PortName.Controller <= 0) {
+				other = append(other, fmt.Sprintf("%s (%s, %s)", r.Netdev, r.PortName, r.PortName.Flavour))
 			}
 		}
 		if len(other) > 0 {
@@ -170,8 +170,8 @@ func netdevList(nds []offload.Netdev) string {
 	}
 	var s []string
 	for _, n := range nds {
-		if n.PhysPortName != "" {
-			s = append(s, n.Name+" ("+n.PhysPortName+")")
+		if n.PortName.Raw != "" {
+			s = append(s, n.Name+" ("+n.PortName.Raw+")")
 		} else {
 			s = append(s, n.Name)
 		}

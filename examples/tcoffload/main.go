@@ -193,7 +193,7 @@ func representors(ctx context.Context, root, pf string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	reps, err := h.Representors(ctx, addr)
+	reps, err := h.Devlink(offload.PCIDevice(addr)).Representors(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,7 @@
 # nothing else does. The build runs under nice and takes the cache lock, so two
 # callers never build the same key twice.
 #
-# Needs: linux-source-6.1 bc flex bison libelf-dev libssl-dev (make vmtest-deps).
+# Needs: linux-source-6.1 bc flex bison libelf-dev libssl-dev (make deps).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,7 +17,7 @@ src_tar=/usr/src/linux-source-6.1.tar.xz
 jobs=${VMTEST_JOBS:-$(nproc)}
 
 if [ ! -f "$src_tar" ]; then
-	echo "build-kernel: $src_tar missing (apt-get install linux-source-6.1, or make vmtest-deps)" >&2
+	echo "build-kernel: $src_tar missing (apt-get install linux-source-6.1, or make deps)" >&2
 	exit 1
 fi
 ver=$(dpkg-query -W -f='${Version}' linux-source-6.1)

@@ -316,3 +316,32 @@ func encodeHandle(h Handle) ([]byte, error) {
 	putHandle(ae, h)
 	return ae.Encode()
 }
+
+// Info reads the device information of h (`devlink dev info`): driver,
+// serial number, fixed (board), running and stored (firmware) versions.
+func (c *Client) Info(ctx context.Context, h Handle) (Info, error) {
+	const op = "devlink dev info"
+	if err := checkHandle(h); err != nil {
+		return Info{}, err
+	}
+	ae := netlink.NewAttributeEncoder()
+	putHandle(ae, h)
+	body, err := ae.Encode()
+	if err != nil {
+		return Info{}, err
+	}
+	msgs, err := c.conn.Do(ctx, op, h.String(), CmdInfoGet, netlink.Request, body)
+	if err != nil {
+		return Info{}, err
+	}
+	for _, m := range msgs {
+		in, err := DecodeInfo(m.Data)
+		if err != nil {
+			return Info{}, &errs.Error{Op: "decode " + op, Device: h.String(), Err: err}
+		}
+		if in.Handle.Bus != "" {
+			return in, nil
+		}
+	}
+	return Info{}, &errs.Error{Op: op, Device: h.String(), Err: fmt.Errorf("%w: no info reply", errs.ErrNotSupported)}
+}

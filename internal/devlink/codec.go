@@ -607,3 +607,74 @@ func boolU8(b bool) uint8 {
 	}
 	return 0
 }
+
+// --- info --------------------------------------------------------------------
+
+// EncodeInfo builds an INFO_GET reply.
+func EncodeInfo(in Info) ([]byte, error) {
+	ae := netlink.NewAttributeEncoder()
+	putHandle(ae, in.Handle)
+	if in.Driver != "" {
+		ae.String(attrInfoDriverName, in.Driver)
+	}
+	if in.Serial != "" {
+		ae.String(attrInfoSerialNumber, in.Serial)
+	}
+	for _, kind := range []struct {
+		attr uint16
+		vs   []InfoVersion
+	}{{attrInfoVersionFixed, in.Fixed}, {attrInfoVersionRunning, in.Running}, {attrInfoVersionStored, in.Stored}} {
+		for _, v := range kind.vs {
+			ae.Nested(kind.attr, func(ne *netlink.AttributeEncoder) error {
+				ne.String(attrInfoVersionName, v.Name)
+				ne.String(attrInfoVersionValue, v.Value)
+				return nil
+			})
+		}
+	}
+	return ae.Encode()
+}
+
+// DecodeInfo decodes an INFO_GET reply. Attributes it does not know are
+// skipped, so a newer kernel's additions do not break it.
+func DecodeInfo(b []byte) (Info, error) {
+	var in Info
+	ad, err := netlink.NewAttributeDecoder(b)
+	if err != nil {
+		return in, err
+	}
+	for ad.Next() {
+		switch t := ad.Type(); t {
+		case attrBusName:
+			in.Handle.Bus = ad.String()
+		case attrDevName:
+			in.Handle.Device = ad.String()
+		case attrInfoDriverName:
+			in.Driver = ad.String()
+		case attrInfoSerialNumber:
+			in.Serial = ad.String()
+		case attrInfoVersionFixed, attrInfoVersionRunning, attrInfoVersionStored:
+			var v InfoVersion
+			ad.Nested(func(nd *netlink.AttributeDecoder) error {
+				for nd.Next() {
+					switch nd.Type() {
+					case attrInfoVersionName:
+						v.Name = nd.String()
+					case attrInfoVersionValue:
+						v.Value = nd.String()
+					}
+				}
+				return nd.Err()
+			})
+			switch t {
+			case attrInfoVersionFixed:
+				in.Fixed = append(in.Fixed, v)
+			case attrInfoVersionRunning:
+				in.Running = append(in.Running, v)
+			default:
+				in.Stored = append(in.Stored, v)
+			}
+		}
+	}
+	return in, ad.Err()
+}

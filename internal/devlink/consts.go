@@ -22,6 +22,7 @@ const (
 	CmdParamGet   = 0x26 // DEVLINK_CMD_PARAM_GET, can dump
 	CmdParamSet   = 0x27 // DEVLINK_CMD_PARAM_SET
 	CmdParamNew   = 0x28 // DEVLINK_CMD_PARAM_NEW
+	CmdInfoGet    = 0x33 // DEVLINK_CMD_INFO_GET; the reply has the same command
 )
 
 // Attributes (enum devlink_attr) this package reads or writes.
@@ -45,6 +46,13 @@ const (
 	attrParamValue             = 0x55 // nested
 	attrParamValueData         = 0x56 // dynamic
 	attrParamValueCMode        = 0x57 // u8
+	attrInfoDriverName         = 0x62 // string
+	attrInfoSerialNumber       = 0x63 // string
+	attrInfoVersionFixed       = 0x64 // nested: name, value
+	attrInfoVersionRunning     = 0x65 // nested: name, value
+	attrInfoVersionStored      = 0x66 // nested: name, value
+	attrInfoVersionName        = 0x67 // string
+	attrInfoVersionValue       = 0x68 // string
 	attrPortPCIPFNumber        = 0x7f // u16
 	attrPortPCIVFNumber        = 0x80 // u16
 	attrReloadFailed           = 0x88 // u8

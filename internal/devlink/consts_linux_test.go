@@ -11,6 +11,7 @@ import (
 // TestConstantsMatchUnix checks the numbers consts.go copies from the uapi
 // header against golang.org/x/sys/unix where it has them.
 func TestConstantsMatchUnix(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name      string
 		got, want int
@@ -20,7 +21,14 @@ func TestConstantsMatchUnix(t *testing.T) {
 		{"CmdPortNew", CmdPortNew, unix.DEVLINK_CMD_PORT_NEW}, {"CmdESwitchGet", CmdESwitchGet, unix.DEVLINK_CMD_ESWITCH_GET},
 		{"CmdESwitchSet", CmdESwitchSet, unix.DEVLINK_CMD_ESWITCH_SET}, {"CmdReload", CmdReload, unix.DEVLINK_CMD_RELOAD},
 		{"CmdParamGet", CmdParamGet, unix.DEVLINK_CMD_PARAM_GET}, {"CmdParamSet", CmdParamSet, unix.DEVLINK_CMD_PARAM_SET},
-		{"CmdParamNew", CmdParamNew, unix.DEVLINK_CMD_PARAM_NEW},
+		{"CmdParamNew", CmdParamNew, unix.DEVLINK_CMD_PARAM_NEW}, {"CmdInfoGet", CmdInfoGet, unix.DEVLINK_CMD_INFO_GET},
+		{"attrInfoDriverName", attrInfoDriverName, unix.DEVLINK_ATTR_INFO_DRIVER_NAME},
+		{"attrInfoSerialNumber", attrInfoSerialNumber, unix.DEVLINK_ATTR_INFO_SERIAL_NUMBER},
+		{"attrInfoVersionFixed", attrInfoVersionFixed, unix.DEVLINK_ATTR_INFO_VERSION_FIXED},
+		{"attrInfoVersionRunning", attrInfoVersionRunning, unix.DEVLINK_ATTR_INFO_VERSION_RUNNING},
+		{"attrInfoVersionStored", attrInfoVersionStored, unix.DEVLINK_ATTR_INFO_VERSION_STORED},
+		{"attrInfoVersionName", attrInfoVersionName, unix.DEVLINK_ATTR_INFO_VERSION_NAME},
+		{"attrInfoVersionValue", attrInfoVersionValue, unix.DEVLINK_ATTR_INFO_VERSION_VALUE},
 		{"attrBusName", attrBusName, unix.DEVLINK_ATTR_BUS_NAME}, {"attrDevName", attrDevName, unix.DEVLINK_ATTR_DEV_NAME},
 		{"attrPortIndex", attrPortIndex, unix.DEVLINK_ATTR_PORT_INDEX}, {"attrPortType", attrPortType, unix.DEVLINK_ATTR_PORT_TYPE},
 		{"attrPortNetdevIfindex", attrPortNetdevIfindex, unix.DEVLINK_ATTR_PORT_NETDEV_IFINDEX},

@@ -124,6 +124,7 @@ var ack = []genetlink.Message{{Header: genetlink.Header{Command: 0}}}
 var pf0 = Handle{Bus: "pci", Device: "0000:84:00.0"}
 
 func TestInstances(t *testing.T) {
+	t.Parallel()
 	c := dial(t, exchange{cmd: 1, flags: netlink.Request | netlink.Dump, reply: []genetlink.Message{
 		msg(3, append(handleAttrs("pci", "0000:84:00.0"), u8(0x88, 0))...),
 		msg(3, append(handleAttrs("netdevsim", "netdevsim10"), u8(0x88, 1), u32(0xfff0, 7))...), // unknown attribute: skipped
@@ -139,6 +140,7 @@ func TestInstances(t *testing.T) {
 }
 
 func TestESwitchGet(t *testing.T) {
+	t.Parallel()
 	c := dial(t, exchange{cmd: 0x1d, flags: netlink.Request, attrs: handleAttrs("pci", "0000:84:00.0"),
 		reply: []genetlink.Message{msg(0x1d, append(handleAttrs("pci", "0000:84:00.0"),
 			u16(0x19, 1), // DEVLINK_ATTR_ESWITCH_MODE switchdev
@@ -156,6 +158,7 @@ func TestESwitchGet(t *testing.T) {
 }
 
 func TestESwitchGetNoOptionalModes(t *testing.T) {
+	t.Parallel()
 	// nfp and netdevsim report only the mode.
 	c := dial(t, exchange{cmd: 0x1d, flags: netlink.Request, attrs: handleAttrs("netdevsim", "netdevsim10"),
 		reply: []genetlink.Message{msg(0x1d, append(handleAttrs("netdevsim", "netdevsim10"), u16(0x19, 0))...)}})
@@ -166,6 +169,7 @@ func TestESwitchGetNoOptionalModes(t *testing.T) {
 }
 
 func TestESwitchSet(t *testing.T) {
+	t.Parallel()
 	mode, inline, encap := ESwitchModeSwitchdev, InlineModeTransport, EncapModeNone
 	c := dial(t,
 		exchange{cmd: 0x1e, flags: netlink.Request | netlink.Acknowledge, attrs: append(handleAttrs("pci", "0000:84:00.0"), u16(0x19, 1)), reply: ack},
@@ -190,6 +194,7 @@ func TestESwitchSet(t *testing.T) {
 }
 
 func TestParamGet(t *testing.T) {
+	t.Parallel()
 	reply := msg(0x28, append(handleAttrs("pci", "0000:84:00.0"),
 		nest(0x50, // DEVLINK_ATTR_PARAM
 			str(0x51, "flow_steering_mode"), // PARAM_NAME
@@ -211,6 +216,7 @@ func TestParamGet(t *testing.T) {
 }
 
 func TestParamsDumpEveryType(t *testing.T) {
+	t.Parallel()
 	// netdevsim registers max_macs (u32, driverinit, generic) and test1
 	// (bool, driverinit); a false flag is the data attribute's absence.
 	nsim := Handle{"netdevsim", "netdevsim10"}
@@ -246,6 +252,7 @@ func TestParamsDumpEveryType(t *testing.T) {
 }
 
 func TestParamSetEveryType(t *testing.T) {
+	t.Parallel()
 	h := handleAttrs("pci", "0000:84:00.0")
 	set := func(name string, typ uint8, data *netlink.Attribute, cmode uint8) []netlink.Attribute {
 		as := append(append([]netlink.Attribute{}, h...), str(0x51, name), u8(0x53, typ))
@@ -297,6 +304,7 @@ func TestParamSetEveryType(t *testing.T) {
 }
 
 func TestReload(t *testing.T) {
+	t.Parallel()
 	bf := make([]byte, 8) // struct nla_bitfield32 {value, selector}
 	binary.NativeEndian.PutUint32(bf[0:4], 1<<1)
 	binary.NativeEndian.PutUint32(bf[4:8], 1<<1)
@@ -346,6 +354,7 @@ func wantPorts() []Port {
 }
 
 func TestPortsDump(t *testing.T) {
+	t.Parallel()
 	other := msg(7, append(handleAttrs("pci", "0000:84:00.1"), u32(3, 1), u16(0x4d, 0))...)
 	c := dial(t,
 		exchange{cmd: 5, flags: netlink.Request | netlink.Dump, attrs: handleAttrs("pci", "0000:84:00.0"), reply: append(portReplies(), other)},
@@ -365,6 +374,7 @@ func TestPortsDump(t *testing.T) {
 }
 
 func TestPortGet(t *testing.T) {
+	t.Parallel()
 	c := dial(t,
 		exchange{cmd: 5, flags: netlink.Request, attrs: append(handleAttrs("pci", "0000:84:00.0"), u32(3, 65537)), reply: portReplies()[1:2]},
 		exchange{cmd: 5, flags: netlink.Request, attrs: append(handleAttrs("pci", "0000:84:00.0"), u32(3, 9)), errno: 19},
@@ -384,6 +394,7 @@ func TestPortGet(t *testing.T) {
 }
 
 func TestSetPortFunction(t *testing.T) {
+	t.Parallel()
 	mac := net.HardwareAddr{0x0a, 0xc9, 0x1c, 0x70, 0x01, 0x09}
 	active := PortFnStateActive
 	f := netlink.Request | netlink.Acknowledge
@@ -407,6 +418,7 @@ func TestSetPortFunction(t *testing.T) {
 }
 
 func TestErrnoMapping(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		errno int
 		want  error
@@ -421,6 +433,7 @@ func TestErrnoMapping(t *testing.T) {
 // TestExtendedAck checks that the kernel's extended ack message reaches the
 // error; genltest cannot send one, so this fake works at the nltest level.
 func TestExtendedAck(t *testing.T) {
+	t.Parallel()
 	conn := nltest.Dial(func(reqs []netlink.Message) ([]netlink.Message, error) {
 		req := reqs[0]
 		if req.Header.Type == 0x10 { // GENL_ID_CTRL: resolve the family
@@ -453,6 +466,7 @@ func TestExtendedAck(t *testing.T) {
 }
 
 func TestMissingFamilyIsNotSupported(t *testing.T) {
+	t.Parallel()
 	// The controller answers ENOENT for a family the kernel lacks.
 	_, err := New(genltest.Dial(func(genetlink.Message, netlink.Message) ([]genetlink.Message, error) {
 		return nil, genltest.Error(2)
@@ -463,6 +477,7 @@ func TestMissingFamilyIsNotSupported(t *testing.T) {
 }
 
 func TestCanceledContext(t *testing.T) {
+	t.Parallel()
 	c := dial(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -477,6 +492,7 @@ func TestCanceledContext(t *testing.T) {
 // TestRoundTrip checks that what the Encode functions (the fakes' side)
 // write, the Decode functions read back whole.
 func TestRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, p := range wantPorts() {
 		b, err := EncodePort(p)
 		if err != nil {
@@ -513,6 +529,7 @@ func TestRoundTrip(t *testing.T) {
 // DEVLINK_CMD_NEW (3) rather than DEVLINK_CMD_PORT_NEW (7), as the vmtest
 // run on netdevsim showed; the ports must still decode.
 func TestPortsDumpOldKernelCommand(t *testing.T) {
+	t.Parallel()
 	var replies []genetlink.Message
 	for _, m := range portReplies() {
 		m.Header.Command = 3
@@ -527,3 +544,49 @@ func TestPortsDumpOldKernelCommand(t *testing.T) {
 		t.Fatalf("(-want +got):\n%s", d)
 	}
 }
+
+// TestInfo: an INFO_GET reply as the nfp driver builds it (`devlink dev
+// info pci/0000:af:00.0` on an Agilio CX shows board.id AMDA2001-1003 among
+// the fixed versions), decoded from hand-built attributes.
+func TestInfo(t *testing.T) {
+	t.Parallel()
+	ver := func(attr uint16, name, value string) netlink.Attribute {
+		return netlink.Attribute{Type: attr | unixNLANested, Data: nltest.MustMarshalAttributes([]netlink.Attribute{
+			{Type: 0x67, Data: nlenc.Bytes(name)}, {Type: 0x68, Data: nlenc.Bytes(value)}})}
+	}
+	h := Handle{"pci", "0000:af:00.0"}
+	c := dial(t, exchange{cmd: 0x33, flags: netlink.Request, attrs: handleAttrs("pci", "0000:af:00.0"),
+		reply: []genetlink.Message{msg(0x33, append(handleAttrs("pci", "0000:af:00.0"),
+			netlink.Attribute{Type: 0x62, Data: nlenc.Bytes("nfp")},
+			netlink.Attribute{Type: 0x63, Data: nlenc.Bytes("CSAAMDA2001-1003")},
+			ver(0x64, "board.id", "AMDA2001-1003"),
+			ver(0x64, "board.rev", "05"),
+			ver(0x65, "fw.app", "flower"),
+			ver(0x66, "fw.app", "flower"),
+			u32(0xfff0, 7), // unknown attribute: skipped
+		)...)}})
+	got, err := c.Info(context.Background(), h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Info{Handle: h, Driver: "nfp", Serial: "CSAAMDA2001-1003",
+		Fixed:   []InfoVersion{{"board.id", "AMDA2001-1003"}, {"board.rev", "05"}},
+		Running: []InfoVersion{{"fw.app", "flower"}}, Stored: []InfoVersion{{"fw.app", "flower"}}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("(-want +got):\n%s", d)
+	}
+	if id, ok := got.FixedVersion("board.id"); !ok || id != "AMDA2001-1003" {
+		t.Errorf("board.id = %q, %v", id, ok)
+	}
+	b, err := EncodeInfo(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := DecodeInfo(b); err != nil || !cmp.Equal(want, again) {
+		t.Errorf("round trip: %+v, %v", again, err)
+	}
+}
+
+// unixNLANested is NLA_F_NESTED, which the kernel sets on nested devlink
+// attributes.
+const unixNLANested = 0x8000

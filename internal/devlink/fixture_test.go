@@ -65,6 +65,7 @@ func loadRecorded(t testing.TB) map[string][]recorded {
 // DEVLINK_CMD_NEW, the eswitch reports only its mode, params carry their
 // driverinit values, reload reports driver_reinit.
 func TestDecodeRecordedReplies(t *testing.T) {
+	t.Parallel()
 	rs := loadRecorded(t)
 	nsim := Handle{Bus: "netdevsim", Device: "netdevsim32"}
 	one := func(name string) recorded {
@@ -134,6 +135,7 @@ func TestDecodeRecordedReplies(t *testing.T) {
 // TestClientOnRecordedReplies runs the Client against a fake that answers
 // with the recorded bytes.
 func TestClientOnRecordedReplies(t *testing.T) {
+	t.Parallel()
 	rs := loadRecorded(t)
 	var replies []genetlink.Message
 	for _, r := range rs["port-dump"] {

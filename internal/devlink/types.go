@@ -367,3 +367,45 @@ type PortFunctionConfig struct {
 	HWAddr net.HardwareAddr
 	State  *PortFnState
 }
+
+// MarshalText renders the mode as the devlink tool prints it.
+func (m InlineMode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// MarshalText renders the mode as the devlink tool prints it.
+func (m EncapMode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// MarshalText renders the cmode as the devlink tool prints it.
+func (c CMode) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// MarshalText renders the state as the devlink tool prints it.
+func (s PortFnState) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Info is the reply to INFO_GET (`devlink dev info`): the driver, the
+// serial number and the versions the driver reports, by kind. Fixed
+// versions identify the hardware ("board.id" AMDA2001-1003 on an Agilio,
+// "board.id" MT_0000000012 on a ConnectX); running and stored ones are
+// firmware.
+type Info struct {
+	Handle  Handle
+	Driver  string
+	Serial  string
+	Fixed   []InfoVersion
+	Running []InfoVersion
+	Stored  []InfoVersion
+}
+
+// InfoVersion is one name/value pair of devlink info.
+type InfoVersion struct {
+	Name  string
+	Value string
+}
+
+// FixedVersion returns the fixed version called name ("board.id").
+func (in Info) FixedVersion(name string) (string, bool) {
+	for _, v := range in.Fixed {
+		if v.Name == name {
+			return v.Value, true
+		}
+	}
+	return "", false
+}

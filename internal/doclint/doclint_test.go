@@ -17,6 +17,7 @@ import (
 // comment. Methods count; fields and the members of a documented const or
 // var group do not.
 func TestExportedIdentifiersAreDocumented(t *testing.T) {
+	t.Parallel()
 	root := "../.."
 	fset := token.NewFileSet()
 	var missing []string

@@ -11,6 +11,7 @@ import (
 // TestConstantsMatchUnix checks the numbers consts.go copies from the uapi
 // header against golang.org/x/sys/unix.
 func TestConstantsMatchUnix(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name      string
 		got, want int

@@ -60,6 +60,7 @@ func privateNetNSWithVeth(t *testing.T) int {
 // checks that asking for hw-tc-offload, which veth cannot change, comes
 // back as the kernel's not-applied report.
 func TestLiveVethFeatures(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: creates a network namespace and a veth pair")
 	}

@@ -2,6 +2,7 @@ package ethtool
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"testing"
 
@@ -141,6 +142,7 @@ func wantFeatures() Features {
 }
 
 func TestFeaturesGet(t *testing.T) {
+	t.Parallel()
 	c := dial(t, 11, []netlink.Attribute{header(0, "veth0")}, []genetlink.Message{getReply()}, 0)
 	got, err := c.Features(context.Background(), Interface{Name: "veth0"})
 	if err != nil {
@@ -155,6 +157,7 @@ func TestFeaturesGet(t *testing.T) {
 }
 
 func TestFeaturesGetByIndex(t *testing.T) {
+	t.Parallel()
 	c := dial(t, 11, []netlink.Attribute{nest(1, u32(1, 5))}, nil, 19)
 	_, err := c.Features(context.Background(), Interface{Index: 5})
 	var e *errs.Error
@@ -164,12 +167,13 @@ func TestFeaturesGetByIndex(t *testing.T) {
 }
 
 func TestFeaturesGetCompact(t *testing.T) {
+	t.Parallel()
 	// A compact reply (ETHTOOL_FLAG_COMPACT_BITSETS): HW carries names via
 	// the verbose form here, the others are VALUE words only.
 	words := func(bits ...int) []byte {
 		b := make([]byte, 8)
 		for _, i := range bits {
-			w := nlenc.Uint32(b[i/32*4 : i/32*4+4])
+			w := binary.NativeEndian.Uint32(b[i/32*4 : i/32*4+4])
 			copy(b[i/32*4:], nlenc.Uint32Bytes(w|1<<(i%32)))
 		}
 		return b
@@ -191,6 +195,7 @@ func TestFeaturesGetCompact(t *testing.T) {
 }
 
 func TestFeaturesSetNotApplied(t *testing.T) {
+	t.Parallel()
 	// Requested: hw-tc-offload on, rx-checksum off (sorted by name, no
 	// index, no NOMASK: a value/mask change). The kernel turned
 	// rx-checksum off and left hw-tc-offload: WANTED lists hw-tc-offload
@@ -218,6 +223,7 @@ func TestFeaturesSetNotApplied(t *testing.T) {
 }
 
 func TestFeaturesSetApplied(t *testing.T) {
+	t.Parallel()
 	wantReq := []netlink.Attribute{header(0, "enp132s0f0np0"), nest(3, nest(3, bit(^uint32(0), "hw-tc-offload", true)))}
 	reply := msg(12, header(7, "enp132s0f0np0"),
 		nest(3, u32(2, 62), nest(3)),
@@ -231,6 +237,7 @@ func TestFeaturesSetApplied(t *testing.T) {
 }
 
 func TestFeaturesSetErrors(t *testing.T) {
+	t.Parallel()
 	wantReq := []netlink.Attribute{header(0, "veth0"), nest(3, nest(3, bit(^uint32(0), "no-such-feature", true)))}
 	c := dial(t, 12, wantReq, nil, 22)
 	if _, err := c.SetFeatures(context.Background(), Interface{Name: "veth0"}, map[string]bool{"no-such-feature": true}); !errors.Is(err, errs.ErrInvalidArgument) {
@@ -255,6 +262,7 @@ func TestFeaturesSetErrors(t *testing.T) {
 }
 
 func TestMissingFamily(t *testing.T) {
+	t.Parallel()
 	_, err := New(genltest.Dial(func(genetlink.Message, netlink.Message) ([]genetlink.Message, error) {
 		return nil, genltest.Error(2)
 	}))
@@ -264,6 +272,7 @@ func TestMissingFamily(t *testing.T) {
 }
 
 func TestFeaturesRoundTrip(t *testing.T) {
+	t.Parallel()
 	b, err := EncodeFeatures(Interface{Index: 5, Name: "veth0"}, wantFeatures())
 	if err != nil {
 		t.Fatal(err)

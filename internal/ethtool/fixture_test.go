@@ -59,6 +59,7 @@ func loadRecorded(t testing.TB) map[string][]recorded {
 // not-applied report this package turns into ErrNotApplied) while
 // tx-checksum-ip-generic went off, taking TSO with it.
 func TestDecodeRecordedReplies(t *testing.T) {
+	t.Parallel()
 	rs := loadRecorded(t)
 	one := func(name string) recorded {
 		t.Helper()

@@ -27,6 +27,7 @@ func (d *deadlines) last() (time.Time, int) {
 }
 
 func TestBindContext(t *testing.T) {
+	t.Parallel()
 	// The context's deadline becomes the socket's; release clears it.
 	dl := time.Now().Add(time.Hour)
 	ctx, cancel := context.WithDeadline(context.Background(), dl)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestUint(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		in   []byte
 		want uint64
@@ -31,6 +32,7 @@ func TestUint(t *testing.T) {
 }
 
 func TestOpenMissingFamily(t *testing.T) {
+	t.Parallel()
 	// The controller answers ENOENT for a family the kernel lacks.
 	c := genltest.Dial(func(genetlink.Message, netlink.Message) ([]genetlink.Message, error) {
 		return nil, genltest.Error(2)
@@ -45,6 +47,7 @@ func TestOpenMissingFamily(t *testing.T) {
 // has ended never reaches the kernel. (Restarted dumps are tested through
 // the devlink client, whose fake marks a dump interrupted.)
 func TestDoAndCancelledContext(t *testing.T) {
+	t.Parallel()
 	calls := 0
 	fam := genetlink.Family{ID: 0x20, Version: 1, Name: "devlink"}
 	c := genltest.Dial(genltest.ServeFamily(fam, func(req genetlink.Message, nreq netlink.Message) ([]genetlink.Message, error) {

@@ -13,6 +13,7 @@ import (
 )
 
 func TestNetlinkKeepsErrnoAndMessage(t *testing.T) {
+	t.Parallel()
 	ack := &netlink.OpError{Op: "receive", Err: syscall.EBUSY, Message: "VFs exist"}
 	err := Netlink(context.Background(), "devlink eswitch set", "pci/0000:03:00.0", ack)
 	want := "devlink eswitch set pci/0000:03:00.0: device or resource busy: kernel says: VFs exist"
@@ -30,6 +31,7 @@ func TestNetlinkKeepsErrnoAndMessage(t *testing.T) {
 }
 
 func TestNetlinkAfterContextEnded(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	// A read aborted by the deadline a cancelled context set on the socket.

@@ -5,7 +5,6 @@ import (
 	"net"
 
 	"github.com/mdlayher/netlink"
-	"github.com/mdlayher/netlink/nlenc"
 	"golang.org/x/sys/unix"
 )
 
@@ -58,8 +57,8 @@ func setting(b *bool) uint32 {
 // (ifla_vf_spoofchk, ifla_vf_trust, ifla_vf_link_state).
 func vfValue(vf, v uint32) []byte {
 	b := make([]byte, 8)
-	nlenc.PutUint32(b[0:4], vf)
-	nlenc.PutUint32(b[4:8], v)
+	binary.NativeEndian.PutUint32(b[0:4], vf)
+	binary.NativeEndian.PutUint32(b[4:8], v)
 	return b
 }
 
@@ -67,7 +66,7 @@ func vfValue(vf, v uint32) []byte {
 // field of which Ethernet uses the first 6.
 func vfMAC(vf uint32, mac net.HardwareAddr) []byte {
 	b := make([]byte, 4+32)
-	nlenc.PutUint32(b[0:4], vf)
+	binary.NativeEndian.PutUint32(b[0:4], vf)
 	copy(b[4:], mac)
 	return b
 }
@@ -75,9 +74,9 @@ func vfMAC(vf uint32, mac net.HardwareAddr) []byte {
 // vfVLAN lays out struct ifla_vf_vlan: VF number, VLAN ID and QoS.
 func vfVLAN(vf uint32, vlan, qos int) []byte {
 	b := make([]byte, 12)
-	nlenc.PutUint32(b[0:4], vf)
-	nlenc.PutUint32(b[4:8], uint32(vlan))
-	nlenc.PutUint32(b[8:12], uint32(qos))
+	binary.NativeEndian.PutUint32(b[0:4], vf)
+	binary.NativeEndian.PutUint32(b[4:8], uint32(vlan))
+	binary.NativeEndian.PutUint32(b[8:12], uint32(qos))
 	return b
 }
 
@@ -108,7 +107,7 @@ func DecodeSetVF(b []byte) (ifindex int, cfgs []VFConfig, err error) {
 						if len(d) < 8 {
 							return unix.EINVAL
 						}
-						cfg.VF = int(nlenc.Uint32(d[0:4]))
+						cfg.VF = int(binary.NativeEndian.Uint32(d[0:4]))
 						switch vad.Type() {
 						case iflaVFMAC:
 							if len(d) >= 10 {
@@ -116,15 +115,15 @@ func DecodeSetVF(b []byte) (ifindex int, cfgs []VFConfig, err error) {
 							}
 						case iflaVFVLAN:
 							if len(d) >= 12 {
-								v := int(nlenc.Uint32(d[4:8]))
-								cfg.VLAN, cfg.QoS = &v, int(nlenc.Uint32(d[8:12]))
+								v := int(binary.NativeEndian.Uint32(d[4:8]))
+								cfg.VLAN, cfg.QoS = &v, int(binary.NativeEndian.Uint32(d[8:12]))
 							}
 						case iflaVFSpoofchk:
-							cfg.SpoofChk = optBool(nlenc.Uint32(d[4:8]))
+							cfg.SpoofChk = optBool(binary.NativeEndian.Uint32(d[4:8]))
 						case iflaVFTrust:
-							cfg.Trust = optBool(nlenc.Uint32(d[4:8]))
+							cfg.Trust = optBool(binary.NativeEndian.Uint32(d[4:8]))
 						case iflaVFLinkState:
-							s := LinkState(nlenc.Uint32(d[4:8]))
+							s := LinkState(binary.NativeEndian.Uint32(d[4:8]))
 							cfg.LinkState = &s
 						}
 					}

@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/mdlayher/netlink"
-	"github.com/mdlayher/netlink/nlenc"
 
 	"github.com/offloadkit/offloadkit/internal/genl"
 	"github.com/offloadkit/offloadkit/internal/nlerr"
@@ -279,29 +278,29 @@ func decodeVFInfo(ad *netlink.AttributeDecoder) (VFInfo, error) {
 			if len(data) < 4+6 {
 				return vi, short("IFLA_VF_MAC", len(data), 36)
 			}
-			vi.VF = int(nlenc.Uint32(data[0:4]))
+			vi.VF = int(binary.NativeEndian.Uint32(data[0:4]))
 			vi.MAC = net.HardwareAddr(append([]byte(nil), data[4:10]...))
 		case iflaVFVLAN:
 			if len(data) < 12 {
 				return vi, short("IFLA_VF_VLAN", len(data), 12)
 			}
-			vi.VLAN = int(nlenc.Uint32(data[4:8]))
-			vi.QoS = int(nlenc.Uint32(data[8:12]))
+			vi.VLAN = int(binary.NativeEndian.Uint32(data[4:8]))
+			vi.QoS = int(binary.NativeEndian.Uint32(data[8:12]))
 		case iflaVFSpoofchk:
 			if len(data) < 8 {
 				return vi, short("IFLA_VF_SPOOFCHK", len(data), 8)
 			}
-			vi.SpoofChk = optBool(nlenc.Uint32(data[4:8]))
+			vi.SpoofChk = optBool(binary.NativeEndian.Uint32(data[4:8]))
 		case iflaVFTrust:
 			if len(data) < 8 {
 				return vi, short("IFLA_VF_TRUST", len(data), 8)
 			}
-			vi.Trust = optBool(nlenc.Uint32(data[4:8]))
+			vi.Trust = optBool(binary.NativeEndian.Uint32(data[4:8]))
 		case iflaVFLinkState:
 			if len(data) < 8 {
 				return vi, short("IFLA_VF_LINK_STATE", len(data), 8)
 			}
-			vi.LinkState = LinkState(nlenc.Uint32(data[4:8]))
+			vi.LinkState = LinkState(binary.NativeEndian.Uint32(data[4:8]))
 		}
 	}
 	return vi, ad.Err()

@@ -26,6 +26,7 @@ func sampleLink() Link {
 }
 
 func TestLinkRoundTrip(t *testing.T) {
+	t.Parallel()
 	want := sampleLink()
 	b, err := EncodeLink(want)
 	if err != nil {
@@ -41,6 +42,7 @@ func TestLinkRoundTrip(t *testing.T) {
 }
 
 func TestClientAgainstFake(t *testing.T) {
+	t.Parallel()
 	var sent []netlink.Message
 	c := New(nltest.Dial(func(reqs []netlink.Message) ([]netlink.Message, error) {
 		sent = append(sent, reqs...)
@@ -103,6 +105,7 @@ func TestClientAgainstFake(t *testing.T) {
 // and flags, and the ifinfomsg byte for byte (family 0, type 0, the
 // ifindex, ifi_flags IFF_UP or 0, ifi_change IFF_UP) with no attributes.
 func TestSetUpBytes(t *testing.T) {
+	t.Parallel()
 	var sent []netlink.Message
 	c := New(nltest.Dial(func(reqs []netlink.Message) ([]netlink.Message, error) {
 		sent = append(sent, reqs...)
@@ -151,6 +154,7 @@ func TestSetUpBytes(t *testing.T) {
 // TestSetUpKernelError: the kernel's refusal comes back with the device
 // named and the errno mapped (EPERM without CAP_NET_ADMIN).
 func TestSetUpKernelError(t *testing.T) {
+	t.Parallel()
 	c := New(nltest.Dial(func(reqs []netlink.Message) ([]netlink.Message, error) {
 		return nltest.Error(int(unix.EPERM), reqs)
 	}))
@@ -162,6 +166,7 @@ func TestSetUpKernelError(t *testing.T) {
 
 // TestLinkFlags: Link reports ifi_flags and Up reads IFF_UP from them.
 func TestLinkFlags(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		flags uint32
 		up    bool
@@ -183,6 +188,7 @@ func TestLinkFlags(t *testing.T) {
 // TestLiveLoopback reads lo from the real kernel: no privilege needed, and
 // it checks the request framing against Linux rather than against ourselves.
 func TestLiveLoopback(t *testing.T) {
+	t.Parallel()
 	c, err := Dial(nil)
 	if err != nil {
 		t.Skipf("no rtnetlink socket here: %v", err)

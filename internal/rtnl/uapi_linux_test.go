@@ -9,6 +9,7 @@ import (
 // TestUAPIConstants checks the local copies of the uapi values against
 // x/sys/unix, which is generated from the kernel headers.
 func TestUAPIConstants(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name      string
 		got, want int

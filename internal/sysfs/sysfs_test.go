@@ -14,6 +14,7 @@ import (
 )
 
 func TestParseInt(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]int{"0": 0, "8": 8, "127": 127, "-1": -1, "65536": 65536} {
 		got, err := ParseInt(in)
 		if err != nil || got != want {
@@ -28,6 +29,7 @@ func TestParseInt(t *testing.T) {
 }
 
 func TestParseHex16(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]uint16{"0x15b3": 0x15b3, "15b3": 0x15b3, "0X1F47": 0x1f47, "0x0": 0, "ffff": 0xffff} {
 		got, err := ParseHex16(in)
 		if err != nil || got != want {
@@ -42,6 +44,7 @@ func TestParseHex16(t *testing.T) {
 }
 
 func TestJoinRefusesClimbing(t *testing.T) {
+	t.Parallel()
 	if p, err := Join("sys/class/net", "eth0", "device"); err != nil || p != "sys/class/net/eth0/device" {
 		t.Fatalf("Join = %q, %v", p, err)
 	}
@@ -61,6 +64,7 @@ func (hangHooks) WriteFile(ctx context.Context, _ string, _ []byte) (bool, error
 }
 
 func TestFS(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "sys/a"), 0o755); err != nil {
 		t.Fatal(err)

@@ -95,14 +95,14 @@ func TestNetdevsimSwitchdevRepresentors(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(nsimBus, "devices", dev.Name, "sriov_numvfs"), []byte("4"), 0); err != nil {
 		t.Fatalf("sriov_numvfs=4: %v", err)
 	}
-	mode, err := h.DeviceESwitchMode(ctx, dev)
+	mode, err := h.Devlink(dev).ESwitchMode(ctx)
 	if err != nil {
 		t.Fatalf("DeviceESwitchMode: %v", err)
 	}
 	if mode != offload.ESwitchModeLegacy {
 		t.Fatalf("fresh netdevsim eswitch mode %v, want legacy", mode)
 	}
-	ports, err := h.DevicePorts(ctx, dev)
+	ports, err := h.Devlink(dev).Representors(ctx)
 	if err != nil {
 		t.Fatalf("DevicePorts in legacy: %v", err)
 	}
@@ -110,16 +110,16 @@ func TestNetdevsimSwitchdevRepresentors(t *testing.T) {
 		t.Errorf("legacy: %d switch ports, want the 2 physical: %+v", len(ports), ports)
 	}
 	for i, p := range ports {
-		if p.Flavour != offload.PortFlavourPhysical || p.PortName != fmt.Sprintf("p%d", i+1) {
-			t.Errorf("legacy port %d: %s flavour %v, want physical p%d", i, p.PortName, p.Flavour, i+1)
+		if p.PortName.Flavour != offload.PortFlavourPhysical || p.PortName.Raw != fmt.Sprintf("p%d", i+1) {
+			t.Errorf("legacy port %d: %s flavour %v, want physical p%d", i, p.PortName, p.PortName.Flavour, i+1)
 		}
 	}
 
-	if err := h.SetDeviceESwitchMode(ctx, dev, offload.ESwitchModeSwitchdev); err != nil {
+	if err := h.Devlink(dev).SetESwitchMode(ctx, offload.ESwitchModeSwitchdev); err != nil {
 		t.Fatalf("SetDeviceESwitchMode(switchdev): %v", err)
 	}
-	t.Cleanup(func() { h.SetDeviceESwitchMode(context.Background(), dev, offload.ESwitchModeLegacy) })
-	if mode, err := h.DeviceESwitchMode(ctx, dev); err != nil || mode != offload.ESwitchModeSwitchdev {
+	t.Cleanup(func() { h.Devlink(dev).SetESwitchMode(context.Background(), offload.ESwitchModeLegacy) })
+	if mode, err := h.Devlink(dev).ESwitchMode(ctx); err != nil || mode != offload.ESwitchModeSwitchdev {
 		t.Fatalf("after set: mode %v, %v; want switchdev", mode, err)
 	}
 	if err := waitFor(30*time.Second, func() error {
@@ -130,13 +130,13 @@ func TestNetdevsimSwitchdevRepresentors(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	ports, err = h.DevicePorts(ctx, dev)
+	ports, err = h.Devlink(dev).Representors(ctx)
 	if err != nil {
 		t.Fatalf("DevicePorts in switchdev: %v", err)
 	}
 	var vfs []offload.Representor
 	for _, p := range ports {
-		if p.Flavour == offload.PortFlavourPCIVF {
+		if p.PortName.Flavour == offload.PortFlavourPCIVF {
 			vfs = append(vfs, p)
 		}
 	}
@@ -147,7 +147,7 @@ func TestNetdevsimSwitchdevRepresentors(t *testing.T) {
 	for _, p := range ports {
 		// Cross-check every decoded field against the raw sysfs attributes.
 		raw := readTrim(t, "/sys/class/net/"+p.Netdev+"/phys_port_name")
-		if raw != p.PortName {
+		if raw != p.PortName.Raw {
 			t.Errorf("%s: library says phys_port_name %q, sysfs %q", p.Netdev, p.PortName, raw)
 		}
 		sid := readTrim(t, "/sys/class/net/"+p.Netdev+"/phys_switch_id")
@@ -161,23 +161,23 @@ func TestNetdevsimSwitchdevRepresentors(t *testing.T) {
 		}
 	}
 	for vf := 0; vf < 4; vf++ {
-		r, err := h.FindPort(ctx, dev, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: 0, VF: vf, SF: -1})
+		r, err := h.Devlink(dev).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: 0, VF: vf, SF: -1})
 		if err != nil {
 			t.Errorf("FindPort(pcivf %d): %v", vf, err)
 			continue
 		}
 		// Controller is -1 for a name without "c<N>": the local controller.
-		if r.PortName != fmt.Sprintf("pf0vf%d", vf) || r.VFNum != vf || r.PFNum != 0 || r.Controller > 0 || r.Flavour != offload.PortFlavourPCIVF {
+		if r.PortName.Raw != fmt.Sprintf("pf0vf%d", vf) || r.PortName.VF != vf || r.PortName.PF != 0 || r.PortName.Controller > 0 || r.PortName.Flavour != offload.PortFlavourPCIVF {
 			t.Errorf("FindPort(pcivf %d) = %+v", vf, r)
 		}
 		back, err := h.RepresentorOf(ctx, r.Netdev)
 		if err != nil {
 			t.Errorf("RepresentorOf(%s): %v", r.Netdev, err)
-		} else if back.Flavour != offload.PortFlavourPCIVF || back.VFNum != vf {
+		} else if back.PortName.Flavour != offload.PortFlavourPCIVF || back.PortName.VF != vf {
 			t.Errorf("RepresentorOf(%s) = %+v, want pcivf %d", r.Netdev, back, vf)
 		}
 	}
-	if _, err := h.FindPort(ctx, dev, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: 0, VF: 4, SF: -1}); !errors.Is(err, errs.ErrNotFound) {
+	if _, err := h.Devlink(dev).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: 0, VF: 4, SF: -1}); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("FindPort(pcivf 4) of 4 VFs: %v, want ErrNotFound", err)
 	}
 
@@ -205,13 +205,13 @@ func TestNetdevsimSwitchdevRepresentors(t *testing.T) {
 			t.Errorf("devlink port dump has no port for representor %s", r.Netdev)
 			continue
 		}
-		if !p.HasFlavour || p.Flavour != devlink.PortFlavourPCIVF || !p.HasVF || p.VF != uint16(r.VFNum) ||
+		if !p.HasFlavour || p.Flavour != devlink.PortFlavourPCIVF || !p.HasVF || p.VF != uint16(r.PortName.VF) ||
 			!p.HasPF || p.PF != 0 || (p.HasController && p.Controller != 0) || p.External {
-			t.Errorf("devlink port of %s = %+v, want pcivf pf 0 vf %d local", r.Netdev, p, r.VFNum)
+			t.Errorf("devlink port of %s = %+v, want pcivf pf 0 vf %d local", r.Netdev, p, r.PortName.VF)
 		}
 	}
 
-	if err := h.SetDeviceESwitchMode(ctx, dev, offload.ESwitchModeLegacy); err != nil {
+	if err := h.Devlink(dev).SetESwitchMode(ctx, offload.ESwitchModeLegacy); err != nil {
 		t.Fatalf("SetDeviceESwitchMode(legacy): %v", err)
 	}
 	if err := waitFor(30*time.Second, func() error {
@@ -222,7 +222,7 @@ func TestNetdevsimSwitchdevRepresentors(t *testing.T) {
 	}); err != nil {
 		t.Error(err)
 	}
-	if _, err := h.FindPort(ctx, dev, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: 0, VF: 0, SF: -1}); !errors.Is(err, errs.ErrNotFound) {
+	if _, err := h.Devlink(dev).Representor(ctx, offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: 0, VF: 0, SF: -1}); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("FindPort(pcivf 0) in legacy: %v, want ErrNotFound", err)
 	}
 }
@@ -306,14 +306,14 @@ func TestNetdevsimDevlinkParams(t *testing.T) {
 	Require(t, FeatureDevlink, genlFamily("devlink"))
 	dbg := "/sys/kernel/debug/netdevsim/" + dev.Name
 
-	v, err := h.DeviceParam(ctx, dev, "max_macs", offload.ParamCModeDriverInit)
+	v, err := h.Devlink(dev).Param(ctx, "max_macs", offload.ParamCModeDriverInit)
 	if err != nil {
 		t.Fatalf("DeviceParam(max_macs): %v", err)
 	}
 	if v.Type != offload.ParamTypeU32 || strconv.FormatUint(v.Uint, 10) != readTrim(t, dbg+"/max_macs") {
 		t.Errorf("max_macs = %+v, debugfs says %s", v, readTrim(t, dbg+"/max_macs"))
 	}
-	b, err := h.DeviceParam(ctx, dev, "test1", offload.ParamCModeDriverInit)
+	b, err := h.Devlink(dev).Param(ctx, "test1", offload.ParamCModeDriverInit)
 	if err != nil {
 		t.Fatalf("DeviceParam(test1): %v", err)
 	}
@@ -322,20 +322,20 @@ func TestNetdevsimDevlinkParams(t *testing.T) {
 	}
 	// The kernel answers EINVAL for a parameter the driver does not
 	// register; either sentinel is an honest mapping, silence is not.
-	_, err = h.DeviceParam(ctx, dev, "no_such_param", offload.ParamCModeDriverInit)
+	_, err = h.Devlink(dev).Param(ctx, "no_such_param", offload.ParamCModeDriverInit)
 	if !errors.Is(err, errs.ErrNotFound) && !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Errorf("DeviceParam(no_such_param): %v, want ErrNotFound or ErrInvalidArgument", err)
 	}
 	t.Logf("DeviceParam(no_such_param): %v", err)
 
 	want := v.Uint/2 + 1
-	if err := h.SetDeviceParam(ctx, dev, "max_macs", offload.ParamCModeDriverInit, offload.UintParam(want)); err != nil {
+	if err := h.Devlink(dev).SetParam(ctx, "max_macs", offload.ParamCModeDriverInit, offload.UintParam(want)); err != nil {
 		t.Fatalf("SetDeviceParam(max_macs=%d): %v", want, err)
 	}
-	if err := h.SetDeviceParam(ctx, dev, "test1", offload.ParamCModeDriverInit, offload.BoolParam(false)); err != nil {
+	if err := h.Devlink(dev).SetParam(ctx, "test1", offload.ParamCModeDriverInit, offload.BoolParam(false)); err != nil {
 		t.Fatalf("SetDeviceParam(test1=false): %v", err)
 	}
-	if got, err := h.DeviceParam(ctx, dev, "max_macs", offload.ParamCModeDriverInit); err != nil || got.Uint != want {
+	if got, err := h.Devlink(dev).Param(ctx, "max_macs", offload.ParamCModeDriverInit); err != nil || got.Uint != want {
 		t.Errorf("max_macs reads %+v, %v after set, want %d", got, err, want)
 	}
 	if got := readTrim(t, dbg+"/max_macs"); got != strconv.FormatUint(v.Uint, 10) {

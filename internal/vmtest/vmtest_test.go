@@ -84,6 +84,7 @@ func testFiles() []InitramfsFile {
 }
 
 func TestWriteInitramfsRoundTrip(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	if err := WriteInitramfs(&buf, testFiles()); err != nil {
 		t.Fatal(err)
@@ -96,6 +97,7 @@ func TestWriteInitramfsRoundTrip(t *testing.T) {
 // TestWriteInitramfsCpioTool cross-checks the archive with GNU cpio, the
 // reference reader, when it is installed (make deps installs it).
 func TestWriteInitramfsCpioTool(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("cpio"); err != nil {
 		t.Skip("cpio not installed (Debian package cpio): cannot cross-check the archive")
 	}
@@ -120,6 +122,7 @@ func TestWriteInitramfsCpioTool(t *testing.T) {
 }
 
 func TestWriteInitramfsRejectsBadNames(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"", "/", "a\x00b"} {
 		if err := WriteInitramfs(io.Discard, []InitramfsFile{{Name: name}}); err == nil {
 			t.Errorf("WriteInitramfs accepted name %q", name)
@@ -142,6 +145,7 @@ kernel/fs/fscache/fscache.ko: kernel/fs/netfs/netfs.ko
 `
 
 func TestModuleLoadOrder(t *testing.T) {
+	t.Parallel()
 	got, err := ModuleLoadOrder([]byte(modulesDep), "virtio_pci", "9pnet-virtio", "9p")
 	if err != nil {
 		t.Fatal(err)
@@ -205,6 +209,7 @@ FAIL
 `
 
 func TestCountTests(t *testing.T) {
+	t.Parallel()
 	got := CountTests(goTestOutput)
 	want := Counts{Pass: 2, Fail: 1, Skip: 2, TopLevel: 3,
 		Skipped: []string{"TestB/sub2", "TestC"}, Failed: []string{"TestB"}}
@@ -237,6 +242,7 @@ func FuzzCountTests(f *testing.F) {
 }
 
 func TestParseGoList(t *testing.T) {
+	t.Parallel()
 	out := "m/a\t/r/a\ta_test.go \n" +
 		"m/b\t/r/b\tb_test.go b_vmtest_test.go\n" +
 		"m/c\t/r/c\t x_vmtest_test.go\n" +
@@ -250,6 +256,7 @@ func TestParseGoList(t *testing.T) {
 // TestDiscoverFindsThisPackage runs the real `go list` over this module:
 // this package has kernel_vmtest_test.go, so it must be found.
 func TestDiscoverFindsThisPackage(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath(goTool()); err != nil {
 		t.Skipf("no go tool: %v", err)
 	}
@@ -269,6 +276,7 @@ func TestDiscoverFindsThisPackage(t *testing.T) {
 }
 
 func TestGuestScript(t *testing.T) {
+	t.Parallel()
 	k := &Kernel{Kind: KernelDebian, ModRoot: "/c/debian-x", Release: "x"}
 	pkgs := []TestPackage{{ImportPath: "m/a", Dir: "/r/it's", Binary: "/w/bin/m_a.test"}}
 	s := guestScript("/w", k, []string{"veth"}, pkgs, "TestX|TestY", "", 5*time.Minute)
@@ -300,6 +308,7 @@ func TestGuestScript(t *testing.T) {
 }
 
 func TestRequireOutsideGuestSkips(t *testing.T) {
+	// Not parallel: t.Setenv(OFFLOADKIT_VMTEST, OFFLOADKIT_VMTEST_KERNEL) changes the whole process's environment.
 	t.Setenv("OFFLOADKIT_VMTEST", "")
 	t.Setenv("OFFLOADKIT_VMTEST_KERNEL", "")
 	ft := &fakeTB{TB: t}
@@ -310,6 +319,7 @@ func TestRequireOutsideGuestSkips(t *testing.T) {
 }
 
 func TestRequireInGuestFails(t *testing.T) {
+	// Not parallel: t.Setenv(OFFLOADKIT_VMTEST, OFFLOADKIT_VMTEST_KERNEL) changes the whole process's environment.
 	for _, tc := range []struct {
 		kernel   KernelKind
 		feature  Feature
@@ -346,6 +356,7 @@ func (f *fakeTB) Fatalf(string, ...any) { f.failed = true }
 func (f *fakeTB) Skipf(string, ...any)  { f.skipped = true }
 
 func TestParseKernelKind(t *testing.T) {
+	t.Parallel()
 	for _, s := range []string{"netdevsim", "debian"} {
 		if k, err := ParseKernelKind(s); err != nil || string(k) != s {
 			t.Errorf("ParseKernelKind(%q) = %q, %v", s, k, err)
@@ -357,6 +368,7 @@ func TestParseKernelKind(t *testing.T) {
 }
 
 func TestCacheDir(t *testing.T) {
+	// Not parallel: t.Setenv(HOME, OFFLOADKIT_CACHE) changes the whole process's environment.
 	t.Setenv("OFFLOADKIT_CACHE", "/x/y")
 	if d := CacheDir(); d != "/x/y" {
 		t.Errorf("CacheDir() = %q with OFFLOADKIT_CACHE set", d)
@@ -371,6 +383,7 @@ func TestCacheDir(t *testing.T) {
 // TestInitScriptParses checks the embedded guest init is valid shell; a
 // syntax error would only show as a guest that never reports.
 func TestInitScriptParses(t *testing.T) {
+	t.Parallel()
 	sh, err := exec.LookPath("sh")
 	if err != nil {
 		t.Skipf("no sh to check init.sh with: %v", err)

@@ -110,7 +110,7 @@ func TestCollectCX5Switchdev(t *testing.T) {
 		for _, vf := range pf.VFs {
 			rep := ""
 			for _, r := range pf.Representors {
-				if r.Flavour == offload.PortFlavourPCIVF && r.VFNum == vf.Index {
+				if r.PortName.Flavour == offload.PortFlavourPCIVF && r.PortName.VF == vf.Index {
 					rep = r.Netdev
 				}
 			}

@@ -56,8 +56,8 @@ func (c *Collector) collectHost(ctx context.Context, s *sink) ([]offload.PF, err
 		s.gauge(d.pfVFsTotal, float64(pf.TotalVFs), a)
 		reps := map[int]string{}
 		for _, r := range pf.Representors {
-			if r.Flavour == offload.PortFlavourPCIVF && r.Controller <= 0 {
-				reps[r.VFNum] = r.Netdev
+			if r.PortName.Flavour == offload.PortFlavourPCIVF && r.PortName.Controller <= 0 {
+				reps[r.PortName.VF] = r.Netdev
 			}
 		}
 		s.gauge(d.pfReps, float64(len(reps)), a)
@@ -69,7 +69,7 @@ func (c *Collector) collectHost(ctx context.Context, s *sink) ([]offload.PF, err
 			keep(err)
 		}
 		if pf.ID.Vendor == offload.VendorMellanox {
-			v, err := h.Param(ctx, pf.Address, "flow_steering_mode", offload.ParamCModeRuntime)
+			v, err := h.Devlink(offload.PCIDevice(pf.Address)).Param(ctx, "flow_steering_mode", offload.ParamCModeRuntime)
 			if err == nil && v.Text() != "" {
 				s.gauge(d.pfSteering, 1, a, v.Text())
 			}

@@ -24,7 +24,7 @@ func (c *Collector) collectTC(ctx context.Context, s *sink, pfs []offload.PF) er
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if r.Flavour != offload.PortFlavourPCIVF {
+			if r.PortName.Flavour != offload.PortFlavourPCIVF {
 				continue
 			}
 			rep, err := c.cfg.TC.Offload(ctx, tc.Interface{Name: r.Netdev})

@@ -39,7 +39,7 @@ func offloadPF(pf *offload.PF) bool {
 		return true
 	case pf.ESwitchMode == offload.ESwitchModeUnknown:
 		for _, r := range pf.Representors {
-			if r.Flavour == offload.PortFlavourPCIVF {
+			if r.PortName.Flavour == offload.PortFlavourPCIVF {
 				return true
 			}
 		}

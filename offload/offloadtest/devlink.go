@@ -329,6 +329,8 @@ func (tr *Tree) serveDevlink(cmd uint8, attrs []byte, dump bool) ([]genlReply, *
 		return tr.devlinkPortGet(attrs, dump)
 	case devlink.CmdPortSet:
 		return nil, tr.devlinkPortSet(attrs)
+	case devlink.CmdInfoGet:
+		return tr.devlinkInfoGet(attrs)
 	}
 	return nil, kerr(syscall.EOPNOTSUPP, "")
 }
@@ -761,4 +763,28 @@ func (tr *Tree) devlinkPortSet(attrs []byte) *kernelError {
 		st.fnState[key] = *s
 	}
 	return nil
+}
+
+// devlinkInfoGet answers `devlink dev info`: the driver and, when the spec
+// has one, board.id among the fixed versions.
+func (tr *Tree) devlinkInfoGet(attrs []byte) ([]genlReply, *kernelError) {
+	h, ok, err := devlink.DecodeHandle(attrs)
+	if err != nil || !ok {
+		return nil, kerr(syscall.EINVAL, "")
+	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	p, ke := tr.devlinkPF(h)
+	if ke != nil {
+		return nil, ke
+	}
+	in := devlink.Info{Handle: h, Driver: p.spec.Driver}
+	if p.spec.BoardID != "" {
+		in.Fixed = []devlink.InfoVersion{{Name: "board.id", Value: p.spec.BoardID}}
+	}
+	b, err := devlink.EncodeInfo(in)
+	if err != nil {
+		return nil, kerr(syscall.EINVAL, err.Error())
+	}
+	return []genlReply{{cmd: devlink.CmdInfoGet, data: b}}, nil
 }

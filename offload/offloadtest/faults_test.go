@@ -122,20 +122,20 @@ func TestFailDevlinkNth(t *testing.T) {
 	pf0 := offload.MustParsePCIAddress("0000:84:00.0")
 	pf1 := offload.MustParsePCIAddress("0000:84:00.1")
 	tr.FailDevlinkNth(pf1.String(), offloadtest.DevlinkESwitchSet, 2, syscall.EBUSY, "fake: VFs are busy")
-	if err := h.SetESwitchMode(ctx, pf0, offload.ESwitchModeSwitchdev); err != nil {
+	if err := h.Devlink(offload.PCIDevice(pf0)).SetESwitchMode(ctx, offload.ESwitchModeSwitchdev); err != nil {
 		t.Fatalf("other PF: %v", err)
 	}
-	if err := h.SetESwitchMode(ctx, pf1, offload.ESwitchModeSwitchdev); err != nil {
+	if err := h.Devlink(offload.PCIDevice(pf1)).SetESwitchMode(ctx, offload.ESwitchModeSwitchdev); err != nil {
 		t.Fatalf("first eswitch set: %v", err)
 	}
-	err := h.SetESwitchMode(ctx, pf1, offload.ESwitchModeLegacy)
+	err := h.Devlink(offload.PCIDevice(pf1)).SetESwitchMode(ctx, offload.ESwitchModeLegacy)
 	if !errors.Is(err, errs.ErrBusy) || !strings.Contains(err.Error(), "fake: VFs are busy") {
 		t.Fatalf("second eswitch set: %v, want ErrBusy with the extended ack", err)
 	}
 	if m := tr.ESwitchMode(pf1.String()); m != offload.ESwitchModeSwitchdev {
 		t.Errorf("the refused request changed the mode to %s", m)
 	}
-	if err := h.SetESwitchMode(ctx, pf1, offload.ESwitchModeLegacy); err != nil {
+	if err := h.Devlink(offload.PCIDevice(pf1)).SetESwitchMode(ctx, offload.ESwitchModeLegacy); err != nil {
 		t.Fatalf("third eswitch set (the rollback's): %v", err)
 	}
 	if m := tr.ESwitchMode(pf1.String()); m != offload.ESwitchModeLegacy {
@@ -145,14 +145,14 @@ func TestFailDevlinkNth(t *testing.T) {
 	// for the request it names.
 	tr.FailDevlinkNth(pf0.String(), offloadtest.DevlinkESwitchGet, 2, syscall.EIO, "")
 	tr.FailDevlink(pf0.String(), offloadtest.DevlinkESwitchGet, syscall.EOPNOTSUPP, "")
-	if _, err := h.ESwitchMode(ctx, pf0); !errors.Is(err, errs.ErrNotSupported) {
+	if _, err := h.Devlink(offload.PCIDevice(pf0)).ESwitchMode(ctx); !errors.Is(err, errs.ErrNotSupported) {
 		t.Errorf("eswitch get with FailDevlink: %v, want ErrNotSupported", err)
 	}
 	tr.FailDevlink(pf0.String(), offloadtest.DevlinkESwitchGet, 0, "")
-	if _, err := h.ESwitchMode(ctx, pf0); !errors.Is(err, syscall.EIO) {
+	if _, err := h.Devlink(offload.PCIDevice(pf0)).ESwitchMode(ctx); !errors.Is(err, syscall.EIO) {
 		t.Errorf("second eswitch get: %v, want the one-shot EIO", err)
 	}
-	if m, err := h.ESwitchMode(ctx, pf0); err != nil || m != offload.ESwitchModeSwitchdev {
+	if m, err := h.Devlink(offload.PCIDevice(pf0)).ESwitchMode(ctx); err != nil || m != offload.ESwitchModeSwitchdev {
 		t.Errorf("third eswitch get: %s, %v", m, err)
 	}
 }

@@ -36,6 +36,9 @@ type PFSpec struct {
 	PortName string // its phys_port_name, "" for none (nfp PF vNIC, YUSUR)
 	SwitchID string // phys_switch_id in hex, "" for none; set in switchdev mode
 	Mode     offload.ESwitchMode
+	// BoardID is what `devlink dev info` reports as the fixed version
+	// board.id ("AMDA0097-0001" on an Agilio CX); "" reports none.
+	BoardID string
 
 	// ExtraNetdevs hang off the PF device besides Netdev (nfp's physical
 	// port representor "p0" next to the PF vNIC).
@@ -113,7 +116,9 @@ func cx5PF(fn int, numVFs int, mode offload.ESwitchMode) PFSpec {
 		VFNetdev: fmt.Sprintf("enp132s0f%dv%%d", fn), Mode: mode,
 	}
 	if mode == offload.ESwitchModeSwitchdev {
-		pf.SwitchID = fmt.Sprintf("b8cef60300%02x70d2", fn)
+		// mlx5 derives phys_switch_id from the card-wide system image
+		// GUID, so both ports of one card report the same ID.
+		pf.SwitchID = "b8cef603000070d2"
 		pf.RepNetdev = fmt.Sprintf("enp132s0f%dr%%d", fn)
 		pf.RepPortName = fmt.Sprintf("pf%dvf%%d", fn)
 	}

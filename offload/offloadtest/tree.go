@@ -182,7 +182,9 @@ func (tr *Tree) SetESwitchMode(addr string, mode offload.ESwitchMode) error {
 	}
 	if mode == offload.ESwitchModeSwitchdev {
 		if p.spec.SwitchID == "" {
-			p.spec.SwitchID = fmt.Sprintf("%016x", 0xb8cef60300000000|uint64(p.addr.RoutingID()))
+			// One ID per card, as mlx5 derives it from the card-wide system
+			// image GUID: the PCI functions of one slot share it.
+			p.spec.SwitchID = fmt.Sprintf("%016x", 0xb8cef60300000000|uint64(p.addr.RoutingID()&^7))
 		}
 		p.mode = mode
 		if err := tr.setSwitchID(p, p.spec.Netdev, p.spec.SwitchID); err != nil {

@@ -153,7 +153,7 @@ func (c *Client) GetUplinkRepresentor(pciAddress string) (string, error) {
 		}
 		pf = a
 	}
-	r, err := c.h.UplinkRepresentor(context.Background(), pf)
+	r, err := c.h.Devlink(offload.PCIDevice(pf)).Representor(context.Background(), offload.PortQuery{Flavour: offload.PortFlavourPhysical, PF: -1})
 	if err != nil {
 		return "", err
 	}
@@ -210,7 +210,7 @@ func (c *Client) GetVfRepresentor(uplink string, vfIndex int) (string, error) {
 			return "", err
 		}
 	}
-	r, err := c.h.VFRepresentorByIndex(context.Background(), pf, vfIndex)
+	r, err := c.h.Devlink(offload.PCIDevice(pf)).Representor(context.Background(), offload.PortQuery{Flavour: offload.PortFlavourPCIVF, PF: int(pf.Function), VF: vfIndex})
 	if err != nil {
 		return "", err
 	}
@@ -251,14 +251,14 @@ func (c *Client) GetPortIndexFromRepresentor(repNetDev string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	switch r.Flavour {
+	switch r.PortName.Flavour {
 	case offload.PortFlavourPCIVF:
-		return r.VFNum, nil
+		return r.PortName.VF, nil
 	case offload.PortFlavourPCISF:
-		return r.SFNum, nil
+		return r.PortName.SF, nil
 	}
 	return 0, &errs.Error{Op: "find port index", Device: repNetDev,
-		Err: fmt.Errorf("%w: unsupported port flavor %s (phys_port_name %q): only VF and SF representors have an index", errs.ErrInvalidArgument, r.Flavour, r.PortName)}
+		Err: fmt.Errorf("%w: unsupported port flavor %s (phys_port_name %q): only VF and SF representors have an index", errs.ErrInvalidArgument, r.PortName.Flavour, r.PortName)}
 }
 
 // flavour maps offload's flavours to devlink's numbers, unknown ones to
@@ -291,7 +291,7 @@ func (c *Client) GetRepresentorPortFlavour(netdev string) (PortFlavour, error) {
 	if err != nil {
 		return PORT_FLAVOUR_UNKNOWN, err
 	}
-	if nd.PhysPortName == "" {
+	if nd.PortName.Raw == "" {
 		return PORT_FLAVOUR_UNKNOWN, &errs.Error{Op: "find port flavour", Device: netdev, Err: fmt.Errorf("%w: no phys_port_name", ErrDeviceNotFound)}
 	}
 	return flavour(nd.PortName.Flavour), nil

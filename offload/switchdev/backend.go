@@ -168,7 +168,7 @@ func (e *Engine) backendForPF(pf *offload.PF) Backend {
 // backend claims, such as ice. It uses OrderModeFirst, which ice requires
 // and which the devlink model allows for any driver that creates
 // representors as VFs appear. It matches any PF with a bound driver.
-type GenericBackend struct{}
+type GenericBackend struct{ Defaults }
 
 // Name returns "generic".
 func (GenericBackend) Name() string { return "generic" }
@@ -200,11 +200,19 @@ func (GenericBackend) Profile(pf *offload.PF) Profile {
 	return p
 }
 
-// Check has no vendor prerequisites beyond the Doctor's common ones.
-func (GenericBackend) Check(ctx context.Context, h HostView, pf *offload.PF) []Check { return nil }
+// Defaults is the generic behaviour of a Backend: no vendor
+// prerequisites, the generic plan (handle the bond policy, then the eswitch
+// mode and VFs in the order the Profile gives, then rebind and restore) and
+// kernel-netdev representors. A vendor backend embeds it and defines only
+// the methods where the vendor differs.
+type Defaults struct{}
 
-// Plan handles the bond policy, then sets the mode before the VFs.
-func (GenericBackend) Plan(ctx context.Context, b *PlanBuilder) error {
+// Check has no vendor prerequisites beyond the Doctor's common ones.
+func (Defaults) Check(ctx context.Context, h HostView, pf *offload.PF) []Check { return nil }
+
+// Plan handles the bond policy, then brings the eswitch mode and the VF
+// count to the Spec in the Profile's order.
+func (Defaults) Plan(ctx context.Context, b *PlanBuilder) error {
 	if err := b.HandleBond(ctx, b.PF().Address, false); err != nil {
 		return err
 	}
@@ -217,7 +225,7 @@ func (GenericBackend) Plan(ctx context.Context, b *PlanBuilder) error {
 }
 
 // Representor returns the VF's representor netdev.
-func (GenericBackend) Representor(ctx context.Context, h HostView, vf offload.PCIAddress) (PortRef, error) {
+func (Defaults) Representor(ctx context.Context, h HostView, vf offload.PCIAddress) (PortRef, error) {
 	return NetdevRepresentor(ctx, h, vf)
 }
 
@@ -228,7 +236,7 @@ func NetdevRepresentor(ctx context.Context, h HostView, vf offload.PCIAddress) (
 	if err != nil {
 		return PortRef{}, err
 	}
-	return PortRef{Kind: RepresentorNetdev, PF: r.PF, VF: r.VFNum, Netdev: r.Netdev}, nil
+	return PortRef{Kind: RepresentorNetdev, PF: r.PF, VF: r.PortName.VF, Netdev: r.Netdev}, nil
 }
 
 // VFPortRef returns how a switch reaches VF vf's representor, asking the

@@ -274,7 +274,7 @@ func (e *Engine) unchanged(ctx context.Context, s Step) bool {
 		on, err := e.h.HWTCOffload(ctx, s.Target)
 		return err == nil && boolText(&on) == s.From
 	case StepSetParam:
-		v, err := e.h.Param(ctx, s.PF, s.Target, offload.ParamCModeRuntime)
+		v, err := e.h.Devlink(offload.PCIDevice(s.PF)).Param(ctx, s.Target, offload.ParamCModeRuntime)
 		return err == nil && v.Text() == s.From
 	case StepSetCompat:
 		v, err := CompatDevlink(e.h, s.Netdev, s.Target)
@@ -379,7 +379,7 @@ func (e *Engine) doStep(ctx context.Context, s Step, undo bool) error {
 			}
 			return errs.Invalid("eswitch mode", to, "want legacy or switchdev")
 		}
-		if err := e.h.SetESwitchMode(ctx, s.PF, m); err != nil {
+		if err := e.h.Devlink(offload.PCIDevice(s.PF)).SetESwitchMode(ctx, m); err != nil {
 			return err
 		}
 		return e.waitVFReps(ctx, s.PF, m)
@@ -392,7 +392,7 @@ func (e *Engine) doStep(ctx context.Context, s Step, undo bool) error {
 		if to == "unknown" {
 			return errNothingToUndo
 		}
-		return e.h.SetParam(ctx, s.PF, s.Target, offload.ParamCModeRuntime, offload.StringParam(to))
+		return e.h.Devlink(offload.PCIDevice(s.PF)).SetParam(ctx, s.Target, offload.ParamCModeRuntime, offload.StringParam(to))
 	case StepSetCompat:
 		if to == "unknown" {
 			return errNothingToUndo
@@ -477,7 +477,7 @@ func (e *Engine) waitVFReps(ctx context.Context, pf offload.PCIAddress, m offloa
 		}
 		got := 0
 		for _, r := range cur.Representors {
-			if r.Flavour == offload.PortFlavourPCIVF && r.Controller <= 0 {
+			if r.PortName.Flavour == offload.PortFlavourPCIVF && r.PortName.Controller <= 0 {
 				got++
 			}
 		}

@@ -186,7 +186,7 @@ func (e *Engine) readState(ctx context.Context, pf *offload.PF, prof Profile) (P
 		st.VFDrivers = append(st.VFDrivers, vf.Driver)
 	}
 	for _, r := range pf.Representors {
-		if r.Flavour == offload.PortFlavourPCIVF && r.Controller <= 0 {
+		if r.PortName.Flavour == offload.PortFlavourPCIVF && r.PortName.Controller <= 0 {
 			st.VFReps++
 		}
 	}
@@ -215,7 +215,7 @@ func (e *Engine) readState(ctx context.Context, pf *offload.PF, prof Profile) (P
 		}
 	}
 	for _, name := range prof.Params {
-		v, err := e.h.Param(ctx, pf.Address, name, offload.ParamCModeRuntime)
+		v, err := e.h.Devlink(offload.PCIDevice(pf.Address)).Param(ctx, name, offload.ParamCModeRuntime)
 		switch {
 		case err == nil:
 			if st.Params == nil {
@@ -237,7 +237,7 @@ func (e *Engine) readState(ctx context.Context, pf *offload.PF, prof Profile) (P
 // switchdev mode the uplink is a switch port with a phys_switch_id, in
 // legacy mode (and on nfp with NIC firmware) it has none.
 func (e *Engine) readMode(ctx context.Context, pf *offload.PF) (offload.ESwitchMode, string, error) {
-	m, err := e.h.ESwitchMode(ctx, pf.Address)
+	m, err := e.h.Devlink(offload.PCIDevice(pf.Address)).ESwitchMode(ctx)
 	if err == nil {
 		return m, "kernel", nil
 	}

@@ -29,6 +29,8 @@ type HostView interface {
 	VFRepresentor(ctx context.Context, vf offload.PCIAddress) (*offload.Representor, error)
 	// PCIAddressOfNetdev returns the PCI function behind netdev name.
 	PCIAddressOfNetdev(ctx context.Context, name string) (offload.PCIAddress, error)
+	// DevlinkInfo reads `devlink dev info` of PF pf.
+	DevlinkInfo(ctx context.Context, pf offload.PCIAddress) (offload.DevlinkInfo, error)
 	// Param reads devlink parameter name of PF pf.
 	Param(ctx context.Context, pf offload.PCIAddress, name string, cmode offload.ParamCMode) (offload.ParamValue, error)
 	// PCIAttr reads a text sysfs attribute of PCI function addr ("hw/plat_name").
@@ -73,7 +75,10 @@ func (v view) PCIAddressOfNetdev(ctx context.Context, name string) (offload.PCIA
 	return v.h.PCIAddressOfNetdev(ctx, name)
 }
 func (v view) Param(ctx context.Context, pf offload.PCIAddress, name string, cmode offload.ParamCMode) (offload.ParamValue, error) {
-	return v.h.Param(ctx, pf, name, cmode)
+	return v.h.Devlink(offload.PCIDevice(pf)).Param(ctx, name, cmode)
+}
+func (v view) DevlinkInfo(ctx context.Context, pf offload.PCIAddress) (offload.DevlinkInfo, error) {
+	return v.h.Devlink(offload.PCIDevice(pf)).Info(ctx)
 }
 func (v view) CompatDevlink(netdev, name string) (string, error) {
 	return CompatDevlink(v.h, netdev, name)

@@ -109,6 +109,7 @@ func FuzzScanner(f *testing.F) {
 }
 
 func TestScannerReadError(t *testing.T) {
+	t.Parallel()
 	r := io.MultiReader(strings.NewReader(yusurLine+"\n"), iotest.ErrReader(io.ErrUnexpectedEOF))
 	var flows int
 	var last error
@@ -124,6 +125,7 @@ func TestScannerReadError(t *testing.T) {
 }
 
 func TestScannerLongLine(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name      string
 		longLen   int
@@ -160,6 +162,7 @@ func TestScannerLongLine(t *testing.T) {
 // TestStreamingAllocations checks the streaming promise: at most one
 // allocation per flow (it is about 0.01: one per 64 KiB chunk).
 func TestStreamingAllocations(t *testing.T) {
+	// Not parallel: testing.AllocsPerRun counts the whole process's allocations (and panics in a parallel test).
 	const n = 2000
 	data := benchDump(benchVerbose, n)
 	allocs := testing.AllocsPerRun(3, func() {
@@ -178,6 +181,7 @@ func TestStreamingAllocations(t *testing.T) {
 }
 
 func TestScanBytes(t *testing.T) {
+	t.Parallel()
 	dump := []byte(yusurLine + "\n" + yusurLine)
 	var n int
 	for f, err := range ScanBytes(dump, Options{}).All() {

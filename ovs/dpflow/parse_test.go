@@ -18,6 +18,7 @@ import (
 const yusurLine = `ufid:7940666e-a0bd-42a5-8116-1e84e81bb338, skb_priority(0/0),tunnel(tun_id=0x5,src=192.168.201.12,dst=192.168.201.11,ttl=0/0,tp_dst=6081,geneve({class=0x102,type=0x80,len=4,0x6000a}),flags(+key)),skb_mark(0/0),ct_state(0/0),ct_zone(0/0),ct_mark(0/0),ct_label(0/0),recirc_id(0),dp_hash(0/0),in_port(genev_sys_6081),packet_type(ns=0/0,id=0/0),eth(src=8a:18:a4:22:b7:7d,dst=0a:c9:1c:70:01:09),eth_type(0x0800),ipv4(src=10.0.1.6,dst=10.0.1.10,proto=6,tos=0/0,ttl=0/0,frag=no),tcp(src=9001,dst=60774), packets:6946, bytes:459664, offload_packets:6944, offload_bytes:459532, used:4.170s, dp:tc,offloaded:yes,actions:d85b161b6840_h`
 
 func TestParseYUSUR(t *testing.T) {
+	t.Parallel()
 	f, err := Parse(yusurLine)
 	if err != nil {
 		t.Fatal(err)
@@ -62,6 +63,7 @@ func collectSeq(seq func(func(string) bool)) []string {
 }
 
 func TestParseActions(t *testing.T) {
+	t.Parallel()
 	line := `recirc_id(0),in_port(2),eth_type(0x0800),ipv4(frag=no), packets:0, bytes:0, used:never, actions:ct(commit,zone=1,nat(src=1.1.1.1)),set(ipv4(src=1.2.3.4)),clone(tnl_push(tnl_port(4789),header(size=50,type=4,eth(dst=aa:bb:cc:dd:ee:ff,src=aa:bb:cc:dd:ee:fe,dl_type=0x0800),ipv4(src=1.1.1.1,dst=2.2.2.2,proto=17,tos=0,ttl=64,frag=0x4000),udp(src=0,dst=4789,csum=0x0),vxlan(flags=0x8000000,vni=0x1)),out_port(3)),br-ex),pop_vlan,drop,veth-a.b@c,3,recirc(0x1)`
 	f, err := Parse(line)
 	if err != nil {
@@ -104,6 +106,7 @@ func TestParseActions(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		line string
 		col  int
@@ -134,6 +137,7 @@ func TestParseErrors(t *testing.T) {
 // TestCorpusRoundTrip parses every fixture under testdata/ovs strictly,
 // formats each flow and parses the result again.
 func TestCorpusRoundTrip(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("../../testdata/ovs/*.txt")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no fixtures: %v", err)
@@ -168,6 +172,7 @@ func TestCorpusRoundTrip(t *testing.T) {
 }
 
 func TestUnknownKeysAndNestedActions(t *testing.T) {
+	t.Parallel()
 	line := `recirc_id(0),in_port(2),key32(00 00/00 00),eth_type(0x0800), packets:1, bytes:2, used:0.001s, actions:action42(0a0b),sample(sample=50.0%,actions(clone(3),check_pkt_len(size=200,gt(userspace(pid=1,slow_path(action))),le(4)))),dec_ttl(le_1(drop))`
 	if err := ParseInto(new(Flow), line, Options{Strict: true}); err != nil {
 		t.Fatalf("strict mode rejects unknown keys or actions: %v", err)

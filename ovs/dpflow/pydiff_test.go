@@ -74,6 +74,7 @@ var acceptedPyFailures = []struct {
 // TestPythonDifferential parses every fixture with OVS's own Python
 // parser and with dpflow and compares every field both produce.
 func TestPythonDifferential(t *testing.T) {
+	t.Parallel()
 	py := "/usr/bin/python3"
 	if _, err := os.Stat(py); err != nil {
 		t.Skip("skipping: /usr/bin/python3 not installed (CI installs python3-openvswitch)")

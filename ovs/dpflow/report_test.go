@@ -22,6 +22,7 @@ func readFixture(t *testing.T, name string, opts Options) *FlowDump {
 }
 
 func TestReportKubeOVN(t *testing.T) {
+	t.Parallel()
 	d := readFixture(t, "kubeovn-cx5-m.txt", Options{Strict: true})
 	r := NewReport()
 	for i := range d.Flows {
@@ -67,6 +68,7 @@ func TestReportKubeOVN(t *testing.T) {
 }
 
 func TestReportMaxFindings(t *testing.T) {
+	t.Parallel()
 	d := readFixture(t, "kubeovn-cx5-m.txt", Options{})
 	r := NewReport()
 	r.MaxFindings = 2
@@ -79,6 +81,7 @@ func TestReportMaxFindings(t *testing.T) {
 }
 
 func TestPlacement(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		off  Offloaded
 		dp   Layer
@@ -103,6 +106,7 @@ func TestPlacement(t *testing.T) {
 }
 
 func TestTolerantCapture(t *testing.T) {
+	t.Parallel()
 	d := readFixture(t, "tolerant-capture.txt", Options{})
 	if len(d.Flows) != 3 {
 		t.Errorf("%d flows, want 3", len(d.Flows))
@@ -124,6 +128,7 @@ func TestTolerantCapture(t *testing.T) {
 }
 
 func TestReportHints(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		lines []string
@@ -162,6 +167,7 @@ func TestReportHints(t *testing.T) {
 // TestWhyActions pins the reason for each kind of action, nested ones
 // included, and that plain outputs give none.
 func TestWhyActions(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		actions string
 		want    Reason

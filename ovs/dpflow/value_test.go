@@ -10,6 +10,7 @@ import (
 )
 
 func TestParseUFID(t *testing.T) {
+	t.Parallel()
 	u, err := ParseUFID("ufid:67c2e10f-92d4-4574-be70-d072815ff166")
 	if err != nil {
 		t.Fatal(err)
@@ -43,6 +44,7 @@ func TestParseUFID(t *testing.T) {
 }
 
 func TestFlagNotations(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in         string
 		value, msk CTState
@@ -80,6 +82,7 @@ func TestFlagNotations(t *testing.T) {
 }
 
 func TestMaskedValues(t *testing.T) {
+	t.Parallel()
 	ip, err := ParseMaskedIP("192.168.1.0/255.255.255.0")
 	if err != nil {
 		t.Fatal(err)

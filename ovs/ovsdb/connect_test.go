@@ -11,6 +11,7 @@ import (
 )
 
 func TestConnectErrors(t *testing.T) {
+	// Not parallel: t.Setenv(OVS_RUNDIR) changes the whole process's environment.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	ep := "unix:" + filepath.Join(t.TempDir(), "db.sock")

@@ -32,6 +32,7 @@ func vsctl(t *testing.T, o *ovstest.OVS, args ...string) string {
 }
 
 func TestRealOffloadConfig(t *testing.T) {
+	t.Parallel()
 	o := ovstest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -67,6 +68,9 @@ func TestRealOffloadConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := c.WaitApplied(ctx, g); err != nil {
+		t.Fatal(err)
+	}
 	if g, err = c.SetMaxIdle(ctx, 20*time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -97,6 +101,7 @@ func TestRealOffloadConfig(t *testing.T) {
 }
 
 func TestRealPorts(t *testing.T) {
+	t.Parallel()
 	o := ovstest.Start(t)
 	o.AddBridge(t, "br0")
 	// A real netdev in ovs-vswitchd's namespace, standing in for a VF
@@ -160,6 +165,7 @@ func TestRealPorts(t *testing.T) {
 // means in OVS 3.1: the running daemon turns its flow API on the first
 // time it sees hw-offload=true, and never off; only a restart drops it.
 func TestRealHWOffloadRestart(t *testing.T) {
+	t.Parallel()
 	o := ovstest.Start(t)
 	o.AddBridge(t, "br0")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

@@ -26,6 +26,7 @@ func connect(t *testing.T, ep string) *Client {
 }
 
 func TestOffloadConfig(t *testing.T) {
+	t.Parallel()
 	ep := testServer(t)
 	fakeVswitchd(t, ep)
 	c := connect(t, ep)
@@ -121,6 +122,7 @@ func TestOffloadConfig(t *testing.T) {
 }
 
 func TestSystemAndWait(t *testing.T) {
+	t.Parallel()
 	ep := testServer(t)
 	stop := fakeVswitchd(t, ep)
 	c := connect(t, ep)
@@ -159,6 +161,7 @@ func TestSystemAndWait(t *testing.T) {
 }
 
 func TestPorts(t *testing.T) {
+	t.Parallel()
 	ep := testServer(t)
 	fakeVswitchd(t, ep)
 	c := connect(t, ep)
@@ -256,6 +259,7 @@ func TestPorts(t *testing.T) {
 }
 
 func TestAddPortUnsupportedType(t *testing.T) {
+	t.Parallel()
 	ep := testServer(t)
 	fakeVswitchd(t, ep)
 	raw := rawClient(t, ep)
@@ -291,6 +295,7 @@ func TestAddPortUnsupportedType(t *testing.T) {
 // it (smap_get_bool: "true" in any case), so a "True" written by another
 // tool is not reported as off while offload is on.
 func TestHWOffloadAnyCase(t *testing.T) {
+	t.Parallel()
 	ep := testServer(t)
 	fakeVswitchd(t, ep)
 	c := connect(t, ep)

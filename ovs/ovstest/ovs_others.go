@@ -3,9 +3,16 @@
 package ovstest
 
 import (
+	"fmt"
 	"net/netip"
 	"testing"
+
+	"github.com/offloadkit/offloadkit/offload/errs"
 )
+
+// errNotLinux is what the stubs below return. It lives here, not in a file
+// without build tags, because nothing on Linux uses it (staticcheck U1000).
+var errNotLinux = fmt.Errorf("%w: ovstest needs Linux", errs.ErrNotSupported)
 
 // Start skips: ovstest needs Linux network namespaces.
 func Start(t testing.TB) *OVS {

@@ -13,6 +13,7 @@ import (
 // ports and checks that ICMP crosses the bridge, and that the ports are
 // where ovs-vswitchd says.
 func TestStartPing(t *testing.T) {
+	t.Parallel()
 	o := Start(t)
 	o.AddBridge(t, "br0")
 	a := o.AddNetnsPort(t, "br0", "ovt-a", "10.77.0.1/24")

@@ -32,6 +32,7 @@ func echoHandler(method string, params []string, id json.RawMessage) []byte {
 }
 
 func TestCallAndErrors(t *testing.T) {
+	t.Parallel()
 	s := newFakeServer(t, echoHandler)
 	ctx := context.Background()
 	c, err := Dial(ctx, Target{Path: s.path})
@@ -80,6 +81,7 @@ func TestCallAndErrors(t *testing.T) {
 }
 
 func TestConcurrentCallers(t *testing.T) {
+	t.Parallel()
 	s := newFakeServer(t, echoHandler)
 	ctx := context.Background()
 	c, err := Dial(ctx, Target{Path: s.path})
@@ -114,6 +116,7 @@ func TestConcurrentCallers(t *testing.T) {
 }
 
 func TestContextDeadline(t *testing.T) {
+	t.Parallel()
 	block := make(chan struct{})
 	s := newFakeServer(t, func(method string, params []string, id json.RawMessage) []byte {
 		if method == "hang" {
@@ -156,6 +159,7 @@ func TestContextDeadline(t *testing.T) {
 }
 
 func TestResponseTooLarge(t *testing.T) {
+	t.Parallel()
 	big := strings.Repeat("x", 64<<10)
 	s := newFakeServer(t, func(method string, params []string, id json.RawMessage) []byte {
 		if method == "big" {
@@ -186,6 +190,7 @@ func TestResponseTooLarge(t *testing.T) {
 }
 
 func TestProtocolErrors(t *testing.T) {
+	t.Parallel()
 	for name, reply := range map[string]func(id json.RawMessage) []byte{
 		"wrong id":         func(json.RawMessage) []byte { return []byte(`{"id":999,"result":"x","error":null}`) },
 		"no result":        func(id json.RawMessage) []byte { return []byte(`{"id":` + string(id) + `,"error":null}`) },
@@ -218,6 +223,7 @@ func TestProtocolErrors(t *testing.T) {
 }
 
 func TestReconnectAfterServerDrop(t *testing.T) {
+	t.Parallel()
 	s := newFakeServer(t, func(method string, params []string, id json.RawMessage) []byte {
 		if method == "quit" {
 			return dropConn // what a restarting daemon does to kept connections
@@ -239,6 +245,7 @@ func TestReconnectAfterServerDrop(t *testing.T) {
 }
 
 func TestTargetResolution(t *testing.T) {
+	// Not parallel: t.Setenv(OVS_RUNDIR) changes the whole process's environment.
 	s := newFakeServer(t, echoHandler)
 	dir := filepath.Dir(s.path)
 	// Put the socket where a daemon with pid 4242 would.

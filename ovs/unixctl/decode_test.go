@@ -11,6 +11,7 @@ import (
 )
 
 func TestDecodeReply(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		want Reply
@@ -52,6 +53,7 @@ func TestDecodeReply(t *testing.T) {
 }
 
 func TestFramerAnySplit(t *testing.T) {
+	t.Parallel()
 	msg := []byte(`{"id":1,"result":"a\\\"}{[\n\"x","error":null}`)
 	for step := 1; step <= len(msg); step++ {
 		var f framer

@@ -14,6 +14,7 @@ import (
 )
 
 func TestDumpOptionsArgs(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		o    DumpOptions
 		want []string
@@ -46,6 +47,7 @@ func TestDumpOptionsArgs(t *testing.T) {
 // server: the arguments sent, the parsed flows, Source and Filter, and
 // that a line that does not parse is reported, not dropped.
 func TestDumpFlowsFake(t *testing.T) {
+	t.Parallel()
 	dump := "flow-dump from the main thread:\n" +
 		"ufid:5eb34547-e84c-490a-abaf-4e14e0b44411, recirc_id(0),in_port(pf0vf1),eth_type(0x0800),ipv4(frag=no), packets:5, bytes:420, used:0.5s, offloaded:yes, dp:tc, actions:pf0vf2\n" +
 		"recirc_id(0),in_port(2),eth_type(0x0800), packets:many, bytes:1, used:never, actions:1\n"

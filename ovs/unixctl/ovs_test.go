@@ -91,6 +91,7 @@ func flowLines(text string) int {
 }
 
 func TestRealDumpFlows(t *testing.T) {
+	t.Parallel()
 	o, c := realOVS(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -269,6 +270,7 @@ func addFlows(t testing.TB, o *ovstest.OVS, c *unixctl.Client, n int) {
 }
 
 func TestRealManyFlows(t *testing.T) {
+	t.Parallel()
 	o, c := realOVS(t)
 	const n = 2000
 	addFlows(t, o, c, n)

@@ -23,6 +23,7 @@ system@ovs-system: hit:14 missed:4
 `
 
 func TestParseDpifShow(t *testing.T) {
+	t.Parallel()
 	want := []DpifDatapath{
 		{Type: "netdev", Name: "ovs-netdev", Hit: 12, Missed: 9, Bridges: []DpifBridge{{Name: "br0", Ports: []DpifPort{
 			{Name: "br0", OFPort: 65534, DPPort: 1, Type: "tap"},
@@ -54,6 +55,7 @@ const dpctlShow31 = `netdev@ovs-netdev:
 `
 
 func TestParseDpctlShow(t *testing.T) {
+	t.Parallel()
 	want := []DpctlDatapath{{Type: "netdev", Name: "ovs-netdev", Hit: 5, Missed: 7, Lost: 1, Flows: 9, MasksHit: 40, MasksTotal: 3,
 		Ports: []DpctlPort{
 			{Number: 0, Name: "ovs-netdev", Type: "tap"},
@@ -67,6 +69,7 @@ func TestParseDpctlShow(t *testing.T) {
 }
 
 func TestParseVersion(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]Version{
 		"ovs-vswitchd (Open vSwitch) 3.1.0\n":                {Program: "ovs-vswitchd", Version: "3.1.0", Major: 3, Minor: 1},
 		"ovs-vswitchd (Open vSwitch) 2.17.9\nDPDK 21.11.6\n": {Program: "ovs-vswitchd", Version: "2.17.9", Major: 2, Minor: 17, Patch: 9, DPDK: "21.11.6"},
@@ -110,6 +113,7 @@ func FuzzShowParsers(f *testing.F) {
 }
 
 func TestParseCommands(t *testing.T) {
+	t.Parallel()
 	// Head of ovs-vswitchd 3.1's list-commands output.
 	in := "The available commands are:\n  autoattach/show-isid    [bridge]\n  bfd/set-forwarding      [interface] normal|false|true\n  dpctl/dump-flows        [-m] [--names] [dp] [filter=..] [type=..] [pmd=..]\n  exit                    [--cleanup]\n"
 	want := []string{"autoattach/show-isid", "bfd/set-forwarding", "dpctl/dump-flows", "exit"}

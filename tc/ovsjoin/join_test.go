@@ -19,6 +19,7 @@ func mustFlow(t *testing.T, line string) dpflow.Flow {
 }
 
 func TestJoinByCookie(t *testing.T) {
+	t.Parallel()
 	const hw = "ufid:67c2e10f-92d4-4574-be70-d072815ff166"
 	const sw = "ufid:00000001-0002-0003-0004-000000000005"
 	const gone = "ufid:0a0b0c0d-0000-0000-0000-000000000000"
@@ -73,6 +74,7 @@ func TestJoinByCookie(t *testing.T) {
 // (testdata/tc/ovs-*): every flow from p1 or p2 must find its filter by the
 // UFID in the action cookie, on the port it came in on.
 func TestJoinRecordedOVS(t *testing.T) {
+	t.Parallel()
 	var reports []tc.Offload
 	for _, port := range []string{"p1", "p2"} {
 		rec, err := tctest.ReadRecording("../../testdata/tc/ovs-dump-" + port + ".nl")

@@ -7,6 +7,7 @@ import (
 )
 
 func TestReadRecording(t *testing.T) {
+	t.Parallel()
 	r, err := ReadRecording("../../testdata/tc/vm-dump-flower.nl")
 	if err != nil {
 		t.Fatal(err)
