@@ -48,6 +48,7 @@ func (a *agent) steps() int {
 // the same config on the same host plans nothing and is ready at once; a
 // SIGHUP after the config changed applies the change.
 func TestAgentLegacyToSwitchdev(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-legacy")
 	cfg := writeConfig(t, legacyToSwitchdev)
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))

@@ -17,6 +17,7 @@ import (
 // (offload/kube/upstreamcheck decodes the ConfigMap and DaemonSet into the
 // upstream types).
 func TestDeployConfigMap(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile("../../deploy/configmap.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -47,6 +48,7 @@ func TestDeployConfigMap(t *testing.T) {
 
 // TestDeployScrapeConfig: promtool accepts the scrape example.
 func TestDeployScrapeConfig(t *testing.T) {
+	t.Parallel()
 	promtool, err := exec.LookPath("promtool")
 	if err != nil {
 		t.Skip("needs promtool (Debian package prometheus; make deps installs it)")

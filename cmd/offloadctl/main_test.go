@@ -82,6 +82,7 @@ func decode(t *testing.T, s string, v any) {
 }
 
 func TestHelpEverySubcommand(t *testing.T) {
+	t.Parallel()
 	for _, c := range commands() {
 		_, errs := wantRun(t, 0, c.name, "-h")
 		contains(t, c.name+" -h", errs, "usage: offloadctl "+c.name, "-")
@@ -100,6 +101,7 @@ func TestHelpEverySubcommand(t *testing.T) {
 }
 
 func TestDiscover(t *testing.T) {
+	t.Parallel()
 	out, _ := wantRun(t, 0, "discover", "-tree", "cx5-switchdev")
 	contains(t, "discover", out, "0000:84:00.0  15b3:1017  mlx5_core", "switchdev", "enp132s0f0r0")
 	out, _ = wantRun(t, 0, "discover", "-tree", "list")
@@ -145,6 +147,7 @@ const legacyToSwitchdev = `pfs:
 `
 
 func TestPlanAndApply(t *testing.T) {
+	t.Parallel()
 	out, _ := wantRun(t, 0, "plan", "-tree", "cx5-legacy", "-pf", "0000:84:00.0", "-vfs", "4")
 	contains(t, "plan", out, "switchdev plan for 0000:84:00.0 (backend mellanox", "set eswitch mode of 0000:84:00.0 legacy -> switchdev", "$ devlink dev eswitch set pci/0000:84:00.0 mode switchdev")
 	cfg := writeConfig(t, legacyToSwitchdev)
@@ -188,6 +191,7 @@ func TestPlanAndApply(t *testing.T) {
 }
 
 func TestDoctor(t *testing.T) {
+	t.Parallel()
 	out, _ := wantRun(t, 0, "doctor", "-tree", "cx5-legacy")
 	contains(t, "doctor", out, "eswitch-mode", "0000:84:00.0", "legacy")
 	out, _ = wantRun(t, 0, "doctor", "-tree", "cx5-switchdev", "-o", "json")
@@ -207,6 +211,7 @@ func TestDoctor(t *testing.T) {
 }
 
 func TestFlowsFromFile(t *testing.T) {
+	t.Parallel()
 	dump := "../../testdata/ovs/kubeovn-cx5-m.txt"
 	out, _ := wantRun(t, 0, "flows", "-file", dump)
 	contains(t, "flows", out, "13 flows", "In hardware: 7 flows (53.8%)", "hardware     7")
@@ -233,6 +238,7 @@ func TestFlowsFromFile(t *testing.T) {
 }
 
 func TestTCFromRecording(t *testing.T) {
+	t.Parallel()
 	rec := "../../testdata/tc/ovs-dump-p1.nl"
 	out, _ := wantRun(t, 0, "tc", "-file", rec, "-filters")
 	if !regexp.MustCompile(`p1\s+6\s+0\s+0\s+6\s+0`).MatchString(out) {
@@ -259,6 +265,7 @@ func TestTCFromRecording(t *testing.T) {
 // (its golden file, decoded into the upstream types by
 // offload/kube/upstreamcheck).
 func TestK8s(t *testing.T) {
+	t.Parallel()
 	out, _ := wantRun(t, 0, "k8s", "-tree", "cx5-switchdev", "-logical-switch", "ovn-default")
 	golden, err := os.ReadFile("../../testdata/k8s/k8sgen-cx5-switchdev.yaml")
 	if err != nil {
@@ -364,6 +371,7 @@ func waitReady(t *testing.T, base string) {
 // host serves offloadkit_ metrics without hardware or root, and exits 0
 // on SIGTERM.
 func TestAgentBinary(t *testing.T) {
+	t.Parallel()
 	base, stop := startAgent(t, "-tree", "cx5-switchdev")
 	waitReady(t, base)
 	code, body := get(t, base+"/healthz")

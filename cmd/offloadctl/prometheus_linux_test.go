@@ -221,6 +221,7 @@ func (p *promServer) waitValue(t *testing.T, q string, want float64) {
 // imply. Then ovs-vswitchd is killed: the OVS metrics turn into an error
 // and the rest stay.
 func TestPrometheusScrapesAgent(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("prometheus"); err != nil {
 		t.Skip("needs the prometheus server (Debian package prometheus; make deps installs it)")
 	}

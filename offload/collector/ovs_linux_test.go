@@ -17,6 +17,7 @@ import (
 // reports ovs_up 0 and the ovs error, and the host and doctor metrics are
 // as before.
 func TestRealOVSKilledBetweenScrapes(t *testing.T) {
+	t.Parallel()
 	o := ovstest.Start(t)
 	o.AddBridge(t, "br0")
 	tr := offloadtest.NewByName(t, "cx5-switchdev")
