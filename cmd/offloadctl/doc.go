@@ -25,7 +25,7 @@
 // warnings go to stderr. The JSON shapes:
 //
 //	discover: {"root","tree","pfs":[offload.PF]}
-//	plan, apply: {"root","tree","plans":[{"pf","plan":switchdev.Plan,"error","applied","apply_error"}],"after":[switchdev.PFState]}
+//	plan, apply: {"root","tree","plans":[{"pf","plan":switchdev.Plan,"error","applied","apply_error"}],"after":[{"state":switchdev.PFState,"summary"}]}
 //	doctor:   {"checks":[{"name","subject","status","detail","fix"}]}
 //	flows:    {"source","total","offloaded","by_placement":{PLACEMENT:{"flows","packets","bytes"}},"ports":[...],"findings":[...],"errors":[...]}
 //	tc:       [tc.Offload] ({"interface","ifindex","filters":[...],"in_hw","not_in_hw","skip_hw","unknown","hw_packets","hw_bytes"})
