@@ -63,6 +63,8 @@ type config struct {
 	// netns, when non-zero, is the network namespace the Host's own
 	// netlink connections are dialled in.
 	netns int
+	// hostKernel: dial the running kernel although the root is not "/".
+	hostKernel bool
 }
 
 // WithRoot roots the Host at dir: sysfs is read from dir/sys. The default is
@@ -102,6 +104,14 @@ func WithEthtool(c *genetlink.Conn) Option { return func(cfg *config) { cfg.etht
 // given with WithRtnetlink/WithDevlink/WithEthtool are used as they are.
 func WithNetNS(fd int) Option { return func(cfg *config) { cfg.netns = fd } }
 
+// WithHostKernel makes the Host dial the running kernel's rtnetlink, devlink
+// and ethtool on first use although WithRoot names another directory: the
+// case of an agent in a pod with hostNetwork and the host's /sys and /proc
+// mounted below that directory, where sysfs and the kernel belong to the
+// same machine. Without it, a Host on another root talks to no kernel (a
+// copied tree must not be mixed with the running kernel's answers).
+func WithHostKernel() Option { return func(cfg *config) { cfg.hostKernel = true } }
+
 // Open returns a Host. It checks that the root exists and does nothing else;
 // every query reads the current state.
 func Open(opts ...Option) (*Host, error) {
@@ -121,8 +131,9 @@ func Open(opts ...Option) (*Host, error) {
 		return nil, err
 	}
 	h := &Host{fs: fs, log: c.log, reps: make(map[Device]*repIndex), geo: make(map[PCIAddress]sriovGeo)}
-	// Only the running system's sysfs matches the kernel we would dial.
-	realRoot := filepath.Clean(fs.Root()) == "/"
+	// Only the running system's sysfs matches the kernel we would dial
+	// (or the host's, mounted elsewhere: WithHostKernel).
+	realRoot := filepath.Clean(fs.Root()) == "/" || c.hostKernel
 	if c.rtnl != nil {
 		h.rtnl = rtnl.New(c.rtnl)
 	} else {
