@@ -35,7 +35,10 @@ type agentOptions struct {
 
 func runAgent(ctx context.Context, e env, args []string) error {
 	var o agentOptions
-	fs := newFlags(e, "agent", "[-tree NAME | -root DIR] [-config FILE] [-listen ADDR] [-ovs-rundir DIR] [-ovsdb ENDPOINT]")
+	fs := newFlags(e, "agent", "[-tree NAME | -root DIR [-host-kernel=false]] [-config FILE] [-listen ADDR] [-ovs-rundir DIR] [-ovsdb ENDPOINT]")
+	// The agent's -root is the host's filesystem in its pod: it talks to
+	// the host's kernel unless told otherwise.
+	o.hostKernel = true
 	o.common.register(fs, true, 10*time.Minute)
 	fs.StringVar(&o.config, "config", "", "node config `FILE` (YAML), applied at start and on SIGHUP; none: only serve metrics")
 	fs.StringVar(&o.listen, "listen", ":9478", "serve /metrics, /healthz and /readyz on `ADDR`")

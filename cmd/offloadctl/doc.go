@@ -16,7 +16,10 @@
 // below -root, "/" by default: a pod mounts the host's /sys and /proc
 // elsewhere, such as -root /host), or a bundled fake host (-tree NAME, with
 // a fake kernel: nothing on this machine is touched; -tree list lists
-// them). Changes need root on a real host.
+// them). Changes need root on a real host. With -root, offloadctl talks to
+// no kernel (the tree may be a copy) unless -host-kernel says -root is this
+// host's filesystem mounted elsewhere; the agent assumes so (its pod
+// mounts the host's /sys and /proc below /host and runs with hostNetwork).
 //
 // # Output
 //

@@ -115,6 +115,9 @@ func run(ctx context.Context, e env, args []string) int {
 type common struct {
 	root, tree, output string
 	timeout            time.Duration
+	// hostKernel: -root is the running host's filesystem mounted
+	// elsewhere, so its kernel is the one to talk to.
+	hostKernel bool
 }
 
 func newFlags(e env, name, synopsis string) *flag.FlagSet {
@@ -131,6 +134,7 @@ func (c *common) register(fs *flag.FlagSet, host bool, timeout time.Duration) {
 	if host {
 		fs.StringVar(&c.root, "root", "/", "read the host below `DIR` (DIR/sys, DIR/proc): the host's filesystem mounted elsewhere")
 		fs.StringVar(&c.tree, "tree", "", "use the bundled fake host `NAME` with its fake kernel (\"list\" lists them)")
+		fs.BoolVar(&c.hostKernel, "host-kernel", c.hostKernel, "with -root, talk to this machine's kernel (devlink, ethtool, rtnetlink): -root is the host's filesystem mounted in a pod with hostNetwork, not a copied tree")
 	}
 	fs.StringVar(&c.output, "o", "table", "output `FORMAT`: table or json")
 	fs.DurationVar(&c.timeout, "timeout", timeout, "give up after `DURATION`")
@@ -174,7 +178,11 @@ func (c *common) openHost(log *slog.Logger) (*offload.Host, func(), error) {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if c.tree == "" {
-		h, err := offload.Open(offload.WithRoot(c.root), offload.WithLogger(log))
+		opts := []offload.Option{offload.WithRoot(c.root), offload.WithLogger(log)}
+		if c.hostKernel {
+			opts = append(opts, offload.WithHostKernel())
+		}
+		h, err := offload.Open(opts...)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -204,6 +212,10 @@ func (c *common) openHost(log *slog.Logger) (*offload.Host, func(), error) {
 // realRoot reports whether the host is the running system's own root, where
 // the kernel and OVS sockets offloadctl reaches belong to the files it reads.
 func (c *common) realRoot() bool { return c.tree == "" && (c.root == "/" || c.root == "") }
+
+// liveKernel reports whether the host has a kernel behind it that changes
+// can be made through: the real root, or -root with -host-kernel.
+func (c *common) liveKernel() bool { return c.realRoot() || c.tree == "" && c.hostKernel }
 
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/offloadkit/offloadkit/offload/offloadtest"
 )
 
 // bin is the offloadctl binary the tests run, built once by TestMain.
@@ -405,4 +407,38 @@ func TestAgentBinary(t *testing.T) {
 	contains(t, "agent log", log, `"msg":"offloadctl agent stopping"`, `"level":"INFO"`)
 	// A config that does not parse stops the agent before it serves: exit 2.
 	wantRun(t, 2, "agent", "-tree", "cx5-switchdev", "-listen", "127.0.0.1:0", "-config", writeConfig(t, "pfz: []\n"))
+}
+
+// TestRootElsewhere: the host's filesystem mounted at another root (a
+// pod's /host): discover and the agent read it there, talking to this
+// machine's kernel with -host-kernel (which has none of the tree's
+// devices, so devlink answers nothing and sysfs is what counts).
+func TestRootElsewhere(t *testing.T) {
+	t.Parallel()
+	spec, _ := offloadtest.ByName("cx5-switchdev")
+	dir := t.TempDir()
+	if _, err := offloadtest.Build(dir, spec); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := wantRun(t, 0, "discover", "-root", dir, "-host-kernel", "-o", "json")
+	var got struct {
+		Root string `json:"root"`
+		PFs  []struct {
+			Address string `json:"pci_address"`
+			NumVFs  int    `json:"sriov_numvfs"`
+		} `json:"pfs"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Root != dir || len(got.PFs) != 2 || got.PFs[0].NumVFs != 4 {
+		t.Errorf("discover -root: %+v", got)
+	}
+	base, stop := startAgent(t, "-root", dir, "-no-ovs")
+	waitReady(t, base)
+	_, body := get(t, base+"/metrics")
+	contains(t, "/metrics with -root", body, "offloadkit_pfs 2", `offloadkit_pf_vfs{pf="0000:84:00.0"} 4`, `offloadkit_scrape_error{subsystem="host"} 0`)
+	if rc, log := stop(); rc != 0 {
+		t.Errorf("agent exit %d:\n%s", rc, log)
+	}
 }

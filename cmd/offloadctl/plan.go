@@ -94,8 +94,8 @@ func planOrApply(ctx context.Context, e env, args []string, apply bool) error {
 	if err != nil {
 		return err
 	}
-	if apply && p.tree == "" && !p.realRoot() {
-		return usagef("-root %s with apply would write plain files with no kernel behind them; use -tree NAME or the real root", p.root)
+	if apply && p.tree == "" && !p.liveKernel() {
+		return usagef("-root %s with apply would write plain files with no kernel behind them; use -tree NAME, the real root, or -host-kernel when -root is the host's filesystem", p.root)
 	}
 	// The engine logs each step as it starts: on stderr, that is the
 	// progress of an apply.

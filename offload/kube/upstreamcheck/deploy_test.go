@@ -53,7 +53,7 @@ func TestDeployIntoUpstreamTypes(t *testing.T) {
 		t.Errorf("args %v: want the agent subcommand", c.Args)
 	}
 	args := strings.Join(c.Args, " ")
-	for _, a := range []string{"-root=/host", "-config=/etc/offloadkit/node.yaml", "-ovs-rundir=/var/run/openvswitch"} {
+	for _, a := range []string{"-root=/host", "-host-kernel", "-config=/etc/offloadkit/node.yaml", "-ovs-rundir=/var/run/openvswitch"} {
 		if !strings.Contains(args, a) {
 			t.Errorf("args %q lack %s", args, a)
 		}
