@@ -125,7 +125,8 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	c.collect(ctx, ch)
 }
 
-// collect is Collect with the scrape's context (tests give a shorter one).
+// collect runs the subsystems under ctx and sends each one's metrics as it
+// finishes; at ctx's end, those still running are reported as timed out.
 func (c *Collector) collect(ctx context.Context, ch chan<- prometheus.Metric) {
 	begin := time.Now()
 	var names []string
@@ -187,25 +188,25 @@ func run(ctx context.Context, name string, f func(context.Context, *sink) error)
 	t := time.Now()
 	s := &sink{}
 	err := f(ctx, s)
-	if err == nil && ctx.Err() != nil {
-		// Finished, but past the deadline: the scrape has given up on it.
-		err = ctx.Err()
+	if ctx.Err() != nil {
+		// Past the deadline: the scrape has given up on it, and what it
+		// has may be cut anywhere. It reports the timeout alone.
+		if err == nil {
+			err = ctx.Err()
+		}
+		s.ms = nil
 	}
 	return result{name: name, metrics: s.ms, err: err, dur: time.Since(t)}
 }
 
 // emit sends a finished subsystem's metrics and its scrape metrics.
 func (c *Collector) emit(ch chan<- prometheus.Metric, r result) {
-	if r.err == nil {
-		for _, m := range r.metrics {
-			ch <- m
-		}
-	} else {
-		// What a failing subsystem read before it failed is still sent;
-		// a timed-out one has nothing (its sink is never read).
-		for _, m := range r.metrics {
-			ch <- m
-		}
+	// What a failing subsystem read before it failed is still sent; a
+	// timed-out one has nothing (its sink is never read).
+	for _, m := range r.metrics {
+		ch <- m
+	}
+	if r.err != nil {
 		c.log.Warn("offload metrics: subsystem failed", "subsystem", r.name, "err", r.err)
 	}
 	c.mu.Lock()
