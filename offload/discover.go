@@ -277,11 +277,7 @@ func (h *Host) Netdev(name string) (Netdev, error) {
 	if err != nil {
 		return nd, &errs.Error{Op: "read phys_port_name", Device: name, Path: h.fs.Abs(p + "/phys_port_name"), Err: err}
 	}
-	nd.PortName.Raw = ppn
-	nd.PortName = ParsePhysPortName(ppn)
-	if ppn == "" {
-		nd.PortName = PhysPortName{Controller: -1, PF: -1, VF: -1, SF: -1, Port: -1, Split: -1}
-	}
+	nd.PortName = ParsePhysPortName(ppn) // "" parses as no name: PortFlavourUnknown, numbers -1
 	sw, err := h.readOptional(p + "/phys_switch_id")
 	if err != nil {
 		return nd, &errs.Error{Op: "read phys_switch_id", Device: name, Path: h.fs.Abs(p + "/phys_switch_id"), Err: err}

@@ -4,50 +4,27 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/offloadkit/offloadkit/offload/errs"
+	"github.com/offloadkit/offloadkit/internal/devlink"
 )
 
-// PortFlavour says what a switch port stands for, as devlink's port flavour
-// does, derived here from devlink or from phys_port_name.
-type PortFlavour uint8
+// PortFlavour says what a switch port stands for: devlink's port flavour
+// (the devlink client's type, numbered as the kernel numbers it), derived
+// from devlink or from phys_port_name. PortFlavourUnknown (no kernel value)
+// means the name or attribute did not say.
+type PortFlavour = devlink.PortFlavour
 
-// Port flavours. PortFlavourUnknown means the name or attribute did not
-// say (a legacy numeric representor name, or no phys_port_name at all).
+// Port flavours.
 const (
-	PortFlavourUnknown  PortFlavour = iota
-	PortFlavourPhysical             // an uplink: "p0", split "p1s2"
-	PortFlavourPCIPF                // a PF representor: "pf0", "c1pf0"
-	PortFlavourPCIVF                // a VF representor: "pf0vf3", "c1pf0vf3"
-	PortFlavourPCISF                // an SF representor: "pf0sf88"
-	PortFlavourVirtual
-	PortFlavourCPU
-	PortFlavourDSA
-	PortFlavourUnused
+	PortFlavourUnknown  = devlink.PortFlavourUnknown
+	PortFlavourPhysical = devlink.PortFlavourPhysical // an uplink: "p0", split "p1s2"
+	PortFlavourPCIPF    = devlink.PortFlavourPCIPF    // a PF representor: "pf0", "c1pf0"
+	PortFlavourPCIVF    = devlink.PortFlavourPCIVF    // a VF representor: "pf0vf3", "c1pf0vf3"
+	PortFlavourPCISF    = devlink.PortFlavourPCISF    // an SF representor: "pf0sf88"
+	PortFlavourVirtual  = devlink.PortFlavourVirtual
+	PortFlavourCPU      = devlink.PortFlavourCPU
+	PortFlavourDSA      = devlink.PortFlavourDSA
+	PortFlavourUnused   = devlink.PortFlavourUnused
 )
-
-var flavourNames = [...]string{"unknown", "physical", "pcipf", "pcivf", "pcisf", "virtual", "cpu", "dsa", "unused"}
-
-// String returns the flavour as devlink prints it.
-func (f PortFlavour) String() string {
-	if int(f) < len(flavourNames) {
-		return flavourNames[f]
-	}
-	return "flavour(" + strconv.Itoa(int(f)) + ")"
-}
-
-// MarshalText renders the flavour name as devlink prints it.
-func (f PortFlavour) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
-
-// UnmarshalText parses the names MarshalText writes.
-func (f *PortFlavour) UnmarshalText(b []byte) error {
-	for i, n := range flavourNames {
-		if n == string(b) {
-			*f = PortFlavour(i)
-			return nil
-		}
-	}
-	return errs.Invalid("port flavour", string(b), "unknown flavour")
-}
 
 // PhysPortName is a parsed phys_port_name. Fields that the format does not
 // carry are -1, so "pf0" (PF 0) and "pf0vf0" (VF 0 of PF 0) stay distinct.
@@ -67,8 +44,8 @@ type PhysPortName struct {
 // and nfp's pf0s1. Anything else (legacy representor names such as "0",
 // empty strings) comes back with PortFlavourUnknown; it never fails.
 func ParsePhysPortName(s string) PhysPortName {
-	p := PhysPortName{Raw: s, Controller: -1, PF: -1, VF: -1, SF: -1, Port: -1, Split: -1}
-	unknown := PhysPortName{Raw: s, Controller: -1, PF: -1, VF: -1, SF: -1, Port: -1, Split: -1}
+	p := PhysPortName{Raw: s, Flavour: PortFlavourUnknown, Controller: -1, PF: -1, VF: -1, SF: -1, Port: -1, Split: -1}
+	unknown := p
 	rest := s
 	num := func(prefix string) (int, bool) {
 		if !strings.HasPrefix(rest, prefix) {

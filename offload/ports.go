@@ -112,28 +112,6 @@ func (p Port) String() string {
 	return p.Device.String() + "/" + strconv.FormatUint(uint64(p.Index), 10)
 }
 
-func flavourFromDevlink(f devlink.PortFlavour) PortFlavour {
-	switch f {
-	case devlink.PortFlavourPhysical:
-		return PortFlavourPhysical
-	case devlink.PortFlavourPCIPF:
-		return PortFlavourPCIPF
-	case devlink.PortFlavourPCIVF:
-		return PortFlavourPCIVF
-	case devlink.PortFlavourPCISF:
-		return PortFlavourPCISF
-	case devlink.PortFlavourVirtual:
-		return PortFlavourVirtual
-	case devlink.PortFlavourCPU:
-		return PortFlavourCPU
-	case devlink.PortFlavourDSA:
-		return PortFlavourDSA
-	case devlink.PortFlavourUnused:
-		return PortFlavourUnused
-	}
-	return PortFlavourUnknown
-}
-
 func portFromDevlink(dev Device, p devlink.Port) Port {
 	num := func(has bool, v uint32) int {
 		if !has {
@@ -151,7 +129,7 @@ func portFromDevlink(dev Device, p devlink.Port) Port {
 		External: p.External, Splittable: p.Splittable,
 	}
 	if p.HasFlavour {
-		out.PortName.Flavour = flavourFromDevlink(p.Flavour)
+		out.PortName.Flavour = p.Flavour
 	}
 	out.PortName.Raw = out.PortName.format(p.External)
 	if f := p.Function; f != nil {

@@ -15,13 +15,15 @@ import (
 	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
-// Config configures Dial. The zero value works in the calling thread's
-// network namespace.
+// Config configures Dial. The zero Config is valid: the calling thread's
+// network namespace. Dial copies it; changing it afterwards changes
+// nothing.
 type Config struct {
 	// NetNS is an open file descriptor of the network namespace to work in
-	// (for example from /run/netns/NAME or /proc/PID/ns/net); 0 means the
-	// namespace of the thread that calls Dial. Entering another namespace
-	// needs CAP_SYS_ADMIN.
+	// (for example from /run/netns/NAME or /proc/PID/ns/net). Default (0):
+	// the namespace of the thread that calls Dial. Privilege: entering
+	// another namespace needs CAP_SYS_ADMIN; the fd is used only during
+	// Dial and may be closed after it returns.
 	NetNS int
 }
 

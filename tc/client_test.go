@@ -217,7 +217,7 @@ func TestFilterListAndOffloadFromRecordedDump(t *testing.T) {
 	if len(o.Filters) != 2 || o.SkipHW != 1 || o.NotInHW != 1 || o.InHW != 0 {
 		t.Errorf("offload report %+v", o)
 	}
-	if o.Filters[0].UFID == nil || o.Filters[0].UFID.Cookie()[0] != 0xa1 {
+	if o.Filters[0].UFID == nil || o.Filters[0].UFID.Cookie(binary.NativeEndian)[0] != 0xa1 {
 		t.Errorf("first filter's cookie UFID %v", o.Filters[0].UFID)
 	}
 	if o.Filters[1].Chain != 3 || o.Filters[1].Actions != "mirred egress redirect ifindex 3" {

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/offloadkit/offloadkit/offload/errs"
+	"github.com/offloadkit/offloadkit/ovs/dpflow"
 )
 
 func p[T any](v T) *T { return &v }
@@ -312,11 +313,11 @@ func TestRealKernelFlowerOffloadReport(t *testing.T) {
 	if len(o.Filters) != 5 || o.SkipHW != 1 || o.NotInHW != 4 || o.InHW != 0 {
 		t.Errorf("report %+v", o)
 	}
-	u, _ := ParseUFID("67c2e10f-92d4-4574-be70-d072815ff166")
+	u, _ := dpflow.ParseUFID("67c2e10f-92d4-4574-be70-d072815ff166")
 	var found bool
 	for _, f := range o.Filters {
 		if f.UFID != nil && *f.UFID == u {
-			found = f.State == StateSkipHW && f.InHWCount == 0
+			found = f.State == StateSkipHW && f.InHWCount != nil && *f.InHWCount == 0
 		}
 	}
 	if !found {

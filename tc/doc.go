@@ -31,6 +31,11 @@
 // Unknown attributes are kept (Attr lists), never fatal; malformed input
 // returns an error wrapping errs.ErrInvalidArgument and never panics.
 //
+// The UFID is ovs/dpflow's type (dpflow.UFID), the one the dump-flows
+// parser yields: Action.UFID reads it from OVS's cookie, so a filter and a
+// flow compare equal without conversion. tc imports ovs/dpflow for that
+// type only; it imports nothing of the offload core.
+//
 // Subpackages: tc/ovsjoin joins Offload reports with parsed OVS datapath
 // flows (ovs/dpflow) by UFID; tc/tctest reads the recordings under
 // testdata/tc and serves them as a fake kernel for nltest.

@@ -1,9 +1,11 @@
 package tc_test
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 
+	"github.com/offloadkit/offloadkit/ovs/dpflow"
 	"github.com/offloadkit/offloadkit/tc"
 )
 
@@ -13,7 +15,9 @@ import (
 // RTM_NEWTFILTER body; DecodeFilter reads it back as a dump would.
 func ExampleEncodeFilter() {
 	vlan := uint16(100)
-	ufid, _ := tc.ParseUFID("67c2e10f-92d4-4574-be70-d072815ff166")
+	ufid, _ := dpflow.ParseUFID("67c2e10f-92d4-4574-be70-d072815ff166")
+	// OVS writes the UFID in its own memory layout: this host's byte order.
+	cookie := ufid.Cookie(binary.NativeEndian)
 	f := tc.Filter{
 		Kind: "flower", Parent: tc.ParentIngress, Priority: 1, Protocol: tc.EthP8021Q,
 		Flags: tc.FlagSkipHW,
@@ -22,7 +26,7 @@ func ExampleEncodeFilter() {
 			Dst:  tc.IPMatch{Addr: netip.MustParseAddr("10.0.0.0"), Mask: netip.MustParseAddr("255.255.255.0")},
 		}},
 		Actions: []tc.Action{{
-			Kind: "mirred", Verdict: tc.VerdictStolen, Cookie: ufid.Cookie(),
+			Kind: "mirred", Verdict: tc.VerdictStolen, Cookie: cookie[:],
 			Mirred: &tc.Mirred{Action: tc.EgressRedirect, Ifindex: 7},
 		}},
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/offloadkit/offloadkit/ovs/dpflow"
 )
 
 // State is where a filter runs, from its flags.
@@ -48,8 +50,11 @@ type OffloadFilter struct {
 	Kind      string `json:"kind"`
 	State     State  `json:"state"`
 	Flags     Flags  `json:"flags"`
-	// InHWCount is TCA_FLOWER_IN_HW_COUNT, -1 when not reported.
-	InHWCount int64 `json:"in_hw_count"`
+	// InHWCount is TCA_FLOWER_IN_HW_COUNT, the number of devices holding
+	// the filter in hardware; nil when the kernel did not report it (a
+	// kernel without the attribute, a classifier other than flower), null
+	// in JSON. A skip_hw filter reports 0, not nil.
+	InHWCount *uint32 `json:"in_hw_count"`
 	// Packets and Bytes count all packets of the first action (as tc and
 	// OVS read them); HWPackets and HWBytes the part counted in hardware.
 	Packets   uint64 `json:"packets"`
@@ -58,9 +63,9 @@ type OffloadFilter struct {
 	HWBytes   uint64 `json:"hw_bytes"`
 	// UFID is the OVS flow id from the first action cookie of 16 bytes;
 	// nil for filters OVS did not install.
-	UFID    *UFID  `json:"ufid,omitempty"`
-	Match   string `json:"match"`
-	Actions string `json:"actions"`
+	UFID    *dpflow.UFID `json:"ufid,omitempty"`
+	Match   string       `json:"match"`
+	Actions string       `json:"actions"`
 }
 
 // Offload is the hardware-offload report of one interface: every filter
@@ -106,11 +111,8 @@ func summarise(ifname string, f Filter) (OffloadFilter, bool) {
 	of := OffloadFilter{
 		Interface: ifname, Parent: f.Parent, Chain: f.Chain, Priority: f.Priority,
 		Handle: f.Handle, Protocol: f.Protocol, Kind: f.Kind,
-		State: StateOf(f), Flags: f.Flags, InHWCount: -1,
+		State: StateOf(f), Flags: f.Flags, InHWCount: f.InHWCount,
 		Actions: ActionsString(f.Actions),
-	}
-	if f.InHWCount != nil {
-		of.InHWCount = int64(*f.InHWCount)
 	}
 	if f.Flower != nil {
 		of.Match = f.Flower.Key.String()
@@ -234,7 +236,7 @@ func (c *Client) offloadParent(ctx context.Context, o *Offload, ifc Interface, p
 // FlowOffload says, for one OVS flow, which tc filters carry it and whether
 // any of them is in hardware.
 type FlowOffload struct {
-	UFID    UFID            `json:"ufid"`
+	UFID    dpflow.UFID     `json:"ufid"`
 	InHW    bool            `json:"in_hw"`
 	Filters []OffloadFilter `json:"filters"`
 }
@@ -243,8 +245,8 @@ type FlowOffload struct {
 // action cookie carries the same UFID. Every UFID gets an entry, with no
 // filters when tc has none (the flow is in the kernel or userspace
 // datapath only). The order of ufids is kept.
-func JoinUFIDs(reports []Offload, ufids []UFID) []FlowOffload {
-	by := map[UFID][]OffloadFilter{}
+func JoinUFIDs(reports []Offload, ufids []dpflow.UFID) []FlowOffload {
+	by := map[dpflow.UFID][]OffloadFilter{}
 	for _, r := range reports {
 		for _, f := range r.Filters {
 			if f.UFID != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/offloadkit/offloadkit/internal/vmtest"
 	"github.com/offloadkit/offloadkit/offload/errs"
+	"github.com/offloadkit/offloadkit/ovs/dpflow"
 )
 
 // vmEnv is a fresh network namespace with a veth pair v0/v1 and an ingress
@@ -58,7 +59,7 @@ func newVMEnv(t testing.TB) *vmEnv {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	c, err := Dial(&Config{NetNS: int(f.Fd())})
+	c, err := Dial(Config{NetNS: int(f.Fd())})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +92,7 @@ func TestVMFlowerRoundTrip(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	v0 := Interface{Name: "v0"}
-	u, _ := ParseUFID("67c2e10f-92d4-4574-be70-d072815ff166")
+	u, _ := dpflow.ParseUFID("67c2e10f-92d4-4574-be70-d072815ff166")
 	want := []Filter{
 		{ // software only by request: skip_hw, expect not_in_hw
 			Kind: "flower", Parent: ParentIngress, Priority: 1, Handle: 1, Protocol: EthP8021Q, Flags: FlagSkipHW,
@@ -102,7 +103,7 @@ func TestVMFlowerRoundTrip(t *testing.T) {
 				IPProto: p[uint8](17),
 				DstPort: &Masked[uint16]{Value: 4789, Mask: 0xffff},
 			}},
-			Actions: []Action{{Kind: "gact", Verdict: VerdictShot, Cookie: u.Cookie()}},
+			Actions: []Action{{Kind: "gact", Verdict: VerdictShot, Cookie: cookie(u)}},
 		},
 		{ // offered to hardware: a veth has none, expect not_in_hw, in_hw_count 0
 			Kind: "flower", Parent: ParentIngress, Priority: 2, Handle: 1, Protocol: EthPIPv6,

@@ -108,7 +108,7 @@ func newAgent(h *offload.Host, log *slog.Logger, o agentOptions) *agent {
 	if o.tree == "" {
 		// The representors' tc filters live in the kernel of the network
 		// namespace the agent runs in (hostNetwork in a pod).
-		c, err := tc.Dial(nil)
+		c, err := tc.Dial(tc.Config{})
 		if err != nil {
 			log.Warn("tc metrics disabled: cannot open rtnetlink", "err", err)
 		} else {
@@ -133,7 +133,7 @@ func (a *agent) ovsConfig() *collector.OVSConfig {
 	if o.noOVS || (o.tree != "" && o.ovsRunDir == "" && o.ovsdbEndpoint == "") {
 		return nil
 	}
-	return &collector.OVSConfig{Target: unixctl.Target{RunDir: o.ovsRunDir}, DBEndpoint: a.ovsdbEndpoint()}
+	return &collector.OVSConfig{Control: unixctl.Config{RunDir: o.ovsRunDir}, DBEndpoint: a.ovsdbEndpoint()}
 }
 
 func (a *agent) ovsdbEndpoint() string {

@@ -58,7 +58,7 @@ func runFlows(ctx context.Context, e env, args []string) error {
 		defer f.Close()
 		sc = dpflow.NewScanner(f, dpflow.Options{})
 	default:
-		ux, err := unixctl.Dial(ctx, unixctl.Target{RunDir: runDir})
+		ux, err := unixctl.Dial(ctx, unixctl.Config{RunDir: runDir})
 		if err != nil {
 			return err
 		}

@@ -46,7 +46,7 @@ func runTC(ctx context.Context, e env, args []string) error {
 		if err != nil {
 			return err
 		}
-		cl, err := tc.Dial(nil)
+		cl, err := tc.Dial(tc.Config{})
 		if err != nil {
 			return err
 		}

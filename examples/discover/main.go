@@ -76,8 +76,11 @@ func run(w io.Writer, root, tree string, asJSON bool) error {
 		}
 		root = dir
 		// The tree's fake kernel: sysfs semantics, rtnetlink VF state,
-		// devlink (eswitch mode, ports) and ethtool features.
-		h, err = tr.Open()
+		// devlink (eswitch mode, ports) and ethtool features. err is this
+		// block's own (the := above shadows the outer one): check it here.
+		if h, err = tr.Open(); err != nil {
+			return err
+		}
 	} else {
 		h, err = offload.Open(offload.WithRoot(root))
 	}

@@ -23,7 +23,7 @@ func dumpLive(ctx context.Context, c config) (*dpflow.Scanner, string, error) {
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	cl, err := unixctl.Dial(ctx, unixctl.Target{Path: c.ctl})
+	cl, err := unixctl.Dial(ctx, unixctl.Config{Path: c.ctl})
 	if err != nil {
 		return nil, "", err
 	}

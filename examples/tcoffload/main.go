@@ -19,7 +19,7 @@
 // Each interface has interface, ifindex, filters, in_hw, not_in_hw,
 // skip_hw, unknown, hw_packets, hw_bytes; each filter has interface,
 // parent, chain, pref, handle, protocol, kind, state ("in_hw", "not_in_hw",
-// "skip_hw", "unknown"), flags, in_hw_count (-1 when not reported),
+// "skip_hw", "unknown"), flags, in_hw_count (null when not reported),
 // packets, bytes, hw_packets, hw_bytes, ufid (when OVS set it), match and
 // actions. "flows" is present with -flows or -unixctl: flows (ufid,
 // in_port, packets, bytes, offloaded, dp, filters, in_hw, listed, note), orphans
@@ -141,7 +141,7 @@ func main1(ctx context.Context, w io.Writer, c config) error {
 		defer f.Close()
 		cfg.NetNS = int(f.Fd())
 	}
-	cl, err := tc.Dial(&cfg)
+	cl, err := tc.Dial(cfg)
 	if err != nil {
 		return err
 	}
@@ -169,7 +169,7 @@ func main1(ctx context.Context, w io.Writer, c config) error {
 // ovs-vswitchd (ctl: its control socket, "" to find it from the pidfile).
 func unixctlFlows(ctx context.Context, ctl string) func() (*dpflow.FlowDump, error) {
 	return func() (*dpflow.FlowDump, error) {
-		u, err := unixctl.Dial(ctx, unixctl.Target{Path: ctl})
+		u, err := unixctl.Dial(ctx, unixctl.Config{Path: ctl})
 		if err != nil {
 			return nil, err
 		}
@@ -245,8 +245,8 @@ func printTables(w io.Writer, out output) error {
 	for _, o := range out.Interfaces {
 		for _, f := range o.Filters {
 			count := "-"
-			if f.InHWCount >= 0 {
-				count = fmt.Sprint(f.InHWCount)
+			if f.InHWCount != nil {
+				count = fmt.Sprint(*f.InHWCount)
 			}
 			ufid := "-"
 			if f.UFID != nil {

@@ -34,8 +34,8 @@ func (f fakeTC) Offload(_ context.Context, ifc tc.Interface) (tc.Offload, error)
 	return o, nil
 }
 
-func ufid(t *testing.T, s string) *tc.UFID {
-	u, err := tc.ParseUFID(s)
+func ufid(t *testing.T, s string) *dpflow.UFID {
+	u, err := dpflow.ParseUFID(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,14 +43,14 @@ func ufid(t *testing.T, s string) *tc.UFID {
 }
 
 func reports(t *testing.T) fakeTC {
-	cnt := int64(1)
+	cnt := uint32(1)
 	return fakeTC{"pf0vf0": tc.Offload{Interface: "pf0vf0", Ifindex: 5, InHW: 1, NotInHW: 1, HWPackets: 90, HWBytes: 9000,
 		Filters: []tc.OffloadFilter{
 			{Interface: "pf0vf0", Parent: tc.ParentIngress, Priority: 2, Handle: 1, Kind: "flower", State: tc.StateInHW,
-				Flags: tc.FlagSkipSW | tc.FlagInHW, InHWCount: cnt, Packets: 100, HWPackets: 90, Bytes: 10000, HWBytes: 9000,
+				Flags: tc.FlagSkipSW | tc.FlagInHW, InHWCount: &cnt, Packets: 100, HWPackets: 90, Bytes: 10000, HWBytes: 9000,
 				UFID: ufid(t, "67c2e10f-92d4-4574-be70-d072815ff166"), Match: "eth_type 0x0800", Actions: "mirred egress redirect ifindex 7"},
 			{Interface: "pf0vf0", Parent: tc.ParentIngress, Priority: 3, Handle: 2, Kind: "flower", State: tc.StateNotInHW,
-				Flags: tc.FlagNotInHW, InHWCount: -1, UFID: ufid(t, "00000001-0002-0003-0004-000000000005"), Actions: "drop"},
+				Flags: tc.FlagNotInHW, UFID: ufid(t, "00000001-0002-0003-0004-000000000005"), Actions: "drop"},
 		}}}
 }
 

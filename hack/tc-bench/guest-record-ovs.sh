@@ -8,7 +8,7 @@
 # module root:
 #
 #   go run ./internal/vmtest/cmd/vmtest -kernel debian \
-#       -exec 'sh /work/main/hack/tc-bench/guest-record-ovs.sh' > /tmp/ovs.txt
+#       -exec "sh $PWD/hack/tc-bench/guest-record-ovs.sh" > /tmp/ovs.txt
 #   hack/tc-bench/split-recording.sh /tmp/ovs.txt
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)

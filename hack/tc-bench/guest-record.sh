@@ -4,7 +4,7 @@
 # action stats and cookies; acks; refusals). From the module root:
 #
 #   go run ./internal/vmtest/cmd/vmtest -kernel debian \
-#       -exec 'sh /work/main/hack/tc-bench/guest-record.sh' > /tmp/rec.txt
+#       -exec "sh $PWD/hack/tc-bench/guest-record.sh" > /tmp/rec.txt
 #   hack/tc-bench/split-recording.sh /tmp/rec.txt
 #
 # It prints every fixture between "=== NAME" lines; split-recording.sh

@@ -232,6 +232,10 @@ const (
 	PortFlavourVirtual  PortFlavour = 5 // DEVLINK_PORT_FLAVOUR_VIRTUAL
 	PortFlavourUnused   PortFlavour = 6 // DEVLINK_PORT_FLAVOUR_UNUSED
 	PortFlavourPCISF    PortFlavour = 7 // DEVLINK_PORT_FLAVOUR_PCI_SF: an SF representor
+	// PortFlavourUnknown is no kernel value: the name or attribute did not
+	// say (a legacy numeric representor name, no phys_port_name). It is
+	// sriovnet's PORT_FLAVOUR_UNKNOWN.
+	PortFlavourUnknown PortFlavour = 0xffff
 )
 
 // String returns the flavour as the devlink tool prints it.
@@ -253,8 +257,25 @@ func (f PortFlavour) String() string {
 		return "unused"
 	case PortFlavourPCISF:
 		return "pcisf"
+	case PortFlavourUnknown:
+		return "unknown"
 	}
 	return fmt.Sprintf("flavour(%d)", uint16(f))
+}
+
+// MarshalText renders the flavour as the devlink tool prints it.
+func (f PortFlavour) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
+
+// UnmarshalText parses the names MarshalText writes.
+func (f *PortFlavour) UnmarshalText(b []byte) error {
+	for _, c := range []PortFlavour{PortFlavourPhysical, PortFlavourCPU, PortFlavourDSA, PortFlavourPCIPF,
+		PortFlavourPCIVF, PortFlavourVirtual, PortFlavourUnused, PortFlavourPCISF, PortFlavourUnknown} {
+		if c.String() == string(b) {
+			*f = c
+			return nil
+		}
+	}
+	return fmt.Errorf("port flavour %q: unknown flavour", b)
 }
 
 // PortType is what kind of netdev a port carries (enum devlink_port_type).

@@ -77,7 +77,7 @@ func TestCollectCX5Switchdev(t *testing.T) {
 	h := tr.Host(t)
 	ovs := startFakeOVS(t, syntheticDump(8), false)
 	tcc := fakeTC(t)
-	c := collector.New(collector.Config{Host: h, Engine: engine(h), OVS: &collector.OVSConfig{Target: ovs.Target, NoDB: true}, TC: tcc})
+	c := collector.New(collector.Config{Host: h, Engine: engine(h), OVS: &collector.OVSConfig{Control: ovs.Target, NoDB: true}, TC: tcc})
 	defer c.Close()
 	got := gather(t, c)
 
@@ -157,7 +157,7 @@ func TestHungOVSDoesNotHideTheRest(t *testing.T) {
 	tr := offloadtest.NewByName(t, "cx5-switchdev")
 	h := tr.Host(t)
 	ovs := startFakeOVS(t, "", true)
-	c := collector.New(collector.Config{Host: h, Engine: engine(h), OVS: &collector.OVSConfig{Target: ovs.Target, NoDB: true}, Timeout: 3 * time.Second})
+	c := collector.New(collector.Config{Host: h, Engine: engine(h), OVS: &collector.OVSConfig{Control: ovs.Target, NoDB: true}, Timeout: 3 * time.Second})
 	defer c.Close()
 	start := time.Now()
 	got := gather(t, c)
@@ -190,7 +190,7 @@ func TestFailingRead(t *testing.T) {
 	tr.FailRead("sys/bus/pci/devices/0000:84:00.0/sriov_numvfs", 5) // EIO
 	h := tr.Host(t)
 	ovs := startFakeOVS(t, syntheticDump(4), false)
-	c := collector.New(collector.Config{Host: h, OVS: &collector.OVSConfig{Target: ovs.Target, NoDB: true}})
+	c := collector.New(collector.Config{Host: h, OVS: &collector.OVSConfig{Control: ovs.Target, NoDB: true}})
 	defer c.Close()
 	want(t, gather(t, c), map[string]float64{
 		`offloadkit_scrape_error{subsystem="host"}`:                                        1,
@@ -235,7 +235,7 @@ func largeCollector(t testing.TB) (*collector.Collector, *countingHooks, *offloa
 	hooks := &countingHooks{tr: tr, n: map[string]int{}}
 	h := tr.Host(t, offload.WithSysfsHooks(hooks))
 	ovs := startFakeOVS(t, syntheticDump(10000), false)
-	c := collector.New(collector.Config{Host: h, Engine: engine(h), OVS: &collector.OVSConfig{Target: ovs.Target, NoDB: true},
+	c := collector.New(collector.Config{Host: h, Engine: engine(h), OVS: &collector.OVSConfig{Control: ovs.Target, NoDB: true},
 		TC: fakeTC(t), Timeout: time.Minute})
 	t.Cleanup(func() { c.Close() })
 	return c, hooks, h

@@ -187,7 +187,7 @@ func setFlowerFlags(body []byte, flags uint32) bool {
 // dpctl/dump-flows with a fixed dump; a nil dump makes it accept and never
 // answer (a hung daemon).
 type fakeOVS struct {
-	Target unixctl.Target
+	Target unixctl.Config
 	ln     net.Listener
 }
 
@@ -241,7 +241,7 @@ func startFakeOVS(t testing.TB, dump string, hang bool) *fakeOVS {
 			}()
 		}
 	}()
-	return &fakeOVS{Target: unixctl.Target{Path: sock, RunDir: dir}, ln: ln}
+	return &fakeOVS{Target: unixctl.Config{Path: sock, RunDir: dir}, ln: ln}
 }
 
 // syntheticDump is n datapath flows as `dpctl/dump-flows -m` prints them

@@ -18,11 +18,11 @@ import (
 // OVSConfig says where Open vSwitch is. The zero value uses the standard
 // run directory (OVS_RUNDIR or /var/run/openvswitch) for both sockets.
 type OVSConfig struct {
-	// Target is ovs-vswitchd's control socket (unixctl.Target{} is the
-	// default one).
-	Target unixctl.Target
+	// Control is ovs-vswitchd's control socket (the zero unixctl.Config
+	// is the default one).
+	Control unixctl.Config
 	// DBEndpoint is OVSDB ("unix:/path" or "tcp:host:port"); "" is
-	// ovsdb.DefaultEndpoint(), or db.sock in Target.RunDir when that is
+	// ovsdb.DefaultEndpoint(), or db.sock in Control.RunDir when that is
 	// set.
 	DBEndpoint string
 	// NoDB leaves OVSDB alone: ovs_hw_offload_enabled is not reported
@@ -43,8 +43,8 @@ type ovsSource struct {
 }
 
 func newOVSSource(cfg OVSConfig, log *slog.Logger) *ovsSource {
-	if cfg.DBEndpoint == "" && cfg.Target.RunDir != "" {
-		cfg.DBEndpoint = "unix:" + cfg.Target.RunDir + "/db.sock"
+	if cfg.DBEndpoint == "" && cfg.Control.RunDir != "" {
+		cfg.DBEndpoint = "unix:" + cfg.Control.RunDir + "/db.sock"
 	}
 	return &ovsSource{cfg: cfg, log: log}
 }
@@ -69,7 +69,7 @@ func (o *ovsSource) control(ctx context.Context) (*unixctl.Client, error) {
 	if o.ux != nil {
 		return o.ux, nil
 	}
-	c, err := unixctl.Dial(ctx, o.cfg.Target)
+	c, err := unixctl.Dial(ctx, o.cfg.Control)
 	if err != nil {
 		return nil, err
 	}

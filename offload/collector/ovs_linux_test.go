@@ -22,7 +22,7 @@ func TestRealOVSKilledBetweenScrapes(t *testing.T) {
 	o.AddBridge(t, "br0")
 	tr := offloadtest.NewByName(t, "cx5-switchdev")
 	h := tr.Host(t)
-	c := collector.New(collector.Config{Host: h, Engine: engine(h), OVS: &collector.OVSConfig{Target: o.Target(), DBEndpoint: o.Endpoint}})
+	c := collector.New(collector.Config{Host: h, Engine: engine(h), OVS: &collector.OVSConfig{Control: o.Target(), DBEndpoint: o.Endpoint}})
 	defer c.Close()
 	first := gather(t, c)
 	want(t, first, map[string]float64{

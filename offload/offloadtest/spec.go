@@ -55,6 +55,20 @@ type PFSpec struct {
 	// Files are extra attribute files below the PF device directory
 	// ("hw/plat_name" on YUSUR).
 	Files map[string]string
+	// SFs are subfunctions of the PF, each an auxiliary device below it.
+	SFs []SFSpec
+}
+
+// SFSpec is an active subfunction as mlx5 lays it out in sysfs (kernel
+// 5.12+, "net/mlx5: SF, Add auxiliary device driver", commit 1958fc2f0712):
+// the auxiliary device <driver>.sf.<AuxIndex> below the PF device, linked
+// from /sys/bus/auxiliary/devices, with its sfnum file, the SF's netdev in
+// its net/ directory (the netdev's device link names the SF, not the PF),
+// and the SF's own eth and rdma auxiliary devices nested below it.
+type SFSpec struct {
+	AuxIndex int    // N of mlx5_core.sf.N (the kernel's auxiliary device ID)
+	SFNum    int    // the user's number: devlink port add ... sfnum 88
+	Netdev   string // the SF's netdev ("enp3s0f0s88"), "" for none
 }
 
 // NetdevSpec is a netdev with a phys_port_name.
@@ -160,7 +174,9 @@ func CX5Bond() Spec {
 
 // BlueField2DPU is the Arm side of a BlueField-2 DPU (15b3:a2d6): uplink p0,
 // the host PF representor c1pf0 ("pf0hpf") and host VF representors
-// c1pf0vf0..3, plus one local SF representor pf0sf88.
+// c1pf0vf0..3, plus one local SF (sfnum 88, auxiliary device
+// mlx5_core.sf.4, netdev enp3s0f0s88) and its representor pf0sf88: the SF
+// of the kernel's mlx5 subfunction example, on this PF.
 func BlueField2DPU() Spec {
 	pf := PFSpec{
 		Address: "0000:03:00.0", Vendor: offload.VendorMellanox, Device: 0xa2d6, VFDevice: 0x101e,
@@ -168,6 +184,7 @@ func BlueField2DPU() Spec {
 		VFOffset: 2, VFStride: 1, Netdev: "p0", PortName: "p0", SwitchID: "4cb9f3a2c0e1d7b5",
 		Mode: offload.ESwitchModeSwitchdev, VFNetdev: "enp3s0f0v%d", RepNetdev: "pf0vf%d", RepPortName: "pf0vf%d",
 		FixedReps: []NetdevSpec{{Name: "pf0hpf", PortName: "c1pf0"}, {Name: "en3f0pf0sf88", PortName: "pf0sf88"}},
+		SFs:       []SFSpec{{AuxIndex: 4, SFNum: 88, Netdev: "enp3s0f0s88"}},
 	}
 	for i := 0; i < 4; i++ {
 		pf.FixedReps = append(pf.FixedReps, NetdevSpec{Name: fmt.Sprintf("pf0vf%dhost", i), PortName: fmt.Sprintf("c1pf0vf%d", i)})

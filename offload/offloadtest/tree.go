@@ -383,7 +383,52 @@ func (tr *Tree) addPF(s PFSpec) error {
 			return err
 		}
 	}
-	return tr.createVFs(p, s.NumVFs)
+	if err := tr.createVFs(p, s.NumVFs); err != nil {
+		return err
+	}
+	for _, sf := range s.SFs {
+		if err := tr.addSF(p, sf); err != nil {
+			return fmt.Errorf("SF %d: %w", sf.SFNum, err)
+		}
+	}
+	return nil
+}
+
+// addSF lays out an active subfunction below p (see SFSpec).
+func (tr *Tree) addSF(p *pfState, sf SFSpec) error {
+	aux := func(dir, name, driver string) error {
+		if err := tr.file(dir+"/uevent", "DRIVER="+driver+"\nMODALIAS=auxiliary:"+name[:strings.LastIndexByte(name, '.')]+"\n"); err != nil {
+			return err
+		}
+		if err := tr.link(dir+"/driver", "sys/bus/auxiliary/drivers/"+driver); err != nil {
+			return err
+		}
+		if err := tr.link(dir+"/subsystem", "sys/bus/auxiliary"); err != nil {
+			return err
+		}
+		return tr.link("sys/bus/auxiliary/devices/"+name, dir)
+	}
+	mod := p.spec.Driver
+	name := fmt.Sprintf("%s.sf.%d", mod, sf.AuxIndex)
+	dir := p.devDir + "/" + name
+	if err := tr.file(dir+"/sfnum", strconv.Itoa(sf.SFNum)+"\n"); err != nil {
+		return err
+	}
+	if err := aux(dir, name, mod+".sf"); err != nil {
+		return err
+	}
+	// The SF's own class devices hang off auxiliary devices nested below
+	// it; its netdev, though, is registered on the SF device itself.
+	for _, c := range []struct{ kind, driver string }{{"eth", mod + ".eth"}, {"rdma", "mlx5_ib.rdma"}} {
+		n := fmt.Sprintf("%s.%s.%d", mod, c.kind, sf.AuxIndex)
+		if err := aux(dir+"/"+n, n, c.driver); err != nil {
+			return err
+		}
+	}
+	if sf.Netdev != "" {
+		return tr.addNetdev(dir, sf.Netdev, "", "")
+	}
+	return nil
 }
 
 func (tr *Tree) vfAddr(p *pfState, i int) offload.PCIAddress {

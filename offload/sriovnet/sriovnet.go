@@ -4,17 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
+	"github.com/offloadkit/offloadkit/internal/sysfs"
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // PortFlavour is a devlink port flavour, numbered as devlink (and
-// sriovnet) number them.
-type PortFlavour uint16
+// sriovnet) number them: offload's PortFlavour, the one definition.
+type PortFlavour = offload.PortFlavour
 
 // Port flavours, with sriovnet's names and devlink's values.
 //
@@ -66,8 +67,10 @@ func withHost[T any](f func(c *Client) (T, error)) (T, error) {
 }
 
 // GetNetDevicesFromPci returns the netdevs of PCI device pciAddress (on a
-// switchdev PF, its representors too). No netdevs is an error, as in
-// sriovnet.
+// switchdev PF, its representors too). As in sriovnet, a device without a
+// net/ directory is an error, and an empty net/ gives an empty list and no
+// error: that is what the host sees of a VF whose netdev is in a pod's
+// network namespace, and Antrea checks for it.
 func GetNetDevicesFromPci(pciAddress string) ([]string, error) {
 	return withHost(func(c *Client) ([]string, error) { return c.GetNetDevicesFromPci(pciAddress) })
 }
@@ -128,12 +131,23 @@ func (c *Client) GetNetDevicesFromPci(pciAddress string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	names, err := c.h.NetdevNames(context.Background(), a)
+	return c.netDir("list netdevs", a.String(), sysfs.PCIPath(a.String(), "net"))
+}
+
+// netDir lists the net/ directory rel of a device: an error when there is
+// none, an empty (non-nil) list when it is there but empty, as sriovnet's
+// getFileNamesFromPath does. An empty net/ is what the host sees of a
+// VF whose netdev has moved into a pod's network namespace.
+func (c *Client) netDir(op, dev, rel string) ([]string, error) {
+	names, err := c.h.FS().ReadDir(rel)
 	if err != nil {
-		return nil, err
+		if sysfs.IsNotExist(err) {
+			return nil, &errs.Error{Op: op, Device: dev, Path: c.h.FS().Abs(rel), Err: fmt.Errorf("%w: no net directory", ErrDeviceNotFound)}
+		}
+		return nil, &errs.Error{Op: op, Device: dev, Path: c.h.FS().Abs(rel), Err: err}
 	}
-	if len(names) == 0 {
-		return nil, &errs.Error{Op: "list netdevs", Device: a.String(), Err: fmt.Errorf("%w: the device has no netdevs", ErrDeviceNotFound)}
+	if names == nil {
+		names = []string{}
 	}
 	return names, nil
 }
@@ -230,16 +244,40 @@ func (c *Client) GetPfPciFromVfPci(vfPciAddress string) (string, error) {
 	return pf.String(), nil
 }
 
-// GetPciFromNetDevice is the Client form of the package function.
+// GetPciFromNetDevice is the Client form of the package function. Like
+// sriovnet it takes the first PCI address among the ancestors of the
+// netdev's sysfs directory, so an SF's netdev (below mlx5_core.sf.N) gives
+// its parent PCI function.
 func (c *Client) GetPciFromNetDevice(name string) (string, error) {
-	if err := errs.ValidateIfName(name); err != nil {
+	p, err := sysfs.NetPath(name)
+	if err != nil {
 		return "", err
 	}
-	a, err := c.h.PCIAddressOfNetdev(context.Background(), name)
+	target, err := c.h.FS().Readlink(p)
 	if err != nil {
-		return "", fmt.Errorf("netdev %s is not a PCI device: %w", name, err)
+		if sysfs.IsNotExist(err) {
+			return "", &errs.Error{Op: "find PCI device of netdev", Device: name, Err: fmt.Errorf("%w: no such interface", ErrDeviceNotFound)}
+		}
+		return "", &errs.Error{Op: "find PCI device of netdev", Device: name, Path: c.h.FS().Abs(p), Err: err}
 	}
-	return a.String(), nil
+	if a, ok := pciAncestor(target); ok {
+		return a, nil
+	}
+	return "", &errs.Error{Op: "find PCI device of netdev", Device: name,
+		Err: fmt.Errorf("%w: netdev %s is not a PCI device: %s", ErrDeviceNotFound, name, target)}
+}
+
+// pciAncestor returns the nearest element of the sysfs path target (the
+// netdev or device directory itself excluded) that is a PCI address. It
+// stops at the path's first element, relative or not.
+func pciAncestor(target string) (string, bool) {
+	elems := strings.Split(filepath.ToSlash(filepath.Clean(target)), "/")
+	for i := len(elems) - 2; i >= 0; i-- {
+		if a, err := offload.ParsePCIAddress(elems[i]); err == nil && a.String() == elems[i] {
+			return elems[i], true
+		}
+	}
+	return "", false
 }
 
 // GetPortIndexFromRepresentor is the Client form of the package function.
@@ -261,30 +299,6 @@ func (c *Client) GetPortIndexFromRepresentor(repNetDev string) (int, error) {
 		Err: fmt.Errorf("%w: unsupported port flavor %s (phys_port_name %q): only VF and SF representors have an index", errs.ErrInvalidArgument, r.PortName.Flavour, r.PortName)}
 }
 
-// flavour maps offload's flavours to devlink's numbers, unknown ones to
-// PORT_FLAVOUR_UNKNOWN.
-func flavour(f offload.PortFlavour) PortFlavour {
-	switch f {
-	case offload.PortFlavourPhysical:
-		return PORT_FLAVOUR_PHYSICAL
-	case offload.PortFlavourCPU:
-		return PORT_FLAVOUR_CPU
-	case offload.PortFlavourDSA:
-		return PORT_FLAVOUR_DSA
-	case offload.PortFlavourPCIPF:
-		return PORT_FLAVOUR_PCI_PF
-	case offload.PortFlavourPCIVF:
-		return PORT_FLAVOUR_PCI_VF
-	case offload.PortFlavourVirtual:
-		return PORT_FLAVOUR_VIRTUAL
-	case offload.PortFlavourUnused:
-		return PORT_FLAVOUR_UNUSED
-	case offload.PortFlavourPCISF:
-		return PORT_FLAVOUR_PCI_SF
-	}
-	return PORT_FLAVOUR_UNKNOWN
-}
-
 // GetRepresentorPortFlavour is the Client form of the package function.
 func (c *Client) GetRepresentorPortFlavour(netdev string) (PortFlavour, error) {
 	nd, err := c.switchPort("find port flavour", netdev)
@@ -294,7 +308,7 @@ func (c *Client) GetRepresentorPortFlavour(netdev string) (PortFlavour, error) {
 	if nd.PortName.Raw == "" {
 		return PORT_FLAVOUR_UNKNOWN, &errs.Error{Op: "find port flavour", Device: netdev, Err: fmt.Errorf("%w: no phys_port_name", ErrDeviceNotFound)}
 	}
-	return flavour(nd.PortName.Flavour), nil
+	return nd.PortName.Flavour, nil
 }
 
 // GetVfRepresentorDPU is the Client form of the package function. Like
@@ -304,38 +318,19 @@ func (c *Client) GetVfRepresentorDPU(pfID, vfIndex string) (string, error) {
 	if pfID != "0" && pfID != "1" {
 		return "", errs.Invalid("PF ID", pfID, "want 0 or 1")
 	}
-	vf, err := strconv.ParseUint(vfIndex, 10, 31)
-	if err != nil {
+	if _, err := strconv.ParseUint(vfIndex, 10, 32); err != nil {
 		return "", errs.Invalid("VF index", vfIndex, "want an unsigned decimal number")
 	}
-	pfNum, _ := strconv.Atoi(pfID)
-	dir := filepath.Join(c.h.FS().Root(), "sys", "class", "net")
-	ents, err := os.ReadDir(dir)
+	ports, err := c.switchPorts()
 	if err != nil {
-		return "", &errs.Error{Op: "list netdevs", Path: dir, Err: err}
-	}
-	var ports []offload.Netdev
-	for _, e := range ents {
-		if errs.ValidateIfName(e.Name()) != nil {
-			continue
-		}
-		nd, err := c.h.Netdev(e.Name())
-		if err != nil {
-			if errors.Is(err, errs.ErrNotFound) {
-				continue // went away while we looked
-			}
-			return "", err
-		}
-		p := nd.PortName
-		if nd.SwitchID != "" && p.Flavour == offload.PortFlavourPCIVF && p.PF == pfNum && p.VF == int(vf) {
-			ports = append(ports, nd)
-		}
+		return "", err
 	}
 	// Host VFs are on external controller 1; older firmware names them
-	// without the controller, like local VFs.
-	for _, external := range []bool{true, false} {
+	// without the controller, like local VFs. The names are compared as
+	// sriovnet compares them, so "02" finds no "pf0vf2".
+	for _, want := range []string{"c1pf" + pfID + "vf" + vfIndex, "pf" + pfID + "vf" + vfIndex} {
 		for _, nd := range ports {
-			if ctl := nd.PortName.Controller; (external && ctl == 1) || (!external && ctl <= 0) {
+			if nd.PortName.Raw == want {
 				return nd.Name, nil
 			}
 		}

@@ -179,6 +179,8 @@ func TestGetVfRepresentorDPU(t *testing.T) {
 		{"invalid pfID", nil, "3", "5", "", true},
 		{"invalid pfID - 2", nil, "bla", "5", "", true},
 		{"invalid vfID", nil, "0", "bla", "", true},
+		// Not in sriovnet's table: names compare as strings, as sriovnet's do.
+		{"leading zero", []port{sw("eth0", "c1pf0vf2")}, "0", "02", "", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,13 +1,9 @@
 package dpflow
 
 import (
-	"encoding/binary"
-	"encoding/hex"
 	"iter"
 	"strings"
 	"time"
-
-	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
 // Flow is one datapath flow as dpctl/dump-flows prints it. Strings in a
@@ -233,33 +229,6 @@ const (
 	LayerDPDK Layer = "dpdk"
 )
 
-// UFID is a datapath unique flow identifier in the byte order OVS prints
-// it: four 32-bit words, each big-endian, as in
-// ufid:67c2e10f-92d4-4574-be70-d072815ff166. The zero UFID means none.
-type UFID [16]byte
-
-// ParseUFID parses the printed form (with or without the "ufid:" prefix).
-func ParseUFID(s string) (UFID, error) {
-	var u UFID
-	t := strings.TrimPrefix(s, "ufid:")
-	if len(t) != 36 || t[8] != '-' || t[13] != '-' || t[18] != '-' || t[23] != '-' {
-		return u, errs.Invalid("ufid", s, "want 8-4-4-4-12 hex digits")
-	}
-	nib := 0
-	for i := 0; i < 36; i++ {
-		if i == 8 || i == 13 || i == 18 || i == 23 {
-			continue // the dashes, checked above
-		}
-		d, ok := unhex(t[i])
-		if !ok {
-			return UFID{}, errs.Invalid("ufid", s, "not hexadecimal")
-		}
-		u[nib/2] |= d << (4 * (1 - nib%2))
-		nib++
-	}
-	return u, nil
-}
-
 func unhex(c byte) (byte, bool) {
 	switch {
 	case c >= '0' && c <= '9':
@@ -270,60 +239,4 @@ func unhex(c byte) (byte, bool) {
 		return c - 'A' + 10, true
 	}
 	return 0, false
-}
-
-// IsZero reports whether u is the zero UFID (no ufid printed).
-func (u UFID) IsZero() bool { return u == UFID{} }
-
-// String formats u as OVS prints it, without the "ufid:" prefix.
-func (u UFID) String() string {
-	return string(u.appendText(nil))
-}
-
-func (u UFID) appendText(b []byte) []byte {
-	var buf [32]byte
-	hex.Encode(buf[:], u[:])
-	b = append(b, buf[0:8]...)
-	b = append(b, '-')
-	b = append(b, buf[8:12]...)
-	b = append(b, '-')
-	b = append(b, buf[12:16]...)
-	b = append(b, '-')
-	b = append(b, buf[16:20]...)
-	b = append(b, '-')
-	return append(b, buf[20:32]...)
-}
-
-// Words returns the four 32-bit words of the ovs_u128 the UFID prints.
-func (u UFID) Words() [4]uint32 {
-	return [4]uint32{
-		binary.BigEndian.Uint32(u[0:]), binary.BigEndian.Uint32(u[4:]),
-		binary.BigEndian.Uint32(u[8:]), binary.BigEndian.Uint32(u[12:]),
-	}
-}
-
-// Cookie returns the UFID as OVS stores it in memory, which is what its TC
-// offload puts in the TC action cookie: the four words in the byte order
-// of the host that ran ovs-vswitchd (binary.NativeEndian for this host).
-// On little-endian hosts this is not the printed byte order.
-func (u UFID) Cookie(order binary.ByteOrder) [16]byte {
-	var c [16]byte
-	for i, w := range u.Words() {
-		order.PutUint32(c[4*i:], w)
-	}
-	return c
-}
-
-// UFIDFromCookie converts a TC action cookie written by OVS (16 bytes, the
-// in-memory ovs_u128 in the given byte order) to the printed UFID, so TC
-// filters can be joined to dump-flows lines.
-func UFIDFromCookie(cookie []byte, order binary.ByteOrder) (UFID, error) {
-	var u UFID
-	if len(cookie) < 16 {
-		return u, errs.Invalid("tc cookie", hex.EncodeToString(cookie), "shorter than 16 bytes")
-	}
-	for i := 0; i < 4; i++ {
-		binary.BigEndian.PutUint32(u[4*i:], order.Uint32(cookie[4*i:]))
-	}
-	return u, nil
 }

@@ -33,12 +33,17 @@ func DefaultEndpoint() string {
 	return "unix:" + filepath.Join(dir, "db.sock")
 }
 
-// Config configures Connect. The zero value is usable.
+// Config configures Connect. The zero Config is valid: the local
+// ovsdb-server at DefaultEndpoint(), libovsdb's log discarded.
 type Config struct {
 	// Endpoint is the OVSDB server: "unix:/path", "tcp:host:port".
-	// Default: DefaultEndpoint().
+	// Default: DefaultEndpoint(). Privilege: connecting to a unix socket
+	// needs write permission on it, and ovsdb-server creates db.sock
+	// root-owned with mode 0750 (OVS 3.1 under umask 022): root, for reads
+	// as for writes. A TCP endpoint needs only network access to it.
 	Endpoint string
-	// Logger receives libovsdb's log lines. Default: discarded.
+	// Logger receives libovsdb's log lines. Default: nil, discarded.
+	// Privilege: none.
 	Logger *slog.Logger
 }
 

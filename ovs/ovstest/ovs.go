@@ -36,9 +36,10 @@ type OVS struct {
 	vswitchdNS netns.NsHandle
 }
 
-// Target is the ovs-vswitchd control socket target, for unixctl.Dial.
-func (o *OVS) Target() unixctl.Target {
-	return unixctl.Target{RunDir: o.Dir, Program: "ovs-vswitchd"}
+// Target names this instance's ovs-vswitchd control socket (the target of
+// ovs-appctl -t), as the unixctl.Config to Dial it with.
+func (o *OVS) Target() unixctl.Config {
+	return unixctl.Config{RunDir: o.Dir, Program: "ovs-vswitchd"}
 }
 
 // Env returns environment variables that point OVS tools at this

@@ -42,7 +42,7 @@ func TestStartPing(t *testing.T) {
 		t.Fatalf("dpif/show: %+v", dps)
 	}
 	for _, p := range dps[0].Bridges[0].Ports[1:] {
-		if p.Type != "system" || p.OFPort <= 0 {
+		if p.Type != "system" || p.OFPort == nil || *p.OFPort == 0 {
 			t.Errorf("port %+v", p)
 		}
 	}

@@ -48,7 +48,7 @@ func BenchmarkCallFake10k(b *testing.B) {
 		return okReply(id, dump)
 	})
 	ctx := context.Background()
-	c, err := Dial(ctx, Target{Path: s.path})
+	c, err := Dial(ctx, Config{Path: s.path})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -16,32 +16,17 @@ import (
 	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
-// DefaultMaxResponseSize bounds a reply when no WithMaxResponseSize option
-// is given: 256 MiB holds a dump of several hundred thousand -m flows.
-const DefaultMaxResponseSize = 256 << 20
-
 // keepBuffer is the largest read buffer a Client keeps between calls.
 // Repeated dumps of a few thousand flows then reuse it; one huge dump does
 // not pin its memory.
 const keepBuffer = 16 << 20
-
-// Option configures a Client.
-type Option func(*Client)
-
-// WithMaxResponseSize sets the reply size limit in bytes (escaped JSON as
-// received). Values below 4 KiB are raised to 4 KiB.
-func WithMaxResponseSize(n int) Option {
-	return func(c *Client) {
-		c.maxSize = max(n, 4<<10)
-	}
-}
 
 // Client talks to one daemon's control socket. It is safe for concurrent
 // use: calls are serialised on one connection, since the daemon answers one
 // request at a time per connection; a caller waiting for its turn gives up
 // when its context ends.
 type Client struct {
-	target  Target
+	cfg     Config
 	maxSize int
 
 	// lock holds one token; sending takes it. A channel, not a mutex, so
@@ -55,15 +40,16 @@ type Client struct {
 	closed bool
 }
 
-// Dial resolves t and connects to the daemon. The connection is kept and
-// reused; after a transport error or a cancelled call the next call
-// resolves t again and re-dials, so a restarted daemon (new pid, new socket
-// name) is found.
-func Dial(ctx context.Context, t Target, opts ...Option) (*Client, error) {
-	c := &Client{target: t, maxSize: DefaultMaxResponseSize, lock: make(chan struct{}, 1), nextID: 1}
-	for _, o := range opts {
-		o(c)
+// Dial resolves the socket cfg names and connects to the daemon. The
+// connection is kept and reused; after a transport error or a cancelled
+// call the next call resolves cfg again and re-dials, so a restarted daemon
+// (new pid, new socket name) is found. A negative cfg.MaxResponseSize
+// matches ErrInvalidArgument.
+func Dial(ctx context.Context, cfg Config) (*Client, error) {
+	if cfg.MaxResponseSize < 0 {
+		return nil, errs.Invalid("unixctl MaxResponseSize", strconv.Itoa(cfg.MaxResponseSize), "negative")
 	}
+	c := &Client{cfg: cfg, maxSize: cfg.maxResponseSize(), lock: make(chan struct{}, 1), nextID: 1}
 	if err := c.acquire(ctx, "dial"); err != nil {
 		return nil, err
 	}
@@ -95,7 +81,7 @@ func (c *Client) acquire(ctx context.Context, method string) error {
 	case c.lock <- struct{}{}:
 		return nil
 	case <-ctx.Done():
-		return &errs.Error{Op: "unixctl " + method, Path: c.target.String(),
+		return &errs.Error{Op: "unixctl " + method, Path: c.cfg.String(),
 			Err: fmt.Errorf("%w: waiting for the connection: %w", errs.ErrTimeout, ctx.Err())}
 	}
 }
@@ -112,7 +98,7 @@ func (c *Client) drop() error {
 }
 
 func (c *Client) dial(ctx context.Context, method string) error {
-	path, err := c.target.SocketPath()
+	path, err := c.cfg.SocketPath()
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ func TestCallAndErrors(t *testing.T) {
 	t.Parallel()
 	s := newFakeServer(t, echoHandler)
 	ctx := context.Background()
-	c, err := Dial(ctx, Target{Path: s.path})
+	c, err := Dial(ctx, Config{Path: s.path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestConcurrentCallers(t *testing.T) {
 	t.Parallel()
 	s := newFakeServer(t, echoHandler)
 	ctx := context.Background()
-	c, err := Dial(ctx, Target{Path: s.path})
+	c, err := Dial(ctx, Config{Path: s.path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestContextDeadline(t *testing.T) {
 		return echoHandler(method, params, id)
 	})
 	t.Cleanup(func() { close(block) }) // runs before the server's cleanup
-	c, err := Dial(context.Background(), Target{Path: s.path})
+	c, err := Dial(context.Background(), Config{Path: s.path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestResponseTooLarge(t *testing.T) {
 		return echoHandler(method, params, id)
 	})
 	ctx := context.Background()
-	c, err := Dial(ctx, Target{Path: s.path}, WithMaxResponseSize(16<<10))
+	c, err := Dial(ctx, Config{Path: s.path, MaxResponseSize: 16 << 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +179,7 @@ func TestResponseTooLarge(t *testing.T) {
 	if got, err := c.Call(ctx, "echo", "ok"); err != nil || got != "ok" {
 		t.Errorf("after a too large reply: %q, %v", got, err)
 	}
-	c2, err := Dial(ctx, Target{Path: s.path})
+	c2, err := Dial(ctx, Config{Path: s.path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func TestProtocolErrors(t *testing.T) {
 			})
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			c, err := Dial(ctx, Target{Path: s.path})
+			c, err := Dial(ctx, Config{Path: s.path})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -231,7 +231,7 @@ func TestReconnectAfterServerDrop(t *testing.T) {
 		return echoHandler(method, params, id)
 	})
 	ctx := context.Background()
-	c, err := Dial(ctx, Target{Path: s.path})
+	c, err := Dial(ctx, Config{Path: s.path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +244,7 @@ func TestReconnectAfterServerDrop(t *testing.T) {
 	}
 }
 
-func TestTargetResolution(t *testing.T) {
+func TestConfigResolution(t *testing.T) {
 	// Not parallel: t.Setenv(OVS_RUNDIR) changes the whole process's environment.
 	s := newFakeServer(t, echoHandler)
 	dir := filepath.Dir(s.path)
@@ -253,17 +253,17 @@ func TestTargetResolution(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	tgt := Target{RunDir: dir}
-	if _, err := tgt.SocketPath(); !errors.Is(err, errs.ErrNotFound) {
+	cfg := Config{RunDir: dir}
+	if _, err := cfg.SocketPath(); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("no pidfile: %v, want ErrNotFound", err)
 	}
-	if _, err := Dial(ctx, tgt); !errors.Is(err, errs.ErrNotFound) {
+	if _, err := Dial(ctx, cfg); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("Dial without pidfile: %v, want ErrNotFound", err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "ovs-vswitchd.pid"), []byte("4242\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, err := Dial(ctx, tgt)
+	c, err := Dial(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,21 +276,31 @@ func TestTargetResolution(t *testing.T) {
 	}
 
 	t.Setenv("OVS_RUNDIR", dir)
-	if p, err := (Target{}).SocketPath(); err != nil || p != filepath.Join(dir, "ovs-vswitchd.4242.ctl") {
+	if p, err := (Config{}).SocketPath(); err != nil || p != filepath.Join(dir, "ovs-vswitchd.4242.ctl") {
 		t.Errorf("OVS_RUNDIR: %s, %v", p, err)
 	}
 	for _, prog := range []string{"../etc/passwd", "a/b", ".hidden"} {
-		if _, err := (Target{RunDir: dir, Program: prog}).SocketPath(); !errors.Is(err, errs.ErrInvalidArgument) {
+		if _, err := (Config{RunDir: dir, Program: prog}).SocketPath(); !errors.Is(err, errs.ErrInvalidArgument) {
 			t.Errorf("program %q: %v, want ErrInvalidArgument", prog, err)
 		}
 	}
 	if err := os.WriteFile(filepath.Join(dir, "ovsdb-server.pid"), []byte("garbage"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := (Target{RunDir: dir, Program: "ovsdb-server"}).SocketPath(); !errors.Is(err, errs.ErrInvalidArgument) {
+	if _, err := (Config{RunDir: dir, Program: "ovsdb-server"}).SocketPath(); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Errorf("bad pidfile: %v, want ErrInvalidArgument", err)
 	}
-	if _, err := Dial(ctx, Target{Path: filepath.Join(dir, "nonexistent.ctl")}); !errors.Is(err, errs.ErrNotFound) {
+	if _, err := Dial(ctx, Config{Path: filepath.Join(dir, "nonexistent.ctl")}); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("missing socket: %v, want ErrNotFound", err)
+	}
+	// MaxResponseSize: 0 is the default, small values are raised to 4 KiB,
+	// a negative one is refused before anything is dialled.
+	for in, want := range map[int]int{0: DefaultMaxResponseSize, 1: 4 << 10, 64 << 10: 64 << 10} {
+		if got := (Config{MaxResponseSize: in}).maxResponseSize(); got != want {
+			t.Errorf("MaxResponseSize %d: limit %d, want %d", in, got, want)
+		}
+	}
+	if _, err := Dial(ctx, Config{Path: s.path, MaxResponseSize: -1}); !errors.Is(err, errs.ErrInvalidArgument) {
+		t.Errorf("negative MaxResponseSize: %v, want ErrInvalidArgument", err)
 	}
 }

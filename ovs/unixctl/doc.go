@@ -9,11 +9,12 @@
 // is {"id":N,"result":text,"error":null} or {"id":N,"error":text}; a whole
 // flow dump arrives as one JSON string.
 //
-// Dial resolves the socket from a Target (run directory and pidfile, as
-// ovs-appctl -t does) or takes an explicit path. A Client keeps one
-// connection, serialises callers on it (the daemon answers one request at a
-// time per connection), re-dials after any transport or protocol error, and
-// bounds the reply size. Helpers wrap dpctl/dump-flows (parsed with package
+// Dial resolves the socket from a Config (run directory and pidfile, as
+// ovs-appctl -t does, or an explicit path; the zero Config is the local
+// ovs-vswitchd). A Client keeps one connection, serialises callers on it
+// (the daemon answers one request at a time per connection), re-dials
+// after any transport or protocol error, and bounds the reply size
+// (Config.MaxResponseSize). Helpers wrap dpctl/dump-flows (parsed with package
 // ovs/dpflow), dpif/show, dpctl/show and version.
 //
 // # Privileges

@@ -15,8 +15,8 @@ import (
 func ExampleClient_DumpFlows() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	// The zero Target is ovs-vswitchd in $OVS_RUNDIR or /var/run/openvswitch.
-	c, err := unixctl.Dial(ctx, unixctl.Target{})
+	// The zero Config is ovs-vswitchd in $OVS_RUNDIR or /var/run/openvswitch.
+	c, err := unixctl.Dial(ctx, unixctl.Config{})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -60,7 +60,7 @@ func TestDumpFlowsFake(t *testing.T) {
 		return okReply(id, dump)
 	})
 	ctx := context.Background()
-	c, err := Dial(ctx, Target{Path: s.path})
+	c, err := Dial(ctx, Config{Path: s.path})
 	if err != nil {
 		t.Fatal(err)
 	}

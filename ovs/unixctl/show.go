@@ -96,10 +96,12 @@ type DpifBridge struct {
 type DpifPort struct {
 	// Name is the port's name.
 	Name string
-	// OFPort is the OpenFlow port number; -1 when OVS printed "none".
-	OFPort int64
-	// DPPort is the datapath port number; -1 when OVS printed "none".
-	DPPort int64
+	// OFPort is the OpenFlow port number; nil when OVS printed "none"
+	// (or anything but a number).
+	OFPort *uint32
+	// DPPort is the datapath port number; nil when OVS printed "none", as
+	// it does for a port not (or not yet) in the datapath.
+	DPPort *uint32
 	// Type is the netdev type ("system", "internal", "tap", "vxlan", "dpdk").
 	Type string
 	// Config is the text after the type ("key=flow, remote_ip=flow"), if any.
@@ -180,12 +182,15 @@ func typeConfig(s string) (typ, config string) {
 	return strings.TrimSpace(typ), strings.TrimSpace(config)
 }
 
-func portNum(s string) int64 {
-	n, err := strconv.ParseInt(s, 10, 64)
+// portNum reads a port number; "none" and anything else that is not one
+// is absent.
+func portNum(s string) *uint32 {
+	n, err := strconv.ParseUint(s, 10, 32)
 	if err != nil {
-		return -1
+		return nil
 	}
-	return n
+	v := uint32(n)
+	return &v
 }
 
 // DpifShow runs "dpif/show" and parses it.

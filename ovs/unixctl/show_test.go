@@ -24,16 +24,17 @@ system@ovs-system: hit:14 missed:4
 
 func TestParseDpifShow(t *testing.T) {
 	t.Parallel()
+	n := func(v uint32) *uint32 { return &v }
 	want := []DpifDatapath{
 		{Type: "netdev", Name: "ovs-netdev", Hit: 12, Missed: 9, Bridges: []DpifBridge{{Name: "br0", Ports: []DpifPort{
-			{Name: "br0", OFPort: 65534, DPPort: 1, Type: "tap"},
-			{Name: "ukv1", OFPort: 1, DPPort: 2, Type: "system"},
-			{Name: "ukv2", OFPort: 2, DPPort: 3, Type: "system"},
+			{Name: "br0", OFPort: n(65534), DPPort: n(1), Type: "tap"},
+			{Name: "ukv1", OFPort: n(1), DPPort: n(2), Type: "system"},
+			{Name: "ukv2", OFPort: n(2), DPPort: n(3), Type: "system"},
 		}}}},
 		{Type: "system", Name: "ovs-system", Hit: 14, Missed: 4, Bridges: []DpifBridge{{Name: "br-int", Ports: []DpifPort{
-			{Name: "br-int", OFPort: 65534, DPPort: 0, Type: "internal"},
-			{Name: "vxlan_sys_4789", OFPort: 2, DPPort: -1, Type: "vxlan", Config: "key=flow, remote_ip=flow"},
-			{Name: "pf0vf1_r", OFPort: 3, DPPort: 4},
+			{Name: "br-int", OFPort: n(65534), DPPort: n(0), Type: "internal"},
+			{Name: "vxlan_sys_4789", OFPort: n(2), DPPort: nil, Type: "vxlan", Config: "key=flow, remote_ip=flow"},
+			{Name: "pf0vf1_r", OFPort: n(3), DPPort: n(4)},
 		}}}},
 	}
 	if diff := cmp.Diff(want, ParseDpifShow(dpifShow31)); diff != "" {

@@ -1,20 +1,15 @@
 package ovsjoin
 
 import (
-	"encoding/binary"
 	"sort"
 
 	"github.com/offloadkit/offloadkit/ovs/dpflow"
 	"github.com/offloadkit/offloadkit/tc"
 )
 
-// TCUFID converts the printed UFID of dpflow to the cookie form tc uses:
-// OVS's in-memory ovs_u128 on this host, hence binary.NativeEndian.
-func TCUFID(u dpflow.UFID) tc.UFID { return tc.UFID(u.Cookie(binary.NativeEndian)) }
-
 // Flow is one OVS datapath flow with the tc filters carrying it.
 type Flow struct {
-	UFID tc.UFID `json:"ufid"`
+	UFID dpflow.UFID `json:"ufid"`
 	// InPort, Packets, Bytes, Offloaded and DP are as OVS printed them.
 	InPort    string `json:"in_port"`
 	Packets   uint64 `json:"packets"`
@@ -57,20 +52,20 @@ type Report struct {
 // Join matches flows with the filters of reports by UFID.
 func Join(reports []tc.Offload, flows []dpflow.Flow) Report {
 	r := Report{Flows: []Flow{}, Orphans: []tc.OffloadFilter{}}
-	var ufids []tc.UFID
+	var ufids []dpflow.UFID
 	for _, f := range flows {
 		if f.UFID.IsZero() {
 			r.NoUFID++
 			continue
 		}
-		ufids = append(ufids, TCUFID(f.UFID))
+		ufids = append(ufids, f.UFID)
 	}
 	joined := tc.JoinUFIDs(reports, ufids)
 	listed := map[string]bool{}
 	for _, rep := range reports {
 		listed[rep.Interface] = true
 	}
-	seen := map[tc.UFID]bool{}
+	seen := map[dpflow.UFID]bool{}
 	i := 0
 	for _, f := range flows {
 		if f.UFID.IsZero() {

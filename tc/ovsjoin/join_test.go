@@ -1,6 +1,7 @@
 package ovsjoin
 
 import (
+	"encoding/binary"
 	"os"
 	"testing"
 
@@ -29,12 +30,18 @@ func TestJoinByCookie(t *testing.T) {
 		mustFlow(t, "ufid:11111111-2222-3333-4444-555555555555, recirc_id(0),in_port(3),eth(),eth_type(0x0806), packets:1, bytes:60, used:0.5s, dp:tc, actions:2"),
 		mustFlow(t, "recirc_id(0),in_port(3),eth(),eth_type(0x0806), packets:1, bytes:60, used:0.5s, actions:2"),
 	}
-	cookie := func(s string) *tc.UFID {
+	// The filters carry what tc.Action.UFID reads from the cookie OVS
+	// writes on this host (the ovs_u128 in memory, native byte order).
+	cookie := func(s string) *dpflow.UFID {
 		u, err := dpflow.ParseUFID(s)
 		if err != nil {
 			t.Fatal(err)
 		}
-		v := TCUFID(u)
+		c := u.Cookie(binary.NativeEndian)
+		v, ok := tc.Action{Cookie: c[:]}.UFID()
+		if !ok {
+			t.Fatalf("cookie % x of %s not read back", c, s)
+		}
 		return &v
 	}
 	rep := tc.Offload{Interface: "3", Filters: []tc.OffloadFilter{

@@ -5,6 +5,7 @@ go 1.25.0
 require (
 	github.com/k8snetworkplumbingwg/sriovnet v1.3.0
 	github.com/offloadkit/offloadkit v0.0.0
+	github.com/vishvananda/netlink v1.3.2-0.20251101063711-6e61cd407d1d
 )
 
 require (
@@ -14,7 +15,6 @@ require (
 	github.com/mdlayher/netlink v1.11.2 // indirect
 	github.com/mdlayher/socket v0.6.0 // indirect
 	github.com/spf13/afero v1.15.0 // indirect
-	github.com/vishvananda/netlink v1.3.2-0.20251101063711-6e61cd407d1d // indirect
 	github.com/vishvananda/netns v0.0.5 // indirect
 	golang.org/x/net v0.53.0 // indirect
 	golang.org/x/sync v0.20.0 // indirect
