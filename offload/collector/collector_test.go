@@ -243,8 +243,8 @@ func largeCollector(t testing.TB) (*collector.Collector, *countingHooks, *offloa
 
 // BenchmarkScrapeLarge is one scrape of the 16 PF x 256 VF tree (4096 VFs
 // and representors, tc dumped on each) with 10,000 datapath flows, the
-// doctor's report cached. On the shared 2-core test machine (Dec 2026): 3.6
-// to 5.2 s per scrape, 45,281 sysfs reads (files, links and directories;
+// doctor's report cached. On the shared 2-core test machine (Dec 2026): 1.1
+// s per scrape when it was quiet, up to 5.2 s under load; 45,281 sysfs reads (files, links and directories;
 // 28,816 distinct files, each read once), 33,466 samples; about half is
 // the sysfs walk of Discover, a third the 4096 tc dumps through the fake
 // kernel.
