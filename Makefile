@@ -16,6 +16,7 @@ DEBS += openvswitch-switch    # real-OVS unit tests: ovsdb-server, ovs-vswitchd,
 DEBS += python3-openvswitch   # ovs/dpflow: OVS's own flow parser, the reference for the side-by-side tests
 DEBS += python3-netaddr       # ... which needs netaddr
 DEBS += iproute2              # ip and tc, to cross-check the library in tests
+DEBS += prometheus            # cmd/offloadctl: a real Prometheus scrapes the agent; promtool checks metrics and the scrape config
 DEBS += qemu-system-x86       # vmtest: the guest
 DEBS += busybox-static        # vmtest: the guest's userland
 DEBS += kmod                  # vmtest: modules in the guest

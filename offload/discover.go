@@ -119,12 +119,15 @@ func (h *Host) PF(ctx context.Context, addr PCIAddress) (*PF, error) {
 	if pf.VFs, err = h.VFs(ctx, addr); err != nil {
 		return nil, err
 	}
-	if len(pf.VFs) > 0 {
+	if up, ok := pf.Uplink(); ok && len(pf.VFs) > 0 {
+		// VF settings are asked through the uplink read above (a PF
+		// without a kernel netdev, YUSUR-style, has none to ask), so
+		// the PF's netdevs are read from sysfs once per listing.
 		// VF settings are extra detail: a PF netdev moved to another
 		// network namespace, or a bind-mounted /sys whose netdevs this
 		// process's rtnetlink cannot see, must not hide the PF. Only a
 		// cancelled context stops the listing.
-		states, err := h.vfStates(ctx, addr)
+		states, err := h.vfStates(ctx, up.Name)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, err

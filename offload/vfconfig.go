@@ -43,16 +43,14 @@ func (h *Host) pfNetdev(ctx context.Context, pf PCIAddress) (string, error) {
 	return up.Name, nil
 }
 
-// vfStates reads the VF settings of pf, keyed by VF index; nil, nil when the
-// Host has no rtnetlink or the PF has no netdev.
-func (h *Host) vfStates(ctx context.Context, pf PCIAddress) (map[int]*VFState, error) {
+// vfStates reads the VF settings a PF holds through its netdev name, keyed
+// by VF index; nil, nil when the Host has no rtnetlink. The caller names
+// the netdev it already found, so a listing reads the PF's netdevs from
+// sysfs once, not once more here.
+func (h *Host) vfStates(ctx context.Context, name string) (map[int]*VFState, error) {
 	c, err := h.rtnlClient()
 	if err != nil || c == nil {
 		return nil, err
-	}
-	name, err := h.pfNetdev(ctx, pf)
-	if err != nil {
-		return nil, nil // YUSUR-style PFs without a kernel netdev: nothing to ask
 	}
 	l, err := c.Link(ctx, name)
 	if err != nil {
@@ -100,7 +98,7 @@ func (h *Host) ConfigureVF(ctx context.Context, pf PCIAddress, vf int, cfg VFCon
 	if err := c.SetVF(ctx, l.Index, name, rc); err != nil {
 		return err
 	}
-	states, err := h.vfStates(ctx, pf)
+	states, err := h.vfStates(ctx, name)
 	if err != nil {
 		return err
 	}

@@ -5,8 +5,11 @@
 // configuration list (containernetworking/cni); and the pod whose command
 // holds U+2028, U+2029 and U+0085 (testdata/k8s/pod-line-separators.yaml,
 // written by offload/kube's tests), which must come back as the same plain
-// strings. It is a module of its own so offloadkit does not depend on
-// them. The NetworkAttachmentDefinition client module is not served by the module proxy, and the SR-IOV device
+// strings; and the agent's deploy files (deploy/daemonset.yaml into apps/v1
+// DaemonSet, deploy/configmap.yaml into core/v1 ConfigMap). It is a module
+// of its own so offloadkit does not depend on them. The
+// NetworkAttachmentDefinition client module is not served by the module
+// proxy, and the SR-IOV device
 // plugin's types import kubelet, gRPC and ghw: those two are checked
 // against field-for-field mirrors in offload/kube's own tests.
 package upstreamcheck
