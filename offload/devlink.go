@@ -75,7 +75,7 @@ func (d Devlink) ESwitch(ctx context.Context) (ESwitchState, error) {
 	}
 	st := ESwitchState{Mode: ESwitchModeUnknown}
 	if e.HasMode {
-		st.Mode = modeFromDevlink(e.Mode)
+		st.Mode = e.Mode
 	}
 	if e.HasInlineMode {
 		m := InlineMode(e.InlineMode)
@@ -101,7 +101,7 @@ func (d Devlink) ESwitchMode(ctx context.Context) (ESwitchMode, error) {
 		e, derr := c.ESwitch(ctx, devlinkHandle(dev))
 		switch {
 		case derr == nil && e.HasMode:
-			return modeFromDevlink(e.Mode), nil
+			return e.Mode, nil
 		case derr == nil:
 			return ESwitchModeUnknown, &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: the driver reports no eswitch mode", errs.ErrNotSupported)}
 		case !noDevlinkFor(derr):
@@ -141,7 +141,7 @@ func (d Devlink) SetESwitchMode(ctx context.Context, mode ESwitchMode) error {
 	if err != nil {
 		return err
 	}
-	dm := modeToDevlink(mode)
+	dm := mode
 	if err := c.SetESwitch(ctx, devlinkHandle(dev), devlink.ESwitchConfig{Mode: &dm}); err != nil {
 		return err
 	}
@@ -151,7 +151,7 @@ func (d Devlink) SetESwitchMode(ctx context.Context, mode ESwitchMode) error {
 	if err != nil {
 		return err
 	}
-	if got := modeFromDevlink(e.Mode); got != mode {
+	if got := e.Mode; got != mode {
 		return &errs.Error{Op: op, Device: dev.String(), Err: fmt.Errorf("%w: mode is %s after setting %s", errs.ErrNotApplied, got, mode)}
 	}
 	return nil

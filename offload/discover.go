@@ -156,7 +156,7 @@ func (h *Host) eswitchModeFromDevlink(ctx context.Context, addr PCIAddress) (ESw
 		}
 		return ESwitchModeUnknown, false
 	}
-	return modeFromDevlink(e.Mode), true
+	return e.Mode, true
 }
 
 // eswitchModeFromSysfs reads the MLNX_OFED compat file; upstream kernels

@@ -101,28 +101,6 @@ func (h *Host) devlinkClient(op string, dev Device) (*devlink.Client, error) {
 	return c, nil
 }
 
-func modeFromDevlink(m devlink.ESwitchMode) ESwitchMode {
-	switch m {
-	case devlink.ESwitchModeLegacy:
-		return ESwitchModeLegacy
-	case devlink.ESwitchModeSwitchdev:
-		return ESwitchModeSwitchdev
-	case devlink.ESwitchModeSwitchdevInactive:
-		return ESwitchModeSwitchdevInactive
-	}
-	return ESwitchModeUnknown
-}
-
-func modeToDevlink(m ESwitchMode) devlink.ESwitchMode {
-	switch m {
-	case ESwitchModeSwitchdev:
-		return devlink.ESwitchModeSwitchdev
-	case ESwitchModeSwitchdevInactive:
-		return devlink.ESwitchModeSwitchdevInactive
-	}
-	return devlink.ESwitchModeLegacy
-}
-
 // forgetReps drops the cached representor index of dev.
 func (h *Host) forgetReps(dev Device) {
 	h.repMu.Lock()

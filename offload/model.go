@@ -3,38 +3,23 @@ package offload
 import (
 	"strconv"
 
+	"github.com/offloadkit/offloadkit/internal/devlink"
+
 	"github.com/offloadkit/offloadkit/offload/errs"
 )
 
-// ESwitchMode is the mode of a PF's embedded switch.
-type ESwitchMode uint8
+// ESwitchMode is the mode of a PF's embedded switch: the devlink client's
+// type, defined once. Its zero value is ESwitchModeUnknown.
+type ESwitchMode = devlink.ESwitchMode
 
 // Eswitch modes. ESwitchModeUnknown means the mode could not be read: no
 // devlink on this host or root, and no MLNX_OFED compat file.
 const (
-	ESwitchModeUnknown ESwitchMode = iota
-	ESwitchModeLegacy
-	ESwitchModeSwitchdev
-	ESwitchModeSwitchdevInactive
+	ESwitchModeUnknown           = devlink.ESwitchModeUnknown
+	ESwitchModeLegacy            = devlink.ESwitchModeLegacy
+	ESwitchModeSwitchdev         = devlink.ESwitchModeSwitchdev
+	ESwitchModeSwitchdevInactive = devlink.ESwitchModeSwitchdevInactive
 )
-
-// String returns the mode as devlink prints it.
-func (m ESwitchMode) String() string {
-	switch m {
-	case ESwitchModeLegacy:
-		return "legacy"
-	case ESwitchModeSwitchdev:
-		return "switchdev"
-	case ESwitchModeSwitchdevInactive:
-		return "switchdev_inactive"
-	case ESwitchModeUnknown:
-		return "unknown"
-	}
-	return "mode(" + strconv.Itoa(int(m)) + ")"
-}
-
-// MarshalText renders the mode as devlink prints it.
-func (m ESwitchMode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
 
 // ParseESwitchMode parses "legacy", "switchdev" or "switchdev_inactive".
 func ParseESwitchMode(s string) (ESwitchMode, bool) {
@@ -174,20 +159,6 @@ type Representor struct {
 
 func newRepresentor(pf PCIAddress, nd Netdev) Representor {
 	return Representor{Netdev: nd.Name, PF: pf, PortName: nd.PortName, SwitchID: nd.SwitchID}
-}
-
-// UnmarshalText parses the names MarshalText writes.
-func (m *ESwitchMode) UnmarshalText(b []byte) error {
-	if string(b) == "unknown" {
-		*m = ESwitchModeUnknown
-		return nil
-	}
-	v, ok := ParseESwitchMode(string(b))
-	if !ok {
-		return errs.Invalid("eswitch mode", string(b), "want legacy, switchdev or switchdev_inactive")
-	}
-	*m = v
-	return nil
 }
 
 // UnmarshalText parses the names MarshalText writes.

@@ -45,6 +45,14 @@ func deadline(ctx context.Context, err error) error {
 	if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, errs.ErrTimeout) {
 		return err
 	}
+	if _, ok := ctx.Deadline(); ok && ctx.Err() == nil {
+		// The socket deadline, taken from ctx's, can fire a moment before
+		// ctx's own timer: wait for it, so the cause names the deadline.
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 	cause := context.Cause(ctx)
 	if cause == nil || cause == ctx.Err() { // no -timeout cause: the caller's deadline
 		if dl, ok := ctx.Deadline(); ok {

@@ -111,7 +111,7 @@ func EncodeESwitch(h Handle, e ESwitch) ([]byte, error) {
 	ae := netlink.NewAttributeEncoder()
 	putHandle(ae, h)
 	if e.HasMode {
-		ae.Uint16(attrESwitchMode, uint16(e.Mode))
+		ae.Uint16(attrESwitchMode, e.Mode.Wire())
 	}
 	if e.HasInlineMode {
 		ae.Uint8(attrESwitchInlineMode, uint8(e.InlineMode))
@@ -137,7 +137,7 @@ func DecodeESwitch(b []byte) (Handle, ESwitch, error) {
 		case attrDevName:
 			h.Device = ad.String()
 		case attrESwitchMode:
-			e.Mode, e.HasMode = ESwitchMode(genl.Uint(ad.Bytes())), true
+			e.Mode, e.HasMode = modeFromWire(uint16(genl.Uint(ad.Bytes()))), true
 		case attrESwitchInlineMode:
 			e.InlineMode, e.HasInlineMode = InlineMode(genl.Uint(ad.Bytes())), true
 		case attrESwitchEncapMode:
@@ -151,7 +151,7 @@ func encodeESwitchSet(h Handle, c ESwitchConfig) ([]byte, error) {
 	ae := netlink.NewAttributeEncoder()
 	putHandle(ae, h)
 	if c.Mode != nil {
-		ae.Uint16(attrESwitchMode, uint16(*c.Mode))
+		ae.Uint16(attrESwitchMode, c.Mode.Wire())
 	}
 	if c.InlineMode != nil {
 		ae.Uint8(attrESwitchInlineMode, uint8(*c.InlineMode))

@@ -23,20 +23,35 @@ type Instance struct {
 	ReloadFailed bool
 }
 
-// ESwitchMode is the devlink eswitch mode (enum devlink_eswitch_mode).
+// ESwitchMode is the devlink eswitch mode (enum devlink_eswitch_mode), the
+// one definition offload aliases. Its values are the kernel's plus one, so
+// that the zero value is ESwitchModeUnknown ("could not be read", and in a
+// switchdev Spec "keep the mode"): a zero that meant legacy would make every
+// unset mode a request to leave switchdev. The codec writes and reads the
+// kernel's numbers (Wire, modeFromWire); nothing else sees them.
 type ESwitchMode uint16
 
 // Eswitch modes. SwitchdevInactive (uapi addition of late 2025) is switchdev
 // with the eswitch not yet forwarding to the wire.
 const (
-	ESwitchModeLegacy            ESwitchMode = 0 // DEVLINK_ESWITCH_MODE_LEGACY
-	ESwitchModeSwitchdev         ESwitchMode = 1 // DEVLINK_ESWITCH_MODE_SWITCHDEV
-	ESwitchModeSwitchdevInactive ESwitchMode = 2 // DEVLINK_ESWITCH_MODE_SWITCHDEV_INACTIVE
+	ESwitchModeUnknown           ESwitchMode = 0 // not a kernel value: the mode could not be read
+	ESwitchModeLegacy            ESwitchMode = 1 // DEVLINK_ESWITCH_MODE_LEGACY (0)
+	ESwitchModeSwitchdev         ESwitchMode = 2 // DEVLINK_ESWITCH_MODE_SWITCHDEV (1)
+	ESwitchModeSwitchdevInactive ESwitchMode = 3 // DEVLINK_ESWITCH_MODE_SWITCHDEV_INACTIVE (2)
 )
 
-// String returns the mode as the devlink tool prints it.
+// Wire returns the kernel's number for m (DEVLINK_ATTR_ESWITCH_MODE).
+func (m ESwitchMode) Wire() uint16 { return uint16(m) - 1 }
+
+// modeFromWire maps the kernel's number to an ESwitchMode.
+func modeFromWire(v uint16) ESwitchMode { return ESwitchMode(v + 1) }
+
+// String returns the mode as the devlink tool prints it ("unknown" for
+// ESwitchModeUnknown).
 func (m ESwitchMode) String() string {
 	switch m {
+	case ESwitchModeUnknown:
+		return "unknown"
 	case ESwitchModeLegacy:
 		return "legacy"
 	case ESwitchModeSwitchdev:
@@ -44,7 +59,21 @@ func (m ESwitchMode) String() string {
 	case ESwitchModeSwitchdevInactive:
 		return "switchdev_inactive"
 	}
-	return fmt.Sprintf("eswitch-mode(%d)", uint16(m))
+	return fmt.Sprintf("eswitch-mode(%d)", m.Wire())
+}
+
+// MarshalText renders the mode as the devlink tool prints it.
+func (m ESwitchMode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// UnmarshalText parses the names MarshalText writes.
+func (m *ESwitchMode) UnmarshalText(b []byte) error {
+	for _, c := range []ESwitchMode{ESwitchModeUnknown, ESwitchModeLegacy, ESwitchModeSwitchdev, ESwitchModeSwitchdevInactive} {
+		if c.String() == string(b) {
+			*m = c
+			return nil
+		}
+	}
+	return fmt.Errorf("eswitch mode %q: want legacy, switchdev or switchdev_inactive", b)
 }
 
 // InlineMode is the minimum header depth the NIC needs copied to the
