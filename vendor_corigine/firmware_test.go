@@ -167,7 +167,7 @@ func TestNoFlowerFirmware(t *testing.T) {
 	if w := tr.Writes(); len(w) != 0 {
 		t.Errorf("writes: %v", w)
 	}
-	rep, err := h.Doctor(ctx)
+	rep, err := h.Doctor(ctx, switchdev.DoctorConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func TestMatchesVendor(t *testing.T) {
 
 func hadosCheck(t *testing.T, h testHost) switchdev.Check {
 	t.Helper()
-	rep, err := h.Doctor(context.Background())
+	rep, err := h.Doctor(context.Background(), switchdev.DoctorConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestPlanVFsOnly(t *testing.T) {
 func TestPlatName(t *testing.T) {
 	tr, h := open(t, yusur.Options{})
 	write(t, tr.Root, "sys/bus/pci/devices/0000:00:0b.0/hw/plat_name", "conflux-1200-nic\n")
-	rep, err := h.Doctor(context.Background())
+	rep, err := h.Doctor(context.Background(), switchdev.DoctorConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

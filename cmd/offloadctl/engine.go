@@ -3,15 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/switchdev"
-	"github.com/offloadkit/offloadkit/ovs/ovsdb"
 	corigine "github.com/offloadkit/offloadkit/vendor_corigine"
 	mellanox "github.com/offloadkit/offloadkit/vendor_mellanox"
 	yusur "github.com/offloadkit/offloadkit/vendor_yusur"
@@ -144,11 +138,11 @@ type stateOut struct {
 // doctorReport runs the doctor; with an OVSDB endpoint its OVS checks read
 // OVS over it.
 func doctorReport(ctx context.Context, e *switchdev.Engine, endpoint string) (*switchdev.Report, error) {
-	var opts []switchdev.DoctorOption
+	var cfg switchdev.DoctorConfig
 	if endpoint != "" {
-		opts = append(opts, switchdev.WithOVSProbe(ovsProbe(endpoint)))
+		cfg.OVS = switchdev.OVSDBStatus(endpoint)
 	}
-	return e.Doctor(ctx, opts...)
+	return e.Doctor(ctx, cfg)
 }
 
 // doctorFailed counts the checks that failed.
@@ -160,46 +154,4 @@ func doctorCount(r *switchdev.Report, st switchdev.CheckStatus) int {
 		}
 	}
 	return n
-}
-
-// ovsProbe reads OVS's offload settings over OVSDB at endpoint. ovs-vswitchd
-// is taken to be running when it has applied a configuration (cur_cfg > 0)
-// or, for a unix socket, when its pid file names a live process. OVN load
-// balancers live in the northbound database, not read here (-1: unknown).
-func ovsProbe(endpoint string) func(context.Context) (switchdev.OVSStatus, error) {
-	return func(ctx context.Context) (switchdev.OVSStatus, error) {
-		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		c, err := ovsdb.Connect(ctx, ovsdb.Config{Endpoint: endpoint})
-		if err != nil {
-			return switchdev.OVSStatus{}, err
-		}
-		defer c.Close()
-		sys, err := c.System(ctx)
-		if err != nil {
-			return switchdev.OVSStatus{}, err
-		}
-		oc, err := c.OffloadConfig(ctx)
-		if err != nil {
-			return switchdev.OVSStatus{}, err
-		}
-		running := sys.CurCfg > 0
-		if sock, ok := strings.CutPrefix(endpoint, "unix:"); ok {
-			running = running || pidAlive(filepath.Join(filepath.Dir(sock), "ovs-vswitchd.pid"))
-		}
-		return switchdev.OVSStatus{Running: running, HWOffload: oc.HWOffload, TCPolicy: string(oc.TCPolicy), LoadBalancers: -1}, nil
-	}
-}
-
-func pidAlive(pidfile string) bool {
-	b, err := os.ReadFile(pidfile)
-	if err != nil {
-		return false
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 0 {
-		return false
-	}
-	_, err = os.Stat("/proc/" + strconv.Itoa(pid))
-	return err == nil
 }

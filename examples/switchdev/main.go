@@ -41,6 +41,8 @@ import (
 	"time"
 
 	"github.com/offloadkit/offloadkit/offload/switchdev"
+	"github.com/offloadkit/offloadkit/ovs/offloadstate"
+	"github.com/offloadkit/offloadkit/ovs/ovnnb"
 
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/offloadtest"
@@ -61,6 +63,7 @@ type options struct {
 	noTC           bool
 	runDir         string
 	ovsdb          string
+	ovnNB          string
 	firmware       bool
 	firmwareDir    string
 	assembly       string
@@ -82,6 +85,7 @@ func main() {
 	flag.StringVar(&o.bond, "bond", "refuse", "what to do with a PF in a bond: refuse, release or vf-lag")
 	flag.BoolVar(&o.noTC, "no-hw-tc-offload", false, "leave hw-tc-offload alone")
 	flag.StringVar(&o.runDir, "run-dir", "", "lock directory `DIR` (default <root>/run/offloadkit)")
+	flag.StringVar(&o.ovnNB, "ovn-nb", "", "with -doctor, read the OVN load balancers from the northbound database at `ENDPOINT` (unix:/var/run/ovn/ovnnb_db.sock, tcp:host:6641)")
 	flag.StringVar(&o.ovsdb, "ovsdb", "", "with -doctor, read OVS's hw-offload over OVSDB at `ENDPOINT` (unix:/path or tcp:host:port; default on the real root: the standard socket)")
 	flag.BoolVar(&o.firmware, "firmware", false, "print the Agilio (Corigine/Netronome) flower firmware selection; with -apply, create its links (never reloads the driver)")
 	flag.StringVar(&o.firmwareDir, "firmware-dir", "", "netronome firmware `DIR` (default <root>/lib/firmware/netronome)")
@@ -174,11 +178,21 @@ func run(w io.Writer, o options) error {
 		out.Root = ""
 	}
 	if o.doctor {
-		var dopts []switchdev.DoctorOption
+		var dcfg switchdev.DoctorConfig
 		if o.ovsdb != "" || (o.tree == "" && filepath.Clean(o.root) == "/") {
-			dopts = append(dopts, ovsProbe(o.ovsdb))
+			dcfg.OVS = switchdev.OVSDBStatus(o.ovsdb)
 		}
-		rep, err := e.Doctor(ctx, dopts...)
+		if o.tree == "" && filepath.Clean(o.root) == "/" {
+			// On the running host, also ask the running ovs-vswitchd and
+			// the kernel whether offload is in effect.
+			st, closeState, _ := offloadstate.Dial(ctx, o.ovsdb) // what did not connect, Check reports
+			defer closeState()
+			dcfg.OffloadState = &st
+		}
+		if o.ovnNB != "" {
+			dcfg.OVNNorthbound = &ovnnb.Config{Endpoint: o.ovnNB}
+		}
+		rep, err := e.Doctor(ctx, dcfg)
 		if err != nil {
 			return err
 		}

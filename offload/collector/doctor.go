@@ -43,11 +43,11 @@ func (c *Collector) collectDoctor(ctx context.Context, s *sink) error {
 	fresh := rep != nil && !c.doctor.stale && time.Since(at) < c.cfg.DoctorInterval
 	c.mu.Unlock()
 	if !fresh {
-		var opts []switchdev.DoctorOption
+		var dcfg switchdev.DoctorConfig
 		if c.ovs != nil {
-			opts = append(opts, switchdev.WithOVSProbe(c.ovs.status))
+			dcfg.OVS = c.ovs.status
 		}
-		r, err := c.cfg.Engine.Doctor(ctx, opts...)
+		r, err := c.cfg.Engine.Doctor(ctx, dcfg)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/ovs/offloadstate"
+	"github.com/offloadkit/offloadkit/ovs/ovnnb"
 
 	"github.com/offloadkit/offloadkit/offload/errs"
 )
@@ -113,7 +115,7 @@ func (r *Report) String() string {
 }
 
 // OVSStatus is what the Doctor needs to know about Open vSwitch. The OVS
-// packages fill it in (see WithOVSProbe); without a probe, the Doctor only
+// packages fill it in (see DoctorConfig.OVS); without a probe, the Doctor only
 // looks for the ovs-vswitchd pid file and the OVSDB socket.
 type OVSStatus struct {
 	// Running: ovs-vswitchd is up.
@@ -126,27 +128,29 @@ type OVSStatus struct {
 	LoadBalancers int
 }
 
-// DoctorOption configures Doctor.
-type DoctorOption func(*doctorConfig)
-
-type doctorConfig struct {
-	ovs        func(context.Context) (OVSStatus, error)
-	ovsRunning func(context.Context) Check
-}
-
-// WithOVSProbe gives the Doctor a way to read OVS's configuration (over
-// OVSDB); the ovs packages provide one.
-func WithOVSProbe(f func(context.Context) (OVSStatus, error)) DoctorOption {
-	return func(c *doctorConfig) { c.ovs = f }
-}
-
-// WithOVSRunningProbe gives the Doctor the check that the running
-// ovs-vswitchd offloads (from the daemon's own answers and the kernel's
-// ingress qdiscs, not only the configured other_config:hw-offload). f
-// returns the "ovs-offload-running" check. Without it that check is
-// CheckUnknown and says why.
-func WithOVSRunningProbe(f func(context.Context) Check) DoctorOption {
-	return func(c *doctorConfig) { c.ovsRunning = f }
+// DoctorConfig configures Doctor. The zero DoctorConfig is valid: the
+// checks that need a connection to a daemon are unknown and say which field
+// would let them look.
+type DoctorConfig struct {
+	// OVS reads Open vSwitch's configuration (over OVSDB: hw-offload,
+	// tc-policy, whether ovs-vswitchd runs). Default nil: OVS's presence
+	// is read from its pid file and /proc, hw-offload is unknown.
+	// Privilege: read access to the OVSDB socket.
+	OVS func(context.Context) (OVSStatus, error)
+	// OffloadState, when set, asks the running ovs-vswitchd over its
+	// control socket and the kernel (the ingress qdiscs OVS's tc layer
+	// adds) whether hardware offload is in effect (ovs/offloadstate.Check):
+	// the "ovs-offload-running" check. Default nil: that check is unknown,
+	// since other_config:hw-offload only says what is configured.
+	// Privilege: the control socket (root), CAP_NET_ADMIN is not needed to
+	// list qdiscs.
+	OffloadState *offloadstate.Config
+	// OVNNorthbound, when set, reads the OVN northbound database's load
+	// balancers (ovs/ovnnb) for the "ovn-lb" check: any with a VIP uses
+	// dp_hash or hash selection, which the guides' NICs cannot offload.
+	// Default nil: OVS.LoadBalancers decides, else the check is unknown.
+	// Privilege: read access to the northbound database.
+	OVNNorthbound *ovnnb.Config
 }
 
 // Doctor checks everything the offload guides list as a prerequisite or a
@@ -159,11 +163,7 @@ func WithOVSRunningProbe(f func(context.Context) Check) DoctorOption {
 // never ok. On a root without proc/ (a copied or bundled tree) the
 // host-only checks (kernel, processes) are unknown and Report.Notes says
 // they were not run. The error is for a host that cannot be read at all.
-func (e *Engine) Doctor(ctx context.Context, opts ...DoctorOption) (*Report, error) {
-	var cfg doctorConfig
-	for _, o := range opts {
-		o(&cfg)
-	}
+func (e *Engine) Doctor(ctx context.Context, cfg DoctorConfig) (*Report, error) {
 	r := &Report{}
 	if !e.hostProc() {
 		r.Notes = append(r.Notes, fmt.Sprintf("host-only checks were not run: %s has no proc/ (a copied or bundled tree, not the running host), so the kernel release and running processes (NetworkManager, ovs-vswitchd, hados) are unknown", e.h.FS().Root()))
@@ -327,27 +327,78 @@ func (e *Engine) nmUnmanaged() bool {
 
 // checkOVS reports OVS presence, its hw-offload switch and OVN load
 // balancers.
-func (e *Engine) checkOVS(ctx context.Context, cfg doctorConfig) []Check {
+func (e *Engine) checkOVS(ctx context.Context, cfg DoctorConfig) []Check {
 	running := Check{Name: "ovs-offload-running", Subject: "host", Status: CheckUnknown,
-		Detail: "no probe of the running ovs-vswitchd was given (WithOVSRunningProbe): other_config:hw-offload only says what is configured, not what the running daemon does",
+		Detail: "the running ovs-vswitchd was not asked (DoctorConfig.OffloadState): other_config:hw-offload only says what is configured, not what the running daemon does",
 		Fix:    "ovs-appctl dpctl/dump-flows type=offloaded must list flows while traffic runs"}
-	if cfg.ovsRunning != nil {
-		running = cfg.ovsRunning(ctx)
+	if cfg.OffloadState != nil {
+		running = runningCheck(offloadstate.Check(ctx, *cfg.OffloadState))
 	}
 	checks := e.checkOVSConfig(ctx, cfg)
+	if cfg.OVNNorthbound != nil {
+		checks[2] = ovnCheck(ctx, *cfg.OVNNorthbound)
+	}
 	return append(checks[:2:2], running, checks[2])
+}
+
+// runningCheck is the "ovs-offload-running" check from the running
+// daemon's answer: in effect is ok, not in effect is a failure, and a
+// question the evidence left open is unknown, each with the reason.
+func runningCheck(r offloadstate.Result) Check {
+	c := Check{Name: "ovs-offload-running", Subject: "host", Detail: r.Reason}
+	if r.Version != "" {
+		c.Detail = "ovs-vswitchd " + r.Version + ": " + r.Reason
+	}
+	switch r.State {
+	case offloadstate.InEffect:
+		c.Status = CheckOK
+	case offloadstate.NotInEffect:
+		c.Status = CheckFail
+		c.Fix = "ovs-vsctl set Open_vSwitch . other_config:hw-offload=true, restart ovs-vswitchd, and attach the representors (kernel datapath, tc flow API)"
+	default:
+		c.Status = CheckUnknown
+		c.Fix = "ovs-appctl dpctl/dump-flows type=offloaded must list flows while traffic runs"
+	}
+	return c
+}
+
+// ovnCheck is the "ovn-lb" check from the OVN northbound database.
+func ovnCheck(ctx context.Context, cfg ovnnb.Config) Check {
+	c := Check{Name: "ovn-lb", Subject: "host",
+		Fix: "disable OVN load balancing where offload matters (Kube-OVN: ENABLE_LB=false), as the guides say"}
+	lbs, err := ovnnb.LoadBalancers(ctx, cfg)
+	if err != nil {
+		c.Status, c.Detail = CheckUnknown, "cannot read the OVN northbound database: "+err.Error()
+		return c
+	}
+	blocking := ovnnb.Blocking(lbs)
+	if len(blocking) == 0 {
+		c.Status, c.Detail, c.Fix = CheckOK, fmt.Sprintf("%d OVN load balancers, none with a VIP: no dp_hash or hash flows", len(lbs)), ""
+		return c
+	}
+	var names []string
+	for i, lb := range blocking {
+		if i == 5 {
+			names = append(names, fmt.Sprintf("and %d more", len(blocking)-5))
+			break
+		}
+		names = append(names, lb.Name+" ("+lb.Selection()+")")
+	}
+	c.Status = CheckFail
+	c.Detail = fmt.Sprintf("%d OVN load balancers select backends with dp_hash or hash, which these NICs cannot offload; their flows stay in software: %s", len(blocking), strings.Join(names, ", "))
+	return c
 }
 
 // checkOVSConfig reports OVS presence, its configured hw-offload switch
 // and OVN load balancers.
-func (e *Engine) checkOVSConfig(ctx context.Context, cfg doctorConfig) []Check {
+func (e *Engine) checkOVSConfig(ctx context.Context, cfg DoctorConfig) []Check {
 	ovs := Check{Name: "ovs", Subject: "host"}
 	hw := Check{Name: "ovs-hw-offload", Subject: "host"}
 	lb := Check{Name: "ovn-lb", Subject: "host", Status: CheckUnknown,
 		Detail: "OVN load balancers use dp_hash and hash actions, which these NICs cannot offload; such flows stay in software",
 		Fix:    "disable OVN load balancing where offload matters (Kube-OVN: ENABLE_LB=false), as the guides say"}
-	if cfg.ovs != nil {
-		st, err := cfg.ovs(ctx)
+	if cfg.OVS != nil {
+		st, err := cfg.OVS(ctx)
 		if err != nil {
 			ovs.Status, ovs.Detail = CheckUnknown, "cannot read OVS: "+err.Error()
 			ovs.Fix = "start Open vSwitch 2.8 or later, or point the probe at its OVSDB socket"
@@ -392,7 +443,7 @@ func (e *Engine) checkOVSConfig(ctx context.Context, cfg doctorConfig) []Check {
 	default:
 		ovs.Status, ovs.Detail, ovs.Fix = CheckUnknown, "no ovs-vswitchd found (it may run in a container: Kube-OVN's ovs-ovn pod)", "install and start Open vSwitch 2.8 or later"
 	}
-	hw.Status, hw.Detail = CheckUnknown, "other_config:hw-offload needs an OVSDB connection (pass WithOVSProbe)"
+	hw.Status, hw.Detail = CheckUnknown, "other_config:hw-offload needs an OVSDB connection (DoctorConfig.OVS)"
 	hw.Fix = "ovs-vsctl get Open_vSwitch . other_config:hw-offload must print \"true\""
 	return []Check{ovs, hw, lb}
 }

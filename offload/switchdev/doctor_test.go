@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/offloadkit/offloadkit/offload/switchdev"
+	"github.com/offloadkit/offloadkit/ovs/ovnnb"
+	"github.com/offloadkit/offloadkit/ovs/ovnnb/ovnnbtest"
 
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/offloadtest"
@@ -39,7 +41,7 @@ func TestDoctor(t *testing.T) {
 	writeFile(t, tr.Root, "proc/sys/kernel/osrelease", "5.4.0-150-generic\n")
 	writeFile(t, tr.Root, "proc/812/comm", "NetworkManager\n")
 	writeFile(t, tr.Root, "sys/class/net/enp132s0f1np1/operstate", "down\n")
-	rep, err := h.Doctor(ctx)
+	rep, err := h.Doctor(ctx, switchdev.DoctorConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,9 +84,9 @@ func TestDoctor(t *testing.T) {
 	if err := p.Apply(ctx); err != nil {
 		t.Fatal(err)
 	}
-	probe := switchdev.WithOVSProbe(func(context.Context) (switchdev.OVSStatus, error) {
+	probe := switchdev.DoctorConfig{OVS: func(context.Context) (switchdev.OVSStatus, error) {
 		return switchdev.OVSStatus{Running: true, HWOffload: true, TCPolicy: "none", LoadBalancers: 3}, nil
-	})
+	}}
 	rep, err = h.Doctor(ctx, probe)
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +113,7 @@ func TestDoctorEmptyHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer h.Close()
-	rep, err := switchdev.New(h, switchdev.Config{}).Doctor(context.Background())
+	rep, err := switchdev.New(h, switchdev.Config{}).Doctor(context.Background(), switchdev.DoctorConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +132,7 @@ func TestDoctorNoProc(t *testing.T) {
 			continue // 16x256 VFs: the same checks, a minute to build
 		}
 		_, h := openTree(t, name)
-		rep, err := h.Doctor(context.Background())
+		rep, err := h.Doctor(context.Background(), switchdev.DoctorConfig{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,7 +170,7 @@ func TestDoctorDPUWithoutHostVFs(t *testing.T) {
 	spec.PFs[0].FixedReps = spec.PFs[0].FixedReps[:2] // host PF and SF representors only
 	tr := offloadtest.New(t, spec)
 	h := newTestHost(tr.Host(t))
-	rep, err := h.Doctor(context.Background())
+	rep, err := h.Doctor(context.Background(), switchdev.DoctorConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,5 +178,42 @@ func TestDoctorDPUWithoutHostVFs(t *testing.T) {
 		if c.Name == "sriov" && (c.Status != switchdev.CheckFail || !strings.Contains(c.Fix, "on the host side") || strings.HasPrefix(c.Fix, "create VFs: echo N > /sys/bus/pci/devices/0000:03:00.0")) {
 			t.Errorf("sriov check on a DPU without host VFs: %+v", c)
 		}
+	}
+}
+
+// TestDoctorOVNNorthbound: the ovn-lb check reads a real OVN northbound
+// database (ovsdb-server with Debian's schema): ok with no load balancer,
+// FAIL naming a load balancer with a VIP and its dp_hash selection, unknown
+// with the reason when the database cannot be reached.
+func TestDoctorOVNNorthbound(t *testing.T) {
+	ep := ovnnbtest.Start(t)
+	_, h := openTree(t, "cx5-switchdev")
+	ctx := context.Background()
+	check := func(cfg switchdev.DoctorConfig) switchdev.Check {
+		t.Helper()
+		rep, err := h.Doctor(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range rep.Checks {
+			if c.Name == "ovn-lb" {
+				return c
+			}
+		}
+		t.Fatalf("no ovn-lb check:\n%s", rep)
+		return switchdev.Check{}
+	}
+	nb := switchdev.DoctorConfig{OVNNorthbound: &ovnnb.Config{Endpoint: ep}}
+	if c := check(nb); c.Status != switchdev.CheckOK {
+		t.Errorf("empty northbound database: %+v", c)
+	}
+	ovnnbtest.Seed(t, ep, &ovnnbtest.LoadBalancer{UUID: "lb", Name: "cluster-tcp-loadbalancer",
+		VIPs: map[string]string{"10.96.0.10:53": "10.16.0.2:53"}})
+	if c := check(nb); c.Status != switchdev.CheckFail || !strings.Contains(c.Detail, "cluster-tcp-loadbalancer (dp_hash)") || !strings.Contains(c.Fix, "ENABLE_LB=false") {
+		t.Errorf("a dp_hash load balancer: %+v", c)
+	}
+	gone := switchdev.DoctorConfig{OVNNorthbound: &ovnnb.Config{Endpoint: "unix:" + t.TempDir() + "/nb.sock"}}
+	if c := check(gone); c.Status != switchdev.CheckUnknown || !strings.Contains(c.Detail, "cannot read the OVN northbound database") {
+		t.Errorf("unreachable database: %+v", c)
 	}
 }
