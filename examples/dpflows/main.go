@@ -7,6 +7,7 @@
 //	dpflows -json testdata/ovs/yusur-offloaded.txt
 //	dpflows -unixctl -type offloaded          # needs access to the socket
 //	dpflows -unixctl -ctl /run/openvswitch/ovs-vswitchd.1234.ctl
+//	dpflows -kernel                           # from the kernel, without ovs-vswitchd
 //
 // Each JSON object has: line (1-based input line), ufid (if any), match
 // (attribute name to its text inside the parentheses, in input order),
@@ -38,6 +39,7 @@ type config struct {
 	json     bool
 	strict   bool
 	unixctl  bool
+	kernel   bool
 	ctl      string
 	verbose  bool
 	dumpType string
@@ -54,6 +56,7 @@ func main() {
 	flag.BoolVar(&c.json, "json", false, "print one JSON object per flow instead of the report")
 	flag.BoolVar(&c.strict, "strict", false, "strict parsing; exit 1 if any line does not parse")
 	flag.BoolVar(&c.unixctl, "unixctl", false, "dump the flows of the running ovs-vswitchd over its control socket")
+	flag.BoolVar(&c.kernel, "kernel", false, "read the flows of the OVS kernel datapath from the kernel (ovs_flow netlink family), without ovs-vswitchd; needs the openvswitch module")
 	flag.StringVar(&c.ctl, "ctl", "", "control socket `PATH` for -unixctl (default: from OVS_RUNDIR or /var/run/openvswitch and the pidfile)")
 	flag.BoolVar(&c.verbose, "m", true, "with -unixctl, ask for -m output (ufid, offloaded, dp)")
 	flag.StringVar(&c.dumpType, "type", "", "with -unixctl, the dump-flows type= filter (offloaded, non-offloaded, ovs, tc, dpdk, ...)")
@@ -86,6 +89,8 @@ func run(ctx context.Context, w io.Writer, stdin io.Reader, c config) error {
 	var sc *dpflow.Scanner
 	source := "stdin"
 	switch {
+	case c.kernel:
+		return runKernel(ctx, w, c)
 	case c.unixctl:
 		if c.file != "" {
 			return errors.New("-unixctl and a FILE argument exclude each other")
