@@ -8,9 +8,18 @@ import (
 
 	"github.com/mdlayher/netlink"
 	"github.com/mdlayher/netlink/nltest"
-	"golang.org/x/sys/unix"
 
 	"github.com/offloadkit/offloadkit/ovs/datapath"
+)
+
+// The generic netlink controller's numbers (linux/genetlink.h), spelled
+// out so the tests build on every OS.
+const (
+	genlIDCtrl         = 0x10 // GENL_ID_CTRL
+	ctrlCmdNewFamily   = 1    // CTRL_CMD_NEWFAMILY
+	ctrlAttrFamilyID   = 1    // CTRL_ATTR_FAMILY_ID
+	ctrlAttrFamilyName = 2    // CTRL_ATTR_FAMILY_NAME
+	ctrlAttrFamilyVers = 3    // CTRL_ATTR_VERSION
 )
 
 // Family ids the fake kernel hands out (real kernels assign them at module
@@ -49,7 +58,7 @@ func (k *fakeKernel) serve(reqs []netlink.Message) ([]netlink.Message, error) {
 		return nil, syscall.EINVAL
 	}
 	cmd := req.Data[0]
-	if req.Header.Type == unix.GENL_ID_CTRL {
+	if req.Header.Type == genlIDCtrl {
 		return k.family(req)
 	}
 	if len(req.Data) < 8 {
@@ -103,7 +112,7 @@ func (k *fakeKernel) family(req netlink.Message) ([]netlink.Message, error) {
 	}
 	var name string
 	for ad.Next() {
-		if ad.Type() == unix.CTRL_ATTR_FAMILY_NAME {
+		if ad.Type() == ctrlAttrFamilyName {
 			name = ad.String()
 		}
 	}
@@ -114,16 +123,16 @@ func (k *fakeKernel) family(req netlink.Message) ([]netlink.Message, error) {
 		return nil, syscall.ENOENT
 	}
 	ae := netlink.NewAttributeEncoder()
-	ae.Uint16(unix.CTRL_ATTR_FAMILY_ID, id)
-	ae.String(unix.CTRL_ATTR_FAMILY_NAME, name)
-	ae.Uint32(unix.CTRL_ATTR_VERSION, vers[name])
+	ae.Uint16(ctrlAttrFamilyID, id)
+	ae.String(ctrlAttrFamilyName, name)
+	ae.Uint32(ctrlAttrFamilyVers, vers[name])
 	b, err := ae.Encode()
 	if err != nil {
 		return nil, err
 	}
 	return []netlink.Message{{
-		Header: netlink.Header{Type: unix.GENL_ID_CTRL, Sequence: req.Header.Sequence, PID: nltest.PID},
-		Data:   append([]byte{unix.CTRL_CMD_NEWFAMILY, 2, 0, 0}, b...),
+		Header: netlink.Header{Type: genlIDCtrl, Sequence: req.Header.Sequence, PID: nltest.PID},
+		Data:   append([]byte{ctrlCmdNewFamily, 2, 0, 0}, b...),
 	}}, nil
 }
 
