@@ -181,7 +181,7 @@ func (c *Client) Flows(ctx context.Context, dp int, opts FlowOptions) iter.Seq2[
 		const op = "dump ovs flows"
 		dev := dpName(dp)
 		var names map[uint32]string
-		if opts.Names {
+		if opts.Names && !opts.CountersOnly {
 			vps, err := c.Vports(ctx, dp)
 			if err != nil {
 				yield(nil, err)
@@ -192,7 +192,13 @@ func (c *Client) Flows(ctx context.Context, dp int, opts FlowOptions) iter.Seq2[
 		d := NewDecoder(opts, names)
 		d.NowMsec = c.now
 		f := new(Flow)
-		req := request(c.flowFam, cmdGet, dp, nil)
+		var attrs []byte
+		if opts.CountersOnly {
+			// OVS_FLOW_ATTR_UFID_FLAGS: OMIT_KEY|OMIT_MASK|OMIT_ACTIONS.
+			attrs = []byte{8, 0, flowAttrUFIDFlags, 0, 0, 0, 0, 0}
+			binary.NativeEndian.PutUint32(attrs[4:], ufidOmitKey|ufidOmitMask|ufidOmitActions)
+		}
+		req := request(c.flowFam, cmdGet, dp, attrs)
 		delivered := 0
 		for attempt := 0; ; attempt++ {
 			seen, stopped := 0, false

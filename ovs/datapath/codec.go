@@ -158,7 +158,8 @@ func DecodeVport(b []byte) (Vport, error) {
 // buffers: decoding n flows costs one string allocation per flow plus the
 // growth of the reused slices. A Decoder is not safe for concurrent use.
 type Decoder struct {
-	f formatter
+	f        formatter
+	counters bool
 	// NowMsec returns CLOCK_MONOTONIC in milliseconds, the clock of
 	// OVS_FLOW_ATTR_USED; nil leaves Flow.Used zero.
 	NowMsec func() uint64
@@ -167,7 +168,7 @@ type Decoder struct {
 // NewDecoder returns a Decoder rendering as opts says. names maps odp
 // port numbers to vport names for opts.Names (nil: numbers).
 func NewDecoder(opts FlowOptions, names map[uint32]string) *Decoder {
-	d := &Decoder{}
+	d := &Decoder{counters: opts.CountersOnly}
 	d.f.verbose = !opts.Terse
 	if opts.Names {
 		d.f.names = names
@@ -250,6 +251,13 @@ func (d *Decoder) Decode(b []byte, f *Flow) error {
 		f.RawMask = nil
 	}
 
+	if d.counters || (f.RawKey == nil && f.RawActions == nil) {
+		// A counters-only dump (where the kernel still sends the key of
+		// a flow without a UFID, as its identifier), or a kernel that
+		// sent neither: nothing to render.
+		f.Flow.Match, f.Flow.Actions = match, acts
+		return nil
+	}
 	fm := &d.f
 	fm.buf, fm.match, fm.actions = fm.buf[:0], fm.match[:0], fm.actions[:0]
 	mode := maskNone

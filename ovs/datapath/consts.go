@@ -61,6 +61,13 @@ const (
 	flowAttrPad       = 11 // OVS_FLOW_ATTR_PAD
 )
 
+// OVS_UFID_F_* bits of OVS_FLOW_ATTR_UFID_FLAGS.
+const (
+	ufidOmitKey     = 1 << 0 // OVS_UFID_F_OMIT_KEY
+	ufidOmitMask    = 1 << 1 // OVS_UFID_F_OMIT_MASK
+	ufidOmitActions = 1 << 2 // OVS_UFID_F_OMIT_ACTIONS
+)
+
 // enum ovs_key_attr.
 const (
 	keyEncap        = 1  // OVS_KEY_ATTR_ENCAP

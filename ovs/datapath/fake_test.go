@@ -42,7 +42,8 @@ type fakeKernel struct {
 	// interrupt marks the next n flow dumps NLM_F_DUMP_INTR (on their
 	// last message, as nl_dump_check_consistent would).
 	interrupt int
-	dumps     int // flow dumps answered
+	dumps     int    // flow dumps answered
+	lastFlow  []byte // attributes of the last flow dump request
 }
 
 func (k *fakeKernel) conn() *netlink.Conn { return nltest.Dial(k.serve) }
@@ -77,6 +78,7 @@ func (k *fakeKernel) serve(reqs []netlink.Message) ([]netlink.Message, error) {
 		if req.Header.Type == famFlow {
 			src = k.flows
 			k.dumps++
+			k.lastFlow = append([]byte(nil), req.Data[8:]...)
 		}
 		p, ok := src[dp]
 		if !ok {

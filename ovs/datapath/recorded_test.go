@@ -1,6 +1,7 @@
 package datapath_test
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -82,6 +83,22 @@ func TestRecordedReplies(t *testing.T) {
 	}
 	if n != len(want) {
 		t.Errorf("%d kernel flows, %d in the text dump", n, len(want))
+	}
+	// Counters only: the kernel is asked to omit key, mask and actions
+	// (OVS_FLOW_ATTR_UFID_FLAGS 7), and nothing is rendered.
+	n = 0
+	for f, err := range c.Flows(ctx, dp.Ifindex, datapath.FlowOptions{CountersOnly: true, Names: true}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		w := want[f.UFID]
+		if w == nil || f.Packets != w.Packets || f.Bytes != w.Bytes || len(f.Flow.Match) != 0 || len(f.Flow.Actions) != 0 {
+			t.Errorf("counters-only flow %s: %d packets %d bytes, %d match attributes", f.UFID, f.Packets, f.Bytes, len(f.Flow.Match))
+		}
+	}
+	if n != len(want) || !bytes.Equal(k.lastFlow, []byte{8, 0, 10, 0, 7, 0, 0, 0}) {
+		t.Errorf("counters-only: %d flows, request attributes %x", n, k.lastFlow)
 	}
 	// Terse rendering agrees with the text parser too.
 	for f, err := range c.Flows(ctx, dp.Ifindex, datapath.FlowOptions{Terse: true}) {

@@ -162,4 +162,12 @@ type FlowOptions struct {
 	// Names renders ports (in_port, output actions) by vport name, as
 	// dump-flows --names does; the vports are listed once per dump.
 	Names bool
+	// CountersOnly asks the kernel to leave out each flow's key, mask and
+	// actions (OVS_UFID_F_OMIT_KEY|OMIT_MASK|OMIT_ACTIONS, what
+	// ovs-vswitchd's revalidators ask for): flows then carry only their
+	// UFID, packets, bytes, used time and tcp flags, with no Match,
+	// Actions or InPort. For collectors that scrape counters: the kernel
+	// does a fraction of the work and nothing is rendered. Flows installed
+	// without a UFID cannot be told apart in this mode.
+	CountersOnly bool
 }
