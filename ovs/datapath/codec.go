@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unsafe"
 
 	"github.com/offloadkit/offloadkit/offload/errs"
 	"github.com/offloadkit/offloadkit/ovs/dpflow"
@@ -16,6 +17,14 @@ import (
 // fuzz targets read exactly what the Client reads.
 
 var errShort = errors.New("shorter than struct ovs_header")
+
+// arenaSize is the size of the text arenas; a flow starts a new one when
+// fewer than arenaMin bytes are left (a longer flow grows it by append,
+// which copies and leaves the old array to the strings already made).
+const (
+	arenaSize = 64 << 10
+	arenaMin  = 4 << 10
+)
 
 func ovsHeader(b []byte, what string) (int, []byte, error) {
 	if len(b) < ovsHeaderLen {
@@ -155,8 +164,10 @@ func DecodeVport(b []byte) (Vport, error) {
 
 // Decoder decodes OVS_FLOW_CMD_NEW/GET reply payloads into Flows,
 // rendering keys, masks and actions as dump-flows text. It reuses its
-// buffers: decoding n flows costs one string allocation per flow plus the
-// growth of the reused slices. A Decoder is not safe for concurrent use.
+// buffers and renders the text of consecutive flows into shared 64 KiB
+// arenas (as dpflow's Scanner shares its input chunks): a dump allocates
+// about once per hundred flows, and a Flow kept with Clone keeps its
+// arena alive. A Decoder is not safe for concurrent use.
 type Decoder struct {
 	f        formatter
 	counters bool
@@ -177,7 +188,7 @@ func NewDecoder(opts FlowOptions, names map[uint32]string) *Decoder {
 }
 
 // Decode decodes one flow message payload into f, reusing f's slices.
-// Strings in f are fresh; RawKey, RawMask, RawActions and Unknown
+// Strings in f stay valid (they are never overwritten); RawKey, RawMask, RawActions and Unknown
 // alias b. A
 // message with a truncated attribute is an error matching
 // errs.ErrInvalidArgument; attributes unknown to this package are kept in
@@ -258,16 +269,30 @@ func (d *Decoder) Decode(b []byte, f *Flow) error {
 		f.Flow.Match, f.Flow.Actions = match, acts
 		return nil
 	}
+	// The text is rendered into an arena of arenaSize bytes shared by
+	// consecutive flows, and its strings point into it: one allocation
+	// per arena instead of one per flow, which is most of the garbage a
+	// dump makes. Bytes that back a string are never written again: a
+	// flow only appends past them, and a full arena is replaced, not
+	// reused.
 	fm := &d.f
-	fm.buf, fm.match, fm.actions = fm.buf[:0], fm.match[:0], fm.actions[:0]
+	if cap(fm.buf)-len(fm.buf) < arenaMin {
+		fm.buf = make([]byte, 0, arenaSize)
+	}
+	start := len(fm.buf)
+	fm.match, fm.actions = fm.match[:0], fm.actions[:0]
 	mode := maskNone
 	if hasMask {
 		mode = maskAttrs
 	}
 	fm.keys(f.RawKey, f.RawMask, mode, true)
 	fm.actionList(f.RawActions, true)
-	s := string(fm.buf)
+	var s string
+	if n := len(fm.buf) - start; n > 0 {
+		s = unsafe.String(&fm.buf[start], n)
+	}
 	for _, sp := range fm.match {
+		sp.start, sp.name, sp.end = sp.start-start, sp.name-start, sp.end-start
 		a := dpflow.Attr{Name: s[sp.start:sp.name], Text: s[sp.start:sp.end]}
 		if a.Name == "in_port" {
 			f.InPort = a.Args()
@@ -275,6 +300,7 @@ func (d *Decoder) Decode(b []byte, f *Flow) error {
 		match = append(match, a)
 	}
 	for _, sp := range fm.actions {
+		sp.start, sp.name, sp.end = sp.start-start, sp.name-start, sp.end-start
 		name := s[sp.start:sp.name]
 		if sp.name == sp.end && len(name) > 0 && !isActionWord(name) {
 			name = "output"
