@@ -134,6 +134,34 @@ func DecodeVport(b []byte) (Vport, error) {
 		case vportAttrOptions:
 			p.Options = v
 			return true
+		case vportAttrUpcallPID:
+			if len(v)%4 == 0 {
+				p.UpcallPIDs = make([]uint32, len(v)/4)
+				for i := range p.UpcallPIDs {
+					p.UpcallPIDs[i] = binary.NativeEndian.Uint32(v[4*i:])
+				}
+				return true
+			}
+		case vportAttrUpcallStats:
+			var u VportUpcallStats
+			ok := true
+			left := attrs(v, func(t uint16, a []byte) bool {
+				if len(a) != 8 {
+					ok = false
+					return false
+				}
+				switch t {
+				case 0: // OVS_VPORT_UPCALL_ATTR_SUCCESS
+					u.Success = binary.NativeEndian.Uint64(a)
+				case 1: // OVS_VPORT_UPCALL_ATTR_FAIL
+					u.Fail = binary.NativeEndian.Uint64(a)
+				}
+				return true
+			})
+			if ok && left == 0 {
+				p.Upcalls = &u
+				return true
+			}
 		case vportAttrStats:
 			if s, ok := u64s(v, 8); ok {
 				p.Stats = &VportStats{s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]}

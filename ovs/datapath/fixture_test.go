@@ -8,12 +8,17 @@ import (
 	"testing"
 )
 
-// fixtureFile holds replies recorded from a real kernel; testdata/README.md
-// says how it was captured.
-const fixtureFile = "testdata/linux-6.1-ovs-3.1.txt"
+// fixtureFiles hold replies recorded from real kernels; testdata/README.md
+// says how they were captured. The first is the default fixture.
+var fixtureFiles = []string{"testdata/linux-6.1-ovs-3.1.txt", "testdata/linux-6.12-ovs-3.1.txt"}
 
-// fixture reads the "<kind> <hex>" and "text <line>" lines of the fixture.
+// fixture reads the "<kind> <hex>" and "text <line>" lines of the 6.1
+// fixture.
 func fixture(tb testing.TB) (msgs map[string][][]byte, text []string) {
+	return fixtureOf(tb, fixtureFiles[0])
+}
+
+func fixtureOf(tb testing.TB, fixtureFile string) (msgs map[string][][]byte, text []string) {
 	tb.Helper()
 	fh, err := os.Open(fixtureFile)
 	if err != nil {
@@ -44,13 +49,15 @@ func fixture(tb testing.TB) (msgs map[string][][]byte, text []string) {
 	return msgs, text
 }
 
-// fixturePayloads returns the recorded messages of one kind without their
-// generic netlink header: what the decoders take.
+// fixturePayloads returns the recorded messages of one kind, from every
+// fixture, without their generic netlink header: what the decoders take.
 func fixturePayloads(tb testing.TB, kind string) [][]byte {
-	msgs, _ := fixture(tb)
 	var out [][]byte
-	for _, m := range msgs[kind] {
-		out = append(out, m[4:])
+	for _, file := range fixtureFiles {
+		msgs, _ := fixtureOf(tb, file)
+		for _, m := range msgs[kind] {
+			out = append(out, m[4:])
+		}
 	}
 	return out
 }

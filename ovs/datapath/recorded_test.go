@@ -12,13 +12,19 @@ import (
 	"github.com/offloadkit/offloadkit/ovs/dpflow"
 )
 
-// TestRecordedReplies replays the replies recorded from the 6.1 kernel in
-// the guest through the fake kernel and checks the decoded flows against
+// TestRecordedReplies replays the replies recorded from the 6.1 and 6.12
+// kernels in the guest through the fake kernel and checks the decoded flows against
 // the `dpctl/dump-flows -m --no-names` text ovs-vswitchd printed for the
 // same flows at the same moment: UFID, match and mask, actions, packets,
 // bytes, tcp flags, field by field.
 func TestRecordedReplies(t *testing.T) {
-	msgs, text := fixture(t)
+	for _, file := range fixtureFiles {
+		t.Run(file, func(t *testing.T) { testRecorded(t, file) })
+	}
+}
+
+func testRecorded(t *testing.T, fixtureFile string) {
+	msgs, text := fixtureOf(t, fixtureFile)
 	if len(msgs["dp"]) == 0 || len(msgs["vport"]) == 0 || len(msgs["flow"]) == 0 || len(text) == 0 {
 		t.Fatalf("%s lacks dp, vport, flow or text lines", fixtureFile)
 	}
@@ -47,8 +53,12 @@ func TestRecordedReplies(t *testing.T) {
 	var names []string
 	for _, v := range vps {
 		names = append(names, v.Name+"/"+v.Type.String())
-		if v.Ifindex == 0 || v.Stats == nil || len(v.Unknown) > 1 {
-			t.Errorf("vport %+v: want an ifindex and stats", v)
+		if v.Ifindex == 0 || v.Stats == nil || len(v.Unknown) > 0 || len(v.UpcallPIDs) == 0 {
+			t.Errorf("vport %+v: want an ifindex, stats, upcall pids and nothing unknown", v)
+		}
+		// Upcall statistics are new in 6.3: in the 6.12 replies, not 6.1's.
+		if want := strings.Contains(fixtureFile, "6.12"); (v.Upcalls != nil) != want {
+			t.Errorf("vport %s: upcall stats %+v, want them reported: %v", v.Name, v.Upcalls, want)
 		}
 	}
 	if d := cmp.Diff([]string{"ovs-system/internal", "brdp/internal", "dq1/netdev", "dq2/netdev"}, names); d != "" {
@@ -78,7 +88,7 @@ func TestRecordedReplies(t *testing.T) {
 			t.Errorf("ufid %s (-dump-flows +kernel):\n%s", f.UFID, d)
 		}
 		if len(f.Unknown) != 0 {
-			t.Errorf("ufid %s: unknown attributes %v from a 6.1 kernel", f.UFID, f.Unknown)
+			t.Errorf("ufid %s: unknown attributes %v from a 6.1/6.12 kernel", f.UFID, f.Unknown)
 		}
 	}
 	if n != len(want) {

@@ -92,6 +92,12 @@ type Vport struct {
 	NetNSID *int32
 	// Stats holds the port counters; nil when not reported.
 	Stats *VportStats
+	// UpcallPIDs are the netlink port ids ovs-vswitchd receives this
+	// port's upcalls on (OVS_VPORT_ATTR_UPCALL_PID); 0 means none.
+	UpcallPIDs []uint32
+	// Upcalls counts upcalls sent and failed (OVS_VPORT_ATTR_UPCALL_STATS,
+	// 6.3 and later); nil when not reported.
+	Upcalls *VportUpcallStats
 	// Options is the raw OVS_VPORT_ATTR_OPTIONS nest (tunnel ports: the
 	// destination port and extensions); nil when absent.
 	Options []byte
@@ -103,6 +109,11 @@ type Vport struct {
 type VportStats struct {
 	RxPackets, TxPackets, RxBytes, TxBytes   uint64
 	RxErrors, TxErrors, RxDropped, TxDropped uint64
+}
+
+// VportUpcallStats is the OVS_VPORT_ATTR_UPCALL_STATS nest.
+type VportUpcallStats struct {
+	Success, Fail uint64
 }
 
 // RawAttr is a netlink attribute kept undecoded: its type (without the
