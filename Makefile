@@ -22,6 +22,7 @@ DEBS += busybox-static        # vmtest: the guest's userland
 DEBS += kmod                  # vmtest: modules in the guest
 DEBS += cpio                  # vmtest: initramfs tooling
 DEBS += linux-source-6.1      # vmtest: the netdevsim kernel is built from it (then cached)
+DEBS += linux-source-6.12     # vmtest: the second guest kernel (netdevsim-6.12), likewise
 DEBS += bc                    # vmtest kernel build ...
 DEBS += flex
 DEBS += bison
@@ -93,11 +94,19 @@ unit:
 	cd offload/sriovnet/consumers && $(GO) vet ./... && $(GO) test -race -shuffle=on -count=1 ./...
 
 # Tier 3: boots a real kernel under qemu (TCG) and runs the vmtest-tagged tests
-# there (internal/vmtest, hack/vmtest/README.md). VMTEST_KERNEL=netdevsim (default: built
-# once from linux-source-6.1, 35 min cold on a busy 2-core box, then cached) or debian (stock
-# linux-image-6.1.0-N-amd64, no netdevsim). Cache: ${OFFLOADKIT_CACHE:-$HOME/.cache/offloadkit}.
-# VMTEST_FLAGS passes e.g. "-v -run TestX" to the harness.
-VMTEST_KERNEL ?= netdevsim
+# there (internal/vmtest, hack/vmtest/README.md), once per kernel in
+# VMTEST_KERNELS: netdevsim (built once from linux-source-6.1) and
+# netdevsim-6.12 (from linux-source-6.12), each cached by its inputs. Pick one
+# with VMTEST_KERNEL=netdevsim|netdevsim-6.12|debian (stock
+# linux-image-6.1.0-N-amd64, no netdevsim). Cold, both kernels build one after
+# the other under nice (see hack/vmtest/README.md for the times). Cache:
+# ${OFFLOADKIT_CACHE:-$HOME/.cache/offloadkit}. VMTEST_FLAGS passes e.g.
+# "-v -run TestX" to the harness.
+VMTEST_KERNELS ?= netdevsim netdevsim-6.12
+VMTEST_KERNEL ?=
 VMTEST_FLAGS ?=
 vmtest: deps
-	$(GO) run ./internal/vmtest/cmd/vmtest -kernel $(VMTEST_KERNEL) $(VMTEST_FLAGS)
+	@rc=0; for k in $(or $(VMTEST_KERNEL),$(VMTEST_KERNELS)); do \
+		echo "== vmtest on kernel $$k"; \
+		$(GO) run ./internal/vmtest/cmd/vmtest -kernel $$k $(VMTEST_FLAGS) || rc=$$?; \
+	done; exit $$rc

@@ -7,6 +7,12 @@
 //     multi-megabyte dumps with little allocation, and builds the offload
 //     verification report (which flows are in hardware, which are not and
 //     the likely reason).
+//   - ovs/datapath reads the OVS kernel datapath from the kernel (the
+//     ovs_datapath, ovs_vport and ovs_flow generic netlink families):
+//     datapaths, vports, and every flow streamed into the same dpflow types,
+//     without ovs-vswitchd.
+//   - ovs/placement joins those flows with the tc filters on the vports'
+//     netdevs by UFID: every flow with where it runs, from the kernel alone.
 //   - ovs/unixctl talks JSON-RPC to ovs-vswitchd's control socket (what
 //     ovs-appctl does), with helpers that return parsed dpflow flows.
 //   - ovs/ovsdb reads and writes the Open_vSwitch table's other_config

@@ -8,6 +8,7 @@
 //	dpflows -unixctl -type offloaded          # needs access to the socket
 //	dpflows -unixctl -ctl /run/openvswitch/ovs-vswitchd.1234.ctl
 //	dpflows -type offloaded dump.txt          # a dump taken with type=offloaded
+//	dpflows -kernel                           # from the kernel, without ovs-vswitchd
 //
 // -type says what the dump holds: with -unixctl it is the type= filter
 // passed to OVS; for a FILE or stdin it says which filter the dump was
@@ -50,6 +51,7 @@ type config struct {
 	json     bool
 	strict   bool
 	unixctl  bool
+	kernel   bool
 	ctl      string
 	verbose  bool
 	dumpType string
@@ -66,6 +68,7 @@ func main() {
 	flag.BoolVar(&c.json, "json", false, "print one JSON object per flow instead of the report")
 	flag.BoolVar(&c.strict, "strict", false, "strict parsing; exit 1 if any line does not parse")
 	flag.BoolVar(&c.unixctl, "unixctl", false, "dump the flows of the running ovs-vswitchd over its control socket")
+	flag.BoolVar(&c.kernel, "kernel", false, "read the flows of the OVS kernel datapath from the kernel (ovs_flow netlink family), without ovs-vswitchd; needs the openvswitch module")
 	flag.StringVar(&c.ctl, "ctl", "", "control socket `PATH` for -unixctl (default: from OVS_RUNDIR or /var/run/openvswitch and the pidfile)")
 	flag.BoolVar(&c.verbose, "m", true, "with -unixctl, ask for -m output (ufid, offloaded, dp)")
 	flag.StringVar(&c.dumpType, "type", "", "the dump-flows type= filter (offloaded, non-offloaded, partially-offloaded, ovs, tc, dpdk, all; comma separated): with -unixctl passed to OVS, for a FILE the filter it was taken with")
@@ -125,6 +128,8 @@ func run(ctx context.Context, w io.Writer, stdin io.Reader, c config) error {
 	var sc *dpflow.Scanner
 	source := "stdin"
 	switch {
+	case c.kernel:
+		return runKernel(ctx, w, c)
 	case c.unixctl:
 		if c.file != "" {
 			return errors.New("-unixctl and a FILE argument exclude each other")

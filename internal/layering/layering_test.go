@@ -49,6 +49,8 @@ func layers() []layer {
 			Why: "kernel and sysfs clients under every public package (tests, such as internal/vmtest's, may drive any layer)"},
 		{Packages: "ovs/offloadstate", May: []string{"ovs/...", "tc/...", "internal/...", "offload/errs"}, Never: []string{"offload", "vendor_*"}, Tests: true,
 			Why: "whether the running ovs-vswitchd offloads: its own word (unixctl, OVSDB) and the kernel's (tc qdiscs)"},
+		{Packages: "ovs/placement", May: []string{"ovs/...", "tc/...", "internal/...", "offload/errs"}, Never: []string{"offload", "vendor_*"}, Tests: true,
+			Why: "where each datapath flow runs, from the kernel alone: the ovs_flow dump joined with the tc filters"},
 		{Packages: "ovs/...", May: []string{"ovs/...", "internal/...", "offload/errs"}, Never: []string{"offload", "vendor_*"}, Tests: true,
 			Why: "usable (and tested) without the SmartNIC core"},
 		{Packages: "tc/...", May: []string{"tc/...", "ovs/...", "internal/...", "offload/errs"}, Never: []string{"offload", "vendor_*"}, Tests: true,

@@ -4,12 +4,15 @@
 //
 // The host kernel the project develops and runs CI on has no netdevsim,
 // cls_flower, openvswitch, bonding or devlink, so tests that must agree with
-// real Linux run here instead. Two guest kernels are supported:
+// real Linux run here instead. Three guest kernels are supported:
 //
 //   - KernelNetdevsim (the default): built once from Debian's linux-source-6.1
 //     with hack/vmtest/kernel.config (netdevsim, devlink, flower and the tc
 //     actions, openvswitch, bonding, veth, all built in) and cached by a hash
 //     of the fragment and the source package version.
+//   - KernelNetdevsim612: the same from linux-source-6.12, with the
+//     per-series part hack/vmtest/kernel-6.12.config; `make vmtest` runs the
+//     tier on both netdevsim kernels.
 //   - KernelDebian: Debian's own linux-image-6.1.0-N-amd64, fetched with
 //     `apt-get download` and unpacked into the cache; modules are loaded
 //     with modprobe -d. It has no netdevsim.

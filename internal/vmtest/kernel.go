@@ -20,6 +20,10 @@ const (
 	// KernelNetdevsim is built from Debian's linux-source-6.1 with
 	// hack/vmtest/kernel.config: everything the tests need is built in.
 	KernelNetdevsim KernelKind = "netdevsim"
+	// KernelNetdevsim612 is built the same way from linux-source-6.12
+	// (the kernel line of current enterprise distributions), with
+	// hack/vmtest/kernel-6.12.config on top of the common fragment.
+	KernelNetdevsim612 KernelKind = "netdevsim-6.12"
 	// KernelDebian is Debian's stock linux-image-6.1.0-N-amd64 with its
 	// modules; it has no netdevsim.
 	KernelDebian KernelKind = "debian"
@@ -28,10 +32,23 @@ const (
 // ParseKernelKind parses the -kernel flag / VMTEST_KERNEL value.
 func ParseKernelKind(s string) (KernelKind, error) {
 	switch k := KernelKind(s); k {
-	case KernelNetdevsim, KernelDebian:
+	case KernelNetdevsim, KernelNetdevsim612, KernelDebian:
 		return k, nil
 	}
-	return "", fmt.Errorf("vmtest: unknown kernel %q (want %q or %q)", s, KernelNetdevsim, KernelDebian)
+	return "", fmt.Errorf("vmtest: unknown kernel %q (want %q, %q or %q)", s, KernelNetdevsim, KernelNetdevsim612, KernelDebian)
+}
+
+// Netdevsim reports whether k is one of the kernels built with netdevsim
+// (and everything else the tests need) built in.
+func (k KernelKind) Netdevsim() bool { return k == KernelNetdevsim || k == KernelNetdevsim612 }
+
+// series is the linux-source-<series> package a netdevsim kernel is built
+// from.
+func (k KernelKind) series() string {
+	if k == KernelNetdevsim612 {
+		return "6.12"
+	}
+	return "6.1"
 }
 
 // Kernel is a bootable kernel image and, for a modular kernel, the unpacked
@@ -60,13 +77,17 @@ func CacheDir() string {
 	return filepath.Join(home, ".cache", "offloadkit")
 }
 
-// BuildNetdevsimKernel returns the cached netdevsim kernel, building it with
+// BuildNetdevsimKernel returns the cached netdevsim kernel of kind k
+// (KernelNetdevsim or KernelNetdevsim612), building it with
 // hack/vmtest/build-kernel.sh (under repoRoot) first when the cache has no
-// entry for the current config fragment and source version. A cold build
+// entry for the current config fragments and source version. A cold build
 // takes minutes; its log goes to the cache directory.
-func BuildNetdevsimKernel(ctx context.Context, repoRoot, cache string) (*Kernel, error) {
+func BuildNetdevsimKernel(ctx context.Context, repoRoot, cache string, k KernelKind) (*Kernel, error) {
+	if !k.Netdevsim() {
+		return nil, fmt.Errorf("vmtest: %q is not a netdevsim kernel", k)
+	}
 	script := filepath.Join(repoRoot, "hack", "vmtest", "build-kernel.sh")
-	cmd := exec.CommandContext(ctx, script)
+	cmd := exec.CommandContext(ctx, script, k.series())
 	cmd.Env = append(os.Environ(), "OFFLOADKIT_CACHE="+cache)
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
@@ -78,7 +99,7 @@ func BuildNetdevsimKernel(ctx context.Context, repoRoot, cache string) (*Kernel,
 	if _, err := os.Stat(image); err != nil {
 		return nil, fmt.Errorf("vmtest: build-kernel.sh printed %q: %w", image, err)
 	}
-	return &Kernel{Kind: KernelNetdevsim, Image: image}, nil
+	return &Kernel{Kind: k, Image: image}, nil
 }
 
 func lastLine(s string) string {

@@ -34,7 +34,7 @@ func GuestKernel() KernelKind { return KernelKind(os.Getenv("OFFLOADKIT_VMTEST_K
 // netdevsim (its modules are loaded by the harness before the tests).
 func KernelHas(k KernelKind, f Feature) bool {
 	switch k {
-	case KernelNetdevsim:
+	case KernelNetdevsim, KernelNetdevsim612:
 		return true
 	case KernelDebian:
 		return f != FeatureNetdevsim

@@ -313,7 +313,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	case KernelDebian:
 		k, err = FetchDebianKernel(ctx, o.Cache)
 	default:
-		k, err = BuildNetdevsimKernel(ctx, o.RepoRoot, o.Cache)
+		k, err = BuildNetdevsimKernel(ctx, o.RepoRoot, o.Cache, o.Kernel)
 	}
 	if err != nil {
 		return nil, err

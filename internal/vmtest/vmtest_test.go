@@ -327,6 +327,7 @@ func TestRequireInGuestFails(t *testing.T) {
 	}{
 		{KernelNetdevsim, FeatureNetdevsim, true},
 		{KernelNetdevsim, FeatureOpenvswitch, true},
+		{KernelNetdevsim612, FeatureNetdevsim, true},
 		{KernelDebian, FeatureOpenvswitch, true},
 		{KernelDebian, FeatureNetdevsim, false},
 	} {
@@ -357,7 +358,7 @@ func (f *fakeTB) Skipf(string, ...any)  { f.skipped = true }
 
 func TestParseKernelKind(t *testing.T) {
 	t.Parallel()
-	for _, s := range []string{"netdevsim", "debian"} {
+	for _, s := range []string{"netdevsim", "netdevsim-6.12", "debian"} {
 		if k, err := ParseKernelKind(s); err != nil || string(k) != s {
 			t.Errorf("ParseKernelKind(%q) = %q, %v", s, k, err)
 		}

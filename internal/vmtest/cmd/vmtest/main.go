@@ -5,7 +5,7 @@
 //
 // Usage (from the module root):
 //
-//	go run ./internal/vmtest/cmd/vmtest [-kernel netdevsim|debian] [-run REGEXP] [-timeout 20m] [-v] [packages]
+//	go run ./internal/vmtest/cmd/vmtest [-kernel netdevsim|netdevsim-6.12|debian] [-run REGEXP] [-timeout 20m] [-v] [packages]
 //
 // The kernel, busybox and the built netdevsim kernel are cached under
 // ${OFFLOADKIT_CACHE:-$HOME/.cache/offloadkit}. Exit status: 0 all passed,
@@ -32,7 +32,7 @@ func main() {
 }
 
 func run() int {
-	kernel := flag.String("kernel", envOr("VMTEST_KERNEL", string(vmtest.KernelNetdevsim)), "guest kernel: netdevsim (built from linux-source-6.1) or debian (stock linux-image)")
+	kernel := flag.String("kernel", envOr("VMTEST_KERNEL", string(vmtest.KernelNetdevsim)), "guest kernel: netdevsim (built from linux-source-6.1), netdevsim-6.12 (from linux-source-6.12) or debian (stock linux-image)")
 	runRe := flag.String("run", os.Getenv("VMTEST_RUN"), "only run tests matching this regexp (-test.run)")
 	timeout := flag.Duration("timeout", 20*time.Minute, "limit for the whole guest run")
 	verbose := flag.Bool("v", false, "stream the guest console and print every package's output")
