@@ -18,13 +18,14 @@ const (
 )
 
 // DefaultHadosPaths returns where a hados installation is looked for when
-// Options.HadosPaths is empty (a fresh slice each call). The guide only
+// Config.HadosPaths is empty (a fresh slice each call). The guide only
 // says "ensure hados installed", so these are conventional install
 // locations; set HadosPaths to what your installation uses.
 func DefaultHadosPaths() []string { return []string{"/opt/hados", "/usr/local/hados", "/etc/hados"} }
 
-// Options configure the backend.
-type Options struct {
+// Config configures the backend. The zero Config is valid: the guide's
+// hados locations and process name.
+type Config struct {
 	// HadosPaths are files or directories whose presence shows hados is
 	// installed; default DefaultHadosPaths.
 	HadosPaths []string
@@ -35,11 +36,11 @@ type Options struct {
 
 // Backend is the YUSUR switchdev.Backend.
 type Backend struct {
-	opts Options
+	opts Config
 }
 
 // New returns the YUSUR backend.
-func New(opts Options) *Backend {
+func New(opts Config) *Backend {
 	if len(opts.HadosPaths) == 0 {
 		opts.HadosPaths = DefaultHadosPaths()
 	}
@@ -95,7 +96,7 @@ func (be *Backend) checkHados(h switchdev.HostView) switchdev.Check {
 			return c
 		}
 	}
-	c.Fix = "install YUSUR hados (Heterogeneous Agile Developing & Operating System) as the guide requires; if it lives elsewhere, set yusur.Options.HadosPaths"
+	c.Fix = "install YUSUR hados (Heterogeneous Agile Developing & Operating System) as the guide requires; if it lives elsewhere, set yusur.Config.HadosPaths"
 	if !h.FileExists("/proc/self") && !h.FileExists("/proc/1") {
 		c.Status, c.Detail = switchdev.CheckUnknown, "no /proc below the root to look for a hados process, and none of "+strings.Join(be.opts.HadosPaths, ", ")+" exists"
 		return c

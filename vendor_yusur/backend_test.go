@@ -17,7 +17,7 @@ import (
 	yusur "github.com/offloadkit/offloadkit/vendor_yusur"
 )
 
-func open(t *testing.T, opts yusur.Options) (*offloadtest.Tree, testHost) {
+func open(t *testing.T, opts yusur.Config) (*offloadtest.Tree, testHost) {
 	t.Helper()
 	tr := offloadtest.NewByName(t, "yusur-2200e")
 	return tr, withEngine(tr.Host(t), yusur.New(opts))
@@ -26,7 +26,7 @@ func open(t *testing.T, opts yusur.Options) (*offloadtest.Tree, testHost) {
 // TestRepresentorDevArgs: the representor of a VF is the PF's address and
 // the VF index as OVS-DPDK devargs; 00:0a.3 is VF 2 (VFs start at 0a.1).
 func TestRepresentorDevArgs(t *testing.T) {
-	_, h := open(t, yusur.Options{})
+	_, h := open(t, yusur.Config{})
 	ctx := context.Background()
 	ref, err := h.VFPortRef(ctx, offload.MustParsePCIAddress("0000:00:0a.3"))
 	if err != nil {
@@ -42,7 +42,7 @@ func TestRepresentorDevArgs(t *testing.T) {
 }
 
 func TestMatchesVendor(t *testing.T) {
-	b := yusur.New(yusur.Options{})
+	b := yusur.New(yusur.Config{})
 	for _, d := range []offload.DeviceID{yusur.PF2200E, yusur.VF2200E, 0x2200} {
 		if !b.Matches(offload.PCIID{Vendor: offload.VendorYUSUR, Device: d}, "") {
 			t.Errorf("1f47:%s not matched", d)
@@ -83,7 +83,7 @@ func write(t *testing.T, root, rel, data string) {
 // refused) when /proc shows no hados; ok with a hados process or an
 // installation directory.
 func TestHados(t *testing.T) {
-	tr, h := open(t, yusur.Options{})
+	tr, h := open(t, yusur.Config{})
 	if c := hadosCheck(t, h); c.Status != switchdev.CheckUnknown {
 		t.Errorf("no /proc: %+v", c)
 	}
@@ -99,7 +99,7 @@ func TestHados(t *testing.T) {
 	if c := hadosCheck(t, h); c.Status != switchdev.CheckOK {
 		t.Errorf("hados process: %+v", c)
 	}
-	tr2, h2 := open(t, yusur.Options{HadosPaths: []string{"/srv/yusur/hados"}})
+	tr2, h2 := open(t, yusur.Config{HadosPaths: []string{"/srv/yusur/hados"}})
 	write(t, tr2.Root, "proc/1/comm", "systemd\n")
 	write(t, tr2.Root, "srv/yusur/hados/VERSION", "1.0\n")
 	if c := hadosCheck(t, h2); c.Status != switchdev.CheckOK || !strings.Contains(c.Detail, "/srv/yusur/hados") {
@@ -110,7 +110,7 @@ func TestHados(t *testing.T) {
 // TestPlanVFsOnly: a YUSUR plan only sets the VF count, with a note on
 // DPDK representors, and applies.
 func TestPlanVFsOnly(t *testing.T) {
-	_, h := open(t, yusur.Options{})
+	_, h := open(t, yusur.Config{})
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:00:0b.0")
 	spec := switchdev.Spec{NumVFs: 7, HWTCOffload: true, Mode: offload.ESwitchModeSwitchdev}
@@ -132,7 +132,7 @@ func TestPlanVFsOnly(t *testing.T) {
 // TestPlatName: a 1f47 card whose hw/plat_name is not a smart-nic platform
 // is flagged.
 func TestPlatName(t *testing.T) {
-	tr, h := open(t, yusur.Options{})
+	tr, h := open(t, yusur.Config{})
 	write(t, tr.Root, "sys/bus/pci/devices/0000:00:0b.0/hw/plat_name", "conflux-1200-nic\n")
 	rep, err := h.Doctor(context.Background(), switchdev.DoctorConfig{})
 	if err != nil {

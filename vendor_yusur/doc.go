@@ -12,7 +12,7 @@
 //
 // A plan only sets the VF count (the guide: echo 7 > sriov_numvfs). The
 // hados prerequisite is checked without running anything: a process whose
-// name starts with "hados", or one of Options.HadosPaths on disk. On a
+// name starts with "hados", or one of Config.HadosPaths on disk. On a
 // root with no /proc to look at (an offloadtest tree), the check says
 // unknown rather than failing.
 package yusur

@@ -18,7 +18,7 @@ import (
 // newEngine gives h the switchdev engine with every vendor backend this
 // repository ships.
 func newEngine(h *offload.Host) *switchdev.Engine {
-	return switchdev.New(h, switchdev.Config{Backends: []switchdev.Backend{mellanox.New(), corigine.New(), yusur.New(yusur.Options{})}})
+	return switchdev.New(h, switchdev.Config{Backends: []switchdev.Backend{mellanox.New(), corigine.New(), yusur.New(yusur.Config{})}})
 }
 
 // specOf turns a config entry into the engine's Spec, every field set

@@ -150,7 +150,7 @@ type output struct {
 // engine gives h the switchdev engine with every vendor backend this
 // repository ships.
 func engine(h *offload.Host) *switchdev.Engine {
-	return switchdev.New(h, switchdev.Config{Backends: []switchdev.Backend{mellanox.New(), corigine.New(), yusur.New(yusur.Options{})}})
+	return switchdev.New(h, switchdev.Config{Backends: []switchdev.Backend{mellanox.New(), corigine.New(), yusur.New(yusur.Config{})}})
 }
 
 func run(w io.Writer, o options) error {

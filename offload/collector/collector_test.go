@@ -22,7 +22,7 @@ import (
 )
 
 func engine(h *offload.Host) *switchdev.Engine {
-	return switchdev.New(h, switchdev.Config{Backends: []switchdev.Backend{mellanox.New(), corigine.New(), yusur.New(yusur.Options{})}})
+	return switchdev.New(h, switchdev.Config{Backends: []switchdev.Backend{mellanox.New(), corigine.New(), yusur.New(yusur.Config{})}})
 }
 
 // gather scrapes c once and returns every sample keyed as

@@ -280,7 +280,7 @@ func (p *Plan) Apply(ctx context.Context) error {
 		p.e.log.Info("switchdev step", "pf", p.PF, "n", i+1, "of", len(steps), "step", s.String())
 		seq := p.e.h.FS().WriteSeq()
 		if err := p.e.runStep(ctx, s); err != nil {
-			err, stuck := p.rollback(ctx, steps, i, s, err, seq)
+			stuck, err := p.rollback(ctx, steps, i, s, err, seq)
 			holdUntil(stuck)
 			return err
 		}
@@ -294,7 +294,7 @@ func (p *Plan) Apply(ctx context.Context) error {
 		err = fmt.Errorf("%w: after %d steps, %d remain: first is %s", errs.ErrNotApplied, len(steps), len(check.Steps), check.Steps[0])
 	}
 	if err != nil {
-		err, stuck := p.rollback(ctx, steps, len(steps)-1, Step{}, err, seq)
+		stuck, err := p.rollback(ctx, steps, len(steps)-1, Step{}, err, seq)
 		holdUntil(stuck)
 		return err
 	}
@@ -352,8 +352,8 @@ func (e *Engine) waitInFlight(seq uint64) (stuck []*sysfs.Pending, note string) 
 // failed step itself is undone too unless it reads back unchanged with no
 // write of it in flight: a step can fail after changing something (a VF
 // count written but never verified, a devlink request applied after the
-// deadline). It returns the *ApplyError and the writes still in flight.
-func (p *Plan) rollback(ctx context.Context, steps []Step, last int, failed Step, cause error, seq uint64) (error, []*sysfs.Pending) {
+// deadline). It returns the writes still in flight and the *ApplyError.
+func (p *Plan) rollback(ctx context.Context, steps []Step, last int, failed Step, cause error, seq uint64) ([]*sysfs.Pending, error) {
 	ae := &ApplyError{PF: p.PF, Err: cause}
 	if failed.Kind != 0 {
 		ae.Step, ae.Failed = last+1, failed
@@ -429,7 +429,7 @@ func (p *Plan) rollback(ctx context.Context, steps []Step, last int, failed Step
 	}
 	ae.RollbackErr = errors.Join(rerrs...)
 	p.e.log.Error("switchdev plan failed", "pf", p.PF, "err", ae)
-	return ae, stuck
+	return stuck, ae
 }
 
 func joinWhy(a, b string) string {

@@ -27,7 +27,7 @@ var extraTrees = map[string]offloadtest.Spec{
 
 // testBackends are the vendor backends every test engine gets.
 func testBackends() []switchdev.Backend {
-	return []switchdev.Backend{mellanox.New(), corigine.New(), yusur.New(yusur.Options{})}
+	return []switchdev.Backend{mellanox.New(), corigine.New(), yusur.New(yusur.Config{})}
 }
 
 // testHost is a Host with its Engine, so a test calls h.Discover and

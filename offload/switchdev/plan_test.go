@@ -771,9 +771,9 @@ func TestPlanZeroSpecKeeps(t *testing.T) {
 // slowWriteCase applies, on cx5-legacy's second port (legacy, no VFs), a
 // plan whose sriov_numvfs write takes 1.5 s while every step has 300 ms,
 // with maxWait as the engine's Config.MaxInFlightWait. It checks the PF
-// lock while the write is in flight and returns Apply's error and the
-// raw state from before.
-func slowWriteCase(t *testing.T, maxWait time.Duration) (*offloadtest.Tree, testHost, error, offloadtest.Snapshot, string) {
+// lock while the write is in flight and returns the raw state from
+// before, the run directory and Apply's error.
+func slowWriteCase(t *testing.T, maxWait time.Duration) (*offloadtest.Tree, testHost, offloadtest.Snapshot, string, error) {
 	t.Helper()
 	tr, h := openTree(t, "cx5-legacy")
 	h.Engine = switchdev.New(h.Host, switchdev.Config{Backends: testBackends(), MaxInFlightWait: maxWait})
@@ -814,7 +814,7 @@ func slowWriteCase(t *testing.T, maxWait time.Duration) (*offloadtest.Tree, test
 	if err := <-lockErr; err != nil {
 		t.Error(err)
 	}
-	return tr, h, applyErr, raw, runDir
+	return tr, h, raw, runDir, applyErr
 }
 
 // TestApplySlowWrite is issue 16's late write: sriov_numvfs takes 1.5 s,
@@ -822,7 +822,7 @@ func slowWriteCase(t *testing.T, maxWait time.Duration) (*offloadtest.Tree, test
 // write is in flight, waits for it, undoes the VFs it created, and says
 // so; 2 s later the host is as before.
 func TestApplySlowWrite(t *testing.T) {
-	tr, h, err, raw, _ := slowWriteCase(t, 0)
+	tr, h, raw, _, err := slowWriteCase(t, 0)
 	t.Logf("apply: %v", err)
 	var ae *switchdev.ApplyError
 	if !errors.As(err, &ae) || ae.Failed.Kind != switchdev.StepSetNumVFs || !errors.Is(err, errs.ErrTimeout) {
@@ -852,7 +852,7 @@ func TestApplySlowWrite(t *testing.T) {
 // Apply stops waiting, says the outcome is unknown and that the host might
 // not be as before, and keeps the PF lock until the write returns.
 func TestApplySlowWriteGivesUp(t *testing.T) {
-	tr, h, err, raw, runDir := slowWriteCase(t, 200*time.Millisecond)
+	tr, h, raw, runDir, err := slowWriteCase(t, 200*time.Millisecond)
 	t.Logf("apply: %v", err)
 	pf := offload.MustParsePCIAddress("0000:84:00.1")
 	var ae *switchdev.ApplyError
