@@ -117,7 +117,7 @@ func TestSetBondModeRefuses(t *testing.T) {
 
 	// No rtnetlink: the bond cannot be taken down, so nothing is tried.
 	tr2, _ := emptyBond(t)
-	bare, err := offload.Open(offload.WithRoot(tr2.Root), offload.WithSysfsHooks(tr2))
+	bare, err := offload.Open(offload.Config{Root: tr2.Root, SysfsHooks: tr2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestLinkUp(t *testing.T) {
 	if err := h.SetLinkUp(ctx, "nosuch0", true); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("SetLinkUp(nosuch0) = %v, want errs.ErrNotFound", err)
 	}
-	bare, err := offload.Open(offload.WithRoot(tr.Root))
+	bare, err := offload.Open(offload.Config{Root: tr.Root})
 	if err != nil {
 		t.Fatal(err)
 	}

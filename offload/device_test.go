@@ -60,7 +60,7 @@ func TestFindPortNetdevsim(t *testing.T) {
 		mk(dev+"/net/"+name+"/phys_switch_id", "1f7a2c0b9d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8\n")
 		ln("sys/class/net/"+name, "../../devices/netdevsim10/net/"+name)
 	}
-	h, err := offload.Open(offload.WithRoot(root))
+	h, err := offload.Open(offload.Config{Root: root})
 	if err != nil {
 		t.Fatal(err)
 	}

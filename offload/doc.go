@@ -11,9 +11,9 @@
 // and ethtool over generic netlink (eswitch mode, inline and encap mode,
 // devlink params such as mlx5 flow_steering_mode, devlink ports and port
 // functions, hw-tc-offload) and rtnetlink for per-VF settings. On the real
-// root it dials them on first use; WithDevlink, WithEthtool, WithRtnetlink and
-// WithNetNS inject or place them. On any other root (a DaemonSet's /host) it
-// dials only in a network namespace it is named (WithNetNSPath, WithNetNS);
+// root it dials them on first use; Config.Devlink, Config.Ethtool, Config.Rtnetlink and
+// Config.NetNS inject or place them. On any other root (a DaemonSet's /host) it
+// dials only in a network namespace it is named (Config.NetNSPath, Config.NetNS);
 // without one, Host.MissingCapabilities lists what it lacks and the calls
 // that need it fail with a *MissingCapabilityError (errs.ErrNotSupported,
 // saying how to get it) rather than answering from sysfs alone. Every
@@ -40,8 +40,8 @@
 // sysfs shows the netdevs of the network namespace the process's sysfs
 // mount belongs to: run the Host in the host namespace. Representors and PF
 // netdevs live there; a VF moved into a pod disappears from this view.
-// Netlink connections are made in the namespace given with WithNetNSPath
-// or WithNetNS (each socket is created on a locked OS thread that enters
+// Netlink connections are made in the namespace given with Config.NetNSPath
+// or Config.NetNS (each socket is created on a locked OS thread that enters
 // it, so no goroutine of the caller changes namespace), else in the
 // caller's own on the real root.
 //

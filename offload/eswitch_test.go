@@ -123,7 +123,7 @@ func TestHWTCOffload(t *testing.T) {
 
 func TestNoKernelOnPlainRoot(t *testing.T) {
 	tr := offloadtest.NewByName(t, "cx5-switchdev")
-	h, err := offload.Open(offload.WithRoot(tr.Root))
+	h, err := offload.Open(offload.Config{Root: tr.Root})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestRepresentorsResolveThroughDevlink(t *testing.T) {
 	pf := offload.MustParsePCIAddress(tr.Spec.PFs[0].Address)
 	ctx := context.Background()
 	withDL := tr.Host(t)
-	sysfsOnly, err := offload.Open(offload.WithRoot(tr.Root), offload.WithSysfsHooks(tr))
+	sysfsOnly, err := offload.Open(offload.Config{Root: tr.Root, SysfsHooks: tr})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,7 +374,7 @@ func TestLiveHostNetNSHWTCOffload(t *testing.T) {
 	}
 	defer r.ns.Close()
 
-	h, err := offload.Open(offload.WithNetNS(int(r.ns)))
+	h, err := offload.Open(offload.Config{NetNS: int(r.ns)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -393,7 +393,7 @@ func TestLiveHostNetNSHWTCOffload(t *testing.T) {
 	}
 	t.Logf("real kernel: %v", err)
 
-	here, err := offload.Open()
+	here, err := offload.Open(offload.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 
 // fakeHost builds a bundled offloadtest tree in a temporary directory and
 // opens a Host on it with the fake kernel (sysfs, rtnetlink, devlink,
-// ethtool); a real program calls offload.Open() with no options instead.
+// ethtool); a real program calls offload.Open(offload.Config{}) with no options instead.
 func fakeHost(name string) (*offload.Host, func()) {
 	dir, err := os.MkdirTemp("", "offloadkit-example")
 	if err != nil {

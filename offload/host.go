@@ -21,16 +21,16 @@ type Host struct {
 	fs  *sysfs.FS
 	log *slog.Logger
 	// kernel talks devlink and ethtool; nil when the Host has neither (a
-	// fake root without WithDevlink/WithEthtool).
+	// fake root without Config.Devlink/Config.Ethtool).
 	kernel *kernel
 
 	// rtnl reads and sets per-VF settings on PFs. On the real root it is
-	// dialled on first use; on another root only when WithRtnetlink gave one.
+	// dialled on first use; on another root only when Config.Rtnetlink gave one.
 	rtnlMu   sync.Mutex
 	rtnl     *rtnl.Client
 	rtnlDial bool
-	netns    int // WithNetNS or WithNetNSPath: where dialled connections live; 0 = the caller's
-	// ownNetNS is the descriptor WithNetNSPath opened; Close closes it.
+	netns    int // Config.NetNS or Config.NetNSPath: where dialled connections live; 0 = the caller's
+	// ownNetNS is the descriptor Config.NetNSPath opened; Close closes it.
 	ownNetNS int
 
 	// reps caches, per PF, where each representor netdev was last seen, so a
@@ -50,86 +50,75 @@ type SysfsHooks interface {
 	WriteFile(ctx context.Context, rel string, data []byte) (handled bool, err error)
 }
 
-// Option configures Open.
-type Option func(*config)
+// Config configures Open. The zero Config is valid: the running system
+// ("/"), logs discarded, netlink dialled in the caller's network namespace
+// on first use.
+type Config struct {
+	// Root is the directory the Host reads sysfs (Root/sys), proc and run
+	// below. Default "/", the running system; offloadtest trees, a copied
+	// tree and the host's / mounted in a pod (/host) use others.
+	// Privilege: read access below it; writes (sriov_numvfs, bind) need root.
+	Root string
+	// Logger receives the Host's log records. Default: discarded.
+	Logger *slog.Logger
+	// SysfsHooks installs a fake kernel's sysfs semantics (offloadtest).
+	// Default nil: plain file access.
+	SysfsHooks SysfsHooks
+	// Rtnetlink is a NETLINK_ROUTE connection for per-VF settings (MAC,
+	// VLAN, trust, spoof checking) and link state. Default nil: dialled on
+	// first use where the Host may dial (see NetNSPath); offloadtest gives a
+	// fake. The Host closes it. Privilege: CAP_NET_ADMIN to change settings.
+	Rtnetlink *netlink.Conn
+	// Devlink is a generic netlink connection for devlink (eswitch mode,
+	// parameters, ports, info). Default nil: dialled like Rtnetlink. The
+	// Host closes it. Privilege: CAP_NET_ADMIN to change settings.
+	Devlink *genetlink.Conn
+	// Ethtool is a generic netlink connection for ethtool features
+	// (hw-tc-offload), like Devlink. The Host closes it.
+	Ethtool *genetlink.Conn
+	// NetNS, when non-zero, is a descriptor of the network namespace
+	// (/proc/<pid>/ns/net, /run/netns/<name>) the connections the Host
+	// dials itself talk in, instead of the calling thread's: a CNI plugin
+	// running in a pod's namespace still sees the host's PFs and
+	// representors. On a root other than "/" it also allows the Host to
+	// dial at all. The Host does not close it. Default 0: the caller's.
+	NetNS int
+	// NetNSPath names that namespace by path instead: a DaemonSet with the
+	// host's / at /host opens Open(Config{Root: "/host", NetNSPath:
+	// "/host/proc/1/ns/net"}), so the sysfs tree and the kernel that answers
+	// netlink are the same host's; "/proc/self/ns/net" is the caller's own
+	// namespace (a hostNetwork pod). Open checks that the file is a network
+	// namespace; each connection enters it on a locked OS thread while its
+	// socket is made (the netlink library's Config.NetNS), so no goroutine
+	// of the caller changes namespace. Close closes the descriptor.
+	// Privilege: CAP_SYS_ADMIN to enter another namespace.
+	//
+	// Without it (or NetNS), a Host on a root other than "/" dials no
+	// netlink: calls that need devlink, ethtool or rtnetlink fail with a
+	// *MissingCapabilityError (errs.ErrNotSupported), and
+	// Host.MissingCapabilities lists them.
+	NetNSPath string
+}
 
+// config is Config with its defaults filled in.
 type config struct {
-	root  string
-	log   *slog.Logger
-	hooks SysfsHooks
-	rtnl  *netlink.Conn
-	// devlink and ethtool are generic netlink connections to use instead
-	// of dialling the kernel.
-	devlink *genetlink.Conn
-	ethtool *genetlink.Conn
-	// netns, when non-zero, is the network namespace the Host's own
-	// netlink connections are dialled in.
-	netns int
-	// netnsPath names that namespace by path (WithNetNSPath).
+	root      string
+	log       *slog.Logger
+	hooks     SysfsHooks
+	rtnl      *netlink.Conn
+	devlink   *genetlink.Conn
+	ethtool   *genetlink.Conn
+	netns     int
 	netnsPath string
 }
 
-// WithRoot roots the Host at dir: sysfs is read from dir/sys. The default is
-// "/", the running system. offloadtest trees and the -root flag of the
-// examples use it.
-func WithRoot(dir string) Option { return func(c *config) { c.root = dir } }
-
-// WithLogger sets the logger. The default discards log records.
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
-
-// WithSysfsHooks installs a fake kernel's sysfs semantics. For tests.
-func WithSysfsHooks(h SysfsHooks) Option { return func(c *config) { c.hooks = h } }
-
-// WithRtnetlink gives the Host a NETLINK_ROUTE connection for per-VF
-// settings (MAC, VLAN, trust, spoof checking). On the real root the Host
-// dials one itself on first use; on another root, VF settings are only
-// read when this option supplies a connection (offloadtest passes a fake).
-// The Host closes it.
-func WithRtnetlink(c *netlink.Conn) Option { return func(cfg *config) { cfg.rtnl = c } }
-
-// WithDevlink gives the Host a generic netlink connection for devlink
-// (eswitch mode, parameters, ports). On the real root the Host dials one
-// itself on first use; on another root devlink is only used when this
-// option supplies a connection (offloadtest passes a fake consistent with
-// its tree). The Host closes it.
-func WithDevlink(c *genetlink.Conn) Option { return func(cfg *config) { cfg.devlink = c } }
-
-// WithEthtool gives the Host a generic netlink connection for ethtool
-// features (hw-tc-offload), like WithDevlink. The Host closes it.
-func WithEthtool(c *genetlink.Conn) Option { return func(cfg *config) { cfg.ethtool = c } }
-
-// WithNetNS makes the netlink connections the Host dials itself
-// (rtnetlink, devlink, ethtool) talk in the network namespace open at
-// descriptor fd (/proc/<pid>/ns/net, /run/netns/<name>) instead of the
-// calling thread's: a CNI plugin running in a pod's namespace still sees
-// the host's PFs and representors. On a root other than "/" it is also
-// what allows the Host to dial at all (see WithNetNSPath). The Host does
-// not close fd. Connections given with WithRtnetlink/WithDevlink/WithEthtool
-// are used as they are.
-func WithNetNS(fd int) Option { return func(cfg *config) { cfg.netns = fd } }
-
-// WithNetNSPath names, by path, the network namespace in which the Host
-// dials rtnetlink, devlink and ethtool: a DaemonSet with the host's / at
-// /host opens Open(WithRoot("/host"), WithNetNSPath("/host/proc/1/ns/net")),
-// so the sysfs tree and the kernel that answers netlink are the same host's;
-// "/proc/self/ns/net" is the caller's own namespace (a hostNetwork pod).
-// Open opens the file and checks that it is a network namespace; each
-// connection enters it on a locked OS thread while its socket is made (the
-// netlink library's Config.NetNS), so no goroutine of the caller changes
-// namespace. Close closes the descriptor.
-//
-// Without it (or WithNetNS), a Host on a root other than "/" dials no
-// netlink: calls that need devlink, ethtool or rtnetlink fail with a
-// *MissingCapabilityError (errs.ErrNotSupported), and
-// Host.MissingCapabilities lists them.
-func WithNetNSPath(path string) Option { return func(cfg *config) { cfg.netnsPath = path } }
-
 // Open returns a Host. It checks that the root exists and does nothing else;
 // every query reads the current state.
-func Open(opts ...Option) (*Host, error) {
-	c := config{root: "/"}
-	for _, o := range opts {
-		o(&c)
+func Open(cfg Config) (*Host, error) {
+	c := config{root: cfg.Root, log: cfg.Logger, hooks: cfg.SysfsHooks, rtnl: cfg.Rtnetlink,
+		devlink: cfg.Devlink, ethtool: cfg.Ethtool, netns: cfg.NetNS, netnsPath: cfg.NetNSPath}
+	if c.root == "" {
+		c.root = "/"
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -172,7 +161,7 @@ func Open(opts ...Option) (*Host, error) {
 }
 
 // MissingCapabilities returns the kernel interfaces this Host has no
-// connection for and may not dial (see WithNetNSPath), each as the error a
+// connection for and may not dial (see Config.NetNSPath), each as the error a
 // call needing it returns; nil when it has them all. A capability the Host
 // may dial but the kernel lacks shows only when a call is made.
 func (h *Host) MissingCapabilities() []*MissingCapabilityError {
@@ -192,7 +181,7 @@ func (h *Host) MissingCapabilities() []*MissingCapabilityError {
 }
 
 // Close releases the Host's kernel connections and the namespace
-// descriptor WithNetNSPath opened.
+// descriptor Config.NetNSPath opened.
 func (h *Host) Close() error {
 	err := h.kernel.close()
 	h.rtnlMu.Lock()
@@ -213,7 +202,7 @@ func (h *Host) Close() error {
 }
 
 // rtnlClient returns the rtnetlink client, dialling it on the real root;
-// nil, nil when this Host has none (a fake root without WithRtnetlink).
+// nil, nil when this Host has none (a fake root without Config.Rtnetlink).
 func (h *Host) rtnlClient() (*rtnl.Client, error) {
 	h.rtnlMu.Lock()
 	defer h.rtnlMu.Unlock()

@@ -8,7 +8,7 @@ import "testing"
 func TestNetNSPathDials(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	h, err := Open(WithRoot(dir))
+	h, err := Open(Config{Root: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -16,12 +16,12 @@ func TestNetNSPathDials(t *testing.T) {
 	if (h.kernel != nil && h.kernel.dial) || h.rtnlDial {
 		t.Errorf("Host on %s would dial the running kernel (devlink/ethtool %v, rtnetlink %v)", dir, h.kernel != nil && h.kernel.dial, h.rtnlDial)
 	}
-	hk, err := Open(WithRoot(dir), WithNetNSPath("/proc/self/ns/net"))
+	hk, err := Open(Config{Root: dir, NetNSPath: "/proc/self/ns/net"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer hk.Close()
 	if hk.kernel == nil || !hk.kernel.dial || !hk.rtnlDial {
-		t.Errorf("WithNetNSPath: devlink/ethtool dial %v, rtnetlink dial %v", hk.kernel != nil && hk.kernel.dial, hk.rtnlDial)
+		t.Errorf("NetNSPath: devlink/ethtool dial %v, rtnetlink dial %v", hk.kernel != nil && hk.kernel.dial, hk.rtnlDial)
 	}
 }

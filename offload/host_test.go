@@ -81,7 +81,7 @@ func TestDiscoverFilter(t *testing.T) {
 }
 
 func TestDiscoverEmptyRoot(t *testing.T) {
-	h, err := offload.Open(offload.WithRoot(t.TempDir()))
+	h, err := offload.Open(offload.Config{Root: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +338,7 @@ func TestSetNumVFsRestoresOnFailure(t *testing.T) {
 	h := tr.Host(t)
 	pf := pci("0000:84:00.0")
 	hooks := &failSecondWrite{Tree: tr, rel: "sys/bus/pci/devices/0000:84:00.0/sriov_numvfs", on: "6"}
-	h2, err := offload.Open(offload.WithRoot(tr.Root), offload.WithSysfsHooks(hooks))
+	h2, err := offload.Open(offload.Config{Root: tr.Root, SysfsHooks: hooks})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -585,7 +585,7 @@ func TestSetDriversAutoprobeReadsBack(t *testing.T) {
 	tr := offloadtest.NewByName(t, "cx5-legacy")
 	pf := pci("0000:84:00.0")
 	hooks := &swallowWrite{Tree: tr, rel: "sys/bus/pci/devices/0000:84:00.0/sriov_drivers_autoprobe"}
-	h, err := offload.Open(offload.WithRoot(tr.Root), offload.WithSysfsHooks(hooks))
+	h, err := offload.Open(offload.Config{Root: tr.Root, SysfsHooks: hooks})
 	if err != nil {
 		t.Fatal(err)
 	}

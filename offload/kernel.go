@@ -14,12 +14,12 @@ import (
 )
 
 // kernel holds the Host's devlink and ethtool clients. Connections given
-// with WithDevlink/WithEthtool are used as they are; on the real root the
+// with Config.Devlink/Config.Ethtool are used as they are; on the real root the
 // clients are dialled on first use. A family the kernel lacks is
 // remembered, so a host without devlink pays for the probe once.
 type kernel struct {
 	dial  bool   // dial the running kernel when no connection was given
-	netns int    // namespace to dial in (WithNetNS); 0: the caller's
+	netns int    // namespace to dial in (Config.NetNS); 0: the caller's
 	root  string // the Host's root, for MissingCapabilityError
 
 	mu sync.Mutex
@@ -127,9 +127,9 @@ const (
 // missing is the error of a call needing c on a Host that has neither a
 // connection for it nor leave to dial one.
 func (k *kernel) missing(c string) *MissingCapabilityError {
-	opt := map[string]string{capDevlink: "WithDevlink", capEthtool: "WithEthtool", capRtnetlink: "WithRtnetlink"}[c]
+	opt := map[string]string{capDevlink: "Config.Devlink", capEthtool: "Config.Ethtool", capRtnetlink: "Config.Rtnetlink"}[c]
 	return &MissingCapabilityError{Capability: c, Root: k.root,
-		How: fmt.Sprintf("open it with offload.WithNetNSPath(\"/host/proc/1/ns/net\") (the host's network namespace; /proc/self/ns/net for the caller's own) or give a connection with offload.%s", opt)}
+		How: fmt.Sprintf("open it with offload.Config{NetNSPath: \"/host/proc/1/ns/net\"} (the host's network namespace; /proc/self/ns/net for the caller's own) or give a connection with offload.%s", opt)}
 }
 
 // dialConfig is the netlink configuration of connections the Host dials:

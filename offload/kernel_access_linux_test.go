@@ -21,7 +21,7 @@ func TestKernelAccessExplicit(t *testing.T) {
 	ctx := context.Background()
 	dev := offload.PCIDevice(offload.MustParsePCIAddress("0000:84:00.0"))
 
-	h, err := offload.Open(offload.WithRoot(tr.Root))
+	h, err := offload.Open(offload.Config{Root: tr.Root})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,8 +36,8 @@ func TestKernelAccessExplicit(t *testing.T) {
 	_, err = h.Devlink(dev).ESwitchMode(ctx)
 	var missing *offload.MissingCapabilityError
 	if !errors.Is(err, errs.ErrNotSupported) || !errors.As(err, &missing) || missing.Capability != "devlink" ||
-		!strings.Contains(err.Error(), "WithNetNSPath") || !strings.Contains(err.Error(), "no devlink client") {
-		t.Errorf("devlink call without devlink: %v, want a MissingCapabilityError naming devlink and WithNetNSPath", err)
+		!strings.Contains(err.Error(), "NetNSPath") || !strings.Contains(err.Error(), "no devlink client") {
+		t.Errorf("devlink call without devlink: %v, want a MissingCapabilityError naming devlink and NetNSPath", err)
 	}
 	if _, err := h.HWTCOffload(ctx, "enp132s0f0np0"); !errors.As(err, &missing) || missing.Capability != "ethtool" {
 		t.Errorf("ethtool call without ethtool: %v", err)
@@ -60,7 +60,7 @@ func TestKernelAccessExplicit(t *testing.T) {
 // namespace is refused at Open.
 func TestWithNetNSPath(t *testing.T) {
 	tr := offloadtest.NewByName(t, "cx5-switchdev")
-	h, err := offload.Open(offload.WithRoot(tr.Root), offload.WithNetNSPath("/proc/self/ns/net"))
+	h, err := offload.Open(offload.Config{Root: tr.Root, NetNSPath: "/proc/self/ns/net"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,10 +78,10 @@ func TestWithNetNSPath(t *testing.T) {
 	if err := h.Close(); err != nil {
 		t.Errorf("close: %v", err)
 	}
-	if _, err := offload.Open(offload.WithRoot(tr.Root), offload.WithNetNSPath("/proc/self/ns/uts")); !errors.Is(err, errs.ErrInvalidArgument) {
+	if _, err := offload.Open(offload.Config{Root: tr.Root, NetNSPath: "/proc/self/ns/uts"}); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Errorf("a UTS namespace as the network namespace: %v, want errs.ErrInvalidArgument", err)
 	}
-	if _, err := offload.Open(offload.WithRoot(tr.Root), offload.WithNetNSPath(tr.Root+"/nope")); !errors.Is(err, errs.ErrNotFound) {
+	if _, err := offload.Open(offload.Config{Root: tr.Root, NetNSPath: tr.Root + "/nope"}); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("a missing namespace file: %v, want errs.ErrNotFound", err)
 	}
 }

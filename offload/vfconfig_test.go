@@ -51,7 +51,7 @@ func TestVFStateAndConfigure(t *testing.T) {
 		t.Errorf("ConfigureVF on VF 9 of 4 = %v, want errs.ErrNotFound", err)
 	}
 	// A Host on a fake root without rtnetlink has no VF state and says so.
-	h2, _ := offload.Open(offload.WithRoot(tr.Root))
+	h2, _ := offload.Open(offload.Config{Root: tr.Root})
 	if p, err := h2.PF(ctx, pf); err != nil || p.VFs[0].State != nil {
 		t.Errorf("without rtnetlink: %v, state %+v", err, p.VFs[0].State)
 	}
@@ -110,7 +110,9 @@ func TestDiscoverWithoutVFState(t *testing.T) {
 	gone := nltest.Dial(func(reqs []netlink.Message) ([]netlink.Message, error) {
 		return nltest.Error(int(unix.ENODEV), reqs)
 	})
-	h := tr.Host(t, offload.WithRtnetlink(gone))
+	cfg := tr.Config()
+	cfg.Rtnetlink = gone
+	h := tr.HostWith(t, cfg)
 	pfs, err := h.Discover(context.Background())
 	if err != nil {
 		t.Fatalf("Discover: %v", err)

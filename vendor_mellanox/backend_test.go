@@ -88,7 +88,7 @@ func TestSteeringCompatFallback(t *testing.T) {
 	}
 	// A kernel without devlink: the Host has sysfs only, as with
 	// MLNX_OFED on an old kernel.
-	h0, err := offload.Open(offload.WithRoot(tr.Root), offload.WithSysfsHooks(tr), offload.WithDevlink(offloadtest.NoFamilyConn()))
+	h0, err := offload.Open(offload.Config{Root: tr.Root, SysfsHooks: tr, Devlink: offloadtest.NoFamilyConn()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestSteeringCompatFallback(t *testing.T) {
 func TestSteeringUnavailable(t *testing.T) {
 	tr := offloadtest.NewByName(t, "cx5-legacy")
 	// A kernel without devlink (and no MLNX_OFED compat file).
-	h0, err := offload.Open(offload.WithRoot(tr.Root), offload.WithSysfsHooks(tr), offload.WithDevlink(offloadtest.NoFamilyConn()))
+	h0, err := offload.Open(offload.Config{Root: tr.Root, SysfsHooks: tr, Devlink: offloadtest.NoFamilyConn()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -185,13 +185,13 @@ func (c *common) openHost(log *slog.Logger) (*offload.Host, func(), error) {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if c.tree == "" {
-		opts := []offload.Option{offload.WithRoot(c.root), offload.WithLogger(log)}
+		cfg := offload.Config{Root: c.root, Logger: log}
 		if c.hostKernel {
 			// The caller's network namespace is the host's (hostNetwork):
 			// name it, so the kernel that answers is the sysfs tree's.
-			opts = append(opts, offload.WithNetNSPath("/proc/self/ns/net"))
+			cfg.NetNSPath = "/proc/self/ns/net"
 		}
-		h, err := offload.Open(opts...)
+		h, err := offload.Open(cfg)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -210,7 +210,9 @@ func (c *common) openHost(log *slog.Logger) (*offload.Host, func(), error) {
 		os.RemoveAll(dir)
 		return nil, nil, err
 	}
-	h, err := tr.Open(offload.WithLogger(log))
+	cfg := tr.Config()
+	cfg.Logger = log
+	h, err := offload.Open(cfg)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, err

@@ -127,7 +127,7 @@ func cniMain(r io.Reader, w io.Writer, root string, env cniEnv) int {
 	if err := json.NewDecoder(r).Decode(&conf); err != nil {
 		return fail(6, fmt.Errorf("decode network configuration: %w", err))
 	}
-	h, err := offload.Open(offload.WithRoot(root))
+	h, err := offload.Open(offload.Config{Root: root})
 	if err != nil {
 		return fail(5, err)
 	}

@@ -82,7 +82,7 @@ func run(w io.Writer, root, tree string, asJSON bool) error {
 			return err
 		}
 	} else {
-		h, err = offload.Open(offload.WithRoot(root))
+		h, err = offload.Open(offload.Config{Root: root})
 	}
 	if err != nil {
 		return err

@@ -62,7 +62,7 @@ func main() {
 // and ethtool questions about the tree's devices to the real kernel.
 func openHost(root, tree string) (*offload.Host, func(), error) {
 	if tree == "" {
-		h, err := offload.Open(offload.WithRoot(root))
+		h, err := offload.Open(offload.Config{Root: root})
 		if err != nil {
 			return nil, nil, err
 		}

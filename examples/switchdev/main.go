@@ -305,11 +305,7 @@ func specOf(o options) (switchdev.Spec, error) {
 // tree (removed by cleanup).
 func openHost(o options) (*offload.Host, func(), error) {
 	if o.tree == "" {
-		hopts := []offload.Option{offload.WithRoot(o.root)}
-		if o.netns != "" {
-			hopts = append(hopts, offload.WithNetNSPath(o.netns))
-		}
-		h, err := offload.Open(hopts...)
+		h, err := offload.Open(offload.Config{Root: o.root, NetNSPath: o.netns})
 		if err != nil {
 			return nil, nil, err
 		}

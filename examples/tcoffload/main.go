@@ -184,7 +184,7 @@ func representors(ctx context.Context, root, pf string) ([]string, error) {
 	if err := errs.ValidateIfName(pf); err != nil {
 		return nil, err
 	}
-	h, err := offload.Open(offload.WithRoot(root))
+	h, err := offload.Open(offload.Config{Root: root})
 	if err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ func main() {
 			log.Fatal(err)
 		}
 	case *ok != "":
-		h, err := offload.Open(offload.WithRoot(*ok))
+		h, err := offload.Open(offload.Config{Root: *ok})
 		if err != nil {
 			log.Fatal(err)
 		}

@@ -73,7 +73,7 @@ func readTrim(t testing.TB, path string) string {
 
 func openHost(t testing.TB) *offload.Host {
 	t.Helper()
-	h, err := offload.Open()
+	h, err := offload.Open(offload.Config{})
 	if err != nil {
 		t.Fatalf("offload.Open: %v", err)
 	}

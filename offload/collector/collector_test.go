@@ -233,7 +233,9 @@ func largeCollector(t testing.TB) (*collector.Collector, *countingHooks, *offloa
 	tr := offloadtest.NewByName(t, "large")
 	writeRepStats(t, tr, 1000, 150000)
 	hooks := &countingHooks{tr: tr, n: map[string]int{}}
-	h := tr.Host(t, offload.WithSysfsHooks(hooks))
+	cfg := tr.Config()
+	cfg.SysfsHooks = hooks
+	h := tr.HostWith(t, cfg)
 	ovs := startFakeOVS(t, syntheticDump(10000), false)
 	c := collector.New(collector.Config{Host: h, Engine: engine(h), OVS: &collector.OVSConfig{Control: ovs.Target, NoDB: true},
 		TC: fakeTC(t), Timeout: time.Minute})

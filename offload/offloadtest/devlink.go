@@ -823,7 +823,7 @@ func (tr *Tree) devlinkInfoGet(attrs []byte) ([]genlReply, *kernelError) {
 // NoFamilyConn returns a generic netlink connection to a kernel that has
 // no generic netlink family at all: resolving devlink or ethtool fails
 // with ENOENT, as on a kernel built without them (or an old one with
-// MLNX_OFED's sysfs files instead). Pass it as WithDevlink or WithEthtool
+// MLNX_OFED's sysfs files instead). Pass it as Config.Devlink or Config.Ethtool
 // to model that kernel; a Host given no connection at all is a Host that
 // was not told which kernel to ask (offload.MissingCapabilityError).
 func NoFamilyConn() *genetlink.Conn {

@@ -91,11 +91,28 @@ func Build(dir string, spec Spec) (*Tree, error) {
 	return tr, nil
 }
 
-// Host opens an offload.Host on the tree with the fake kernel attached, and
-// closes it when the test ends.
-func (tr *Tree) Host(t testing.TB, opts ...offload.Option) *offload.Host {
+// Config returns the offload.Config of a Host on the tree with the fake
+// kernel attached: the tree's root, its sysfs hooks, and fake rtnetlink,
+// devlink and ethtool connections that answer consistently with the tree.
+// Change a field (a logger, other hooks, a connection standing for a
+// kernel without a family) and open it with HostWith or offload.Open.
+func (tr *Tree) Config() offload.Config {
+	return offload.Config{Root: tr.Root, SysfsHooks: tr, Rtnetlink: tr.RtnetlinkConn(),
+		Devlink: tr.DevlinkConn(), Ethtool: tr.EthtoolConn()}
+}
+
+// Host opens an offload.Host on the tree with the fake kernel attached
+// (Config), and closes it when the test ends.
+func (tr *Tree) Host(t testing.TB) *offload.Host {
 	t.Helper()
-	h, err := tr.Open(opts...)
+	return tr.HostWith(t, tr.Config())
+}
+
+// HostWith opens an offload.Host with cfg (usually tr.Config() changed),
+// and closes it when the test ends.
+func (tr *Tree) HostWith(t testing.TB, cfg offload.Config) *offload.Host {
+	t.Helper()
+	h, err := offload.Open(cfg)
 	if err != nil {
 		t.Fatalf("offloadtest: open host: %v", err)
 	}
@@ -103,14 +120,9 @@ func (tr *Tree) Host(t testing.TB, opts ...offload.Option) *offload.Host {
 	return h
 }
 
-// Open opens an offload.Host on the tree with the fake kernel attached:
-// sysfs hooks, and fake rtnetlink, devlink and ethtool connections that
-// answer consistently with the tree.
-func (tr *Tree) Open(opts ...offload.Option) (*offload.Host, error) {
-	base := []offload.Option{offload.WithRoot(tr.Root), offload.WithSysfsHooks(tr), offload.WithRtnetlink(tr.RtnetlinkConn()),
-		offload.WithDevlink(tr.DevlinkConn()), offload.WithEthtool(tr.EthtoolConn())}
-	return offload.Open(append(base, opts...)...)
-}
+// Open opens an offload.Host on the tree with the fake kernel attached
+// (Config); the caller closes it.
+func (tr *Tree) Open() (*offload.Host, error) { return offload.Open(tr.Config()) }
 
 // FailWrite makes writes to rel (relative to Root, e.g.
 // "sys/bus/pci/devices/0000:84:00.0/sriov_numvfs") fail with errno.

@@ -257,7 +257,7 @@ func TestGetRepresentorPeerMacAddress(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Without devlink (sriovnet's test fails its devlink mock): sysfs.
-	h, err := offload.Open(offload.WithRoot(tr.Root))
+	h, err := offload.Open(offload.Config{Root: tr.Root})
 	if err != nil {
 		t.Fatal(err)
 	}

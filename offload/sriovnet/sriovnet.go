@@ -57,7 +57,7 @@ func New(h *offload.Host) *Client { return &Client{h: h} }
 
 // withHost runs f on a Host opened on "/" for this one call.
 func withHost[T any](f func(c *Client) (T, error)) (T, error) {
-	h, err := offload.Open()
+	h, err := offload.Open(offload.Config{})
 	if err != nil {
 		var zero T
 		return zero, err

@@ -108,7 +108,7 @@ func TestDoctor(t *testing.T) {
 }
 
 func TestDoctorEmptyHost(t *testing.T) {
-	h, err := offload.Open(offload.WithRoot(t.TempDir()))
+	h, err := offload.Open(offload.Config{Root: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@
 // The default NetlinkOps asks the kernel through offloadkit's own devlink
 // client (an offload.Host on "/"; no exec, no vishvananda socket), one Host
 // per call. New(h) answers from a given Host instead: a fake tree from
-// offload/offloadtest, another network namespace (offload.WithNetNS), a
+// offload/offloadtest, another network namespace (offload.Config.NetNS), a
 // Host already open.
 //
 // The one piece of package state: sriovnet's API swaps a package-level

@@ -69,7 +69,7 @@ func (o hostOps) with(f func(h *offload.Host) error) error {
 	if o.h != nil {
 		return f(o.h)
 	}
-	h, err := offload.Open()
+	h, err := offload.Open(offload.Config{})
 	if err != nil {
 		return err
 	}
