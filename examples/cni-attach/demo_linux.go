@@ -70,7 +70,7 @@ func demo(w io.Writer, tree, vfAddr, ifName, containerID, mac string) error {
 	fmt.Fprintf(w, "tree %s: VF %s (index %d of %s), netdev %s, representor %s; veth %s/%s stands in, in %s; pod namespace %s\n\n",
 		tree, vf.Address, vf.Index, vf.PF, vf.Netdev, repDesc, vf.Netdev, peer, hostNS, podNS)
 
-	p := podnet.New(h, podnet.WithHostNetNS(hostNS))
+	p := podnet.New(h, podnet.Config{HostNetNS: hostNS})
 	conf := netConf{CNIVersion: "1.0.0", Name: "offload", Type: "cni-attach", DeviceID: vf.Address.String(), MAC: mac, IfaceID: "nginx.default"}
 	env := cniEnv{Command: "ADD", ContainerID: containerID, NetNS: podNS, IfName: ifName}
 	res, err := cniCall(ctx, p, nil, conf, env)

@@ -146,7 +146,7 @@ func cniMain(r io.Reader, w io.Writer, root string, env cniEnv) int {
 		}
 		defer db.Close()
 	}
-	res, err := cniCall(context.Background(), podnet.New(h), db, conf, env)
+	res, err := cniCall(context.Background(), podnet.New(h, podnet.Config{}), db, conf, env)
 	if err != nil {
 		code := 100
 		switch {

@@ -30,7 +30,7 @@ func TestCNIWithOVS(t *testing.T) {
 	podnettest.StandIn(t, hostNS, "enp132s0f0v1", "enp132s0f0r1")
 	podNS := podnettest.NetNS(t, "cni-attach-test")
 	h := offloadtest.NewByName(t, "cx5-switchdev").Host(t)
-	p := podnet.New(h, podnet.WithHostNetNS(hostNS))
+	p := podnet.New(h, podnet.Config{HostNetNS: hostNS})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	conf := netConf{CNIVersion: "1.0.0", DeviceID: "0000:84:00.3", IfaceID: "nginx.default", Bridge: "br-int"}

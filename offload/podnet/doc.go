@@ -53,7 +53,7 @@
 // container is errs.ErrBusy until its DEL. The temporary namespace is
 // bind-mounted at <runDir>/podnet-<pci>.netns while in use, so a DEL in
 // another process can still reach a VF an ADD left there when it died.
-// runDir is WithRunDir, by default <root>/run/offloadkit (where <root> is
+// runDir is Config.RunDir, by default <root>/run/offloadkit (where <root> is
 // the Host's root, / on a real host: /run/offloadkit, beside
 // offload/switchdev's per-PF locks). It belongs on a tmpfs such as /run:
 // VF settings and namespaces do not survive a reboot either.
@@ -69,7 +69,7 @@
 // a missing pod namespace is normal (the pod is gone). Links are reached
 // through rtnetlink handles bound to each namespace, never by moving the
 // calling thread; the temporary namespace is made on a locked thread of
-// its own. The host namespace is WithHostNetNS (DefaultHostNetNS).
+// its own. The host namespace is Config.HostNetNS (DefaultHostNetNS).
 //
 // # Netlink
 //

@@ -16,7 +16,7 @@ import (
 )
 
 // DefaultHostNetNS is the host network namespace a Plumber returns VFs to
-// unless WithHostNetNS says otherwise: the namespace of the process (of
+// unless Config.HostNetNS says otherwise: the namespace of the process (of
 // its main thread), which for a CNI plugin or a node agent with
 // hostNetwork is the node's.
 const DefaultHostNetNS = "/proc/self/ns/net"
@@ -35,31 +35,35 @@ type Plumber struct {
 	inject func(step Step) error
 }
 
-// Option configures New.
-type Option func(*Plumber)
-
-// WithHostNetNS sets the path of the host network namespace, where VFs and
-// representors live when no pod has them (default DefaultHostNetNS).
-func WithHostNetNS(path string) Option { return func(p *Plumber) { p.hostNS = path } }
-
-// WithLogger sets the logger (default: the Host's).
-func WithLogger(l *slog.Logger) Option { return func(p *Plumber) { p.log = l } }
-
-// WithRunDir sets the directory of the per-VF lock and state files and of
-// the temporary namespaces' mount points (default <root>/run/offloadkit,
-// where <root> is the Host's root: /run/offloadkit on a real host, the
-// directory offload/switchdev keeps its per-PF locks in). Every process
-// that plumbs the same VFs must use the same directory. It should not
-// outlive a reboot (a tmpfs such as /run), since VF settings and network
-// namespaces do not.
-func WithRunDir(dir string) Option { return func(p *Plumber) { p.runDir = dir } }
+// Config configures New. The zero Config is valid.
+type Config struct {
+	// HostNetNS is the path of the host network namespace, where VFs and
+	// representors live when no pod has them. Default DefaultHostNetNS.
+	// Privilege: CAP_SYS_ADMIN to enter it.
+	HostNetNS string
+	// RunDir is the directory of the per-VF lock and state files and of the
+	// temporary namespaces' mount points. Default <root>/run/offloadkit,
+	// where <root> is the Host's root: /run/offloadkit on a real host, the
+	// directory offload/switchdev keeps its per-PF locks in. Every process
+	// that plumbs the same VFs must use the same directory. It should not
+	// outlive a reboot (a tmpfs such as /run), since VF settings and network
+	// namespaces do not. Privilege: write access to it.
+	RunDir string
+	// Logger receives the Plumber's log records. Default: the Host's.
+	Logger *slog.Logger
+}
 
 // New returns a Plumber for the VFs of host.
-func New(host *offload.Host, opts ...Option) *Plumber {
-	p := &Plumber{host: offloadHost{host}, hostNS: DefaultHostNetNS, log: host.Logger(),
-		runDir: filepath.Join(host.FS().Root(), "run", "offloadkit")}
-	for _, o := range opts {
-		o(p)
+func New(host *offload.Host, cfg Config) *Plumber {
+	p := &Plumber{host: offloadHost{host}, hostNS: cfg.HostNetNS, log: cfg.Logger, runDir: cfg.RunDir}
+	if p.hostNS == "" {
+		p.hostNS = DefaultHostNetNS
+	}
+	if p.log == nil {
+		p.log = host.Logger()
+	}
+	if p.runDir == "" {
+		p.runDir = filepath.Join(host.FS().Root(), "run", "offloadkit")
 	}
 	return p
 }

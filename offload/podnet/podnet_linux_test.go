@@ -59,7 +59,7 @@ func newRigIn(t *testing.T, hostNS, treeName, vf, vfName, repName string) *rig {
 	r.hostH = podnettest.Handle(t, r.hostNS)
 	r.podH = podnettest.Handle(t, r.podNS)
 	podnettest.StandIn(t, r.hostNS, vfName, repName) // YUSUR (repName "") has no kernel representor: the peer is vfName+"x"
-	r.p = New(r.host, WithHostNetNS(r.hostNS))
+	r.p = New(r.host, Config{HostNetNS: r.hostNS})
 	return r
 }
 
@@ -453,7 +453,7 @@ func TestParallelAttachDifferentVFs(t *testing.T) {
 		}
 	}
 	before := linkStates(t, hostH)
-	p := New(host, WithHostNetNS(hostNS))
+	p := New(host, Config{HostNetNS: hostNS})
 	var wg sync.WaitGroup
 	errc := make(chan error, len(cases))
 	for _, c := range cases {

@@ -109,7 +109,7 @@ func helperDo(c helperCall) error {
 		return err
 	}
 	defer h.Close()
-	p := New(h, WithHostNetNS(c.HostNS), WithRunDir(c.RunDir))
+	p := New(h, Config{HostNetNS: c.HostNS, RunDir: c.RunDir})
 	p.host = fileVFTable{vfHost: p.host, path: c.VFTable}
 	if c.ExitAt != "" {
 		p.inject = func(s Step) error {

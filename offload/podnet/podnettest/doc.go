@@ -21,7 +21,7 @@
 //
 //	hostNS := podnettest.NetNS(t, "host")
 //	podnettest.StandIn(t, hostNS, "enp132s0f0v0", "enp132s0f0r0")
-//	p := podnet.New(tree.Host(t), podnet.WithHostNetNS(hostNS))
+//	p := podnet.New(tree.Host(t), podnet.Config{HostNetNS: hostNS})
 //
 // The package is Linux-only; on other systems it is empty.
 package podnettest
