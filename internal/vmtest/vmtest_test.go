@@ -400,3 +400,23 @@ func TestInitScriptParses(t *testing.T) {
 		}
 	}
 }
+
+// TestBootPanicked: only a guest that panicked before its script wrote
+// uname-r is booted again; one that reached the tests never is.
+func TestBootPanicked(t *testing.T) {
+	t.Parallel()
+	work := t.TempDir()
+	const panicked = "[    1.868049] Kernel panic - not syncing: Fatal exception in interrupt\n"
+	if !bootPanicked(panicked, work) {
+		t.Error("a panic before uname-r must be retried")
+	}
+	if bootPanicked("vmtest: all done\n", work) {
+		t.Error("a console without a panic must not be retried")
+	}
+	if err := os.WriteFile(filepath.Join(work, "uname-r"), []byte("6.12.118\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if bootPanicked(panicked, work) {
+		t.Error("a guest that ran its script must not be retried, panic or not")
+	}
+}
