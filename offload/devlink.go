@@ -164,7 +164,7 @@ func (d Devlink) SetInlineMode(ctx context.Context, m InlineMode) error {
 	if m > InlineModeTransport {
 		return errs.Invalid("inline mode", m.String(), "want none, link, network or transport")
 	}
-	dm := devlink.InlineMode(m)
+	dm := m // offload.InlineMode is the devlink client's type
 	return h.setESwitch(ctx, op, dev, devlink.ESwitchConfig{InlineMode: &dm}, func(st ESwitchState) (string, bool) {
 		if st.InlineMode == nil {
 			return "unreported", false
@@ -181,7 +181,7 @@ func (d Devlink) SetEncapMode(ctx context.Context, m EncapMode) error {
 	if m > EncapModeBasic {
 		return errs.Invalid("encap mode", m.String(), "want none or basic")
 	}
-	dm := devlink.EncapMode(m)
+	dm := m // offload.EncapMode is the devlink client's type
 	return h.setESwitch(ctx, op, dev, devlink.ESwitchConfig{EncapMode: &dm}, func(st ESwitchState) (string, bool) {
 		if st.EncapMode == nil {
 			return "unreported", false
