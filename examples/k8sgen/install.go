@@ -36,7 +36,7 @@ func (in installOptions) resourcesOptions(kubeOVN, antrea bool, pfs []offload.PF
 	o := kube.ResourcesOptions{VFRanges: in.vfRanges, RDMA: antrea && !kubeOVN}
 	if antrea && kubeOVN {
 		for _, pf := range pfs {
-			if pf.ID.Vendor == offload.VendorMellanox && len(pf.VFs) > 0 {
+			if pf.ID.Vendor == offload.VendorMellanox && pf.ESwitchMode == offload.ESwitchModeSwitchdev && len(pf.VFs) > 0 {
 				fmt.Fprintln(warn, "k8sgen: -cni both leaves isRdma out of the Mellanox resource (the Kube-OVN guides' form); -cni antrea sets it as the Antrea guide does.")
 				break
 			}
