@@ -16,6 +16,7 @@ const (
 	Shared
 )
 
+// String is "shared" or "exclusive", for errors and logs.
 func (m Mode) String() string {
 	if m == Shared {
 		return "shared"
