@@ -208,3 +208,28 @@ func TestFirmwareLinkRollback(t *testing.T) {
 		t.Errorf("plan with a regular file in the way: %v, want ErrExists", err)
 	}
 }
+
+// TestFirmwareLinkChangedSincePlan: a link someone else changed after the
+// plan was made is left alone, and Apply says so (ErrBusy).
+func TestFirmwareLinkChangedSincePlan(t *testing.T) {
+	ctx := context.Background()
+	pf := offload.MustParsePCIAddress(agilioPF)
+	dir := firmwareDir(t, "nic_AMDA0097.nffw")
+	_, e, _ := nicFirmwareHost(t, corigine.FirmwareOptions{Dir: dir, Assembly: "AMDA0097", Select: true})
+	p, err := e.Plan(ctx, pf, switchdev.Spec{RunDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "pci-"+agilioPF+".nffw")
+	if err := os.Symlink("nic/nic_AMDA0097.nffw", link); err != nil {
+		t.Fatal(err)
+	}
+	err = p.Apply(ctx)
+	var ae *switchdev.ApplyError
+	if !errors.As(err, &ae) || ae.Step != 1 || !errors.Is(err, errs.ErrBusy) {
+		t.Fatalf("Apply: %v, want step 1 to fail with ErrBusy", err)
+	}
+	if got, err := os.Readlink(link); err != nil || got != "nic/nic_AMDA0097.nffw" {
+		t.Errorf("someone else's link was changed: %q, %v", got, err)
+	}
+}

@@ -342,15 +342,15 @@ func (p *Plan) manualPending(ctx context.Context, s Step) string {
 // errors.Is(err, errs.ErrNotApplied) is true.
 type ManualStepError struct {
 	// PF is the PF the plan was for.
-	PF offload.PCIAddress
+	PF offload.PCIAddress `json:"pf"`
 	// Step is the 1-based number of the manual step Apply stopped at.
-	Step int
+	Step int `json:"step"`
 	// Why says why Apply could not go past it.
-	Why string
+	Why string `json:"why"`
 	// Applied are the steps this Apply ran, and kept.
-	Applied []Step
+	Applied []Step `json:"applied"`
 	// Remaining are the manual step and every step after it, not run.
-	Remaining []Step
+	Remaining []Step `json:"remaining"`
 }
 
 // Error names the step and lists what is left to do by hand.
@@ -741,6 +741,24 @@ func (e *Engine) doStep(ctx context.Context, s Step, undo bool) error {
 		}
 		return e.enslave(ctx, s.Bond, s.Target)
 	case StepLinkFirmware:
+		// Ownership before restoration: the link is changed only from
+		// the value this step expects (planned, or set by this step when
+		// undoing), never from what someone else put there since.
+		cur, err := readFirmwareLink(s.Target)
+		if err != nil {
+			return err
+		}
+		if cur == val.Word {
+			return nil
+		}
+		from := s.Before.Word
+		if undo {
+			from = s.After.Word
+		}
+		if cur != from {
+			return &errs.Error{Op: "link firmware", Path: s.Target,
+				Err: fmt.Errorf("%w: points to %q, not %q as planned: changed by someone else, left alone", errs.ErrBusy, cur, from)}
+		}
 		return setFirmwareLink(s.Target, val.Word)
 	case StepRebuildInitramfs, StepReloadDriver:
 		// Apply never gets here (it stops at manual steps); a caller
