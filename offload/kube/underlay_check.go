@@ -1,0 +1,136 @@
+package kube
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/offloadkit/offloadkit/offload"
+	"github.com/offloadkit/offloadkit/offload/errs"
+)
+
+// UnderlayNICs names the two node interfaces of a Kube-OVN underlay
+// offload (guide 003).
+type UnderlayNICs struct {
+	// Cluster is Kube-OVN's IFACE, the NIC of cluster traffic. "" lets
+	// Kube-OVN take the NIC of the node's default route, which this check
+	// cannot see (the guide's default): the caller must make sure that NIC
+	// is not a PF either.
+	Cluster string
+	// Provider is the ProviderNetwork's defaultInterface (bond1 in the
+	// guide), the NIC Kube-OVN puts in the underlay bridge.
+	Provider string
+}
+
+// CheckUnderlayNICs checks the two interfaces of an underlay offload
+// against the PFs Host.Discover found. Both names are validated first
+// (errs.ValidateIfName; Cluster may be "").
+//
+// The provider interface must be what the VFs' eswitch forwards to: the
+// uplink netdev of a PF in switchdev mode, or a bond over such uplinks in
+// a mode mlx5 VF LAG offloads (active-backup, balance-xor, 802.3ad).
+// Guide 003 uses bond1, its two PFs in 802.3ad, for exactly that reason:
+// with VF LAG the bond is the uplink of the one eswitch both ports share,
+// so a flow from a VF representor to bond1 is offloaded. Any other NIC
+// would carry the VFs' traffic, but through the kernel, unoffloaded.
+//
+// The cluster interface must not be a PF netdev (the guide: "IFACE must
+// be a NIC other than the PF"), nor a bond over PFs, nor the provider
+// interface: in underlay mode those NICs belong to the provider bridge and
+// the eswitch, and the node's cluster address would go with them.
+//
+// Errors: errs.ErrInvalidArgument for a bad name or a cluster NIC that is
+// a PF, its bond or the provider NIC; errs.ErrNotSwitchdev when the
+// provider is a PF (or a bond over PFs) not in switchdev mode;
+// errs.ErrNotSupported for a bond in a mode VF LAG does not offload;
+// errs.ErrNotFound when the provider is neither a PF uplink nor a bond
+// over PFs on this host (also the answer for a VF LAG bond not created
+// yet). Every error is an *errs.Error naming the interface, except those
+// of name validation.
+func CheckUnderlayNICs(pfs []offload.PF, n UnderlayNICs) error {
+	if err := errs.ValidateIfName(n.Provider); err != nil {
+		return fmt.Errorf("provider interface: %w", err)
+	}
+	if n.Cluster != "" {
+		if err := errs.ValidateIfName(n.Cluster); err != nil {
+			return fmt.Errorf("cluster interface: %w", err)
+		}
+	}
+	if err := checkProviderNIC(pfs, n.Provider); err != nil {
+		return err
+	}
+	if n.Cluster == "" {
+		return nil
+	}
+	const op = "check Kube-OVN cluster interface (IFACE)"
+	if n.Cluster == n.Provider {
+		return &errs.Error{Op: op, Device: n.Cluster, Err: errs.ErrInvalidArgument,
+			Message: "it is also the ProviderNetwork's interface, which Kube-OVN moves into the underlay bridge"}
+	}
+	for i := range pfs {
+		pf := &pfs[i]
+		for _, nd := range pf.Netdevs {
+			if nd.Name == n.Cluster {
+				return &errs.Error{Op: op, Device: n.Cluster, Err: errs.ErrInvalidArgument,
+					Message: fmt.Sprintf("it is the netdev of PF %s: guide 003 says the cluster NIC must not be a PF; leave IFACE empty or name another NIC", pf.Address)}
+			}
+		}
+		if pf.Bond != nil && pf.Bond.Name == n.Cluster {
+			return &errs.Error{Op: op, Device: n.Cluster, Err: errs.ErrInvalidArgument,
+				Message: fmt.Sprintf("it is a bond over PF %s: the PFs' bond is the underlay uplink, not the cluster NIC", pf.Address)}
+		}
+	}
+	return nil
+}
+
+// checkProviderNIC: see CheckUnderlayNICs.
+func checkProviderNIC(pfs []offload.PF, name string) error {
+	const op = "check ProviderNetwork interface"
+	var bondPFs []*offload.PF
+	var bond *offload.Bond
+	for i := range pfs {
+		pf := &pfs[i]
+		for _, nd := range pf.Netdevs {
+			if nd.Name != name {
+				continue
+			}
+			if pf.Bond != nil {
+				return &errs.Error{Op: op, Device: name, Err: errs.ErrInvalidArgument,
+					Message: fmt.Sprintf("it is enslaved to %s: name the bond, the interface that carries the traffic", pf.Bond.Name)}
+			}
+			if pf.ESwitchMode != offload.ESwitchModeSwitchdev {
+				return &errs.Error{Op: op, Device: name, Err: errs.ErrNotSwitchdev,
+					Message: fmt.Sprintf("PF %s's eswitch is %s: its VFs' traffic would not be offloaded", pf.Address, pf.ESwitchMode)}
+			}
+			return nil
+		}
+		if pf.Bond != nil && pf.Bond.Name == name {
+			bondPFs = append(bondPFs, pf)
+			bond = pf.Bond
+		}
+	}
+	if bond == nil {
+		return &errs.Error{Op: op, Device: name, Err: errs.ErrNotFound,
+			Message: "neither a PF uplink nor a bond over PFs on this host: VF traffic through it would not be offloaded (a VF LAG bond not created yet looks the same)"}
+	}
+	if !bond.Mode.VFLAGCapable() {
+		return &errs.Error{Op: op, Device: name, Err: errs.ErrNotSupported,
+			Message: fmt.Sprintf("bond mode %s: VF LAG offloads active-backup, balance-xor and 802.3ad only", bond.Mode)}
+	}
+	for _, pf := range bondPFs {
+		if pf.ESwitchMode != offload.ESwitchModeSwitchdev {
+			return &errs.Error{Op: op, Device: name, Err: errs.ErrNotSwitchdev,
+				Message: fmt.Sprintf("slave PF %s's eswitch is %s: its VFs' traffic would not be offloaded", pf.Address, pf.ESwitchMode)}
+		}
+	}
+	// A bond with a slave that is not a PF of this host (a plain NIC)
+	// would send part of the VFs' traffic around the eswitch.
+	for _, s := range bond.Slaves {
+		if !slices.ContainsFunc(bondPFs, func(pf *offload.PF) bool {
+			return slices.ContainsFunc(pf.Netdevs, func(nd offload.Netdev) bool { return nd.Name == s })
+		}) {
+			return &errs.Error{Op: op, Device: name, Err: errs.ErrNotSupported,
+				Message: fmt.Sprintf("slave %s is not an offload PF's netdev: VF LAG needs every slave to be a port of the one card", s)}
+		}
+	}
+	return nil
+}
