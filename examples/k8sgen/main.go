@@ -9,6 +9,8 @@
 //
 //	go run ./examples/k8sgen -tree cx5-switchdev | kubectl apply -f -
 //	go run ./examples/k8sgen -cni antrea -nad-namespace kube-system
+//	go run ./examples/k8sgen -tree cx5-switchdev -underlay 0   # guide 003's underlay (underlay.go)
+//	go run ./examples/k8sgen -tree cx5-switchdev -operator     # sriov-network-operator policies (operator.go)
 package main
 
 import (
@@ -34,6 +36,8 @@ type options struct {
 	podName, podNamespace string
 	image, logicalSwitch  string
 	withPod               bool
+	underlay              underlayOptions
+	operator              operatorOptions
 }
 
 func main() {
@@ -49,6 +53,8 @@ func main() {
 	flag.StringVar(&o.podNamespace, "pod-namespace", "default", "`namespace` of the sample pod")
 	flag.StringVar(&o.image, "image", "docker.io/library/nginx:alpine", "container `image` of the sample pod")
 	flag.StringVar(&o.logicalSwitch, "logical-switch", "", "Kube-OVN `subnet` for the sample pod (default: the default subnet)")
+	addUnderlayFlags(flag.CommandLine, &o.underlay)
+	addOperatorFlags(flag.CommandLine, &o.operator)
 	flag.Parse()
 	if err := run(os.Stdout, os.Stderr, o); err != nil {
 		fmt.Fprintln(os.Stderr, "k8sgen:", err)
@@ -96,6 +102,9 @@ func run(w, warn io.Writer, o options) error {
 			fmt.Fprintf(w, "%-14s %s\n", n, s.Description)
 		}
 		return nil
+	}
+	if handled, err := runModes(w, warn, o); handled {
+		return err
 	}
 	kubeOVN, antrea := false, false
 	switch o.cni {

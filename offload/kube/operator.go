@@ -64,8 +64,10 @@ type PolicyConfig struct {
 	// sriov_totalvfs (3 in the guide).
 	NumVfs int
 	// ResourceName is the device plugin resource name without prefix,
-	// letters, digits and '_' ("cx_sriov_switchdev"); "" takes
-	// DefaultResource's name for each vendor.
+	// letters, digits and '_'; "" takes OperatorResource's name for each
+	// vendor (cx_sriov_switchdev for Mellanox, as the guide). A name
+	// given here is refused when the PFs are of several vendors: one
+	// resource would pool different NICs.
 	ResourceName string
 	// IsRdma asks the operator for RDMA-capable VFs; guide 003 leaves it
 	// off (false, omitted).
@@ -75,9 +77,25 @@ type PolicyConfig struct {
 }
 
 // GuidePolicy returns guide 003's policy: "policy" in kube-system, 3 VFs
-// per PF, resource cx_sriov_switchdev, no RDMA, the operator's priority.
+// per PF, the vendor's OperatorResource (cx_sriov_switchdev on the guide's
+// ConnectX-5), no RDMA, the operator's priority.
 func GuidePolicy() PolicyConfig {
-	return PolicyConfig{Name: "policy", Namespace: "kube-system", NumVfs: 3, ResourceName: "cx_sriov_switchdev"}
+	return PolicyConfig{Name: "policy", Namespace: "kube-system", NumVfs: 3}
+}
+
+// OperatorResource returns the resource name a policy gives a vendor's
+// VFs: cx_sriov_switchdev for Mellanox, as guide 003's policy names it
+// (its device plugin ConfigMap says cx5_sriov_switchdev; the operator path
+// is a separate setup), and ice_sriov_switchdev for Intel. ok is false
+// for vendors the operator does not put in switchdev mode.
+func OperatorResource(v offload.VendorID) (name string, ok bool) {
+	switch v {
+	case offload.VendorMellanox:
+		return "cx_sriov_switchdev", true
+	case offload.VendorIntel:
+		return "ice_sriov_switchdev", true
+	}
+	return "", false
 }
 
 // SkippedPF is a PF PoliciesFromPFs left out, and why.
@@ -91,7 +109,8 @@ type SkippedPF struct {
 // policy schema name Mellanox and Intel (E810); Agilio and YUSUR are
 // configured through their vendors' own steps (guides 000 and 002).
 func operatorSwitchdevVendor(v offload.VendorID) bool {
-	return v == offload.VendorMellanox || v == offload.VendorIntel
+	_, ok := OperatorResource(v)
+	return ok
 }
 
 // PoliciesFromPFs builds one SriovNetworkNodePolicy per vendor from the
@@ -152,15 +171,14 @@ func PoliciesFromPFs(pfs []offload.PF, cfg PolicyConfig) (policies []*SriovNetwo
 		if g == nil {
 			g = &group{resource: cfg.ResourceName}
 			if g.resource == "" {
-				rn, ok := DefaultResource(pf.ID.Vendor)
-				if !ok {
-					return nil, nil, fmt.Errorf("PF %s: no resource name for vendor %s: %w", pf.Address, pf.ID.Vendor, errs.ErrNotSupported)
-				}
-				g.resource = rn.Name
+				g.resource, _ = OperatorResource(pf.ID.Vendor)
 			}
 			groups[pf.ID.Vendor] = g
 		}
 		g.pfNames = append(g.pfNames, up.Name)
+	}
+	if cfg.ResourceName != "" && len(groups) > 1 {
+		return nil, nil, errs.Invalid("resource name", cfg.ResourceName, fmt.Sprintf("the PFs are of %d vendors: one resource would pool different NICs; leave it empty for one per vendor", len(groups)))
 	}
 	vendors := make([]offload.VendorID, 0, len(groups))
 	for v := range groups {

@@ -79,14 +79,24 @@ func TestPoliciesOptionsAndSkips(t *testing.T) {
 		}
 	}
 	// Mellanox (15b3) before Intel (8086); the vendor's default resources.
-	if d := cmp.Diff([]string{"offload-cx5-sriov-switchdev", "offload-ice-sriov-switchdev"}, names); d != "" {
+	if d := cmp.Diff([]string{"offload-cx-sriov-switchdev", "offload-ice-sriov-switchdev"}, names); d != "" {
 		t.Errorf("names (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff([]string{"cx5_sriov_switchdev", "ice_sriov_switchdev"}, resources); d != "" {
+	if d := cmp.Diff([]string{"cx_sriov_switchdev", "ice_sriov_switchdev"}, resources); d != "" {
 		t.Errorf("resources (-want +got):\n%s", d)
 	}
 	if len(skipped) != len(offloadtest.AgilioFlower().PFs) || !strings.Contains(skipped[0].Reason, "19ee") {
 		t.Errorf("skipped %+v, want the Agilio PF", skipped)
+	}
+
+	// One resource name for two vendors would pool different NICs.
+	cfg.ResourceName = "sriov_switchdev"
+	if p, _, err := PoliciesFromPFs(pfs, cfg); !errors.Is(err, errs.ErrInvalidArgument) || p != nil {
+		t.Errorf("one resource for two vendors: %v, %v", p, err)
+	}
+	cfg.ResourceName = "mine"
+	if p, _, err := PoliciesFromPFs(discover(t, offloadtest.CX5Legacy()), cfg); err != nil || len(p) != 1 || p[0].Spec.ResourceName != "mine" || p[0].Metadata.Name != "offload" {
+		t.Errorf("one vendor, resource given: %v, %v", p, err)
 	}
 
 	// A PF in a bond is left out: the operator needs it out of the bond.

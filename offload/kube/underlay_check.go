@@ -55,28 +55,32 @@ func CheckUnderlayNICs(pfs []offload.PF, n UnderlayNICs) error {
 			return fmt.Errorf("cluster interface: %w", err)
 		}
 	}
-	if err := checkProviderNIC(pfs, n.Provider); err != nil {
+	// The cluster NIC first: a provider bond not created yet (ErrNotFound,
+	// which callers may take as a warning) must not hide a PF as IFACE.
+	if err := checkClusterNIC(pfs, n); err != nil {
 		return err
 	}
+	return checkProviderNIC(pfs, n.Provider)
+}
+
+// checkClusterNIC: see CheckUnderlayNICs.
+func checkClusterNIC(pfs []offload.PF, n UnderlayNICs) error {
 	if n.Cluster == "" {
 		return nil
 	}
 	const op = "check Kube-OVN cluster interface (IFACE)"
 	if n.Cluster == n.Provider {
-		return &errs.Error{Op: op, Device: n.Cluster, Err: errs.ErrInvalidArgument,
-			Message: "it is also the ProviderNetwork's interface, which Kube-OVN moves into the underlay bridge"}
+		return nicErr(op, n.Cluster, errs.ErrInvalidArgument, "it is also the ProviderNetwork's interface, which Kube-OVN moves into the underlay bridge")
 	}
 	for i := range pfs {
 		pf := &pfs[i]
 		for _, nd := range pf.Netdevs {
 			if nd.Name == n.Cluster {
-				return &errs.Error{Op: op, Device: n.Cluster, Err: errs.ErrInvalidArgument,
-					Message: fmt.Sprintf("it is the netdev of PF %s: guide 003 says the cluster NIC must not be a PF; leave IFACE empty or name another NIC", pf.Address)}
+				return nicErr(op, n.Cluster, errs.ErrInvalidArgument, fmt.Sprintf("it is the netdev of PF %s: guide 003 says the cluster NIC must not be a PF; leave IFACE empty or name another NIC", pf.Address))
 			}
 		}
 		if pf.Bond != nil && pf.Bond.Name == n.Cluster {
-			return &errs.Error{Op: op, Device: n.Cluster, Err: errs.ErrInvalidArgument,
-				Message: fmt.Sprintf("it is a bond over PF %s: the PFs' bond is the underlay uplink, not the cluster NIC", pf.Address)}
+			return nicErr(op, n.Cluster, errs.ErrInvalidArgument, fmt.Sprintf("it is a bond over PF %s: the PFs' bond is the underlay uplink, not the cluster NIC", pf.Address))
 		}
 	}
 	return nil
@@ -94,12 +98,10 @@ func checkProviderNIC(pfs []offload.PF, name string) error {
 				continue
 			}
 			if pf.Bond != nil {
-				return &errs.Error{Op: op, Device: name, Err: errs.ErrInvalidArgument,
-					Message: fmt.Sprintf("it is enslaved to %s: name the bond, the interface that carries the traffic", pf.Bond.Name)}
+				return nicErr(op, name, errs.ErrInvalidArgument, fmt.Sprintf("it is enslaved to %s: name the bond, the interface that carries the traffic", pf.Bond.Name))
 			}
-			if pf.ESwitchMode != offload.ESwitchModeSwitchdev {
-				return &errs.Error{Op: op, Device: name, Err: errs.ErrNotSwitchdev,
-					Message: fmt.Sprintf("PF %s's eswitch is %s: its VFs' traffic would not be offloaded", pf.Address, pf.ESwitchMode)}
+			if !switchdevPF(pf) {
+				return nicErr(op, name, errs.ErrNotSwitchdev, fmt.Sprintf("PF %s's eswitch is %s: its VFs' traffic would not be offloaded", pf.Address, modeEvidence(pf)))
 			}
 			return nil
 		}
@@ -109,17 +111,14 @@ func checkProviderNIC(pfs []offload.PF, name string) error {
 		}
 	}
 	if bond == nil {
-		return &errs.Error{Op: op, Device: name, Err: errs.ErrNotFound,
-			Message: "neither a PF uplink nor a bond over PFs on this host: VF traffic through it would not be offloaded (a VF LAG bond not created yet looks the same)"}
+		return nicErr(op, name, errs.ErrNotFound, "neither a PF uplink nor a bond over PFs on this host: VF traffic through it would not be offloaded (a VF LAG bond not created yet looks the same)")
 	}
 	if !bond.Mode.VFLAGCapable() {
-		return &errs.Error{Op: op, Device: name, Err: errs.ErrNotSupported,
-			Message: fmt.Sprintf("bond mode %s: VF LAG offloads active-backup, balance-xor and 802.3ad only", bond.Mode)}
+		return nicErr(op, name, errs.ErrNotSupported, fmt.Sprintf("bond mode %s: VF LAG offloads active-backup, balance-xor and 802.3ad only", bond.Mode))
 	}
 	for _, pf := range bondPFs {
-		if pf.ESwitchMode != offload.ESwitchModeSwitchdev {
-			return &errs.Error{Op: op, Device: name, Err: errs.ErrNotSwitchdev,
-				Message: fmt.Sprintf("slave PF %s's eswitch is %s: its VFs' traffic would not be offloaded", pf.Address, pf.ESwitchMode)}
+		if !switchdevPF(pf) {
+			return nicErr(op, name, errs.ErrNotSwitchdev, fmt.Sprintf("slave PF %s's eswitch is %s: its VFs' traffic would not be offloaded", pf.Address, modeEvidence(pf)))
 		}
 	}
 	// A bond with a slave that is not a PF of this host (a plain NIC)
@@ -128,9 +127,38 @@ func checkProviderNIC(pfs []offload.PF, name string) error {
 		if !slices.ContainsFunc(bondPFs, func(pf *offload.PF) bool {
 			return slices.ContainsFunc(pf.Netdevs, func(nd offload.Netdev) bool { return nd.Name == s })
 		}) {
-			return &errs.Error{Op: op, Device: name, Err: errs.ErrNotSupported,
-				Message: fmt.Sprintf("slave %s is not an offload PF's netdev: VF LAG needs every slave to be a port of the one card", s)}
+			return nicErr(op, name, errs.ErrNotSupported, fmt.Sprintf("slave %s is not an offload PF's netdev: VF LAG needs every slave to be a port of the one card", s))
 		}
 	}
 	return nil
+}
+
+// nicErr is the *errs.Error of a refused interface: why goes into the
+// cause (Message is for the kernel's words, and no kernel spoke here).
+func nicErr(op, dev string, sentinel error, why string) error {
+	return &errs.Error{Op: op, Device: dev, Err: fmt.Errorf("%w: %s", sentinel, why)}
+}
+
+// switchdevPF reports whether the PF is shown to be in switchdev mode:
+// devlink says so, or devlink could not be asked (mode unknown, as on a
+// copied sysfs tree) and the PF has VF representors, which exist only in
+// switchdev mode. Without either there is no evidence, and no "ok".
+func switchdevPF(pf *offload.PF) bool {
+	if pf.ESwitchMode == offload.ESwitchModeSwitchdev {
+		return true
+	}
+	if pf.ESwitchMode != offload.ESwitchModeUnknown {
+		return false
+	}
+	return slices.ContainsFunc(pf.Representors, func(r offload.Representor) bool {
+		return r.PortName.Flavour == offload.PortFlavourPCIVF
+	})
+}
+
+// modeEvidence words the eswitch mode switchdevPF refused.
+func modeEvidence(pf *offload.PF) string {
+	if pf.ESwitchMode == offload.ESwitchModeUnknown {
+		return "not shown to be in switchdev mode (mode unknown: no devlink answer, and no VF representors)"
+	}
+	return pf.ESwitchMode.String()
 }

@@ -245,6 +245,14 @@ func TestCheckUnderlayNICs(t *testing.T) {
 		foreign[i].Bond = &b
 	}
 	foreign = foreign[:1]
+	// Mode unknown (no devlink): VF representors are the evidence.
+	unknownReps := discover(t, offloadtest.CX5Switchdev())
+	unknownNoReps := discover(t, offloadtest.CX5Switchdev())
+	for i := range unknownReps {
+		unknownReps[i].ESwitchMode = offload.ESwitchModeUnknown
+		unknownNoReps[i].ESwitchMode = offload.ESwitchModeUnknown
+		unknownNoReps[i].Representors = nil
+	}
 	for _, c := range []struct {
 		name string
 		pfs  []offload.PF
@@ -254,11 +262,14 @@ func TestCheckUnderlayNICs(t *testing.T) {
 		{"PF uplink as provider, IFACE empty (the guide's default)", switchdev, UnderlayNICs{Provider: "enp132s0f0np0"}, nil},
 		{"PF uplink as provider, another NIC as IFACE", switchdev, UnderlayNICs{Provider: "enp132s0f1np1", Cluster: "eno1"}, nil},
 		{"VF LAG bond as provider (guide 003)", lag, UnderlayNICs{Provider: "bond1", Cluster: "eno1"}, nil},
+		{"IFACE is a PF, provider bond not created yet", switchdev, UnderlayNICs{Provider: "bond1", Cluster: "enp132s0f0np0"}, errs.ErrInvalidArgument},
 		{"IFACE is a PF", switchdev, UnderlayNICs{Provider: "enp132s0f1np1", Cluster: "enp132s0f0np0"}, errs.ErrInvalidArgument},
 		{"IFACE is the provider PF", switchdev, UnderlayNICs{Provider: "enp132s0f0np0", Cluster: "enp132s0f0np0"}, errs.ErrInvalidArgument},
 		{"IFACE is the PFs' bond", lag, UnderlayNICs{Provider: "enp132s0f0np0", Cluster: "bond1"}, errs.ErrInvalidArgument},
 		{"IFACE is the provider bond", lag, UnderlayNICs{Provider: "bond1", Cluster: "bond1"}, errs.ErrInvalidArgument},
 		{"provider is a bond slave", lag, UnderlayNICs{Provider: "enp132s0f0np0"}, errs.ErrInvalidArgument},
+		{"provider PF, mode unknown, VF representors", unknownReps, UnderlayNICs{Provider: "enp132s0f0np0"}, nil},
+		{"provider PF, mode unknown, no representors", unknownNoReps, UnderlayNICs{Provider: "enp132s0f0np0"}, errs.ErrNotSwitchdev},
 		{"provider PF in legacy mode", legacy, UnderlayNICs{Provider: "enp132s0f0np0"}, errs.ErrNotSwitchdev},
 		{"provider bond over legacy PFs", legacyBond, UnderlayNICs{Provider: "bond1"}, errs.ErrNotSwitchdev},
 		{"provider bond in balance-rr", rr, UnderlayNICs{Provider: "bond1"}, errs.ErrNotSupported},
