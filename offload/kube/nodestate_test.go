@@ -211,3 +211,54 @@ func FuzzParseNodeState(f *testing.F) {
 		}
 	})
 }
+
+// localGolden compares got with testdata/name; -update rewrites it. The
+// upstreamcheck module reads these files.
+func localGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	p := "testdata/" + name
+	if *update {
+		if err := os.WriteFile(p, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (go test -update writes it)", err)
+	}
+	if d := cmp.Diff(string(want), string(got)); d != "" {
+		t.Errorf("%s (-want +got):\n%s", p, d)
+	}
+}
+
+// TestNodeStateAllFields writes a node state with every field of the
+// reader's types set (testdata/nodestate-all-fields.yaml), which
+// upstreamcheck holds to the operator's CRD: the reader's field names
+// are the operator's. It must read back whole.
+func TestNodeStateAllFields(t *testing.T) {
+	st := &SriovNetworkNodeState{APIVersion: SriovNetworkAPIVersion, Kind: "SriovNetworkNodeState",
+		Metadata: ObjectMeta{Name: "node1", Namespace: "kube-system"},
+		Spec: SriovNetworkNodeStateSpec{Interfaces: []NodeStateInterface{{PciAddress: "0000:84:00.0", Name: "enp132s0f0np0",
+			NumVfs: 2, ESwitchMode: "switchdev", VfGroups: []NodeStateVfGroup{{PolicyName: "policy", ResourceName: "cx_sriov_switchdev",
+				DeviceType: "netdevice", VfRange: "0-1", IsRdma: true}}}}},
+		Status: SriovNetworkNodeStateStatus{SyncStatus: "Succeeded", LastSyncError: "none", Interfaces: []NodeStateInterfaceStatus{{
+			Name: "enp132s0f0np0", Mac: "08:c0:eb:74:c3:4a", Driver: "mlx5_core", PciAddress: "0000:84:00.0", Vendor: "15b3",
+			DeviceID: "1017", Mtu: 1500, NumVfs: 2, LinkSpeed: "25000 Mb/s", LinkType: "ETH", ESwitchMode: "switchdev", TotalVfs: 127,
+			VFs: []NodeStateVF{{PciAddress: "0000:84:00.2", VfID: 0, Name: "enp132s0f0v0", Driver: "mlx5_core", Vendor: "15b3", DeviceID: "1018"},
+				{PciAddress: "0000:84:00.3", VfID: 1, Name: "enp132s0f0v1", Driver: "mlx5_core", Vendor: "15b3", DeviceID: "1018"}},
+		}}},
+	}
+	y, err := YAML(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	localGolden(t, "nodestate-all-fields.yaml", y)
+	back, err := ParseNodeState(y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(st, back); d != "" {
+		t.Errorf("(-wrote +read):\n%s", d)
+	}
+}

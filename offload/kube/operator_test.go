@@ -135,3 +135,21 @@ func TestPoliciesRefuse(t *testing.T) {
 		t.Errorf("bad netdev name: %v", err)
 	}
 }
+
+// TestPolicyAllFields writes a policy with every field this package sets
+// (testdata/policy-all-fields.yaml), which upstreamcheck holds to the
+// operator's CRD.
+func TestPolicyAllFields(t *testing.T) {
+	prio := 10
+	cfg := GuidePolicy()
+	cfg.IsRdma, cfg.Priority = true, &prio
+	p, _, err := PoliciesFromPFs(discover(t, offloadtest.CX5Switchdev()), cfg)
+	if err != nil || len(p) != 1 {
+		t.Fatal(p, err)
+	}
+	y, err := YAML(p[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	localGolden(t, "policy-all-fields.yaml", y)
+}
