@@ -121,8 +121,8 @@ func operatorSwitchdevVendor(v offload.VendorID) bool {
 // selected whatever their present mode and VF count, since the operator
 // sets both. PFs of vendors the operator does not put in switchdev mode,
 // PFs without a netdev, PFs in a bond (the operator's switchdev
-// configuration needs them out of it, as guide 003 says) and VFs are left
-// out and listed in skipped. A NumVfs above a PF's sriov_totalvfs is an
+// configuration needs them out of it, as guide 003 says) are left out
+// and listed in skipped. A NumVfs above a PF's sriov_totalvfs is an
 // error (errs.ErrInvalidArgument) naming the PF.
 func PoliciesFromPFs(pfs []offload.PF, cfg PolicyConfig) (policies []*SriovNetworkNodePolicy, skipped []SkippedPF, err error) {
 	if err := ValidateDNS1123Subdomain("SriovNetworkNodePolicy name", cfg.Name); err != nil {
