@@ -67,6 +67,24 @@ func TestUnderlayGolden(t *testing.T) {
 	if strings.Contains(s, "kind: ConfigMap") {
 		t.Error("underlay mode printed the device plugin ConfigMap")
 	}
+	// The install settings: IFACE "" as the guide's underlay section, not
+	// the PF uplink the overlay default would take.
+	for _, want := range []string{"#   HW_OFFLOAD=${HW_OFFLOAD:-true}\n", "#   ENABLE_LB=${ENABLE_LB:-false}\n", "#   IFACE=\"\"\n"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	o := underlayDefaults("cx5-switchdev")
+	o.install.install = false
+	out.Reset()
+	if err := run(&out, &warn, o); err != nil || strings.Contains(out.String(), "#") || !strings.HasPrefix(out.String(), "apiVersion: kubeovn.io/v1\n") {
+		t.Errorf("-install=false: %v\n%s", err, out.String())
+	}
+	o.install.install, o.install.iface = true, "eno1"
+	out.Reset()
+	if err := run(&out, &warn, o); err != nil || !strings.Contains(out.String(), "#   IFACE=\"eno1\"\n") {
+		t.Errorf("-iface eno1: %v\n%s", err, out.String())
+	}
 }
 
 // TestUnderlayOnVFLAGBond: with the VF LAG bond in place, bond1 passes the
@@ -89,7 +107,7 @@ func TestUnderlayOnVFLAGBond(t *testing.T) {
 	if warn.Len() != 0 || !strings.Contains(out.String(), "  id: 204\n") {
 		t.Errorf("warn %q, output:\n%s", warn.String(), out.String())
 	}
-	o.underlay.cluster = "enp132s0f1np1"
+	o.install.iface = "enp132s0f1np1"
 	if err := run(&out, &warn, o); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Errorf("PF as IFACE: %v", err)
 	}
@@ -108,8 +126,8 @@ func TestUnderlayRefuses(t *testing.T) {
 		"two modes":      func(o *options) { o.operator = guideOperatorOptions() },
 		"pod name":       func(o *options) { o.podName = "Nginx" },
 		"nad namespace":  func(o *options) { o.nadNamespace = "a_b" },
-		"cluster is PF":  func(o *options) { o.underlay.cluster = "enp132s0f1np1" },
-		"cluster is odd": func(o *options) { o.underlay.cluster = "a/b" },
+		"cluster is PF":  func(o *options) { o.install.iface = "enp132s0f1np1" },
+		"cluster is odd": func(o *options) { o.install.iface = "a/b" },
 	} {
 		o := underlayDefaults("cx5-switchdev")
 		mod(&o)
@@ -249,7 +267,7 @@ func TestModeFlags(t *testing.T) {
 	want := guideUnderlayOptions(0)
 	want.exclude = ""
 	if u.vlanID == nil || *u.vlanID != 0 || u.network != want.network || u.provider != "bond1" || u.cidr != "10.10.204.0/24" ||
-		u.gateway != "10.10.204.254" || u.exclude != "" || u.vlan != "vlan0" || u.subnet != "vlan0" || u.cluster != "" {
+		u.gateway != "10.10.204.254" || u.exclude != "" || u.vlan != "vlan0" || u.subnet != "vlan0" {
 		t.Errorf("underlay flags: %+v", u)
 	}
 	for _, bad := range []string{"-1", "4096", "x"} {

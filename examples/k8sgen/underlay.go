@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -20,11 +21,11 @@ import (
 // guide 003 with a VF pod on it. The zero value is off.
 type underlayOptions struct {
 	vlanID *int // -underlay VLAN_ID; nil: not asked for
-	// network, provider: the ProviderNetwork's name and defaultInterface;
-	// cluster: Kube-OVN's IFACE, checked not to be a PF.
-	network, provider, cluster string
-	vlan, subnet               string
-	cidr, gateway, exclude     string
+	// network, provider: the ProviderNetwork's name and defaultInterface.
+	// Kube-OVN's IFACE, the cluster NIC, is install.go's -iface.
+	network, provider      string
+	vlan, subnet           string
+	cidr, gateway, exclude string
 }
 
 // addUnderlayFlags registers the -underlay flags with guide 003's values
@@ -43,7 +44,6 @@ func addUnderlayFlags(fs *flag.FlagSet, u *underlayOptions) {
 	})
 	fs.StringVar(&u.network, "underlay-network", u.network, "ProviderNetwork `name`, at most 12 characters (the guide's underlay-offload is too long for Kube-OVN)")
 	fs.StringVar(&u.provider, "underlay-provider", u.provider, "the ProviderNetwork's defaultInterface `IFACE`: a switchdev PF uplink or a VF LAG bond over them")
-	fs.StringVar(&u.cluster, "underlay-iface", u.cluster, "Kube-OVN's IFACE, the cluster `NIC`, checked not to be a PF (default: Kube-OVN picks the default route's NIC)")
 	fs.StringVar(&u.vlan, "underlay-vlan", u.vlan, "Vlan object `name`")
 	fs.StringVar(&u.subnet, "underlay-subnet", u.subnet, "Subnet `name`, also the pods' logical switch")
 	fs.StringVar(&u.cidr, "underlay-cidr", u.cidr, "the Subnet's `CIDR`")
@@ -101,16 +101,20 @@ func discoverPFs(o options) ([]offload.PF, error) {
 // runUnderlay prints guide 003's underlay objects for the host: the
 // ProviderNetwork, Vlan and Subnet, the Kube-OVN NAD backed by the VF
 // resource of the provider's PFs, the pod with a VF on the underlay as a
-// secondary network with its default route, and the pod without a VF.
-// The provider and cluster interfaces are checked against the host first:
-// an interface the host lacks (a VF LAG bond not made yet, the guide's
-// bond1 on a tree without it) is a warning, a PF in the wrong place an
-// error.
+// secondary network with its default route, and the pod without a VF;
+// before them, as YAML comments (unless -install=false), Kube-OVN's
+// install settings with IFACE from -iface, "" by default as the guide's
+// underlay section has it (not the discovered uplink -iface defaults to
+// for overlay: in underlay mode that is the PF the cluster NIC must not
+// be). The provider and cluster interfaces are checked against the host
+// first: an interface the host lacks (a VF LAG bond not made yet, the
+// guide's bond1 on a tree without it) is a warning, a PF in the wrong
+// place an error.
 func runUnderlay(w, warn io.Writer, o options) error {
 	if o.cni == "antrea" {
 		return errors.New("-underlay is Kube-OVN's (ProviderNetwork, Vlan, Subnet): use -cni kube-ovn or both")
 	}
-	u := o.underlay
+	u, cluster := o.underlay, o.install.iface
 	s, err := u.spec()
 	if err != nil {
 		return err
@@ -123,7 +127,7 @@ func runUnderlay(w, warn io.Writer, o options) error {
 	if err != nil {
 		return err
 	}
-	if err := kube.CheckUnderlayNICs(pfs, kube.UnderlayNICs{Provider: u.provider, Cluster: u.cluster}); err != nil {
+	if err := kube.CheckUnderlayNICs(pfs, kube.UnderlayNICs{Provider: u.provider, Cluster: cluster}); err != nil {
 		if !errors.Is(err, errs.ErrNotFound) {
 			return err
 		}
@@ -155,8 +159,48 @@ func runUnderlay(w, warn io.Writer, o options) error {
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(y)
+	settings, err := underlayInstall(o.install.install, cluster)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(settings, y...))
 	return err
+}
+
+// underlayInstall renders Kube-OVN's install settings for underlay
+// offload as YAML comments: HW_OFFLOAD on, ENABLE_LB off, IFACE cluster
+// ("" lets Kube-OVN take the default route's NIC).
+func underlayInstall(on bool, cluster string) ([]byte, error) {
+	if !on {
+		return nil, nil
+	}
+	k, err := kube.KubeOVNOffloadInstall(cluster)
+	if err != nil {
+		return nil, err
+	}
+	sh, err := k.InstallSh()
+	if err != nil {
+		return nil, err
+	}
+	v, err := k.HelmValues()
+	if err != nil {
+		return nil, err
+	}
+	vy, err := kube.YAML(v)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if cluster == "" {
+		fmt.Fprintln(&b, `# Kube-OVN with hardware offload, underlay (IFACE "": Kube-OVN takes the NIC of the default route, which must not be a PF; -iface names another).`)
+	} else {
+		fmt.Fprintf(&b, "# Kube-OVN with hardware offload, underlay (IFACE %s, -iface: checked not to be a PF or their bond).\n", cluster)
+	}
+	fmt.Fprintln(&b, "# Set these lines in install.sh (kubeovn/kube-ovn release-1.12, dist/images/install.sh):")
+	comment(&b, sh)
+	fmt.Fprintln(&b, "# or install the chart (charts/kube-ovn) with these values (helm install -f FILE):")
+	comment(&b, string(vy))
+	return b.Bytes(), nil
 }
 
 // underlayResource picks the device plugin resource of the VFs behind the

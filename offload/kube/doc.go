@@ -11,6 +11,11 @@
 //     annotation;
 //   - a Pod that requests one VF through the device plugin resource and the
 //     Multus default-network annotation (VFPod);
+//   - the CNIs' install settings with hardware offload on: Kube-OVN's
+//     install.sh variables and the Helm values they map to
+//     (KubeOVNInstall, with IFACE from OffloadIface), and Antrea's
+//     start_ovs --hw-offload as a patch of the antrea-agent DaemonSet or
+//     the chart's ovs.hwOffload (AntreaInstall);
 //   - Kube-OVN's underlay network of guide 003 (Underlay: ProviderNetwork,
 //     Vlan, Subnet), a pod with a VF on it as a secondary network that
 //     takes its default route (SecondaryVFPod) and a pod in it without a

@@ -12,6 +12,11 @@
 //     same plain strings;
 //   - the agent's deploy files (deploy/daemonset.yaml into apps/v1
 //     DaemonSet, deploy/configmap.yaml into core/v1 ConfigMap);
+//   - the CNI install settings offload/kube writes (testdata/k8s): the
+//     antrea-agent patch into apps/v1 DaemonSet, and the Kube-OVN and
+//     Antrea Helm values, which have no Go type upstream, against excerpts
+//     of the charts' values.yaml (key paths and value types, with the
+//     commit and lines they come from);
 //   - guide 003's underlay objects (k8sgen -underlay): ProviderNetwork,
 //     Vlan and Subnet into Kube-OVN's own API types,
 //     github.com/kubeovn/kube-ovn/pkg/apis/kubeovn/v1 at v1.13.0, and
