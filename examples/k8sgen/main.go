@@ -14,6 +14,8 @@
 //
 //	go run ./examples/k8sgen -tree cx5-switchdev | kubectl apply -f -
 //	go run ./examples/k8sgen -cni antrea -nad-namespace kube-system
+//	go run ./examples/k8sgen -tree cx5-switchdev -underlay 0   # guide 003's underlay (underlay.go)
+//	go run ./examples/k8sgen -tree cx5-switchdev -operator     # sriov-network-operator policies (operator.go)
 package main
 
 import (
@@ -40,6 +42,8 @@ type options struct {
 	image, logicalSwitch  string
 	withPod               bool
 	install               installOptions // install.go
+	underlay              underlayOptions
+	operator              operatorOptions
 }
 
 func main() {
@@ -56,6 +60,8 @@ func main() {
 	flag.StringVar(&o.image, "image", "docker.io/library/nginx:alpine", "container `image` of the sample pod")
 	flag.StringVar(&o.logicalSwitch, "logical-switch", "", "Kube-OVN `subnet` for the sample pod (default: the default subnet)")
 	o.install.register(flag.CommandLine)
+	addUnderlayFlags(flag.CommandLine, &o.underlay)
+	addOperatorFlags(flag.CommandLine, &o.operator)
 	flag.Parse()
 	if err := run(os.Stdout, os.Stderr, o); err != nil {
 		fmt.Fprintln(os.Stderr, "k8sgen:", err)
@@ -103,6 +109,9 @@ func run(w, warn io.Writer, o options) error {
 			fmt.Fprintf(w, "%-14s %s\n", n, s.Description)
 		}
 		return nil
+	}
+	if handled, err := runModes(w, warn, o); handled {
+		return err
 	}
 	kubeOVN, antrea := false, false
 	switch o.cni {
