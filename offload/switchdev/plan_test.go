@@ -177,6 +177,9 @@ var faultCases = []faultCase{
 	{tree: "cx5-switchdev-bond", pf: "0000:84:00.1", spec: switchdev.Spec{NumVFs: 4, HWTCOffload: true, Bond: switchdev.BondVFLAG, Mode: offload.ESwitchModeSwitchdev}},
 	{tree: "cx5-switchdev-bond", pf: "0000:84:00.0", spec: switchdev.Spec{NumVFs: 2, Bond: switchdev.BondVFLAG, BondMode: offload.BondMode8023AD, Mode: offload.ESwitchModeSwitchdev}},
 	{tree: "cx5-legacy", pf: "0000:84:00.1", spec: switchdev.Spec{NumVFs: 2, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS, Mode: offload.ESwitchModeSwitchdev}, setup: mlnxOFEDSteering},
+	// VF LAG created from two PFs in no bond (issue 15 item 4).
+	{tree: "cx5-switchdev", pf: "0000:84:00.0", spec: vflagSpec()},
+	{tree: "cx5-legacy", pf: "0000:84:00.1", spec: func() switchdev.Spec { s := vflagSpec(); s.BondMode = offload.BondModeActiveBackup; return s }()},
 }
 
 // stepWrites returns the sysfs file step s writes and how many times.
@@ -267,6 +270,9 @@ func injectFault(tr *offloadtest.Tree, steps []switchdev.Step, i int, kind offlo
 		default:
 			tr.AppliedThenFailDevlinkNth(steps[i].PF.String(), op, before+1, syscall.EIO, "")
 		}
+		return true, false
+	}
+	if injectRtnlFault(tr, steps, i, kind) {
 		return true, false
 	}
 	path, n := stepWrites(steps[i])
