@@ -31,6 +31,29 @@ func (c *Client) NewBond(ctx context.Context, name string, mode uint8) error {
 	return err
 }
 
+// SetBondMode changes the mode of the bond with index ifindex (name is only
+// for errors), as `ip link set dev <bond> type bond mode <mode>` does: an
+// RTM_NEWLINK without NLM_F_CREATE carrying IFLA_LINKINFO { kind "bond",
+// IFLA_BOND_MODE }, which the kernel hands to the bonding driver's
+// changelink. The driver applies it as it applies a write of bonding/mode:
+// ENOTEMPTY (errs.ErrBusy) while the bond has slaves, EBUSY (errs.ErrBusy)
+// while it is up. Needs CAP_NET_ADMIN.
+func (c *Client) SetBondMode(ctx context.Context, ifindex int, name string, mode uint8) error {
+	if ifindex <= 0 {
+		return errs.Invalid("interface index", fmt.Sprint(ifindex), "want a positive ifindex")
+	}
+	data, err := encodeBond(ifindex, "", mode)
+	if err != nil {
+		return err
+	}
+	req := netlink.Message{
+		Header: netlink.Header{Type: rtmNewLink, Flags: netlink.Request | netlink.Acknowledge},
+		Data:   data,
+	}
+	_, err = c.execute(ctx, "rtnetlink set bond mode", name, req)
+	return err
+}
+
 // DeleteLink deletes the link with index ifindex (RTM_DELLINK), as `ip
 // link del` does; name is only for errors. Deleting by index, not by name,
 // means a link renamed or replaced since the caller looked it up is never
@@ -50,9 +73,16 @@ func (c *Client) DeleteLink(ctx context.Context, ifindex int, name string) error
 // EncodeNewBond builds the body of the RTM_NEWLINK NewBond sends: an empty
 // ifinfomsg, IFLA_IFNAME, and IFLA_LINKINFO { IFLA_INFO_KIND "bond",
 // IFLA_INFO_DATA { IFLA_BOND_MODE u8 } }.
-func EncodeNewBond(name string, mode uint8) ([]byte, error) {
+func EncodeNewBond(name string, mode uint8) ([]byte, error) { return encodeBond(0, name, mode) }
+
+// encodeBond lays out an RTM_NEWLINK for a bond: ifindex in the ifinfomsg
+// (0 to create), IFLA_IFNAME when name is set (never beside an index: on
+// an existing link a name is a rename), and the kind and mode.
+func encodeBond(ifindex int, name string, mode uint8) ([]byte, error) {
 	ae := netlink.NewAttributeEncoder()
-	ae.String(iflaIfname, name)
+	if name != "" {
+		ae.String(iflaIfname, name)
+	}
 	ae.Nested(iflaLinkInfo, func(ae *netlink.AttributeEncoder) error {
 		ae.String(iflaInfoKind, "bond")
 		ae.Nested(iflaInfoData, func(ae *netlink.AttributeEncoder) error {
@@ -65,13 +95,17 @@ func EncodeNewBond(name string, mode uint8) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(make([]byte, ifinfomsgLen), attrs...), nil
+	hdr := make([]byte, ifinfomsgLen)
+	binary.NativeEndian.PutUint32(hdr[4:8], uint32(int32(ifindex)))
+	return append(hdr, attrs...), nil
 }
 
-// NewLinkRequest is what an RTM_NEWLINK that creates a link asks for, as
-// DecodeNewLink reads it. Fakes of the kernel use it.
+// NewLinkRequest is what an RTM_NEWLINK asks for, as DecodeNewLink reads
+// it: a link to create (Index 0, Name set) or a change of the link with
+// ifindex Index. Fakes of the kernel use it.
 type NewLinkRequest struct {
-	Name string
+	Index int
+	Name  string
 	// Kind is IFLA_INFO_KIND ("bond").
 	Kind string
 	// BondMode is IFLA_BOND_MODE, nil when the request carries none (the
@@ -79,13 +113,14 @@ type NewLinkRequest struct {
 	BondMode *uint8
 }
 
-// DecodeNewLink decodes the body EncodeNewBond builds. Fakes of the kernel
-// use it.
+// DecodeNewLink decodes the body NewBond or SetBondMode sends. Fakes of
+// the kernel use it.
 func DecodeNewLink(b []byte) (NewLinkRequest, error) {
 	var r NewLinkRequest
 	if len(b) < ifinfomsgLen {
 		return r, unix.EINVAL
 	}
+	r.Index = int(int32(binary.NativeEndian.Uint32(b[4:8])))
 	ad, err := netlink.NewAttributeDecoder(b[ifinfomsgLen:])
 	if err != nil {
 		return r, err

@@ -34,8 +34,20 @@ func TestNewBondRoundTrip(t *testing.T) {
 	if err := c.DeleteLink(ctx, 42, "bond1"); err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 {
-		t.Fatalf("%d requests, want 2", len(got))
+	if err := c.SetBondMode(ctx, 42, "bond1", 1); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 {
+		t.Fatalf("%d requests, want 3", len(got))
+	}
+	// A mode change names the link by index only (a name beside an
+	// index would be a rename) and does not ask to create.
+	if h := got[2].Header; h.Type != TypeNewLink || h.Flags&(netlink.Create|netlink.Excl) != 0 {
+		t.Errorf("set-mode header %+v: want RTM_NEWLINK without NLM_F_CREATE or NLM_F_EXCL", h)
+	}
+	ab := uint8(1)
+	if r, err := DecodeNewLink(got[2].Data); err != nil || cmp.Diff(NewLinkRequest{Index: 42, Kind: "bond", BondMode: &ab}, r) != "" {
+		t.Errorf("decoded set-mode = %+v, %v", r, err)
 	}
 	if h := got[0].Header; h.Type != TypeNewLink || h.Flags&(netlink.Create|netlink.Excl) != netlink.Create|netlink.Excl {
 		t.Errorf("create header %+v: want RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL", h)

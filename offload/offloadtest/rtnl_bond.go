@@ -1,9 +1,11 @@
 package offloadtest
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path"
+	"strconv"
 	"syscall"
 
 	"github.com/mdlayher/netlink"
@@ -23,6 +25,9 @@ import (
 //     is EEXIST, a name dev_valid_name refuses EINVAL, a mode the bonding
 //     driver does not have EINVAL, another kind EOPNOTSUPP (the fake only
 //     knows bonds).
+//   - RTM_NEWLINK without NLM_F_CREATE, naming a bond by index with
+//     IFLA_BOND_MODE, changes its mode through the same checks as a write
+//     of bonding/mode (bonding.go): ENOTEMPTY with slaves, EBUSY while up.
 //   - RTM_DELLINK of a bond releases its slaves first (bond_uninit), each
 //     closed as a release closes it, then removes the bond; of a netdev
 //     without rtnl_link_ops (a PF uplink) it is EOPNOTSUPP, as the kernel
@@ -41,6 +46,9 @@ type RtnlOp string
 const (
 	// RtnlNewLink is RTM_NEWLINK creating a link (`ip link add`).
 	RtnlNewLink RtnlOp = "new-link"
+	// RtnlChangeLink is RTM_NEWLINK changing an existing bond's mode (`ip
+	// link set <bond> type bond mode <m>`).
+	RtnlChangeLink RtnlOp = "change-link"
 	// RtnlDelLink is RTM_DELLINK (`ip link del`).
 	RtnlDelLink RtnlOp = "del-link"
 	// RtnlSetUp is RTM_SETLINK changing IFF_UP (`ip link set up|down`).
@@ -84,13 +92,17 @@ func (tr *Tree) rtnlFault(reqs []netlink.Message, netdev string, op RtnlOp) (ref
 // serveNewLink answers RTM_NEWLINK. tr.mu is held.
 func (tr *Tree) serveNewLink(reqs []netlink.Message) ([]netlink.Message, error) {
 	r, err := rtnl.DecodeNewLink(reqs[0].Data)
-	if err != nil || !devValidName(r.Name) {
+	if err != nil {
+		return nltest.Error(int(unix.EINVAL), reqs)
+	}
+	if r.Index != 0 && reqs[0].Header.Flags&netlink.Create == 0 {
+		return tr.serveChangeLink(reqs, r)
+	}
+	if !devValidName(r.Name) {
 		return nltest.Error(int(unix.EINVAL), reqs)
 	}
 	if reqs[0].Header.Flags&netlink.Create == 0 {
-		// A change of an existing link (`ip link set type bond ...`):
-		// not modelled, so say so rather than pretend.
-		return nltest.Error(int(unix.EOPNOTSUPP), reqs)
+		return tr.serveChangeLink(reqs, r)
 	}
 	if _, ok := tr.ifindexOf(r.Name); ok {
 		return nltest.Error(int(unix.EEXIST), reqs)
@@ -114,6 +126,37 @@ func (tr *Tree) serveNewLink(reqs []netlink.Message) ([]netlink.Message, error) 
 	}
 	// New links start down.
 	if err := tr.file("sys/class/net/"+r.Name+"/flags", fmt.Sprintf("0x%x\n", iffBroadcast|iffMulticast)); err != nil {
+		return nil, err
+	}
+	if after != nil {
+		return after()
+	}
+	return reply(reqs[0], rtnl.TypeError, make([]byte, 4)), nil
+}
+
+// serveChangeLink answers an RTM_NEWLINK that changes link r.Index: for a
+// bond, its mode, which the bonding driver's changelink applies with the
+// checks of a bonding/mode write (ENOTEMPTY with slaves, EBUSY while up,
+// EINVAL for a mode it lacks); any other change is EOPNOTSUPP, as the fake
+// models no other. tr.mu is held.
+func (tr *Tree) serveChangeLink(reqs []netlink.Message, r rtnl.NewLinkRequest) ([]netlink.Message, error) {
+	name, ok := tr.nameByIfindex(r.Index)
+	if !ok {
+		return nltest.Error(int(unix.ENODEV), reqs)
+	}
+	if r.Kind != "bond" || !tr.isBond(name) || r.BondMode == nil {
+		return nltest.Error(int(unix.EOPNOTSUPP), reqs)
+	}
+	refused, after, _ := tr.rtnlFault(reqs, name, RtnlChangeLink)
+	if refused != nil {
+		return refused, nil
+	}
+	bondDir, _ := tr.netdevDir(name)
+	if err := tr.writeBondMode(bondDir, strconv.Itoa(int(*r.BondMode))); err != nil {
+		var errno syscall.Errno
+		if errors.As(err, &errno) {
+			return nltest.Error(int(errno), reqs)
+		}
 		return nil, err
 	}
 	if after != nil {

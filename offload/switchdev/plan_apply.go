@@ -471,8 +471,6 @@ func stepPath(s Step) string {
 		return "sys/bus/pci/drivers/" + s.After.Driver + "/bind"
 	case StepReleaseSlave, StepEnslave:
 		return "sys/class/net/" + s.Bond + "/bonding/slaves"
-	case StepSetBondMode:
-		return "sys/class/net/" + s.Target + "/bonding/mode"
 	case StepSetCompat:
 		return "sys/class/net/" + s.Netdev + "/compat/devlink/" + s.Target
 	}
@@ -656,7 +654,7 @@ func (e *Engine) doStep(ctx context.Context, s Step, undo bool) error {
 		}
 		return e.enslave(ctx, s.Bond, s.Target)
 	case StepSetBondMode:
-		// SetBondMode takes the bond down for the write (the kernel
+		// SetBondMode takes the bond down for the change (the kernel
 		// refuses a mode change on an up bond with EBUSY) and restores its
 		// admin state; its own rollback restores mode and state when a
 		// sub-step fails, so the undo below finds the old mode and is a

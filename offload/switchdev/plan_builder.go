@@ -478,7 +478,7 @@ func (b *PlanBuilder) Enslave(pf offload.PCIAddress, bond, slave string, mode of
 }
 
 // SetBondMode adds a step that sets the mode of an empty bond. Apply runs
-// it with Host.SetBondMode: the bond is taken down for the write (the
+// it with Host.SetBondMode (rtnetlink): the bond is taken down for it (the
 // bonding driver refuses a mode change on an up bond) and its admin state
 // is restored, which the shell equivalent shows for the usual up bond.
 func (b *PlanBuilder) SetBondMode(pf offload.PCIAddress, bond string, from, to offload.BondMode, why string) {
@@ -491,7 +491,7 @@ func (b *PlanBuilder) SetBondMode(pf offload.PCIAddress, bond string, from, to o
 		bd.Mode = to
 	}
 	b.add(Step{Kind: StepSetBondMode, PF: pf, Target: bond, VF: -1, Before: before, After: after, Why: why, Bond: bond,
-		Command: fmt.Sprintf("ip link set dev %[2]s down && echo %[1]s > /sys/class/net/%[2]s/bonding/mode && ip link set dev %[2]s up", to, bond),
+		Command: fmt.Sprintf("ip link set dev %[2]s down && ip link set dev %[2]s type bond mode %[1]s && ip link set dev %[2]s up", to, bond),
 		Timeout: b.timeout(10 * time.Second)})
 }
 

@@ -199,8 +199,6 @@ func stepWrites(s switchdev.Step) (string, int) {
 		return "sys/bus/pci/drivers/" + s.After.Driver + "/bind", 1
 	case switchdev.StepReleaseSlave, switchdev.StepEnslave:
 		return "sys/class/net/" + s.Bond + "/bonding/slaves", 1
-	case switchdev.StepSetBondMode:
-		return "sys/class/net/" + s.Target + "/bonding/mode", 1
 	case switchdev.StepSetCompat:
 		return "sys/class/net/" + s.Netdev + "/compat/devlink/" + s.Target, 1
 	}
@@ -326,7 +324,7 @@ func faultPoints(tr *offloadtest.Tree, steps []switchdev.Step, i int, kind offlo
 			before += 2
 		}
 	}
-	mode := faultPoint{"-mode-write", func() (bool, bool) { return injectFault(tr, steps, i, kind) }, "write bonding/mode " + s.Target}
+	mode := faultPoint{"-mode-set", func() (bool, bool) { return injectFault(tr, steps, i, kind) }, "set bond mode " + s.Target}
 	if kind != offloadtest.FaultRefused {
 		return []faultPoint{mode}
 	}

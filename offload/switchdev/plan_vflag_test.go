@@ -222,6 +222,8 @@ func rtnlStep(s switchdev.Step) (op offloadtest.RtnlOp, dev string, ok bool) {
 		return offloadtest.RtnlNewLink, s.Target, true
 	case switchdev.StepSetLinkUp:
 		return offloadtest.RtnlSetUp, s.Target, true
+	case switchdev.StepSetBondMode:
+		return offloadtest.RtnlChangeLink, s.Target, true
 	}
 	return "", "", false
 }
