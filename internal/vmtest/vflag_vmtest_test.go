@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/offloadkit/offloadkit/internal/rtnl"
+
 	"github.com/offloadkit/offloadkit/offload"
 	"github.com/offloadkit/offloadkit/offload/errs"
 )
@@ -100,6 +102,31 @@ func TestVFLAGBondRealKernel(t *testing.T) {
 	if err := h.CreateBond(ctx, bond, offload.BondModeActiveBackup); !errors.Is(err, errs.ErrExists) {
 		t.Errorf("second CreateBond = %v, want ErrExists", err)
 	}
+	// The rtnetlink mode change Host.SetBondMode sends (changelink): taken
+	// on the down, empty bond, and read back in sysfs.
+	nl, err := rtnl.Dial(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nl.Close() })
+	l, err := nl.Link(ctx, bond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Kind != "bond" || l.Up() {
+		t.Errorf("RTM_GETLINK of the new bond: kind %q, up %v; want bond, down", l.Kind, l.Up())
+	}
+	for _, m := range []struct {
+		n    uint8
+		want string
+	}{{4, "802.3ad 4"}, {1, "active-backup 1"}} {
+		if err := nl.SetBondMode(ctx, l.Index, bond, m.n); err != nil {
+			t.Fatalf("rtnetlink bond mode %d on a down empty bond: %v", m.n, err)
+		}
+		if got := readSys(t, "/sys/class/net/"+bond+"/bonding/mode"); got != m.want {
+			t.Errorf("bonding/mode after rtnetlink mode %d = %q, want %q", m.n, got, m.want)
+		}
+	}
 	if err := h.CreateBond(ctx, a, offload.BondMode8023AD); !errors.Is(err, errs.ErrExists) {
 		t.Errorf("CreateBond over netdevsim port %s = %v, want ErrExists", a, err)
 	}
@@ -127,6 +154,17 @@ func TestVFLAGBondRealKernel(t *testing.T) {
 	}
 	if err := h.DeleteBond(ctx, bond); !errors.Is(err, errs.ErrBusy) {
 		t.Errorf("DeleteBond with slaves = %v, want ErrBusy", err)
+	}
+	// The kernel refuses a mode change with slaves over rtnetlink too
+	// (ENOTEMPTY, errs.ErrBusy), and changes nothing.
+	if err := nl.SetBondMode(ctx, l.Index, bond, 2); !errors.Is(err, errs.ErrBusy) {
+		t.Errorf("rtnetlink mode change with slaves = %v, want ErrBusy (ENOTEMPTY)", err)
+	}
+	if got := readSys(t, "/sys/class/net/"+bond+"/bonding/mode"); got != "active-backup 1" {
+		t.Errorf("refused mode change left bonding/mode %q", got)
+	}
+	if ml, err := nl.Link(ctx, a); err != nil || ml.Master != l.Index {
+		t.Errorf("RTM_GETLINK of slave %s: master %d, %v; want %d", a, ml.Master, err, l.Index)
 	}
 
 	// Rollback, in reverse: bond down, release (the kernel closes each
