@@ -10,7 +10,12 @@
 //     Antrea (AntreaNAD), carrying the k8s.v1.cni.cncf.io/resourceName
 //     annotation;
 //   - a Pod that requests one VF through the device plugin resource and the
-//     Multus default-network annotation (VFPod).
+//     Multus default-network annotation (VFPod);
+//   - the CNIs' install settings with hardware offload on: Kube-OVN's
+//     install.sh variables and the Helm values they map to
+//     (KubeOVNInstall, with IFACE from OffloadIface), and Antrea's
+//     start_ovs --hw-offload as a patch of the antrea-agent DaemonSet or
+//     the chart's ovs.hwOffload (AntreaInstall).
 //
 // It does not import the Kubernetes client libraries: the types here mirror
 // only the fields the guides use. The tests unmarshal the output strictly
