@@ -248,3 +248,41 @@ func injectRtnlFault(tr *offloadtest.Tree, steps []switchdev.Step, i int, kind o
 	tr.RtnlFaultNth(dev, op, before+1, kind, syscall.EIO)
 	return true
 }
+
+// TestVFLAGNamedExistingBond: naming the bond both PFs are already in
+// (cx5-bond: bond1, 802.3ad, legacy PFs) re-forms it in mlx5's order as
+// the policy alone does, and planning again is empty; naming another
+// bond is refused with ErrBusy, since the uplinks are in bond1.
+func TestVFLAGNamedExistingBond(t *testing.T) {
+	t.Parallel()
+	tr, h := openTree(t, "cx5-bond")
+	ctx := context.Background()
+	pf := offload.MustParsePCIAddress("0000:84:00.1")
+	other := vflagSpec()
+	other.BondName = "bond2"
+	if _, err := h.Plan(ctx, pf, other); !errors.Is(err, errs.ErrBusy) || !strings.Contains(err.Error(), "bond1") {
+		t.Errorf("Plan naming bond2 for PFs in bond1 = %v, want ErrBusy naming bond1", err)
+	}
+	p, err := h.Plan(ctx, pf, vflagSpec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range p.Steps {
+		if s.Kind == switchdev.StepCreateBond {
+			t.Errorf("plan creates a bond that exists: %s", s)
+		}
+	}
+	if err := p.Apply(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := readRaw(t, tr, "sys/class/net/bond1/bonding/slaves"); got != "enp132s0f0np0 enp132s0f1np1" {
+		t.Errorf("bonding/slaves = %q", got)
+	}
+	again, err := h.Plan(ctx, pf, vflagSpec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.Empty() {
+		t.Errorf("second plan is not empty:\n%s", again)
+	}
+}
