@@ -19,14 +19,15 @@ import (
 //   - refuses, with an error matching errs.ErrBusy, a bond that has slaves:
 //     releasing them is the caller's decision (a switchdev plan does it in
 //     its own steps, so that each can be rolled back);
-//   - brings the bond down if it is up, writes the mode, reads it back
-//     (errs.ErrNotApplied on a mismatch) and brings it up again;
+//   - brings the bond down if it is up, sets the mode over rtnetlink
+//     (as `ip link set <bond> type bond mode <mode>`), reads bonding/mode
+//     back (errs.ErrNotApplied on a mismatch) and brings it up again;
 //   - on any failure restores the previous mode and admin state, and
 //     returns the failure joined with any error of that restoring.
 //
 // A bond already in mode is left alone. Bad input (a name errs.ValidateIfName
 // refuses, BondModeUnknown or an out-of-range mode) touches nothing.
-// Bringing the bond down needs rtnetlink (errs.ErrNotSupported without it).
+// It needs rtnetlink (errs.ErrNotSupported without it).
 func (h *Host) SetBondMode(ctx context.Context, bond string, mode BondMode) error {
 	if err := errs.ValidateIfName(bond); err != nil {
 		return err
@@ -87,17 +88,28 @@ func (h *Host) readBondMode(bond, p string) (BondMode, error) {
 	return ParseBondMode(s), nil
 }
 
-// writeBondMode writes bonding/mode and reads it back.
+// writeBondMode sets the mode over rtnetlink (what `ip link set <bond>
+// type bond mode <m>` sends; the bonding driver applies it as a write of
+// bonding/mode) and reads bonding/mode (p) back.
 func (h *Host) writeBondMode(ctx context.Context, bond, p string, m BondMode) error {
-	if err := h.fs.WriteFile(ctx, p, []byte(m.String())); err != nil {
-		return &errs.Error{Op: "write bonding/mode", Device: bond, Path: h.fs.Abs(p), Err: err}
+	c, err := h.linkClient("set bond mode", bond)
+	if err != nil {
+		return err
+	}
+	l, err := c.Link(ctx, bond)
+	if err != nil {
+		return err
+	}
+	// BondMode numbers the kernel's BOND_MODE_* from 1.
+	if err := c.SetBondMode(ctx, l.Index, bond, uint8(m-1)); err != nil {
+		return err
 	}
 	got, err := h.readBondMode(bond, p)
 	if err != nil {
 		return err
 	}
 	if got != m {
-		return &errs.Error{Op: "write bonding/mode", Device: bond, Path: h.fs.Abs(p), Err: fmt.Errorf("%w: mode is %s after setting %s", errs.ErrNotApplied, got, m)}
+		return &errs.Error{Op: "set bond mode", Device: bond, Path: h.fs.Abs(p), Err: fmt.Errorf("%w: mode is %s after setting %s", errs.ErrNotApplied, got, m)}
 	}
 	return nil
 }

@@ -141,7 +141,12 @@ func TestSetBondModeRollsBack(t *testing.T) {
 		want string
 	}{
 		{"link-down", func(tr *offloadtest.Tree) { tr.FailSetLinkNth("bond1", 1, syscall.EPERM) }, "set link down bond1"},
-		{"mode-write", func(tr *offloadtest.Tree) { tr.FailWriteOnce(bond1Mode, syscall.EIO) }, "write bonding/mode bond1"},
+		{"mode-set", func(tr *offloadtest.Tree) {
+			tr.RtnlFaultNth("bond1", offloadtest.RtnlChangeLink, 1, offloadtest.FaultRefused, syscall.EIO)
+		}, "set bond mode bond1"},
+		{"mode-set-applied-then-error", func(tr *offloadtest.Tree) {
+			tr.RtnlFaultNth("bond1", offloadtest.RtnlChangeLink, 1, offloadtest.FaultAppliedThenError, syscall.EIO)
+		}, "set bond mode bond1"},
 		{"link-up", func(tr *offloadtest.Tree) { tr.FailSetLinkNth("bond1", 2, syscall.EIO) }, "set link up bond1"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package mellanox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -87,8 +88,16 @@ func (be Backend) Plan(ctx context.Context, b *switchdev.PlanBuilder) error {
 		if err != nil {
 			return err
 		}
-		if st.Bond != nil {
+		name := b.Spec().BondName
+		switch {
+		case st.Bond != nil && name != "" && st.Bond.Name != name:
+			return &errs.Error{Op: "plan VF LAG", Device: pf.String(),
+				Err: fmt.Errorf("%w: uplink %s is in bond %s, the spec asks for a VF LAG in bond %s", errs.ErrBusy, st.Uplink, st.Bond.Name, name)}
+		case st.Bond != nil && (name == "" || len(st.Bond.Slaves) == 2):
 			return be.planVFLAG(ctx, b, st)
+		case name != "":
+			// No bond yet, or one this plan formed halfway.
+			return be.formVFLAG(ctx, b, st)
 		}
 		b.Note("bond policy vf-lag: %s is in no bond, so it is planned alone", st.Uplink)
 	}
@@ -240,7 +249,13 @@ func (be Backend) planVFLAG(ctx context.Context, b *switchdev.PlanBuilder, st sw
 		}
 		need = need || ch || sc
 	}
+	// A VF LAG the spec names is also brought up (guide 003: PFs and bond
+	// up); a bond found by the policy alone keeps its admin state.
+	formed := b.Spec().BondName == bond.Name
 	if !need {
+		if formed {
+			return bringUp(ctx, b, pf, bond.Name, bond.Slaves)
+		}
 		return nil
 	}
 	b.Note("VF LAG: %s and %s are taken out of %s, switched, enslaved again, and only then are their VFs rebound", pfs[0], pfs[1], bond.Name)
@@ -283,10 +298,177 @@ func (be Backend) planVFLAG(ctx context.Context, b *switchdev.PlanBuilder, st sw
 	for _, a := range order {
 		b.Enslave(a, bond.Name, states[a].Uplink, mode, "VF LAG: both PFs are in switchdev mode and their VFs are unbound while the bond forms")
 	}
+	if formed {
+		if err := bringUp(ctx, b, pf, bond.Name, bond.Slaves); err != nil {
+			return err
+		}
+	}
 	for _, p := range pending {
 		b.Finish(p)
 	}
 	return nil
+}
+
+// formVFLAG forms a VF LAG in Spec.BondName from pf and the other port of
+// its NIC, in the order mlx5 needs (guide 003 and the kernel's mlx5 LAG
+// rules: the driver activates the LAG in hardware only when both PFs of
+// one NIC are in switchdev mode, enslaved to the same bond, and nothing
+// else is): both PFs switched with their VFs unbound, both uplinks down,
+// the bond created with its mode (in the creating request, so while it is
+// down) unless it exists, both uplinks enslaved, uplinks and bond up, and
+// only then the VFs rebound. A bond of that name that exists is used when
+// its only slaves are these uplinks (a run interrupted halfway); a name
+// taken by anything else is refused.
+func (be Backend) formVFLAG(ctx context.Context, b *switchdev.PlanBuilder, st switchdev.PFState) error {
+	pf := st.PF
+	spec := b.Spec()
+	name, mode := spec.BondName, spec.BondMode
+	peer, err := be.peerPF(ctx, b, pf)
+	if err != nil {
+		return err
+	}
+	pfs := []offload.PCIAddress{pf, peer}
+	sort.Slice(pfs, func(i, j int) bool { return pfs[i].String() < pfs[j].String() })
+	states := map[offload.PCIAddress]switchdev.PFState{}
+	uplinks := map[string]bool{}
+	var order []string
+	for _, a := range pfs {
+		s, err := b.State(ctx, a)
+		if err != nil {
+			return err
+		}
+		if s.Uplink == "" {
+			return &errs.Error{Op: "plan VF LAG", Device: a.String(), Err: fmt.Errorf("%w: PF has no uplink netdev to enslave", errs.ErrNotSupported)}
+		}
+		if s.Bond != nil && s.Bond.Name != name {
+			return &errs.Error{Op: "plan VF LAG", Device: a.String(),
+				Err: fmt.Errorf("%w: uplink %s is in bond %s, the spec asks for a VF LAG in bond %s", errs.ErrBusy, s.Uplink, s.Bond.Name, name)}
+		}
+		if want := spec.Mode; want != offload.ESwitchModeSwitchdev && (want != offload.ESwitchModeUnknown || s.Mode != offload.ESwitchModeSwitchdev) {
+			return errs.Invalid("eswitch mode", spec.Mode.String(), "a VF LAG needs both PFs in switchdev mode: set Spec.Mode to switchdev")
+		}
+		states[a] = s
+		uplinks[s.Uplink] = true
+		order = append(order, s.Uplink)
+	}
+	bond, err := b.Bond(name)
+	if err != nil {
+		return fmt.Errorf("VF LAG: %w", err)
+	}
+	if bond == nil {
+		if mode == offload.BondModeUnknown {
+			return errs.Invalid("bond mode", "", fmt.Sprintf("creating bond %s for a VF LAG needs Spec.BondMode: active-backup, balance-xor or 802.3ad", name))
+		}
+	} else {
+		for _, sl := range bond.Slaves {
+			if !uplinks[sl] {
+				return &errs.Error{Op: "plan VF LAG", Device: pf.String(),
+					Err: fmt.Errorf("%w: bond %s has slave %s, which is not a port of this NIC", errs.ErrBusy, name, sl)}
+			}
+		}
+		if mode == offload.BondModeUnknown {
+			mode = bond.Mode
+		}
+	}
+	if !mode.VFLAGCapable() {
+		return errs.Invalid("bond mode", mode.String(), "a VF LAG needs active-backup, balance-xor or 802.3ad")
+	}
+	b.Note("VF LAG: %s and %s are switched with their VFs unbound, their uplinks taken down, enslaved to %s (%s), brought up with the bond, and only then are their VFs rebound", pfs[0], pfs[1], name, mode)
+	for i := len(pfs) - 1; i >= 0; i-- {
+		if s := states[pfs[i]]; s.Bond != nil {
+			b.ReleaseSlave(pfs[i], name, s.Uplink, "the eswitch mode cannot change while the PF is in a bond")
+		}
+	}
+	if bond != nil && bond.Mode != mode {
+		b.SetBondMode(pf, name, bond.Mode, mode, "the bond mode can only change while the bond has no slaves")
+	}
+	pending := make([]*switchdev.Pending, 0, len(pfs))
+	for _, a := range pfs {
+		if err := planSteering(ctx, b, a); err != nil {
+			return err
+		}
+		p, err := b.Switchdev(ctx, a)
+		if err != nil {
+			return err
+		}
+		if err := b.UnbindAll(ctx, a, p, "VF LAG: every VF must be unbound while the bond forms"); err != nil {
+			return err
+		}
+		pending = append(pending, p)
+	}
+	for _, a := range pfs {
+		up, err := b.LinkUp(ctx, states[a].Uplink)
+		if err != nil {
+			return err
+		}
+		if up {
+			b.SetLinkUp(a, states[a].Uplink, false, "VF LAG (guide 003): the uplinks are down while the bond forms")
+		}
+	}
+	if bond == nil {
+		b.CreateBond(pf, name, mode, "VF LAG: the bond is created with its mode while it is down (the bonding driver takes a mode only on a bond that is down)")
+	}
+	for _, a := range pfs {
+		b.Enslave(a, name, states[a].Uplink, mode, "VF LAG: both PFs are in switchdev mode and their VFs are unbound while the bond forms")
+	}
+	if err := bringUp(ctx, b, pf, name, order); err != nil {
+		return err
+	}
+	for _, p := range pending {
+		b.Finish(p)
+	}
+	return nil
+}
+
+// bringUp adds the guide's last VF LAG steps, `ip link set <pf> up` for
+// each uplink and `ip link set <bond> up`, for those not up after the
+// steps so far. The bonding driver opens a netdev when it enslaves it, so
+// on a real kernel the uplinks are already up and only the bond is left.
+func bringUp(ctx context.Context, b *switchdev.PlanBuilder, pf offload.PCIAddress, bond string, uplinks []string) error {
+	for _, n := range append(append([]string(nil), uplinks...), bond) {
+		up, err := b.LinkUp(ctx, n)
+		if err != nil {
+			return err
+		}
+		if !up {
+			b.SetLinkUp(pf, n, true, "VF LAG (guide 003): PFs and bond up once both PFs are enslaved")
+		}
+	}
+	return nil
+}
+
+// peerPF returns the other mlx5 PF of pf's NIC (same domain, bus and
+// device, another function, with an uplink): the second port a VF LAG
+// bonds with. A NIC with no such port, or more than one, is refused: mlx5
+// forms a VF LAG of exactly two ports.
+func (be Backend) peerPF(ctx context.Context, b *switchdev.PlanBuilder, pf offload.PCIAddress) (offload.PCIAddress, error) {
+	h := b.Host()
+	var peers []offload.PCIAddress
+	for f := uint8(0); f < 8; f++ {
+		if f == pf.Function {
+			continue
+		}
+		a := pf
+		a.Function = f
+		p, err := h.PF(ctx, a)
+		if errors.Is(err, errs.ErrNotFound) || errors.Is(err, errs.ErrNotSupported) {
+			continue // no such function, or not an SR-IOV PF
+		}
+		if err != nil {
+			return offload.PCIAddress{}, err
+		}
+		if !be.Matches(p.ID, p.Driver) {
+			continue
+		}
+		if _, ok := p.Uplink(); ok {
+			peers = append(peers, a)
+		}
+	}
+	if len(peers) != 1 {
+		return offload.PCIAddress{}, &errs.Error{Op: "plan VF LAG", Device: pf.String(),
+			Err: fmt.Errorf("%w: a VF LAG bonds the two ports of one NIC; %d other mlx5 PF(s) with an uplink found beside %s", errs.ErrNotSupported, len(peers), pf)}
+	}
+	return peers[0], nil
 }
 
 var _ switchdev.Backend = Backend{}

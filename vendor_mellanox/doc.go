@@ -6,6 +6,15 @@
 // VFs in legacy mode, unbind them, switch the eswitch to switchdev, turn
 // hw-tc-offload on, rebind the VFs.
 //
+// A VF LAG (switchdev.BondVFLAG) keeps the two ports' bond, or, with
+// switchdev.Spec.BondName, forms one from two PFs in no bond, in the order
+// mlx5 needs: both PFs in switchdev with their VFs unbound, both uplinks
+// down, the bond created with its mode while down, both uplinks enslaved,
+// uplinks and bond up, and only then the VFs rebound. Whether mlx5 then
+// made the LAG active in hardware is only in debugfs (mlx5/<bdf>/lag/state
+// and lag/type); the Doctor's "vf-lag-hw" check (Backend.StateChecks)
+// reads them, and says unknown where the kernel exposes neither.
+//
 // Pass it to the switchdev engine explicitly; nothing registers itself:
 //
 //	eng := switchdev.New(h, switchdev.Config{Backends: []switchdev.Backend{mellanox.New()}})

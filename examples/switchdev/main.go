@@ -16,6 +16,7 @@
 //	go run ./examples/switchdev -tree cx5-legacy -pf 0000:84:00.0 -vfs 4
 //	go run ./examples/switchdev -tree cx5-legacy -pf 0000:84:00.0 -vfs 4 -apply
 //	go run ./examples/switchdev -tree cx5-bond -bond vf-lag -vfs 4 -apply
+//	go run ./examples/switchdev -tree cx5-switchdev -pf 0000:84:00.0 -vflag-bond bond1 -vflag-mode 802.3ad -apply
 //	go run ./examples/switchdev -tree agilio-flower -doctor
 //	go run ./examples/switchdev -tree agilio-flower -firmware -assembly AMDA0097
 //	go run ./examples/switchdev -tree agilio-flower -nic-firmware -firmware -assembly AMDA0097 -firmware-dir /tmp/fw
@@ -70,6 +71,8 @@ type options struct {
 	asJSON         bool
 	steering       string
 	bond           string
+	vflagBond      string
+	vflagMode      string
 	noTC           bool
 	runDir         string
 	ovsdb          string
@@ -94,6 +97,8 @@ func main() {
 	flag.BoolVar(&o.asJSON, "json", false, "print JSON")
 	flag.StringVar(&o.steering, "steering", "", "mlx5 flow_steering_mode `MODE` (smfs, dmfs, hmfs; default: keep)")
 	flag.StringVar(&o.bond, "bond", "refuse", "what to do with a PF in a bond: refuse, release or vf-lag")
+	flag.StringVar(&o.vflagBond, "vflag-bond", "", "form a VF LAG of the PF and its NIC's other port in bond `NAME` (created if absent; implies -bond vf-lag)")
+	flag.StringVar(&o.vflagMode, "vflag-mode", "", "VF LAG bond `MODE`: 802.3ad, active-backup or balance-xor (needed to create the bond; default: keep the bond's)")
 	flag.BoolVar(&o.noTC, "no-hw-tc-offload", false, "leave hw-tc-offload alone")
 	flag.StringVar(&o.runDir, "run-dir", "", "lock directory `DIR` (default <root>/run/offloadkit)")
 	flag.StringVar(&o.ovnNB, "ovn-nb", "", "with -doctor, read the OVN load balancers from the northbound database at `ENDPOINT` (unix:/var/run/ovn/ovnnb_db.sock, tcp:host:6641)")
@@ -313,6 +318,24 @@ func specOf(o options) (switchdev.Spec, error) {
 		return spec, err
 	}
 	spec.Bond = bp
+	if o.vflagBond != "" {
+		// -bond keeps its default "refuse" unless given: -vflag-bond
+		// implies vf-lag, but an explicit other policy is a contradiction.
+		if bp != switchdev.BondRefuse && bp != switchdev.BondVFLAG {
+			return spec, fmt.Errorf("-vflag-bond with -bond %s: a VF LAG needs -bond vf-lag", bp)
+		}
+		spec.Bond, spec.BondName = switchdev.BondVFLAG, o.vflagBond
+	}
+	if o.vflagMode != "" {
+		m := offload.ParseBondMode(o.vflagMode)
+		if !m.VFLAGCapable() {
+			return spec, fmt.Errorf("-vflag-mode %q: want 802.3ad, active-backup or balance-xor", o.vflagMode)
+		}
+		if spec.Bond != switchdev.BondVFLAG {
+			return spec, fmt.Errorf("-vflag-mode needs -vflag-bond NAME or -bond vf-lag")
+		}
+		spec.BondMode = m
+	}
 	return spec, nil
 }
 

@@ -282,3 +282,55 @@ func TestDoctorBinary(t *testing.T) {
 		}
 	}
 }
+
+// TestVFLAGFlags: -vflag-bond and -vflag-mode form a VF LAG from the two
+// ports of a ConnectX-5 in no bond (issue 15 item 4): the dry run shows
+// the guide's commands in mlx5's order, -apply leaves both PFs in bond1
+// in the mode asked, and bad values are refused before anything runs.
+func TestVFLAGFlags(t *testing.T) {
+	o := opts("cx5-switchdev")
+	o.pf, o.vfs, o.vflagBond, o.vflagMode = "0000:84:00.0", 2, "bond1", "active-backup"
+	var buf bytes.Buffer
+	if err := run(&buf, o); err != nil {
+		t.Fatalf("%v\n%s", err, buf.String())
+	}
+	out := buf.String()
+	last := -1
+	for _, want := range []string{"ip link set dev enp132s0f0np0 down", "ip link set dev enp132s0f1np1 down",
+		"ip link add name bond1 type bond mode active-backup", "echo +enp132s0f0np0 > /sys/class/net/bond1/bonding/slaves",
+		"echo +enp132s0f1np1 > /sys/class/net/bond1/bonding/slaves", "ip link set dev bond1 up",
+		"echo 0000:84:00.2 > /sys/bus/pci/drivers/mlx5_core/bind"} {
+		i := strings.Index(out, want)
+		if i < 0 || i < last {
+			t.Errorf("dry run lacks %q, or has it out of order:\n%s", want, out)
+		}
+		last = i
+	}
+	// Every PF: the plan of 84:00.0 forms the LAG of both ports, so the
+	// plan of 84:00.1 that follows is empty.
+	o.apply, o.pf = true, ""
+	buf.Reset()
+	if err := run(&buf, o); err != nil {
+		t.Fatalf("%v\n%s", err, buf.String())
+	}
+	for _, want := range []string{"applied: 18 steps", "in bond bond1 (active-backup)", "applied: nothing to do"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("apply output lacks %q:\n%s", want, buf.String())
+		}
+	}
+	for _, bad := range []options{
+		func() options { o := opts("cx5-switchdev"); o.vflagBond, o.vflagMode = "bond1", "balance-rr"; return o }(),
+		func() options { o := opts("cx5-switchdev"); o.vflagMode = "802.3ad"; return o }(),
+		func() options { o := opts("cx5-switchdev"); o.vflagBond, o.bond = "bond1", "release"; return o }(),
+		func() options {
+			o := opts("cx5-switchdev")
+			o.pf, o.vflagBond, o.vflagMode = "0000:84:00.0", "bond/1", "802.3ad"
+			return o
+		}(),
+	} {
+		buf.Reset()
+		if err := run(&buf, bad); err == nil {
+			t.Errorf("-vflag-bond %q -vflag-mode %q -bond %s: no error\n%s", bad.vflagBond, bad.vflagMode, bad.bond, buf.String())
+		}
+	}
+}

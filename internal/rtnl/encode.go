@@ -17,6 +17,15 @@ func EncodeLink(l Link) ([]byte, error) {
 	binary.NativeEndian.PutUint32(hdr[8:12], l.Flags)
 	ae := netlink.NewAttributeEncoder()
 	ae.String(iflaIfname, l.Name)
+	if l.Master != 0 {
+		ae.Uint32(iflaMaster, uint32(l.Master))
+	}
+	if l.Kind != "" {
+		ae.Nested(iflaLinkInfo, func(ae *netlink.AttributeEncoder) error {
+			ae.String(iflaInfoKind, l.Kind)
+			return nil
+		})
+	}
 	if l.NumVF > 0 || len(l.VFs) > 0 {
 		ae.Uint32(iflaNumVF, uint32(l.NumVF))
 		ae.Nested(iflaVFInfoList, func(ae *netlink.AttributeEncoder) error {

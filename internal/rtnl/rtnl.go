@@ -61,6 +61,13 @@ type Link struct {
 	Name  string
 	// Flags is the ifinfomsg's ifi_flags (IFF_*); Up reads FlagUp of it.
 	Flags uint32
+	// Master is the ifindex of the link's master (IFLA_MASTER: the bond
+	// a slave is enslaved to), 0 when it has none.
+	Master int
+	// Kind is the link's rtnl_link_ops kind (IFLA_LINKINFO/IFLA_INFO_KIND:
+	// "bond", "veth", "dummy"), "" for a link without one (a physical
+	// netdev such as a PF uplink).
+	Kind  string
 	NumVF int
 	VFs   []VFInfo
 }
@@ -240,6 +247,17 @@ func DecodeLink(b []byte) (Link, error) {
 			l.Name = ad.String()
 		case iflaNumVF:
 			l.NumVF = int(ad.Uint32())
+		case iflaMaster:
+			l.Master = int(ad.Uint32())
+		case iflaLinkInfo:
+			ad.Nested(func(nad *netlink.AttributeDecoder) error {
+				for nad.Next() {
+					if nad.Type() == iflaInfoKind {
+						l.Kind = nad.String()
+					}
+				}
+				return nil
+			})
 		case iflaVFInfoList:
 			ad.Nested(func(nad *netlink.AttributeDecoder) error {
 				for nad.Next() {

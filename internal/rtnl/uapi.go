@@ -10,13 +10,20 @@ const (
 	nlmsgError   = 2 // NLMSG_ERROR
 
 	rtmNewLink = 16 // RTM_NEWLINK
+	rtmDelLink = 17 // RTM_DELLINK
 	rtmGetLink = 18 // RTM_GETLINK
 	rtmSetLink = 19 // RTM_SETLINK
 
 	iflaIfname     = 3  // IFLA_IFNAME
+	iflaMaster     = 10 // IFLA_MASTER
+	iflaLinkInfo   = 18 // IFLA_LINKINFO
 	iflaNumVF      = 21 // IFLA_NUM_VF
 	iflaVFInfoList = 22 // IFLA_VFINFO_LIST
 	iflaExtMask    = 29 // IFLA_EXT_MASK
+
+	iflaInfoKind = 1 // IFLA_INFO_KIND
+	iflaInfoData = 2 // IFLA_INFO_DATA
+	iflaBondMode = 1 // IFLA_BOND_MODE (u8, the kernel's BOND_MODE_* number)
 
 	iflaVFInfo      = 1 // IFLA_VF_INFO
 	iflaVFMAC       = 1 // IFLA_VF_MAC
@@ -32,6 +39,7 @@ const (
 // need no Linux-only constants either.
 const (
 	TypeNewLink = rtmNewLink // RTM_NEWLINK
+	TypeDelLink = rtmDelLink // RTM_DELLINK
 	TypeGetLink = rtmGetLink // RTM_GETLINK
 	TypeSetLink = rtmSetLink // RTM_SETLINK
 	TypeError   = nlmsgError // NLMSG_ERROR

@@ -35,6 +35,10 @@ import (
 //     is administratively up it is EBUSY (BOND_OPTFLAG_IFDOWN); then an
 //     unknown mode is EINVAL. The up/down state is the fake rtnetlink's
 //     (rtnl.go): a bond starts up, as one configured by the distribution.
+//   - Enslaving opens the slave (bond_enslave calls dev_open: the slave is
+//     administratively up after it) and releasing closes it
+//     (__bond_release_one calls dev_close: the slave is down after it), so
+//     a slave taken out of a bond and put back ends up where it started.
 //
 // Not modelled: slave MAC addresses do not change on enslave.
 
@@ -261,6 +265,9 @@ func (tr *Tree) enslave(bondDir, bond, slave, slaveDir string) error {
 			return err
 		}
 	}
+	if err := tr.setUpFlag(slave, true); err != nil {
+		return err
+	}
 	return tr.setBondSlaves(bondDir, append(tr.bondSlaves(bondDir), slave))
 }
 
@@ -274,6 +281,9 @@ func (tr *Tree) release(bondDir, bond, slave, slaveDir string) error {
 		}
 	}
 	if err := os.RemoveAll(tr.abs(slaveDir + "/bonding_slave")); err != nil {
+		return err
+	}
+	if err := tr.setUpFlag(slave, false); err != nil {
 		return err
 	}
 	var keep []string

@@ -18,7 +18,8 @@ import (
 // RtnetlinkConn returns a fake NETLINK_ROUTE connection that answers
 // RTM_GETLINK (with the PF's VF list and the link's ifi_flags) and
 // RTM_SETLINK (VF MAC, VLAN, spoofchk, trust, link state; IFF_UP through
-// ifi_change) from the tree's state, the way the kernel does for an SR-IOV
+// ifi_change), RTM_NEWLINK creating a bond and RTM_DELLINK deleting one
+// (rtnl_bond.go) from the tree's state, the way the kernel does for an SR-IOV
 // PF and any netdev. Tree.Open passes one to the Host.
 //
 // The administrative state lives in the netdev's sysfs "flags" file, as
@@ -50,7 +51,10 @@ func (tr *Tree) serveRtnl(reqs []netlink.Message) ([]netlink.Message, error) {
 		if !ok {
 			return nltest.Error(int(unix.ENODEV), reqs)
 		}
-		l := rtnl.Link{Index: idx, Name: name, Flags: tr.linkFlags(name)}
+		l := rtnl.Link{Index: idx, Name: name, Flags: tr.linkFlags(name), Master: tr.masterIndex(name)}
+		if tr.isBond(name) {
+			l.Kind = "bond"
+		}
 		if p := tr.pfByNetdev(name); p != nil {
 			l.NumVF = p.numVFs
 			l.VFs = append([]rtnl.VFInfo(nil), p.vfInfo...)
@@ -102,6 +106,10 @@ func (tr *Tree) serveRtnl(reqs []netlink.Message) ([]netlink.Message, error) {
 			}
 		}
 		return reply(req, rtnl.TypeError, make([]byte, 4)), nil
+	case rtnl.TypeNewLink:
+		return tr.serveNewLink(reqs)
+	case rtnl.TypeDelLink:
+		return tr.serveDelLink(reqs)
 	}
 	return nltest.Error(int(unix.EOPNOTSUPP), reqs)
 }
@@ -124,13 +132,17 @@ func (tr *Tree) setLinkFlags(reqs []netlink.Message, idx int, flags, change uint
 	if change&^uint32(rtnl.FlagUp) != 0 {
 		return nltest.Error(int(unix.EOPNOTSUPP), reqs)
 	}
-	if f, due := tr.once.hit(setLinkFaultKey(name)); due {
-		return nltest.Error(int(f.errno), reqs)
+	refused, after, _ := tr.rtnlFault(reqs, name, RtnlSetUp)
+	if refused != nil {
+		return refused, nil
 	}
 	cur := tr.linkFlags(name)
 	next := cur&^change | flags&change
 	if err := tr.file("sys/class/net/"+name+"/flags", fmt.Sprintf("0x%x\n", next)); err != nil {
 		return nil, err
+	}
+	if after != nil {
+		return after()
 	}
 	return reply(reqs[0], rtnl.TypeError, make([]byte, 4)), nil
 }
@@ -141,10 +153,8 @@ func (tr *Tree) setLinkFlags(reqs []netlink.Message, idx int, flags, change uint
 func (tr *Tree) FailSetLinkNth(netdev string, n int, errno syscall.Errno) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
-	tr.once.arm(setLinkFaultKey(netdev), n, errno, "")
+	tr.once.arm(rtnlFaultKey(netdev, RtnlSetUp), n, errno, "")
 }
-
-func setLinkFaultKey(netdev string) string { return "rt|" + netdev + "|set-up" }
 
 // LinkUp reports whether netdev is administratively up in the fake kernel
 // (what RTM_GETLINK answers); false when there is no such netdev.

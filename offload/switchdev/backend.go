@@ -39,6 +39,14 @@ type Backend interface {
 	Representor(ctx context.Context, h HostView, vf offload.PCIAddress) (PortRef, error)
 }
 
+// StateChecker is implemented by backends with checks of state a plan
+// brings about rather than of prerequisites (mlx5: is the VF LAG active
+// in hardware). Doctor runs them after Check; Plan does not, because a
+// failing one is what a plan may be about to fix.
+type StateChecker interface {
+	StateChecks(ctx context.Context, h HostView, pf *offload.PF) []Check
+}
+
 // Order is the sequence in which a driver accepts VF creation and the
 // eswitch mode change.
 type Order uint8

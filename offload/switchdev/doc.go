@@ -46,9 +46,11 @@
 //
 // # Privileges
 //
-// Planning and the Doctor read only. Apply writes sysfs (sriov_numvfs,
-// bind/unbind, driver_override, bonding) and sends devlink and ethtool
-// requests: root, or CAP_SYS_ADMIN and CAP_NET_ADMIN.
+// Planning and the Doctor read only (the Doctor's mlx5 VF LAG check reads
+// debugfs, which only root may). Apply writes sysfs (sriov_numvfs,
+// bind/unbind, driver_override, bonding) and sends devlink, ethtool and
+// rtnetlink requests (links up and down, bonds created and deleted): root,
+// or CAP_SYS_ADMIN and CAP_NET_ADMIN.
 //
 // # Network namespaces
 //

@@ -582,7 +582,11 @@ func (e *Engine) checkPF(ctx context.Context, pf *offload.PF) []Check {
 		bond.Fix = "take the PF out of the bond (ifenslave -d " + st.Bond.Name + " " + st.Uplink + "; Plan with BondRelease) or, on mlx5, build a VF LAG of both PFs (BondVFLAG, bond mode active-backup, balance-xor or 802.3ad)"
 	}
 	out = append(out, bond)
-	return append(out, backend.Check(ctx, e.view(), pf)...)
+	out = append(out, backend.Check(ctx, e.view(), pf)...)
+	if sc, ok := backend.(StateChecker); ok {
+		out = append(out, sc.StateChecks(ctx, e.view(), pf)...)
+	}
+	return out
 }
 
 func dashIfEmpty(s string) string {

@@ -41,8 +41,19 @@ type Spec struct {
 	// Bond says what to do when the PF's uplink is enslaved to a bond.
 	Bond BondPolicy `json:"bond"`
 	// BondMode, with BondVFLAG, sets the bond's mode while its slaves are
-	// out (active-backup, balance-xor or 802.3ad); 0 keeps it.
+	// out (active-backup, balance-xor or 802.3ad); 0 keeps it. Creating a
+	// bond (BondName) needs it: there is no mode to keep.
 	BondMode offload.BondMode `json:"bond_mode,omitempty"`
+	// BondName, with BondVFLAG, is the bond a VF LAG is formed in when the
+	// PF's uplink is in no bond yet (guide 003, "SR-IOV VF LAG"): the PF
+	// and the other port of its NIC are put in switchdev mode with their
+	// VFs unbound, their uplinks taken down, the bond created in BondMode
+	// when no netdev has this name (a name taken by anything but a bond is
+	// refused with errs.ErrExists), both uplinks enslaved, uplinks and bond
+	// brought up, and only then are the VFs rebound. "" (the default)
+	// creates nothing: a PF in no bond is planned alone. Validated with
+	// errs.ValidateIfName before anything is read.
+	BondName string `json:"bond_name,omitempty"`
 	// RunDir holds the per-PF lock files that serialise concurrent agents.
 	// The default is <root>/run/offloadkit (/run/offloadkit on the real
 	// root).
@@ -147,11 +158,13 @@ const (
 	// (see Plan.Apply and ManualStepError).
 	StepRebuildInitramfs // rebuild the initramfs so the next boot loads the same firmware
 	StepReloadDriver     // rmmod and modprobe a driver, so it loads the selected firmware
+	StepCreateBond       // create a bond (rtnetlink), in its mode, down
+	StepSetLinkUp        // a netdev administratively up or down (rtnetlink)
 )
 
 var stepKindNames = [...]string{"", "set-numvfs", "set-autoprobe", "unbind-vf", "bind-vf", "set-eswitch-mode",
 	"set-hw-tc-offload", "set-devlink-param", "set-compat-devlink", "release-bond-slave", "enslave", "set-bond-mode",
-	"link-firmware", "rebuild-initramfs", "reload-driver"}
+	"link-firmware", "rebuild-initramfs", "reload-driver", "create-bond", "set-link-up"}
 
 // String names the kind.
 func (k StepKind) String() string {
@@ -225,6 +238,9 @@ type Step struct {
 //	                               Agilio flower firmware)
 //	StepRebuildInitramfs           none: Known is false, nothing on the
 //	                               host shows it (Plan.Confirm)
+//	StepCreateBond                 Bond ("" when there is no such bond)
+//	                               and BondMode
+//	StepSetLinkUp                  On (administratively up)
 //
 // Known is false when the value could not be read when planning (no
 // ethtool, a devlink parameter the driver lacks, an eswitch mode that
@@ -283,6 +299,16 @@ func (v Value) text(k StepKind) string {
 		return v.Word
 	case StepReloadDriver:
 		return v.Mode.String()
+	case StepCreateBond:
+		if v.Bond == "" {
+			return "absent"
+		}
+		return "bond " + v.BondMode.String()
+	case StepSetLinkUp:
+		if v.On {
+			return "up"
+		}
+		return "down"
 	}
 	return ""
 }
@@ -296,7 +322,7 @@ func (v Value) equal(k StepKind, o Value) bool {
 	switch k {
 	case StepSetNumVFs:
 		return v.NumVFs == o.NumVFs
-	case StepSetAutoprobe, StepSetHWTCOffload:
+	case StepSetAutoprobe, StepSetHWTCOffload, StepSetLinkUp:
 		return v.On == o.On
 	case StepUnbindVF, StepBindVF:
 		return v.Driver == o.Driver && v.Autoprobe == o.Autoprobe
@@ -314,6 +340,8 @@ func (v Value) equal(k StepKind, o Value) bool {
 		return v.Word == o.Word
 	case StepReloadDriver:
 		return v.Mode == o.Mode
+	case StepCreateBond:
+		return v.Bond == o.Bond && (v.Bond == "" || v.BondMode == o.BondMode)
 	}
 	return false
 }
@@ -355,6 +383,10 @@ func (s Step) String() string {
 		return fmt.Sprintf("rebuild the initramfs with the %s firmware selection of %s [manual]", s.Target, s.PF)
 	case StepReloadDriver:
 		return fmt.Sprintf("reload %s so %s loads the selected firmware (eswitch %s -> %s) [manual]", s.Target, s.PF, s.From(), s.To())
+	case StepCreateBond:
+		return fmt.Sprintf("create bond %s in mode %s, down", s.Target, s.After.BondMode)
+	case StepSetLinkUp:
+		return fmt.Sprintf("set link %s %s -> %s", s.Target, s.From(), s.To())
 	}
 	return s.Kind.String() + " " + s.Target
 }
@@ -473,6 +505,9 @@ func (s Spec) summary(prof Profile) string {
 		}
 	}
 	parts = append(parts, "bond policy "+s.Bond.String())
+	if s.BondName != "" {
+		parts = append(parts, "VF LAG bond "+s.BondName)
+	}
 	if s.BondMode != offload.BondModeUnknown {
 		parts = append(parts, "bond mode "+s.BondMode.String())
 	}

@@ -87,6 +87,14 @@ func (s Spec) validate() error {
 	if s.BondMode != offload.BondModeUnknown && !s.BondMode.VFLAGCapable() {
 		return errs.Invalid("bond mode", s.BondMode.String(), "VF LAG needs active-backup, balance-xor or 802.3ad")
 	}
+	if s.BondName != "" {
+		if err := errs.ValidateIfName(s.BondName); err != nil {
+			return err
+		}
+		if s.Bond != BondVFLAG {
+			return errs.Invalid("bond name", s.BondName, "a bond is only formed with bond policy vf-lag")
+		}
+	}
 	if s.StepTimeout < 0 {
 		return errs.Invalid("step timeout", s.StepTimeout.String(), "negative")
 	}
@@ -543,8 +551,6 @@ func stepPath(s Step) string {
 		return "sys/bus/pci/drivers/" + s.After.Driver + "/bind"
 	case StepReleaseSlave, StepEnslave:
 		return "sys/class/net/" + s.Bond + "/bonding/slaves"
-	case StepSetBondMode:
-		return "sys/class/net/" + s.Target + "/bonding/mode"
 	case StepSetCompat:
 		return "sys/class/net/" + s.Netdev + "/compat/devlink/" + s.Target
 	}
@@ -614,6 +620,19 @@ func (e *Engine) readValue(ctx context.Context, s Step) (Value, error) {
 		return v, err
 	case StepReloadDriver:
 		return e.kernelMode(ctx, s.PF)
+	case StepCreateBond:
+		b, err := e.h.ReadBond(s.Target)
+		if err != nil {
+			return Value{}, err
+		}
+		if b != nil {
+			v.Bond, v.BondMode = b.Name, b.Mode
+		}
+		return v, nil
+	case StepSetLinkUp:
+		up, err := e.h.LinkUp(ctx, s.Target)
+		v.On = up
+		return v, err
 	}
 	return Value{}, errNoReadBack
 }
@@ -765,12 +784,19 @@ func (e *Engine) doStep(ctx context.Context, s Step, undo bool) error {
 		// that does must not believe the library ran a program.
 		return errs.Invalid("plan step", s.String(), "a manual step: an operator runs it")
 	case StepSetBondMode:
-		// SetBondMode takes the bond down for the write (the kernel
+		// SetBondMode takes the bond down for the change (the kernel
 		// refuses a mode change on an up bond with EBUSY) and restores its
 		// admin state; its own rollback restores mode and state when a
 		// sub-step fails, so the undo below finds the old mode and is a
 		// no-op.
 		return e.h.SetBondMode(ctx, s.Target, val.BondMode)
+	case StepCreateBond:
+		if !undo {
+			return e.h.CreateBond(ctx, s.Target, val.BondMode)
+		}
+		return e.deleteCreatedBond(ctx, s)
+	case StepSetLinkUp:
+		return e.h.SetLinkUp(ctx, s.Target, val.On) // reads back
 	}
 	return errs.Invalid("plan step", s.Kind.String(), "unknown kind")
 }
@@ -901,6 +927,27 @@ func (e *Engine) writeBondSlaves(ctx context.Context, bond, op string) error {
 		return &errs.Error{Op: "write bonding/slaves " + op, Device: bond, Path: e.h.FS().Abs(p), Err: err}
 	}
 	return nil
+}
+
+// deleteCreatedBond undoes a StepCreateBond: it deletes the bond only
+// while it is still the one the step created, as far as the host shows:
+// a bond (not a netdev of that name someone made since), in the mode the
+// step gave it, with no slaves (the plan's own enslave steps were undone
+// before this one; a slave left means someone else uses the bond). A bond
+// already gone is nothing to undo.
+func (e *Engine) deleteCreatedBond(ctx context.Context, s Step) error {
+	b, err := e.h.ReadBond(s.Target)
+	if err != nil {
+		return err
+	}
+	if b == nil {
+		return nil
+	}
+	if b.Mode != s.After.BondMode {
+		return &errs.Error{Op: "delete created bond", Device: s.Target,
+			Err: fmt.Errorf("%w: bond %s is in mode %s, not the %s this plan created it in: left alone", errs.ErrBusy, s.Target, b.Mode, s.After.BondMode)}
+	}
+	return e.h.DeleteBond(ctx, s.Target) // refuses a bond with slaves
 }
 
 // lockPFs takes the per-PF file locks of pfs, in sorted order so that two

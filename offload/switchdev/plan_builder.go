@@ -29,6 +29,11 @@ type PlanBuilder struct {
 	// err is the first error of a step adder (a PF whose state could not
 	// be read); Engine.Plan returns it instead of a plan.
 	err error
+	// links and bonds are the netdevs' administrative state and the bonds
+	// (nil: no such netdev) as the steps so far leave them, read on first
+	// use (LinkUp, Bond).
+	links map[string]bool
+	bonds map[string]*offload.Bond
 }
 
 type pfPlan struct {
@@ -329,12 +334,126 @@ func (b *PlanBuilder) SetCompat(pf offload.PCIAddress, netdev, name, value, why 
 	pp.sim.Compat[name] = value
 }
 
+// LinkUp returns whether netdev will be administratively up after the
+// steps added so far; it is read from the host on first use.
+func (b *PlanBuilder) LinkUp(ctx context.Context, netdev string) (bool, error) {
+	if up, ok := b.links[netdev]; ok {
+		return up, nil
+	}
+	up, err := b.h.LinkUp(ctx, netdev)
+	if err != nil {
+		return false, err
+	}
+	if b.links == nil {
+		b.links = map[string]bool{}
+	}
+	b.links[netdev] = up
+	return up, nil
+}
+
+// Bond returns bond name as the steps added so far leave it, read from
+// the host on first use (offload.Host.ReadBond): nil when no netdev has
+// the name, an error matching errs.ErrExists when a netdev that is not a
+// bond has it.
+func (b *PlanBuilder) Bond(name string) (*offload.Bond, error) {
+	if bd, ok := b.bonds[name]; ok {
+		return cloneBond(bd), nil
+	}
+	bd, err := b.h.ReadBond(name)
+	if err != nil {
+		return nil, err
+	}
+	if b.bonds == nil {
+		b.bonds = map[string]*offload.Bond{}
+	}
+	b.bonds[name] = bd
+	return cloneBond(bd), nil
+}
+
+func cloneBond(bd *offload.Bond) *offload.Bond {
+	if bd == nil {
+		return nil
+	}
+	c := *bd
+	c.Slaves = append([]string(nil), bd.Slaves...)
+	return &c
+}
+
+// simSlave records in the simulated state that slave joined (or left)
+// bond. The bonding driver opens a netdev it enslaves (dev_open) and
+// closes one it releases (dev_close), so the slave's admin state follows.
+func (b *PlanBuilder) simSlave(bond, slave string, join bool) {
+	if b.links == nil {
+		b.links = map[string]bool{}
+	}
+	b.links[slave] = join
+	bd, ok := b.bonds[bond]
+	if !ok || bd == nil {
+		return
+	}
+	var keep []string
+	for _, s := range bd.Slaves {
+		if s != slave {
+			keep = append(keep, s)
+		}
+	}
+	if join {
+		keep = append(keep, slave)
+	}
+	bd.Slaves = keep
+}
+
+// CreateBond adds a step that creates bond name in mode (over rtnetlink,
+// the mode in the creating request, so it is set while the bond is down),
+// for the VF LAG of pf. The bond is left down with no slaves. Undoing it
+// deletes the bond, only while it is still that empty bond.
+func (b *PlanBuilder) CreateBond(pf offload.PCIAddress, name string, mode offload.BondMode, why string) {
+	if _, ok := b.mustLoad(pf); !ok {
+		return
+	}
+	after := known()
+	after.Bond, after.BondMode = name, mode
+	b.add(Step{Kind: StepCreateBond, PF: pf, Target: name, VF: -1, Before: known(), After: after, Why: why, Bond: name,
+		Command: fmt.Sprintf("ip link add name %s type bond mode %s", name, mode), Timeout: b.timeout(10 * time.Second)})
+	if b.bonds == nil {
+		b.bonds = map[string]*offload.Bond{}
+	}
+	b.bonds[name] = &offload.Bond{Name: name, Mode: mode}
+	if b.links == nil {
+		b.links = map[string]bool{}
+	}
+	b.links[name] = false // the kernel creates links down
+}
+
+// SetLinkUp adds a step that brings netdev administratively up or down
+// (`ip link set dev <netdev> up|down`) for pf's plan. The netdev's current
+// state must have been read with LinkUp first; a netdev never read is
+// recorded as unknown, so its undo has nothing to restore.
+func (b *PlanBuilder) SetLinkUp(pf offload.PCIAddress, netdev string, up bool, why string) {
+	if _, ok := b.mustLoad(pf); !ok {
+		return
+	}
+	before, after := Value{}, known()
+	if cur, ok := b.links[netdev]; ok {
+		before = known()
+		before.On = cur
+	}
+	after.On = up
+	b.add(Step{Kind: StepSetLinkUp, PF: pf, Target: netdev, VF: -1, Before: before, After: after, Why: why,
+		Command: fmt.Sprintf("ip link set dev %s %s", netdev, after.text(StepSetLinkUp)), Timeout: b.timeout(10 * time.Second)})
+	if b.links == nil {
+		b.links = map[string]bool{}
+	}
+	b.links[netdev] = up
+}
+
 // ReleaseSlave adds a step that takes slave (pf's uplink) out of bond.
 func (b *PlanBuilder) ReleaseSlave(pf offload.PCIAddress, bond, slave, why string) {
 	pp, ok := b.mustLoad(pf)
 	if !ok {
 		return
 	}
+	b.simSlave(bond, slave, false)
 	before := known()
 	before.Bond = bond
 	b.add(Step{Kind: StepReleaseSlave, PF: pf, Target: slave, VF: -1, Before: before, After: known(), Why: why, Bond: bond,
@@ -354,13 +473,14 @@ func (b *PlanBuilder) Enslave(pf offload.PCIAddress, bond, slave string, mode of
 	after.Bond = bond
 	b.add(Step{Kind: StepEnslave, PF: pf, Target: slave, VF: -1, Before: known(), After: after, Why: why, Bond: bond,
 		Command: fmt.Sprintf("echo +%s > /sys/class/net/%s/bonding/slaves", slave, bond), Timeout: b.timeout(30 * time.Second)})
+	b.simSlave(bond, slave, true)
 	if slave == pp.sim.Uplink {
 		pp.sim.Bond = &offload.Bond{Name: bond, Mode: mode}
 	}
 }
 
 // SetBondMode adds a step that sets the mode of an empty bond. Apply runs
-// it with Host.SetBondMode: the bond is taken down for the write (the
+// it with Host.SetBondMode (rtnetlink): the bond is taken down for it (the
 // bonding driver refuses a mode change on an up bond) and its admin state
 // is restored, which the shell equivalent shows for the usual up bond.
 func (b *PlanBuilder) SetBondMode(pf offload.PCIAddress, bond string, from, to offload.BondMode, why string) {
@@ -369,8 +489,11 @@ func (b *PlanBuilder) SetBondMode(pf offload.PCIAddress, bond string, from, to o
 	}
 	before, after := Value{Known: from != offload.BondModeUnknown, BondMode: from}, known()
 	after.BondMode = to
+	if bd := b.bonds[bond]; bd != nil {
+		bd.Mode = to
+	}
 	b.add(Step{Kind: StepSetBondMode, PF: pf, Target: bond, VF: -1, Before: before, After: after, Why: why, Bond: bond,
-		Command: fmt.Sprintf("ip link set dev %[2]s down && echo %[1]s > /sys/class/net/%[2]s/bonding/mode && ip link set dev %[2]s up", to, bond),
+		Command: fmt.Sprintf("ip link set dev %[2]s down && ip link set dev %[2]s type bond mode %[1]s && ip link set dev %[2]s up", to, bond),
 		Timeout: b.timeout(10 * time.Second)})
 }
 

@@ -177,6 +177,9 @@ var faultCases = []faultCase{
 	{tree: "cx5-switchdev-bond", pf: "0000:84:00.1", spec: switchdev.Spec{NumVFs: 4, HWTCOffload: true, Bond: switchdev.BondVFLAG, Mode: offload.ESwitchModeSwitchdev}},
 	{tree: "cx5-switchdev-bond", pf: "0000:84:00.0", spec: switchdev.Spec{NumVFs: 2, Bond: switchdev.BondVFLAG, BondMode: offload.BondMode8023AD, Mode: offload.ESwitchModeSwitchdev}},
 	{tree: "cx5-legacy", pf: "0000:84:00.1", spec: switchdev.Spec{NumVFs: 2, HWTCOffload: true, FlowSteering: offload.FlowSteeringSMFS, Mode: offload.ESwitchModeSwitchdev}, setup: mlnxOFEDSteering},
+	// VF LAG created from two PFs in no bond (issue 15 item 4).
+	{tree: "cx5-switchdev", pf: "0000:84:00.0", spec: vflagSpec()},
+	{tree: "cx5-legacy", pf: "0000:84:00.1", spec: func() switchdev.Spec { s := vflagSpec(); s.BondMode = offload.BondModeActiveBackup; return s }()},
 }
 
 // stepWrites returns the sysfs file step s writes and how many times.
@@ -196,8 +199,6 @@ func stepWrites(s switchdev.Step) (string, int) {
 		return "sys/bus/pci/drivers/" + s.After.Driver + "/bind", 1
 	case switchdev.StepReleaseSlave, switchdev.StepEnslave:
 		return "sys/class/net/" + s.Bond + "/bonding/slaves", 1
-	case switchdev.StepSetBondMode:
-		return "sys/class/net/" + s.Target + "/bonding/mode", 1
 	case switchdev.StepSetCompat:
 		return "sys/class/net/" + s.Netdev + "/compat/devlink/" + s.Target, 1
 	}
@@ -269,6 +270,9 @@ func injectFault(tr *offloadtest.Tree, steps []switchdev.Step, i int, kind offlo
 		}
 		return true, false
 	}
+	if injectRtnlFault(tr, steps, i, kind) {
+		return true, false
+	}
 	path, n := stepWrites(steps[i])
 	if path == "" {
 		return false, false
@@ -320,7 +324,7 @@ func faultPoints(tr *offloadtest.Tree, steps []switchdev.Step, i int, kind offlo
 			before += 2
 		}
 	}
-	mode := faultPoint{"-mode-write", func() (bool, bool) { return injectFault(tr, steps, i, kind) }, "write bonding/mode " + s.Target}
+	mode := faultPoint{"-mode-set", func() (bool, bool) { return injectFault(tr, steps, i, kind) }, "set bond mode " + s.Target}
 	if kind != offloadtest.FaultRefused {
 		return []faultPoint{mode}
 	}

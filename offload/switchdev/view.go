@@ -39,6 +39,15 @@ type HostView interface {
 	PCIAttrBytes(addr offload.PCIAddress, attr string) ([]byte, error)
 	// CompatDevlink reads an MLNX_OFED compat/devlink file of netdev.
 	CompatDevlink(netdev, name string) (string, error)
+	// BondOf returns the bond netdev is enslaved to, nil when none (see
+	// offload.Host.BondOf).
+	BondOf(ctx context.Context, netdev string) (*offload.Bond, error)
+	// DebugFile reads a text file below debugfs (sys/kernel/debug below
+	// the Host's root), such as "mlx5/0000:84:00.0/lag/state": where a
+	// driver exposes state nothing else shows. Absence (debugfs not
+	// mounted, a driver without the file) matches errs.ErrNotFound;
+	// debugfs is readable by root only.
+	DebugFile(rel string) (string, error)
 	// FileExists reports whether path (absolute, as on the host) exists
 	// below the Host's root.
 	FileExists(path string) bool
@@ -96,6 +105,28 @@ func (v view) PCIAttr(addr offload.PCIAddress, attr string) (string, error) {
 	s, err := v.h.FS().ReadString(p)
 	if err != nil {
 		return "", &errs.Error{Op: "read " + attr, Device: addr.String(), Path: v.h.FS().Abs(p), Err: err}
+	}
+	return s, nil
+}
+
+// BondOf returns the bond netdev is enslaved to.
+func (v view) BondOf(ctx context.Context, netdev string) (*offload.Bond, error) {
+	return v.h.BondOf(ctx, netdev)
+}
+
+// DebugFile reads sys/kernel/debug/<rel> below the Host's root; rel is a
+// relative path of plain names (a PCI address is one: "0000:84:00.0").
+func (v view) DebugFile(rel string) (string, error) {
+	// A PCI address's colons are the only characters beyond a sysfs
+	// attribute's; swapping them for a letter checks everything else the
+	// same way (no empty, . or .. element, nothing that escapes the root).
+	if err := validateAttrPath(strings.ReplaceAll(rel, ":", "c")); err != nil {
+		return "", errs.Invalid("debugfs path", rel, "want plain names separated by /")
+	}
+	p := "sys/kernel/debug/" + rel
+	s, err := v.h.FS().ReadString(p)
+	if err != nil {
+		return "", &errs.Error{Op: "read debugfs " + rel, Path: v.h.FS().Abs(p), Err: err}
 	}
 	return s, nil
 }
