@@ -130,6 +130,65 @@ type formatter struct {
 	actions []span
 	verbose bool
 	names   map[uint32]string
+	// prev remembers, by position, the previous flow's top-level key
+	// attributes and what they rendered as (see keys).
+	prev []renderedKey
+}
+
+// renderedKey is one top-level key attribute of the previous flow: its raw
+// key and mask bytes and how they rendered. What keyAttr renders depends
+// on nothing else (the type, the bytes, whether a mask came, the mask
+// mode, and the formatter's fixed options), so equal inputs render
+// equally.
+type renderedKey struct {
+	ok        bool
+	t         uint16
+	maPresent bool
+	sub       maskMode
+	raw       []byte // key bytes, then mask bytes
+	keyLen    int    // len of the key part of raw
+	text      []byte
+	nameLen   int
+}
+
+// same reports whether the attribute at position i is the previous
+// flow's attribute at that position, so its rendering can be reused.
+func (f *formatter) same(i int, t uint16, v, ma []byte, maPresent bool, mode maskMode) bool {
+	if i >= len(f.prev) {
+		return false
+	}
+	p := &f.prev[i]
+	return p.ok && p.t == t && p.maPresent == maPresent && p.sub == mode && p.keyLen == len(v) &&
+		len(p.raw) == len(v)+len(ma) && string(p.raw[:p.keyLen]) == string(v) && string(p.raw[p.keyLen:]) == string(ma)
+}
+
+// reuse appends the previous flow's rendering of the attribute at
+// position i (same said it applies), with its span.
+func (f *formatter) reuse(i int) {
+	p := &f.prev[i]
+	start := len(f.buf)
+	f.match = append(f.match, span{start: start, name: start + p.nameLen, end: start + len(p.text)})
+	f.buf = append(f.buf, p.text...)
+}
+
+// remember records the attribute at position i as rendered by keyAttr
+// into f.buf from start, with spans from matchBefore on; one that did not
+// render as exactly one span there is not remembered.
+func (f *formatter) remember(i int, t uint16, v, ma []byte, maPresent bool, sub maskMode, start, matchBefore int) {
+	for len(f.prev) <= i {
+		f.prev = append(f.prev, renderedKey{})
+	}
+	p := &f.prev[i]
+	p.ok = false
+	if len(f.match) != matchBefore+1 || f.match[matchBefore].start != start || f.match[matchBefore].end != len(f.buf) {
+		return
+	}
+	sp := f.match[matchBefore]
+	p.ok, p.t, p.maPresent, p.sub = true, t, maPresent, sub
+	p.raw = append(append(p.raw[:0], v...), ma...)
+	p.keyLen = len(v)
+	p.text = append(p.text[:0], f.buf[sp.start:sp.end]...)
+	p.nameLen = sp.name - sp.start
 }
 
 var zeros [64]byte
@@ -202,7 +261,9 @@ func (f *formatter) keys(key, mask []byte, mode maskMode, top bool) {
 		}
 		first = false
 	}
+	pos := -1
 	left := attrs(key, func(t uint16, v []byte) bool {
+		pos++
 		var ma []byte
 		maPresent := false
 		switch mode {
@@ -229,6 +290,19 @@ func (f *formatter) keys(key, mask []byte, mode maskMode, top bool) {
 		case keyPacketType:
 			hasPacketType = true
 		}
+		// Most attributes of a dump are the same as the previous flow's
+		// at the same place (recirc_id(0), dp_hash(0/0), ct_state(0/0),
+		// eth_type(0x0800), ...): comparing their bytes is much cheaper
+		// than rendering them again. Verbose (-m) renders every
+		// attribute; terse output depends on wildcarding and is rendered
+		// each time.
+		cache := top && f.verbose
+		if cache && f.same(pos, t, v, ma, maPresent, mode) {
+			sep()
+			f.reuse(pos)
+			return true
+		}
+		origMa, origPresent := ma, maPresent
 		nested := want == -2
 		wildcard := false
 		sub := mode
@@ -247,7 +321,11 @@ func (f *formatter) keys(key, mask []byte, mode maskMode, top bool) {
 		switch {
 		case f.verbose || !wildcard || nested:
 			sep()
+			start, matchBefore := len(f.buf), len(f.match)
 			f.keyAttr(t, v, ma, maPresent, sub, top)
+			if cache {
+				f.remember(pos, t, v, origMa, origPresent, mode, start, matchBefore)
+			}
 		case t == keyEthernet && !hasPacketType:
 			sep()
 			f.open(top, "eth")
