@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,6 +43,7 @@ func main() {
 	runs := flag.Int("runs", 5, "dumps per method and count (medians are printed)")
 	dpName := flag.String("dp", "okbench", "name of the datapath to create")
 	pidfile := flag.String("pidfile", "", "ovs-vswitchd pidfile (default: $OVS_RUNDIR/ovs-vswitchd.pid)")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the ovs/datapath dumps (the first method) to `FILE`")
 	flag.Parse()
 	if err := run(*counts, *runs, *dpName, *pidfile); err != nil {
 		fmt.Fprintln(os.Stderr, "datapath-bench:", err)
@@ -114,6 +116,17 @@ func bench(w *writer, dpName string, n, runs, vswitchd int) error {
 	defer c.Close()
 	kernel := func() (result, error) {
 		var r result
+		if cpuProfile != "" {
+			f, err := os.Create(fmt.Sprintf("%s.%d", cpuProfile, n))
+			if err != nil {
+				return r, err
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return r, err
+			}
+			defer pprof.StopCPUProfile()
+		}
 		var ms0, ms1 runtime.MemStats
 		runtime.ReadMemStats(&ms0)
 		for f, err := range c.Flows(ctx, ifindex, datapath.FlowOptions{}) {
@@ -241,6 +254,10 @@ func bench(w *writer, dpName string, n, runs, vswitchd int) error {
 		n, float64(med[1].wall)/float64(med[0].wall), float64(med[1].wall)/float64(med[3].wall), 100*float64(med[2].wall)/float64(med[0].wall))
 	return nil
 }
+
+// cpuProfile is the -cpuprofile flag: a profile per flow count, of the
+// last ovs/datapath dump.
+var cpuProfile string
 
 func median(rs []result) result {
 	pick := func(get func(result) time.Duration) time.Duration {

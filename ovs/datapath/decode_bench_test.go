@@ -100,21 +100,11 @@ func TestDecoderReuseMatchesFresh(t *testing.T) {
 func flipInner(b []byte, outer uint16) []byte {
 	c := append([]byte(nil), b...)
 	changed := false
-	walk := func(p []byte, fn func(t uint16, data []byte)) {
-		for len(p) >= 4 {
-			l := int(binary.NativeEndian.Uint16(p))
-			if l < 4 || l > len(p) {
-				return
-			}
-			fn(binary.NativeEndian.Uint16(p[2:])&0x3fff, p[4:l])
-			p = p[min((l+3)&^3, len(p)):]
-		}
-	}
-	walk(c[4:], func(t uint16, data []byte) {
+	walkAttrs(c[4:], func(t uint16, data []byte) {
 		if t != outer {
 			return
 		}
-		walk(data, func(t uint16, d []byte) {
+		walkAttrs(data, func(t uint16, d []byte) {
 			switch t {
 			case 2, 4, 7, 13, 15, 19, 22, 23, 24:
 				if len(d) > 0 {
@@ -128,4 +118,64 @@ func flipInner(b []byte, outer uint16) []byte {
 		return nil
 	}
 	return c
+}
+
+// BenchmarkDecodeOneRule decodes flows that share one mask and differ in
+// the IPv4 source and the UFID, as the megaflows one OpenFlow rule makes:
+// the common shape of a large dump (and of hack/datapath-bench's).
+func BenchmarkDecodeOneRule(b *testing.B) {
+	flows := oneRuleFlows(b, 1024)
+	d := datapath.NewDecoder(datapath.FlowOptions{}, nil)
+	var f datapath.Flow
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := d.Decode(flows[i%len(flows)], &f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// oneRuleFlows makes n copies of the first recorded flow with an IPv4 key,
+// each with its own IPv4 source address.
+func oneRuleFlows(tb testing.TB, n int) [][]byte {
+	tb.Helper()
+	for _, p := range fixturePayloads(tb, "flow") {
+		var out [][]byte
+		for i := range n {
+			c := append([]byte(nil), p...)
+			found := false
+			walkAttrs(c[4:], func(t uint16, data []byte) {
+				if t != 1 { // OVS_FLOW_ATTR_KEY
+					return
+				}
+				walkAttrs(data, func(t uint16, d []byte) {
+					if t == 7 && len(d) >= 4 { // OVS_KEY_ATTR_IPV4: src first
+						binary.BigEndian.PutUint32(d, 0x0a000000+uint32(i))
+						found = true
+					}
+				})
+			})
+			if !found {
+				break
+			}
+			out = append(out, c)
+		}
+		if len(out) == n {
+			return out
+		}
+	}
+	tb.Fatal("no recorded flow with an IPv4 key")
+	return nil
+}
+
+func walkAttrs(p []byte, fn func(t uint16, data []byte)) {
+	for len(p) >= 4 {
+		l := int(binary.NativeEndian.Uint16(p))
+		if l < 4 || l > len(p) {
+			return
+		}
+		fn(binary.NativeEndian.Uint16(p[2:])&0x3fff, p[4:l])
+		p = p[min((l+3)&^3, len(p)):]
+	}
 }

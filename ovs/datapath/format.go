@@ -131,8 +131,11 @@ type formatter struct {
 	verbose bool
 	names   map[uint32]string
 	// prev remembers, by position, the previous flow's top-level key
-	// attributes and what they rendered as (see keys).
-	prev []renderedKey
+	// attributes and what they rendered as; prevKeys its whole walk (see
+	// keys).
+	prev     []renderedKey
+	prevKeys prevKeys
+	marks    []attrMark // the marks of the walk under way, reused
 }
 
 // renderedKey is one top-level key attribute of the previous flow: its raw
@@ -239,9 +242,27 @@ const (
 
 // keys renders a sequence of OVS_KEY_ATTR_* attributes with their masks
 // (odp_flow_format). top records each attribute as a match span.
+//
+// At the top level with -m rendering, two caches skip work for what the
+// previous flow already rendered (flows of one dump mostly share their
+// mask and most of their key: recirc_id(0), dp_hash(0/0), in_port,
+// ct_state(0/0), eth, eth_type...). When the mask is byte for byte the
+// previous flow's, the longest run of leading key attributes equal to the
+// previous flow's is not walked at all: its text and spans are copied in
+// one piece (resumeKeys). After that, an attribute equal to the previous
+// flow's at the same place copies its text (same, reuse). Both rest on
+// keyAttr's output depending only on the attribute's type, key and mask
+// bytes, the mask mode and the formatter's fixed options.
 func (f *formatter) keys(key, mask []byte, mode maskMode, top bool) {
 	if mode == maskAttrs && len(mask) == 0 {
 		mode = maskNone
+	}
+	w := keyWalk{first: true}
+	cache := top && f.verbose
+	textStart, spanStart := len(f.buf), len(f.match)
+	if cache {
+		w.marks = f.marks[:0]
+		f.resumeKeys(key, mask, mode, &w, textStart)
 	}
 	var idx [64][]byte
 	var has [64]bool
@@ -253,92 +274,26 @@ func (f *formatter) keys(key, mask []byte, mode maskMode, top bool) {
 			return true
 		})
 	}
-	first := true
-	hasEthtype, hasPacketType := false, false
-	sep := func() {
-		if !first {
-			f.buf = append(f.buf, ',')
-		}
-		first = false
-	}
-	pos := -1
-	left := attrs(key, func(t uint16, v []byte) bool {
-		pos++
-		var ma []byte
-		maPresent := false
-		switch mode {
-		case maskZero:
-			ma, maPresent = zeroMask(len(v)), true
-		case maskAttrs:
-			if t < 64 {
-				ma, maPresent = idx[t], has[t]
-			} else {
-				ma, maPresent = findAttr(mask, t)
-			}
-		}
-		want := keyLen(t)
-		if want >= 0 && t <= keyMax && keyName(t) != "" && (len(v) != want || (maPresent && len(ma) != want)) {
-			// OVS prints a complaint for a bad length; the kernel never
-			// sends one. Keep the bytes.
-			sep()
-			f.generic(t, v, nil, top)
-			return true
-		}
-		switch t {
-		case keyEthertype:
-			hasEthtype = true
-		case keyPacketType:
-			hasPacketType = true
-		}
-		// Most attributes of a dump are the same as the previous flow's
-		// at the same place (recirc_id(0), dp_hash(0/0), ct_state(0/0),
-		// eth_type(0x0800), ...): comparing their bytes is much cheaper
-		// than rendering them again. Verbose (-m) renders every
-		// attribute; terse output depends on wildcarding and is rendered
-		// each time.
-		cache := top && f.verbose
-		if cache && f.same(pos, t, v, ma, maPresent, mode) {
-			sep()
-			f.reuse(pos)
-			return true
-		}
-		origMa, origPresent := ma, maPresent
-		nested := want == -2
-		wildcard := false
-		sub := mode
-		if mode != maskNone {
-			if !maPresent {
-				wildcard = true
-				if nested {
-					sub = maskZero
-				} else {
-					ma, maPresent = zeroMask(len(v)), true
-				}
-			} else {
-				wildcard = maskConstant(t, ma, 0)
-			}
-		}
-		switch {
-		case f.verbose || !wildcard || nested:
-			sep()
-			start, matchBefore := len(f.buf), len(f.match)
-			f.keyAttr(t, v, ma, maPresent, sub, top)
-			if cache {
-				f.remember(pos, t, v, origMa, origPresent, mode, start, matchBefore)
-			}
-		case t == keyEthernet && !hasPacketType:
-			sep()
-			f.open(top, "eth")
-			f.close(top)
-		case t == keyPacketType && wildcard:
-			hasPacketType = false
+	sep := func() { f.sep(&w) }
+	left := attrs(key[w.off:], func(t uint16, v []byte) bool {
+		pos := w.pos
+		w.pos++
+		w.off = min(w.off+(4+len(v)+3)&^3, len(key))
+		f.keyStep(t, v, mask, &idx, &has, mode, top, cache, pos, &w)
+		if cache {
+			w.marks = append(w.marks, attrMark{keyEnd: w.off, textEnd: len(f.buf) - textStart, spans: len(f.match) - spanStart,
+				first: w.first, hasEthtype: w.hasEthtype, hasPacketType: w.hasPacketType})
 		}
 		return true
 	})
-	if left > 0 {
-		f.leftover(key, left, first)
+	if cache {
+		f.saveKeys(key, mask, mode, &w, textStart, spanStart, left)
+		f.marks = w.marks[:0]
 	}
-	if !hasEthtype && mode == maskAttrs {
+	if left > 0 {
+		f.leftover(key, left, w.first)
+	}
+	if !w.hasEthtype && mode == maskAttrs {
 		if ma, ok := idx[keyEthertype], has[keyEthertype]; ok && len(ma) == 2 {
 			sep()
 			f.open(top, "eth_type")
@@ -347,9 +302,163 @@ func (f *formatter) keys(key, mask []byte, mode maskMode, top bool) {
 			f.close(top)
 		}
 	}
-	if first && len(key) == 0 {
+	if w.first && len(key) == 0 {
 		f.buf = append(f.buf, "<empty>"...)
 	}
+}
+
+// keyStep renders one key attribute t (value v) of a keys walk: the body
+// of keys' loop. idx and has index the mask attributes by type.
+func (f *formatter) keyStep(t uint16, v, mask []byte, idx *[64][]byte, has *[64]bool, mode maskMode, top, cache bool, pos int, w *keyWalk) {
+	sep := func() { f.sep(w) }
+	var ma []byte
+	maPresent := false
+	switch mode {
+	case maskZero:
+		ma, maPresent = zeroMask(len(v)), true
+	case maskAttrs:
+		if t < 64 {
+			ma, maPresent = idx[t], has[t]
+		} else {
+			ma, maPresent = findAttr(mask, t)
+		}
+	}
+	want := keyLen(t)
+	if want >= 0 && t <= keyMax && keyName(t) != "" && (len(v) != want || (maPresent && len(ma) != want)) {
+		// OVS prints a complaint for a bad length; the kernel never
+		// sends one. Keep the bytes.
+		sep()
+		f.generic(t, v, nil, top)
+		return
+	}
+	switch t {
+	case keyEthertype:
+		w.hasEthtype = true
+	case keyPacketType:
+		w.hasPacketType = true
+	}
+	// An attribute equal to the previous flow's at the same place:
+	// comparing bytes is much cheaper than rendering (see keys).
+	if cache && f.same(pos, t, v, ma, maPresent, mode) {
+		sep()
+		f.reuse(pos)
+		return
+	}
+	origMa, origPresent := ma, maPresent
+	nested := want == -2
+	wildcard := false
+	sub := mode
+	if mode != maskNone {
+		if !maPresent {
+			wildcard = true
+			if nested {
+				sub = maskZero
+			} else {
+				ma, maPresent = zeroMask(len(v)), true
+			}
+		} else {
+			wildcard = maskConstant(t, ma, 0)
+		}
+	}
+	switch {
+	case f.verbose || !wildcard || nested:
+		sep()
+		start, matchBefore := len(f.buf), len(f.match)
+		f.keyAttr(t, v, ma, maPresent, sub, top)
+		if cache {
+			f.remember(pos, t, v, origMa, origPresent, mode, start, matchBefore)
+		}
+	case t == keyEthernet && !w.hasPacketType:
+		sep()
+		f.open(top, "eth")
+		f.close(top)
+	case t == keyPacketType && wildcard:
+		w.hasPacketType = false
+	}
+}
+
+// sep writes the comma before every attribute but the first.
+func (f *formatter) sep(w *keyWalk) {
+	if !w.first {
+		f.buf = append(f.buf, ',')
+	}
+	w.first = false
+}
+
+// keyWalk is the state of one keys walk.
+type keyWalk struct {
+	first                     bool // nothing rendered yet
+	hasEthtype, hasPacketType bool // seen so far
+	pos                       int  // index of the next attribute
+	off                       int  // offset in the key of the next attribute
+	// marks, with caching on, say where each attribute walked so far
+	// ended: in the key, in the text and in the spans.
+	marks []attrMark
+}
+
+// attrMark is the walk's state right after one attribute.
+type attrMark struct {
+	keyEnd, textEnd, spans    int
+	first                     bool
+	hasEthtype, hasPacketType bool
+}
+
+// prevKeys is the previous flow's top-level key walk, for resumeKeys.
+type prevKeys struct {
+	ok        bool
+	mode      maskMode
+	key, mask []byte
+	text      []byte // the walk's text (before leftovers and the eth_type fallback)
+	spans     []span // relative to text
+	marks     []attrMark
+}
+
+// resumeKeys starts a top-level walk where the previous flow's stops
+// being the same: when the mask and mode are the previous flow's, the
+// leading key attributes equal to the previous flow's get its text and
+// spans appended, and w continues after them.
+func (f *formatter) resumeKeys(key, mask []byte, mode maskMode, w *keyWalk, textStart int) {
+	p := &f.prevKeys
+	w.marks = w.marks[:0]
+	if !p.ok || p.mode != mode || string(p.mask) != string(mask) {
+		return
+	}
+	k, from := 0, 0
+	for k < len(p.marks) {
+		end := p.marks[k].keyEnd
+		if end > len(key) || string(key[from:end]) != string(p.key[from:end]) {
+			break
+		}
+		from = end
+		k++
+	}
+	if k == 0 {
+		return
+	}
+	m := p.marks[k-1]
+	f.buf = append(f.buf, p.text[:m.textEnd]...)
+	for _, sp := range p.spans[:m.spans] {
+		f.match = append(f.match, span{start: sp.start + textStart, name: sp.name + textStart, end: sp.end + textStart})
+	}
+	w.first, w.hasEthtype, w.hasPacketType = m.first, m.hasEthtype, m.hasPacketType
+	w.pos, w.off = k, m.keyEnd
+	w.marks = append(w.marks, p.marks[:k]...)
+}
+
+// saveKeys keeps this flow's top-level walk for the next flow's
+// resumeKeys; a walk that left bytes over is not kept.
+func (f *formatter) saveKeys(key, mask []byte, mode maskMode, w *keyWalk, textStart, spanStart, left int) {
+	p := &f.prevKeys
+	p.ok = left == 0
+	p.mode = mode
+	p.key = append(p.key[:0], key...)
+	p.mask = append(p.mask[:0], mask...)
+	p.text = append(p.text[:0], f.buf[textStart:]...)
+	p.spans = p.spans[:0]
+	for _, sp := range f.match[spanStart:] {
+		p.spans = append(p.spans, span{start: sp.start - textStart, name: sp.name - textStart, end: sp.end - textStart})
+	}
+	p.marks = append(p.marks[:0], w.marks...)
 }
 
 func (f *formatter) leftover(b []byte, left int, empty bool) {
