@@ -86,15 +86,27 @@ type batch struct {
 	payloads    [][]byte
 	interrupted bool  // a message carried NLM_F_DUMP_INTR
 	err         error // the receive ended with this error after payloads
+	// With a decodeAhead hook, the receiver may have decoded the batch
+	// itself (decoded set, flows[i] from payloads[i], decodeErr the
+	// first failure, for payload decodeErrAt).
+	decoded     bool
+	flows       []Flow
+	decodeErr   error
+	decodeErrAt int
 }
 
+// decodeAhead is how the receiver decodes a batch itself, with its own
+// Decoder, when the caller is behind.
+type decodeAhead func(b *batch)
+
 // dump sends one dump request and calls fn, on the calling goroutine and
-// in order, with the payload (after the genl header) of every reply of the
-// family, while holding the socket. It reports whether the kernel marked
-// the dump interrupted. fn returning false stops the dump (the rest of it
-// is drained by the netlink package). The receiving goroutine has ended
-// when dump returns.
-func (c *Client) dump(ctx context.Context, op, dev string, req netlink.Message, fn func([]byte) (bool, error)) (interrupted bool, err error) {
+// in order, with every reply of the family (b.payloads[i]: the payload
+// after the genl header), while holding the socket. It reports whether the
+// kernel marked the dump interrupted. fn returning false stops the dump
+// (the rest of it is drained by the netlink package). The receiving
+// goroutine has ended when dump returns. ahead, if not nil, lets the
+// receiver decode batches while the caller is behind (see receive).
+func (c *Client) dump(ctx context.Context, op, dev string, req netlink.Message, ahead decodeAhead, fn func(b *batch, i int) (bool, error)) (interrupted bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return false, nlerr.Netlink(ctx, op, dev, err)
 	}
@@ -116,7 +128,7 @@ func (c *Client) dump(ctx context.Context, op, dev string, req netlink.Message, 
 	go func() {
 		defer wg.Done()
 		defer close(full)
-		c.receive(sent, req.Header.Type, full, free, stop)
+		c.receive(sent, req.Header.Type, ahead, full, free, stop)
 	}()
 	defer func() {
 		// Tell the receiver to stop, let it finish (draining the dump
@@ -128,8 +140,8 @@ func (c *Client) dump(ctx context.Context, op, dev string, req netlink.Message, 
 	}()
 	for b := range full {
 		interrupted = interrupted || b.interrupted
-		for _, p := range b.payloads {
-			more, err := fn(p)
+		for i := range b.payloads {
+			more, err := fn(b, i)
 			if err != nil {
 				return interrupted, err
 			}
@@ -140,7 +152,7 @@ func (c *Client) dump(ctx context.Context, op, dev string, req netlink.Message, 
 		if b.err != nil {
 			return interrupted, nlerr.Netlink(ctx, op, dev, b.err)
 		}
-		b.payloads, b.interrupted = b.payloads[:0], false
+		b.payloads, b.interrupted, b.decoded, b.decodeErr = b.payloads[:0], false, false, nil
 		free <- b // never blocks: free holds every batch there is
 	}
 	return interrupted, nil
@@ -150,7 +162,13 @@ func (c *Client) dump(ctx context.Context, op, dev string, req netlink.Message, 
 // free and hands them over on full, until the dump ends, fails, or stop is
 // closed. The payloads alias the datagrams the netlink package allocated,
 // which nothing reuses.
-func (c *Client) receive(sent netlink.Message, typ netlink.HeaderType, full chan<- *batch, free <-chan *batch, stop <-chan struct{}) {
+//
+// When the caller is pipelineDepth batches behind (full has no room) and
+// ahead is set, the receiver decodes the batch itself before it waits: it
+// would otherwise sit idle, while the caller decodes batch after batch.
+// The two share the decoding as their speeds dictate, and the hand-over on
+// full orders the receiver's writes before the caller's reads.
+func (c *Client) receive(sent netlink.Message, typ netlink.HeaderType, ahead decodeAhead, full chan<- *batch, free <-chan *batch, stop <-chan struct{}) {
 	var b *batch
 	select {
 	case b = <-free:
@@ -178,11 +196,20 @@ func (c *Client) receive(sent netlink.Message, typ netlink.HeaderType, full chan
 		if len(b.payloads) < batchSize {
 			continue
 		}
+		if ahead != nil {
+			select {
+			case full <- b:
+				goto next
+			default:
+				ahead(b)
+			}
+		}
 		select {
 		case full <- b:
 		case <-stop:
 			return
 		}
+	next:
 		select {
 		case b = <-free:
 		case <-stop:
@@ -200,8 +227,8 @@ func (c *Client) receive(sent netlink.Message, typ netlink.HeaderType, full chan
 func collect[T any](ctx context.Context, c *Client, op, dev string, req netlink.Message, dec func([]byte) (T, error)) ([]T, error) {
 	for attempt := 0; ; attempt++ {
 		var out []T
-		intr, err := c.dump(ctx, op, dev, req, func(b []byte) (bool, error) {
-			v, err := dec(b)
+		intr, err := c.dump(ctx, op, dev, req, nil, func(b *batch, i int) (bool, error) {
+			v, err := dec(b.payloads[i])
 			if err != nil {
 				return false, &errs.Error{Op: op, Device: dev, Err: err}
 			}
@@ -276,6 +303,23 @@ func (c *Client) Flows(ctx context.Context, dp int, opts FlowOptions) iter.Seq2[
 		d := NewDecoder(opts, names)
 		d.NowMsec = c.now
 		f := new(Flow)
+		// The receiver's own Decoder, for the batches it decodes while
+		// this goroutine is behind; strings from either stay valid.
+		ra := NewDecoder(opts, names)
+		ra.NowMsec = c.now
+		ahead := func(b *batch) {
+			if cap(b.flows) < len(b.payloads) {
+				b.flows = make([]Flow, len(b.payloads))
+			}
+			b.flows = b.flows[:len(b.payloads)]
+			for i, p := range b.payloads {
+				if err := ra.Decode(p, &b.flows[i]); err != nil {
+					b.decodeErr, b.decodeErrAt = err, i
+					break
+				}
+			}
+			b.decoded = true
+		}
 		var attrs []byte
 		if opts.CountersOnly {
 			// OVS_FLOW_ATTR_UFID_FLAGS: OMIT_KEY|OMIT_MASK|OMIT_ACTIONS.
@@ -286,16 +330,24 @@ func (c *Client) Flows(ctx context.Context, dp int, opts FlowOptions) iter.Seq2[
 		delivered := 0
 		for attempt := 0; ; attempt++ {
 			seen, stopped := 0, false
-			intr, err := c.dump(ctx, op, dev, req, func(b []byte) (bool, error) {
+			intr, err := c.dump(ctx, op, dev, req, ahead, func(b *batch, i int) (bool, error) {
 				seen++
 				if seen <= delivered {
 					return true, nil
 				}
-				if err := d.Decode(b, f); err != nil {
-					return false, &errs.Error{Op: op, Device: dev, Err: err}
+				out := f
+				switch {
+				case !b.decoded:
+					if err := d.Decode(b.payloads[i], f); err != nil {
+						return false, &errs.Error{Op: op, Device: dev, Err: err}
+					}
+				case b.decodeErr != nil && i >= b.decodeErrAt:
+					return false, &errs.Error{Op: op, Device: dev, Err: b.decodeErr}
+				default:
+					out = &b.flows[i]
 				}
 				delivered++
-				if !yield(f, nil) {
+				if !yield(out, nil) {
 					stopped = true
 					return false, nil
 				}
