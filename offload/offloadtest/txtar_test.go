@@ -15,6 +15,7 @@ const treesDir = "../../testdata/trees"
 // TestTreesMatchTxtar keeps testdata/trees/*.txtar, the readable form of the
 // bundled trees, in step with the builders.
 func TestTreesMatchTxtar(t *testing.T) {
+	t.Parallel()
 	for _, name := range Names() {
 		if name == "large" {
 			continue // 16x256: too big to keep as text; built on demand
@@ -62,6 +63,7 @@ func TestTreesMatchTxtar(t *testing.T) {
 }
 
 func TestExtractRefusesEscapes(t *testing.T) {
+	t.Parallel()
 	for _, bad := range []string{
 		"-- ../x --\nhi\n",
 		"-- /etc/x --\nhi\n",
