@@ -83,6 +83,7 @@ func TestDecodeFlow(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			d := datapath.NewDecoder(tc.opts, tc.names)
 			var f datapath.Flow
 			if err := d.Decode(b, &f); err != nil {
@@ -141,6 +142,7 @@ func TestDecodeFlowRoundTrip(t *testing.T) {
 	for name, b := range flows {
 		for _, opts := range []datapath.FlowOptions{{}, {Terse: true}} {
 			t.Run(name, func(t *testing.T) {
+				t.Parallel()
 				var f datapath.Flow
 				if err := datapath.NewDecoder(opts, nil).Decode(b, &f); err != nil {
 					t.Fatal(err)

@@ -20,7 +20,10 @@ import (
 func TestRecordedReplies(t *testing.T) {
 	t.Parallel()
 	for _, file := range fixtureFiles {
-		t.Run(file, func(t *testing.T) { testRecorded(t, file) })
+		t.Run(file, func(t *testing.T) {
+			t.Parallel()
+			testRecorded(t, file)
+		})
 	}
 }
 
