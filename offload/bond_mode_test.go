@@ -148,6 +148,7 @@ func TestSetBondModeRollsBack(t *testing.T) {
 		{"link-up", func(tr *offloadtest.Tree) { tr.FailSetLinkNth("bond1", 2, syscall.EIO) }, "set link up bond1"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			tr, h := emptyBond(t)
 			c.arm(tr)
 			err := h.SetBondMode(context.Background(), "bond1", offload.BondModeActiveBackup)

@@ -86,6 +86,7 @@ func TestGolden(t *testing.T) {
 	t.Parallel()
 	for _, tree := range []string{"cx5-switchdev", "agilio-flower", "yusur-2200e", "cx5-legacy"} {
 		t.Run(tree, func(t *testing.T) {
+			t.Parallel()
 			cfg, objs := objectsFor(t, tree)
 			js, err := indentJSON(cfg)
 			if err != nil {
@@ -225,6 +226,7 @@ func TestStrictUpstreamFields(t *testing.T) {
 	t.Parallel()
 	for _, tree := range []string{"cx5-switchdev", "agilio-flower", "yusur-2200e"} {
 		t.Run(tree, func(t *testing.T) {
+			t.Parallel()
 			cfg, objs := objectsFor(t, tree)
 			cfg.ResourceList[0].Selectors.IsRdma = true // prove the untagged upstream fields match too
 			cfg.ResourceList[0].Selectors.NeedVhostNet = true

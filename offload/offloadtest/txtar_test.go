@@ -21,6 +21,7 @@ func TestTreesMatchTxtar(t *testing.T) {
 			continue // 16x256: too big to keep as text; built on demand
 		}
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			spec, _ := ByName(name)
 			tr := New(t, spec)
 			var buf bytes.Buffer

@@ -194,6 +194,7 @@ func TestGetSfRepresentor(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			_, cl := tree(t, "0000:03:00.0", 4, c.ports...)
 			uplink := c.uplink
 			if uplink == "" {
@@ -231,6 +232,7 @@ func TestGetPfRepresentorDPU(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			_, cl := tree(t, "0000:03:00.0", 4, append([]port{sw("p0", "p0")}, c.ports...)...)
 			got, err := cl.GetPfRepresentorDPU(c.pfID)
 			check(t, got, err, c.want, c.shouldFail)

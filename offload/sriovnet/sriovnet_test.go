@@ -101,6 +101,7 @@ func TestGetVfRepresentor(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			_, cl := tree(t, "0000:03:00.0", 4, c.ports...)
 			uplink := c.ports[0].name
 			if uplink == "" {
@@ -145,6 +146,7 @@ func TestGetUplinkRepresentor(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			ports := c.ports
 			if ports == nil {
 				ports = []port{{"", "", true}}
@@ -187,6 +189,7 @@ func TestGetVfRepresentorDPU(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			ports := append([]port{sw("p0", "p0")}, c.ports...)
 			_, cl := tree(t, "0000:03:00.0", 4, ports...)
 			got, err := cl.GetVfRepresentorDPU(c.pfID, c.vfID)
@@ -221,6 +224,7 @@ func TestGetPortIndexFromRepresentor(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			_, cl := tree(t, "0000:03:00.0", 4, c.rep)
 			got, err := cl.GetPortIndexFromRepresentor(c.netdev)
 			check(t, got, err, c.want, c.shouldFail)
@@ -253,6 +257,7 @@ func TestGetRepresentorPortFlavour(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			_, cl := tree(t, "0000:03:00.0", 4, c.rep)
 			got, err := cl.GetRepresentorPortFlavour(c.netdev)
 			if got != c.want {

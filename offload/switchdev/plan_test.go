@@ -39,6 +39,7 @@ func TestPlanGolden(t *testing.T) {
 	t.Parallel()
 	for _, name := range offloadtest.Names() {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			if name == "large" && testing.Short() {
 				t.Skip("building the 16x256 tree writes ~60000 files (about a minute); -short skips it")
 			}
@@ -723,6 +724,7 @@ func TestPlanZeroSpecKeeps(t *testing.T) {
 	names := append(offloadtest.Names(), "cx5-switchdev-bond")
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			if name == "large" && testing.Short() {
 				t.Skip("building the 16x256 tree writes ~60000 files (about a minute); -short skips it")
 			}
