@@ -40,6 +40,7 @@ func TestCNIErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			var out bytes.Buffer
 			if code := cniMain(strings.NewReader(c.conf), &out, root, c.env); code != 1 {
 				t.Errorf("exit %d, want 1", code)

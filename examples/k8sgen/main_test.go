@@ -27,6 +27,7 @@ func TestGolden(t *testing.T) {
 	t.Parallel()
 	for _, tree := range []string{"cx5-switchdev", "agilio-flower", "yusur-2200e"} {
 		t.Run(tree, func(t *testing.T) {
+			t.Parallel()
 			o := defaults()
 			o.tree = tree
 			var out, warn bytes.Buffer
