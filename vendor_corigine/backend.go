@@ -17,7 +17,8 @@ type Backend struct {
 	// (pf0vfN): Agilio needs nothing else.
 	switchdev.Defaults
 	// Firmware configures the firmware check of the Doctor and of
-	// Engine.Plan (directory, app, assembly override, board.id source).
+	// Engine.Plan (directory, app, assembly override, board.id source),
+	// and whether Plan plans the firmware change (Firmware.Select).
 	Firmware FirmwareOptions
 }
 
@@ -85,6 +86,11 @@ func (be *Backend) Check(ctx context.Context, h switchdev.HostView, pf *offload.
 	c.Fix = fmt.Sprintf("link %s -> %s (corigine.PlanFirmware + Selection.Apply), then reload the driver: rmmod nfp; modprobe nfp", sel.Link.Path, sel.Link.Target)
 	if !sel.ImageExists {
 		c.Fix = "install the Agilio firmware package (" + sel.Image + " is missing), then " + c.Fix
+	} else if be.Firmware.Select {
+		// Plan adds the link and the manual steps; the failure stands
+		// until they have run.
+		c.Planned = true
+		c.Fix = fmt.Sprintf("the plan links %s -> %s, then asks the operator to rebuild the initramfs if nfp loads from it and to reload nfp (rmmod nfp; modprobe nfp)", sel.Link.Path, sel.Link.Target)
 	}
 	return []switchdev.Check{c}
 }

@@ -10,9 +10,16 @@
 // find the card's assembly (AMDAxxxx), point
 // /lib/firmware/netronome/pci-<BDF>.nffw at flower/nic_<AMDAxxxx>.nffw
 // (AMDA0081 uses the AMDA0097 image), and reload the nfp driver. PlanFirmware
-// computes that; Selection.Apply creates the links only when called, and
-// nothing here ever reloads a driver: the caller (or an operator) runs
-// `rmmod nfp; modprobe nfp`.
+// computes that; Selection.Apply creates the links only when called. With
+// FirmwareOptions.Select, Backend.Plan turns the change into plan steps:
+// the links (made and rolled back by Plan.Apply), then the guide's
+// "initramfs section" and `rmmod nfp; modprobe nfp` as manual steps with
+// their risk stated (switchdev.StepRebuildInitramfs,
+// switchdev.StepReloadDriver). Nothing here ever runs a program or
+// reloads a driver: library code executes nothing, and a reload takes
+// away every nfp netdev and VF on the host, which is the operator's call.
+// Apply stops at the manual steps (switchdev.ManualStepError) and goes
+// past the reload only when devlink reports the flower eswitch.
 //
 // The assembly is read from what the kernel exposes: the PCI VPD
 // (/sys/bus/pci/devices/<BDF>/vpd, its PN, SN and vendor fields) or the

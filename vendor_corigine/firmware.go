@@ -31,6 +31,13 @@ type FirmwareOptions struct {
 	// BoardID returns the PF's board.id ("AMDA0097-0001"); nil reads it
 	// from `devlink dev info` through the host.
 	BoardID func(ctx context.Context, pf offload.PCIAddress) (string, error)
+	// Select makes the Backend plan the firmware change when the flower
+	// firmware is not running (Backend.Plan): the links, then two manual
+	// steps, rebuilding the initramfs and reloading nfp. false (the
+	// default) plans no firmware change: the backend's check fails and
+	// Engine.Plan refuses the PF, as changing firmware is a decision to
+	// take explicitly. PlanFirmware ignores it.
+	Select bool
 }
 
 // Link is one symbolic link of a firmware selection.
@@ -97,7 +104,7 @@ func (s *Selection) String() string {
 		fmt.Fprintf(&b, "  warning: %s is loaded before pci-*.nffw and overrides this selection\n", f)
 	}
 	if s.ReloadNeeded() {
-		b.WriteString("  then reload the driver: rmmod nfp; modprobe nfp (offloadkit never reloads drivers)\n")
+		b.WriteString("  then reload the driver: rmmod nfp; modprobe nfp (an operator action: offloadkit never reloads drivers; Backend.Plan with FirmwareOptions.Select plans it as a manual step with its risk)\n")
 	} else {
 		b.WriteString("  the flower firmware is running: no reload needed\n")
 	}

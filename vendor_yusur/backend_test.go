@@ -165,3 +165,45 @@ type testHost struct {
 func withEngine(h *offload.Host, b ...switchdev.Backend) testHost {
 	return testHost{h, switchdev.New(h, switchdev.Config{Backends: b})}
 }
+
+// TestPortName checks Kube-OVN's "pf<N>vf<M>rep" (GetYusurNicVfRepresentor
+// in kube-ovn pkg/net/yusur/yusur_sriovnet.go): N is the PF's PCI function
+// digit, M the VF's index on its PF.
+func TestPortName(t *testing.T) {
+	for _, c := range []struct {
+		pf   string
+		vf   int
+		want string
+	}{
+		{"0000:00:0a.0", 0, "pf0vf0rep"},
+		{"0000:00:0a.0", 6, "pf0vf6rep"},
+		{"0000:00:0b.0", 6, "pf0vf6rep"}, // the guide's second PF: function 0 too, as in Kube-OVN
+		{"0000:3b:00.1", 12, "pf1vf12rep"},
+		{"0000:3b:00.7", 65535, "pf7vf65535rep"},
+	} {
+		got, err := yusur.PortName(offload.MustParsePCIAddress(c.pf), c.vf)
+		if err != nil || got != c.want {
+			t.Errorf("PortName(%s, %d) = %q, %v; want %q", c.pf, c.vf, got, err, c.want)
+		}
+	}
+	for _, vf := range []int{-1, 1 << 40} {
+		if got, err := yusur.PortName(offload.MustParsePCIAddress("0000:00:0a.0"), vf); !errors.Is(err, errs.ErrInvalidArgument) {
+			t.Errorf("PortName(vf %d) = %q, %v; want ErrInvalidArgument", vf, got, err)
+		}
+	}
+	if got, err := yusur.PortName(offload.PCIAddress{}, 0); !errors.Is(err, errs.ErrInvalidArgument) {
+		t.Errorf("PortName(zero PF) = %q, %v; want ErrInvalidArgument", got, err)
+	}
+
+	// Through the host: 00:0a.3 is VF 2 of 00:0a.0 on the bundled tree.
+	_, h := open(t, yusur.Config{})
+	ctx := context.Background()
+	be := yusur.New(yusur.Config{})
+	got, err := be.PortName(ctx, switchdev.ViewOf(h.Host), offload.MustParsePCIAddress("0000:00:0a.3"))
+	if err != nil || got != "pf0vf2rep" {
+		t.Errorf("Backend.PortName(00:0a.3) = %q, %v; want pf0vf2rep", got, err)
+	}
+	if got, err := be.PortName(ctx, switchdev.ViewOf(h.Host), offload.MustParsePCIAddress("0000:00:0a.0")); !errors.Is(err, errs.ErrNotFound) {
+		t.Errorf("Backend.PortName(a PF) = %q, %v; want ErrNotFound", got, err)
+	}
+}

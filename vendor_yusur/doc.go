@@ -3,7 +3,8 @@
 // card is driven by YUSUR's hados (Heterogeneous Agile Developing &
 // Operating System) software: there is no kernel eswitch to switch, and VF
 // representors are not kernel netdevs but OVS-DPDK ports, reached with
-// devargs "<pf-pci>,representor=[N]".
+// devargs "<pf-pci>,representor=[N]". Kube-OVN names those ports
+// "pf<N>vf<M>rep" (PortName).
 //
 // The guide's PF is 1f47:1001 with VFs 1f47:110f, while pci.ids names
 // other IDs for the 2200E, so the backend matches the whole vendor and, as

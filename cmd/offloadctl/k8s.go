@@ -56,7 +56,8 @@ func runK8s(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := kube.ResourcesFromPFs(pfs)
+	// isRdma as examples/k8sgen sets it: for Antrea alone (guide 001).
+	res, err := kube.ResourcesFromPFsWith(pfs, kube.ResourcesOptions{RDMA: antrea && !kubeOVN})
 	if err != nil {
 		return err
 	}

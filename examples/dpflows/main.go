@@ -25,8 +25,10 @@
 // (attribute name to its text inside the parentheses, in input order),
 // in_port, packets, bytes, used (seconds, null for never), tcp_flags,
 // offloaded ("yes", "partial" or ""), dp, actions ([{name, text}]) and
-// outputs (the output ports of the top-level actions, as printed). A line
-// that does not parse prints {"line": N, "error": "..."}; with -strict the
+// outputs (the output ports of the top-level actions, as printed), and,
+// only for lines with info fields OVS upstream does not print, extra (those
+// fields in input order, their text as printed: the YUSUR build's
+// offload_packets and offload_bytes). A line that does not parse prints {"line": N, "error": "..."}; with -strict the
 // program then exits with status 1.
 package main
 

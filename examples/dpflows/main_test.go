@@ -50,6 +50,8 @@ func TestJSONContract(t *testing.T) {
 			map[string]any{"name": "output", "text": "genev_sys_6081"},
 		},
 		"outputs": []any{"genev_sys_6081"},
+		// The guide's vendor counters, as printed (issue 15 item 8).
+		"extra": map[string]any{"offload_packets": "75019", "offload_bytes": "109521498"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("JSON (-want +got):\n%s", diff)

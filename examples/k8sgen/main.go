@@ -5,10 +5,17 @@
 // per resource for Kube-OVN and/or Antrea, and a sample pod that requests a
 // VF. It reads the host it runs on (read-only), a sysfs tree copied
 // elsewhere (-root DIR), or a bundled offloadtest tree (-tree NAME; -tree
-// list lists them), with the same flags as examples/discover.
+// list lists them), with the same flags as examples/discover. Before the
+// objects, as YAML comments, it prints the -cni CNIs' install settings with
+// hardware offload on (-install=false leaves them out; see install.go):
+// Kube-OVN's install.sh lines and Helm values, Antrea's antrea-agent patch
+// and Helm values. With -cni antrea the Mellanox resource gets isRdma, as
+// the Antrea guide's ConfigMap has it; -cni both leaves it out.
 //
 //	go run ./examples/k8sgen -tree cx5-switchdev | kubectl apply -f -
 //	go run ./examples/k8sgen -cni antrea -nad-namespace kube-system
+//	go run ./examples/k8sgen -tree cx5-switchdev -underlay 0   # guide 003's underlay (underlay.go)
+//	go run ./examples/k8sgen -tree cx5-switchdev -operator     # sriov-network-operator policies (operator.go)
 package main
 
 import (
@@ -34,6 +41,9 @@ type options struct {
 	podName, podNamespace string
 	image, logicalSwitch  string
 	withPod               bool
+	install               installOptions // install.go
+	underlay              underlayOptions
+	operator              operatorOptions
 }
 
 func main() {
@@ -49,6 +59,9 @@ func main() {
 	flag.StringVar(&o.podNamespace, "pod-namespace", "default", "`namespace` of the sample pod")
 	flag.StringVar(&o.image, "image", "docker.io/library/nginx:alpine", "container `image` of the sample pod")
 	flag.StringVar(&o.logicalSwitch, "logical-switch", "", "Kube-OVN `subnet` for the sample pod (default: the default subnet)")
+	o.install.register(flag.CommandLine)
+	addUnderlayFlags(flag.CommandLine, &o.underlay)
+	addOperatorFlags(flag.CommandLine, &o.operator)
 	flag.Parse()
 	if err := run(os.Stdout, os.Stderr, o); err != nil {
 		fmt.Fprintln(os.Stderr, "k8sgen:", err)
@@ -97,6 +110,9 @@ func run(w, warn io.Writer, o options) error {
 		}
 		return nil
 	}
+	if handled, err := runModes(w, warn, o); handled {
+		return err
+	}
 	kubeOVN, antrea := false, false
 	switch o.cni {
 	case "kube-ovn":
@@ -119,7 +135,11 @@ func run(w, warn io.Writer, o options) error {
 	if err != nil {
 		return err
 	}
-	res, err := kube.ResourcesFromPFs(pfs)
+	res, err := kube.ResourcesFromPFsWith(pfs, o.install.resourcesOptions(kubeOVN, antrea, pfs, warn))
+	if err != nil {
+		return err
+	}
+	settings, err := o.install.installSettings(kubeOVN, antrea, pfs, warn)
 	if err != nil {
 		return err
 	}
@@ -182,6 +202,6 @@ func run(w, warn io.Writer, o options) error {
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(y)
+	_, err = w.Write(append(settings, y...))
 	return err
 }

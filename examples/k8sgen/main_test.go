@@ -20,7 +20,8 @@ var update = flag.Bool("update", false, "rewrite testdata/k8s/k8sgen-*.yaml")
 
 func defaults() options {
 	return options{root: "/", cni: "both", configNamespace: "kube-system", nadName: "sriov", nadNamespace: "default",
-		podName: "nginx", podNamespace: "default", image: "docker.io/library/nginx:alpine", logicalSwitch: "ovn-default", withPod: true}
+		podName: "nginx", podNamespace: "default", image: "docker.io/library/nginx:alpine", logicalSwitch: "ovn-default", withPod: true,
+		install: installOptions{install: true}}
 }
 
 func TestGolden(t *testing.T) {

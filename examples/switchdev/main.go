@@ -18,14 +18,24 @@
 //	go run ./examples/switchdev -tree cx5-bond -bond vf-lag -vfs 4 -apply
 //	go run ./examples/switchdev -tree agilio-flower -doctor
 //	go run ./examples/switchdev -tree agilio-flower -firmware -assembly AMDA0097
+//	go run ./examples/switchdev -tree agilio-flower -nic-firmware -firmware -assembly AMDA0097 -firmware-dir /tmp/fw
 //	go run ./examples/switchdev -pf 0000:84:00.0 -vfs 8 -json
 //
 // Exit codes: 0 when everything asked for was done (with -doctor: every
 // check is ok); 1 when something could not be planned, applied or run
 // (bad flags, an unreadable host, a failed plan); with -doctor, 2 when at
 // least one check failed and 3 when none failed but some could not tell
-// (unknown: on a bundled tree the host-only checks always are). -json
-// exits the same way.
+// (unknown: on a bundled tree the host-only checks always are); with
+// -firmware -apply, 4 when the links are made and the plan stopped at a
+// manual step (rebuild the initramfs, reload nfp) that an operator must
+// do. -json exits the same way.
+//
+// -firmware prints, for each Agilio PF, the flower firmware selection and
+// the plan that brings it in (vendor_corigine with FirmwareOptions.Select):
+// the link steps, which -apply makes, and the manual steps with their
+// risk, which offloadkit never runs. -nic-firmware starts a bundled Agilio
+// tree from the NIC firmware (no eswitch, no representors), the state the
+// guide's firmware change starts from.
 package main
 
 import (
@@ -67,6 +77,7 @@ type options struct {
 	firmware       bool
 	firmwareDir    string
 	assembly       string
+	nicFirmware    bool
 	timeout        time.Duration
 }
 
@@ -87,7 +98,8 @@ func main() {
 	flag.StringVar(&o.runDir, "run-dir", "", "lock directory `DIR` (default <root>/run/offloadkit)")
 	flag.StringVar(&o.ovnNB, "ovn-nb", "", "with -doctor, read the OVN load balancers from the northbound database at `ENDPOINT` (unix:/var/run/ovn/ovnnb_db.sock, tcp:host:6641)")
 	flag.StringVar(&o.ovsdb, "ovsdb", "", "with -doctor, read OVS's hw-offload over OVSDB at `ENDPOINT` (unix:/path or tcp:host:port; default on the real root: the standard socket)")
-	flag.BoolVar(&o.firmware, "firmware", false, "print the Agilio (Corigine/Netronome) flower firmware selection; with -apply, create its links (never reloads the driver)")
+	flag.BoolVar(&o.firmware, "firmware", false, "print the Agilio (Corigine/Netronome) flower firmware selection and the plan that brings it in; with -apply, create its links and stop at the manual steps (offloadkit never reloads the driver)")
+	flag.BoolVar(&o.nicFirmware, "nic-firmware", false, "with -tree, start every Agilio PF of the bundled tree from the NIC firmware (no eswitch, no representors), as before the guide's firmware change")
 	flag.StringVar(&o.firmwareDir, "firmware-dir", "", "netronome firmware `DIR` (default <root>/lib/firmware/netronome)")
 	flag.StringVar(&o.assembly, "assembly", "", "Agilio assembly `AMDAxxxx` when the VPD does not show it (from `ethtool -w <dev> data /dev/stdout | strings | grep ^SN:`)")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "overall timeout")
@@ -105,6 +117,7 @@ const (
 	exitError          = 1
 	exitDoctorFailed   = 2
 	exitDoctorUnknown  = 3
+	exitOperatorAction = 4
 	errDoctorFailed    = doctorResult("some checks failed (see above)")
 	errDoctorUncertain = doctorResult("no check failed, but some could not tell (unknown, see above)")
 )
@@ -123,6 +136,8 @@ func exitCode(err error) int {
 		return exitDoctorFailed
 	case errors.Is(err, errDoctorUncertain):
 		return exitDoctorUnknown
+	case errors.As(err, new(*switchdev.ManualStepError)):
+		return exitOperatorAction
 	}
 	return exitError
 }
@@ -324,6 +339,19 @@ func openHost(o options) (*offload.Host, func(), error) {
 		os.RemoveAll(dir)
 		return nil, nil, err
 	}
+	if o.nicFirmware {
+		// What a card under the NIC firmware shows: no eswitch (the mode
+		// query fails) and no representors.
+		for _, pf := range spec.PFs {
+			if pf.Driver != corigine.PFDriver {
+				continue
+			}
+			if err := tr.SetESwitchMode(pf.Address, offload.ESwitchModeUnknown); err != nil {
+				os.RemoveAll(dir)
+				return nil, nil, fmt.Errorf("-nic-firmware: %s: %w", pf.Address, err)
+			}
+		}
+	}
 	h, err := tr.Open()
 	if err != nil {
 		os.RemoveAll(dir)
@@ -397,23 +425,39 @@ func emit(w io.Writer, o options, out output) error {
 	return nil
 }
 
-// fwOut is one Agilio PF's firmware selection.
+// fwOut is one Agilio PF's firmware selection and the plan that brings it
+// in.
 type fwOut struct {
 	PF        offload.PCIAddress  `json:"pf"`
 	Selection *corigine.Selection `json:"selection,omitempty"`
+	Plan      *switchdev.Plan     `json:"plan,omitempty"`
 	Error     string              `json:"error,omitempty"`
 	Linked    bool                `json:"linked,omitempty"`
 	Reload    bool                `json:"reload_needed"`
+	// Stopped is the manual step -apply stopped at (1-based), with why
+	// and the steps left to the operator.
+	Stopped *switchdev.ManualStepError `json:"stopped,omitempty"`
 }
 
-// firmware prints (and with -apply creates) the flower firmware selection
-// of every Agilio PF, or of -pf.
+// firmware prints the flower firmware selection of every Agilio PF (or of
+// -pf) and the plan that brings it in. With -apply, a PF that needs the
+// change gets its plan applied (the links; Apply stops at the first
+// manual step), and one already running flower gets its links made.
 func firmware(ctx context.Context, w io.Writer, h *offload.Host, o options) error {
 	pfs, err := targets(ctx, h, o.pf)
 	if err != nil {
 		return err
 	}
+	spec, err := specOf(o)
+	if err != nil {
+		return err
+	}
+	fwOpts := corigine.FirmwareOptions{Dir: o.firmwareDir, Assembly: o.assembly, Select: true}
+	be := corigine.New()
+	be.Firmware = fwOpts
+	e := switchdev.New(h, switchdev.Config{Backends: []switchdev.Backend{be}})
 	var out []fwOut
+	var stopped error
 	for _, a := range pfs {
 		pf, err := h.PF(ctx, a)
 		if err != nil {
@@ -423,17 +467,38 @@ func firmware(ctx context.Context, w io.Writer, h *offload.Host, o options) erro
 			continue
 		}
 		fo := fwOut{PF: a}
-		sel, err := corigine.PlanFirmware(ctx, switchdev.ViewOf(h), a, corigine.FirmwareOptions{Dir: o.firmwareDir, Assembly: o.assembly})
+		sel, err := corigine.PlanFirmware(ctx, switchdev.ViewOf(h), a, fwOpts)
 		if err != nil {
 			fo.Error = err.Error()
-		} else {
-			fo.Selection, fo.Reload = sel, sel.ReloadNeeded()
-			if o.apply {
-				if err := sel.Apply(ctx); err != nil {
-					fo.Error = err.Error()
-				} else {
-					fo.Linked = true
+			out = append(out, fo)
+			continue
+		}
+		fo.Selection, fo.Reload = sel, sel.ReloadNeeded()
+		if sel.ReloadNeeded() {
+			plan, err := e.Plan(ctx, a, spec)
+			if err != nil {
+				fo.Error = err.Error()
+			} else {
+				fo.Plan = plan
+				if o.apply {
+					err := plan.Apply(ctx)
+					var me *switchdev.ManualStepError
+					switch {
+					case errors.As(err, &me):
+						fo.Stopped, fo.Linked = me, true
+						stopped = me
+					case err != nil:
+						fo.Error = err.Error()
+					default:
+						fo.Linked = true
+					}
 				}
+			}
+		} else if o.apply {
+			if err := sel.Apply(ctx); err != nil {
+				fo.Error = err.Error()
+			} else {
+				fo.Linked = true
 			}
 		}
 		out = append(out, fo)
@@ -441,25 +506,46 @@ func firmware(ctx context.Context, w io.Writer, h *offload.Host, o options) erro
 	if o.asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	} else {
+		printFirmware(w, out)
 	}
+	for _, fo := range out {
+		if fo.Error != "" {
+			return errors.New("firmware selection incomplete (see above)")
+		}
+	}
+	return stopped
+}
+
+func printFirmware(w io.Writer, out []fwOut) {
 	if len(out) == 0 {
 		fmt.Fprintln(w, "No Agilio PF found.")
 	}
-	failed := false
 	for _, fo := range out {
 		if fo.Selection != nil {
 			fmt.Fprint(w, fo.Selection)
 		}
-		if fo.Error != "" {
-			failed = true
+		if fo.Plan != nil {
+			fmt.Fprint(w, fo.Plan)
+		}
+		switch {
+		case fo.Error != "":
 			fmt.Fprintf(w, "%s: %s\n", fo.PF, fo.Error)
-		} else if fo.Linked {
+		case fo.Stopped != nil:
+			fmt.Fprintf(w, "applied %d step(s); stopped at step %d, an operator action: %s\n", len(fo.Stopped.Applied), fo.Stopped.Step, fo.Stopped.Why)
+			for _, s := range fo.Stopped.Remaining {
+				if s.Manual {
+					fmt.Fprintf(w, "  to do: %s\n    $ %s\n", s, s.Command)
+				}
+			}
+			fmt.Fprintln(w, "  then plan again")
+		case fo.Linked:
 			fmt.Fprintln(w, "  links in place")
+		case fo.Plan != nil:
+			fmt.Fprintln(w, "(dry run: -apply makes the links and stops at the first manual step)")
 		}
 	}
-	if failed {
-		return errors.New("firmware selection incomplete (see above)")
-	}
-	return nil
 }

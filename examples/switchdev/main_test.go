@@ -171,6 +171,50 @@ func TestFirmwareFlag(t *testing.T) {
 	}
 }
 
+// TestFirmwareFromNICFirmware: from the NIC firmware, -firmware prints the
+// firmware change as plan steps, the reload and initramfs as operator
+// actions with their risk; -apply makes the link only, leaves the manual
+// steps to the operator and exits 4.
+func TestFirmwareFromNICFirmware(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "flower"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "flower", "nic_AMDA0097.nffw"), []byte("nffw"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := opts("agilio-flower")
+	o.firmware, o.nicFirmware, o.firmwareDir, o.assembly = true, true, dir, "AMDA0097"
+	var buf bytes.Buffer
+	if err := run(&buf, o); err != nil {
+		t.Fatalf("%v\n%s", err, buf.String())
+	}
+	for _, want := range []string{
+		"1. link firmware " + filepath.Join(dir, "pci-0000:af:00.0.nffw") + " (no link) -> flower/nic_AMDA0097.nffw",
+		"2. rebuild the initramfs", "3. reload nfp", "risk: rmmod nfp unbinds every device nfp drives",
+		"$ rmmod nfp; modprobe nfp", "(dry run",
+	} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("dry run lacks %q:\n%s", want, buf.String())
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "pci-0000:af:00.0.nffw")); err == nil {
+		t.Fatal("the dry run created the link")
+	}
+	o.apply = true
+	buf.Reset()
+	err := run(&buf, o)
+	if got := exitCode(err); got != exitOperatorAction {
+		t.Errorf("exit code %d (%v), want %d\n%s", got, err, exitOperatorAction, buf.String())
+	}
+	if !strings.Contains(buf.String(), "stopped at step 2") || !strings.Contains(buf.String(), "to do: reload nfp") {
+		t.Errorf("apply output:\n%s", buf.String())
+	}
+	if got, err := os.Readlink(filepath.Join(dir, "pci-0000:af:00.0.nffw")); err != nil || got != "flower/nic_AMDA0097.nffw" {
+		t.Errorf("link: %q, %v", got, err)
+	}
+}
+
 func TestExitCodes(t *testing.T) {
 	t.Parallel()
 	for err, want := range map[error]int{nil: 0, errDoctorFailed: 2, errDoctorUncertain: 3, errors.New("no such PF"): 1} {

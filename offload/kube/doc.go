@@ -10,13 +10,28 @@
 //     Antrea (AntreaNAD), carrying the k8s.v1.cni.cncf.io/resourceName
 //     annotation;
 //   - a Pod that requests one VF through the device plugin resource and the
-//     Multus default-network annotation (VFPod).
+//     Multus default-network annotation (VFPod);
+//   - the CNIs' install settings with hardware offload on: Kube-OVN's
+//     install.sh variables and the Helm values they map to
+//     (KubeOVNInstall, with IFACE from OffloadIface), and Antrea's
+//     start_ovs --hw-offload as a patch of the antrea-agent DaemonSet or
+//     the chart's ovs.hwOffload (AntreaInstall);
+//   - Kube-OVN's underlay network of guide 003 (Underlay: ProviderNetwork,
+//     Vlan, Subnet), a pod with a VF on it as a secondary network that
+//     takes its default route (SecondaryVFPod) and a pod in it without a
+//     VF (NoVFPod), with CheckUnderlayNICs saying whether the provider and
+//     cluster interfaces suit offload on the discovered host;
+//   - the sriov-network-operator's SriovNetworkNodePolicy generated from
+//     discovered PFs (PoliciesFromPFs), and its SriovNetworkNodeState read
+//     from kubectl's YAML or JSON (ParseNodeState) and compared with what
+//     the host reports (CompareNodeState).
 //
 // It does not import the Kubernetes client libraries: the types here mirror
 // only the fields the guides use. The tests unmarshal the output strictly
 // (unknown fields rejected) into field-for-field mirrors of the upstream
 // types, and the separate module upstreamcheck/ reads the YAML with
-// sigs.k8s.io/yaml into the real k8s.io/api and CNI types.
+// sigs.k8s.io/yaml into the real k8s.io/api, CNI, Multus and Kube-OVN
+// types, and checks the operator's objects against its CRD schemas.
 //
 // Every name that reaches an object is validated first (DNS-1123 labels and
 // subdomains, extended resource names, annotation and label keys, label

@@ -47,14 +47,46 @@ func offloadPF(pf *offload.PF) bool {
 	return false
 }
 
-// ResourcesFromPFs builds one device plugin resource per vendor holding
+// ResourcesOptions are the choices ResourcesFromPFsWith makes that the
+// hardware does not decide. The zero value is the Kube-OVN guides' form.
+type ResourcesOptions struct {
+	// VFRanges limits each pfNames entry to the VF indexes that exist at
+	// generation time ("enp132s0f0np0#0-3"). Default false: the PF name
+	// alone, as sriov-network-operator's pfNames in the Mellanox guide
+	// writes it, so the pool still holds every VF after sriov_numvfs
+	// changes; a range would leave new VFs out (and name VFs that are
+	// gone) until the ConfigMap is generated again.
+	VFRanges bool
+	// RDMA sets the isRdma selector on the resources of mlx5 PFs, as the
+	// Antrea guide's ConfigMap has it (guide 001, for
+	// mellanox.com/cx5_sriov_switchdev): the device plugin then only
+	// pools VFs that have an RDMA device and mounts it into the pod.
+	// Default false, as the Kube-OVN guides. The guide writes isRdma next
+	// to resourceName, where device plugin v2 read it; v3, which every
+	// guide deploys, reads it among the selectors, which is where
+	// NetDeviceSelectors.IsRdma puts it. Other vendors' resources are not
+	// changed: no guide asks for RDMA there.
+	RDMA bool
+}
+
+// ResourcesFromPFs is ResourcesFromPFsWith(pfs, ResourcesOptions{}): the
+// Kube-OVN guides' form, kept as the plain call for existing callers.
+func ResourcesFromPFs(pfs []offload.PF) ([]ResourceConfig, error) {
+	return ResourcesFromPFsWith(pfs, ResourcesOptions{})
+}
+
+// ResourcesFromPFsWith builds one device plugin resource per vendor holding
 // every VF of the offload PFs in pfs (switchdev PFs, and YUSUR DPUs), as
 // Host.Discover returns them. PFs in legacy mode and PFs without VFs are
 // left out; so that their VFs stay out of the pool even when they share a
-// device ID, the selectors name the PFs: pfNames with the VF range
-// ("enp132s0f0np0#0-3") when every PF has a netdev, else rootDevices.
-// The resources are sorted by resource name.
-func ResourcesFromPFs(pfs []offload.PF) ([]ResourceConfig, error) {
+// device ID, the selectors name the PFs: pfNames ("enp132s0f0np0", with
+// the VF range only when o.VFRanges asks) when every PF has a netdev,
+// else rootDevices. Vendors, devices and drivers are the VFs' own, except
+// that YUSUR resources get no drivers entry: the YUSUR guide (000)
+// selects by vendor 1f47 and device 110f alone, and its VF driver is out
+// of tree with a name the guide does not give. The resources are sorted
+// by resource name.
+func ResourcesFromPFsWith(pfs []offload.PF, o ResourcesOptions) ([]ResourceConfig, error) {
 	type group struct {
 		name    ResourceName
 		vendor  offload.VendorID
@@ -63,6 +95,7 @@ func ResourcesFromPFs(pfs []offload.PF) ([]ResourceConfig, error) {
 		pfNames []PFName
 		roots   []string
 		noName  bool
+		notMlx5 bool // some PF of the group is not on mlx5_core
 	}
 	groups := map[string]*group{}
 	for i := range pfs {
@@ -93,8 +126,15 @@ func ResourcesFromPFs(pfs []offload.PF) ([]ResourceConfig, error) {
 			}
 		}
 		g.roots = append(g.roots, pf.Address.String())
+		if pf.Driver != "mlx5_core" {
+			g.notMlx5 = true
+		}
 		if up, ok := pf.Uplink(); ok {
-			g.pfNames = append(g.pfNames, PFName{Netdev: up.Name, VFs: []VFRange{{First: lo, Last: hi}}})
+			p := PFName{Netdev: up.Name}
+			if o.VFRanges {
+				p.VFs = []VFRange{{First: lo, Last: hi}}
+			}
+			g.pfNames = append(g.pfNames, p)
 		} else {
 			g.noName = true
 		}
@@ -110,7 +150,10 @@ func ResourcesFromPFs(pfs []offload.PF) ([]ResourceConfig, error) {
 		r := ResourceConfig{ResourceName: g.name.Name, ResourcePrefix: g.name.Prefix}
 		r.Selectors.Vendors = []string{g.vendor.String()}
 		r.Selectors.Devices = sortedKeys(g.devices)
-		r.Selectors.Drivers = sortedKeys(g.drivers)
+		if g.vendor != offload.VendorYUSUR {
+			r.Selectors.Drivers = sortedKeys(g.drivers)
+		}
+		r.Selectors.IsRdma = o.RDMA && g.vendor == offload.VendorMellanox && !g.notMlx5
 		if g.noName {
 			r.Selectors.RootDevices = g.roots
 		} else {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -438,28 +439,47 @@ func TestResourcesMultiVendor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := ResourcesFromPFs(pfs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, r := range res {
-		var pf []string
-		for _, p := range r.Selectors.PFNames {
-			pf = append(pf, p.String())
+	for _, tc := range []struct {
+		o    ResourcesOptions
+		want []string
+	}{
+		// The guides' form: pfNames without VF ranges (they would go stale
+		// when sriov_numvfs changes), no drivers for YUSUR (guide 000 has
+		// none), no isRdma.
+		{ResourcesOptions{}, []string{
+			"corigine.com/agilio_sriov 19ee 6003 nfp_netvf ens47np0 rdma=false",
+			"mellanox.com/cx5_sriov_switchdev 15b3 1018 mlx5_core enp132s0f0np0,enp132s0f1np1 rdma=false",
+			"yusur.tech/sriov_dpu 1f47 110f  p0 rdma=false",
+		}},
+		// Ranges when asked for; isRdma (the Antrea guide) only on mlx5.
+		{ResourcesOptions{VFRanges: true, RDMA: true}, []string{
+			"corigine.com/agilio_sriov 19ee 6003 nfp_netvf ens47np0#0-3 rdma=false",
+			"mellanox.com/cx5_sriov_switchdev 15b3 1018 mlx5_core enp132s0f0np0#0-3,enp132s0f1np1#0-3 rdma=true",
+			"yusur.tech/sriov_dpu 1f47 110f  p0#0-6 rdma=false",
+		}},
+	} {
+		res, err := ResourcesFromPFsWith(pfs, tc.o)
+		if err != nil {
+			t.Fatal(err)
 		}
-		got = append(got, r.Resource().String()+" "+strings.Join(r.Selectors.Vendors, ",")+" "+strings.Join(r.Selectors.Devices, ",")+" "+strings.Join(r.Selectors.Drivers, ",")+" "+strings.Join(pf, ","))
+		var got []string
+		for _, r := range res {
+			var pf []string
+			for _, p := range r.Selectors.PFNames {
+				pf = append(pf, p.String())
+			}
+			got = append(got, fmt.Sprintf("%s %s %s %s %s rdma=%v", r.Resource(), strings.Join(r.Selectors.Vendors, ","), strings.Join(r.Selectors.Devices, ","),
+				strings.Join(r.Selectors.Drivers, ","), strings.Join(pf, ","), r.Selectors.IsRdma))
+		}
+		if d := cmp.Diff(tc.want, got); d != "" {
+			t.Errorf("%+v: (-want +got):\n%s", tc.o, d)
+		}
+		if err := (DevicePluginConfig{ResourceList: res}).Validate(); err != nil {
+			t.Error(err)
+		}
 	}
-	want := []string{
-		"corigine.com/agilio_sriov 19ee 6003 nfp_netvf ens47np0#0-3",
-		"mellanox.com/cx5_sriov_switchdev 15b3 1018 mlx5_core enp132s0f0np0#0-3,enp132s0f1np1#0-3",
-		"yusur.tech/sriov_dpu 1f47 110f yusur_nic p0#0-6",
-	}
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("(-want +got):\n%s", d)
-	}
-	if err := (DevicePluginConfig{ResourceList: res}).Validate(); err != nil {
-		t.Error(err)
+	if plain, _ := ResourcesFromPFs(pfs); !cmp.Equal(plain, func() []ResourceConfig { r, _ := ResourcesFromPFsWith(pfs, ResourcesOptions{}); return r }()) {
+		t.Error("ResourcesFromPFs differs from ResourcesFromPFsWith with zero options")
 	}
 }
 

@@ -39,8 +39,13 @@
 // separate processes and calls in one process exclude each other alike,
 // and the kernel drops the lock of a process that dies. Waiting for the
 // lock honours the context (errs.ErrTimeout). Calls for different VFs run
-// in parallel. The per-PF lock of offload/switchdev is not taken: changing
-// a PF's VFs under attached pods is the operator's business.
+// in parallel. Before the VF's lock, each call takes its PF's lock shared
+// (<runDir>/switchdev-<pf>.lock, which offload/switchdev holds exclusively
+// while a plan applies): calls for VFs of one PF still run in parallel,
+// but never while a plan changes that PF's VFs or eswitch mode, and a plan
+// waits for the calls under way. A plan may still change a PF under pods
+// attached earlier: that is the operator's decision, and the plan says
+// what it removes.
 //
 // The ownership record is <runDir>/podnet-<pci>.json, one per VF: the
 // container, the pod namespace, the VF's host name, alias and up state,

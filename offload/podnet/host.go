@@ -13,6 +13,9 @@ import (
 type vfHost interface {
 	// VF describes the VF at addr (its PF, index, driver, netdev).
 	VF(ctx context.Context, addr offload.PCIAddress) (*offload.VF, error)
+	// PFOf returns the PCI address of the VF's PF (its physfn link);
+	// errs.ErrNotFound when addr is not a VF on this host.
+	PFOf(addr offload.PCIAddress) (offload.PCIAddress, error)
 	// Representor returns the VF's representor netdev.
 	Representor(ctx context.Context, addr offload.PCIAddress) (*offload.Representor, error)
 	// VFState reads the VF's settings from its PF; nil when the host
@@ -27,6 +30,10 @@ type offloadHost struct{ h *offload.Host }
 
 func (o offloadHost) VF(ctx context.Context, addr offload.PCIAddress) (*offload.VF, error) {
 	return o.h.VF(ctx, addr)
+}
+
+func (o offloadHost) PFOf(addr offload.PCIAddress) (offload.PCIAddress, error) {
+	return o.h.PFOfVF(addr)
 }
 
 func (o offloadHost) Representor(ctx context.Context, addr offload.PCIAddress) (*offload.Representor, error) {

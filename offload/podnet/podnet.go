@@ -2,8 +2,6 @@ package podnet
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net"
@@ -262,14 +260,27 @@ func ifaceIDs(id string) map[string]string {
 // rather than kernel netdevs.
 func dpdkRepresentors(vf offload.VF) bool { return vf.ID.Vendor == offload.VendorYUSUR }
 
-// RepresentorName derives the host-side name of a pod's representor from
-// its container ID and the interface name in the pod, within IFNAMSIZ (15
-// bytes). For eth0 it is Kube-OVN's "<first 12 of the ID>_h", the name the
-// guides' flow dumps show; for other interfaces the first 6 characters of
-// the ID, 6 hex digits of a SHA-256 over ID and interface name, and "_h",
-// so two interfaces of one pod never share a name. The container ID is
-// checked as Container.Validate does: it starts with a letter or digit, so
-// the name never starts with '-' (which tools would take for an option).
+// RepresentorName derives the host-side name of a pod's representor (and
+// its OVS port) from its container ID and the interface name in the pod,
+// with Kube-OVN's rule, so a port offloadkit names is the port Kube-OVN
+// would look up and delete, and the names match the guides' flow dumps
+// ("in_port(d85b161b6840_h)"). The rule is generateNicName in Kube-OVN's
+// pkg/daemon/ovs_linux.go (github.com/kubeovn/kube-ovn, master; the
+// KubeVirt case is a later addition):
+//
+//	eth0                               <ID[:12]>_h
+//	"pod" + 11 bytes (KubeVirt v1.0.0) <ID[:12-7]>_<ifName[3:10]>_h
+//	any other name n                   <ID[:12-len(n)]>_<n>_h
+//
+// so "net1" gives "<ID[:8]>_net1_h". Every name but eth0's is exactly 15
+// bytes, the most IFNAMSIZ allows. An interface name longer than 12 bytes
+// (other than the KubeVirt form) leaves no room for the ID; Kube-OVN
+// panics on it (a slice out of range), here it is errs.ErrInvalidArgument.
+// Two KubeVirt names that differ only in their last 4 bytes give one name,
+// as in Kube-OVN. The container ID and interface name are checked as
+// Container.Validate does: the ID starts with a letter or digit, so the
+// name never starts with '-' (which tools would take for an option); a
+// 12-byte interface name leaves no ID and the name starts with '_'.
 func RepresentorName(containerID, ifName string) (string, error) {
 	if err := (Container{ID: containerID, IfName: ifName}).Validate(); err != nil {
 		return "", err
@@ -277,8 +288,17 @@ func RepresentorName(containerID, ifName string) (string, error) {
 	if ifName == "eth0" {
 		return containerID[:12] + "_h", nil
 	}
-	sum := sha256.Sum256([]byte(containerID + "\x00" + ifName))
-	return containerID[:6] + hex.EncodeToString(sum[:3]) + "_h", nil
+	n := ifName
+	if strings.HasPrefix(n, "pod") && len(n) == 14 {
+		// KubeVirt v1.0.0 names secondary interfaces "pod" + a 7-byte
+		// hash + 4 bytes; Kube-OVN keeps only the hash.
+		n = n[3 : len(n)-4]
+	}
+	if len(n) > 12 {
+		return "", errs.Invalid("interface name", ifName,
+			"longer than 12 bytes: Kube-OVN's host-side name <ID prefix>_<name>_h would not fit in 15 bytes")
+	}
+	return containerID[:12-len(n)] + "_" + n + "_h", nil
 }
 
 // validateNetNSPath checks a namespace path from a CNI request before

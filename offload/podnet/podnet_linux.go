@@ -179,7 +179,7 @@ func (p *Plumber) attachVF(ctx context.Context, vf offload.PCIAddress, c Contain
 		return nil, err
 	}
 	defer pod.close()
-	unlock, err := lockVF(ctx, p.runDir, vf)
+	unlock, err := p.lock(ctx, vf)
 	if err != nil {
 		return nil, err
 	}
@@ -681,7 +681,7 @@ func (p *Plumber) detachVF(ctx context.Context, vf offload.PCIAddress, c Contain
 		}
 		defer pod.close()
 	}
-	unlock, err := lockVF(ctx, p.runDir, vf)
+	unlock, err := p.lock(ctx, vf)
 	if err != nil {
 		return err
 	}
@@ -726,7 +726,7 @@ func (p *Plumber) checkVF(ctx context.Context, vf offload.PCIAddress, c Containe
 		return err
 	}
 	defer pod.close()
-	unlock, err := lockVF(ctx, p.runDir, vf)
+	unlock, err := p.lock(ctx, vf)
 	if err != nil {
 		return err
 	}

@@ -13,21 +13,35 @@ import (
 	"github.com/offloadkit/offloadkit/offload"
 )
 
+// TestRepresentorName checks the names against Kube-OVN's generateNicName
+// (pkg/daemon/ovs_linux.go), worked out by hand from its rule: eth0 keeps
+// 12 bytes of the ID, any other name n keeps 12-len(n) and embeds n, a
+// KubeVirt "pod"+11 name embeds its 7 middle bytes.
 func TestRepresentorName(t *testing.T) {
 	t.Parallel()
 	id := "d85b161b6840aaf3e9d2b7c1f0e4a5b6c7d8e9f0a1b2c3d4e5f60718293a4b5c"
 	cases := []struct{ id, ifName, want string }{
-		{id, "eth0", "d85b161b6840_h"},
+		{id, "eth0", "d85b161b6840_h"}, // the guides' flow dumps
 		{"5b45c61b307e0000", "eth0", "5b45c61b307e_h"},
+		{id, "eth1", "d85b161b_eth1_h"},
+		{id, "net1", "d85b161b_net1_h"},
+		{id, "vf0", "d85b161b6_vf0_h"},
+		{id, "e", "d85b161b684_e_h"},
+		{id, "twelve-bytes", "_twelve-bytes_h"},   // no room for the ID
+		{id, "pod7d9e1e3ffff", "d85b1_7d9e1e3_h"}, // 14 bytes: the KubeVirt form
+		{id, "podnet1", "d85b1_podnet1_h"},        // "pod" but not 14 bytes: as any name
 	}
 	for _, c := range cases {
 		got, err := RepresentorName(c.id, c.ifName)
 		if err != nil || got != c.want {
 			t.Errorf("RepresentorName(%q, %q) = %q, %v; want %q", c.id, c.ifName, got, err, c.want)
 		}
+		if c.ifName != "eth0" && len(got) != errs.IFNAMSIZ-1 {
+			t.Errorf("RepresentorName(%q, %q) = %q: %d bytes, want %d", c.id, c.ifName, got, len(got), errs.IFNAMSIZ-1)
+		}
 	}
 	seen := map[string]string{}
-	for _, ifn := range []string{"eth0", "eth1", "net1", "net2", "vf0", "a-very-long-if"} {
+	for _, ifn := range []string{"eth0", "eth1", "net1", "net2", "vf0", "twelve-bytes", "pod7d9e1e3ffff"} {
 		got, err := RepresentorName(id, ifn)
 		if err != nil {
 			t.Fatal(err)
@@ -40,9 +54,14 @@ func TestRepresentorName(t *testing.T) {
 		}
 		seen[got] = ifn
 	}
-	for _, bad := range [][2]string{{"short", "eth0"}, {id[:20] + "/x", "eth0"}, {id, "eth0/"}, {id, ""}, {id, "sixteen-bytes-xx"}} {
-		if _, err := RepresentorName(bad[0], bad[1]); !errors.Is(err, errs.ErrInvalidArgument) {
-			t.Errorf("RepresentorName(%q, %q): got %v, want ErrInvalidArgument", bad[0], bad[1], err)
+	for _, bad := range [][2]string{
+		{"short", "eth0"}, {id[:20] + "/x", "eth0"}, {"-" + id, "eth0"},
+		{id, "eth0/"}, {id, ""}, {id, "sixteen-bytes-xx"}, {id, "a b"},
+		{id, "thirteen-byte"}, {id, "a-very-long-if"}, // 13 and 14 bytes: Kube-OVN panics on these
+		{id, "pod7d9e1e3f0a1b"}, // "pod" but 15 bytes: not the KubeVirt form, too long
+	} {
+		if got, err := RepresentorName(bad[0], bad[1]); !errors.Is(err, errs.ErrInvalidArgument) {
+			t.Errorf("RepresentorName(%q, %q) = %q, %v; want ErrInvalidArgument", bad[0], bad[1], got, err)
 		}
 	}
 }
@@ -63,8 +82,14 @@ func FuzzRepresentorName(f *testing.F) {
 		if err := errs.ValidateIfName(got); err != nil {
 			t.Fatalf("RepresentorName(%q, %q) = %q: %v", id, ifName, got, err)
 		}
-		if c := got[0]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+		if c := got[0]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
 			t.Fatalf("RepresentorName(%q, %q) = %q starts with %q", id, ifName, got, c)
+		}
+		if !strings.HasSuffix(got, "_h") {
+			t.Fatalf("RepresentorName(%q, %q) = %q does not end in _h", id, ifName, got)
+		}
+		if ifName != "eth0" && !(strings.HasPrefix(ifName, "pod") && len(ifName) == 14) && !strings.HasSuffix(got, "_"+ifName+"_h") {
+			t.Fatalf("RepresentorName(%q, %q) = %q does not embed the interface name", id, ifName, got)
 		}
 	})
 }

@@ -27,6 +27,19 @@
 // failed and, per step, whether it was undone, never applied, or is
 // unknown and why.
 //
+// Some steps the library never performs, because they would run a program
+// or take away more than the PF: reloading a driver so it loads other
+// firmware (StepReloadDriver) and rebuilding the initramfs
+// (StepRebuildInitramfs), which the Agilio firmware change needs. They are
+// typed steps like the others, marked Step.Manual, with the command an
+// operator runs and Step.Risk saying what it disrupts. Apply goes past
+// one only when the host shows it done (the reload: devlink reports the
+// eswitch mode the new firmware brings) or, for a step the host cannot
+// show, when the caller confirmed it (Plan.Confirm); otherwise it stops
+// there, keeping the steps before it (the firmware link the reload needs),
+// and returns a *ManualStepError that lists the operator's commands. After
+// the operator has acted, plan again.
+//
 // The Doctor's checks are ok (with the evidence), failed, or unknown (with
 // the reason it could not tell); on a root without proc/ the host-only
 // checks are unknown and the report says they were not run.
@@ -47,5 +60,6 @@
 // Errors wrap the sentinels of offload/errs (ErrInvalidArgument for a bad
 // Spec, ErrNotSupported for a driver or prerequisite that cannot reach the
 // Spec, ErrBusy, ErrTimeout, ErrNotApplied for a change the kernel did not
-// keep) and name the PF; Apply's are *ApplyError.
+// keep) and name the PF; Apply's are *ApplyError, or *ManualStepError
+// (ErrNotApplied) when it stopped at an operator's step.
 package switchdev

@@ -63,6 +63,12 @@ type Check struct {
 	Detail string `json:"detail"`
 	// Fix says what to do; "" when Status is CheckOK.
 	Fix string `json:"fix,omitempty"`
+	// Planned is true on a CheckFail that the backend's Plan fixes with
+	// steps of its own (the Agilio firmware change, when the backend is
+	// asked to plan it): Engine.Plan does not refuse the PF for it, and
+	// the Doctor still reports the failure, which holds until the plan
+	// has run.
+	Planned bool `json:"planned,omitempty"`
 }
 
 // Report is the Doctor's findings, host checks first, then per PF.

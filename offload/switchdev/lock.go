@@ -2,11 +2,11 @@ package switchdev
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"time"
 
+	"github.com/offloadkit/offloadkit/internal/filelock"
 	"github.com/offloadkit/offloadkit/offload"
 
 	"github.com/offloadkit/offloadkit/offload/errs"
@@ -14,17 +14,15 @@ import (
 
 // PFLock is an exclusive lock on one PF, held through a file lock (flock)
 // on <runDir>/switchdev-<pci>.lock. It serialises agents that reconfigure
-// the PF, in this process or in others; Plan.Apply takes it. The lock is
-// released with Unlock or when the process exits.
+// the PF, in this process or in others; Plan.Apply takes it. offload/podnet
+// holds the same file shared while it plumbs one of the PF's VFs, so a
+// plan waits for pods being attached or detached, and they wait for it.
+// The lock is released with Unlock or when the process exits.
 type PFLock struct {
 	PF   offload.PCIAddress
 	Path string
-	f    *os.File
+	l    *filelock.Lock
 }
-
-// lockPollInterval is how often a waiting LockPF retries: flock cannot be
-// interrupted by a context, so the lock is polled without blocking.
-const lockPollInterval = 10 * time.Millisecond
 
 // LockPF takes the lock of pf under runDir (created 0755 if missing),
 // waiting until it is free or ctx ends (errs.ErrTimeout).
@@ -33,48 +31,27 @@ func LockPF(ctx context.Context, runDir string, pf offload.PCIAddress) (*PFLock,
 		return nil, errs.Invalid("run directory", runDir, "empty")
 	}
 	// pf.String() is a validated PCI address: no path separators.
-	path := filepath.Join(runDir, "switchdev-"+pf.String()+".lock")
-	if err := os.MkdirAll(runDir, 0o755); err != nil {
-		return nil, &errs.Error{Op: "create lock directory", Device: pf.String(), Path: runDir, Err: err}
-	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	path := filelock.PFPath(runDir, pf.String())
+	l, err := filelock.Acquire(ctx, path, filelock.Exclusive)
 	if err != nil {
-		return nil, &errs.Error{Op: "open lock file", Device: pf.String(), Path: path, Err: err}
+		if errors.Is(err, errs.ErrTimeout) {
+			err = fmt.Errorf("another agent, or a pod being plumbed on one of its VFs, holds the PF: %w", err)
+		}
+		return nil, &errs.Error{Op: "lock PF", Device: pf.String(), Path: path, Err: err}
 	}
-	tick := time.NewTicker(lockPollInterval)
-	defer tick.Stop()
-	for {
-		ok, err := tryLock(f)
-		if err != nil {
-			f.Close()
-			return nil, &errs.Error{Op: "lock PF", Device: pf.String(), Path: path, Err: err}
-		}
-		if ok {
-			// Record the holder for people looking at a stuck lock.
-			_ = f.Truncate(0)
-			_, _ = f.WriteAt([]byte(fmt.Sprintf("%d\n", os.Getpid())), 0)
-			return &PFLock{PF: pf, Path: path, f: f}, nil
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, &errs.Error{Op: "lock PF", Device: pf.String(), Path: path,
-				Err: fmt.Errorf("%w: another agent holds the lock: %w", errs.ErrTimeout, ctx.Err())}
-		case <-tick.C:
-		}
+	// Record the holder for people looking at a stuck lock.
+	if f := l.File(); f != nil {
+		_ = f.Truncate(0)
+		_, _ = f.WriteAt([]byte(fmt.Sprintf("%d\n", os.Getpid())), 0)
 	}
+	return &PFLock{PF: pf, Path: path, l: l}, nil
 }
 
 // Unlock releases the lock. The file stays, so that the next locker opens
 // the same inode.
 func (l *PFLock) Unlock() error {
-	if l == nil || l.f == nil {
+	if l == nil {
 		return nil
 	}
-	err := unlockFile(l.f)
-	if cerr := l.f.Close(); err == nil {
-		err = cerr
-	}
-	l.f = nil
-	return err
+	return l.l.Release()
 }

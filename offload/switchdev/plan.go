@@ -141,10 +141,17 @@ const (
 	StepReleaseSlave                       // take a netdev out of a bond
 	StepEnslave                            // put a netdev into a bond
 	StepSetBondMode                        // bonding/mode of an empty bond, taken down for it
+	StepLinkFirmware                       // point a firmware file link at an image (ln -sf)
+	// StepRebuildInitramfs and StepReloadDriver are manual (Step.Manual):
+	// the library never runs them, an operator does. Apply stops at them
+	// (see Plan.Apply and ManualStepError).
+	StepRebuildInitramfs // rebuild the initramfs so the next boot loads the same firmware
+	StepReloadDriver     // rmmod and modprobe a driver, so it loads the selected firmware
 )
 
 var stepKindNames = [...]string{"", "set-numvfs", "set-autoprobe", "unbind-vf", "bind-vf", "set-eswitch-mode",
-	"set-hw-tc-offload", "set-devlink-param", "set-compat-devlink", "release-bond-slave", "enslave", "set-bond-mode"}
+	"set-hw-tc-offload", "set-devlink-param", "set-compat-devlink", "release-bond-slave", "enslave", "set-bond-mode",
+	"link-firmware", "rebuild-initramfs", "reload-driver"}
 
 // String names the kind.
 func (k StepKind) String() string {
@@ -183,6 +190,18 @@ type Step struct {
 	// writes, and Bond the bond of the bond steps; "" otherwise.
 	Netdev string `json:"netdev,omitempty"`
 	Bond   string `json:"bond,omitempty"`
+	// Manual is true for a step the library never performs because it
+	// would have to run a program (rmmod, modprobe, update-initramfs) or
+	// act beyond the device: an operator runs Command. Apply goes past a
+	// manual step only when the host shows it done (StepReloadDriver: the
+	// PF's eswitch mode reads After) or, for a step the host cannot show
+	// (StepRebuildInitramfs), when the caller confirmed it with
+	// Plan.Confirm; otherwise it stops there with a *ManualStepError.
+	Manual bool `json:"manual,omitempty"`
+	// Risk says what the step disrupts while it runs or afterwards (the
+	// netdevs and VFs a driver reload removes), for steps that do more
+	// than change the setting they name; "" otherwise.
+	Risk string `json:"risk,omitempty"`
 }
 
 // Value is what a step reads and writes, typed by the step's kind; only
@@ -199,6 +218,13 @@ type Step struct {
 //	StepSetCompat                  Word (a sysfs word such as "dmfs")
 //	StepReleaseSlave, StepEnslave  Bond ("" in no bond)
 //	StepSetBondMode                BondMode
+//	StepLinkFirmware               Word (the link's target, relative to
+//	                               its directory; "" when there is no link)
+//	StepReloadDriver               Mode (the PF's eswitch mode, which shows
+//	                               which firmware runs: switchdev under the
+//	                               Agilio flower firmware)
+//	StepRebuildInitramfs           none: Known is false, nothing on the
+//	                               host shows it (Plan.Confirm)
 //
 // Known is false when the value could not be read when planning (no
 // ethtool, a devlink parameter the driver lacks, an eswitch mode that
@@ -250,6 +276,13 @@ func (v Value) text(k StepKind) string {
 		return v.Bond
 	case StepSetBondMode:
 		return v.BondMode.String()
+	case StepLinkFirmware:
+		if v.Word == "" {
+			return "(no link)"
+		}
+		return v.Word
+	case StepReloadDriver:
+		return v.Mode.String()
 	}
 	return ""
 }
@@ -277,6 +310,10 @@ func (v Value) equal(k StepKind, o Value) bool {
 		return v.Bond == o.Bond
 	case StepSetBondMode:
 		return v.BondMode == o.BondMode
+	case StepLinkFirmware:
+		return v.Word == o.Word
+	case StepReloadDriver:
+		return v.Mode == o.Mode
 	}
 	return false
 }
@@ -312,6 +349,12 @@ func (s Step) String() string {
 		return fmt.Sprintf("enslave %s to bond %s", s.Target, s.Bond)
 	case StepSetBondMode:
 		return fmt.Sprintf("set mode of bond %s %s -> %s", s.Target, s.From(), s.To())
+	case StepLinkFirmware:
+		return fmt.Sprintf("link firmware %s %s -> %s", s.Target, s.From(), s.To())
+	case StepRebuildInitramfs:
+		return fmt.Sprintf("rebuild the initramfs with the %s firmware selection of %s [manual]", s.Target, s.PF)
+	case StepReloadDriver:
+		return fmt.Sprintf("reload %s so %s loads the selected firmware (eswitch %s -> %s) [manual]", s.Target, s.PF, s.From(), s.To())
 	}
 	return s.Kind.String() + " " + s.Target
 }
@@ -337,6 +380,26 @@ type Plan struct {
 
 	e       *Engine
 	backend Backend
+	// confirmed are the manual step kinds the caller said are done
+	// (Confirm); they survive a fresh plan made by Apply.
+	confirmed map[StepKind]bool
+}
+
+// Confirm records that an operator has done the manual steps of kind k
+// that nothing on the host shows (StepRebuildInitramfs), so Apply goes
+// past them instead of stopping. A step whose effect the host shows
+// (StepReloadDriver) cannot be confirmed: only the host's evidence lets
+// Apply past it, so asking is errs.ErrInvalidArgument, as is a kind that
+// is not manual.
+func (p *Plan) Confirm(k StepKind) error {
+	if k != StepRebuildInitramfs {
+		return errs.Invalid("confirmed step", k.String(), "only rebuild-initramfs, which the host cannot show, is confirmed by the caller; a driver reload is proven by the host")
+	}
+	if p.confirmed == nil {
+		p.confirmed = map[StepKind]bool{}
+	}
+	p.confirmed[k] = true
+	return nil
 }
 
 // Empty reports whether the host is already in the wanted state.
@@ -365,6 +428,12 @@ func (p *Plan) String() string {
 			fmt.Fprintf(&b, "        why: %s\n", s.Why)
 		}
 		lastWhy = s.Why
+		if s.Risk != "" {
+			fmt.Fprintf(&b, "        risk: %s\n", s.Risk)
+		}
+		if s.Manual {
+			b.WriteString("        operator action: offloadkit does not run this; Apply stops here until it is done\n")
+		}
 		if s.Command != "" {
 			fmt.Fprintf(&b, "        $ %s\n", s.Command)
 		}

@@ -36,7 +36,7 @@ func (e *Engine) Plan(ctx context.Context, pf offload.PCIAddress, spec Spec) (*P
 		return nil, &errs.Error{Op: "plan switchdev", Device: pf.String(), Err: fmt.Errorf("%w: no backend drives %s (driver %q)", errs.ErrNotSupported, p.ID, p.Driver)}
 	}
 	for _, c := range backend.Check(ctx, e.view(), p) {
-		if c.Status == CheckFail {
+		if c.Status == CheckFail && !c.Planned {
 			return nil, &errs.Error{Op: "plan switchdev", Device: pf.String(),
 				Err: fmt.Errorf("%w: prerequisite %q failed: %s (fix: %s)", errs.ErrNotSupported, c.Name, c.Detail, c.Fix)}
 		}
@@ -277,6 +277,19 @@ func (p *Plan) Apply(ctx context.Context) error {
 		}
 	}
 	for i, s := range steps {
+		if s.Manual {
+			// Never run: proven by the host, or confirmed, or the end of
+			// what this Apply can do. The steps before stay: they are what
+			// the operator's step needs (the link a reload loads).
+			if why := p.manualPending(ctx, s); why != "" {
+				me := &ManualStepError{PF: p.PF, Step: i + 1, Why: why,
+					Applied: append([]Step(nil), steps[:i]...), Remaining: append([]Step(nil), steps[i:]...)}
+				p.e.log.Warn("switchdev: stopped at a manual step", "pf", p.PF, "n", i+1, "step", s.String(), "why", why)
+				return me
+			}
+			p.e.log.Info("switchdev manual step done", "pf", p.PF, "n", i+1, "step", s.String())
+			continue
+		}
 		p.e.log.Info("switchdev step", "pf", p.PF, "n", i+1, "of", len(steps), "step", s.String())
 		seq := p.e.h.FS().WriteSeq()
 		if err := p.e.runStep(ctx, s); err != nil {
@@ -300,6 +313,64 @@ func (p *Plan) Apply(ctx context.Context) error {
 	}
 	return nil
 }
+
+// manualPending returns why manual step s is not done, "" when it is:
+// the host shows its After value, or the caller confirmed it.
+func (p *Plan) manualPending(ctx context.Context, s Step) string {
+	cur, err := p.e.readValue(ctx, s)
+	switch {
+	case errors.Is(err, errNoReadBack):
+		if p.confirmed[s.Kind] {
+			return ""
+		}
+		return "nothing on the host shows it done; do it and confirm it (Plan.Confirm) or plan again"
+	case err != nil:
+		return "cannot tell whether it is done: " + err.Error()
+	case matches(s.Kind, cur, s.After):
+		return ""
+	}
+	return fmt.Sprintf("not done: the host shows %s, want %s", cur.text(s.Kind), s.To())
+}
+
+// ManualStepError is Apply's error when it reaches a manual step
+// (Step.Manual) that the host does not show done and the caller has not
+// confirmed. Nothing was rolled back: the steps before it (Applied) stay,
+// because they are what the operator's step needs (the firmware link a
+// driver reload loads), and no step after it ran. The operator does the
+// manual steps of Remaining by hand (each Step's Command, minding its
+// Risk); then plan again, which starts from the host as it is by then.
+// errors.Is(err, errs.ErrNotApplied) is true.
+type ManualStepError struct {
+	// PF is the PF the plan was for.
+	PF offload.PCIAddress `json:"pf"`
+	// Step is the 1-based number of the manual step Apply stopped at.
+	Step int `json:"step"`
+	// Why says why Apply could not go past it.
+	Why string `json:"why"`
+	// Applied are the steps this Apply ran, and kept.
+	Applied []Step `json:"applied"`
+	// Remaining are the manual step and every step after it, not run.
+	Remaining []Step `json:"remaining"`
+}
+
+// Error names the step and lists what is left to do by hand.
+func (e *ManualStepError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "switchdev %s: stopped at step %d, an operator action (%s): %s", e.PF, e.Step, e.Remaining[0], e.Why)
+	if len(e.Applied) > 0 {
+		fmt.Fprintf(&b, "; %d step(s) before it applied and kept", len(e.Applied))
+	}
+	b.WriteString("; to do by hand, then plan again:")
+	for _, s := range e.Remaining {
+		if s.Manual {
+			fmt.Fprintf(&b, " [$ %s]", s.Command)
+		}
+	}
+	return b.String()
+}
+
+// Unwrap returns errs.ErrNotApplied: the plan is not fully applied.
+func (e *ManualStepError) Unwrap() error { return errs.ErrNotApplied }
 
 // changedSince reports whether any PF of the plan differs from p.Before.
 func (p *Plan) changedSince(ctx context.Context) (bool, error) {
@@ -373,6 +444,15 @@ func (p *Plan) rollback(ctx context.Context, steps []Step, last int, failed Step
 		isFailed := failed.Kind != 0 && i == last
 		if isFailed {
 			out.Why = waited
+		}
+		if s.Manual {
+			// An operator did it (Apply went past it); the library never
+			// undoes what it never did.
+			out.Outcome = OutcomeUnknown
+			out.Why = "a manual step (operator action): offloadkit does not undo it"
+			ae.Outcomes = append(ae.Outcomes, out)
+			rerrs = append(rerrs, fmt.Errorf("step %d (%s): not undone: manual", i+1, s))
+			continue
 		}
 		if stuckPaths[stepPath(s)] {
 			out.Outcome = OutcomeUnknown
@@ -528,8 +608,34 @@ func (e *Engine) readValue(ctx context.Context, s Step) (Value, error) {
 			v.Bond = b.Name
 		}
 		return v, err
+	case StepLinkFirmware:
+		w, err := readFirmwareLink(s.Target)
+		v.Word = w
+		return v, err
+	case StepReloadDriver:
+		return e.kernelMode(ctx, s.PF)
 	}
 	return Value{}, errNoReadBack
+}
+
+// kernelMode reads the eswitch mode devlink reports for pf, as the
+// evidence a driver reload loaded the wanted firmware: the Agilio NIC
+// firmware has no eswitch (the query fails with EOPNOTSUPP, read as
+// ESwitchModeUnknown), flower's is switchdev. Unlike readMode it never
+// infers a mode from phys_switch_id: a port can keep a switch ID under a
+// firmware without an eswitch, and inference is not proof.
+func (e *Engine) kernelMode(ctx context.Context, pf offload.PCIAddress) (Value, error) {
+	v := known()
+	m, err := e.h.Devlink(offload.PCIDevice(pf)).ESwitchMode(ctx)
+	switch {
+	case err == nil:
+		v.Mode = m
+	case errors.Is(err, errs.ErrNotSupported) && !isMissingCapability(err):
+		v.Mode = offload.ESwitchModeUnknown
+	default:
+		return Value{}, err
+	}
+	return v, nil
 }
 
 // errNothingToUndo is returned by an undo whose step recorded no previous
@@ -634,6 +740,30 @@ func (e *Engine) doStep(ctx context.Context, s Step, undo bool) error {
 			return e.releaseSlave(ctx, s.Bond, s.Target)
 		}
 		return e.enslave(ctx, s.Bond, s.Target)
+	case StepLinkFirmware:
+		// Ownership before restoration: the link is changed only from
+		// the value this step expects (planned, or set by this step when
+		// undoing), never from what someone else put there since.
+		cur, err := readFirmwareLink(s.Target)
+		if err != nil {
+			return err
+		}
+		if cur == val.Word {
+			return nil
+		}
+		from := s.Before.Word
+		if undo {
+			from = s.After.Word
+		}
+		if cur != from {
+			return &errs.Error{Op: "link firmware", Path: s.Target,
+				Err: fmt.Errorf("%w: points to %q, not %q as planned: changed by someone else, left alone", errs.ErrBusy, cur, from)}
+		}
+		return setFirmwareLink(s.Target, val.Word)
+	case StepRebuildInitramfs, StepReloadDriver:
+		// Apply never gets here (it stops at manual steps); a caller
+		// that does must not believe the library ran a program.
+		return errs.Invalid("plan step", s.String(), "a manual step: an operator runs it")
 	case StepSetBondMode:
 		// SetBondMode takes the bond down for the write (the kernel
 		// refuses a mode change on an up bond with EBUSY) and restores its

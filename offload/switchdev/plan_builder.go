@@ -3,7 +3,9 @@ package switchdev
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/offloadkit/offloadkit/offload"
@@ -370,6 +372,76 @@ func (b *PlanBuilder) SetBondMode(pf offload.PCIAddress, bond string, from, to o
 	b.add(Step{Kind: StepSetBondMode, PF: pf, Target: bond, VF: -1, Before: before, After: after, Why: why, Bond: bond,
 		Command: fmt.Sprintf("ip link set dev %[2]s down && echo %[1]s > /sys/class/net/%[2]s/bonding/mode && ip link set dev %[2]s up", to, bond),
 		Timeout: b.timeout(10 * time.Second)})
+}
+
+// LinkFirmware adds a step that points the firmware file link at path
+// (absolute, e.g. <root>/lib/firmware/netronome/pci-0000:af:00.0.nffw) to
+// target (relative to the link's directory, as `ln -sf` writes it);
+// current is what it points to now, "" when there is no link. Apply
+// writes the link under a temporary name and renames it into place,
+// refuses to replace a file that is not a link, reads it back, and on
+// rollback puts back current (or removes the link when there was none).
+// The new link takes effect only when the driver next loads firmware: a
+// StepReloadDriver, or a reboot.
+func (b *PlanBuilder) LinkFirmware(pf offload.PCIAddress, path, target, current, why string) {
+	if _, ok := b.mustLoad(pf); !ok {
+		return
+	}
+	if !filepath.IsAbs(path) || filepath.Clean(path) != path || target == "" || strings.ContainsRune(path+target, 0) {
+		b.fail(errs.Invalid("firmware link", path+" -> "+target, "want a clean absolute link path and a target"))
+		return
+	}
+	before, after := known(), known()
+	before.Word, after.Word = current, target
+	b.add(Step{Kind: StepLinkFirmware, PF: pf, Target: path, VF: -1, Before: before, After: after, Why: why,
+		Command: fmt.Sprintf("ln -sf %s %s", target, path), Timeout: b.timeout(10 * time.Second)})
+}
+
+// RebuildInitramfs adds the manual step (Step.Manual) of rebuilding the
+// initramfs so the next boot loads what the firmware links now select:
+// a driver (module) loaded from the initramfs reads the firmware packed
+// into it, not /lib/firmware on the root filesystem, and would come back
+// with the old firmware. Nothing on the host shows whether it was done, so
+// Apply stops at it unless the caller confirms it (Plan.Confirm).
+// command is what the operator runs; risk what it may break.
+func (b *PlanBuilder) RebuildInitramfs(pf offload.PCIAddress, module, command, risk, why string) {
+	if _, ok := b.mustLoad(pf); !ok {
+		return
+	}
+	b.add(Step{Kind: StepRebuildInitramfs, PF: pf, Target: module, VF: -1, Why: why, Command: command, Manual: true, Risk: risk})
+}
+
+// ReloadDriver adds the manual step (Step.Manual) of reloading driver
+// (`rmmod driver; modprobe driver`) so that pf loads the firmware its
+// links select. The library never does it: unloading a driver takes away
+// every device it drives, which is the operator's call. Apply goes past
+// the step only when the PF's eswitch mode reads want (the host's proof
+// that the wanted firmware runs) and otherwise stops there; risk says what
+// the reload takes away. The PF's state after the step is want, with no
+// VFs: a driver unload disables SR-IOV and the reload does not restore it.
+func (b *PlanBuilder) ReloadDriver(pf offload.PCIAddress, driver string, want offload.ESwitchMode, risk, why string) {
+	pp, ok := b.mustLoad(pf)
+	if !ok {
+		return
+	}
+	before, after := known(), known()
+	before.Mode, after.Mode = pp.sim.Mode, want
+	if pp.basis.ModeSource != "kernel" {
+		// An inferred mode is no evidence of the firmware that runs;
+		// Apply reads devlink's answer only (see Engine.kernelMode).
+		before.Mode = offload.ESwitchModeUnknown
+	}
+	b.add(Step{Kind: StepReloadDriver, PF: pf, Target: driver, VF: -1, Before: before, After: after, Why: why,
+		Command: fmt.Sprintf("rmmod %s; modprobe %s", driver, driver), Manual: true, Risk: risk})
+	pp.sim.Mode = want
+	pp.sim.NumVFs, pp.sim.VFDrivers, pp.sim.VFReps = 0, nil, 0
+}
+
+// fail records the first error of a step adder; Engine.Plan returns it.
+func (b *PlanBuilder) fail(err error) {
+	if b.err == nil {
+		b.err = err
+	}
 }
 
 // wantNumVFs resolves KeepNumVFs and checks the count against

@@ -69,11 +69,31 @@ func request(f genetlink.Family, cmd uint8, dpIfindex int, attrs []byte) netlink
 	}
 }
 
-// dump sends one dump request and calls fn with the payload (after the
-// genl header) of every reply of the family, while holding the socket.
-// It reports whether the kernel marked the dump interrupted. fn returning
-// false stops the dump (the rest of it is drained by the netlink
-// package).
+// Receiving runs ahead of decoding, on its own goroutine, by at most
+// pipelineDepth batches of batchSize messages. The kernel fills the next
+// datagram of a dump inside the recvmsg that drains the previous one, so
+// while the caller decodes one batch the receiver is already inside the
+// kernel producing the next: on two CPUs a dump costs about the larger of
+// the kernel's work and the decoding instead of their sum. The bound keeps
+// memory constant however many flows the dump holds.
+const (
+	batchSize     = 64
+	pipelineDepth = 4
+)
+
+// batch is a run of reply payloads handed from the receiver to the caller.
+type batch struct {
+	payloads    [][]byte
+	interrupted bool  // a message carried NLM_F_DUMP_INTR
+	err         error // the receive ended with this error after payloads
+}
+
+// dump sends one dump request and calls fn, on the calling goroutine and
+// in order, with the payload (after the genl header) of every reply of the
+// family, while holding the socket. It reports whether the kernel marked
+// the dump interrupted. fn returning false stops the dump (the rest of it
+// is drained by the netlink package). The receiving goroutine has ended
+// when dump returns.
 func (c *Client) dump(ctx context.Context, op, dev string, req netlink.Message, fn func([]byte) (bool, error)) (interrupted bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return false, nlerr.Netlink(ctx, op, dev, err)
@@ -85,30 +105,94 @@ func (c *Client) dump(ctx context.Context, op, dev string, req netlink.Message, 
 	if err != nil {
 		return false, nlerr.Netlink(ctx, op, dev, err)
 	}
+	full := make(chan *batch, pipelineDepth)
+	free := make(chan *batch, pipelineDepth+1)
+	for range pipelineDepth + 1 {
+		free <- &batch{payloads: make([][]byte, 0, batchSize)}
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(full)
+		c.receive(sent, req.Header.Type, full, free, stop)
+	}()
+	defer func() {
+		// Tell the receiver to stop, let it finish (draining the dump
+		// off the socket), and only then give the socket back.
+		close(stop)
+		for range full {
+		}
+		wg.Wait()
+	}()
+	for b := range full {
+		interrupted = interrupted || b.interrupted
+		for _, p := range b.payloads {
+			more, err := fn(p)
+			if err != nil {
+				return interrupted, err
+			}
+			if !more {
+				return interrupted, nil
+			}
+		}
+		if b.err != nil {
+			return interrupted, nlerr.Netlink(ctx, op, dev, b.err)
+		}
+		b.payloads, b.interrupted = b.payloads[:0], false
+		free <- b // never blocks: free holds every batch there is
+	}
+	return interrupted, nil
+}
+
+// receive reads the replies to sent off the socket into batches taken from
+// free and hands them over on full, until the dump ends, fails, or stop is
+// closed. The payloads alias the datagrams the netlink package allocated,
+// which nothing reuses.
+func (c *Client) receive(sent netlink.Message, typ netlink.HeaderType, full chan<- *batch, free <-chan *batch, stop <-chan struct{}) {
+	var b *batch
+	select {
+	case b = <-free:
+	case <-stop:
+		return
+	}
 	one := make([]netlink.Message, 1)
 	for m, err := range c.c.ReceiveIter() {
 		if err != nil {
-			return interrupted, nlerr.Netlink(ctx, op, dev, err)
+			b.err = err
+			break
 		}
 		one[0] = m
 		if err := netlink.Validate(sent, one); err != nil {
-			return interrupted, nlerr.Netlink(ctx, op, dev, err)
+			b.err = err
+			break
 		}
 		if m.Header.Flags&netlink.DumpInterrupted != 0 {
-			interrupted = true
+			b.interrupted = true
 		}
-		if m.Header.Type != req.Header.Type || len(m.Data) < 4 {
+		if m.Header.Type != typ || len(m.Data) < 4 {
 			continue
 		}
-		more, err := fn(m.Data[4:])
-		if err != nil {
-			return interrupted, err
+		b.payloads = append(b.payloads, m.Data[4:])
+		if len(b.payloads) < batchSize {
+			continue
 		}
-		if !more {
-			return interrupted, nil
+		select {
+		case full <- b:
+		case <-stop:
+			return
+		}
+		select {
+		case b = <-free:
+		case <-stop:
+			return
 		}
 	}
-	return interrupted, nil
+	select {
+	case full <- b:
+	case <-stop:
+	}
 }
 
 // collect runs a dump to the end, restarting it when the kernel marks it

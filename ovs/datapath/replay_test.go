@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"iter"
 	"runtime"
+	"syscall"
 	"testing"
 
 	"github.com/mdlayher/netlink"
@@ -25,6 +26,7 @@ type replaySocket struct {
 	pending []netlink.Message // reply to a non-dump request
 	buf     []netlink.Message
 	next    int
+	running bool // a dump is under way: the kernel refuses another (EBUSY)
 }
 
 const replayPID = 4242
@@ -35,7 +37,11 @@ func (s *replaySocket) SendMessages(m []netlink.Message) error { return s.Send(m
 
 func (s *replaySocket) Send(m netlink.Message) error {
 	if m.Header.Type == famFlow {
-		s.seq, s.next = m.Header.Sequence, 0
+		if s.running {
+			// netlink_dump_start: one dump per socket at a time.
+			return syscall.EBUSY
+		}
+		s.seq, s.next, s.running = m.Header.Sequence, 0, true
 		return nil
 	}
 	msgs, err := s.k.serve([]netlink.Message{m})
@@ -87,6 +93,7 @@ func (s *replaySocket) ReceiveIter() iter.Seq2[netlink.Message, error] {
 			s.next++
 		}
 		if s.next >= s.n {
+			s.running = false
 			s.buf = append(s.buf, netlink.Message{Header: netlink.Header{Type: netlink.Done, Flags: netlink.Multi, Sequence: s.seq, PID: replayPID}, Data: make([]byte, 4)})
 		}
 		for _, m := range s.buf {
@@ -180,5 +187,45 @@ func TestStreamMillionFlows(t *testing.T) {
 	// A dump held in memory would be ~350 MB of messages alone.
 	if growth > 64<<20 {
 		t.Errorf("heap grew by %d MiB while streaming: the dump is not streamed", growth>>20)
+	}
+}
+
+// TestStreamOrderAndEarlyStop: a dump much longer than the receiver's
+// read-ahead arrives complete and in the kernel's order, and a stream
+// abandoned while the receiver is batches ahead leaves the socket in step:
+// the next dump on it again delivers every flow from the first.
+func TestStreamOrderAndEarlyStop(t *testing.T) {
+	t.Parallel()
+	const n = 5000
+	c, dp := replayClient(t, n)
+	defer c.Close()
+	ufidWord := func(f *datapath.Flow) uint64 {
+		b := f.UFID.Cookie(binary.NativeEndian)
+		return binary.NativeEndian.Uint64(b[:8])
+	}
+	stream := func(stopAt int) []uint64 {
+		var got []uint64
+		for f, err := range c.Flows(context.Background(), dp, datapath.FlowOptions{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, ufidWord(f))
+			if len(got) == stopAt {
+				break
+			}
+		}
+		return got
+	}
+	if got := stream(10); len(got) != 10 {
+		t.Fatalf("stopped stream gave %d flows, want 10", len(got))
+	}
+	got := stream(-1)
+	if len(got) != n {
+		t.Fatalf("full dump after an abandoned one gave %d flows, want %d", len(got), n)
+	}
+	for i, u := range got {
+		if u != uint64(i) {
+			t.Fatalf("flow %d has UFID word %d: out of order or from the abandoned dump", i, u)
+		}
 	}
 }

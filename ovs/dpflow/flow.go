@@ -2,6 +2,7 @@ package dpflow
 
 import (
 	"iter"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -178,6 +179,27 @@ func (f *Flow) ExtraField(key string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// VendorOffloadCounters returns the offload_packets and offload_bytes
+// fields that YUSUR's OVS build prints after packets and bytes (the
+// Kube-OVN YUSUR guide's dump): the share of the flow's traffic the card
+// forwarded. ok is false when either is absent or not a decimal count,
+// as on upstream OVS, which prints neither.
+func (f *Flow) VendorOffloadCounters() (packets, bytes uint64, ok bool) {
+	p, okp := f.ExtraField("offload_packets")
+	b, okb := f.ExtraField("offload_bytes")
+	if !okp || !okb {
+		return 0, 0, false
+	}
+	var err error
+	if packets, err = strconv.ParseUint(p, 10, 64); err != nil {
+		return 0, 0, false
+	}
+	if bytes, err = strconv.ParseUint(b, 10, 64); err != nil {
+		return 0, 0, false
+	}
+	return packets, bytes, true
 }
 
 // Clone returns a copy of f that does not share its slices, so it stays

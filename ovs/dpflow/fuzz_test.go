@@ -98,6 +98,7 @@ func FuzzParse(f *testing.F) {
 		if js := fl.AppendJSON(nil); !json.Valid(js) {
 			t.Fatalf("AppendJSON of %q is not valid JSON: %s", line, js)
 		}
+		_, _, _ = fl.VendorOffloadCounters()
 	})
 }
 

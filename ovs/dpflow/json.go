@@ -14,9 +14,15 @@ func AppendJSONString(b []byte, s string) []byte { return appendJSONString(b, s)
 // format of `examples/dpflows -json`: line, ufid (only when present),
 // match (attribute name to the text inside its parentheses, in input
 // order), in_port, packets, bytes, used (seconds, null for never),
-// tcp_flags ("" when none), offloaded, dp, actions ([{name, text}]) and
-// outputs (the ports of the top-level output actions). The object is
-// written by hand because encoding/json cannot keep the match order.
+// tcp_flags ("" when none), offloaded, dp, actions ([{name, text}]),
+// outputs (the ports of the top-level output actions) and, only when the
+// line had info fields the parser has no field for (Flow.Extra), extra:
+// an object of those fields in input order, each value the text OVS
+// printed, such as a vendor build's {"offload_packets":"75019",
+// "offload_bytes":"109521498"} (a key printed twice appears twice, as
+// printed). extra is left out rather than empty so a
+// flow without such fields renders as it always did. The object is written
+// by hand because encoding/json cannot keep the match order.
 func (f *Flow) AppendJSON(b []byte) []byte {
 	b = append(b, `{"line":`...)
 	b = strconv.AppendInt(b, int64(f.Line), 10)
@@ -76,7 +82,22 @@ func (f *Flow) AppendJSON(b []byte) []byte {
 		b = appendJSONString(b, port)
 		n++
 	}
-	return append(b, "]}\n"...)
+	b = append(b, ']')
+	if len(f.Extra) > 0 {
+		// Strings, not numbers: these fields are whatever a build
+		// printed, and the raw text is what loses nothing.
+		b = append(b, `,"extra":{`...)
+		for i, e := range f.Extra {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, e.Key)
+			b = append(b, ':')
+			b = appendJSONString(b, e.Value)
+		}
+		b = append(b, '}')
+	}
+	return append(b, "}\n"...)
 }
 
 // appendJSONString appends s as a JSON string, replacing invalid UTF-8

@@ -1,6 +1,7 @@
 package dpflow
 
 import (
+	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"os"
@@ -33,6 +34,16 @@ func TestParseYUSUR(t *testing.T) {
 	}
 	if v, ok := f.ExtraField("offload_packets"); !ok || v != "6944" {
 		t.Errorf("offload_packets = %q, %v", v, ok)
+	}
+	if p, b, ok := f.VendorOffloadCounters(); !ok || p != 6944 || b != 459532 {
+		t.Errorf("VendorOffloadCounters = %d, %d, %v; want 6944, 459532, true", p, b, ok)
+	}
+	var js map[string]any
+	if err := json.Unmarshal(f.AppendJSON(nil), &js); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]any{"offload_packets": "6944", "offload_bytes": "459532"}, js["extra"]); diff != "" {
+		t.Errorf("JSON extra (-want +got):\n%s", diff)
 	}
 	if len(f.Match) != 15 {
 		t.Errorf("%d match attributes, want 15", len(f.Match))
@@ -331,6 +342,30 @@ func TestCloseParenReference(t *testing.T) {
 			if e != we || d != wd {
 				t.Fatalf("closeParen(%q, %d) = %d, %d; want %d, %d", s, i, e, d, we, wd)
 			}
+		}
+	}
+}
+
+// TestNoVendorCounters: upstream OVS prints neither offload counter, and a
+// counter that is not a count is not one; no "extra" key appears in the
+// JSON of a flow without unknown fields.
+func TestNoVendorCounters(t *testing.T) {
+	t.Parallel()
+	for _, line := range []string{
+		"recirc_id(0),in_port(2),eth_type(0x0800),ipv4(frag=no), packets:10, bytes:600, used:1.0s, actions:3",
+		"recirc_id(0),in_port(2),eth_type(0x0800),ipv4(frag=no), packets:10, bytes:600, offload_packets:9, used:1.0s, actions:3",
+		"recirc_id(0),in_port(2),eth_type(0x0800),ipv4(frag=no), packets:10, bytes:600, offload_packets:x, offload_bytes:1, used:1.0s, actions:3",
+	} {
+		f, err := Parse(line)
+		if err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		if p, b, ok := f.VendorOffloadCounters(); ok {
+			t.Errorf("%s: VendorOffloadCounters = %d, %d, true; want false", line, p, b)
+		}
+		js := string(f.AppendJSON(nil))
+		if hasExtra := strings.Contains(js, `"extra":`); hasExtra != (len(f.Extra) > 0) {
+			t.Errorf("%s: %d extra fields, JSON %s", line, len(f.Extra), js)
 		}
 	}
 }
