@@ -170,6 +170,7 @@ func withEngine(h *offload.Host, b ...switchdev.Backend) testHost {
 // in kube-ovn pkg/net/yusur/yusur_sriovnet.go): N is the PF's PCI function
 // digit, M the VF's index on its PF.
 func TestPortName(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		pf   string
 		vf   int

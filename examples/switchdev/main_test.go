@@ -176,6 +176,7 @@ func TestFirmwareFlag(t *testing.T) {
 // actions with their risk; -apply makes the link only, leaves the manual
 // steps to the operator and exits 4.
 func TestFirmwareFromNICFirmware(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "flower"), 0o755); err != nil {
 		t.Fatal(err)
