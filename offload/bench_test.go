@@ -60,6 +60,7 @@ func BenchmarkVFRepresentor(b *testing.B) {
 // shows: in steady state a lookup reads the same number of sysfs files on a
 // PF with 4 VFs as on one with 256.
 func TestRepresentorLookupCostIsBounded(t *testing.T) {
+	t.Parallel()
 	cost := func(vfs int) int64 {
 		tr := offloadtest.New(t, offloadtest.Large(1, vfs))
 		h := tr.Host(t)

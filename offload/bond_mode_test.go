@@ -45,6 +45,7 @@ func bondMode(t *testing.T, tr *offloadtest.Tree) string {
 // it down, writes the mode and brings it up again; a bond that was down
 // stays down; the mode it already has is no change at all.
 func TestSetBondModeUpBond(t *testing.T) {
+	t.Parallel()
 	tr, h := emptyBond(t)
 	ctx := context.Background()
 	// The raw write is what the plan used to do: the kernel refuses it.
@@ -83,6 +84,7 @@ func TestSetBondModeUpBond(t *testing.T) {
 // without rtnetlink errs.ErrNotSupported; none of them writes anything or
 // changes the bond's state.
 func TestSetBondModeRefuses(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-bond")
 	h := tr.Host(t)
 	ctx := context.Background()
@@ -135,6 +137,7 @@ func TestSetBondModeRefuses(t *testing.T) {
 // write, bond up) and checks the error names it and the bond is back in
 // its old mode and up.
 func TestSetBondModeRollsBack(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name string
 		arm  func(tr *offloadtest.Tree)
@@ -150,6 +153,7 @@ func TestSetBondModeRollsBack(t *testing.T) {
 		{"link-up", func(tr *offloadtest.Tree) { tr.FailSetLinkNth("bond1", 2, syscall.EIO) }, "set link up bond1"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			tr, h := emptyBond(t)
 			c.arm(tr)
 			err := h.SetBondMode(context.Background(), "bond1", offload.BondModeActiveBackup)
@@ -188,6 +192,7 @@ func TestSetBondModeRollsBack(t *testing.T) {
 // leave a link in the wanted state alone, and refuse bad names before
 // anything is sent.
 func TestLinkUp(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-bond")
 	h := tr.Host(t)
 	ctx := context.Background()

@@ -12,6 +12,7 @@ import (
 )
 
 func TestParseDevice(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]offload.Device{
 		"pci/0000:84:00.0":      {Bus: "pci", Name: "0000:84:00.0"},
 		"pci/84:00.1":           {Bus: "pci", Name: "0000:84:00.1"},
@@ -33,6 +34,7 @@ func TestParseDevice(t *testing.T) {
 // `echo "10 1" > new_device`, 2 VFs and switchdev mode (ports hang off
 // the netdevsim bus device, not a PCI function), and resolves its ports.
 func TestFindPortNetdevsim(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	dev := "sys/devices/netdevsim10"
 	mk := func(rel, content string) {

@@ -22,6 +22,7 @@ import (
 )
 
 func TestSetESwitchModeCreatesRepresentors(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-legacy")
 	h := tr.Host(t)
 	ctx := context.Background()
@@ -54,6 +55,7 @@ func TestSetESwitchModeCreatesRepresentors(t *testing.T) {
 }
 
 func TestParamFlowSteeringMode(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-switchdev")
 	h := tr.Host(t)
 	ctx := context.Background()
@@ -94,6 +96,7 @@ func TestParamFlowSteeringMode(t *testing.T) {
 }
 
 func TestHWTCOffload(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-switchdev")
 	h := tr.Host(t)
 	ctx := context.Background()
@@ -122,6 +125,7 @@ func TestHWTCOffload(t *testing.T) {
 }
 
 func TestNoKernelOnPlainRoot(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-switchdev")
 	h, err := offload.Open(offload.Config{Root: tr.Root})
 	if err != nil {
@@ -143,6 +147,7 @@ func TestNoKernelOnPlainRoot(t *testing.T) {
 // scanning every netdev in sysfs (fewer sysfs reads), and that both paths
 // agree.
 func TestRepresentorsResolveThroughDevlink(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.New(t, offloadtest.Large(1, 64))
 	pf := offload.MustParsePCIAddress(tr.Spec.PFs[0].Address)
 	ctx := context.Background()
@@ -178,6 +183,7 @@ func TestRepresentorsResolveThroughDevlink(t *testing.T) {
 // TestDPUPortsFromDevlink resolves BlueField host-side representors and
 // sets a host VF's MAC from the eswitch side.
 func TestDPUPortsFromDevlink(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "bf2-dpu")
 	h := tr.Host(t)
 	ctx := context.Background()
@@ -206,6 +212,7 @@ func TestDPUPortsFromDevlink(t *testing.T) {
 }
 
 func TestPortsAndVFMAC(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-switchdev")
 	h := tr.Host(t)
 	ctx := context.Background()
@@ -287,6 +294,7 @@ func TestPortsAndVFMAC(t *testing.T) {
 }
 
 func TestDiscoverReportsDevlinkMode(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "e810-ice")
 	h := tr.Host(t)
 	ctx := context.Background()
@@ -313,6 +321,7 @@ func TestDiscoverReportsDevlinkMode(t *testing.T) {
 // EBUSY with its extended ack on a mode change, and a VF whose
 // hw-tc-offload is fixed.
 func TestInjectedRefusals(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-legacy")
 	h := tr.Host(t)
 	ctx := context.Background()
@@ -344,6 +353,7 @@ func TestInjectedRefusals(t *testing.T) {
 // lazily, reads hw-tc-offload and gets the kernel's not-applied report when
 // turning it on. A Host in the caller's namespace does not see the veth.
 func TestLiveHostNetNSHWTCOffload(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: creates a network namespace and a veth pair")
 	}
@@ -404,6 +414,7 @@ func TestLiveHostNetNSHWTCOffload(t *testing.T) {
 }
 
 func TestDevlinkDevices(t *testing.T) {
+	t.Parallel()
 	h := offloadtest.NewByName(t, "yusur-2200e").Host(t)
 	ctx := context.Background()
 	if ds, err := h.DevlinkDevices(ctx); err != nil || len(ds) != 0 {

@@ -19,6 +19,7 @@ import (
 var pci = offload.MustParsePCIAddress
 
 func TestDiscoverEveryTree(t *testing.T) {
+	t.Parallel()
 	// What each bundled tree must look like through Discover.
 	type pfWant struct {
 		addr, id, driver, uplink string
@@ -68,6 +69,7 @@ func TestDiscoverEveryTree(t *testing.T) {
 }
 
 func TestDiscoverFilter(t *testing.T) {
+	t.Parallel()
 	h := offloadtest.NewByName(t, "cx5-switchdev").Host(t)
 	ctx := context.Background()
 	pfs, err := h.Discover(ctx, offload.Filter{Vendor: offload.VendorYUSUR})
@@ -81,6 +83,7 @@ func TestDiscoverFilter(t *testing.T) {
 }
 
 func TestDiscoverEmptyRoot(t *testing.T) {
+	t.Parallel()
 	h, err := offload.Open(offload.Config{Root: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -92,6 +95,7 @@ func TestDiscoverEmptyRoot(t *testing.T) {
 }
 
 func TestVFsAndIndex(t *testing.T) {
+	t.Parallel()
 	h := offloadtest.NewByName(t, "cx5-switchdev").Host(t)
 	ctx := context.Background()
 	vfs, err := h.VFs(ctx, pci("0000:84:00.1"))
@@ -121,6 +125,7 @@ func TestVFsAndIndex(t *testing.T) {
 }
 
 func TestVFRepresentor(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tests := []struct {
 		tree, vf, rep, portName string
@@ -151,6 +156,7 @@ func TestVFRepresentor(t *testing.T) {
 }
 
 func TestRepresentorKinds(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h := offloadtest.NewByName(t, "bf2-dpu").Host(t)
 	pf := pci("0000:03:00.0")
@@ -192,6 +198,7 @@ func TestRepresentorKinds(t *testing.T) {
 }
 
 func TestAgilioPFNetdevs(t *testing.T) {
+	t.Parallel()
 	h := offloadtest.NewByName(t, "agilio-flower").Host(t)
 	pf, err := h.PF(context.Background(), pci("0000:af:00.0"))
 	if err != nil {
@@ -211,6 +218,7 @@ func TestAgilioPFNetdevs(t *testing.T) {
 }
 
 func TestRepresentorNotSwitchdev(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, tree := range []string{"cx5-legacy", "yusur-2200e"} {
 		h := offloadtest.NewByName(t, tree).Host(t)
@@ -227,6 +235,7 @@ func TestRepresentorNotSwitchdev(t *testing.T) {
 }
 
 func TestRepresentorCacheFollowsRename(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tr := offloadtest.NewByName(t, "cx5-switchdev")
 	h := tr.Host(t)
@@ -252,6 +261,7 @@ func TestRepresentorCacheFollowsRename(t *testing.T) {
 }
 
 func TestPhysPortNameUnreadableMeansNone(t *testing.T) {
+	t.Parallel()
 	for _, errno := range []syscall.Errno{syscall.EOPNOTSUPP, syscall.EINVAL, syscall.ENODATA} {
 		tr := offloadtest.NewByName(t, "e810-ice")
 		tr.FailRead("sys/class/net/ens785f0/phys_port_name", errno)
@@ -274,6 +284,7 @@ func TestPhysPortNameUnreadableMeansNone(t *testing.T) {
 }
 
 func TestSetNumVFs(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tr := offloadtest.NewByName(t, "cx5-legacy")
 	h := tr.Host(t)
@@ -309,6 +320,7 @@ func TestSetNumVFs(t *testing.T) {
 }
 
 func TestSetNumVFsKernelEBUSY(t *testing.T) {
+	t.Parallel()
 	// The fake kernel, like Linux, refuses N->M; writing it by hand shows it.
 	tr := offloadtest.NewByName(t, "cx5-legacy")
 	h := tr.Host(t)
@@ -333,6 +345,7 @@ func TestSetNumVFsKernelEBUSY(t *testing.T) {
 }
 
 func TestSetNumVFsRestoresOnFailure(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tr := offloadtest.NewByName(t, "cx5-legacy")
 	h := tr.Host(t)
@@ -368,6 +381,7 @@ func (f *failSecondWrite) WriteFile(ctx context.Context, rel string, data []byte
 }
 
 func TestSetNumVFsHangsUntilDeadline(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "e810-ice")
 	tr.HangWrite("sys/bus/pci/devices/0000:3b:00.0/sriov_numvfs")
 	h := tr.Host(t)
@@ -380,6 +394,7 @@ func TestSetNumVFsHangsUntilDeadline(t *testing.T) {
 }
 
 func TestWaitVFsTimesOutWithReason(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-legacy")
 	h := tr.Host(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
@@ -391,6 +406,7 @@ func TestWaitVFsTimesOutWithReason(t *testing.T) {
 }
 
 func TestUnbindBind(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tr := offloadtest.NewByName(t, "cx5-legacy")
 	h := tr.Host(t)
@@ -429,6 +445,7 @@ func TestUnbindBind(t *testing.T) {
 }
 
 func TestBond(t *testing.T) {
+	t.Parallel()
 	h := offloadtest.NewByName(t, "cx5-bond").Host(t)
 	b, err := h.BondOf(context.Background(), "enp132s0f1np1")
 	if err != nil || b == nil {
@@ -450,6 +467,7 @@ func TestBond(t *testing.T) {
 // TestHostileInputs feeds values a CNI request could carry; each must be
 // refused with errs.ErrInvalidArgument and no file may be written.
 func TestHostileInputs(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tr := offloadtest.NewByName(t, "cx5-switchdev")
 	h := tr.Host(t)
@@ -510,6 +528,7 @@ func TestHostileInputs(t *testing.T) {
 }
 
 func TestTwoHostsInParallel(t *testing.T) {
+	t.Parallel()
 	a := offloadtest.NewByName(t, "cx5-switchdev")
 	b := offloadtest.NewByName(t, "agilio-flower")
 	ha, hb := a.Host(t), b.Host(t)
@@ -547,6 +566,7 @@ func TestTwoHostsInParallel(t *testing.T) {
 // TestFiveDigitDomain runs discovery and lookups on a PF behind a VMD
 // controller, whose PCI domain has five hex digits (10000:...).
 func TestFiveDigitDomain(t *testing.T) {
+	t.Parallel()
 	spec := offloadtest.CX5Switchdev()
 	spec.PFs = spec.PFs[:1]
 	spec.PFs[0].Address = "10000:e1:00.0"
@@ -581,6 +601,7 @@ func (f *swallowWrite) WriteFile(ctx context.Context, rel string, data []byte) (
 }
 
 func TestSetDriversAutoprobeReadsBack(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tr := offloadtest.NewByName(t, "cx5-legacy")
 	pf := pci("0000:84:00.0")

@@ -17,6 +17,7 @@ import (
 // errs.ErrNotSupported that says how to get it, instead of answering from
 // sysfs.
 func TestKernelAccessExplicit(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-switchdev")
 	ctx := context.Background()
 	dev := offload.PCIDevice(offload.MustParsePCIAddress("0000:84:00.0"))
@@ -59,6 +60,7 @@ func TestKernelAccessExplicit(t *testing.T) {
 // (here the test's own namespace), and a path that is no network
 // namespace is refused at Open.
 func TestWithNetNSPath(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-switchdev")
 	h, err := offload.Open(offload.Config{Root: tr.Root, NetNSPath: "/proc/self/ns/net"})
 	if err != nil {

@@ -21,6 +21,7 @@ func noWrap(*genetlink.Conn) (*fakeClient, error) { return nil, errors.New("no c
 // missing family is probed once, a transient dial error is retried, a
 // client is made once and closed once.
 func TestLazyClientProbesOnce(t *testing.T) {
+	t.Parallel()
 	none := errors.New("none")
 	dials := 0
 	missing := func(*netlink.Config) (*fakeClient, error) {

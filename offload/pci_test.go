@@ -8,6 +8,7 @@ import (
 )
 
 func TestParsePCIAddress(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want PCIAddress
@@ -45,6 +46,7 @@ var hostilePCI = []string{
 }
 
 func TestParsePCIAddressRejects(t *testing.T) {
+	t.Parallel()
 	for _, in := range hostilePCI {
 		if a, err := ParsePCIAddress(in); err == nil {
 			t.Errorf("ParsePCIAddress(%q) = %v, want error", in, a)
@@ -55,6 +57,7 @@ func TestParsePCIAddressRejects(t *testing.T) {
 }
 
 func TestRoutingID(t *testing.T) {
+	t.Parallel()
 	a := MustParsePCIAddress("0000:84:00.1")
 	if got := a.RoutingID(); got != 0x8401 {
 		t.Fatalf("RoutingID = %#x, want 0x8401", got)

@@ -3,6 +3,7 @@ package offload
 import "testing"
 
 func TestParsePhysPortName(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in                                  string
 		flavour                             PortFlavour
@@ -32,6 +33,7 @@ func TestParsePhysPortName(t *testing.T) {
 }
 
 func TestParsePhysPortNameUnknown(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{"", "0", "1", "eth0", "p", "pf", "pfvf1", "pf0vf", "pf0vf3x", "c1", "c1p0",
 		"p0s", "p01", "pf00vf1", "pf0vf-1", "c1pf0s1", "P0", "pf0vf3\n", "p0 ", "pf0sf", "vf3", "pf9999999999vf1"} {
 		got := ParsePhysPortName(in)
@@ -71,6 +73,7 @@ func FuzzParsePhysPortName(f *testing.F) {
 // numbers, for every format the kernel derives from attributes. Names the
 // kernel does not derive (nfp's "pf0s1") are left out.
 func TestFormatIsParseInverse(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		external bool

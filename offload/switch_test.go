@@ -9,6 +9,7 @@ import (
 )
 
 func TestGroupBySwitch(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	// Both ports of one ConnectX-5 in switchdev report the card's switch
 	// ID (mlx5 takes it from the card-wide system image GUID): one switch

@@ -16,6 +16,7 @@ import (
 )
 
 func TestVFStateAndConfigure(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tr := offloadtest.NewByName(t, "cx5-switchdev")
 	h := tr.Host(t)
@@ -67,6 +68,7 @@ func ptr[T any](v T) *T { return &v }
 // the Host picks (uplink, PF vNIC), the fake kernel must take it, as the
 // real one does.
 func TestConfigureVFEveryTree(t *testing.T) {
+	t.Parallel()
 	for _, name := range offloadtest.Names() {
 		if name == "large" {
 			continue // same shape as cx5-switchdev, 16x bigger
@@ -106,6 +108,7 @@ func TestConfigureVFEveryTree(t *testing.T) {
 // moved to another netns, or /sys is bind-mounted from elsewhere), Discover
 // still lists the PF and its VFs, without their settings.
 func TestDiscoverWithoutVFState(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-switchdev")
 	gone := nltest.Dial(func(reqs []netlink.Message) ([]netlink.Message, error) {
 		return nltest.Error(int(unix.ENODEV), reqs)

@@ -141,7 +141,10 @@ func TestDecodeIproute2Keys(t *testing.T) {
 func TestDecodeRealKernelDump(t *testing.T) {
 	t.Parallel()
 	for _, name := range []string{"dump-bpf-mirred-real", "vm-dump-flower", "ovs-dump-p1"} {
-		t.Run(name, func(t *testing.T) { compareWithTCJSON(t, name) })
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			compareWithTCJSON(t, name)
+		})
 	}
 }
 

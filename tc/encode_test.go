@@ -60,6 +60,7 @@ func TestEncodeMatchesIproute2(t *testing.T) {
 	t.Parallel()
 	for _, name := range addFixtures(t) {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			fx := loadFixture(t, name)
 			reqs := sentOfType(fx, rtmNewTFilter)
 			if len(reqs) != 1 {

@@ -45,6 +45,7 @@ func kinds(steps []switchdev.Step) []switchdev.StepKind {
 // initramfs and reload manual, each with its risk; without Select, Plan
 // refuses as before.
 func TestFirmwarePlanSteps(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress(agilioPF)
 	dir := firmwareDir(t, "nic_AMDA0097.nffw")
@@ -109,6 +110,7 @@ func hostOf(e *switchdev.Engine) *offload.Host { return e.Host() }
 // reload (the fake switches to switchdev), Apply plans again from the
 // host and finishes.
 func TestFirmwareApplyStopsAtManualSteps(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress(agilioPF)
 	dir := firmwareDir(t, "nic_AMDA0097.nffw")
@@ -163,6 +165,7 @@ func TestFirmwareApplyStopsAtManualSteps(t *testing.T) {
 // second cannot be made (a regular file appeared at its path after
 // planning), the first is undone and the file is left alone.
 func TestFirmwareLinkRollback(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress(agilioPF)
 	dir := firmwareDir(t, "nic_AMDA0097.nffw")
@@ -212,6 +215,7 @@ func TestFirmwareLinkRollback(t *testing.T) {
 // TestFirmwareLinkChangedSincePlan: a link someone else changed after the
 // plan was made is left alone, and Apply says so (ErrBusy).
 func TestFirmwareLinkChangedSincePlan(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress(agilioPF)
 	dir := firmwareDir(t, "nic_AMDA0097.nffw")

@@ -48,6 +48,7 @@ func firmwareDir(t *testing.T, images ...string) string {
 }
 
 func TestFirmwareFromVPD(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "agilio-flower")
 	writeVPD(t, tr, "AMDA0096-0001")
 	h := withEngine(tr.Host(t), corigine.New())
@@ -83,6 +84,7 @@ func TestFirmwareFromVPD(t *testing.T) {
 // TestFirmwareQuirk: AMDA0081 cards use the AMDA0097 image; the script
 // links nic_AMDA0081.nffw to it when the package has none.
 func TestFirmwareQuirk(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "agilio-flower")
 	h := tr.Host(t)
 	dir := firmwareDir(t, "nic_AMDA0097.nffw")
@@ -108,6 +110,7 @@ func TestFirmwareQuirk(t *testing.T) {
 }
 
 func TestFirmwareRefusals(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "agilio-flower")
 	h := tr.Host(t)
 	ctx := context.Background()
@@ -155,6 +158,7 @@ func nicFirmware() offloadtest.Spec {
 // TestNoFlowerFirmware: without the flower firmware, planning is refused
 // with the firmware fix, nothing is written, and no driver is reloaded.
 func TestNoFlowerFirmware(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.New(t, nicFirmware())
 	writeVPD(t, tr, "AMDA0097-0001")
 	h := withEngine(tr.Host(t), corigine.New())
@@ -186,6 +190,7 @@ func TestNoFlowerFirmware(t *testing.T) {
 }
 
 func TestProfile(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "agilio-flower")
 	h := tr.Host(t)
 	pf, err := h.PF(context.Background(), offload.MustParsePCIAddress(agilioPF))
@@ -229,6 +234,7 @@ func withEngine(h *offload.Host, b ...switchdev.Backend) testHost {
 // `devlink dev info`'s board.id, as the Agilio guide reads it; without
 // either the error says what was tried.
 func TestAssemblyFromDevlinkInfo(t *testing.T) {
+	t.Parallel()
 	spec := nicFirmware()
 	spec.PFs[0].BoardID = "AMDA0081-0001"
 	tr := offloadtest.New(t, spec)

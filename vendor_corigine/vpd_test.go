@@ -30,6 +30,7 @@ func vpdImage(id string, kws ...[2]string) []byte {
 }
 
 func TestParseVPD(t *testing.T) {
+	t.Parallel()
 	img := vpdImage("Agilio CX 2x25GbE", [2]string{"PN", "AMDA0096-0001"}, [2]string{"SN", "19400079"}, [2]string{"V0", "fw flower"})
 	v, err := ParseVPD(img)
 	if err != nil {
@@ -53,6 +54,7 @@ func TestParseVPD(t *testing.T) {
 }
 
 func TestParseVPDBad(t *testing.T) {
+	t.Parallel()
 	good := vpdImage("Agilio", [2]string{"PN", "AMDA0096-0001"})
 	for n := 1; n < 24; n++ {
 		// Every truncation inside the resources is an error, not a panic.
@@ -69,6 +71,7 @@ func TestParseVPDBad(t *testing.T) {
 }
 
 func TestAssemblyFromText(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"AMDA2001-1003":               "AMDA2001",
 		"SN: 12345:AMDA0081-0001 rev": "AMDA0081",

@@ -18,6 +18,7 @@ import (
 )
 
 func TestMatches(t *testing.T) {
+	t.Parallel()
 	b := mellanox.New()
 	cases := []struct {
 		id     string
@@ -47,6 +48,7 @@ func TestMatches(t *testing.T) {
 // TestModels checks the table is consistent: every PF names a VF device
 // that is in the table as a VF, and only ConnectX-4 lacks ASAP².
 func TestModels(t *testing.T) {
+	t.Parallel()
 	seen := map[offload.DeviceID]bool{}
 	for _, m := range mellanox.Models() {
 		if seen[m.Device] {
@@ -76,6 +78,7 @@ func TestModels(t *testing.T) {
 // has compat/devlink/steering_mode, the plan writes the compat file, and
 // the write is verified.
 func TestSteeringCompatFallback(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-legacy")
 	for _, f := range []struct{ name, val string }{{"mode", "legacy"}, {"steering_mode", "dmfs"}} {
 		p := filepath.Join(tr.Root, "sys/class/net/enp132s0f1np1/compat/devlink", f.name)
@@ -120,6 +123,7 @@ func TestSteeringCompatFallback(t *testing.T) {
 // TestSteeringUnavailable: no devlink parameter and no compat file: a
 // steering mode cannot be planned, and the error says why.
 func TestSteeringUnavailable(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-legacy")
 	// A kernel without devlink (and no MLNX_OFED compat file).
 	h0, err := offload.Open(offload.Config{Root: tr.Root, SysfsHooks: tr, Devlink: offloadtest.NoFamilyConn()})
@@ -137,6 +141,7 @@ func TestSteeringUnavailable(t *testing.T) {
 // TestSteeringInSwitchdev: changing smfs/dmfs on a switchdev PF goes
 // through legacy mode with no VFs, then back.
 func TestSteeringInSwitchdev(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-switchdev")
 	h := withEngine(tr.Host(t), mellanox.New())
 	ctx := context.Background()
@@ -166,6 +171,7 @@ func TestSteeringInSwitchdev(t *testing.T) {
 
 // TestVFLAGWithoutBond: BondVFLAG on a PF in no bond plans it alone.
 func TestVFLAGWithoutBond(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-legacy")
 	h := withEngine(tr.Host(t), mellanox.New())
 	p, err := h.Plan(context.Background(), offload.MustParsePCIAddress("0000:84:00.1"), switchdev.Spec{NumVFs: 1, Bond: switchdev.BondVFLAG, Mode: offload.ESwitchModeSwitchdev})
@@ -179,6 +185,7 @@ func TestVFLAGWithoutBond(t *testing.T) {
 
 // TestCheck: ConnectX-4 (partial offload) is unknown, ConnectX-5 passes.
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	b := mellanox.New()
 	for _, c := range []struct {
 		dev  offload.DeviceID
@@ -197,6 +204,7 @@ func errorsIs(err, target error) bool { return errors.Is(err, target) }
 // TestVFLAGUnbindsBoundVFs: PFs already in switchdev with bound VFs get
 // their VFs unbound before the bond forms and rebound after it.
 func TestVFLAGUnbindsBoundVFs(t *testing.T) {
+	t.Parallel()
 	spec := offloadtest.CX5Switchdev()
 	spec.Bonds = []offloadtest.BondSpec{{Name: "bond1", Mode: "active-backup 1", Slaves: []string{"enp132s0f0np0", "enp132s0f1np1"}}}
 	tr := offloadtest.New(t, spec)
@@ -224,6 +232,7 @@ func TestVFLAGUnbindsBoundVFs(t *testing.T) {
 // TestHMFSNeedsNewKernel: hmfs is refused at plan time on kernels before
 // 6.14, before any VF is taken down.
 func TestHMFSNeedsNewKernel(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-legacy")
 	h := withEngine(tr.Host(t), mellanox.New())
 	write := func(rel string) {

@@ -26,6 +26,7 @@ func open(t *testing.T, opts yusur.Config) (*offloadtest.Tree, testHost) {
 // TestRepresentorDevArgs: the representor of a VF is the PF's address and
 // the VF index as OVS-DPDK devargs; 00:0a.3 is VF 2 (VFs start at 0a.1).
 func TestRepresentorDevArgs(t *testing.T) {
+	t.Parallel()
 	_, h := open(t, yusur.Config{})
 	ctx := context.Background()
 	ref, err := h.VFPortRef(ctx, offload.MustParsePCIAddress("0000:00:0a.3"))
@@ -42,6 +43,7 @@ func TestRepresentorDevArgs(t *testing.T) {
 }
 
 func TestMatchesVendor(t *testing.T) {
+	t.Parallel()
 	b := yusur.New(yusur.Config{})
 	for _, d := range []offload.DeviceID{yusur.PF2200E, yusur.VF2200E, 0x2200} {
 		if !b.Matches(offload.PCIID{Vendor: offload.VendorYUSUR, Device: d}, "") {
@@ -83,6 +85,7 @@ func write(t *testing.T, root, rel, data string) {
 // refused) when /proc shows no hados; ok with a hados process or an
 // installation directory.
 func TestHados(t *testing.T) {
+	t.Parallel()
 	tr, h := open(t, yusur.Config{})
 	if c := hadosCheck(t, h); c.Status != switchdev.CheckUnknown {
 		t.Errorf("no /proc: %+v", c)
@@ -110,6 +113,7 @@ func TestHados(t *testing.T) {
 // TestPlanVFsOnly: a YUSUR plan only sets the VF count, with a note on
 // DPDK representors, and applies.
 func TestPlanVFsOnly(t *testing.T) {
+	t.Parallel()
 	_, h := open(t, yusur.Config{})
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:00:0b.0")
@@ -132,6 +136,7 @@ func TestPlanVFsOnly(t *testing.T) {
 // TestPlatName: a 1f47 card whose hw/plat_name is not a smart-nic platform
 // is flagged.
 func TestPlatName(t *testing.T) {
+	t.Parallel()
 	tr, h := open(t, yusur.Config{})
 	write(t, tr.Root, "sys/bus/pci/devices/0000:00:0b.0/hw/plat_name", "conflux-1200-nic\n")
 	rep, err := h.Doctor(context.Background(), switchdev.DoctorConfig{})
@@ -165,6 +170,7 @@ func withEngine(h *offload.Host, b ...switchdev.Backend) testHost {
 // in kube-ovn pkg/net/yusur/yusur_sriovnet.go): N is the PF's PCI function
 // digit, M the VF's index on its PF.
 func TestPortName(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		pf   string
 		vf   int

@@ -9,6 +9,7 @@ import (
 )
 
 func TestCNIVersion(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	if code := cniMain(strings.NewReader(""), &out, "/", cniEnv{Command: "VERSION"}); code != 0 || !strings.Contains(out.String(), "supportedVersions") {
 		t.Errorf("exit %d: %s", code, out.String())
@@ -19,6 +20,7 @@ func TestCNIVersion(t *testing.T) {
 // the spec's codes, and that they happen before anything is touched (the
 // root is an empty directory: no VF can be found there).
 func TestCNIErrors(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	if err := os.MkdirAll(root+"/sys", 0o755); err != nil {
 		t.Fatal(err)
@@ -38,6 +40,7 @@ func TestCNIErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			var out bytes.Buffer
 			if code := cniMain(strings.NewReader(c.conf), &out, root, c.env); code != 1 {
 				t.Errorf("exit %d, want 1", code)
@@ -55,6 +58,7 @@ func TestCNIErrors(t *testing.T) {
 
 // TestDemo runs ADD and DEL on bundled trees in real network namespaces.
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: the -tree demo creates network namespaces and veth pairs")
 	}

@@ -24,6 +24,7 @@ import (
 // ovs-vswitchd, whose private network namespace plays the host: the port
 // must appear with its iface-id on ADD and be gone after DEL.
 func TestCNIWithOVS(t *testing.T) {
+	t.Parallel()
 	o := ovstest.Start(t)
 	hostNS := fmt.Sprintf("/proc/%d/ns/net", o.VswitchdPID())
 	o.AddBridge(t, "br-int")

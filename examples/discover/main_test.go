@@ -10,6 +10,7 @@ import (
 )
 
 func TestTreeTable(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	if err := run(&buf, "/", "cx5-switchdev", false); err != nil {
 		t.Fatal(err)
@@ -23,6 +24,7 @@ func TestTreeTable(t *testing.T) {
 }
 
 func TestEveryTreeJSON(t *testing.T) {
+	t.Parallel()
 	for _, name := range offloadtest.Names() {
 		if name == "large" {
 			continue
@@ -49,6 +51,7 @@ func TestEveryTreeJSON(t *testing.T) {
 }
 
 func TestEmptyRoot(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	if err := run(&buf, t.TempDir(), "", false); err != nil {
 		t.Fatal(err)

@@ -94,6 +94,7 @@ func TestExitStatus(t *testing.T) {
 		{name: "missing file", args: []string{filepath.Join(dir, "none")}, code: 1, stderr: "no such file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			code, stdout, stderr := runBinary(t, tc.stdin, tc.args...)
 			if code != tc.code {
 				t.Errorf("exit status %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout, stderr)

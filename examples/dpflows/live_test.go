@@ -51,6 +51,7 @@ func fakeVswitchd(t *testing.T, dump string) (string, <-chan map[string]any) {
 }
 
 func TestUnixctlDump(t *testing.T) {
+	t.Parallel()
 	dump, err := os.ReadFile(yusur)
 	if err != nil {
 		t.Fatal(err)
@@ -73,6 +74,7 @@ func TestUnixctlDump(t *testing.T) {
 }
 
 func TestUnixctlBadType(t *testing.T) {
+	t.Parallel()
 	err := run(context.Background(), &bytes.Buffer{}, nil, config{unixctl: true, ctl: "/nonexistent", dumpType: "x;y"})
 	if !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Errorf("err %v, want ErrInvalidArgument", err)
@@ -80,6 +82,7 @@ func TestUnixctlBadType(t *testing.T) {
 }
 
 func TestUnixctlNoDaemon(t *testing.T) {
+	t.Parallel()
 	err := run(context.Background(), &bytes.Buffer{}, nil, config{unixctl: true, ctl: filepath.Join(t.TempDir(), "none.ctl"), timeout: time.Second})
 	if !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("err %v, want ErrNotFound", err)

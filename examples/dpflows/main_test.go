@@ -14,6 +14,7 @@ import (
 const yusur = "../../testdata/ovs/yusur-offloaded.txt"
 
 func TestJSONContract(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	if err := run(context.Background(), &out, nil, config{json: true, file: yusur}); err != nil {
 		t.Fatal(err)
@@ -96,6 +97,7 @@ func TestJSONContract(t *testing.T) {
 }
 
 func TestJSONNeverAndErrors(t *testing.T) {
+	t.Parallel()
 	in := "recirc_id(0),in_port(2),eth_type(0x0800),ipv4(frag=no), packets:0, bytes:0, used:never, flags:S., actions:3,eth1\n" +
 		"in_port(2),eth(, packets:0\n"
 	var out bytes.Buffer
@@ -132,6 +134,7 @@ func TestJSONNeverAndErrors(t *testing.T) {
 }
 
 func TestReportTable(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	if err := run(context.Background(), &out, nil, config{file: "../../testdata/ovs/kubeovn-cx5-m.txt", findings: 50}); err != nil {
 		t.Fatal(err)
@@ -151,6 +154,7 @@ func TestReportTable(t *testing.T) {
 }
 
 func TestUnixctlAndFileExclusive(t *testing.T) {
+	t.Parallel()
 	err := run(context.Background(), &bytes.Buffer{}, nil, config{unixctl: true, file: yusur})
 	if err == nil {
 		t.Fatal("want an error for -unixctl with a FILE")

@@ -17,6 +17,7 @@ import (
 // every flow line of `ovs-appctl dpctl/dump-flows -m` came out as a JSON
 // flow. ovstest.Start skips when not root or without openvswitch-switch.
 func TestRealOVS(t *testing.T) {
+	t.Parallel()
 	o := ovstest.Start(t)
 	o.AddBridge(t, "br-dpf")
 	a := o.AddNetnsPort(t, "br-dpf", "dpf-a", "10.77.0.1/24")

@@ -21,6 +21,7 @@ import (
 // (guide 001). The golden files sit with the other k8sgen outputs in
 // testdata/k8s, where upstreamcheck decodes them into k8s.io/api.
 func TestGoldenCNI(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		tree, cni   string
 		want, avoid []string
@@ -36,6 +37,7 @@ func TestGoldenCNI(t *testing.T) {
 			[]string{"HW_OFFLOAD", "kube-ovn", "#0-"}},
 	} {
 		t.Run(tc.tree+"-"+tc.cni, func(t *testing.T) {
+			t.Parallel()
 			o := defaults()
 			o.tree, o.cni = tc.tree, tc.cni
 			if tc.cni != "kube-ovn" {
@@ -89,6 +91,7 @@ func TestGoldenCNI(t *testing.T) {
 // of the one Mellanox pool, saying so on stderr; the YUSUR card gets no
 // such note.
 func TestCNIBoth(t *testing.T) {
+	t.Parallel()
 	o := defaults()
 	o.tree = "cx5-switchdev"
 	var out, warn bytes.Buffer
@@ -112,6 +115,7 @@ func TestCNIBoth(t *testing.T) {
 }
 
 func TestInstallFlags(t *testing.T) {
+	t.Parallel()
 	run1 := func(t *testing.T, o options) (string, string, error) {
 		t.Helper()
 		var out, warn bytes.Buffer
@@ -160,6 +164,7 @@ func TestInstallFlags(t *testing.T) {
 // TestInstallBond: PFs in a bond (VF LAG) make the bond Kube-OVN's IFACE,
 // as the Mellanox guide's IFACE="bond1".
 func TestInstallBond(t *testing.T) {
+	t.Parallel()
 	spec := offloadtest.CX5Switchdev()
 	spec.Bonds = []offloadtest.BondSpec{{Name: "bond1", Mode: "802.3ad 4", Slaves: []string{"enp132s0f0np0", "enp132s0f1np1"}}}
 	dir := t.TempDir()

@@ -25,8 +25,10 @@ func defaults() options {
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	for _, tree := range []string{"cx5-switchdev", "agilio-flower", "yusur-2200e"} {
 		t.Run(tree, func(t *testing.T) {
+			t.Parallel()
 			o := defaults()
 			o.tree = tree
 			var out, warn bytes.Buffer
@@ -57,6 +59,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestOptions(t *testing.T) {
+	t.Parallel()
 	o := defaults()
 	o.tree, o.cni, o.logicalSwitch = "cx5-switchdev", "antrea", ""
 	var out, warn bytes.Buffer
@@ -88,6 +91,7 @@ func TestOptions(t *testing.T) {
 }
 
 func TestNoOffloadPFs(t *testing.T) {
+	t.Parallel()
 	for _, o := range []options{func() options { o := defaults(); o.tree = "cx5-legacy"; return o }(), func() options { o := defaults(); o.root = t.TempDir(); return o }()} {
 		var out, warn bytes.Buffer
 		if err := run(&out, &warn, o); err != nil {
@@ -103,6 +107,7 @@ func TestNoOffloadPFs(t *testing.T) {
 }
 
 func TestList(t *testing.T) {
+	t.Parallel()
 	o := defaults()
 	o.tree = "list"
 	var out, warn bytes.Buffer
@@ -114,6 +119,7 @@ func TestList(t *testing.T) {
 // TestMultiVendorRoot: -root on a host with two vendors gives one NAD pair
 // and one pod per resource, with names that do not collide.
 func TestMultiVendorRoot(t *testing.T) {
+	t.Parallel()
 	spec := offloadtest.CX5Switchdev()
 	spec.PFs = append(spec.PFs, offloadtest.AgilioFlower().PFs...)
 	dir := t.TempDir()

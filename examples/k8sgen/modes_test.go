@@ -48,6 +48,7 @@ func underlayDefaults(tree string) options {
 // ConnectX-5, which has no bond1: the objects are printed and the missing
 // interface is a warning.
 func TestUnderlayGolden(t *testing.T) {
+	t.Parallel()
 	var out, warn bytes.Buffer
 	if err := run(&out, &warn, underlayDefaults("cx5-switchdev")); err != nil {
 		t.Fatal(err)
@@ -90,6 +91,7 @@ func TestUnderlayGolden(t *testing.T) {
 // TestUnderlayOnVFLAGBond: with the VF LAG bond in place, bond1 passes the
 // check silently; a PF as IFACE is refused.
 func TestUnderlayOnVFLAGBond(t *testing.T) {
+	t.Parallel()
 	spec := offloadtest.CX5Switchdev()
 	spec.Bonds = []offloadtest.BondSpec{{Name: "bond1", Mode: "802.3ad 4", Slaves: []string{"enp132s0f0np0", "enp132s0f1np1"}}}
 	dir := t.TempDir()
@@ -114,6 +116,7 @@ func TestUnderlayOnVFLAGBond(t *testing.T) {
 }
 
 func TestUnderlayRefuses(t *testing.T) {
+	t.Parallel()
 	for name, mod := range map[string]func(*options){
 		"antrea":         func(o *options) { o.cni = "antrea" },
 		"cidr":           func(o *options) { o.underlay.cidr = "10.10.204.0" },
@@ -141,6 +144,7 @@ func TestUnderlayRefuses(t *testing.T) {
 }
 
 func TestOperatorGolden(t *testing.T) {
+	t.Parallel()
 	o := defaults()
 	o.tree, o.operator = "cx5-switchdev", guideOperatorOptions()
 	var out, warn bytes.Buffer
@@ -186,6 +190,7 @@ func TestOperatorGolden(t *testing.T) {
 // agrees; one changed field is one difference and exit status 1; the
 // guide's node differs from the bundled host in every PF.
 func TestNodeState(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "state.yaml")
 	// What the operator's config daemon would report for cx5-switchdev.
@@ -253,6 +258,7 @@ status:
 // TestModeFlags: the flags parse into the modes, with guide 003's
 // defaults; existing flags are untouched.
 func TestModeFlags(t *testing.T) {
+	t.Parallel()
 	var u underlayOptions
 	var p operatorOptions
 	fs := flag.NewFlagSet("k8sgen", flag.ContinueOnError)

@@ -16,6 +16,7 @@ func opts(tree string) options {
 }
 
 func TestDryRun(t *testing.T) {
+	t.Parallel()
 	o := opts("cx5-legacy")
 	o.pf, o.vfs = "0000:84:00.0", 4
 	var buf bytes.Buffer
@@ -32,6 +33,7 @@ func TestDryRun(t *testing.T) {
 }
 
 func TestApplyTree(t *testing.T) {
+	t.Parallel()
 	o := opts("cx5-bond")
 	o.vfs, o.bond, o.apply = 2, "vf-lag", true
 	var buf bytes.Buffer
@@ -60,6 +62,7 @@ func TestApplyTree(t *testing.T) {
 }
 
 func TestJSON(t *testing.T) {
+	t.Parallel()
 	o := opts("agilio-flower")
 	o.vfs, o.apply, o.asJSON = 2, true, true
 	var buf bytes.Buffer
@@ -94,6 +97,7 @@ func TestJSON(t *testing.T) {
 }
 
 func TestDoctorFlag(t *testing.T) {
+	t.Parallel()
 	o := opts("yusur-2200e")
 	o.doctor = true
 	var buf bytes.Buffer
@@ -109,6 +113,7 @@ func TestDoctorFlag(t *testing.T) {
 }
 
 func TestRefusals(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	o := opts("")
 	o.root, o.apply = t.TempDir(), true
@@ -130,6 +135,7 @@ func TestRefusals(t *testing.T) {
 }
 
 func TestFirmwareFlag(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "flower"), 0o755); err != nil {
 		t.Fatal(err)
@@ -170,6 +176,7 @@ func TestFirmwareFlag(t *testing.T) {
 // actions with their risk; -apply makes the link only, leaves the manual
 // steps to the operator and exits 4.
 func TestFirmwareFromNICFirmware(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "flower"), 0o755); err != nil {
 		t.Fatal(err)
@@ -210,6 +217,7 @@ func TestFirmwareFromNICFirmware(t *testing.T) {
 }
 
 func TestExitCodes(t *testing.T) {
+	t.Parallel()
 	for err, want := range map[error]int{nil: 0, errDoctorFailed: 2, errDoctorUncertain: 3, errors.New("no such PF"): 1} {
 		if got := exitCode(err); got != want {
 			t.Errorf("exitCode(%v) = %d, want %d", err, got, want)
@@ -222,6 +230,7 @@ func TestExitCodes(t *testing.T) {
 // has no raw file error, and no host-only check says ok on a tree without
 // /proc.
 func TestDoctorBinary(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the command with the go tool; -short skips it")
 	}

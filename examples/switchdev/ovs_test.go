@@ -14,6 +14,7 @@ import (
 // without root or the openvswitch binaries) before and after hw-offload is
 // set.
 func TestDoctorOVSDB(t *testing.T) {
+	t.Parallel()
 	o := ovstest.Start(t)
 	opt := opts("cx5-switchdev")
 	opt.doctor, opt.ovsdb = true, o.Endpoint

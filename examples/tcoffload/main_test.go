@@ -66,6 +66,7 @@ func flowsFile(t *testing.T) func() (*dpflow.FlowDump, error) {
 }
 
 func TestTableWithFlows(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	c := config{ifaces: []string{"pf0vf0"}, flows: "x"}
 	if err := run(context.Background(), &b, c, reports(t), flowsFile(t)); err != nil {
@@ -86,6 +87,7 @@ func TestTableWithFlows(t *testing.T) {
 }
 
 func TestJSONContract(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	c := config{ifaces: []string{"pf0vf0"}, json: true}
 	if err := run(context.Background(), &b, c, reports(t), flowsFile(t)); err != nil {
@@ -118,6 +120,7 @@ func TestJSONContract(t *testing.T) {
 }
 
 func TestMissingInterfaceReported(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	c := config{ifaces: []string{"pf0vf0", "gone0"}}
 	err := run(context.Background(), &b, c, reports(t), nil)
@@ -133,6 +136,7 @@ func TestMissingInterfaceReported(t *testing.T) {
 // a fake socket that replays the flower dump OVS 3.1 wrote on p1 in the
 // vmtest guest, joined with that OVS's dpctl/dump-flows -m.
 func TestRecordedOVSEndToEnd(t *testing.T) {
+	t.Parallel()
 	rec, err := tctest.ReadRecording("../../testdata/tc/ovs-dump-p1.nl")
 	if err != nil {
 		t.Fatal(err)
@@ -185,6 +189,7 @@ func TestRecordedOVSEndToEnd(t *testing.T) {
 }
 
 func TestRepresentorsOfPF(t *testing.T) {
+	t.Parallel()
 	tree := offloadtest.New(t, offloadtest.CX5Switchdev())
 	names, err := representors(context.Background(), tree.Root, "enp132s0f0np0")
 	if err != nil {
@@ -247,6 +252,7 @@ func fakeVswitchd(t *testing.T) string {
 }
 
 func TestUnixctlJoin(t *testing.T) {
+	t.Parallel()
 	ctl := fakeVswitchd(t)
 	ctx := context.Background()
 	var b bytes.Buffer
@@ -267,6 +273,7 @@ func TestUnixctlJoin(t *testing.T) {
 // TestBadNetNSRefused: a -netns value that would leave /run/netns is
 // refused with ErrInvalidArgument before anything is opened.
 func TestBadNetNSRefused(t *testing.T) {
+	t.Parallel()
 	for _, ns := range []string{"../proc/1/ns/net", "a/b", ".", ".."} {
 		var out bytes.Buffer
 		err := main1(context.Background(), &out, config{netns: ns, ifaces: []string{"eth0"}})

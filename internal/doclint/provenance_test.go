@@ -17,6 +17,7 @@ import (
 // also for home directories and /tmp, which in a fixture can only be where
 // someone kept a copy.
 func TestNoLocalPaths(t *testing.T) {
+	t.Parallel()
 	root := "../.."
 	// Built from parts so this file does not match itself.
 	everywhere := [][]byte{[]byte("/" + "work/"), []byte("/" + "farm/")}

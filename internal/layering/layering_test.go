@@ -259,6 +259,7 @@ func deps(pkgs map[string]*pkg, p string) map[string]string {
 
 // TestImportLayering checks every package of the module against layers().
 func TestImportLayering(t *testing.T) {
+	t.Parallel()
 	pkgs := scan(t, root(t))
 	// A walk that found nothing would pass everything.
 	for _, must := range []string{"offload", "offload/errs", "ovs/dpflow", "tc", "vendor_mellanox"} {
@@ -275,6 +276,7 @@ func TestImportLayering(t *testing.T) {
 // TestRulesCatchViolations feeds the checker a module that breaks each kind
 // of rule, so a checker that accepts everything cannot pass.
 func TestRulesCatchViolations(t *testing.T) {
+	t.Parallel()
 	imp := func(ips ...string) map[string][]string {
 		m := map[string][]string{}
 		for _, ip := range ips {
@@ -369,6 +371,7 @@ func markdown() string {
 // TestArchitectureShowsTable: ARCHITECTURE.md shows layers() verbatim, so
 // the written rules and the checked ones are one table.
 func TestArchitectureShowsTable(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile(filepath.Join(root(t), "ARCHITECTURE.md"))
 	if err != nil {
 		t.Fatal(err)

@@ -171,6 +171,7 @@ func (g *gateHooks) WriteFile(_ context.Context, rel string, data []byte) (bool,
 // it returns, and a later write to the same file waits for it, so the
 // kernel sees the two in order and the file ends with the later value.
 func TestWriteInFlight(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "attr"), []byte("0\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 )
 
 func TestErrorIsMapsErrno(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		errno  syscall.Errno
 		target error
@@ -36,6 +37,7 @@ func TestErrorIsMapsErrno(t *testing.T) {
 }
 
 func TestErrorMessage(t *testing.T) {
+	t.Parallel()
 	err := &Error{Op: "devlink eswitch set", Device: "pci/0000:03:00.0", Message: "VFs exist", Err: syscall.EBUSY}
 	want := "devlink eswitch set pci/0000:03:00.0: device or resource busy: kernel says: VFs exist"
 	if got := err.Error(); got != want {

@@ -13,6 +13,7 @@ var hostileNames = []string{
 }
 
 func TestValidateIfName(t *testing.T) {
+	t.Parallel()
 	for _, ok := range []string{"eth0", "enp132s0f0np0", strings.Repeat("a", 15), "d85b161b6840_h", "vlan@100", "a-b.c_d"} {
 		if err := ValidateIfName(ok); err != nil {
 			t.Errorf("ValidateIfName(%q) = %v, want nil", ok, err)
@@ -26,6 +27,7 @@ func TestValidateIfName(t *testing.T) {
 }
 
 func TestValidateIfNameKernelRule(t *testing.T) {
+	t.Parallel()
 	for _, ok := range []string{"eth0", "enp132s0f0np0", "a", "123456789012345", "v-0_x.y@z"} {
 		if err := ValidateIfName(ok); err != nil {
 			t.Errorf("ValidateIfName(%q) = %v, want nil", ok, err)

@@ -25,6 +25,7 @@ IFACE="p0"
 `
 
 func TestKubeOVNInstallSh(t *testing.T) {
+	t.Parallel()
 	k, err := KubeOVNOffloadInstall("p0")
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +61,7 @@ func TestKubeOVNInstallSh(t *testing.T) {
 // and an environment variable still overrides HW_OFFLOAD as in
 // install.sh.
 func TestKubeOVNInstallShQuoting(t *testing.T) {
+	t.Parallel()
 	sh, err := exec.LookPath("sh")
 	if err != nil {
 		t.Skip("no sh to run the lines:", err)
@@ -86,6 +88,7 @@ func TestKubeOVNInstallShQuoting(t *testing.T) {
 }
 
 func TestKubeOVNInstallInvalid(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"a/b", "a b", "a:b", "averyveryverylongname", ".", "a\tb"} {
 		if _, err := KubeOVNOffloadInstall(name); !errors.Is(err, errs.ErrInvalidArgument) {
 			t.Errorf("KubeOVNOffloadInstall(%q) = %v", name, err)
@@ -104,6 +107,7 @@ func TestKubeOVNInstallInvalid(t *testing.T) {
 // upstreamcheck holds against the chart's key paths, and checks the keys
 // and types here against the same names.
 func TestKubeOVNHelmValues(t *testing.T) {
+	t.Parallel()
 	k, err := KubeOVNOffloadInstall("enp132s0f0np0")
 	if err != nil {
 		t.Fatal(err)
@@ -143,6 +147,7 @@ func TestKubeOVNHelmValues(t *testing.T) {
 // Helm values, and writes the patch and values to testdata/k8s for
 // upstreamcheck.
 func TestAntreaInstall(t *testing.T) {
+	t.Parallel()
 	a := AntreaOffloadInstall()
 	if d := cmp.Diff([]string{"start_ovs", "--hw-offload"}, a.OVSCommand()); d != "" {
 		t.Errorf("command (-want +got):\n%s", d)
@@ -186,6 +191,7 @@ func TestAntreaInstall(t *testing.T) {
 // when the PFs are enslaved (VF LAG, IFACE="bond1" in the Mellanox
 // guide), nothing for legacy PFs.
 func TestOffloadIface(t *testing.T) {
+	t.Parallel()
 	bonded := offloadtest.CX5Switchdev()
 	bonded.Bonds = []offloadtest.BondSpec{{Name: "bond1", Mode: "802.3ad 4", Slaves: []string{"enp132s0f0np0", "enp132s0f1np1"}}}
 	for _, tc := range []struct {
@@ -200,6 +206,7 @@ func TestOffloadIface(t *testing.T) {
 		{offloadtest.E810(), ""},
 	} {
 		t.Run(tc.spec.Name, func(t *testing.T) {
+			t.Parallel()
 			pfs, err := offloadtest.New(t, tc.spec).Host(t).Discover(context.Background())
 			if err != nil {
 				t.Fatal(err)

@@ -84,8 +84,10 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	for _, tree := range []string{"cx5-switchdev", "agilio-flower", "yusur-2200e", "cx5-legacy"} {
 		t.Run(tree, func(t *testing.T) {
+			t.Parallel()
 			cfg, objs := objectsFor(t, tree)
 			js, err := indentJSON(cfg)
 			if err != nil {
@@ -222,8 +224,10 @@ func strict(t *testing.T, data []byte, v any) {
 }
 
 func TestStrictUpstreamFields(t *testing.T) {
+	t.Parallel()
 	for _, tree := range []string{"cx5-switchdev", "agilio-flower", "yusur-2200e"} {
 		t.Run(tree, func(t *testing.T) {
+			t.Parallel()
 			cfg, objs := objectsFor(t, tree)
 			cfg.ResourceList[0].Selectors.IsRdma = true // prove the untagged upstream fields match too
 			cfg.ResourceList[0].Selectors.NeedVhostNet = true
@@ -291,6 +295,7 @@ func TestStrictUpstreamFields(t *testing.T) {
 // the JSON of the same objects, so the emitter's quoting and literal blocks
 // are checked by an independent reader.
 func TestYAMLReadsBackAsJSON(t *testing.T) {
+	t.Parallel()
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("python3 not installed: no independent YAML reader to cross-check with")
@@ -328,6 +333,7 @@ func TestYAMLReadsBackAsJSON(t *testing.T) {
 }
 
 func TestValidation(t *testing.T) {
+	t.Parallel()
 	res := ResourceName{Prefix: "mellanox.com", Name: "cx5_sriov_switchdev"}
 	cases := []struct {
 		name string
@@ -420,6 +426,7 @@ func FuzzParseResourceName(f *testing.F) {
 // Agilio and a YUSUR card gets one resource per vendor, sorted, each
 // selecting only its own PFs; a legacy PF of the same vendor stays out.
 func TestResourcesMultiVendor(t *testing.T) {
+	t.Parallel()
 	spec := offloadtest.CX5Switchdev()
 	spec.PFs = append(spec.PFs, offloadtest.AgilioFlower().PFs...)
 	spec.PFs = append(spec.PFs, offloadtest.Yusur2200E().PFs...)
@@ -479,6 +486,7 @@ func TestResourcesMultiVendor(t *testing.T) {
 // TestDefaultResource pins the resource name of every vendor the guides
 // name, both Agilio vendor IDs included, and refuses the others.
 func TestDefaultResource(t *testing.T) {
+	t.Parallel()
 	for v, want := range map[offload.VendorID]string{
 		offload.VendorMellanox: "mellanox.com/cx5_sriov_switchdev", offload.VendorNetronome: "corigine.com/agilio_sriov",
 		offload.VendorCorigine: "corigine.com/agilio_sriov", offload.VendorYUSUR: "yusur.tech/sriov_dpu",

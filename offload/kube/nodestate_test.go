@@ -15,6 +15,7 @@ import (
 )
 
 func TestParseNodeStateGuide(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("testdata/nodestate-guide003.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -55,6 +56,7 @@ func TestParseNodeStateGuide(t *testing.T) {
 }
 
 func TestParseNodeStateRefuses(t *testing.T) {
+	t.Parallel()
 	head := "apiVersion: sriovnetwork.openshift.io/v1\nkind: SriovNetworkNodeState\n"
 	for name, in := range map[string]string{
 		"empty":              "",
@@ -98,6 +100,7 @@ func stateOf(pfs []offload.PF) *SriovNetworkNodeState {
 }
 
 func TestCompareNodeState(t *testing.T) {
+	t.Parallel()
 	pfs := discover(t, offloadtest.CX5Switchdev())
 	if d := CompareNodeState(stateOf(pfs), pfs); len(d) != 0 {
 		t.Fatalf("a state written from the host differs from it: %v", d)
@@ -147,6 +150,7 @@ func TestCompareNodeState(t *testing.T) {
 // TestCompareNodeStateUnknownMode: a host that could not read the eswitch
 // mode says so instead of agreeing or differing.
 func TestCompareNodeStateUnknownMode(t *testing.T) {
+	t.Parallel()
 	pfs := discover(t, offloadtest.CX5Switchdev())
 	st := stateOf(pfs)
 	pfs[0].ESwitchMode = offload.ESwitchModeUnknown
@@ -165,6 +169,7 @@ func TestCompareNodeStateUnknownMode(t *testing.T) {
 // TestCompareGuideState: the guide's node against the bundled cx5 host,
 // a different machine: every PF is on one side only.
 func TestCompareGuideState(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("testdata/nodestate-guide003.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -237,6 +242,7 @@ func localGolden(t *testing.T, name string, got []byte) {
 // upstreamcheck holds to the operator's CRD: the reader's field names
 // are the operator's. It must read back whole.
 func TestNodeStateAllFields(t *testing.T) {
+	t.Parallel()
 	st := &SriovNetworkNodeState{APIVersion: SriovNetworkAPIVersion, Kind: "SriovNetworkNodeState",
 		Metadata: ObjectMeta{Name: "node1", Namespace: "kube-system"},
 		Spec: SriovNetworkNodeStateSpec{Interfaces: []NodeStateInterface{{PciAddress: "0000:84:00.0", Name: "enp132s0f0np0",

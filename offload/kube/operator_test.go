@@ -15,6 +15,7 @@ import (
 // TestPoliciesGuide: the guide's policy from the cx5 card, compared whole,
 // whatever the card's present mode and VF count (the operator sets both).
 func TestPoliciesGuide(t *testing.T) {
+	t.Parallel()
 	want := []*SriovNetworkNodePolicy{{APIVersion: "sriovnetwork.openshift.io/v1", Kind: "SriovNetworkNodePolicy",
 		Metadata: ObjectMeta{Name: "policy", Namespace: "kube-system"},
 		Spec: SriovNetworkNodePolicySpec{
@@ -60,6 +61,7 @@ func mustSpec(t *testing.T, name string) offloadtest.Spec {
 }
 
 func TestPoliciesOptionsAndSkips(t *testing.T) {
+	t.Parallel()
 	spec := offloadtest.CX5Switchdev()
 	spec.PFs = append(spec.PFs, offloadtest.AgilioFlower().PFs...)
 	spec.PFs = append(spec.PFs, offloadtest.E810().PFs...)
@@ -108,6 +110,7 @@ func TestPoliciesOptionsAndSkips(t *testing.T) {
 }
 
 func TestPoliciesRefuse(t *testing.T) {
+	t.Parallel()
 	pfs := discover(t, offloadtest.CX5Switchdev()) // sriov_totalvfs 127
 	bad := -1
 	for name, mod := range map[string]func(*PolicyConfig){
@@ -140,6 +143,7 @@ func TestPoliciesRefuse(t *testing.T) {
 // (testdata/policy-all-fields.yaml), which upstreamcheck holds to the
 // operator's CRD.
 func TestPolicyAllFields(t *testing.T) {
+	t.Parallel()
 	prio := 10
 	cfg := GuidePolicy()
 	cfg.IsRdma, cfg.Priority = true, &prio

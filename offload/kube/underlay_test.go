@@ -18,6 +18,7 @@ import (
 // TestUnderlayGuideObjects: the guide's values give the guide's objects,
 // compared whole (the ProviderNetwork renamed, see GuideUnderlay).
 func TestUnderlayGuideObjects(t *testing.T) {
+	t.Parallel()
 	got, err := Underlay(GuideUnderlay())
 	if err != nil {
 		t.Fatal(err)
@@ -51,6 +52,7 @@ func TestUnderlayGuideObjects(t *testing.T) {
 }
 
 func TestUnderlayValidation(t *testing.T) {
+	t.Parallel()
 	for name, mod := range map[string]func(*UnderlaySpec){
 		"guide's provider name (16 characters)": func(s *UnderlaySpec) { s.ProviderNetwork = "underlay-offload" },
 		"provider int":                          func(s *UnderlaySpec) { s.ProviderNetwork = "int" },
@@ -86,6 +88,7 @@ func TestUnderlayValidation(t *testing.T) {
 }
 
 func TestParseIPRange(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"10.10.204.1..10.10.204.100": "10.10.204.1..10.10.204.100",
 		"10.10.204.7":                "10.10.204.7",
@@ -117,6 +120,7 @@ func guideNAD(t *testing.T) *NetworkAttachmentDefinition {
 // TestSecondaryVFPod: guide 003's nginx-underlay, compared whole; the
 // networks annotation decodes to the guide's list.
 func TestSecondaryVFPod(t *testing.T) {
+	t.Parallel()
 	vfName, _ := GuidePodNames()
 	pod, err := SecondaryVFPod(SecondaryVFPodSpec{Name: vfName, Image: "docker.io/library/nginx:alpine", NAD: guideNAD(t),
 		DefaultRoute: []netip.Addr{netip.MustParseAddr("10.10.204.254")}, LogicalSwitch: "vlan0"})
@@ -151,6 +155,7 @@ func TestSecondaryVFPod(t *testing.T) {
 }
 
 func TestSecondaryVFPodRefuses(t *testing.T) {
+	t.Parallel()
 	antrea, err := AntreaNAD("sriov", "default", ResourceName{Prefix: "mellanox.com", Name: "cx5_sriov_switchdev"})
 	if err != nil {
 		t.Fatal(err)
@@ -189,6 +194,7 @@ func TestSecondaryVFPodRefuses(t *testing.T) {
 }
 
 func TestNoVFPod(t *testing.T) {
+	t.Parallel()
 	_, name := GuidePodNames()
 	pod, err := NoVFPod(NoVFPodSpec{Name: name, Image: "docker.io/library/nginx:alpine", LogicalSwitch: "vlan0"})
 	if err != nil {
@@ -228,6 +234,7 @@ func cx5SwitchdevBond(mode string) offloadtest.Spec {
 }
 
 func TestCheckUnderlayNICs(t *testing.T) {
+	t.Parallel()
 	switchdev := discover(t, offloadtest.CX5Switchdev())
 	legacy := discover(t, offloadtest.CX5Legacy())
 	lag := discover(t, cx5SwitchdevBond("802.3ad 4"))

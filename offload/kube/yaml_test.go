@@ -78,6 +78,7 @@ func decodeYAML3(t testing.TB, y []byte) []any {
 }
 
 func TestYAMLKeepsLineSeparatorsInCommands(t *testing.T) {
+	t.Parallel()
 	p := vfPodWith(t, injectionCommand, "a\u2028b: c")
 	y, err := YAML(p)
 	if err != nil {
@@ -109,6 +110,7 @@ func TestYAMLKeepsLineSeparatorsInCommands(t *testing.T) {
 }
 
 func TestCommandValidation(t *testing.T) {
+	t.Parallel()
 	nad, err := AntreaNAD("sriov", "default", ResourceName{Prefix: "mellanox.com", Name: "cx5_sriov_switchdev"})
 	if err != nil {
 		t.Fatal(err)

@@ -66,6 +66,7 @@ func bondOf(t *testing.T, h *offload.Host, netdev string) *offload.Bond {
 // upper_ and lower_ links, bonding_slave/ and the slave list. Releasing
 // both and enslaving them again in order gives back the tree as built.
 func TestBondingReleaseEnslave(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-bond")
 	h := tr.Host(t)
 	built := snapshot(t, tr)
@@ -124,6 +125,7 @@ func TestBondingReleaseEnslave(t *testing.T) {
 // kernel refuses options flagged "no slaves" (ENOTEMPTY), and is accepted
 // by name or number once it is empty.
 func TestBondingMode(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-bond")
 	p0, p1 := "enp132s0f0np0", "enp132s0f1np1"
 
@@ -232,6 +234,7 @@ func setUp(t *testing.T, tr *offloadtest.Tree, netdev string, up bool) {
 // unknown netdevs, double enslaves and foreign releases are refused with
 // the kernel's errnos and change nothing.
 func TestBondingHostileInput(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-bond")
 	before := snapshot(t, tr)
 	for _, c := range []struct {

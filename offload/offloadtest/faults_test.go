@@ -19,6 +19,7 @@ import (
 // the writes before and after go through, and the failed one changes
 // nothing.
 func TestFailWriteNth(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-legacy")
 	h := tr.Host(t)
 	ctx := context.Background()
@@ -77,6 +78,7 @@ func TestFailWriteNth(t *testing.T) {
 // TestFailWriteNthOtherPaths: a fault on one path does not count or fail
 // writes to another, and a persistent FailWrite wins over a one-shot.
 func TestFailWriteNthOtherPaths(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-bond")
 	tr.FailWriteOnce(bondSlaves, syscall.EAGAIN)
 	if err := write(t, tr, bondModeFile, "1"); !errors.Is(err, syscall.ENOTEMPTY) {
@@ -98,6 +100,7 @@ func TestFailWriteNthOtherPaths(t *testing.T) {
 }
 
 func TestFailWriteNthRefusesNonsense(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-legacy")
 	for _, c := range []struct {
 		n     int
@@ -118,6 +121,7 @@ func TestFailWriteNthRefusesNonsense(t *testing.T) {
 // fails once, with the extended ack; the other PF and later requests are
 // answered.
 func TestFailDevlinkNth(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-legacy")
 	h := tr.Host(t)
 	ctx := context.Background()
@@ -161,6 +165,7 @@ func TestFailDevlinkNth(t *testing.T) {
 
 // TestFailFeaturesSetNth: the n-th FEATURES_SET for a netdev fails once.
 func TestFailFeaturesSetNth(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-switchdev")
 	h := tr.Host(t)
 	ctx := context.Background()
@@ -186,6 +191,7 @@ func TestFailFeaturesSetNth(t *testing.T) {
 // kernel's state, as real sysfs writes, devlink and ethtool requests can;
 // the refused one does not.
 func TestFaultKinds(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-legacy")
 	h := tr.Host(t)
 	ctx := context.Background()

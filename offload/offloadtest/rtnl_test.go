@@ -18,6 +18,7 @@ import (
 // through ifi_change, keeps the other flags, and refuses what it does not
 // model.
 func TestFakeLinkUp(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-bond")
 	c := rtnl.New(tr.RtnetlinkConn())
 	defer c.Close()
@@ -79,6 +80,7 @@ func TestFakeLinkUp(t *testing.T) {
 // TestFailSetLinkNth: the n-th IFF_UP change of a netdev fails once, with
 // the errno asked for, and changes nothing; the next goes through.
 func TestFailSetLinkNth(t *testing.T) {
+	t.Parallel()
 	tr := offloadtest.NewByName(t, "cx5-bond")
 	c := rtnl.New(tr.RtnetlinkConn())
 	defer c.Close()

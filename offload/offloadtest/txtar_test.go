@@ -15,11 +15,13 @@ const treesDir = "../../testdata/trees"
 // TestTreesMatchTxtar keeps testdata/trees/*.txtar, the readable form of the
 // bundled trees, in step with the builders.
 func TestTreesMatchTxtar(t *testing.T) {
+	t.Parallel()
 	for _, name := range Names() {
 		if name == "large" {
 			continue // 16x256: too big to keep as text; built on demand
 		}
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			spec, _ := ByName(name)
 			tr := New(t, spec)
 			var buf bytes.Buffer
@@ -62,6 +64,7 @@ func TestTreesMatchTxtar(t *testing.T) {
 }
 
 func TestExtractRefusesEscapes(t *testing.T) {
+	t.Parallel()
 	for _, bad := range []string{
 		"-- ../x --\nhi\n",
 		"-- /etc/x --\nhi\n",

@@ -16,6 +16,7 @@ import (
 // (flock belongs to the open file description), times out with the
 // context, leaves other VFs free, and is free again after unlock.
 func TestLockVF(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a := offload.MustParsePCIAddress("0000:84:00.2")
 	b := offload.MustParsePCIAddress("0000:84:00.3")

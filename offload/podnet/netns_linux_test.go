@@ -24,6 +24,7 @@ import (
 // changed. On DEL the same paths are refused too, except the missing one,
 // which is a pod already gone: nil.
 func TestNetNSPathsThatAreNotNetworkNamespaces(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, "cx5-switchdev", "0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0")
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")

@@ -19,6 +19,7 @@ import (
 )
 
 func TestPortSpec(t *testing.T) {
+	t.Parallel()
 	p, err := DPDKPort("d85b161b6840_h", offload.MustParsePCIAddress("0000:00:0a.0"), 2, "nginx.default")
 	if err != nil {
 		t.Fatal(err)
@@ -40,6 +41,7 @@ func TestPortSpec(t *testing.T) {
 // renamed representor is added to a bridge with its iface-id, then removed
 // before the VF is detached.
 func TestAttachToOVS(t *testing.T) {
+	t.Parallel()
 	o := ovstest.Start(t)
 	hostNS := fmt.Sprintf("/proc/%d/ns/net", o.VswitchdPID())
 	o.AddBridge(t, "br-int")

@@ -21,6 +21,7 @@ import (
 // the PF's VFs waits, and gives up with its context having touched
 // nothing; while an ADD is under way, a plan's LockPF waits for it.
 func TestPlanAndPodExcludeEachOther(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, "cx5-switchdev", "0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0")
 	ctx := context.Background()
 	pf, err := r.host.PFOfVF(r.vf)
@@ -90,6 +91,7 @@ func TestPlanAndPodExcludeEachOther(t *testing.T) {
 // would hold it); a DEL waits for it and goes on once that process is
 // gone, as the kernel drops a dead holder's lock.
 func TestPlanInAnotherProcess(t *testing.T) {
+	t.Parallel()
 	bin, err := exec.LookPath("flock")
 	if err != nil {
 		t.Skip("needs the flock command (util-linux) to hold the lock from a second process")

@@ -128,6 +128,7 @@ func attachOpts() AttachOptions {
 }
 
 func TestAttachDetachEndToEnd(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, "cx5-switchdev", "0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0")
 	ctx := context.Background()
 	before := r.state(t)
@@ -190,6 +191,7 @@ func TestAttachDetachEndToEnd(t *testing.T) {
 }
 
 func TestAttachRollbackAtEveryStep(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, "cx5-switchdev", "0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0")
 	ctx := context.Background()
 	before := r.state(t)
@@ -227,6 +229,7 @@ func TestAttachRollbackAtEveryStep(t *testing.T) {
 // host for the representor (found only after the VF is in the pod, so
 // everything unwinds). This kernel has no dummy links: veths stand in.
 func TestAttachRealFailures(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, "cx5-switchdev", "0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0")
 	ctx := context.Background()
 	if err := r.podH.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "eth0"}, PeerName: "peer0"}); err != nil {
@@ -272,6 +275,7 @@ func TestAttachRealFailures(t *testing.T) {
 // the record, so that the retried DEL finishes the job and the host ends
 // exactly as before ADD.
 func TestDetachFailureAtEveryStep(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, "cx5-switchdev", "0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0")
 	ctx := context.Background()
 	before := r.state(t)
@@ -308,6 +312,7 @@ func TestDetachFailureAtEveryStep(t *testing.T) {
 // runs first and finds the VF busy, or it runs after the delete and gets a
 // VF that is wholly back in the host. Run with -race.
 func TestDetachRacesReattach(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, "cx5-switchdev", "0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0")
 	ctx := context.Background()
 	pod2 := podnettest.NetNS(t, "okt-pod2")
@@ -357,6 +362,7 @@ func TestDetachRacesReattach(t *testing.T) {
 // TestAttachYUSUR covers a VF whose representor is a DPDK port: no kernel
 // representor to rename, and the OVS port carries the devargs.
 func TestAttachYUSUR(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, "yusur-2200e", "0000:00:0a.3", "p0v2", "")
 	ctx := context.Background()
 	before := r.state(t)
@@ -383,6 +389,7 @@ func TestAttachYUSUR(t *testing.T) {
 // (a veth is destroyed with it, representor end included). DEL must still
 // succeed, reset the VF and not touch what is not its own.
 func TestDetachAfterPodNetnsGone(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, "cx5-switchdev", "0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0")
 	ctx := context.Background()
 	if _, err := r.p.AttachVF(ctx, r.vf, podA, r.podNS, attachOpts()); err != nil {
@@ -410,6 +417,7 @@ func TestDetachAfterPodNetnsGone(t *testing.T) {
 // TestDetachLeavesForeignLink: a pod interface that is not the VF (no
 // alias, and the VF's netdev is in the host) is not taken out of the pod.
 func TestDetachLeavesForeignLink(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, "cx5-switchdev", "0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0")
 	if err := r.podH.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "eth0"}, PeerName: "peer0"}); err != nil {
 		t.Fatal(err)
@@ -428,6 +436,7 @@ func TestDetachLeavesForeignLink(t *testing.T) {
 // or confuse different VFs, and the Host's shared caches must hold up
 // under the race detector.
 func TestParallelAttachDifferentVFs(t *testing.T) {
+	t.Parallel()
 	hostNS := podnettest.NetNS(t, "okt-host")
 	tree := offloadtest.NewByName(t, "cx5-switchdev")
 	host := tree.Host(t)
@@ -505,6 +514,7 @@ func TestParallelAttachDifferentVFs(t *testing.T) {
 // leaves that setting alone (it is no longer ADD's) while restoring the
 // rest.
 func TestCheckAndDetachRespectOthersChanges(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, "cx5-switchdev", "0000:84:00.2", "enp132s0f0v0", "enp132s0f0r0")
 	ctx := context.Background()
 	before := r.state(t)

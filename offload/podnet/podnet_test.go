@@ -18,6 +18,7 @@ import (
 // 12 bytes of the ID, any other name n keeps 12-len(n) and embeds n, a
 // KubeVirt "pod"+11 name embeds its 7 middle bytes.
 func TestRepresentorName(t *testing.T) {
+	t.Parallel()
 	id := "d85b161b6840aaf3e9d2b7c1f0e4a5b6c7d8e9f0a1b2c3d4e5f60718293a4b5c"
 	cases := []struct{ id, ifName, want string }{
 		{id, "eth0", "d85b161b6840_h"}, // the guides' flow dumps
@@ -94,6 +95,7 @@ func FuzzRepresentorName(f *testing.F) {
 }
 
 func TestPorts(t *testing.T) {
+	t.Parallel()
 	pf := offload.MustParsePCIAddress("0000:00:0a.0")
 	p, err := DPDKPort("d85b161b6840_h", pf, 3, "nginx.default")
 	if err != nil {
@@ -118,6 +120,7 @@ func TestPorts(t *testing.T) {
 // anything but a letter or digit) are refused, as the CNI specification
 // refuses them, so no representor name starts with '-'.
 func TestRepresentorNameNeverOption(t *testing.T) {
+	t.Parallel()
 	for _, id := range []string{"------------abcd", "-d85b161b6840aaf3", ".d85b161b6840aaf3", "_d85b161b6840aaf3"} {
 		for _, ifn := range []string{"eth0", "net1"} {
 			if got, err := RepresentorName(id, ifn); !errors.Is(err, errs.ErrInvalidArgument) {
@@ -128,6 +131,7 @@ func TestRepresentorNameNeverOption(t *testing.T) {
 }
 
 func TestRecordRoundTrip(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	vf := offload.MustParsePCIAddress("0000:84:00.2")
 	if r, err := loadRecord(dir, vf); r != nil || err != nil {
@@ -172,6 +176,7 @@ func TestRecordRoundTrip(t *testing.T) {
 }
 
 func TestValidateNetNSPath(t *testing.T) {
+	t.Parallel()
 	for _, ok := range []string{"/var/run/netns/cni-1234", "/proc/42/ns/net"} {
 		if err := validateNetNSPath(ok); err != nil {
 			t.Errorf("%s: %v", ok, err)

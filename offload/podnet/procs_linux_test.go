@@ -362,6 +362,7 @@ func (r *procRig) attachedState(before hostState, c Container, pod string, a pod
 // round the host is compared with what it must be; any difference is a
 // bad outcome.
 func TestSeparateProcessesDelRacesAdd(t *testing.T) {
+	t.Parallel()
 	r := newProcRig(t)
 	nsA, nsB, nsC := podnettest.NetNS(t, "okt-podA"), podnettest.NetNS(t, "okt-podB"), podnettest.NetNS(t, "okt-podC")
 	pods := map[string]*netlink.Handle{"A": podnettest.Handle(t, nsA), "B": podnettest.Handle(t, nsB), "C": podnettest.Handle(t, nsC)}
@@ -469,6 +470,7 @@ func TestSeparateProcessesDelRacesAdd(t *testing.T) {
 // in separate processes. B is untouched until its own DEL, which restores
 // the VF exactly as before ADD(B); every DEL returns nil.
 func TestSeparateProcessesLateDEL(t *testing.T) {
+	t.Parallel()
 	r := newProcRig(t)
 	nsA, nsB := podnettest.NetNS(t, "okt-podA"), podnettest.NetNS(t, "okt-podB")
 	hB := podnettest.Handle(t, nsB)
@@ -520,6 +522,7 @@ func TestSeparateProcessesLateDEL(t *testing.T) {
 // container in a new process then restores the host exactly, and the VF
 // can be attached again.
 func TestSeparateProcessesKilledDuringADD(t *testing.T) {
+	t.Parallel()
 	r := newProcRig(t)
 	nsA := podnettest.NetNS(t, "okt-podA")
 	pods := map[string]*netlink.Handle{"A": podnettest.Handle(t, nsA)}

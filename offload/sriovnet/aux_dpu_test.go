@@ -39,6 +39,7 @@ func podNetns(t *testing.T, tr *offloadtest.Tree, vf string) {
 }
 
 func TestGetNetDevicesFromPciEmptyNetDir(t *testing.T) {
+	t.Parallel()
 	tr, cl := tree(t, "0000:03:00.0", 4, sw("p0", "p0"))
 	podNetns(t, tr, "0000:03:00.4")
 	got, err := cl.GetNetDevicesFromPci("0000:03:00.4")
@@ -59,6 +60,7 @@ func bf2(t *testing.T) (*offloadtest.Tree, *Client) {
 }
 
 func TestAux(t *testing.T) {
+	t.Parallel()
 	tr, cl := bf2(t)
 	got, err := cl.GetNetDevicesFromAux("mlx5_core.sf.4")
 	if err != nil || !cmp.Equal(got, []string{"enp3s0f0s88"}) {
@@ -133,6 +135,7 @@ func TestAux(t *testing.T) {
 }
 
 func TestGetPfIndexByVfPciAddress(t *testing.T) {
+	t.Parallel()
 	_, cl := tree(t, "0000:3b:00.0", 4, sw("p0", "p0"))
 	got, err := cl.GetPfIndexByVfPciAddress("0000:3b:00.4")
 	check(t, got, err, 0, false)
@@ -148,6 +151,7 @@ func TestGetPfIndexByVfPciAddress(t *testing.T) {
 }
 
 func TestIsVfPciVfioBound(t *testing.T) {
+	t.Parallel()
 	tr, cl := tree(t, "0000:02:00.0", 4, sw("p0", "p0"))
 	drv := filepath.Join(tr.Root, "sys/devices/pci0000:02/0000:02:00.4/driver")
 	if err := os.Remove(drv); err != nil {
@@ -164,6 +168,7 @@ func TestIsVfPciVfioBound(t *testing.T) {
 }
 
 func TestGetSfRepresentor(t *testing.T) {
+	t.Parallel()
 	p0 := sw("p0", "p0")
 	noUplink := port{"", "", true}
 	cases := []struct {
@@ -189,6 +194,7 @@ func TestGetSfRepresentor(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			_, cl := tree(t, "0000:03:00.0", 4, c.ports...)
 			uplink := c.uplink
 			if uplink == "" {
@@ -208,6 +214,7 @@ func TestGetSfRepresentor(t *testing.T) {
 }
 
 func TestGetPfRepresentorDPU(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name       string
 		ports      []port
@@ -225,6 +232,7 @@ func TestGetPfRepresentorDPU(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			_, cl := tree(t, "0000:03:00.0", 4, append([]port{sw("p0", "p0")}, c.ports...)...)
 			got, err := cl.GetPfRepresentorDPU(c.pfID)
 			check(t, got, err, c.want, c.shouldFail)
@@ -247,6 +255,7 @@ func TestGetPfRepresentorDPU(t *testing.T) {
 const dpuConfig = "\nMAC        : 0c:42:a1:de:cf:7c\nMaxTxRate  : 0\nState      : Follow\n"
 
 func TestGetRepresentorPeerMacAddress(t *testing.T) {
+	t.Parallel()
 	ports := []port{sw("p0", "p0"), sw("pf0hpf", "pf0"), sw("pf0vf5", "pf0vf5"), sw("pf0vf10", "c1pf0vf10"), sw("pf0sf5", "pf0sf5"), sw("pf0sf10", "c1pf0sf10")}
 	tr, _ := tree(t, "0000:03:00.0", 4, ports...)
 	cfg := filepath.Join(tr.Root, "sys/class/net/p0/smart_nic/pf/config")
@@ -296,6 +305,7 @@ func TestGetRepresentorPeerMacAddress(t *testing.T) {
 }
 
 func TestBadInputTouchesNothingMore(t *testing.T) {
+	t.Parallel()
 	tr, cl := bf2(t)
 	before := tr.Writes()
 	for _, err := range []error{

@@ -39,6 +39,7 @@ func FuzzPCIAncestor(f *testing.F) {
 }
 
 func TestPCIAncestor(t *testing.T) {
+	t.Parallel()
 	for target, want := range map[string]string{
 		"../../devices/pci0000:03/0000:03:00.0/net/p0":                            "0000:03:00.0",
 		"../../devices/pci0000:03/0000:03:00.0/mlx5_core.sf.4/net/enp3s0f0s88":    "0000:03:00.0",

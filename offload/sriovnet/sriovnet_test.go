@@ -75,6 +75,7 @@ func check[T comparable](t *testing.T, got T, err error, want T, shouldFail bool
 }
 
 func TestGetVfRepresentor(t *testing.T) {
+	t.Parallel()
 	p0 := sw("p0", "p0")
 	noUplink := port{"", "", true}
 	cases := []struct {
@@ -100,6 +101,7 @@ func TestGetVfRepresentor(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			_, cl := tree(t, "0000:03:00.0", 4, c.ports...)
 			uplink := c.ports[0].name
 			if uplink == "" {
@@ -122,6 +124,7 @@ func TestGetVfRepresentor(t *testing.T) {
 }
 
 func TestGetUplinkRepresentor(t *testing.T) {
+	t.Parallel()
 	vfReps := []port{sw("enp_0", "pf0vf0"), sw("enp_1", "pf0vf1")}
 	cases := []struct {
 		name       string
@@ -143,6 +146,7 @@ func TestGetUplinkRepresentor(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			ports := c.ports
 			if ports == nil {
 				ports = []port{{"", "", true}}
@@ -165,6 +169,7 @@ func TestGetUplinkRepresentor(t *testing.T) {
 }
 
 func TestGetVfRepresentorDPU(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name       string
 		ports      []port
@@ -184,6 +189,7 @@ func TestGetVfRepresentorDPU(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			ports := append([]port{sw("p0", "p0")}, c.ports...)
 			_, cl := tree(t, "0000:03:00.0", 4, ports...)
 			got, err := cl.GetVfRepresentorDPU(c.pfID, c.vfID)
@@ -198,6 +204,7 @@ func TestGetVfRepresentorDPU(t *testing.T) {
 }
 
 func TestGetPortIndexFromRepresentor(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name       string
 		netdev     string
@@ -217,6 +224,7 @@ func TestGetPortIndexFromRepresentor(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			_, cl := tree(t, "0000:03:00.0", 4, c.rep)
 			got, err := cl.GetPortIndexFromRepresentor(c.netdev)
 			check(t, got, err, c.want, c.shouldFail)
@@ -228,6 +236,7 @@ func TestGetPortIndexFromRepresentor(t *testing.T) {
 }
 
 func TestGetRepresentorPortFlavour(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name       string
 		netdev     string
@@ -248,6 +257,7 @@ func TestGetRepresentorPortFlavour(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			_, cl := tree(t, "0000:03:00.0", 4, c.rep)
 			got, err := cl.GetRepresentorPortFlavour(c.netdev)
 			if got != c.want {
@@ -259,6 +269,7 @@ func TestGetRepresentorPortFlavour(t *testing.T) {
 }
 
 func TestGetNetDevicesFromPci(t *testing.T) {
+	t.Parallel()
 	t.Run("success", func(t *testing.T) {
 		_, cl := tree(t, "0000:02:00.0", 4, port{"enp0s0f0", "", false}, port{"enp0s0f1", "", false}, port{"enp0s0f2", "", false})
 		got, err := cl.GetNetDevicesFromPci("0000:02:00.0")
@@ -283,6 +294,7 @@ func TestGetNetDevicesFromPci(t *testing.T) {
 }
 
 func TestGetPfPciFromVfPci(t *testing.T) {
+	t.Parallel()
 	_, cl := tree(t, "0000:02:00.0", 6, sw("p0", "p0"))
 	got, err := cl.GetPfPciFromVfPci("0000:02:00.6")
 	check(t, got, err, "0000:02:00.0", false)
@@ -291,6 +303,7 @@ func TestGetPfPciFromVfPci(t *testing.T) {
 }
 
 func TestGetVfIndexByPciAddress(t *testing.T) {
+	t.Parallel()
 	_, cl := tree(t, "0000:03:00.0", 4, sw("p0", "p0"))
 	got, err := cl.GetVfIndexByPciAddress("0000:03:00.5")
 	check(t, got, err, 1, false)
@@ -309,6 +322,7 @@ func TestGetVfIndexByPciAddress(t *testing.T) {
 }
 
 func TestGetPciFromNetDevice(t *testing.T) {
+	t.Parallel()
 	_, cl := tree(t, "0000:03:00.0", 4, sw("p0", "p0"), sw("pf0vf0", "pf0vf0"))
 	got, err := cl.GetPciFromNetDevice("p0")
 	check(t, got, err, "0000:03:00.0", false)
@@ -323,6 +337,7 @@ func TestGetPciFromNetDevice(t *testing.T) {
 // TestBadInputTouchesNothing: sriovnet joins whatever it is given into
 // sysfs paths; here it is refused first.
 func TestBadInputTouchesNothing(t *testing.T) {
+	t.Parallel()
 	tr, cl := tree(t, "0000:03:00.0", 4, sw("p0", "p0"))
 	before := tr.Writes()
 	for _, err := range []error{
@@ -347,6 +362,7 @@ func TestBadInputTouchesNothing(t *testing.T) {
 // open the real root, with inputs that exist on no host, so the test holds
 // anywhere and proves they open and close a Host per call.
 func TestPackageFunctionsOnThisHost(t *testing.T) {
+	t.Parallel()
 	if _, err := GetPfPciFromVfPci("ffff:ff:1f.7"); err == nil {
 		t.Error("GetPfPciFromVfPci of a device that does not exist: no error")
 	}
@@ -375,6 +391,7 @@ var (
 )
 
 func TestFlavourValues(t *testing.T) {
+	t.Parallel()
 	// devlink's enum devlink_port_flavour, which sriovnet mirrors.
 	got := []int{PORT_FLAVOUR_PHYSICAL, PORT_FLAVOUR_CPU, PORT_FLAVOUR_DSA, PORT_FLAVOUR_PCI_PF, PORT_FLAVOUR_PCI_VF, PORT_FLAVOUR_VIRTUAL, PORT_FLAVOUR_UNUSED, PORT_FLAVOUR_PCI_SF, PORT_FLAVOUR_UNKNOWN}
 	if !cmp.Equal(got, []int{0, 1, 2, 3, 4, 5, 6, 7, 0xffff}) {

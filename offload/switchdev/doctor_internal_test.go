@@ -3,6 +3,7 @@ package switchdev
 import "testing"
 
 func TestParseKernelRelease(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string][3]int{
 		"5.7.0":             {5, 7, 1},
 		"5.15.0-91-generic": {5, 15, 1},

@@ -36,6 +36,7 @@ func statuses(r *switchdev.Report) map[string]switchdev.CheckStatus {
 }
 
 func TestDoctor(t *testing.T) {
+	t.Parallel()
 	tr, h := openTree(t, "cx5-bond")
 	ctx := context.Background()
 	writeFile(t, tr.Root, "proc/sys/kernel/osrelease", "5.4.0-150-generic\n")
@@ -108,6 +109,7 @@ func TestDoctor(t *testing.T) {
 }
 
 func TestDoctorEmptyHost(t *testing.T) {
+	t.Parallel()
 	h, err := offload.Open(offload.Config{Root: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -127,6 +129,7 @@ func TestDoctorEmptyHost(t *testing.T) {
 // they were not run; on the BlueField Arm side the advice is the DPU's
 // (VFs are made on the host), not "create VFs".
 func TestDoctorNoProc(t *testing.T) {
+	t.Parallel()
 	for _, name := range offloadtest.Names() {
 		if name == "large" {
 			continue // 16x256 VFs: the same checks, a minute to build
@@ -166,6 +169,7 @@ func TestDoctorNoProc(t *testing.T) {
 // TestDoctorDPUWithoutHostVFs: the Arm side with no host VF representors
 // fails with the DPU's advice: create the VFs on the host.
 func TestDoctorDPUWithoutHostVFs(t *testing.T) {
+	t.Parallel()
 	spec := offloadtest.BlueField2DPU()
 	spec.PFs[0].FixedReps = spec.PFs[0].FixedReps[:2] // host PF and SF representors only
 	tr := offloadtest.New(t, spec)
@@ -186,6 +190,7 @@ func TestDoctorDPUWithoutHostVFs(t *testing.T) {
 // FAIL naming a load balancer with a VIP and its dp_hash selection, unknown
 // with the reason when the database cannot be reached.
 func TestDoctorOVNNorthbound(t *testing.T) {
+	t.Parallel()
 	ep := ovnnbtest.Start(t)
 	_, h := openTree(t, "cx5-switchdev")
 	ctx := context.Background()

@@ -13,6 +13,7 @@ import (
 // changed an existing link) and removed (the undo of one that made it);
 // a regular file in its place is never replaced or removed.
 func TestFirmwareLink(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "pci-0000:af:00.0.nffw")
 	for _, target := range []string{"nic/nic_AMDA0097.nffw", "flower/nic_AMDA0097.nffw", ""} {

@@ -39,6 +39,7 @@ func TestPlanGolden(t *testing.T) {
 	t.Parallel()
 	for _, name := range offloadtest.Names() {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			if name == "large" && testing.Short() {
 				t.Skip("building the 16x256 tree writes ~60000 files (about a minute); -short skips it")
 			}
@@ -117,6 +118,7 @@ func TestPlanGolden(t *testing.T) {
 // the guide: switchdev, VFs bound to mlx5_core, representors, smfs,
 // autoprobe restored.
 func TestApplyResult(t *testing.T) {
+	t.Parallel()
 	_, h := openTree(t, "cx5-legacy")
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
@@ -472,6 +474,7 @@ func TestApplyRollbackEveryStep(t *testing.T) {
 // ends when the caller's context does, and the host is rolled back even
 // though that context is gone.
 func TestApplyTimeout(t *testing.T) {
+	t.Parallel()
 	tr, h := openTree(t, "cx5-legacy")
 	pf := offload.MustParsePCIAddress("0000:84:00.1")
 	before := hostState(t, h)
@@ -514,6 +517,7 @@ func TestApplyTimeout(t *testing.T) {
 // lock serialises them, so the writes of one never interleave with the
 // other's, and the second, finding the host changed, plans again.
 func TestConcurrentApply(t *testing.T) {
+	t.Parallel()
 	tr, h1 := openTree(t, "cx5-legacy")
 	// A second Host on the same tree: another agent.
 	h2 := newTestHost(tr.Host(t))
@@ -568,6 +572,7 @@ func TestConcurrentApply(t *testing.T) {
 // TestLockPF: a held lock makes a second locker wait until its context
 // ends; after Unlock it succeeds.
 func TestLockPF(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	pf := offload.MustParsePCIAddress("0000:84:00.0")
 	l, err := switchdev.LockPF(context.Background(), dir, pf)
@@ -601,6 +606,7 @@ func TestLockPF(t *testing.T) {
 // policy, too many VFs and a mode the firmware fixes are refused with the
 // matching sentinel.
 func TestPlanRefusals(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cases := []struct {
 		tree, pf string
@@ -640,6 +646,7 @@ func TestPlanRefusals(t *testing.T) {
 // recomputed under the lock; when the host is already in the wanted state
 // Apply does nothing.
 func TestApplyStalePlan(t *testing.T) {
+	t.Parallel()
 	tr, h := openTree(t, "cx5-legacy")
 	ctx := context.Background()
 	pf := offload.MustParsePCIAddress("0000:84:00.1")
@@ -667,6 +674,7 @@ func TestApplyStalePlan(t *testing.T) {
 // TestApplyWaitsForLock: while another agent holds the PF's lock, Apply
 // writes nothing; it gives up with errs.ErrTimeout when its context ends.
 func TestApplyWaitsForLock(t *testing.T) {
+	t.Parallel()
 	tr, h := openTree(t, "cx5-legacy")
 	pf := offload.MustParsePCIAddress("0000:84:00.1")
 	runDir := t.TempDir()
@@ -716,9 +724,11 @@ func BenchmarkPlanSwitchdev(b *testing.B) {
 // something off or takes a netdev out of a bond: it is empty, or it only
 // adds (rebinding VFs an interrupted manual run left unbound).
 func TestPlanZeroSpecKeeps(t *testing.T) {
+	t.Parallel()
 	names := append(offloadtest.Names(), "cx5-switchdev-bond")
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			if name == "large" && testing.Short() {
 				t.Skip("building the 16x256 tree writes ~60000 files (about a minute); -short skips it")
 			}
@@ -826,6 +836,7 @@ func slowWriteCase(t *testing.T, maxWait time.Duration) (*offloadtest.Tree, test
 // write is in flight, waits for it, undoes the VFs it created, and says
 // so; 2 s later the host is as before.
 func TestApplySlowWrite(t *testing.T) {
+	t.Parallel()
 	tr, h, raw, _, err := slowWriteCase(t, 0)
 	t.Logf("apply: %v", err)
 	var ae *switchdev.ApplyError
@@ -856,6 +867,7 @@ func TestApplySlowWrite(t *testing.T) {
 // Apply stops waiting, says the outcome is unknown and that the host might
 // not be as before, and keeps the PF lock until the write returns.
 func TestApplySlowWriteGivesUp(t *testing.T) {
+	t.Parallel()
 	tr, h, raw, runDir, err := slowWriteCase(t, 200*time.Millisecond)
 	t.Logf("apply: %v", err)
 	pf := offload.MustParsePCIAddress("0000:84:00.1")
@@ -911,6 +923,7 @@ func (strayBackend) Plan(ctx context.Context, b *switchdev.PlanBuilder) error {
 // read makes Plan fail with that error, instead of a step computed from a
 // state nobody read (mustLoad used to swallow the error).
 func TestPlanBuilderLoadError(t *testing.T) {
+	t.Parallel()
 	tr, _ := openTree(t, "e810-ice")
 	e := switchdev.New(tr.Host(t), switchdev.Config{Backends: []switchdev.Backend{strayBackend{}}})
 	p, err := e.Plan(context.Background(), offload.MustParsePCIAddress("0000:3b:00.0"), switchdev.Spec{})

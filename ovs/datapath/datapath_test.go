@@ -53,6 +53,7 @@ func icmpFlow(dp int, ufid []byte, actions ...netlink.Attribute) []byte {
 var ufid1 = []byte{0x0f, 0xe1, 0xc2, 0x67, 0x74, 0x45, 0xd4, 0x92, 0x72, 0xd0, 0x70, 0xbe, 0x66, 0xf1, 0x5f, 0x81}
 
 func TestDecodeFlow(t *testing.T) {
+	t.Parallel()
 	b := icmpFlow(7, ufid1, a(1, u32(3)))
 	for _, tc := range []struct {
 		name  string
@@ -82,6 +83,7 @@ func TestDecodeFlow(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			d := datapath.NewDecoder(tc.opts, tc.names)
 			var f datapath.Flow
 			if err := d.Decode(b, &f); err != nil {
@@ -107,6 +109,7 @@ func TestDecodeFlow(t *testing.T) {
 // dpflow into the same attributes, for flows with many kinds of keys and
 // actions, masks partial and exact, and attributes no kernel has yet.
 func TestDecodeFlowRoundTrip(t *testing.T) {
+	t.Parallel()
 	ipv6 := make([]byte, 40)
 	copy(ipv6, netip.MustParseAddr("fd00::1").AsSlice())
 	copy(ipv6[16:], netip.MustParseAddr("fd00::2").AsSlice())
@@ -139,6 +142,7 @@ func TestDecodeFlowRoundTrip(t *testing.T) {
 	for name, b := range flows {
 		for _, opts := range []datapath.FlowOptions{{}, {Terse: true}} {
 			t.Run(name, func(t *testing.T) {
+				t.Parallel()
 				var f datapath.Flow
 				if err := datapath.NewDecoder(opts, nil).Decode(b, &f); err != nil {
 					t.Fatal(err)
@@ -161,6 +165,7 @@ func TestDecodeFlowRoundTrip(t *testing.T) {
 }
 
 func TestDecodeTruncated(t *testing.T) {
+	t.Parallel()
 	b := icmpFlow(1, ufid1, a(1, u32(3)))
 	d := datapath.NewDecoder(datapath.FlowOptions{}, nil)
 	var f datapath.Flow
@@ -172,6 +177,7 @@ func TestDecodeTruncated(t *testing.T) {
 }
 
 func TestClientListsAndStreams(t *testing.T) {
+	t.Parallel()
 	k := &fakeKernel{
 		dps: [][]byte{genl(1, msg(9, a(1, []byte("ovs-system\x00")), a(3, append(append(u64(10), u64(2)...), append(u64(0), u64(1)...)...)),
 			a(5, u32(0x0f)), a(7, u32(256)), a(42, []byte{1})))},
@@ -243,6 +249,7 @@ func TestClientListsAndStreams(t *testing.T) {
 // TestFlowsInterrupted: an interrupted dump restarts without delivering a
 // flow twice; one that never settles ends in ErrBusy.
 func TestFlowsInterrupted(t *testing.T) {
+	t.Parallel()
 	flows := [][]byte{genl(1, icmpFlow(9, ufid1, a(1, u32(3)))), genl(1, icmpFlow(9, append(make([]byte, 15), 2), a(1, u32(2))))}
 	k := &fakeKernel{flows: map[int][][]byte{9: flows}, interrupt: 2}
 	c, err := k.client()
@@ -264,6 +271,7 @@ func TestFlowsInterrupted(t *testing.T) {
 }
 
 func TestNoOpenvswitchModule(t *testing.T) {
+	t.Parallel()
 	_, err := (&fakeKernel{noOVS: true}).client()
 	if !errors.Is(err, errs.ErrNotSupported) {
 		t.Errorf("New without the families: %v, want ErrNotSupported", err)
@@ -271,6 +279,7 @@ func TestNoOpenvswitchModule(t *testing.T) {
 }
 
 func TestContextDone(t *testing.T) {
+	t.Parallel()
 	c, err := (&fakeKernel{}).client()
 	if err != nil {
 		t.Fatal(err)

@@ -18,8 +18,12 @@ import (
 // same flows at the same moment: UFID, match and mask, actions, packets,
 // bytes, tcp flags, field by field.
 func TestRecordedReplies(t *testing.T) {
+	t.Parallel()
 	for _, file := range fixtureFiles {
-		t.Run(file, func(t *testing.T) { testRecorded(t, file) })
+		t.Run(file, func(t *testing.T) {
+			t.Parallel()
+			testRecorded(t, file)
+		})
 	}
 }
 

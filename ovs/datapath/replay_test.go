@@ -158,6 +158,7 @@ func BenchmarkFlowStream(b *testing.B) {
 // that the heap in use stays flat: what grows per flow would show as
 // hundreds of MB.
 func TestStreamMillionFlows(t *testing.T) {
+	// Not parallel: it measures the whole process's heap (runtime.MemStats), which parallel tests would grow.
 	if testing.Short() || raceEnabled {
 		t.Skip("streams 1,000,000 flows: seconds, but over a minute under -race or too long for -short")
 	}

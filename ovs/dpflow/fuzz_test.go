@@ -168,6 +168,7 @@ func TestScannerLongLine(t *testing.T) {
 		{"across chunks, one byte reads", 200 << 10, 100 << 10, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			long := "in_port(" + strings.Repeat("x", tc.longLen) + "), packets:1, bytes:1, used:never, actions:drop"
 			dump := yusurLine + "\n" + long + "\n" + yusurLine + "\n"
 			var r io.Reader = strings.NewReader(dump)

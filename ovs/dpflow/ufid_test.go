@@ -12,6 +12,7 @@ import (
 // TestUFIDText holds the checks package tc made of its own UFID type before
 // the two types became this one.
 func TestUFIDText(t *testing.T) {
+	t.Parallel()
 	const s = "67c2e10f-92d4-4574-be70-d072815ff166"
 	u, err := ParseUFID("ufid:" + s)
 	if err != nil {
@@ -43,6 +44,7 @@ func TestUFIDText(t *testing.T) {
 // TestUFIDJSON: reports (tc.Offload, tc/ovsjoin) carry UFIDs as the
 // printed text, and read them back.
 func TestUFIDJSON(t *testing.T) {
+	t.Parallel()
 	u, err := ParseUFID("67c2e10f-92d4-4574-be70-d072815ff166")
 	if err != nil {
 		t.Fatal(err)

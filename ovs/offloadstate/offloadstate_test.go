@@ -163,6 +163,7 @@ func TestCheckFake(t *testing.T) {
 			Unknown, []string{"cannot list the daemon's datapaths"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			r := Check(ctx, Config{Unixctl: fakeVswitchd(t, tc.replies)})

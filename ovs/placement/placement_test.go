@@ -28,6 +28,7 @@ func ufid(t *testing.T, s string) (dpflow.UFID, dpflow.UFID) {
 }
 
 func TestJoin(t *testing.T) {
+	t.Parallel()
 	kU, kTC := ufid(t, "11111111-0000-0000-0000-000000000001")
 	hwU, hwTC := ufid(t, "22222222-0000-0000-0000-000000000002")
 	swU, swTC := ufid(t, "33333333-0000-0000-0000-000000000003")

@@ -199,6 +199,7 @@ func TestProtocolErrors(t *testing.T) {
 		"trailing garbage": func(id json.RawMessage) []byte { return append(okReply(id, "x"), "{"...) },
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			s := newFakeServer(t, func(method string, params []string, id json.RawMessage) []byte {
 				if method == "bad" {
 					return reply(id)

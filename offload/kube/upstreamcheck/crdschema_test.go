@@ -295,6 +295,7 @@ func (s *schema) validate(path string, v any) []string {
 // TestSchemaCheckerCanFail: each check of validateCR refuses what it
 // should, on the operator's policy schema.
 func TestSchemaCheckerCanFail(t *testing.T) {
+	t.Parallel()
 	s := crdSchema(t, "testdata/crd/sriovnetwork-v1.6.0-sriovnetworknodepolicies.yaml", "SriovNetworkNodePolicy")
 	good := `{"apiVersion":"sriovnetwork.openshift.io/v1","kind":"SriovNetworkNodePolicy","metadata":{"name":"policy"},
 		"spec":{"nodeSelector":{"a":"b"},"numVfs":3,"nicSelector":{"pfNames":["p0"]},"resourceName":"r","eSwitchMode":"switchdev"}}`

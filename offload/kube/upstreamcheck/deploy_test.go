@@ -30,6 +30,7 @@ func deployDoc(t *testing.T, name string) []byte {
 // the OVS run directory, the config file the ConfigMap provides, and
 // probes on the agent's /readyz and /healthz.
 func TestDeployIntoUpstreamTypes(t *testing.T) {
+	t.Parallel()
 	var ds appsv1.DaemonSet
 	strict(t, deployDoc(t, "daemonset.yaml"), &ds)
 	var cm corev1.ConfigMap

@@ -57,6 +57,7 @@ func kindOf(t *testing.T, js []byte) string {
 // network-attachment-definition-client module) and core/v1 Pod, and the
 // Kube-OVN objects pass Kube-OVN's CRD schemas of the same release.
 func TestUnderlayIntoUpstreamTypes(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob(k8sgenTestdata + "k8sgen-underlay-*.yaml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no underlay golden files: %v", err)
@@ -125,6 +126,7 @@ func TestUnderlayIntoUpstreamTypes(t *testing.T) {
 // underlay-offload, fails Kube-OVN's own CRD (12 characters at most),
 // which is why k8sgen names it "underlay".
 func TestGuideProviderNetworkNameRefused(t *testing.T) {
+	t.Parallel()
 	s := crdSchema(t, kubeOVNCRDs, "ProviderNetwork")
 	guide := []byte(`{"apiVersion":"kubeovn.io/v1","kind":"ProviderNetwork","metadata":{"name":"underlay-offload"},"spec":{"defaultInterface":"bond1"}}`)
 	if errs := validateCR(s, guide); len(errs) != 1 || !strings.Contains(errs[0], "longer than 12") {
@@ -136,6 +138,7 @@ func TestGuideProviderNetworkNameRefused(t *testing.T) {
 // policy with every field offload/kube writes (its testdata), decode
 // strictly into the mirrored operator types and pass the operator's CRD.
 func TestPoliciesAgainstOperatorCRD(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob(k8sgenTestdata + "k8sgen-operator-*.yaml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no operator golden files: %v", err)
@@ -168,6 +171,7 @@ func TestPoliciesAgainstOperatorCRD(t *testing.T) {
 // operator's; the guide's hand-abridged state fails exactly where the
 // guide departs from what the operator writes.
 func TestNodeStatesAgainstOperatorCRD(t *testing.T) {
+	t.Parallel()
 	s := crdSchema(t, nodeStateCRD, "SriovNetworkNodeState")
 	for _, js := range docsOf(t, kubeTestdata+"nodestate-all-fields.yaml") {
 		var st sriovNetworkNodeState

@@ -104,6 +104,7 @@ func checkValues(t *testing.T, got, upstream map[string]any, need []string) []st
 }
 
 func TestHelmValuesAgainstCharts(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		file, excerpt string
 		need          []string
@@ -114,6 +115,7 @@ func TestHelmValuesAgainstCharts(t *testing.T) {
 		{"antrea-values.yaml", antreaValuesExcerpt, []string{"ovs.hwOffload"}, map[string]any{"ovs.hwOffload": true}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
+			t.Parallel()
 			data, err := os.ReadFile("../../../testdata/k8s/" + tc.file)
 			if err != nil {
 				t.Fatal(err)
@@ -137,6 +139,7 @@ func TestHelmValuesAgainstCharts(t *testing.T) {
 // in Kube-OVN's chart), a value of the wrong type (the string "true"), and
 // a missing key.
 func TestHelmValuesCheckCanFail(t *testing.T) {
+	t.Parallel()
 	upstream := yamlLeaves(t, "excerpt", []byte(kubeOVNValuesExcerpt))
 	got := yamlLeaves(t, "bad", []byte("func:\n  hw_offload: true\n  ENABLE_LB: \"false\"\n"))
 	bad := checkValues(t, got, upstream, []string{"func.HW_OFFLOAD", "networking.IFACE"})
@@ -154,6 +157,7 @@ func TestHelmValuesCheckCanFail(t *testing.T) {
 // antrea-ovs container (the merge key) and give it the guide's command,
 // and nothing else, so the container's args and image stay as installed.
 func TestAntreaAgentPatchIntoDaemonSet(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("../../../testdata/k8s/antrea-agent-hw-offload-patch.yaml")
 	if err != nil {
 		t.Fatal(err)

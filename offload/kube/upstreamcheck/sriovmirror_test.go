@@ -231,6 +231,7 @@ func mirrorDiffs(path string, typ reflect.Type, s *schema) []string {
 // TestMirrorMatchesCRD holds the mirrors to the operator's CRD schemas of
 // the same release, field for field and type for type.
 func TestMirrorMatchesCRD(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		file, kind string
 		typ        reflect.Type

@@ -23,6 +23,7 @@ func strict(t *testing.T, data []byte, v any) {
 }
 
 func TestGoldenYAMLIntoUpstreamTypes(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("../../../testdata/k8s/k8sgen-*.yaml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no golden files: %v", err)
@@ -106,6 +107,7 @@ func TestGoldenYAMLIntoUpstreamTypes(t *testing.T) {
 // (the Antrea guide's isRdma next to resourceName has the same shape of
 // mistake) is rejected by the real Pod type.
 func TestStrictCatchesWrongNames(t *testing.T) {
+	t.Parallel()
 	js, err := yaml.YAMLToJSON([]byte("apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  containers:\n  - name: x\n    image: i\n    resource:\n      limits: {}\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -124,6 +126,7 @@ func TestStrictCatchesWrongNames(t *testing.T) {
 // Pod: the command comes back exactly, as plain strings, and none of the
 // structure it spells (hostNetwork, an init container) appears.
 func TestLineSeparatorsIntoUpstreamPod(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("../../../testdata/k8s/pod-line-separators.yaml")
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 // representor gets the "x" peer, and removal leaves neither the pair nor
 // the namespace behind.
 func TestStandIn(t *testing.T) {
+	t.Parallel()
 	var nsPath string
 	t.Run("make", func(t *testing.T) {
 		nsPath = NetNS(t, "okt-kit")

@@ -26,6 +26,7 @@ func (f *fakeDevlinkNetlinkOps) DevLinkGetPortByNetdevName(string) (*netlink.Dev
 // TestGetDevlinkPortFunctionMacAddress swaps netlinkops as ovn-kubernetes's
 // test does and checks that the swap reaches GetNetlinkOps.
 func TestGetDevlinkPortFunctionMacAddress(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		port   *netlink.DevlinkPort
 		mac    string
@@ -54,6 +55,7 @@ func TestGetDevlinkPortFunctionMacAddress(t *testing.T) {
 // no host has: every one must come back with an error, not a panic or a
 // hang, through the drop-in's package functions on the real /sys.
 func TestCallsOnThisHost(t *testing.T) {
+	t.Parallel()
 	const pci, aux, nd = "ffff:ff:1f.7", "mlx5_core.sf.65535", "nosuchif0"
 	if _, _, err := antreaAttachVF(&sriovNet{}, pci); err == nil {
 		t.Error("antrea: no error")

@@ -10,6 +10,7 @@ import (
 )
 
 func TestDefaultFs(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ppn := filepath.Join(dir, "net", "p0", "phys_port_name")
 	if err := os.MkdirAll(filepath.Dir(ppn), 0o755); err != nil {

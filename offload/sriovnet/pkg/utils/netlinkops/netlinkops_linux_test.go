@@ -15,6 +15,7 @@ import (
 )
 
 func TestHostOpsOnBlueField(t *testing.T) {
+	t.Parallel()
 	ops := New(offloadtest.NewByName(t, "bf2-dpu").Host(t))
 	p, err := ops.DevLinkGetPortByNetdevName("pf0hpf")
 	if err != nil {
@@ -81,6 +82,7 @@ func (f *fakeOps) DevLinkGetPortByNetdevName(string) (*netlink.DevlinkPort, erro
 }
 
 func TestSetResetNetlinkOps(t *testing.T) {
+	t.Parallel()
 	if _, ok := GetNetlinkOps().(hostOps); !ok {
 		t.Fatalf("default is %T", GetNetlinkOps())
 	}
@@ -115,6 +117,7 @@ func TestSetResetNetlinkOps(t *testing.T) {
 }
 
 func TestDefaultOpsOnThisHost(t *testing.T) {
+	t.Parallel()
 	// Whatever this host has, a name no interface has is not found (or
 	// devlink is missing); it is never a port.
 	p, err := GetNetlinkOps().DevLinkGetPortByNetdevName("nosuchif0")
