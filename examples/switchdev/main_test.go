@@ -297,6 +297,7 @@ func TestDoctorBinary(t *testing.T) {
 // the guide's commands in mlx5's order, -apply leaves both PFs in bond1
 // in the mode asked, and bad values are refused before anything runs.
 func TestVFLAGFlags(t *testing.T) {
+	t.Parallel()
 	o := opts("cx5-switchdev")
 	o.pf, o.vfs, o.vflagBond, o.vflagMode = "0000:84:00.0", 2, "bond1", "active-backup"
 	var buf bytes.Buffer
