@@ -76,27 +76,9 @@ func (in installOptions) installSettings(kubeOVN, antrea bool, pfs []offload.PF,
 		if iface == "" {
 			fmt.Fprintln(warn, "k8sgen: no offload PF with VFs and no -iface: the Kube-OVN install settings are not printed.")
 		} else {
-			k, err := kube.KubeOVNOffloadInstall(iface)
-			if err != nil {
+			if err := kubeOVNSettings(&b, iface, fmt.Sprintf("# Kube-OVN with hardware offload (IFACE %s: %s).", iface, from)); err != nil {
 				return nil, err
 			}
-			sh, err := k.InstallSh()
-			if err != nil {
-				return nil, err
-			}
-			v, err := k.HelmValues()
-			if err != nil {
-				return nil, err
-			}
-			vy, err := kube.YAML(v)
-			if err != nil {
-				return nil, err
-			}
-			fmt.Fprintf(&b, "# Kube-OVN with hardware offload (IFACE %s: %s).\n", iface, from)
-			fmt.Fprintln(&b, "# Set these lines in install.sh (kubeovn/kube-ovn release-1.12, dist/images/install.sh):")
-			comment(&b, sh)
-			fmt.Fprintln(&b, "# or install the chart (charts/kube-ovn) with these values (helm install -f FILE):")
-			comment(&b, string(vy))
 		}
 	}
 	if antrea {
@@ -119,6 +101,34 @@ func (in installOptions) installSettings(kubeOVN, antrea bool, pfs []offload.PF,
 		comment(&b, string(vy))
 	}
 	return b.Bytes(), nil
+}
+
+// kubeOVNSettings writes the header line, then Kube-OVN's install.sh lines
+// and Helm values with hardware offload on and IFACE iface, as YAML
+// comments.
+func kubeOVNSettings(b *bytes.Buffer, iface, header string) error {
+	k, err := kube.KubeOVNOffloadInstall(iface)
+	if err != nil {
+		return err
+	}
+	sh, err := k.InstallSh()
+	if err != nil {
+		return err
+	}
+	v, err := k.HelmValues()
+	if err != nil {
+		return err
+	}
+	vy, err := kube.YAML(v)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(b, header)
+	fmt.Fprintln(b, "# Set these lines in install.sh (kubeovn/kube-ovn release-1.12, dist/images/install.sh):")
+	comment(b, sh)
+	fmt.Fprintln(b, "# or install the chart (charts/kube-ovn) with these values (helm install -f FILE):")
+	comment(b, string(vy))
+	return nil
 }
 
 // comment writes text as indented YAML comment lines.

@@ -174,32 +174,14 @@ func underlayInstall(on bool, cluster string) ([]byte, error) {
 	if !on {
 		return nil, nil
 	}
-	k, err := kube.KubeOVNOffloadInstall(cluster)
-	if err != nil {
-		return nil, err
-	}
-	sh, err := k.InstallSh()
-	if err != nil {
-		return nil, err
-	}
-	v, err := k.HelmValues()
-	if err != nil {
-		return nil, err
-	}
-	vy, err := kube.YAML(v)
-	if err != nil {
-		return nil, err
+	header := fmt.Sprintf("# Kube-OVN with hardware offload, underlay (IFACE %s, -iface: checked not to be a PF or their bond).", cluster)
+	if cluster == "" {
+		header = `# Kube-OVN with hardware offload, underlay (IFACE "": Kube-OVN takes the NIC of the default route, which must not be a PF; -iface names another).`
 	}
 	var b bytes.Buffer
-	if cluster == "" {
-		fmt.Fprintln(&b, `# Kube-OVN with hardware offload, underlay (IFACE "": Kube-OVN takes the NIC of the default route, which must not be a PF; -iface names another).`)
-	} else {
-		fmt.Fprintf(&b, "# Kube-OVN with hardware offload, underlay (IFACE %s, -iface: checked not to be a PF or their bond).\n", cluster)
+	if err := kubeOVNSettings(&b, cluster, header); err != nil {
+		return nil, err
 	}
-	fmt.Fprintln(&b, "# Set these lines in install.sh (kubeovn/kube-ovn release-1.12, dist/images/install.sh):")
-	comment(&b, sh)
-	fmt.Fprintln(&b, "# or install the chart (charts/kube-ovn) with these values (helm install -f FILE):")
-	comment(&b, string(vy))
 	return b.Bytes(), nil
 }
 
