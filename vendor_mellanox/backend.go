@@ -279,21 +279,9 @@ func (be Backend) planVFLAG(ctx context.Context, b *switchdev.PlanBuilder, st sw
 	if mode != bond.Mode {
 		b.SetBondMode(pf, bond.Name, bond.Mode, mode, "the bond mode can only change while the bond has no slaves")
 	}
-	pending := make([]*switchdev.Pending, 0, len(pfs))
-	for _, a := range pfs {
-		if err := planSteering(ctx, b, a); err != nil {
-			return err
-		}
-		p, err := b.Switchdev(ctx, a)
-		if err != nil {
-			return err
-		}
-		// VFs the driver bound (already in switchdev, or created there)
-		// are unbound too: all must be while the bond forms.
-		if err := b.UnbindAll(ctx, a, p, "VF LAG: every VF must be unbound while the bond forms"); err != nil {
-			return err
-		}
-		pending = append(pending, p)
+	pending, err := switchdevUnbound(ctx, b, pfs)
+	if err != nil {
+		return err
 	}
 	for _, a := range order {
 		b.Enslave(a, bond.Name, states[a].Uplink, mode, "VF LAG: both PFs are in switchdev mode and their VFs are unbound while the bond forms")
@@ -382,19 +370,9 @@ func (be Backend) formVFLAG(ctx context.Context, b *switchdev.PlanBuilder, st sw
 	if bond != nil && bond.Mode != mode {
 		b.SetBondMode(pf, name, bond.Mode, mode, "the bond mode can only change while the bond has no slaves")
 	}
-	pending := make([]*switchdev.Pending, 0, len(pfs))
-	for _, a := range pfs {
-		if err := planSteering(ctx, b, a); err != nil {
-			return err
-		}
-		p, err := b.Switchdev(ctx, a)
-		if err != nil {
-			return err
-		}
-		if err := b.UnbindAll(ctx, a, p, "VF LAG: every VF must be unbound while the bond forms"); err != nil {
-			return err
-		}
-		pending = append(pending, p)
+	pending, err := switchdevUnbound(ctx, b, pfs)
+	if err != nil {
+		return err
 	}
 	for _, a := range pfs {
 		up, err := b.LinkUp(ctx, states[a].Uplink)
@@ -424,6 +402,27 @@ func (be Backend) formVFLAG(ctx context.Context, b *switchdev.PlanBuilder, st sw
 // each uplink and `ip link set <bond> up`, for those not up after the
 // steps so far. The bonding driver opens a netdev when it enslaves it, so
 // on a real kernel the uplinks are already up and only the bond is left.
+// switchdevUnbound plans both PFs of a VF LAG into switchdev mode (steering
+// first) with every VF unbound, as mlx5 wants while the bond forms: VFs
+// the driver bound (already in switchdev, or created there) included.
+func switchdevUnbound(ctx context.Context, b *switchdev.PlanBuilder, pfs []offload.PCIAddress) ([]*switchdev.Pending, error) {
+	pending := make([]*switchdev.Pending, 0, len(pfs))
+	for _, a := range pfs {
+		if err := planSteering(ctx, b, a); err != nil {
+			return nil, err
+		}
+		p, err := b.Switchdev(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		if err := b.UnbindAll(ctx, a, p, "VF LAG: every VF must be unbound while the bond forms"); err != nil {
+			return nil, err
+		}
+		pending = append(pending, p)
+	}
+	return pending, nil
+}
+
 func bringUp(ctx context.Context, b *switchdev.PlanBuilder, pf offload.PCIAddress, bond string, uplinks []string) error {
 	for _, n := range append(append([]string(nil), uplinks...), bond) {
 		up, err := b.LinkUp(ctx, n)
