@@ -224,20 +224,28 @@ type VFPodSpec struct {
 	LogicalSwitch string
 }
 
+// validatePodNAD checks the NAD a pod names. It may have been built by
+// hand: its name and namespace go into an annotation value, so they are
+// checked as a NAD's would be, and the namespace must be set.
+func validatePodNAD(nad *NetworkAttachmentDefinition) error {
+	if nad == nil {
+		return errs.Invalid("pod network", "", "no NetworkAttachmentDefinition given")
+	}
+	if err := nad.Metadata.validate("NetworkAttachmentDefinition"); err != nil {
+		return err
+	}
+	if nad.Metadata.Namespace == "" {
+		return errs.Invalid("NetworkAttachmentDefinition namespace", "", "empty: the pod's annotation must name it")
+	}
+	return nil
+}
+
 // VFPod returns the pod of the guides: the Multus default-network
 // annotation pointing at the NAD, one unit of the NAD's resource in both
 // requests and limits, and for Kube-OVN the optional logical switch.
 func VFPod(s VFPodSpec) (*Pod, error) {
-	if s.NAD == nil {
-		return nil, errs.Invalid("pod network", "", "no NetworkAttachmentDefinition given")
-	}
-	// The NAD may have been built by hand: its name and namespace go into
-	// an annotation value, so they are checked as a NAD's would be.
-	if err := s.NAD.Metadata.validate("NetworkAttachmentDefinition"); err != nil {
+	if err := validatePodNAD(s.NAD); err != nil {
 		return nil, err
-	}
-	if s.NAD.Metadata.Namespace == "" {
-		return nil, errs.Invalid("NetworkAttachmentDefinition namespace", "", "empty: the pod's annotation must name it")
 	}
 	meta := ObjectMeta{Name: s.Name, Namespace: s.Namespace, Annotations: map[string]string{
 		AnnotationDefaultNetwork: s.NAD.Metadata.Namespace + "/" + s.NAD.Metadata.Name,

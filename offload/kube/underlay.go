@@ -266,14 +266,8 @@ type SecondaryVFPodSpec struct {
 // NAD's provider ("sriov.default.ovn.kubernetes.io/logical_switch") and
 // one unit of the NAD's resource in requests and limits.
 func SecondaryVFPod(s SecondaryVFPodSpec) (*Pod, error) {
-	if s.NAD == nil {
-		return nil, errs.Invalid("pod network", "", "no NetworkAttachmentDefinition given")
-	}
-	if err := s.NAD.Metadata.validate("NetworkAttachmentDefinition"); err != nil {
+	if err := validatePodNAD(s.NAD); err != nil {
 		return nil, err
-	}
-	if s.NAD.Metadata.Namespace == "" {
-		return nil, errs.Invalid("NetworkAttachmentDefinition namespace", "", "empty: the pod's annotation must name it")
 	}
 	if s.LogicalSwitch == "" {
 		return nil, errs.Invalid("logical switch", "", "empty: name the underlay subnet")
