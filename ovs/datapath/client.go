@@ -26,6 +26,9 @@ type Client struct {
 	c                     *netlink.Conn
 	dpFam, vpFam, flowFam genetlink.Family
 	now                   func() uint64
+	// afterAhead, set only by tests (export_test.go), runs on the
+	// receiving goroutine after it decoded a batch itself.
+	afterAhead func()
 }
 
 // New resolves the ovs_datapath, ovs_vport and ovs_flow families on c (a
@@ -118,8 +121,11 @@ func (c *Client) dump(ctx context.Context, op, dev string, req netlink.Message, 
 		return false, nlerr.Netlink(ctx, op, dev, err)
 	}
 	full := make(chan *batch, pipelineDepth)
-	free := make(chan *batch, pipelineDepth+1)
-	for range pipelineDepth + 1 {
+	// One batch for the caller, one being filled, and pipelineDepth
+	// between them: so that "the caller is a full pipeline behind" (full
+	// has no room while the receiver holds a filled batch) can happen.
+	free := make(chan *batch, pipelineDepth+2)
+	for range pipelineDepth + 2 {
 		free <- &batch{payloads: make([][]byte, 0, batchSize)}
 	}
 	stop := make(chan struct{})
@@ -319,6 +325,9 @@ func (c *Client) Flows(ctx context.Context, dp int, opts FlowOptions) iter.Seq2[
 				}
 			}
 			b.decoded = true
+			if c.afterAhead != nil {
+				c.afterAhead()
+			}
 		}
 		var attrs []byte
 		if opts.CountersOnly {

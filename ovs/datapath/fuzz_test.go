@@ -16,11 +16,33 @@ func FuzzDecodeFlow(f *testing.F) {
 		f.Add(p)
 	}
 	f.Add(msg(1, nest(1, a(1, []byte{4, 0, 1})), nest(2, a(3, []byte{5, 0, 7, 0, 1}))))
+	prior := fixturePayloads(f, "flow")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, opts := range []datapath.FlowOptions{{}, {Terse: true}} {
 			var fl datapath.Flow
 			if err := datapath.NewDecoder(opts, nil).Decode(b, &fl); err != nil {
 				return
+			}
+			// A Decoder reuses what it rendered for the flow before (see
+			// TestDecoderReuseMatchesFresh): after a recorded flow, and
+			// after the same input once more, the input must render as
+			// a fresh Decoder renders it.
+			want := fl.Flow.String()
+			d := datapath.NewDecoder(opts, nil)
+			var prev datapath.Flow
+			for _, p := range [][]byte{prior[len(b)%len(prior)], b} {
+				if err := d.Decode(p, &prev); err != nil {
+					t.Fatalf("decode after a recorded flow: %v", err)
+				}
+			}
+			for range 2 {
+				var again datapath.Flow
+				if err := d.Decode(b, &again); err != nil {
+					t.Fatalf("second decode of the same input: %v", err)
+				}
+				if got := again.Flow.String(); got != want {
+					t.Fatalf("decoded after other flows:\n%s\nfresh:\n%s", got, want)
+				}
 			}
 			line := fl.Flow.String()
 			got, err := dpflow.Parse(line)
