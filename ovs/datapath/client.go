@@ -26,9 +26,6 @@ type Client struct {
 	c                     *netlink.Conn
 	dpFam, vpFam, flowFam genetlink.Family
 	now                   func() uint64
-	// afterAhead, set only by tests (export_test.go), runs on the
-	// receiving goroutine after it decoded a batch itself.
-	afterAhead func()
 }
 
 // New resolves the ovs_datapath, ovs_vport and ovs_flow families on c (a
@@ -89,27 +86,15 @@ type batch struct {
 	payloads    [][]byte
 	interrupted bool  // a message carried NLM_F_DUMP_INTR
 	err         error // the receive ended with this error after payloads
-	// With a decodeAhead hook, the receiver may have decoded the batch
-	// itself (decoded set, flows[i] from payloads[i], decodeErr the
-	// first failure, for payload decodeErrAt).
-	decoded     bool
-	flows       []Flow
-	decodeErr   error
-	decodeErrAt int
 }
 
-// decodeAhead is how the receiver decodes a batch itself, with its own
-// Decoder, when the caller is behind.
-type decodeAhead func(b *batch)
-
 // dump sends one dump request and calls fn, on the calling goroutine and
-// in order, with every reply of the family (b.payloads[i]: the payload
-// after the genl header), while holding the socket. It reports whether the
-// kernel marked the dump interrupted. fn returning false stops the dump
-// (the rest of it is drained by the netlink package). The receiving
-// goroutine has ended when dump returns. ahead, if not nil, lets the
-// receiver decode batches while the caller is behind (see receive).
-func (c *Client) dump(ctx context.Context, op, dev string, req netlink.Message, ahead decodeAhead, fn func(b *batch, i int) (bool, error)) (interrupted bool, err error) {
+// in order, with the payload (after the genl header) of every reply of the
+// family, while holding the socket. It reports whether the kernel marked
+// the dump interrupted. fn returning false stops the dump (the rest of it
+// is drained by the netlink package). The receiving goroutine has ended
+// when dump returns.
+func (c *Client) dump(ctx context.Context, op, dev string, req netlink.Message, fn func([]byte) (bool, error)) (interrupted bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return false, nlerr.Netlink(ctx, op, dev, err)
 	}
@@ -121,11 +106,8 @@ func (c *Client) dump(ctx context.Context, op, dev string, req netlink.Message, 
 		return false, nlerr.Netlink(ctx, op, dev, err)
 	}
 	full := make(chan *batch, pipelineDepth)
-	// One batch for the caller, one being filled, and pipelineDepth
-	// between them: so that "the caller is a full pipeline behind" (full
-	// has no room while the receiver holds a filled batch) can happen.
-	free := make(chan *batch, pipelineDepth+2)
-	for range pipelineDepth + 2 {
+	free := make(chan *batch, pipelineDepth+1)
+	for range pipelineDepth + 1 {
 		free <- &batch{payloads: make([][]byte, 0, batchSize)}
 	}
 	stop := make(chan struct{})
@@ -134,7 +116,7 @@ func (c *Client) dump(ctx context.Context, op, dev string, req netlink.Message, 
 	go func() {
 		defer wg.Done()
 		defer close(full)
-		c.receive(sent, req.Header.Type, ahead, full, free, stop)
+		c.receive(sent, req.Header.Type, full, free, stop)
 	}()
 	defer func() {
 		// Tell the receiver to stop, let it finish (draining the dump
@@ -146,8 +128,8 @@ func (c *Client) dump(ctx context.Context, op, dev string, req netlink.Message, 
 	}()
 	for b := range full {
 		interrupted = interrupted || b.interrupted
-		for i := range b.payloads {
-			more, err := fn(b, i)
+		for _, p := range b.payloads {
+			more, err := fn(p)
 			if err != nil {
 				return interrupted, err
 			}
@@ -158,7 +140,7 @@ func (c *Client) dump(ctx context.Context, op, dev string, req netlink.Message, 
 		if b.err != nil {
 			return interrupted, nlerr.Netlink(ctx, op, dev, b.err)
 		}
-		b.payloads, b.interrupted, b.decoded, b.decodeErr = b.payloads[:0], false, false, nil
+		b.payloads, b.interrupted = b.payloads[:0], false
 		free <- b // never blocks: free holds every batch there is
 	}
 	return interrupted, nil
@@ -168,13 +150,7 @@ func (c *Client) dump(ctx context.Context, op, dev string, req netlink.Message, 
 // free and hands them over on full, until the dump ends, fails, or stop is
 // closed. The payloads alias the datagrams the netlink package allocated,
 // which nothing reuses.
-//
-// When the caller is pipelineDepth batches behind (full has no room) and
-// ahead is set, the receiver decodes the batch itself before it waits: it
-// would otherwise sit idle, while the caller decodes batch after batch.
-// The two share the decoding as their speeds dictate, and the hand-over on
-// full orders the receiver's writes before the caller's reads.
-func (c *Client) receive(sent netlink.Message, typ netlink.HeaderType, ahead decodeAhead, full chan<- *batch, free <-chan *batch, stop <-chan struct{}) {
+func (c *Client) receive(sent netlink.Message, typ netlink.HeaderType, full chan<- *batch, free <-chan *batch, stop <-chan struct{}) {
 	var b *batch
 	select {
 	case b = <-free:
@@ -202,20 +178,11 @@ func (c *Client) receive(sent netlink.Message, typ netlink.HeaderType, ahead dec
 		if len(b.payloads) < batchSize {
 			continue
 		}
-		if ahead != nil {
-			select {
-			case full <- b:
-				goto next
-			default:
-				ahead(b)
-			}
-		}
 		select {
 		case full <- b:
 		case <-stop:
 			return
 		}
-	next:
 		select {
 		case b = <-free:
 		case <-stop:
@@ -233,8 +200,8 @@ func (c *Client) receive(sent netlink.Message, typ netlink.HeaderType, ahead dec
 func collect[T any](ctx context.Context, c *Client, op, dev string, req netlink.Message, dec func([]byte) (T, error)) ([]T, error) {
 	for attempt := 0; ; attempt++ {
 		var out []T
-		intr, err := c.dump(ctx, op, dev, req, nil, func(b *batch, i int) (bool, error) {
-			v, err := dec(b.payloads[i])
+		intr, err := c.dump(ctx, op, dev, req, func(b []byte) (bool, error) {
+			v, err := dec(b)
 			if err != nil {
 				return false, &errs.Error{Op: op, Device: dev, Err: err}
 			}
@@ -309,26 +276,6 @@ func (c *Client) Flows(ctx context.Context, dp int, opts FlowOptions) iter.Seq2[
 		d := NewDecoder(opts, names)
 		d.NowMsec = c.now
 		f := new(Flow)
-		// The receiver's own Decoder, for the batches it decodes while
-		// this goroutine is behind; strings from either stay valid.
-		ra := NewDecoder(opts, names)
-		ra.NowMsec = c.now
-		ahead := func(b *batch) {
-			if cap(b.flows) < len(b.payloads) {
-				b.flows = make([]Flow, len(b.payloads))
-			}
-			b.flows = b.flows[:len(b.payloads)]
-			for i, p := range b.payloads {
-				if err := ra.Decode(p, &b.flows[i]); err != nil {
-					b.decodeErr, b.decodeErrAt = err, i
-					break
-				}
-			}
-			b.decoded = true
-			if c.afterAhead != nil {
-				c.afterAhead()
-			}
-		}
 		var attrs []byte
 		if opts.CountersOnly {
 			// OVS_FLOW_ATTR_UFID_FLAGS: OMIT_KEY|OMIT_MASK|OMIT_ACTIONS.
@@ -339,24 +286,16 @@ func (c *Client) Flows(ctx context.Context, dp int, opts FlowOptions) iter.Seq2[
 		delivered := 0
 		for attempt := 0; ; attempt++ {
 			seen, stopped := 0, false
-			intr, err := c.dump(ctx, op, dev, req, ahead, func(b *batch, i int) (bool, error) {
+			intr, err := c.dump(ctx, op, dev, req, func(b []byte) (bool, error) {
 				seen++
 				if seen <= delivered {
 					return true, nil
 				}
-				out := f
-				switch {
-				case !b.decoded:
-					if err := d.Decode(b.payloads[i], f); err != nil {
-						return false, &errs.Error{Op: op, Device: dev, Err: err}
-					}
-				case b.decodeErr != nil && i >= b.decodeErrAt:
-					return false, &errs.Error{Op: op, Device: dev, Err: b.decodeErr}
-				default:
-					out = &b.flows[i]
+				if err := d.Decode(b, f); err != nil {
+					return false, &errs.Error{Op: op, Device: dev, Err: err}
 				}
 				delivered++
-				if !yield(out, nil) {
+				if !yield(f, nil) {
 					stopped = true
 					return false, nil
 				}

@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/mdlayher/netlink"
 
@@ -227,67 +226,6 @@ func TestStreamOrderAndEarlyStop(t *testing.T) {
 	for i, u := range got {
 		if u != uint64(i) {
 			t.Fatalf("flow %d has UFID word %d: out of order or from the abandoned dump", i, u)
-		}
-	}
-}
-
-// TestStreamDecodedAhead: a caller that falls a whole pipeline behind
-// makes the receiver decode batches itself. The first flow is held until
-// the receiver says it has (SetAfterAhead), so the test does not depend on
-// timing; the flows must be exactly those a caller decoding everything
-// gets, in the same order.
-func TestStreamDecodedAhead(t *testing.T) {
-	t.Parallel()
-	const n = 3000
-	render := func(f *datapath.Flow) string {
-		s := f.UFID.String() + " " + f.InPort
-		for _, a := range f.Flow.Match {
-			s += " " + a.Text
-		}
-		for _, a := range f.Flow.Actions {
-			s += " " + a.Text
-		}
-		return s
-	}
-	stream := func(hold bool) ([]string, int) {
-		c, dp := replayClient(t, n)
-		defer c.Close()
-		ahead := make(chan struct{}, 1)
-		aheads := 0
-		datapath.SetAfterAhead(c, func() {
-			aheads++ // the receiving goroutine only; read after the stream ends
-			select {
-			case ahead <- struct{}{}:
-			default:
-			}
-		})
-		var out []string
-		for f, err := range c.Flows(context.Background(), dp, datapath.FlowOptions{}) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			if hold && len(out) == 0 {
-				select {
-				case <-ahead:
-				case <-time.After(time.Minute):
-					t.Fatal("the receiver never decoded a batch while the caller held the first flow")
-				}
-			}
-			out = append(out, render(f))
-		}
-		return out, aheads
-	}
-	fast, _ := stream(false)
-	held, aheads := stream(true)
-	if len(held) != n || len(fast) != n {
-		t.Fatalf("%d and %d flows, want %d", len(fast), len(held), n)
-	}
-	if aheads == 0 {
-		t.Fatal("no batch decoded ahead")
-	}
-	for i := range fast {
-		if fast[i] != held[i] {
-			t.Fatalf("flow %d differs when batches are decoded ahead (%d were):\n%s\nwant:\n%s", i, aheads, held[i], fast[i])
 		}
 	}
 }
