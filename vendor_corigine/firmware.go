@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/offloadkit/offloadkit/internal/fwlink"
+
 	"github.com/offloadkit/offloadkit/offload/switchdev"
 
 	"github.com/offloadkit/offloadkit/offload/errs"
@@ -272,20 +274,7 @@ func (s *Selection) Apply(ctx context.Context) error {
 	return nil
 }
 
-func replaceLink(l Link) error {
-	if fi, err := os.Lstat(l.Path); err == nil && fi.Mode()&os.ModeSymlink == 0 {
-		return fmt.Errorf("%w: %s is a regular file, not a link; left alone", errs.ErrExists, l.Path)
-	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	tmp := l.Path + ".offloadkit-tmp"
-	_ = os.Remove(tmp)
-	if err := os.Symlink(l.Target, tmp); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, l.Path); err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	return nil
-}
+// replaceLink points l.Path at l.Target the way Plan.Apply's firmware
+// step does (internal/fwlink: atomic rename, a regular file left alone,
+// read back).
+func replaceLink(l Link) error { return fwlink.Set(l.Path, l.Target) }

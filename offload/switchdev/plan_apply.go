@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/offloadkit/offloadkit/internal/fwlink"
+
 	"github.com/offloadkit/offloadkit/offload"
 
 	"github.com/offloadkit/offloadkit/internal/sysfs"
@@ -615,7 +617,7 @@ func (e *Engine) readValue(ctx context.Context, s Step) (Value, error) {
 		}
 		return v, err
 	case StepLinkFirmware:
-		w, err := readFirmwareLink(s.Target)
+		w, err := fwlink.Read(s.Target)
 		v.Word = w
 		return v, err
 	case StepReloadDriver:
@@ -763,7 +765,7 @@ func (e *Engine) doStep(ctx context.Context, s Step, undo bool) error {
 		// Ownership before restoration: the link is changed only from
 		// the value this step expects (planned, or set by this step when
 		// undoing), never from what someone else put there since.
-		cur, err := readFirmwareLink(s.Target)
+		cur, err := fwlink.Read(s.Target)
 		if err != nil {
 			return err
 		}
@@ -778,7 +780,7 @@ func (e *Engine) doStep(ctx context.Context, s Step, undo bool) error {
 			return &errs.Error{Op: "link firmware", Path: s.Target,
 				Err: fmt.Errorf("%w: points to %q, not %q as planned: changed by someone else, left alone", errs.ErrBusy, cur, from)}
 		}
-		return setFirmwareLink(s.Target, val.Word)
+		return fwlink.Set(s.Target, val.Word)
 	case StepRebuildInitramfs, StepReloadDriver:
 		// Apply never gets here (it stops at manual steps); a caller
 		// that does must not believe the library ran a program.

@@ -1,4 +1,4 @@
-package switchdev
+package fwlink
 
 import (
 	"errors"
@@ -17,10 +17,10 @@ func TestFirmwareLink(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "pci-0000:af:00.0.nffw")
 	for _, target := range []string{"nic/nic_AMDA0097.nffw", "flower/nic_AMDA0097.nffw", ""} {
-		if err := setFirmwareLink(p, target); err != nil {
+		if err := Set(p, target); err != nil {
 			t.Fatalf("set %q: %v", target, err)
 		}
-		if got, err := readFirmwareLink(p); err != nil || got != target {
+		if got, err := Read(p); err != nil || got != target {
 			t.Fatalf("after set %q: %q, %v", target, got, err)
 		}
 	}
@@ -31,11 +31,11 @@ func TestFirmwareLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, target := range []string{"flower/nic_AMDA0097.nffw", ""} {
-		if err := setFirmwareLink(p, target); !errors.Is(err, errs.ErrExists) {
+		if err := Set(p, target); !errors.Is(err, errs.ErrExists) {
 			t.Errorf("set %q over a regular file: %v, want ErrExists", target, err)
 		}
 	}
-	if _, err := readFirmwareLink(p); !errors.Is(err, errs.ErrExists) {
+	if _, err := Read(p); !errors.Is(err, errs.ErrExists) {
 		t.Errorf("read of a regular file: %v, want ErrExists (not \"no link\")", err)
 	}
 	if b, err := os.ReadFile(p); err != nil || string(b) != "x" {
