@@ -73,22 +73,3 @@ func TestNewBondRoundTrip(t *testing.T) {
 		t.Errorf("DeleteLink(0) = %v, want ErrInvalidArgument", err)
 	}
 }
-
-// TestLinkMasterKindRoundTrip: IFLA_MASTER and IFLA_INFO_KIND survive
-// EncodeLink/DecodeLink.
-func TestLinkMasterKindRoundTrip(t *testing.T) {
-	t.Parallel()
-	for _, want := range []Link{{Index: 9, Name: "bond1", Flags: 0x1002, Kind: "bond"}, {Index: 3, Name: "eth0", Master: 9}} {
-		b, err := EncodeLink(want)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := DecodeLink(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d := cmp.Diff(want, got); d != "" {
-			t.Errorf("round trip (-want +got):\n%s", d)
-		}
-	}
-}

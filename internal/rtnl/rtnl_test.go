@@ -25,19 +25,22 @@ func sampleLink() Link {
 	}}
 }
 
+// TestLinkRoundTrip: EncodeLink/DecodeLink keep every field, including a
+// bond's kind and a slave's master.
 func TestLinkRoundTrip(t *testing.T) {
 	t.Parallel()
-	want := sampleLink()
-	b, err := EncodeLink(want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := DecodeLink(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(want, got); d != "" {
-		t.Fatalf("round trip (-want +got):\n%s", d)
+	for _, want := range []Link{sampleLink(), {Index: 9, Name: "bond1", Flags: 0x1002, Kind: "bond"}, {Index: 3, Name: "eth0", Master: 9}} {
+		b, err := EncodeLink(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := DecodeLink(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("round trip (-want +got):\n%s", d)
+		}
 	}
 }
 
