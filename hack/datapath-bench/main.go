@@ -44,6 +44,7 @@ func main() {
 	dpName := flag.String("dp", "okbench", "name of the datapath to create")
 	pidfile := flag.String("pidfile", "", "ovs-vswitchd pidfile (default: $OVS_RUNDIR/ovs-vswitchd.pid)")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the ovs/datapath dumps (the first method) to `FILE`")
+	flag.StringVar(&onlyMethods, "methods", "", "comma-separated `KEYS` of the methods to run (kernel, appctl, raw, counters); default all, and the ratio needs kernel and appctl")
 	flag.Parse()
 	if err := run(*counts, *runs, *dpName, *pidfile); err != nil {
 		fmt.Fprintln(os.Stderr, "datapath-bench:", err)
@@ -69,7 +70,9 @@ func run(counts string, runs int, dpName, pidfile string) error {
 	}
 	defer w.c.Close()
 	fmt.Printf("datapath-bench: %s, ovs-vswitchd pid %d, %d CPUs, %d runs per method\n", kernelRelease(), vswitchd, runtime.NumCPU(), runs)
-	fmt.Printf("%8s  %-34s %12s %12s %10s %14s %14s\n", "flows", "method", "median", "per flow", "allocs/fl", "vswitchd CPU", "idle CPU")
+	fmt.Printf("%8s  %-34s %12s %12s %10s %9s %14s %14s\n", "flows", "method", "median", "per flow", "allocs/fl", "own CPUs", "vswitchd CPU", "idle CPU")
+	fmt.Println("# own CPUs: this process's utime+stime during the dump over its wall time (2.00: both")
+	fmt.Println("# CPUs busy all along; for appctl it leaves out ovs-appctl and ovs-vswitchd).")
 	fmt.Println("# vswitchd CPU: ovs-vswitchd's utime+stime during the dump; idle CPU: the same over an")
 	fmt.Println("# equal wall time right after the kernel dump, with nothing asked of it (USER_HZ ticks).")
 	for _, s := range strings.Split(counts, ",") {
@@ -91,6 +94,7 @@ func kernelRelease() string {
 
 type result struct {
 	wall, cpu, idle time.Duration
+	self            time.Duration // this process's CPU time during the dump
 	allocs          float64
 	flows           int
 }
@@ -181,10 +185,11 @@ func bench(w *writer, dpName string, n, runs, vswitchd int) error {
 		return r, nil
 	}
 	// raw is the floor: the same kernel dump on the same kind of socket,
-	// messages counted, nothing decoded.
+	// each datagram read into one reused buffer and its messages counted,
+	// nothing decoded.
 	raw := func() (result, error) {
 		var r result
-		nc, err := netlink.Dial(unix.NETLINK_GENERIC, &netlink.Config{Strict: true, MessageBufferSize: 64 << 10})
+		nc, err := netlink.Dial(unix.NETLINK_GENERIC, &netlink.Config{Strict: true})
 		if err != nil {
 			return r, err
 		}
@@ -194,35 +199,62 @@ func bench(w *writer, dpName string, n, runs, vswitchd int) error {
 		if _, err := nc.Send(netlink.Message{Header: netlink.Header{Type: netlink.HeaderType(w.flow.ID), Flags: netlink.Request | netlink.Dump}, Data: hdr}); err != nil {
 			return r, err
 		}
-		for m, err := range nc.ReceiveIter() {
-			if err != nil {
+		rc, err := nc.SyscallConn()
+		if err != nil {
+			return r, err
+		}
+		buf := make([]byte, 64<<10)
+		for done := false; !done; {
+			var n int
+			var rerr error
+			if err := rc.Read(func(fd uintptr) bool {
+				n, _, _, _, rerr = unix.Recvmsg(int(fd), buf, nil, unix.MSG_DONTWAIT)
+				return rerr != unix.EAGAIN
+			}); err != nil {
 				return r, err
 			}
-			if m.Header.Type == netlink.HeaderType(w.flow.ID) {
-				r.flows++
+			if rerr != nil {
+				return r, rerr
+			}
+			for b := buf[:n]; len(b) >= 16; {
+				l := int(binary.NativeEndian.Uint32(b))
+				if l < 16 || l > len(b) {
+					return r, fmt.Errorf("bad netlink message length %d", l)
+				}
+				switch netlink.HeaderType(binary.NativeEndian.Uint16(b[4:])) {
+				case netlink.HeaderType(w.flow.ID):
+					r.flows++
+				case netlink.Done, netlink.Error:
+					done = true
+				}
+				b = b[min((l+3)&^3, len(b)):]
 			}
 		}
 		return r, nil
 	}
 	methods := []struct {
-		name string
-		fn   func() (result, error)
+		key, name string
+		fn        func() (result, error)
 	}{
-		{"ovs/datapath (kernel ovs_flow)", kernel},
-		{"ovs-appctl dpctl/dump-flows+dpflow", appctl},
-		{"raw ovs_flow dump, not decoded", raw},
-		{"ovs/datapath CountersOnly", counters},
+		{"kernel", "ovs/datapath (kernel ovs_flow)", kernel},
+		{"appctl", "ovs-appctl dpctl/dump-flows+dpflow", appctl},
+		{"raw", "raw ovs_flow dump, not decoded", raw},
+		{"counters", "ovs/datapath CountersOnly", counters},
 	}
 	res := make([][]result, len(methods))
 	for i := 0; i < runs; i++ {
 		// Interleaved, so both see the same machine.
 		for m, meth := range methods {
+			if !selected(meth.key) {
+				continue
+			}
 			runtime.GC()
-			cpu0 := cpuTime(vswitchd)
+			cpu0, self0 := cpuTime(vswitchd), selfCPU()
 			t0 := time.Now()
 			r, err := meth.fn()
 			r.wall = time.Since(t0)
 			r.cpu = cpuTime(vswitchd) - cpu0
+			r.self = selfCPU() - self0
 			if err != nil {
 				return fmt.Errorf("%s: %w", meth.name, err)
 			}
@@ -242,13 +274,19 @@ func bench(w *writer, dpName string, n, runs, vswitchd int) error {
 	}
 	var med [4]result
 	for m, meth := range methods {
+		if len(res[m]) == 0 {
+			continue
+		}
 		med[m] = median(res[m])
 		idle := "-"
 		if m == 0 {
 			idle = med[m].idle.String()
 		}
-		fmt.Printf("%8d  %-34s %12s %12s %10.2f %14s %14s\n", n, meth.name, med[m].wall.Round(time.Microsecond),
-			(med[m].wall / time.Duration(n)).Round(10*time.Nanosecond), med[m].allocs, med[m].cpu, idle)
+		fmt.Printf("%8d  %-34s %12s %12s %10.2f %9.2f %14s %14s\n", n, meth.name, med[m].wall.Round(time.Microsecond),
+			(med[m].wall / time.Duration(n)).Round(10*time.Nanosecond), med[m].allocs, float64(med[m].self)/float64(med[m].wall), med[m].cpu, idle)
+	}
+	if len(res[0]) == 0 || len(res[1]) == 0 || len(res[2]) == 0 || len(res[3]) == 0 {
+		return nil
 	}
 	fmt.Printf("%8d  ratio dump-flows+dpflow / ovs/datapath: %.1fx, / CountersOnly: %.1fx (medians); the undecoded kernel dump alone is %.0f%% of ovs/datapath's time\n",
 		n, float64(med[1].wall)/float64(med[0].wall), float64(med[1].wall)/float64(med[3].wall), 100*float64(med[2].wall)/float64(med[0].wall))
@@ -275,10 +313,27 @@ func median(rs []result) result {
 	slices.Sort(a)
 	return result{
 		wall:   pick(func(r result) time.Duration { return r.wall }),
+		self:   pick(func(r result) time.Duration { return r.self }),
 		cpu:    pick(func(r result) time.Duration { return r.cpu }),
 		idle:   pick(func(r result) time.Duration { return r.idle }),
 		allocs: a[len(a)/2],
 	}
+}
+
+// onlyMethods is the -methods flag.
+var onlyMethods string
+
+func selected(key string) bool {
+	return onlyMethods == "" || slices.Contains(strings.Split(onlyMethods, ","), key)
+}
+
+// selfCPU is this process's utime+stime, all threads.
+func selfCPU() time.Duration {
+	var ru unix.Rusage
+	if unix.Getrusage(unix.RUSAGE_SELF, &ru) != nil {
+		return -1
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // cpuTime is utime+stime of a process from /proc/<pid>/stat, all threads

@@ -1,6 +1,7 @@
 package datapath
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -26,6 +27,9 @@ type Client struct {
 	c                     *netlink.Conn
 	dpFam, vpFam, flowFam genetlink.Family
 	now                   func() uint64
+	// read reads one datagram into a Client-owned buffer (nil for a
+	// connection without a descriptor: see datagramReader).
+	read func([]byte) (int, error)
 }
 
 // New resolves the ovs_datapath, ovs_vport and ovs_flow families on c (a
@@ -34,7 +38,7 @@ type Client struct {
 // matching errs.ErrNotSupported. c is closed on any error.
 func New(c *netlink.Conn) (*Client, error) {
 	g := genetlink.NewConn(c)
-	cl := &Client{c: c, now: monotonicMsec}
+	cl := &Client{c: c, now: monotonicMsec, read: datagramReader(c)}
 	for _, x := range []struct {
 		name string
 		f    *genetlink.Family
@@ -81,8 +85,11 @@ const (
 	pipelineDepth = 4
 )
 
-// batch is a run of reply payloads handed from the receiver to the caller.
+// batch is a run of reply payloads handed from the receiver to the caller:
+// one datagram's, read into buf, or, without a datagram reader, up to
+// batchSize messages the netlink package received.
 type batch struct {
+	buf         []byte
 	payloads    [][]byte
 	interrupted bool  // a message carried NLM_F_DUMP_INTR
 	err         error // the receive ended with this error after payloads
@@ -90,10 +97,11 @@ type batch struct {
 
 // dump sends one dump request and calls fn, on the calling goroutine and
 // in order, with the payload (after the genl header) of every reply of the
-// family, while holding the socket. It reports whether the kernel marked
-// the dump interrupted. fn returning false stops the dump (the rest of it
-// is drained by the netlink package). The receiving goroutine has ended
-// when dump returns.
+// family, while holding the socket. The payload is valid only during the
+// call: its buffer is reused. It reports whether the kernel marked the
+// dump interrupted. fn returning false stops the dump (the rest of it is
+// read and dropped, so the socket stays in step). The receiving goroutine
+// has ended when dump returns.
 func (c *Client) dump(ctx context.Context, op, dev string, req netlink.Message, fn func([]byte) (bool, error)) (interrupted bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return false, nlerr.Netlink(ctx, op, dev, err)
@@ -116,7 +124,11 @@ func (c *Client) dump(ctx context.Context, op, dev string, req netlink.Message, 
 	go func() {
 		defer wg.Done()
 		defer close(full)
-		c.receive(sent, req.Header.Type, full, free, stop)
+		if c.read != nil {
+			c.receiveDatagrams(sent, req.Header.Type, full, free, stop)
+		} else {
+			c.receive(sent, req.Header.Type, full, free, stop)
+		}
 	}()
 	defer func() {
 		// Tell the receiver to stop, let it finish (draining the dump
@@ -146,10 +158,66 @@ func (c *Client) dump(ctx context.Context, op, dev string, req netlink.Message, 
 	return interrupted, nil
 }
 
-// receive reads the replies to sent off the socket into batches taken from
-// free and hands them over on full, until the dump ends, fails, or stop is
-// closed. The payloads alias the datagrams the netlink package allocated,
-// which nothing reuses.
+// receiveDatagrams reads the replies to sent off the socket one datagram
+// at a time, each into the buffer of a batch taken from free, and hands
+// them over on full, until the dump ends or fails. When stop is closed
+// first (the caller stopped early) it reads the rest of the dump and drops
+// it: the kernel sends every datagram of a dump it started, and the next
+// request on the socket must not read them as its replies.
+func (c *Client) receiveDatagrams(sent netlink.Message, typ netlink.HeaderType, full chan<- *batch, free <-chan *batch, stop <-chan struct{}) {
+	one := make([]netlink.Message, 1)
+	var b *batch
+	for {
+		select {
+		case b = <-free:
+		case <-stop:
+			c.drain(sent, typ, one)
+			return
+		}
+		if b.buf == nil {
+			b.buf = make([]byte, datagramSize)
+		}
+		done, err := c.readDatagram(b, sent, typ, one)
+		b.err = err
+		select {
+		case full <- b:
+		case <-stop:
+			if !done && err == nil {
+				c.drain(sent, typ, one)
+			}
+			return
+		}
+		if done || err != nil {
+			return
+		}
+	}
+}
+
+// readDatagram reads one datagram into b.buf and splits it into b.
+func (c *Client) readDatagram(b *batch, sent netlink.Message, typ netlink.HeaderType, one []netlink.Message) (done bool, err error) {
+	n, err := c.read(b.buf)
+	if err != nil {
+		return true, err
+	}
+	return splitDatagram(b.buf[:n], sent, typ, b, one)
+}
+
+// drain reads the rest of a dump the caller stopped and drops it, into a
+// buffer of its own (the batches may still be in the caller's hands).
+func (c *Client) drain(sent netlink.Message, typ netlink.HeaderType, one []netlink.Message) {
+	scratch := &batch{buf: make([]byte, datagramSize)}
+	for {
+		scratch.payloads = scratch.payloads[:0]
+		if done, err := c.readDatagram(scratch, sent, typ, one); done || err != nil {
+			return
+		}
+	}
+}
+
+// receive is receiveDatagrams for a connection without a descriptor: it
+// takes the replies from the netlink package, batchSize messages a batch.
+// The payloads alias the datagrams the netlink package allocated, which
+// nothing reuses.
 func (c *Client) receive(sent netlink.Message, typ netlink.HeaderType, full chan<- *batch, free <-chan *batch, stop <-chan struct{}) {
 	var b *batch
 	select {
@@ -201,7 +269,9 @@ func collect[T any](ctx context.Context, c *Client, op, dev string, req netlink.
 	for attempt := 0; ; attempt++ {
 		var out []T
 		intr, err := c.dump(ctx, op, dev, req, func(b []byte) (bool, error) {
-			v, err := dec(b)
+			// A copy: the decoded value may alias its bytes (RawAttr),
+			// and dump reuses them.
+			v, err := dec(bytes.Clone(b))
 			if err != nil {
 				return false, &errs.Error{Op: op, Device: dev, Err: err}
 			}

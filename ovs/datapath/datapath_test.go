@@ -176,8 +176,22 @@ func TestDecodeTruncated(t *testing.T) {
 	}
 }
 
+// TestClientListsAndStreams runs on a socket (the Client reads datagrams
+// itself) and on an nltest connection (the netlink package receives).
 func TestClientListsAndStreams(t *testing.T) {
 	t.Parallel()
+	for _, dial := range []struct {
+		name string
+		fn   func(*fakeKernel, testing.TB) (*datapath.Client, error)
+	}{{"socket", (*fakeKernel).client}, {"nltest", (*fakeKernel).nltestClient}} {
+		t.Run(dial.name, func(t *testing.T) {
+			t.Parallel()
+			testClientListsAndStreams(t, dial.fn)
+		})
+	}
+}
+
+func testClientListsAndStreams(t *testing.T, dial func(*fakeKernel, testing.TB) (*datapath.Client, error)) {
 	k := &fakeKernel{
 		dps: [][]byte{genl(1, msg(9, a(1, []byte("ovs-system\x00")), a(3, append(append(u64(10), u64(2)...), append(u64(0), u64(1)...)...)),
 			a(5, u32(0x0f)), a(7, u32(256)), a(42, []byte{1})))},
@@ -191,7 +205,7 @@ func TestClientListsAndStreams(t *testing.T) {
 			genl(1, icmpFlow(9, append(make([]byte, 15), 2), a(1, u32(2)))),
 		}},
 	}
-	c, err := k.client()
+	c, err := dial(k, t)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,9 +264,21 @@ func TestClientListsAndStreams(t *testing.T) {
 // flow twice; one that never settles ends in ErrBusy.
 func TestFlowsInterrupted(t *testing.T) {
 	t.Parallel()
+	for _, dial := range []struct {
+		name string
+		fn   func(*fakeKernel, testing.TB) (*datapath.Client, error)
+	}{{"socket", (*fakeKernel).client}, {"nltest", (*fakeKernel).nltestClient}} {
+		t.Run(dial.name, func(t *testing.T) {
+			t.Parallel()
+			testFlowsInterrupted(t, dial.fn)
+		})
+	}
+}
+
+func testFlowsInterrupted(t *testing.T, dial func(*fakeKernel, testing.TB) (*datapath.Client, error)) {
 	flows := [][]byte{genl(1, icmpFlow(9, ufid1, a(1, u32(3)))), genl(1, icmpFlow(9, append(make([]byte, 15), 2), a(1, u32(2))))}
 	k := &fakeKernel{flows: map[int][][]byte{9: flows}, interrupt: 2}
-	c, err := k.client()
+	c, err := dial(k, t)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +298,7 @@ func TestFlowsInterrupted(t *testing.T) {
 
 func TestNoOpenvswitchModule(t *testing.T) {
 	t.Parallel()
-	_, err := (&fakeKernel{noOVS: true}).client()
+	_, err := (&fakeKernel{noOVS: true}).client(t)
 	if !errors.Is(err, errs.ErrNotSupported) {
 		t.Errorf("New without the families: %v, want ErrNotSupported", err)
 	}
@@ -280,7 +306,7 @@ func TestNoOpenvswitchModule(t *testing.T) {
 
 func TestContextDone(t *testing.T) {
 	t.Parallel()
-	c, err := (&fakeKernel{}).client()
+	c, err := (&fakeKernel{}).client(t)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"iter"
 	"syscall"
+	"testing"
 
 	"github.com/mdlayher/netlink"
 	"github.com/mdlayher/netlink/nltest"
@@ -46,9 +47,14 @@ type fakeKernel struct {
 	lastFlow  []byte // attributes of the last flow dump request
 }
 
-func (k *fakeKernel) conn() *netlink.Conn { return nltest.Dial(k.serve) }
+// client is a Client reading k's replies from a socket (conn).
+func (k *fakeKernel) client(tb testing.TB) (*datapath.Client, error) { return datapath.New(k.conn(tb)) }
 
-func (k *fakeKernel) client() (*datapath.Client, error) { return datapath.New(k.conn()) }
+// nltestClient is a Client on an nltest connection, which has no socket:
+// its dumps go through the netlink package's receive.
+func (k *fakeKernel) nltestClient(testing.TB) (*datapath.Client, error) {
+	return datapath.New(nltest.Dial(k.serve))
+}
 
 func (k *fakeKernel) serve(reqs []netlink.Message) ([]netlink.Message, error) {
 	if len(reqs) == 0 {

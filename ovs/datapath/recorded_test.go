@@ -37,7 +37,7 @@ func testRecorded(t *testing.T, fixtureFile string) {
 		t.Fatal(err)
 	}
 	k := &fakeKernel{dps: msgs["dp"], vports: map[int][][]byte{dps.Ifindex: msgs["vport"]}, flows: map[int][][]byte{dps.Ifindex: msgs["flow"]}}
-	c, err := k.client()
+	c, err := k.client(t)
 	if err != nil {
 		t.Fatal(err)
 	}

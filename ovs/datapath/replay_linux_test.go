@@ -1,3 +1,5 @@
+//go:build linux
+
 package datapath_test
 
 import (
@@ -5,100 +7,53 @@ import (
 	"encoding/binary"
 	"iter"
 	"runtime"
-	"syscall"
 	"testing"
 
 	"github.com/mdlayher/netlink"
+	"github.com/mdlayher/netlink/nltest"
 
 	"github.com/offloadkit/offloadkit/ovs/datapath"
 )
 
-// replaySocket is a netlink.Socket that answers a flow dump with n copies
-// of recorded flow messages (each with its own UFID), generated batch by
-// batch as a kernel fills one receive buffer after another, so a dump of a
-// million flows never exists in memory at once. Family requests go to the
+// replayFlows answers a flow dump with n copies of recorded flow messages
+// (each with its own UFID), made datagram by datagram as the reader reads,
+// as a kernel fills one receive buffer after another, so a dump of a
+// million flows never exists in memory at once. Other requests go to the
 // fake kernel.
-type replaySocket struct {
-	k       *fakeKernel
-	flows   [][]byte // genl messages to cycle through
-	n       int      // flows left in the current dump
-	seq     uint32
-	pending []netlink.Message // reply to a non-dump request
-	buf     []netlink.Message
-	next    int
-	running bool // a dump is under way: the kernel refuses another (EBUSY)
-}
-
-const replayPID = 4242
-
-func (s *replaySocket) Close() error { return nil }
-
-func (s *replaySocket) SendMessages(m []netlink.Message) error { return s.Send(m[0]) }
-
-func (s *replaySocket) Send(m netlink.Message) error {
-	if m.Header.Type == famFlow {
-		if s.running {
-			// netlink_dump_start: one dump per socket at a time.
-			return syscall.EBUSY
+func replayFlows(k *fakeKernel, flows [][]byte, n int) func(netlink.Message) iter.Seq[[]netlink.Message] {
+	return func(req netlink.Message) iter.Seq[[]netlink.Message] {
+		if req.Header.Type != famFlow {
+			msgs, err := k.serve([]netlink.Message{req})
+			return chunked(req, msgs, err)
 		}
-		s.seq, s.next, s.running = m.Header.Sequence, 0, true
-		return nil
-	}
-	msgs, err := s.k.serve([]netlink.Message{m})
-	if err != nil {
-		return err
-	}
-	for i := range msgs {
-		msgs[i].Header.PID = replayPID
-	}
-	s.pending = msgs
-	return nil
-}
-
-func (s *replaySocket) Receive() ([]netlink.Message, error) {
-	var out []netlink.Message
-	for m, err := range s.ReceiveIter() {
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, nil
-}
-
-// batch is about what fits one 32 KiB receive buffer of ~350-byte flows.
-const batch = 90
-
-func (s *replaySocket) ReceiveIter() iter.Seq2[netlink.Message, error] {
-	return func(yield func(netlink.Message, error) bool) {
-		if s.pending != nil {
-			p := s.pending
-			s.pending = nil
-			for _, m := range p {
-				if !yield(m, nil) {
+		return func(yield func([]netlink.Message) bool) {
+			// The messages and their bytes are reused from one datagram
+			// to the next: the writer has encoded a datagram before it
+			// asks for the next.
+			buf := make([]netlink.Message, 0, dgramMsgs+1)
+			var data [dgramMsgs][]byte
+			for next := 0; ; {
+				buf = buf[:0]
+				for len(buf) < dgramMsgs && next < n {
+					src := flows[next%len(flows)]
+					m := netlink.Message{Header: netlink.Header{Type: famFlow, Flags: netlink.Multi, Sequence: req.Header.Sequence, PID: req.Header.PID}}
+					d := &data[len(buf)]
+					*d = append((*d)[:0], src...)
+					m.Data = *d
+					// The UFID is the first flow attribute in the kernel's
+					// replies (4 genl + 4 ovs_header + 4 attribute header).
+					binary.NativeEndian.PutUint64(m.Data[12:], uint64(next))
+					buf = append(buf, m)
+					next++
+				}
+				if next >= n {
+					buf = append(buf, netlink.Message{Header: netlink.Header{Type: netlink.Done, Flags: netlink.Multi, Sequence: req.Header.Sequence, PID: req.Header.PID}, Data: make([]byte, 4)})
+					yield(buf)
 					return
 				}
-			}
-			return
-		}
-		s.buf = s.buf[:0]
-		for len(s.buf) < batch && s.next < s.n {
-			src := s.flows[s.next%len(s.flows)]
-			m := netlink.Message{Header: netlink.Header{Type: famFlow, Flags: netlink.Multi, Sequence: s.seq, PID: replayPID}}
-			m.Data = append(make([]byte, 0, len(src)), src...)
-			// The UFID is the first flow attribute in the kernel's
-			// replies (4 genl + 4 ovs_header + 4 attribute header).
-			binary.NativeEndian.PutUint64(m.Data[12:], uint64(s.next))
-			s.buf = append(s.buf, m)
-			s.next++
-		}
-		if s.next >= s.n {
-			s.running = false
-			s.buf = append(s.buf, netlink.Message{Header: netlink.Header{Type: netlink.Done, Flags: netlink.Multi, Sequence: s.seq, PID: replayPID}, Data: make([]byte, 4)})
-		}
-		for _, m := range s.buf {
-			if !yield(m, nil) {
-				return
+				if !yield(buf) {
+					return
+				}
 			}
 		}
 	}
@@ -110,9 +65,9 @@ func replayClient(tb testing.TB, n int) (*datapath.Client, int) {
 	if len(msgs["flow"]) == 0 {
 		tb.Fatal("no recorded flows")
 	}
-	s := &replaySocket{k: &fakeKernel{}, flows: msgs["flow"], n: n}
+	s := newPairSocket(tb, replayFlows(&fakeKernel{}, msgs["flow"], n))
 	//nolint:staticcheck // netlink.Socket is the package's own test seam.
-	c, err := datapath.New(netlink.NewConn(s, replayPID))
+	c, err := datapath.New(netlink.NewConn(s, nltest.PID))
 	if err != nil {
 		tb.Fatal(err)
 	}
