@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"runtime"
 	"strconv"
 	"sync"
 	"syscall"
@@ -73,36 +74,64 @@ func request(f genetlink.Family, cmd uint8, dpIfindex int, attrs []byte) netlink
 	}
 }
 
-// Receiving runs ahead of decoding, on its own goroutine, by at most
-// pipelineDepth batches of batchSize messages. The kernel fills the next
-// datagram of a dump inside the recvmsg that drains the previous one, so
-// while the caller decodes one batch the receiver is already inside the
-// kernel producing the next: on two CPUs a dump costs about the larger of
-// the kernel's work and the decoding instead of their sum. The bound keeps
-// memory constant however many flows the dump holds.
+// A dump runs on three kinds of goroutine. The receiver reads datagrams
+// (the kernel fills the next one inside the recvmsg that drains the
+// previous one), decodeWorkers workers decode them, a datagram each, and
+// the caller takes the decoded replies in the kernel's order. On two CPUs
+// the kernel's work and the decoding overlap instead of adding up, and the
+// decoding, the larger part, is shared by both CPUs. The batches in flight
+// are bounded, so memory stays constant however many flows a dump holds.
 const (
-	batchSize     = 64
-	pipelineDepth = 4
+	batchSize     = 64 // messages per batch without a datagram reader
+	pipelineDepth = 4  // batches received ahead of the caller, besides the workers'
 )
 
-// batch is a run of reply payloads handed from the receiver to the caller:
-// one datagram's, read into buf, or, without a datagram reader, up to
+// decodeWorkers is the number of goroutines decoding a dump's datagrams.
+// Two: the receiver is mostly inside the kernel, and more workers than
+// CPUs only take turns.
+func decodeWorkers() int { return min(2, runtime.GOMAXPROCS(0)) }
+
+// received is a run of reply payloads as the receiver hands it over: one
+// datagram's, read into buf, or, without a datagram reader, up to
 // batchSize messages the netlink package received.
-type batch struct {
+type received struct {
 	buf         []byte
 	payloads    [][]byte
 	interrupted bool  // a message carried NLM_F_DUMP_INTR
 	err         error // the receive ended with this error after payloads
 }
 
-// dump sends one dump request and calls fn, on the calling goroutine and
-// in order, with the payload (after the genl header) of every reply of the
-// family, while holding the socket. The payload is valid only during the
-// call: its buffer is reused. It reports whether the kernel marked the
-// dump interrupted. fn returning false stops the dump (the rest of it is
-// read and dropped, so the socket stays in step). The receiving goroutine
-// has ended when dump returns.
-func (c *Client) dump(ctx context.Context, op, dev string, req netlink.Message, fn func([]byte) (bool, error)) (interrupted bool, err error) {
+// batch is received payloads and what a worker decoded them into.
+type batch[T any] struct {
+	received
+	out     []T           // the payloads decoded, in order
+	decErr  error         // decoding stopped after out with this error
+	decoded chan struct{} // capacity 1: out is ready
+}
+
+// decode fills b.out with dec, reusing its elements (and their slices).
+func (b *batch[T]) decode(dec func([]byte, *T) error) {
+	if cap(b.out) < len(b.payloads) {
+		b.out = append(b.out[:cap(b.out)], make([]T, len(b.payloads)-cap(b.out))...)
+	}
+	b.out = b.out[:len(b.payloads)]
+	for i, p := range b.payloads {
+		if err := dec(p, &b.out[i]); err != nil {
+			b.out, b.decErr = b.out[:i], err
+			return
+		}
+	}
+}
+
+// dump sends one dump request, holding the socket, and calls fn on the
+// calling goroutine, in order, with every reply of the family decoded by
+// a decoding function from newDecoder (one per worker; each sees the
+// payload after the genl header). The *T and the bytes it may alias are
+// valid only during the call: both are reused. It reports whether the
+// kernel marked the dump interrupted. fn returning false stops the dump
+// (the rest of it is read and dropped, so the socket stays in step). Every
+// goroutine of the dump has ended when dump returns.
+func dump[T any](ctx context.Context, c *Client, op, dev string, req netlink.Message, newDecoder func() func([]byte, *T) error, fn func(*T) (bool, error)) (interrupted bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return false, nlerr.Netlink(ctx, op, dev, err)
 	}
@@ -113,35 +142,54 @@ func (c *Client) dump(ctx context.Context, op, dev string, req netlink.Message, 
 	if err != nil {
 		return false, nlerr.Netlink(ctx, op, dev, err)
 	}
-	full := make(chan *batch, pipelineDepth)
-	free := make(chan *batch, pipelineDepth+1)
-	for range pipelineDepth + 1 {
-		free <- &batch{payloads: make([][]byte, 0, batchSize)}
+	workers := decodeWorkers()
+	n := pipelineDepth + workers + 1
+	// Every channel holds every batch there is, so a send never blocks:
+	// only taking a free batch waits.
+	free := make(chan *batch[T], n)
+	work := make(chan *batch[T], n)  // to the workers
+	order := make(chan *batch[T], n) // to the caller, in the kernel's order
+	for range n {
+		free <- &batch[T]{decoded: make(chan struct{}, 1)}
 	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(1 + workers)
 	go func() {
 		defer wg.Done()
-		defer close(full)
+		defer close(work)
+		defer close(order)
 		if c.read != nil {
-			c.receiveDatagrams(sent, req.Header.Type, full, free, stop)
+			receiveDatagrams(c, sent, req.Header.Type, free, work, order, stop)
 		} else {
-			c.receive(sent, req.Header.Type, full, free, stop)
+			receive(c, sent, req.Header.Type, free, work, order, stop)
 		}
 	}()
+	for range workers {
+		dec := newDecoder()
+		go func() {
+			defer wg.Done()
+			for b := range work {
+				select {
+				case <-stop: // the caller has gone: no one will read it
+				default:
+					b.decode(dec)
+				}
+				b.decoded <- struct{}{}
+			}
+		}()
+	}
+	// On return: tell the receiver to stop, let it drain the dump off the
+	// socket, let the workers finish, and only then give the socket back.
 	defer func() {
-		// Tell the receiver to stop, let it finish (draining the dump
-		// off the socket), and only then give the socket back.
 		close(stop)
-		for range full {
-		}
 		wg.Wait()
 	}()
-	for b := range full {
+	for b := range order {
+		<-b.decoded
 		interrupted = interrupted || b.interrupted
-		for _, p := range b.payloads {
-			more, err := fn(p)
+		for i := range b.out {
+			more, err := fn(&b.out[i])
 			if err != nil {
 				return interrupted, err
 			}
@@ -149,25 +197,35 @@ func (c *Client) dump(ctx context.Context, op, dev string, req netlink.Message, 
 				return interrupted, nil
 			}
 		}
+		if b.decErr != nil {
+			return interrupted, b.decErr
+		}
 		if b.err != nil {
 			return interrupted, nlerr.Netlink(ctx, op, dev, b.err)
 		}
-		b.payloads, b.interrupted = b.payloads[:0], false
-		free <- b // never blocks: free holds every batch there is
+		b.payloads, b.interrupted, b.decErr = b.payloads[:0], false, nil
+		free <- b
 	}
 	return interrupted, nil
 }
 
+// hand gives a received batch to the workers and its place in line to the
+// caller.
+func hand[T any](b *batch[T], work, order chan<- *batch[T]) {
+	order <- b
+	work <- b
+}
+
 // receiveDatagrams reads the replies to sent off the socket one datagram
 // at a time, each into the buffer of a batch taken from free, and hands
-// them over on full, until the dump ends or fails. When stop is closed
-// first (the caller stopped early) it reads the rest of the dump and drops
-// it: the kernel sends every datagram of a dump it started, and the next
-// request on the socket must not read them as its replies.
-func (c *Client) receiveDatagrams(sent netlink.Message, typ netlink.HeaderType, full chan<- *batch, free <-chan *batch, stop <-chan struct{}) {
+// them on, until the dump ends or fails. When stop is closed first (the
+// caller stopped early) it reads the rest of the dump and drops it: the
+// kernel sends every datagram of a dump it started, and the next request
+// on the socket must not read them as its replies.
+func receiveDatagrams[T any](c *Client, sent netlink.Message, typ netlink.HeaderType, free <-chan *batch[T], work, order chan<- *batch[T], stop <-chan struct{}) {
 	one := make([]netlink.Message, 1)
-	var b *batch
 	for {
+		var b *batch[T]
 		select {
 		case b = <-free:
 		case <-stop:
@@ -177,35 +235,28 @@ func (c *Client) receiveDatagrams(sent netlink.Message, typ netlink.HeaderType, 
 		if b.buf == nil {
 			b.buf = make([]byte, datagramSize)
 		}
-		done, err := c.readDatagram(b, sent, typ, one)
+		done, err := c.readDatagram(&b.received, sent, typ, one)
 		b.err = err
-		select {
-		case full <- b:
-		case <-stop:
-			if !done && err == nil {
-				c.drain(sent, typ, one)
-			}
-			return
-		}
+		hand(b, work, order)
 		if done || err != nil {
 			return
 		}
 	}
 }
 
-// readDatagram reads one datagram into b.buf and splits it into b.
-func (c *Client) readDatagram(b *batch, sent netlink.Message, typ netlink.HeaderType, one []netlink.Message) (done bool, err error) {
-	n, err := c.read(b.buf)
+// readDatagram reads one datagram into r.buf and splits it into r.
+func (c *Client) readDatagram(r *received, sent netlink.Message, typ netlink.HeaderType, one []netlink.Message) (done bool, err error) {
+	n, err := c.read(r.buf)
 	if err != nil {
 		return true, err
 	}
-	return splitDatagram(b.buf[:n], sent, typ, b, one)
+	return splitDatagram(r.buf[:n], sent, typ, r, one)
 }
 
 // drain reads the rest of a dump the caller stopped and drops it, into a
 // buffer of its own (the batches may still be in the caller's hands).
 func (c *Client) drain(sent netlink.Message, typ netlink.HeaderType, one []netlink.Message) {
-	scratch := &batch{buf: make([]byte, datagramSize)}
+	scratch := &received{buf: make([]byte, datagramSize)}
 	for {
 		scratch.payloads = scratch.payloads[:0]
 		if done, err := c.readDatagram(scratch, sent, typ, one); done || err != nil {
@@ -217,9 +268,10 @@ func (c *Client) drain(sent netlink.Message, typ netlink.HeaderType, one []netli
 // receive is receiveDatagrams for a connection without a descriptor: it
 // takes the replies from the netlink package, batchSize messages a batch.
 // The payloads alias the datagrams the netlink package allocated, which
-// nothing reuses.
-func (c *Client) receive(sent netlink.Message, typ netlink.HeaderType, full chan<- *batch, free <-chan *batch, stop <-chan struct{}) {
-	var b *batch
+// nothing reuses. Stopping the iteration early makes the netlink package
+// read the rest of the dump and drop it.
+func receive[T any](c *Client, sent netlink.Message, typ netlink.HeaderType, free <-chan *batch[T], work, order chan<- *batch[T], stop <-chan struct{}) {
+	var b *batch[T]
 	select {
 	case b = <-free:
 	case <-stop:
@@ -246,36 +298,35 @@ func (c *Client) receive(sent netlink.Message, typ netlink.HeaderType, full chan
 		if len(b.payloads) < batchSize {
 			continue
 		}
-		select {
-		case full <- b:
-		case <-stop:
-			return
-		}
+		hand(b, work, order)
 		select {
 		case b = <-free:
 		case <-stop:
 			return
 		}
 	}
-	select {
-	case full <- b:
-	case <-stop:
-	}
+	hand(b, work, order)
 }
 
 // collect runs a dump to the end, restarting it when the kernel marks it
 // interrupted, and decodes every reply with dec.
 func collect[T any](ctx context.Context, c *Client, op, dev string, req netlink.Message, dec func([]byte) (T, error)) ([]T, error) {
-	for attempt := 0; ; attempt++ {
-		var out []T
-		intr, err := c.dump(ctx, op, dev, req, func(b []byte) (bool, error) {
-			// A copy: the decoded value may alias its bytes (RawAttr),
-			// and dump reuses them.
+	newDecoder := func() func([]byte, *T) error {
+		return func(b []byte, out *T) error {
+			// A copy: the value may alias its bytes (RawAttr), and the
+			// dump reuses them.
 			v, err := dec(bytes.Clone(b))
 			if err != nil {
-				return false, &errs.Error{Op: op, Device: dev, Err: err}
+				return &errs.Error{Op: op, Device: dev, Err: err}
 			}
-			out = append(out, v)
+			*out = v
+			return nil
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		var out []T
+		intr, err := dump(ctx, c, op, dev, req, newDecoder, func(v *T) (bool, error) {
+			out = append(out, *v)
 			return true, nil
 		})
 		if err != nil {
@@ -321,8 +372,9 @@ func (c *Client) Vports(ctx context.Context, dp int) ([]Vport, error) {
 
 // Flows streams the flows of the datapath with the given ifindex, each
 // decoded and rendered as opts says (the zero FlowOptions: like
-// `dpctl/dump-flows -m --no-names`). The yielded *Flow is reused for the
-// next flow; Clone it to keep it. The socket is held until the iteration
+// `dpctl/dump-flows -m --no-names`). The yielded *Flow, and the received
+// bytes its Raw and Unknown fields alias, are reused once the loop body
+// returns; Clone it to keep it (its strings stay valid regardless). The socket is held until the iteration
 // ends; breaking out early is fine.
 //
 // Interrupted dumps: if the kernel marks the dump interrupted
@@ -343,9 +395,16 @@ func (c *Client) Flows(ctx context.Context, dp int, opts FlowOptions) iter.Seq2[
 			}
 			names = PortNames(vps)
 		}
-		d := NewDecoder(opts, names)
-		d.NowMsec = c.now
-		f := new(Flow)
+		newDecoder := func() func([]byte, *Flow) error {
+			d := NewDecoder(opts, names)
+			d.NowMsec = c.now
+			return func(b []byte, f *Flow) error {
+				if err := d.Decode(b, f); err != nil {
+					return &errs.Error{Op: op, Device: dev, Err: err}
+				}
+				return nil
+			}
+		}
 		var attrs []byte
 		if opts.CountersOnly {
 			// OVS_FLOW_ATTR_UFID_FLAGS: OMIT_KEY|OMIT_MASK|OMIT_ACTIONS.
@@ -356,13 +415,10 @@ func (c *Client) Flows(ctx context.Context, dp int, opts FlowOptions) iter.Seq2[
 		delivered := 0
 		for attempt := 0; ; attempt++ {
 			seen, stopped := 0, false
-			intr, err := c.dump(ctx, op, dev, req, func(b []byte) (bool, error) {
+			intr, err := dump(ctx, c, op, dev, req, newDecoder, func(f *Flow) (bool, error) {
 				seen++
 				if seen <= delivered {
 					return true, nil
-				}
-				if err := d.Decode(b, f); err != nil {
-					return false, &errs.Error{Op: op, Device: dev, Err: err}
 				}
 				delivered++
 				if !yield(f, nil) {

@@ -35,7 +35,7 @@ var errTruncated = errors.New("netlink datagram larger than the receive buffer: 
 // message from the kernel (a *netlink.OpError with its errno and extended
 // acknowledgement, as the netlink package reports them). one is a
 // one-message scratch slice for netlink.Validate.
-func splitDatagram(d []byte, sent netlink.Message, typ netlink.HeaderType, b *batch, one []netlink.Message) (done bool, err error) {
+func splitDatagram(d []byte, sent netlink.Message, typ netlink.HeaderType, b *received, one []netlink.Message) (done bool, err error) {
 	multi := false
 	for len(d) >= nlmsgHeaderLen {
 		l := int(binary.NativeEndian.Uint32(d))

@@ -72,7 +72,7 @@ func TestSplitDatagram(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var b batch
+			var b received
 			done, err := splitDatagram(tc.d, sent, fam, &b, make([]netlink.Message, 1))
 			if len(b.payloads) != tc.payloads || done != tc.done || b.interrupted != tc.intr {
 				t.Errorf("%d payloads, done %v, interrupted %v; want %d, %v, %v", len(b.payloads), done, b.interrupted, tc.payloads, tc.done, tc.intr)
@@ -111,7 +111,7 @@ func FuzzSplitDatagram(f *testing.F) {
 	f.Add(nlmsg(netlink.Done, netlink.Multi|netlink.AcknowledgeTLVs, seq, append(errno(syscall.EINVAL), extack()...)))
 	sent := netlink.Message{Header: netlink.Header{Type: fam, Sequence: seq, PID: 77}}
 	f.Fuzz(func(t *testing.T, d []byte) {
-		var b batch
+		var b received
 		_, _ = splitDatagram(d, sent, fam, &b, make([]netlink.Message, 1))
 		total := 0
 		for _, p := range b.payloads {
