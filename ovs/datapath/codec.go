@@ -311,7 +311,7 @@ func (d *Decoder) Decode(b []byte, f *Flow) error {
 		fm.buf = make([]byte, 0, arenaSize)
 	}
 	start := len(fm.buf)
-	fm.match, fm.actions = fm.match[:0], fm.actions[:0]
+	fm.match, fm.actions, fm.resumed = fm.match[:0], fm.actions[:0], 0
 	mode := maskNone
 	if hasMask {
 		mode = maskAttrs
@@ -344,7 +344,15 @@ func (d *Decoder) Decode(b []byte, f *Flow) error {
 		if i == len(d.prevMatch) {
 			d.prevMatch = append(d.prevMatch, "")
 		}
-		text, name := keep(sp, &d.prevMatch[i])
+		var text, name string
+		if i < fm.resumed {
+			// Copied from the previous flow's text at this place: the
+			// same string, no need to compare.
+			text = d.prevMatch[i]
+			name = text[:sp.name-sp.start]
+		} else {
+			text, name = keep(sp, &d.prevMatch[i])
+		}
 		a := dpflow.Attr{Name: name, Text: text}
 		if a.Name == "in_port" {
 			f.InPort = a.Args()

@@ -20,9 +20,16 @@
 // Tunnel, NSH and MPLS keys, NAT ranges in ct() and OVS's userspace()
 // cookies are rendered as bytes rather than spelled out.
 //
-// Streaming: Client.Flows yields flows as the kernel's replies arrive and
-// reuses one Flow and its buffers, so a dump of any size runs in constant
-// memory; the cost per flow is one string for its rendered text.
+// Streaming: Client.Flows yields flows as the kernel's replies arrive. The
+// datagrams are read with recvmsg straight into a few reused 64 KiB
+// buffers (a connection without a descriptor, such as nltest's, goes
+// through the netlink package's receive instead), decoded by two worker
+// goroutines a datagram each, and yielded in the kernel's order, reusing
+// the Flows and their buffers: a dump of any size runs in constant memory,
+// and the only garbage per flow is its rendered text, in arenas shared by
+// many flows. Every goroutine of a dump has ended when its iteration ends,
+// including one the caller breaks out of (the rest of the dump is read
+// and dropped so the socket stays in step).
 //
 // Privileges: listing datapaths, vports and flows needs none beyond
 // opening a generic netlink socket (the families' GET commands are not

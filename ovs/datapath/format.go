@@ -136,6 +136,10 @@ type formatter struct {
 	prev     []renderedKey
 	prevKeys prevKeys
 	marks    []attrMark // the marks of the walk under way, reused
+	// resumed is how many leading match spans of the flow being rendered
+	// resumeKeys copied from the previous flow's: their texts are the
+	// previous flow's, at the same places.
+	resumed int
 }
 
 // renderedKey is one top-level key attribute of the previous flow: its raw
@@ -394,6 +398,9 @@ type keyWalk struct {
 	// marks, with caching on, say where each attribute walked so far
 	// ended: in the key, in the text and in the spans.
 	marks []attrMark
+	// resumed is how many leading attributes resumeKeys took from the
+	// previous flow's walk.
+	resumed int
 }
 
 // attrMark is the walk's state right after one attribute.
@@ -443,22 +450,34 @@ func (f *formatter) resumeKeys(key, mask []byte, mode maskMode, w *keyWalk, text
 	w.first, w.hasEthtype, w.hasPacketType = m.first, m.hasEthtype, m.hasPacketType
 	w.pos, w.off = k, m.keyEnd
 	w.marks = append(w.marks, p.marks[:k]...)
+	w.resumed = k
+	f.resumed = m.spans
 }
 
 // saveKeys keeps this flow's top-level walk for the next flow's
 // resumeKeys; a walk that left bytes over is not kept.
+//
+// After a resumed walk only what follows the resumed attributes is copied:
+// the mask, and the key, text, spans and marks up to there, are the
+// previous flow's already.
 func (f *formatter) saveKeys(key, mask []byte, mode maskMode, w *keyWalk, textStart, spanStart, left int) {
 	p := &f.prevKeys
+	keyFrom, textFrom, spansFrom, marksFrom := 0, 0, 0, 0
+	if w.resumed > 0 {
+		m := p.marks[w.resumed-1]
+		keyFrom, textFrom, spansFrom, marksFrom = m.keyEnd, m.textEnd, m.spans, w.resumed
+	} else {
+		p.mask = append(p.mask[:0], mask...)
+	}
 	p.ok = left == 0
 	p.mode = mode
-	p.key = append(p.key[:0], key...)
-	p.mask = append(p.mask[:0], mask...)
-	p.text = append(p.text[:0], f.buf[textStart:]...)
-	p.spans = p.spans[:0]
-	for _, sp := range f.match[spanStart:] {
+	p.key = append(p.key[:keyFrom], key[keyFrom:]...)
+	p.text = append(p.text[:textFrom], f.buf[textStart+textFrom:]...)
+	p.spans = p.spans[:spansFrom]
+	for _, sp := range f.match[spanStart+spansFrom:] {
 		p.spans = append(p.spans, span{start: sp.start - textStart, name: sp.name - textStart, end: sp.end - textStart})
 	}
-	p.marks = append(p.marks[:0], w.marks...)
+	p.marks = append(p.marks[:marksFrom], w.marks[marksFrom:]...)
 }
 
 func (f *formatter) leftover(b []byte, left int, empty bool) {
