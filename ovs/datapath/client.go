@@ -22,7 +22,9 @@ import (
 
 // Client talks to the OVS kernel datapath families on one generic netlink
 // socket. It is safe for concurrent use; requests are serialised, and a
-// flow stream holds the socket until the iteration ends.
+// flow stream holds the socket until the iteration ends. It keeps its flow
+// dumps' receive buffers and decoded Flows (about half a MiB) from one
+// dump to the next.
 type Client struct {
 	mu                    sync.Mutex
 	c                     *netlink.Conn
@@ -31,6 +33,10 @@ type Client struct {
 	// read reads one datagram into a Client-owned buffer (nil for a
 	// connection without a descriptor: see datagramReader).
 	read func([]byte) (int, error)
+	// flowBatches are the flow dumps' batches, their buffers and decoded
+	// Flows, kept from one dump to the next (under mu): a dump would
+	// otherwise allocate a few thousand times before its first flow.
+	flowBatches []*batch[Flow]
 }
 
 // New resolves the ovs_datapath, ovs_vport and ovs_flow families on c (a
@@ -131,7 +137,10 @@ func (b *batch[T]) decode(dec func([]byte, *T) error) {
 // kernel marked the dump interrupted. fn returning false stops the dump
 // (the rest of it is read and dropped, so the socket stays in step). Every
 // goroutine of the dump has ended when dump returns.
-func dump[T any](ctx context.Context, c *Client, op, dev string, req netlink.Message, newDecoder func() func([]byte, *T) error, fn func(*T) (bool, error)) (interrupted bool, err error) {
+//
+// pool, when not nil, holds the batches to use, under c.mu, and gets them
+// back for the next dump.
+func dump[T any](ctx context.Context, c *Client, op, dev string, req netlink.Message, pool *[]*batch[T], newDecoder func() func([]byte, *T) error, fn func(*T) (bool, error)) (interrupted bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return false, nlerr.Netlink(ctx, op, dev, err)
 	}
@@ -149,8 +158,17 @@ func dump[T any](ctx context.Context, c *Client, op, dev string, req netlink.Mes
 	free := make(chan *batch[T], n)
 	work := make(chan *batch[T], n)  // to the workers
 	order := make(chan *batch[T], n) // to the caller, in the kernel's order
-	for range n {
-		free <- &batch[T]{decoded: make(chan struct{}, 1)}
+	var batches []*batch[T]
+	if pool != nil && len(*pool) == n {
+		batches = *pool
+	} else {
+		for range n {
+			batches = append(batches, &batch[T]{decoded: make(chan struct{}, 1)})
+		}
+	}
+	for _, b := range batches {
+		b.payloads, b.interrupted, b.err, b.decErr = b.payloads[:0], false, nil, nil
+		free <- b
 	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -184,6 +202,17 @@ func dump[T any](ctx context.Context, c *Client, op, dev string, req netlink.Mes
 	defer func() {
 		close(stop)
 		wg.Wait()
+		if pool != nil {
+			// Every goroutine has ended: the batches are idle, and their
+			// signals are drained for the next dump.
+			for _, b := range batches {
+				select {
+				case <-b.decoded:
+				default:
+				}
+			}
+			*pool = batches
+		}
 	}()
 	for b := range order {
 		<-b.decoded
@@ -325,7 +354,7 @@ func collect[T any](ctx context.Context, c *Client, op, dev string, req netlink.
 	}
 	for attempt := 0; ; attempt++ {
 		var out []T
-		intr, err := dump(ctx, c, op, dev, req, newDecoder, func(v *T) (bool, error) {
+		intr, err := dump(ctx, c, op, dev, req, nil, newDecoder, func(v *T) (bool, error) {
 			out = append(out, *v)
 			return true, nil
 		})
@@ -415,7 +444,7 @@ func (c *Client) Flows(ctx context.Context, dp int, opts FlowOptions) iter.Seq2[
 		delivered := 0
 		for attempt := 0; ; attempt++ {
 			seen, stopped := 0, false
-			intr, err := dump(ctx, c, op, dev, req, newDecoder, func(f *Flow) (bool, error) {
+			intr, err := dump(ctx, c, op, dev, req, &c.flowBatches, newDecoder, func(f *Flow) (bool, error) {
 				seen++
 				if seen <= delivered {
 					return true, nil
