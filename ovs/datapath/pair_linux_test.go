@@ -3,6 +3,7 @@
 package datapath_test
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"iter"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/mdlayher/netlink"
 	"github.com/mdlayher/netlink/nltest"
+	"github.com/offloadkit/offloadkit/offload/errs"
+	"github.com/offloadkit/offloadkit/ovs/datapath"
 	"golang.org/x/sys/unix"
 )
 
@@ -189,5 +192,61 @@ func errorReply(req netlink.Message, err error) netlink.Message {
 	return netlink.Message{
 		Header: netlink.Header{Type: netlink.Error, Sequence: req.Header.Sequence, PID: req.Header.PID},
 		Data:   append(data, rb...),
+	}
+}
+
+// TestFlowsDeadlineMidDump: a kernel that stops sending in the middle of a
+// dump does not keep the stream waiting past the caller's deadline; the
+// flows before the stall arrive, then an error matching errs.ErrTimeout,
+// and no goroutine of the dump is left running.
+func TestFlowsDeadlineMidDump(t *testing.T) {
+	t.Parallel()
+	msgs, _ := fixture(t)
+	flows := msgs["flow"]
+	if len(flows) == 0 {
+		t.Fatal("no recorded flows")
+	}
+	release := make(chan struct{})
+	k := &fakeKernel{}
+	s := newPairSocket(t, func(req netlink.Message) iter.Seq[[]netlink.Message] {
+		if req.Header.Type != famFlow {
+			msgs, err := k.serve([]netlink.Message{req})
+			return chunked(req, msgs, err)
+		}
+		return func(yield func([]netlink.Message) bool) {
+			m := netlink.Message{Header: netlink.Header{Type: famFlow, Flags: netlink.Multi, Sequence: req.Header.Sequence, PID: req.Header.PID}, Data: flows[0]}
+			// Two datagrams (the writer sends one when the next exists),
+			// then nothing until the test ends.
+			if !yield([]netlink.Message{m}) || !yield([]netlink.Message{m}) {
+				return
+			}
+			<-release
+		}
+	})
+	//nolint:staticcheck // netlink.Socket is the package's own test seam.
+	c, err := datapath.New(netlink.NewConn(s, nltest.PID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	defer close(release)
+	dp := int(int32(binary.NativeEndian.Uint32(flows[0][4:])))
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	got := 0
+	var last error
+	for _, err := range c.Flows(ctx, dp, datapath.FlowOptions{}) {
+		if err != nil {
+			last = err
+			break
+		}
+		got++
+	}
+	if got != 1 || !errors.Is(last, errs.ErrTimeout) {
+		t.Errorf("%d flows then %v; want 1 flow then ErrTimeout", got, last)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the stream ended %s after a 300ms deadline", d)
 	}
 }
