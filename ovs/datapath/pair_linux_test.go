@@ -217,8 +217,10 @@ func TestFlowsDeadlineMidDump(t *testing.T) {
 			m := netlink.Message{Header: netlink.Header{Type: famFlow, Flags: netlink.Multi, Sequence: req.Header.Sequence, PID: req.Header.PID}, Data: flows[0]}
 			// Two datagrams (the writer sends one when the next exists),
 			// then nothing until the test ends.
-			if !yield([]netlink.Message{m}) || !yield([]netlink.Message{m}) {
-				return
+			for range 2 {
+				if !yield([]netlink.Message{m}) {
+					return
+				}
 			}
 			<-release
 		}
