@@ -176,22 +176,31 @@ func TestDecodeTruncated(t *testing.T) {
 	}
 }
 
-// TestClientListsAndStreams runs on a socket (the Client reads datagrams
-// itself) and on an nltest connection (the netlink package receives).
+// TestClientListsAndStreams runs on both receive paths (onBothPaths).
 func TestClientListsAndStreams(t *testing.T) {
 	t.Parallel()
-	for _, dial := range []struct {
+	onBothPaths(t, testClientListsAndStreams)
+}
+
+// dialer makes a Client on a fake kernel.
+type dialer func(*fakeKernel, testing.TB) (*datapath.Client, error)
+
+// onBothPaths runs test, in parallel subtests, on a socket (the Client
+// reads datagrams itself) and on an nltest connection (the netlink
+// package receives).
+func onBothPaths(t *testing.T, test func(*testing.T, dialer)) {
+	for _, d := range []struct {
 		name string
-		fn   func(*fakeKernel, testing.TB) (*datapath.Client, error)
+		fn   dialer
 	}{{"socket", (*fakeKernel).client}, {"nltest", (*fakeKernel).nltestClient}} {
-		t.Run(dial.name, func(t *testing.T) {
+		t.Run(d.name, func(t *testing.T) {
 			t.Parallel()
-			testClientListsAndStreams(t, dial.fn)
+			test(t, d.fn)
 		})
 	}
 }
 
-func testClientListsAndStreams(t *testing.T, dial func(*fakeKernel, testing.TB) (*datapath.Client, error)) {
+func testClientListsAndStreams(t *testing.T, dial dialer) {
 	k := &fakeKernel{
 		dps: [][]byte{genl(1, msg(9, a(1, []byte("ovs-system\x00")), a(3, append(append(u64(10), u64(2)...), append(u64(0), u64(1)...)...)),
 			a(5, u32(0x0f)), a(7, u32(256)), a(42, []byte{1})))},
@@ -264,18 +273,10 @@ func testClientListsAndStreams(t *testing.T, dial func(*fakeKernel, testing.TB) 
 // flow twice; one that never settles ends in ErrBusy.
 func TestFlowsInterrupted(t *testing.T) {
 	t.Parallel()
-	for _, dial := range []struct {
-		name string
-		fn   func(*fakeKernel, testing.TB) (*datapath.Client, error)
-	}{{"socket", (*fakeKernel).client}, {"nltest", (*fakeKernel).nltestClient}} {
-		t.Run(dial.name, func(t *testing.T) {
-			t.Parallel()
-			testFlowsInterrupted(t, dial.fn)
-		})
-	}
+	onBothPaths(t, testFlowsInterrupted)
 }
 
-func testFlowsInterrupted(t *testing.T, dial func(*fakeKernel, testing.TB) (*datapath.Client, error)) {
+func testFlowsInterrupted(t *testing.T, dial dialer) {
 	flows := [][]byte{genl(1, icmpFlow(9, ufid1, a(1, u32(3)))), genl(1, icmpFlow(9, append(make([]byte, 15), 2), a(1, u32(2))))}
 	k := &fakeKernel{flows: map[int][][]byte{9: flows}, interrupt: 2}
 	c, err := dial(k, t)
