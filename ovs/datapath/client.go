@@ -16,6 +16,7 @@ import (
 	"github.com/mdlayher/netlink"
 
 	"github.com/offloadkit/offloadkit/internal/genl"
+	"github.com/offloadkit/offloadkit/internal/nldgram"
 	"github.com/offloadkit/offloadkit/internal/nlerr"
 	"github.com/offloadkit/offloadkit/offload/errs"
 )
@@ -31,8 +32,8 @@ type Client struct {
 	dpFam, vpFam, flowFam genetlink.Family
 	now                   func() uint64
 	// read reads one datagram into a Client-owned buffer (nil for a
-	// connection without a descriptor: see datagramReader).
-	read func([]byte) (int, error)
+	// connection without a descriptor, such as nltest's).
+	read nldgram.Reader
 	// flowBatches are the flow dumps' batches, their buffers and decoded
 	// Flows, kept from one dump to the next (under mu): a dump would
 	// otherwise allocate a few thousand times before its first flow.
@@ -45,7 +46,7 @@ type Client struct {
 // matching errs.ErrNotSupported. c is closed on any error.
 func New(c *netlink.Conn) (*Client, error) {
 	g := genetlink.NewConn(c)
-	cl := &Client{c: c, now: monotonicMsec, read: datagramReader(c)}
+	cl := &Client{c: c, now: monotonicMsec, read: nldgram.NewReader(c)}
 	for _, x := range []struct {
 		name string
 		f    *genetlink.Family
@@ -253,42 +254,33 @@ func hand[T any](b *batch[T], work, order chan<- *batch[T]) {
 // on the socket must not read them as its replies.
 func receiveDatagrams[T any](c *Client, sent netlink.Message, typ netlink.HeaderType, free <-chan *batch[T], work, order chan<- *batch[T], stop <-chan struct{}) {
 	one := make([]netlink.Message, 1)
+	var cur *batch[T]
+	collect := func(h netlink.Header, data []byte) {
+		if h.Flags&netlink.DumpInterrupted != 0 {
+			cur.interrupted = true
+		}
+		if h.Type == typ && len(data) >= 4 {
+			cur.payloads = append(cur.payloads, data[4:])
+		}
+	}
 	for {
-		var b *batch[T]
 		select {
-		case b = <-free:
+		case cur = <-free:
 		case <-stop:
-			c.drain(sent, typ, one)
+			nldgram.Drain(c.read, make([]byte, nldgram.BufferSize), sent, one)
 			return
 		}
-		if b.buf == nil {
-			b.buf = make([]byte, datagramSize)
+		if cur.buf == nil {
+			cur.buf = make([]byte, nldgram.BufferSize)
 		}
-		done, err := c.readDatagram(&b.received, sent, typ, one)
-		b.err = err
-		hand(b, work, order)
+		n, err := c.read(cur.buf)
+		done := true
+		if err == nil {
+			done, err = nldgram.Split(cur.buf[:n], sent, one, collect)
+		}
+		cur.err = err
+		hand(cur, work, order)
 		if done || err != nil {
-			return
-		}
-	}
-}
-
-// readDatagram reads one datagram into r.buf and splits it into r.
-func (c *Client) readDatagram(r *received, sent netlink.Message, typ netlink.HeaderType, one []netlink.Message) (done bool, err error) {
-	n, err := c.read(r.buf)
-	if err != nil {
-		return true, err
-	}
-	return splitDatagram(r.buf[:n], sent, typ, r, one)
-}
-
-// drain reads the rest of a dump the caller stopped and drops it, into a
-// buffer of its own (the batches may still be in the caller's hands).
-func (c *Client) drain(sent netlink.Message, typ netlink.HeaderType, one []netlink.Message) {
-	scratch := &received{buf: make([]byte, datagramSize)}
-	for {
-		scratch.payloads = scratch.payloads[:0]
-		if done, err := c.readDatagram(scratch, sent, typ, one); done || err != nil {
 			return
 		}
 	}

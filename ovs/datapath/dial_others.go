@@ -18,7 +18,3 @@ func Dial(cfg *netlink.Config) (*Client, error) {
 
 // monotonicMsec has no kernel clock to read off Linux.
 func monotonicMsec() uint64 { return 0 }
-
-// datagramReader: no descriptor to read off Linux; dumps go through the
-// netlink package.
-func datagramReader(*netlink.Conn) func([]byte) (int, error) { return nil }

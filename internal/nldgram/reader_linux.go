@@ -1,6 +1,6 @@
 //go:build linux
 
-package datapath
+package nldgram
 
 import (
 	"os"
@@ -9,11 +9,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// datagramReader returns a function that reads the socket's next datagram
-// into p, waiting as the socket's read deadline allows, or nil when c has
-// no descriptor to read (an nltest connection): dumps then go through the
-// netlink package's receive.
-func datagramReader(c *netlink.Conn) func(p []byte) (int, error) {
+// NewReader returns a Reader of c's socket, or nil when c has no
+// descriptor to read (an nltest connection).
+func NewReader(c *netlink.Conn) Reader {
 	rc, err := c.SyscallConn()
 	if err != nil {
 		return nil
@@ -34,7 +32,7 @@ func datagramReader(c *netlink.Conn) func(p []byte) (int, error) {
 		case rerr != nil:
 			return 0, &netlink.OpError{Op: "receive", Err: os.NewSyscallError("recvmsg", rerr)}
 		case n > len(p) || flags&unix.MSG_TRUNC != 0:
-			return 0, &netlink.OpError{Op: "receive", Err: errTruncated}
+			return 0, &netlink.OpError{Op: "receive", Err: ErrTruncated}
 		}
 		return n, nil
 	}

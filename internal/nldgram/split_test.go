@@ -1,4 +1,4 @@
-package datapath
+package nldgram
 
 import (
 	"encoding/binary"
@@ -33,9 +33,23 @@ func extack() []byte {
 	return b
 }
 
-// TestSplitDatagram: the replies of a dump read from a datagram, as the
-// netlink package's receive would give them, with the kernel's errors.
-func TestSplitDatagram(t *testing.T) {
+// split collects the payloads of type typ after a 4-byte genl header, and
+// whether a message was marked NLM_F_DUMP_INTR.
+func split(d []byte, sent netlink.Message, typ netlink.HeaderType) (payloads [][]byte, intr, done bool, err error) {
+	done, err = Split(d, sent, make([]netlink.Message, 1), func(h netlink.Header, data []byte) {
+		if h.Flags&netlink.DumpInterrupted != 0 {
+			intr = true
+		}
+		if h.Type == typ && len(data) >= 4 {
+			payloads = append(payloads, data[4:])
+		}
+	})
+	return payloads, intr, done, err
+}
+
+// TestSplit: the replies of a dump read from a datagram, as the netlink
+// package's receive would give them, with the kernel's errors.
+func TestSplit(t *testing.T) {
 	t.Parallel()
 	const fam, seq = 0x22, 5
 	sent := netlink.Message{Header: netlink.Header{Type: fam, Sequence: seq, PID: 77}}
@@ -72,12 +86,11 @@ func TestSplitDatagram(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var b received
-			done, err := splitDatagram(tc.d, sent, fam, &b, make([]netlink.Message, 1))
-			if len(b.payloads) != tc.payloads || done != tc.done || b.interrupted != tc.intr {
-				t.Errorf("%d payloads, done %v, interrupted %v; want %d, %v, %v", len(b.payloads), done, b.interrupted, tc.payloads, tc.done, tc.intr)
+			payloads, intr, done, err := split(tc.d, sent, fam)
+			if len(payloads) != tc.payloads || done != tc.done || intr != tc.intr {
+				t.Errorf("%d payloads, done %v, interrupted %v; want %d, %v, %v", len(payloads), done, intr, tc.payloads, tc.done, tc.intr)
 			}
-			for _, p := range b.payloads {
+			for _, p := range payloads {
 				if string(p) != string(payload[4:]) {
 					t.Errorf("payload %x, want %x", p, payload[4:])
 				}
@@ -102,19 +115,18 @@ func TestSplitDatagram(t *testing.T) {
 	}
 }
 
-// FuzzSplitDatagram: any bytes split without a panic, and every payload
-// lies inside the datagram.
-func FuzzSplitDatagram(f *testing.F) {
+// FuzzSplit: any bytes split without a panic, and every payload lies
+// inside the datagram.
+func FuzzSplit(f *testing.F) {
 	const fam, seq = 0x22, 5
 	f.Add(nlmsg(fam, netlink.Multi, seq, []byte{3, 1, 0, 0, 1}))
 	f.Add(nlmsg(netlink.Error, netlink.AcknowledgeTLVs, seq, append(errno(syscall.EINVAL), extack()...)))
 	f.Add(nlmsg(netlink.Done, netlink.Multi|netlink.AcknowledgeTLVs, seq, append(errno(syscall.EINVAL), extack()...)))
 	sent := netlink.Message{Header: netlink.Header{Type: fam, Sequence: seq, PID: 77}}
 	f.Fuzz(func(t *testing.T, d []byte) {
-		var b received
-		_, _ = splitDatagram(d, sent, fam, &b, make([]netlink.Message, 1))
+		payloads, _, _, _ := split(d, sent, fam)
 		total := 0
-		for _, p := range b.payloads {
+		for _, p := range payloads {
 			total += len(p)
 		}
 		if total > len(d) {

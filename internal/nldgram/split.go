@@ -1,4 +1,4 @@
-package datapath
+package nldgram
 
 import (
 	"encoding/binary"
@@ -9,33 +9,28 @@ import (
 	"github.com/mdlayher/netlink"
 )
 
-// A dump's datagrams are read whole into buffers the Client owns and
-// reuses (datagramReader), and split here, instead of through the netlink
-// package's Receive, which copies every datagram into a fresh buffer: on a
-// dump of 100,000 flows that is over 100 MB of garbage for the collector.
-
-// datagramSize is the receive buffer per datagram. The kernel sizes dump
+// BufferSize is the receive buffer per datagram to use. The kernel sizes dump
 // datagrams by the reader's buffer, up to 32 KiB (netlink_recvmsg caps
 // max_recvmsg_len at SKB_WITH_OVERHEAD(32768)); twice that leaves room for
 // a family that asks for larger ones, and a datagram larger still is
 // reported as truncated, never silently cut.
-const datagramSize = 64 << 10
+const BufferSize = 64 << 10
 
 const nlmsgHeaderLen = 16
 
-// errTruncated: a datagram did not fit the receive buffer.
-var errTruncated = errors.New("netlink datagram larger than the receive buffer: truncated")
+// ErrTruncated: a datagram did not fit the receive buffer.
+var ErrTruncated = errors.New("netlink datagram larger than the receive buffer: truncated")
 
-// splitDatagram appends to b.payloads the payload (after the 4-byte genl
-// header) of every message of type typ in the datagram d, a reply to sent,
-// and notes NLM_F_DUMP_INTR in b.interrupted. done reports that the reply
-// ended in d: an NLMSG_DONE, an error message, or a datagram with no
-// multi-part message. The payloads alias d. A message from another request
-// or a malformed one ends the split with an error, as does an error
-// message from the kernel (a *netlink.OpError with its errno and extended
-// acknowledgement, as the netlink package reports them). one is a
-// one-message scratch slice for netlink.Validate.
-func splitDatagram(d []byte, sent netlink.Message, typ netlink.HeaderType, b *received, one []netlink.Message) (done bool, err error) {
+// Split calls fn with the header and payload of every message of the
+// datagram d, a reply to sent, but for NLMSG_DONE, NLMSG_ERROR and
+// NLMSG_NOOP; the payloads alias d. done reports that the reply ended in
+// d: an NLMSG_DONE, an error message, or a datagram with no multi-part
+// message. A message from another request or a malformed one ends the
+// split with an error, as does an error message from the kernel (a
+// *netlink.OpError with its errno and extended acknowledgement). one is a
+// one-message scratch slice for netlink.Validate, so that splitting
+// allocates nothing.
+func Split(d []byte, sent netlink.Message, one []netlink.Message, fn func(h netlink.Header, data []byte)) (done bool, err error) {
 	multi := false
 	for len(d) >= nlmsgHeaderLen {
 		l := int(binary.NativeEndian.Uint32(d))
@@ -57,9 +52,6 @@ func splitDatagram(d []byte, sent netlink.Message, typ netlink.HeaderType, b *re
 		if h.Flags&netlink.Multi != 0 {
 			multi = true
 		}
-		if h.Flags&netlink.DumpInterrupted != 0 {
-			b.interrupted = true
-		}
 		switch h.Type {
 		case netlink.Done:
 			return true, replyError(h, data)
@@ -69,10 +61,9 @@ func splitDatagram(d []byte, sent netlink.Message, typ netlink.HeaderType, b *re
 			}
 		case netlink.Overrun:
 			return true, &netlink.OpError{Op: "receive", Err: syscall.ENOBUFS, Sequence: h.Sequence}
-		case typ:
-			if len(data) >= 4 {
-				b.payloads = append(b.payloads, data[4:])
-			}
+		case netlink.Noop:
+		default:
+			fn(h, data)
 		}
 		d = d[min((l+3)&^3, len(d)):]
 	}
