@@ -11,6 +11,7 @@ import (
 	"github.com/mdlayher/netlink"
 
 	"github.com/offloadkit/offloadkit/internal/genl"
+	"github.com/offloadkit/offloadkit/internal/nldgram"
 	"github.com/offloadkit/offloadkit/internal/nlerr"
 	"github.com/offloadkit/offloadkit/offload/errs"
 )
@@ -32,11 +33,16 @@ type Config struct {
 type Client struct {
 	mu sync.Mutex
 	c  *netlink.Conn
+	// read reads filter dumps a datagram at a time into buf, reused
+	// under mu (nil for a connection without a descriptor, such as
+	// nltest's: dumps then go through the netlink package's receive).
+	read nldgram.Reader
+	buf  []byte
 }
 
 // NewClient wraps an existing NETLINK_ROUTE connection, such as a fake from
 // github.com/mdlayher/netlink/nltest. The Client closes it on Close.
-func NewClient(c *netlink.Conn) *Client { return &Client{c: c} }
+func NewClient(c *netlink.Conn) *Client { return &Client{c: c, read: nldgram.NewReader(c)} }
 
 // Close closes the socket.
 func (c *Client) Close() error { return c.c.Close() }
@@ -221,11 +227,17 @@ func (c *Client) Filters(ctx context.Context, ifc Interface, parent Handle) iter
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		defer genl.BindContext(ctx, c.c)()
-		if _, err := c.c.Send(dumpRequest(rtmGetTFilter, idx, parent)); err != nil {
+		sent, err := c.c.Send(dumpRequest(rtmGetTFilter, idx, parent))
+		if err != nil {
 			yield(Filter{}, nlerr.Netlink(ctx, op, ifc.String(), err))
 			return
 		}
-		for m, err := range c.c.ReceiveIter() {
+		if c.read != nil && c.buf == nil {
+			c.buf = make([]byte, nldgram.BufferSize)
+		}
+		// Each datagram is read into c.buf and split in place; the
+		// decoded Filters copy what they keep.
+		for m, err := range nldgram.Replies(c.c, c.read, c.buf, sent) {
 			if err != nil {
 				yield(Filter{}, nlerr.Netlink(ctx, op, ifc.String(), err))
 				return
