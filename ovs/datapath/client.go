@@ -116,6 +116,11 @@ type batch[T any] struct {
 	decoded chan struct{} // capacity 1: out is ready
 }
 
+// reset empties b for its next datagram; its buffers stay.
+func (b *batch[T]) reset() {
+	b.payloads, b.interrupted, b.err, b.decErr = b.payloads[:0], false, nil, nil
+}
+
 // decode fills b.out with dec, reusing its elements (and their slices).
 func (b *batch[T]) decode(dec func([]byte, *T) error) {
 	if cap(b.out) < len(b.payloads) {
@@ -168,7 +173,7 @@ func dump[T any](ctx context.Context, c *Client, op, dev string, req netlink.Mes
 		}
 	}
 	for _, b := range batches {
-		b.payloads, b.interrupted, b.err, b.decErr = b.payloads[:0], false, nil, nil
+		b.reset()
 		free <- b
 	}
 	stop := make(chan struct{})
@@ -233,7 +238,7 @@ func dump[T any](ctx context.Context, c *Client, op, dev string, req netlink.Mes
 		if b.err != nil {
 			return interrupted, nlerr.Netlink(ctx, op, dev, b.err)
 		}
-		b.payloads, b.interrupted, b.decErr = b.payloads[:0], false, nil
+		b.reset()
 		free <- b
 	}
 	return interrupted, nil
