@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
@@ -47,7 +48,7 @@ func TestRepliesRealKernel(t *testing.T) {
 			t.Fatal(err)
 		}
 		var msgs []netlink.Message
-		for m, err := range Replies(c, r, buf, sent) {
+		for m, err := range Replies(c, r, buf, sent, nil) {
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -75,5 +76,32 @@ func TestRepliesRealKernel(t *testing.T) {
 	// And the netlink package's own receive is in step too.
 	if after, err := c.Execute(req); err != nil || !slices.Equal(ifindexes(after), got) {
 		t.Errorf("Execute after the Reader's dumps: %v, %v", ifindexes(after), err)
+	}
+
+	// A dump whose deadline has passed reads nothing and is noted; once
+	// Finish has read it to its end, the socket serves the next dump.
+	var u Unfinished
+	sent, err := c.Send(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetReadDeadline(time.Unix(1, 0)); err != nil {
+		t.Fatal(err)
+	}
+	var timeout error
+	for _, err := range Replies(c, r, buf, sent, &u) {
+		timeout = err
+	}
+	if timeout == nil || !u.pending {
+		t.Fatalf("dump past its deadline: error %v, noted %v; want an error, noted", timeout, u.pending)
+	}
+	if err := c.SetReadDeadline(time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := u.Finish(r); err != nil || u.pending {
+		t.Fatalf("Finish: %v, still noted %v", err, u.pending)
+	}
+	if again := ifindexes(viaReader(-1)); !slices.Equal(again, got) {
+		t.Errorf("dump after a finished one: %v, want %v", again, got)
 	}
 }

@@ -38,6 +38,9 @@ type Client struct {
 	// Flows, kept from one dump to the next (under mu): a dump would
 	// otherwise allocate a few thousand times before its first flow.
 	flowBatches []*batch[Flow]
+	// unfinished is a dump left before its end (its deadline passed),
+	// read to its end before the socket's next request (under mu).
+	unfinished nldgram.Unfinished
 }
 
 // New resolves the ovs_datapath, ovs_vport and ovs_flow families on c (a
@@ -153,6 +156,9 @@ func dump[T any](ctx context.Context, c *Client, op, dev string, req netlink.Mes
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	defer genl.BindContext(ctx, c.c)()
+	if err := c.unfinished.Finish(c.read); err != nil {
+		return false, nlerr.Netlink(ctx, op+": finish the dump an earlier caller left", dev, err)
+	}
 	sent, err := c.c.Send(req)
 	if err != nil {
 		return false, nlerr.Netlink(ctx, op, dev, err)
@@ -256,7 +262,9 @@ func hand[T any](b *batch[T], work, order chan<- *batch[T]) {
 // them on, until the dump ends or fails. When stop is closed first (the
 // caller stopped early) it reads the rest of the dump and drops it: the
 // kernel sends every datagram of a dump it started, and the next request
-// on the socket must not read them as its replies.
+// on the socket must not read them as its replies. A read that fails (the
+// deadline passed) leaves the rest to c.unfinished, which the next dump
+// reads to its end before it sends.
 func receiveDatagrams[T any](c *Client, sent netlink.Message, typ netlink.HeaderType, free <-chan *batch[T], work, order chan<- *batch[T], stop <-chan struct{}) {
 	one := make([]netlink.Message, 1)
 	var cur *batch[T]
@@ -272,7 +280,7 @@ func receiveDatagrams[T any](c *Client, sent netlink.Message, typ netlink.Header
 		select {
 		case cur = <-free:
 		case <-stop:
-			nldgram.Drain(c.read, make([]byte, nldgram.BufferSize), sent, one)
+			_ = nldgram.Drain(c.read, make([]byte, nldgram.BufferSize), sent, one, &c.unfinished)
 			return
 		}
 		if cur.buf == nil {
@@ -280,7 +288,11 @@ func receiveDatagrams[T any](c *Client, sent netlink.Message, typ netlink.Header
 		}
 		n, err := c.read(cur.buf)
 		done := true
-		if err == nil {
+		if err != nil {
+			// The kernel goes on with the dump: the next request reads
+			// it to its end first.
+			c.unfinished.Note(sent)
+		} else {
 			done, err = nldgram.Split(cur.buf[:n], sent, one, collect)
 		}
 		cur.err = err
