@@ -38,6 +38,9 @@ type Client struct {
 	// nltest's: dumps then go through the netlink package's receive).
 	read nldgram.Reader
 	buf  []byte
+	// unfinished is a filter dump left before its end (its deadline
+	// passed), read to its end before the socket's next request.
+	unfinished nldgram.Unfinished
 }
 
 // NewClient wraps an existing NETLINK_ROUTE connection, such as a fake from
@@ -63,6 +66,9 @@ func (c *Client) execute(ctx context.Context, op string, ifc Interface, m netlin
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	defer genl.BindContext(ctx, c.c)()
+	if err := c.unfinished.Finish(c.read); err != nil {
+		return nil, nlerr.Netlink(ctx, op+": finish the dump an earlier caller left", ifc.String(), err)
+	}
 	msgs, err := c.c.Execute(m)
 	if err != nil {
 		return nil, nlerr.Netlink(ctx, op, ifc.String(), err)
@@ -227,6 +233,10 @@ func (c *Client) Filters(ctx context.Context, ifc Interface, parent Handle) iter
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		defer genl.BindContext(ctx, c.c)()
+		if err := c.unfinished.Finish(c.read); err != nil {
+			yield(Filter{}, nlerr.Netlink(ctx, op+": finish the dump an earlier caller left", ifc.String(), err))
+			return
+		}
 		sent, err := c.c.Send(dumpRequest(rtmGetTFilter, idx, parent))
 		if err != nil {
 			yield(Filter{}, nlerr.Netlink(ctx, op, ifc.String(), err))
@@ -237,7 +247,7 @@ func (c *Client) Filters(ctx context.Context, ifc Interface, parent Handle) iter
 		}
 		// Each datagram is read into c.buf and split in place; the
 		// decoded Filters copy what they keep.
-		for m, err := range nldgram.Replies(c.c, c.read, c.buf, sent) {
+		for m, err := range nldgram.Replies(c.c, c.read, c.buf, sent, &c.unfinished) {
 			if err != nil {
 				yield(Filter{}, nlerr.Netlink(ctx, op, ifc.String(), err))
 				return
